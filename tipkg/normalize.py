@@ -1,0 +1,236 @@
+"""Stage 2 — normalization of extracted Arabic text, keeping an offset map.
+
+PDF extraction leaves Arabic-Indic digits, tatweel stretches, superscript
+footnote marks, digits glued to words and, in some files, whole lines laid out
+in visual (right-to-left) order. The normalizer turns a source's text into a
+clean *working text* that loaders and extractors read, and keeps, for every
+character of it, the offset of the original character it came from. Whatever
+is found in the working text can therefore be reported as a span of the
+original file.
+
+All character mappings come from ``tables/normalization.toml``.
+
+>>> n = normalize("قــرار ٦١/١٨٠")
+>>> n.text
+'قرار 61/180'
+>>> n.original_span(5, 11)
+Span(start=7, end=13)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .model import Span
+from .tables import load
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Working text plus ``offsets[i]`` = original offset of working character ``i``.
+
+    ``offsets`` has one extra trailing entry (the original length) so that an
+    end-exclusive working index maps cleanly. ``repaired_lines`` lists the
+    1-based original lines that were reordered from visual order.
+    """
+
+    text: str
+    offsets: tuple[int, ...]
+    repaired_lines: tuple[int, ...] = ()
+
+    def original_span(self, start: int, end: int) -> Span:
+        """The smallest original span covering working characters ``[start, end)``."""
+        if end <= start:
+            at = self.offsets[start]
+            return Span(at, at)
+        chunk = self.offsets[start:end]
+        return Span(min(chunk), max(chunk) + 1)
+
+
+@lru_cache(maxsize=None)
+def _tables() -> tuple[dict[int, str], set[str], dict[int, str], set[str]]:
+    t = load("normalization")
+    mapping: dict[int, str] = {}
+    for section in ("digits", "superscripts", "punctuation"):
+        mapping.update({ord(k): v for k, v in t[section].items()})
+    deleted = set(t["deleted"].values())
+    fold = {ord(k): v for k, v in t["fold"].items()}
+    lo, hi = t["diacritics"]["range"]
+    diacritics = {chr(c) for c in range(ord(lo), ord(hi) + 1)} | set(t["diacritics"]["extra"])
+    return mapping, deleted, fold, diacritics
+
+
+_ARABIC = "\u0600-\u06ff"
+_LETTERS = "\u0621-\u064a"
+_GLUED = re.compile(rf"(?<=[0-9])(?=[{_LETTERS}])|(?<=[{_LETTERS}])(?=[0-9])")
+_RUN_GAP = re.compile(r" {2,}|\t")
+
+
+def normalize(text: str, *, visual: bool = False, fold: bool = False) -> Normalized:
+    """Normalize ``text``; with ``visual`` reorder visual-order lines; with ``fold``
+    also produce the search form (no diacritics, folded alef/yaa/taa marbuta).
+
+    >>> normalize("٢٠٠٦ديسمبر").text
+    '2006 ديسمبر'
+    >>> normalize("يؤكّد", fold=True).text
+    'يوكد'
+    """
+    mapping, deleted, folding, diacritics = _tables()
+    chars: list[str] = []
+    offsets: list[int] = []
+    repaired: list[int] = []
+    pos = 0
+    for lineno, line in enumerate(text.split("\n"), 1):
+        pieces = _line_pieces(line, pos, visual)
+        if len(pieces) > 1:
+            repaired.append(lineno)
+        for k, (start, run) in enumerate(pieces):
+            if k:
+                chars.append(" ")
+                offsets.append(start)
+            for i, ch in enumerate(run):
+                if ch in deleted or (fold and ch in diacritics):
+                    continue
+                out = mapping.get(ord(ch), ch)
+                if fold:
+                    out = folding.get(ord(out), out) if len(out) == 1 else out
+                for c in out:
+                    chars.append(c)
+                    offsets.append(start + i)
+        chars.append("\n")
+        offsets.append(pos + len(line))
+        pos += len(line) + 1
+    chars.pop()
+    offsets.pop()
+    offsets.append(len(text))
+    working = "".join(chars)
+    # Separate digits glued to words ("٢٠٠٦ديسمبر"): insert a space, mapped to
+    # the character after the gap.
+    if _GLUED.search(working):
+        out_chars, out_offsets, last = [], [], 0
+        for m in _GLUED.finditer(working):
+            out_chars.append(working[last:m.start()])
+            out_offsets.extend(offsets[last:m.start()])
+            out_chars.append(" ")
+            out_offsets.append(offsets[m.start()])
+            last = m.start()
+        out_chars.append(working[last:])
+        out_offsets.extend(offsets[last:])
+        working, offsets = "".join(out_chars), out_offsets
+    return Normalized(working, tuple(offsets), tuple(repaired))
+
+
+def _line_pieces(line: str, pos: int, visual: bool) -> list[tuple[int, str]]:
+    """Split a line into runs (start offset, text); reversed if laid out visually."""
+    stripped = line.strip(" \t")
+    lead = len(line) - len(line.lstrip(" \t"))
+    if not visual or not stripped:
+        return [(pos + lead, stripped)] if stripped else []
+    runs, last = [], 0
+    for m in _RUN_GAP.finditer(stripped):
+        runs.append((pos + lead + last, stripped[last:m.start()]))
+        last = m.end()
+    runs.append((pos + lead + last, stripped[last:]))
+    runs = [r for r in runs if r[1].strip()]
+    if len(runs) > 1 and looks_visual(stripped):
+        runs.reverse()
+    return [(s, r.strip()) for s, r in runs] if len(runs) > 1 else runs
+
+
+def looks_visual(line: str) -> bool:
+    """Whether a line holds several Arabic runs separated by wide gaps.
+
+    Visual-order extraction pads runs with two or more spaces; a logical line
+    of running text does not.
+
+    >>> looks_visual("الدول الأطراف إلى يطلب  - ٣")
+    True
+    >>> looks_visual("(أ) يرحب بكون معظم الدول الأطراف")
+    False
+    """
+    return bool(_RUN_GAP.search(line.strip())) and bool(re.search(f"[{_ARABIC}]", line))
+
+
+def is_visual_source(text: str) -> bool:
+    """Whether a whole file was extracted in visual order (most lines padded and gapped)."""
+    lines = [l for l in text.split("\n") if l.strip()]
+    if not lines:
+        return False
+    padded = sum(1 for l in lines if l.startswith(" ") or l.endswith(" "))
+    return padded / len(lines) > 0.6
+
+
+def search_form(text: str) -> str:
+    """The folded form used to match Arabic patterns and search text.
+
+    >>> search_form("الأمانة") == search_form("الامانه")
+    True
+    """
+    return normalize(text, fold=True).text
+
+
+# --- numbers written back to front -------------------------------------------
+
+#: General Assembly resolutions are numbered ``session/n`` from session 31 (1976).
+GA_FIRST_NUMBERED_SESSION = 31
+GA_FIRST_SESSION_YEAR = 1946
+
+
+def ga_session_first(a: int, b: int, *, year: int | None = None, reversed_source: bool | None = None) -> tuple[int, int]:
+    """Put a General Assembly resolution number session first.
+
+    Right-to-left extraction prints ``61/144`` as ``144/61``. A session lies in
+    the range of numbered GA sessions up to the citing document's year; when
+    both orders are possible, the source's known orientation decides.
+
+    >>> ga_session_first(144, 61, year=2010)
+    (61, 144)
+    >>> ga_session_first(25, 55, year=2006)
+    (55, 25)
+    >>> ga_session_first(61, 180, year=2006)
+    (61, 180)
+    """
+    last = (year - GA_FIRST_SESSION_YEAR + 1) if year else 90
+
+    def ok(s: int) -> bool:
+        return GA_FIRST_NUMBERED_SESSION <= s <= last
+
+    if ok(a) and not ok(b):
+        return a, b
+    if ok(b) and not ok(a):
+        return b, a
+    if reversed_source:
+        return b, a
+    return a, b
+
+
+def cop_session_first(a: int, b: int, *, session_context: int | None = None, max_session: int | None = None,
+                      reversed_source: bool | None = None) -> tuple[int, int]:
+    """Put a COP (or CCPCJ) decision number session first.
+
+    ``session_context`` is the session a heading places the text in (decision
+    "5/1" under the first session is 1/5); ``max_session`` the latest session a
+    citing text can refer to.
+
+    >>> cop_session_first(5, 1, session_context=1)
+    (1, 5)
+    >>> cop_session_first(5, 1, max_session=2)
+    (1, 5)
+    >>> cop_session_first(1, 4, reversed_source=True)
+    (4, 1)
+    """
+    if session_context is not None:
+        if a == session_context:
+            return a, b
+        if b == session_context:
+            return b, a
+    if max_session is not None:
+        if a <= max_session < b:
+            return a, b
+        if b <= max_session < a:
+            return b, a
+    if reversed_source:
+        return b, a
+    return a, b
