@@ -1,0 +1,197 @@
+"""Stage 5 — the graph: plain dataclasses in, one rdflib ``Graph`` out.
+
+This is the only stage that knows RDF. Each node gets its canonical
+identifier (``dcterms:identifier``), its class, its parent (``eli:is_part_of``),
+its position, its text and labels, its date and the sources it was read from.
+A document attested by two sources (decision 3/3) is one node derived from
+both; the draft of 4/4 and the adopted 4/4 are two nodes linked by
+``tip:adoptedAs``.
+
+>>> from tipkg.sources import read_corpus
+>>> from tipkg.loaders import load_structure
+>>> g = build_graph([load_structure(s) for s in read_corpus()])
+>>> len(g) > 1000
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
+
+from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
+from tipkg.ontology.namespace import TIP
+from tipkg.tables import load
+
+from .labels import document_label_en, paragraph_label_ar
+from .uris import mint
+
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+ELI_DL = Namespace("http://data.europa.eu/eli/eli-draft-legislation-ontology#")
+CITO = Namespace("http://purl.org/spar/cito/")
+
+DOCUMENT_CLASSES = {
+    "ga-resolution": TIP.GAResolution,
+    "cop-decision": TIP.COPDecision,
+    "cop-resolution": TIP.COPResolution,
+    "draft-decision": TIP.DraftDecision,
+    "agenda": TIP.Agenda,
+    "compendium": TIP.Compendium,
+    "wg-report": TIP.WorkingGroupReport,
+    "session-report": TIP.SessionReport,
+}
+PARAGRAPH_CLASSES = {
+    "preambular": TIP.PreambularParagraph,
+    "operative": TIP.OperativeParagraph,
+    "subparagraph": TIP.SubParagraph,
+    "subitem": TIP.SubItem,
+    "recommendation": TIP.Recommendation,
+    "agenda-item": TIP.AgendaItem,
+    "agenda-subitem": TIP.AgendaItem,
+}
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind the prefixes every serialization of the dataset uses."""
+    for prefix, ns in (("tip", TIP._NS), ("eli", ELI), ("eli-dl", ELI_DL), ("cito", CITO), ("dcterms", DCTERMS),
+                       ("skos", SKOS), ("prov", PROV), ("owl", OWL), ("xsd", XSD), ("rdfs", RDFS)):
+        graph.bind(prefix, ns, override=True)
+    return graph
+
+
+def build_graph(structured: Sequence[StructuredSource], base: str | None = None) -> Graph:
+    """The RDF graph of every instrument, document, meeting and paragraph read."""
+    builder = _Builder(bind_prefixes(Graph()), base)
+    builder.instruments()
+    for item in structured:
+        builder.source(item.source)
+    for item in structured:
+        for meeting in item.meetings:
+            builder.meeting(meeting, item.source)
+        for document in item.documents:
+            builder.document(document, item.source)
+    return builder.graph
+
+
+class _Builder:
+    def __init__(self, graph: Graph, base: str | None):
+        self.graph = graph
+        self.base = base
+        self.texts_seen: set[URIRef] = set()
+
+    def uri(self, identifier: str) -> URIRef:
+        return mint(identifier, self.base)
+
+    def node(self, identifier: str, cls: URIRef) -> URIRef:
+        node = self.uri(identifier)
+        self.graph.add((node, RDF.type, cls))
+        self.graph.add((node, DCTERMS.identifier, Literal(identifier)))
+        return node
+
+    def label(self, node: URIRef, text: str | None, lang: str) -> None:
+        if text:
+            self.graph.add((node, RDFS.label, Literal(text, lang=lang)))
+            self.graph.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
+
+    def date(self, node: URIRef, value: str | None) -> None:
+        if not value:
+            return
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            self.graph.add((node, ELI.date_document, Literal(value, datatype=XSD.date)))
+        elif re.fullmatch(r"\d{4}", value):
+            self.graph.add((node, DCTERMS.issued, Literal(value, datatype=XSD.gYear)))
+
+    def instruments(self) -> None:
+        for row in load("instruments")["instrument"]:
+            node = self.node(row["identifier"], TIP.Instrument)
+            self.label(node, row["label_en"], "en")
+            self.label(node, row["label_ar"], "ar")
+            if "adopted_by" in row:
+                resolution = self.node(row["adopted_by"], TIP.GAResolution)
+                self.label(resolution, document_label_en(row["adopted_by"]), "en")
+                self.graph.add((node, DCTERMS.isPartOf, resolution))
+            if "supplements" in row:
+                self.graph.add((node, DCTERMS.relation, self.uri(row["supplements"])))
+
+    def source(self, source: Source) -> None:
+        node = self.node(f"source:{source.file}", TIP.SourceText)
+        self.graph.add((node, RDFS.label, Literal(source.file)))
+        self.graph.add((node, TIP.sha256, Literal(source.sha256)))
+        self.graph.add((node, DCTERMS.language, Literal(source.language)))
+        self.graph.add((node, DCTERMS.description, Literal(source.origin, lang="en")))
+
+    def derived(self, node: URIRef, source: Source, span=None, line: int = 0) -> None:
+        self.graph.add((node, PROV.wasDerivedFrom, self.uri(f"source:{source.file}")))
+        if span is not None:
+            self.graph.add((node, TIP.sourceSpan, Literal(f"{source.file}#char={span.start},{span.end}")))
+        if line:
+            self.graph.add((node, TIP.sourceLine, Literal(f"{source.file}#line={line}")))
+
+    def meeting(self, meeting: Meeting, source: Source) -> None:
+        node = self.node(f"TIP-WG {meeting.number}", TIP.Meeting)
+        self.graph.add((node, TIP.meetingNumber, Literal(meeting.number)))
+        self.label(node, f"Working Group on Trafficking in Persons, meeting {meeting.number}", "en")
+        self.label(node, meeting.title_ar, "ar")
+        self.date(node, meeting.date)
+        if meeting.end_date:
+            self.graph.add((node, TIP.endDate, Literal(meeting.end_date, datatype=XSD.date)))
+        if meeting.report:
+            self.graph.add((self.uri(meeting.report), TIP.reportOf, node))
+        self.derived(node, source, meeting.span)
+
+    def document(self, document: Document, source: Source) -> None:
+        node = self.node(document.identifier, DOCUMENT_CLASSES[document.kind])
+        self.label(node, document.title_en or document_label_en(document.identifier), "en")
+        self.label(node, document.title_ar, "ar")
+        self.date(node, document.date)
+        self.derived(node, source, document.span)
+        if document.kind != "compendium" and source.kind == "compendium":
+            self.graph.add((node, TIP.compiledIn, self.uri(source.identifier)))
+        if document.session:
+            self.graph.add((node, TIP.session, Literal(document.session)))
+        if document.meeting:
+            self.graph.add((node, TIP.meeting, self.uri(f"TIP-WG {document.meeting}")))
+        if document.published_in:
+            report = self.node(document.published_in, TIP.SessionReport)
+            self.label(report, document_label_en(document.published_in), "en")
+            self.graph.add((node, TIP.publishedIn, report))
+        if document.adopted_as:
+            adopted = self.node(document.adopted_as, DOCUMENT_CLASSES["cop-decision"])
+            self.graph.add((node, TIP.adoptedAs, adopted))
+        for footnote in document.footnotes:
+            fn = self.node(f"{document.identifier} fn {footnote.mark}", TIP.Footnote)
+            self.graph.add((fn, ELI.is_part_of, node))
+            self.graph.add((fn, TIP.footnoteMark, Literal(footnote.mark)))
+            self.text(fn, footnote.text, footnote.normalized)
+            self.derived(fn, source, footnote.span, footnote.line)
+        for paragraph in document.paragraphs:
+            self.paragraph(paragraph, document, source)
+
+    def text(self, node: URIRef, text: str, normalized: str) -> None:
+        if node in self.texts_seen:
+            return
+        self.texts_seen.add(node)
+        self.graph.add((node, TIP.text, Literal(text, lang="ar")))
+        if normalized:
+            self.graph.add((node, TIP.normalizedText, Literal(normalized, lang="ar")))
+
+    def paragraph(self, paragraph: Paragraph, document: Document, source: Source) -> None:
+        node = self.node(paragraph.identifier, PARAGRAPH_CLASSES[paragraph.kind])
+        self.graph.add((node, ELI.is_part_of, self.uri(paragraph.parent)))
+        self.graph.add((node, TIP.position, Literal(paragraph.position)))
+        self.graph.add((node, ELI.id_local, Literal(paragraph.number)))
+        self.graph.add((node, RDFS.label, Literal(paragraph.identifier, lang="en")))
+        if node not in self.texts_seen:
+            self.graph.add((node, SKOS.prefLabel, Literal(paragraph_label_ar(paragraph), lang="ar")))
+        self.text(node, paragraph.text, paragraph.normalized)
+        self.derived(node, source, paragraph.span, paragraph.line)
+        if paragraph.notation:
+            self.graph.add((node, SKOS.notation, Literal(paragraph.notation)))
+        for mark in paragraph.footnote_marks:
+            self.graph.add((node, TIP.footnote, self.uri(f"{document.identifier} fn {mark}")))
+        for symbol in paragraph.documents:
+            listed = self.node(symbol, TIP.UNDocument)
+            self.graph.add((node, TIP.listsDocument, listed))

@@ -1,0 +1,55 @@
+"""The one function that mints every URI of the dataset, and its inverse.
+
+A URI is the base IRI followed by the canonical identifier with spaces made
+underscores (identifiers never contain ``_``), the ``topic:``/``actor:``/
+``source:`` prefixes made path segments, and anything outside the safe set
+percent-encoded. The mapping is reversible, so the linked-data server can turn
+a requested path back into the identifier it stands for.
+
+>>> mint("A/RES/61/180 para 5", "https://example.org/id/")
+rdflib.term.URIRef('https://example.org/id/A/RES/61/180_para_5')
+>>> mint("TIPP art 9(5)", "https://example.org/id/")
+rdflib.term.URIRef('https://example.org/id/TIPP_art_9(5)')
+>>> identifier_of("https://example.org/id/topic/terrorism", "https://example.org/id/")
+'topic:terrorism'
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote, unquote
+
+from rdflib import URIRef
+
+DEFAULT_BASE = "https://w3id.org/tipkg/id/"
+_PREFIXES = ("topic:", "actor:", "source:")
+_SAFE = "/()-.,'!*+=@~"
+
+
+def base_iri(base: str | None = None) -> str:
+    """The base IRI in force: the argument, else ``$TIPKG_BASE_IRI``, else the default."""
+    iri = base or os.environ.get("TIPKG_BASE_IRI") or DEFAULT_BASE
+    return iri if iri.endswith(("/", "#")) else iri + "/"
+
+
+def mint(identifier: str, base: str | None = None) -> URIRef:
+    """The URI of the node whose canonical identifier is ``identifier``."""
+    path = identifier
+    for prefix in _PREFIXES:
+        if identifier.startswith(prefix):
+            path = prefix[:-1] + "/" + identifier[len(prefix):]
+            break
+    return URIRef(base_iri(base) + quote(path.replace(" ", "_"), safe=_SAFE + ":"))
+
+
+def identifier_of(uri: str, base: str | None = None) -> str | None:
+    """The identifier a minted URI stands for, or None if it is not under the base."""
+    root = base_iri(base)
+    if not uri.startswith(root):
+        return None
+    path = unquote(uri[len(root):])
+    for prefix in _PREFIXES:
+        head = prefix[:-1] + "/"
+        if path.startswith(head):
+            return prefix + path[len(head):]
+    return path.replace("_", " ")

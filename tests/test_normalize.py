@@ -1,0 +1,95 @@
+"""The normalizer on its table examples, on the corpus's hard lines, and on any text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tipkg.normalize import (cop_session_first, ga_session_first, is_visual_source, looks_visual, normalize,
+                             search_form)
+from tipkg.tables import load
+
+TABLE = load("normalization")
+
+
+@pytest.mark.parametrize("example", TABLE["examples"], ids=lambda e: e["raw"][:20])
+def test_table_examples(example, sources):
+    assert normalize(example["raw"]).text == example["normalized"]
+    assert any(example["raw"] in s.text for s in sources.values()), "example must be quoted from the corpus"
+
+
+@pytest.mark.parametrize("example", TABLE["visual_examples"], ids=lambda e: e["repaired"][:20])
+def test_visual_examples(example, sources):
+    assert normalize(example["raw"], visual=True).text == example["repaired"]
+    assert looks_visual(example["raw"])
+    assert any(example["raw"] in s.text for s in sources.values())
+
+
+def test_every_mapped_character_is_mapped():
+    for section in ("digits", "superscripts"):
+        for raw, out in TABLE[section].items():
+            assert normalize(raw).text == out
+
+
+def test_visual_sources_are_recognised(sources):
+    visual = {ident for ident, s in sources.items() if is_visual_source(s.text)}
+    assert visual == {"CTOC/COP/DEC/4/4 draft", "A/RES/61/180"}
+
+
+def test_scrambled_article_reference_of_000(sources):
+    """000 line 57: "from TIPP art 9(5)" comes out as '... ٩ من المادة ٥بما يتّسق مع أحكام الفقرة'."""
+    text = sources["CTOC/COP/DEC/4/4 draft"].text
+    line = text.split("\n")[56]
+    n = normalize(line, visual=True).text
+    assert "9 من المادة 5 بما" in n  # digits made Western, glued digit separated
+    assert "الفقرة" in n
+
+
+def test_arabic_indic_dates_of_004(sources):
+    text = sources["A/RES/61/180"].text
+    n = normalize(text, visual=True)
+    assert "٢٠٠٦" not in n.text and "2006" in n.text
+    i = n.text.index("2006 ديسمبر") if "2006 ديسمبر" in n.text else n.text.index("2006")
+    span = n.original_span(i, i + 4)
+    assert text[span.start:span.end] == "٢٠٠٦"
+
+
+def test_reversed_numbers_of_003_part_b():
+    # "المقرر 5/1" under the first session is decision 1/5; "القرار 2/5" under the fifth is 5/2.
+    assert cop_session_first(5, 1, session_context=1) == (1, 5)
+    assert cop_session_first(2, 5, session_context=5) == (5, 2)
+    assert cop_session_first(3, 2, session_context=2) == (2, 3)
+    # resolution 5/2 recalls "144/61" and "180/61": GA sessions are numbered from 31.
+    assert ga_session_first(144, 61, year=2010) == (61, 144)
+    assert ga_session_first(293, 64, year=2010) == (64, 293)
+    assert ga_session_first(25, 55, year=2006) == (55, 25)
+    assert ga_session_first(58, 137, year=2006) == (58, 137)
+
+
+def test_search_form_folds_variants():
+    assert search_form("الأمانة") == search_form("الامانه")
+    assert search_form("يؤكّد") == search_form("يوكد")
+    assert search_form("إلى") == search_form("الي")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("أبتثجحخ دذرزسشصضطظعغفقكلمنهوية٠١٢٣٤٥٦٧٨٩0123456789ـ ّ\n\t()⁽¹⁾/-،.abcXYZ")), max_size=200),
+       st.booleans(), st.booleans())
+def test_never_raises_and_spans_stay_inside(text, visual, fold):
+    n = normalize(text, visual=visual, fold=fold)
+    assert len(n.offsets) == len(n.text) + 1
+    assert all(0 <= o <= len(text) for o in n.offsets)
+    for i in range(len(n.text)):
+        span = n.original_span(i, i + 1)
+        assert 0 <= span.start < span.end <= len(text)
+        if n.text[i] not in " \n":
+            assert text[span.start:span.end] != ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_unicode_text(text):
+    n = normalize(text, visual=True)
+    assert len(n.offsets) == len(n.text) + 1
+    assert all(0 <= o <= len(text) for o in n.offsets)

@@ -1,0 +1,5 @@
+import sys
+
+from tipkg.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the tipkg command line (one module each)."""
