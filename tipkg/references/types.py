@@ -1,0 +1,59 @@
+"""What the reference extractors return: plain frozen dataclasses, no RDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tipkg.model import Document, Footnote, Paragraph, Source, Span
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything an extractor may use to resolve a reference in one paragraph.
+
+    ``reversed_numbers`` says whether the source prints "a/b" numbers back to
+    front (decided per source by the unambiguous cases it holds).
+    """
+
+    source: Source
+    document: Document
+    paragraph: Paragraph
+    footnotes: tuple[Footnote, ...]
+    year: int | None
+    reversed_numbers: bool = False
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One edge read from the text.
+
+    ``relation`` is the local name of the ontology property (``recalls``,
+    ``requests``, ``citesArticle``, ``refersTo``, ``urges``, ...); ``target`` the
+    canonical identifier of what is referred to (``TIPP art 9(5)``,
+    ``actor:secretariat``, ``A/RES/61/144``). ``span`` and ``text`` are the
+    original words it came from, in ``source_file``; ``rule`` names the table
+    pattern that produced it; ``via_footnote`` is the footnote mark when the
+    reference was carried from a footnote to the paragraph bearing its mark.
+    """
+
+    paragraph: str
+    relation: str
+    target: str
+    target_kind: str
+    source_file: str
+    span: Span
+    text: str
+    rule: str
+    via_footnote: str | None = None
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A reference seen in the text but not resolved to a target, kept for review."""
+
+    paragraph: str
+    kind: str
+    source_file: str
+    span: Span
+    text: str
+    reason: str
