@@ -52,6 +52,8 @@ class TIP(DefinedNamespace):
     Topic: URIRef
     Actor: URIRef
     SourceText: URIRef
+    # provenance of an extracted edge (a reified citation)
+    Citation: URIRef
 
     # structure and description
     position: URIRef
@@ -72,6 +74,9 @@ class TIP(DefinedNamespace):
     endDate: URIRef
     verb: URIRef
     sha256: URIRef
+    numberingOffset: URIRef
+    rule: URIRef
+    relation: URIRef
 
     # the core relations and the other verbs
     recalls: URIRef
@@ -91,3 +96,8 @@ class TIP(DefinedNamespace):
     emphasizes: URIRef
     recommends: URIRef
     addressedTo: URIRef
+    should: URIRef
+    reminds: URIRef
+    acknowledges: URIRef
+    expressesConcern: URIRef
+    approves: URIRef

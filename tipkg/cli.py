@@ -21,7 +21,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = import_module(f"{commands.__name__}.{info.name}")
-        command = sub.add_parser(info.name, help=module.__doc__.strip().splitlines()[0],
+        command = sub.add_parser(info.name.replace("_", "-"), help=module.__doc__.strip().splitlines()[0],
                                  description=module.__doc__)
         module.add_arguments(command)
         command.set_defaults(run=module.run)

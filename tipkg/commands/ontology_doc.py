@@ -1,0 +1,21 @@
+"""Regenerate the HTML documentation of the ontology (ontology/tipkg.html).
+
+The page is generated from ontology/tipkg.ttl (labels and definitions in
+English and Arabic, alignments, domains and ranges); commit the result — a
+test fails when the committed page is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tipkg.ontodoc import ONTOLOGY_HTML, write_html
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="FILE", default=str(ONTOLOGY_HTML), help="where to write (default: ontology/tipkg.html)")
+
+
+def run(args: argparse.Namespace) -> int:
+    print(f"written: {write_html(args.out)}")
+    return 0
