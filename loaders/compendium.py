@@ -54,7 +54,8 @@ def load(source: Source) -> StructuredSource:
         if report:
             reports.append(report)
     instruments = _part_b(source, lines[part_b + 1:index], footnotes, warnings)
-    warnings += [f"footnote mark {mark} has no footnote body in the text" for mark in sorted(footnotes.pending, key=int)]
+    warnings += [f"line {line}: footnote mark {mark} has no footnote body in the text"
+                 for mark, line in sorted(footnotes.pending.items(), key=lambda item: int(item[0]))]
     compendium = Document(identifier=source.identifier, kind="compendium", source=source.identifier,
                           title_ar=source.title_ar, title_en=source.title_en, date=source.date,
                           span=Span(0, len(source.text)))
@@ -160,23 +161,24 @@ class _Operative:
 
 
 def _part_b(source: Source, lines: list[Line], footnotes: Footnotes, warnings: list[str]) -> list[Document]:
+    """Every instrument under the session headings; an exact date where the text cites one."""
     p = patterns()
     documents, cited_dates = [], {}
     for heading, m, body in _sections(lines, p["session_heading"], warnings):
         session = ordinal(m.group("ordinal"))
         for line in body:
             for c in p["cited_decision_date"].finditer(line.text):
-                s, n = cop_session_first(int(c.group("a")), int(c.group("b")), max_session=session)
-                cited_dates[f"{s}/{n}"] = iso_date(c.group("day"), c.group("month"), c.group("year"))
+                number = cop_session_first(int(c.group("a")), int(c.group("b")), max_session=session)
+                cited_dates[number] = iso_date(c.group("day"), c.group("month"), c.group("year"))
         for head, hm, inner in _sections(body, p["instrument_heading"], warnings):
             documents.append(_instrument(source, session, m.group("year"), head, hm, inner, footnotes, warnings))
-    return [replace(d, date=cited_dates.get(f"{d.session}/{d.identifier.rsplit('/', 1)[1]}", d.date))
-            for d in documents]
+    return [replace(d, date=cited_dates.get(number, d.date)) for number, d in documents]
 
 
 def _instrument(source: Source, session: int, year: str, heading: Line, m: re.Match, body: list[Line],
-                footnotes: Footnotes, warnings: list[str]) -> Document:
-    """One decision or resolution: title lines, enacting formula, preamble, operative part."""
+                footnotes: Footnotes, warnings: list[str]) -> tuple[tuple[int, int], Document]:
+    """One decision or resolution (with its number, session first): title lines, enacting
+    formula, preamble, operative part. Its date is the session's year."""
     infix, kind = table()["instrument_kinds"][m.group("kind")]
     s, n = cop_session_first(int(m.group("a")), int(m.group("b")), session_context=session)
     identifier = f"CTOC/COP/{infix}/{s}/{n}"
@@ -200,9 +202,10 @@ def _instrument(source: Source, session: int, year: str, heading: Line, m: re.Ma
             if start >= line.end:
                 continue
         _read_line(outline, line, leading_segment(line, start), state, warnings)
-    return Document(identifier=identifier, kind=kind, source=source.identifier, title_ar=" ".join(title),
-                    date=year, span=_extent(heading, body), paragraphs=outline.paragraphs(), footnotes=tuple(notes),
-                    published_in=table()["published_in"].get(f"{s}/{n}"), session=session)
+    return (s, n), Document(identifier=identifier, kind=kind, source=source.identifier, title_ar=" ".join(title),
+                            date=year, span=_extent(heading, body), paragraphs=outline.paragraphs(),
+                            footnotes=tuple(notes), published_in=table()["published_in"].get(f"{s}/{n}"),
+                            session=session)
 
 
 def _read_line(outline: Outline, line: Line, seg: Segment, state: _Operative, warnings: list[str]) -> None:

@@ -39,6 +39,7 @@ def patterns() -> dict[str, re.Pattern]:
 
 
 def table() -> dict:
+    """The whole table (its data sections: report symbols, instrument kinds)."""
     return load(TABLE)
 
 
@@ -52,7 +53,11 @@ class Line(NamedTuple):
 
 
 def lines_of(text: str) -> list[Line]:
-    """Every line of ``text`` with the offsets of its content (blanks and tabs stripped)."""
+    """Every line of ``text`` with the offsets of its content (blanks and tabs stripped).
+
+    >>> lines_of("a\\n - (أ) b ")[1]
+    Line(number=2, start=3, end=10, text='- (أ) b')
+    """
     out, pos = [], 0
     for number, raw in enumerate(text.split("\n"), 1):
         content = raw.strip(" \t\r")
@@ -66,7 +71,11 @@ _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
 def mark_number(mark: str) -> str:
-    """'⁽¹²⁾' / '¹²' / '(12)' -> '12'."""
+    """The plain number of a footnote mark.
+
+    >>> mark_number("⁽¹²⁾"), mark_number("(4)")
+    ('12', '4')
+    """
     return re.sub(r"\D", "", mark.translate(_SUPERSCRIPT))
 
 
@@ -84,13 +93,13 @@ class Footnotes:
     """
 
     text: str
-    pending: set[str] = field(default_factory=set)
+    pending: dict[str, int] = field(default_factory=dict)  # mark -> line where it was met
     found: set[str] = field(default_factory=set)
 
     def note_marks(self, line: Line) -> None:
         for mark in footnote_marks(line.text):
             if mark not in self.found:
-                self.pending.add(mark)
+                self.pending.setdefault(mark, line.number)
 
     def take(self, line: Line) -> Footnote | None:
         """The footnote whose body this line is, or None if it is running text."""
@@ -98,7 +107,7 @@ class Footnotes:
         if not m or (m.group("plain") and m.group("plain") not in self.pending):
             return None
         mark = mark_number(m.group("superscript") or m.group("plain"))
-        self.pending.discard(mark)
+        self.pending.pop(mark, None)
         self.found.add(mark)
         start = line.start + m.end()
         body = self.text[start:line.end]
@@ -240,7 +249,11 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def iso_date(day: str, month_names: str, year: str) -> str | None:
-    """ISO date from a day, a month printed as "نيسان/أبريل" (either name) and a year."""
+    """ISO date from a day, a month printed as "نيسان/أبريل" (either name) and a year.
+
+    >>> iso_date("3", "تموز/يوليه", "2018")
+    '2018-07-03'
+    """
     for name in month_names.split("/"):
         number = month(name)
         if number:

@@ -261,7 +261,7 @@ def test_paragraphs_bear_their_marks(docs, paras):
 
 def test_warnings(structured):
     assert structured.warnings == ("line 288: meeting 3 text outside any recommendation (kept out)",
-                                   "footnote mark 23 has no footnote body in the text")
+                                   "line 851: footnote mark 23 has no footnote body in the text")
 
 
 # --- spans, meetings, index ----------------------------------------------------------
