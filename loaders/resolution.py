@@ -146,9 +146,12 @@ def _split(text: str, offsets: tuple[int, ...]) -> list[tuple[str, tuple[int, ..
 
 # --- paragraphs under construction ---------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class _Draft:
-    """A paragraph being read: its identity and the original pieces (start, end, line)."""
+    """A paragraph being read: its identity and the original pieces (start, end, line).
+
+    ``pieces`` grows as continuation lines are read.
+    """
 
     kind: str
     number: str
@@ -210,13 +213,12 @@ class _Reader:
         enacting = next((i for i, l in enumerate(self.lines) if _first(r["enacting"], l.folded)), None)
         if enacting is None:
             self.warnings.append(f"{self.source.file}: no enacting formula found; reading from the first line")
-            enacting = -1
         else:
             self._heading(self.lines[:enacting])
         number, letter, sub_letter = 0, 0, 0   # last numbered para, last top-level letter, last sub-letter
         in_preamble, in_notes = True, False
         current: _Draft | None = None
-        for i, line in enumerate(self.lines[enacting:], start=enacting):
+        for i, line in enumerate(self.lines[enacting or 0:], start=enacting or 0):
             if i == enacting:   # the enacting line may also open the preamble (002)
                 formula = _first(r["enacting"], line.folded)
                 opener = self._opener(line.folded, formula.end())
