@@ -91,7 +91,7 @@ def test_first_lines(paras):
 
 def test_document_fields(docs):
     d = docs[DRAFT]
-    assert (d.kind, d.source, d.date, d.session) == ("draft-decision", "000_34c21bad16896e20.txt", "2008-10-17", 4)
+    assert (d.kind, d.source, d.date, d.session) == ("draft-decision", "000_34c21bad16896e20.txt", "2008", 4)
     assert d.adopted_as == "CTOC/COP/DEC/4/4" and d.published_in is None
     assert d.title_ar.startswith("الاتجار بالبشر")   # the printed title is word-scrambled: manifest's
     d = docs[DEC]
