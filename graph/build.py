@@ -94,7 +94,9 @@ class _Builder:
     def label(self, node: URIRef, text: str | None, lang: str) -> None:
         if text:
             self.graph.add((node, RDFS.label, Literal(text, lang=lang)))
-            self.graph.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
+            # SKOS: one prefLabel per language; a second source's name is an altLabel
+            taken = any(o.language == lang for o in self.graph.objects(node, SKOS.prefLabel))
+            self.graph.add((node, SKOS.altLabel if taken else SKOS.prefLabel, Literal(text, lang=lang)))
 
     def date(self, node: URIRef, value: str | None) -> None:
         if not value:
@@ -190,8 +192,11 @@ class _Builder:
         self.derived(node, source, paragraph.span, paragraph.line)
         if paragraph.notation:
             self.graph.add((node, SKOS.notation, Literal(paragraph.notation)))
+        bodies = {footnote.mark for footnote in document.footnotes}
         for mark in paragraph.footnote_marks:
-            self.graph.add((node, TIP.footnote, self.uri(f"{document.identifier} fn {mark}")))
+            if mark in bodies:  # a mark whose body the extracted text lost links nowhere
+                self.graph.add((node, TIP.footnote, self.uri(f"{document.identifier} fn {mark}")))
         for symbol in paragraph.documents:
             listed = self.node(symbol, TIP.UNDocument)
+            self.label(listed, document_label_en(symbol), "en")
             self.graph.add((node, TIP.listsDocument, listed))
