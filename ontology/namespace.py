@@ -52,7 +52,6 @@ class TIP(DefinedNamespace):
     Topic: URIRef
     Actor: URIRef
     SourceText: URIRef
-    # provenance of an extracted edge (a reified citation)
     Citation: URIRef
 
     # structure and description
@@ -71,12 +70,12 @@ class TIP(DefinedNamespace):
     adoptedAs: URIRef
     compiledIn: URIRef
     listsDocument: URIRef
+    numberingOffset: URIRef
+    relation: URIRef
     endDate: URIRef
     verb: URIRef
     sha256: URIRef
-    numberingOffset: URIRef
     rule: URIRef
-    relation: URIRef
 
     # the core relations and the other verbs
     recalls: URIRef
