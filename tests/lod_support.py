@@ -1,0 +1,86 @@
+"""Graphs for the linked-data tests: the built corpus, plus a hand-built sample
+of reference edges in the shape the references stage writes them (reified
+citations, articles, actors, topics of the index scheme, a recommendation with
+its report notation and the report's offset), so the shapes, dumps and server
+are exercised on every kind of node even where the corpus build has none yet.
+
+Imported by test modules (``from lod_support import lod_graph``): pytest
+collects the fixtures from there.
+"""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import RDF, RDFS, Graph, Literal
+from rdflib.namespace import DCTERMS, PROV, SKOS
+
+from tipkg.graph.build import CITO, ELI
+from tipkg.graph.uris import mint
+from tipkg.ontology.namespace import TIP
+from tipkg.pipeline import build
+
+SOURCE_002 = "source:002_62009398838004c9.txt"
+SCHEME = "UNODC-TIP-Compendium-2021 index"
+
+
+def node(g: Graph, identifier: str, *classes, labels: dict[str, str] | None = None):
+    n = mint(identifier)
+    for cls in classes:
+        g.add((n, RDF.type, cls))
+    g.add((n, DCTERMS.identifier, Literal(identifier)))
+    for lang, text in (labels or {}).items():
+        g.add((n, SKOS.prefLabel, Literal(text, lang=lang)))
+        g.add((n, RDFS.label, Literal(text, lang=lang)))
+    return n
+
+
+def cite(g: Graph, paragraph: str, relation, target: str, key: str, text: str = "نص"):
+    """Assert the edge and its reified citation, as graph/references.py does."""
+    p, t = mint(paragraph), mint(target)
+    g.add((p, relation, t))
+    c = node(g, f"edge:{key:0>16}", CITO.Citation, TIP.Citation)
+    g.add((c, CITO.hasCitingEntity, p))
+    g.add((c, CITO.hasCitedEntity, t))
+    g.add((c, RDF.predicate, relation))
+    g.add((c, TIP.sourceSpan, Literal(f"002_62009398838004c9.txt#char=100,{100 + len(text)}")))
+    g.add((c, TIP.text, Literal(text, lang="ar")))
+    g.add((c, TIP.rule, Literal("sample")))
+    g.add((c, PROV.wasDerivedFrom, mint(SOURCE_002)))
+    return c
+
+
+def add_sample_edges(g: Graph) -> Graph:
+    """One of each kind of reference node and edge, attached to real corpus paragraphs."""
+    tipp = mint("TIPP")
+    art = node(g, "TIPP art 9", TIP.Article, labels={"en": "TIPP art 9"})
+    g.add((art, ELI.is_part_of, tipp))
+    art95 = node(g, "TIPP art 9(5)", TIP.ArticleParagraph, labels={"en": "TIPP art 9(5)"})
+    g.add((art95, ELI.is_part_of, art))
+    node(g, "actor:secretariat", TIP.Actor, labels={"en": "Secretariat", "ar": "الأمانة"})
+    scheme = node(g, SCHEME, SKOS.ConceptScheme, labels={"en": "Thematic index"})
+    topic = node(g, "topic:victims", TIP.Topic, SKOS.Concept, labels={"en": "Victims", "ar": "الضحايا"})
+    g.add((topic, SKOS.inScheme, scheme))
+    cite(g, "CTOC/COP/DEC/3/3 pp 1", TIP.recalls, "A/RES/55/25", "1")
+    cite(g, "CTOC/COP/DEC/3/3 para a", TIP.citesArticle, "TIPP art 9(5)", "2")
+    cite(g, "CTOC/COP/DEC/3/3 para a", TIP.requests, "actor:secretariat", "3")
+    cite(g, "TIP-WG 1 rec 5", TIP.indexedUnder, "topic:victims", "4")
+    g.add((mint("TIP-WG 1 rec 5"), SKOS.notation, Literal("CTOC/COP/WG.4/2009/2 para 21")))
+    g.add((mint("CTOC/COP/WG.4/2009/2"), TIP.numberingOffset, Literal(16)))
+    return g
+
+
+@pytest.fixture(scope="session")
+def corpus_graph() -> Graph:
+    """The graph `tipkg build` builds from the bundled corpus (not written anywhere)."""
+    return build(out_dir=None).graph
+
+
+@pytest.fixture(scope="session")
+def lod_graph(corpus_graph) -> Graph:
+    """The corpus graph plus the hand-built sample of reference edges."""
+    g = Graph()
+    for prefix, ns in corpus_graph.namespaces():
+        g.bind(prefix, ns)
+    for triple in corpus_graph:
+        g.add(triple)
+    return add_sample_edges(g)
