@@ -234,14 +234,18 @@ class ReportNumber:
     text: str
 
 
-def read_report_numbers(cell: str, base: int) -> tuple[list[ReportNumber], set[str]]:
-    """Paragraph numbers (ranges "13-11" either way round expanded) and the letters of a report cell.
+def read_report_numbers(cell: str, base: int) -> tuple[list[ReportNumber], set[tuple[int, str]]]:
+    """Paragraph numbers (ranges "13-11" either way round expanded) and the (number, letter) pairs of a report cell.
 
+    A letter belongs to the number before it ("7 (هـ) و(ح)" -> 7 (e), 7 (h)); a
+    letter before any number belongs to the next one ("(i) 17" -> 17 (a)).
     Numbers after "ف.د." are preambular paragraphs of a decision and are left out.
     """
     toks = tokens(cell, base)
     numbers: list[ReportNumber] = []
-    letters: set[str] = set()
+    pairs: set[tuple[int, str]] = set()
+    waiting: list[str] = []
+    last: int | None = None
     i = 0
     skip_next = False
     while i < len(toks):
@@ -252,10 +256,16 @@ def read_report_numbers(cell: str, base: int) -> tuple[list[ReportNumber], set[s
             values, end, j, _ = _number_or_range(toks, i, -1, False)
             if not skip_next:
                 numbers += [ReportNumber(n, t.start, end, cell[t.start - base:end - base]) for n in values]
+                last = values[-1]
+                pairs.update((last, x) for x in waiting)
+                waiting = []
             skip_next = False
             i = j
         elif t.kind == "letter":
             found, _, i = _letter_or_range(toks, i)
-            letters.update(found)
+            if last is None:
+                waiting += found
+            else:
+                pairs.update((last, x) for x in found)
         i += 1
-    return numbers, letters
+    return numbers, pairs

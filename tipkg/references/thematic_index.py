@@ -164,7 +164,7 @@ class _Row:
     text: str
     refs: list[CompendiumRef]
     report: list[ReportNumber]
-    letters: set[str]
+    letters: set[tuple[int, str]]
     topic_text: str | None
 
 
@@ -218,7 +218,7 @@ def _read_row(line: int, start: int, end: int, text: str) -> _Row | None:
     if later:
         topic_text = later[-1]
     report: list[ReportNumber] = []
-    letters: set[str] = set()
+    letters: set[tuple[int, str]] = set()
     for k, (cell, base) in enumerate(cells[:sym]):
         if pattern("decision").search(cell) or (k > 0 and not has_wg):
             continue   # decision paragraphs: Part B numbering, nothing to reconcile
@@ -307,7 +307,7 @@ def _part_a(rows: list[_Row]) -> list[tuple[_Row, CompendiumRef]]:
     return [(row, r) for row in rows for r in row.refs if r.part == "A" and r.number is not None and not r.preamble]
 
 
-def _printed(rows: list[_Row]) -> tuple[Counter, set[str]]:
+def _printed(rows: list[_Row]) -> tuple[Counter, set[tuple[int, str]]]:
     numbers = Counter(n.number for row in rows for n in row.report)
     letters = set().union(*(row.letters for row in rows)) if rows else set()
     return numbers, letters
@@ -348,7 +348,7 @@ def _reconcile(source: Source, by_topic: dict[str, list[_Row]], offsets: dict[in
             expected = ref.number + offsets[ref.section]
             explained.add(expected)
             text = source.text[ref.start:ref.end]
-            if numbers[expected] and (ref.letter is None or ref.letter in letters):
+            if numbers[expected] and (ref.letter is None or (expected, ref.letter) in letters):
                 notations.setdefault(paragraph_identifier(ref), notation(ref.section, expected, ref))
                 continue
             missing = f"{expected}" + (f" ({ref.letter})" if ref.letter else "")
