@@ -171,7 +171,6 @@ class _Row:
 def index_span(source: Source) -> Span:
     """The index: from its heading (the last one in the file) to the end of its last table row."""
     heads = list(pattern("heading").finditer(source.text))
-    heads = [m for m in heads if "\t" not in source.text[m.start():source.text.find("\n", m.start())]]
     if not heads:
         raise TipkgError(f"{source.file}: no thematic index heading")
     start = source.text.rfind("\n", 0, heads[-1].start()) + 1
