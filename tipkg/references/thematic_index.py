@@ -351,7 +351,9 @@ def _reconcile(source: Source, by_topic: dict[str, list[_Row]], offsets: dict[in
                 notations.setdefault(paragraph_identifier(ref), notation(ref.section, expected, ref))
                 continue
             missing = f"{expected}" + (f" ({ref.letter})" if ref.letter else "")
-            other = [d for d in range(-5, 21) if numbers[ref.number + d] and d != offsets[ref.section]]
+            tried = table()["offsets"]
+            other = [d for d in range(tried["low"], tried["high"] + 1)
+                     if numbers[ref.number + d] and d != offsets[ref.section]]
             hint = f"; offset {other[0]:+d} would match" if other else ""
             problems.append(Unreconciled(topic, row.line, "compendium", text, Span(ref.start, ref.end),
                                          f"{paragraph_identifier(ref)}: report paragraph {missing} "
