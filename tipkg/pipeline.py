@@ -18,8 +18,10 @@ from pathlib import Path
 from rdflib import Graph
 
 from tipkg.graph.build import build_graph
+from tipkg.graph.thematic_index import add_index
 from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
+from tipkg.references.thematic_index import index_report_lines, parse_index
 from tipkg.outputs import staged_output, write_dumps
 from tipkg.sources import read_corpus
 
@@ -35,6 +37,7 @@ class BuildResult:
     documents: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
+    report: list[str] = field(default_factory=list)
 
     @property
     def triples(self) -> int:
@@ -64,8 +67,14 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     lap("structure")
     say("building graph")
     graph = build_graph(structured, base)
+    report = []
+    for item in structured:   # the compendium's thematic index: topics and indexedUnder edges
+        if item.source.kind == "compendium":
+            index = parse_index(item.source, item.index_span)
+            add_index(graph, index, base)
+            report += index_report_lines(index)
     lap("graph")
-    result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings)
+    result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings, report=report)
     if out_dir is not None:
         say(f"writing {out_dir}")
         with staged_output(out_dir) as stage:
