@@ -91,7 +91,7 @@ def add_entry(graph: Graph, entry: IndexEntry, file: str, base: str | None = Non
     graph.add((citation, CITO.hasCitedEntity, topic))
     graph.add((citation, RDF.predicate, TIP.indexedUnder))
     graph.add((citation, TIP.sourceSpan, Literal(f"{file}#char={entry.span.start},{entry.span.end}")))
-    graph.add((citation, TIP.sourceLine, Literal(entry.line)))
+    graph.add((citation, TIP.sourceLine, Literal(f"{file}#line={entry.line}")))
     graph.add((citation, TIP.text, Literal(entry.text, lang="ar")))
     graph.add((citation, PROV.wasDerivedFrom, mint(f"source:{file}", base)))
     graph.add((citation, TIP.rule, Literal(entry.rule)))

@@ -165,8 +165,18 @@ def split_shapes(shapes: Graph) -> tuple[Graph, list[tuple[URIRef, BNode]]]:
 # -- core constraints in pyshacl -------------------------------------------------------------------
 
 def _pyshacl(graph: Graph, shapes: Graph, ontology: Graph) -> list[ValidationResult]:
-    _, report, _ = pyshacl_validate(graph, shacl_graph=shapes, ont_graph=ontology, inference="none",
-                                    allow_warnings=True, advanced=True)
+    # SHACL reads rdfs:subClassOf in the data graph (tip:Paragraph targets reach tip:SubItem).
+    # The hierarchy is added to the caller's graph for the run and taken out again (only what was not
+    # already there): copying 20 000 triples would cost more than the validation of most shapes.
+    hierarchy = [t for t in ontology.triples((None, RDFS.subClassOf, None)) if t not in graph]
+    for triple in hierarchy:
+        graph.add(triple)
+    try:
+        _, report, _ = pyshacl_validate(graph, shacl_graph=shapes, inference="none", inplace=True,
+                                        allow_warnings=True, advanced=True)
+    finally:
+        for triple in hierarchy:
+            graph.remove(triple)
     owners = {o: s for s, p, o in shapes if p == SH.property}
     out = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
