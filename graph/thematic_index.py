@@ -65,8 +65,13 @@ def add_index(graph: Graph, index: ThematicIndex, base: str | None = None) -> UR
         else:
             graph.add((node, SKOS.topConceptOf, scheme))
             graph.add((scheme, SKOS.hasTopConcept, node))
+    reports: dict[int, str] = {}
     for paragraph, report in index.notations.items():
         graph.add((mint(paragraph, base), SKOS.notation, Literal(report)))
+        reports[int(paragraph.split()[1])] = report.split(" para ")[0]
+    for meeting, offset in index.offsets.items():  # the renumbering the SHACL shapes check notations against
+        if meeting in reports:
+            graph.add((mint(reports[meeting], base), TIP.numberingOffset, Literal(offset)))
     for entry in index.entries:
         add_entry(graph, entry, index.source_file, base)
     return scheme

@@ -64,8 +64,9 @@ def add_sample_edges(g: Graph) -> Graph:
     cite(g, "CTOC/COP/DEC/3/3 para a", TIP.citesArticle, "TIPP art 9(5)", "2")
     cite(g, "CTOC/COP/DEC/3/3 para a", TIP.requests, "actor:secretariat", "3")
     cite(g, "TIP-WG 1 rec 5", TIP.indexedUnder, "topic:victims", "4")
-    g.add((mint("TIP-WG 1 rec 5"), SKOS.notation, Literal("CTOC/COP/WG.4/2009/2 para 21")))
-    g.add((mint("CTOC/COP/WG.4/2009/2"), TIP.numberingOffset, Literal(16)))
+    if g.value(mint("TIP-WG 1 rec 5"), SKOS.notation) is None:  # as the thematic index writes them
+        g.add((mint("TIP-WG 1 rec 5"), SKOS.notation, Literal("CTOC/COP/WG.4/2009/2 para 6")))
+        g.set((mint("CTOC/COP/WG.4/2009/2"), TIP.numberingOffset, Literal(1)))
     return g
 
 
