@@ -21,6 +21,10 @@ class TipkgError(Exception):
 
 
 class ValidationFailed(TipkgError):
-    """The graph does not conform to the SHACL shapes."""
+    """The graph does not conform to the SHACL shapes (``report`` says where)."""
 
     exit_code = 3
+
+    def __init__(self, path: str, reason: str, line: int | None = None, report=None):
+        super().__init__(path, reason, line)
+        self.report = report

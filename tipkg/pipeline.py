@@ -22,7 +22,10 @@ from tipkg.graph.thematic_index import add_index
 from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
 from tipkg.references.thematic_index import index_report_lines, parse_index
+from tipkg.dumps import lod_writers
+from tipkg.errors import ValidationFailed
 from tipkg.outputs import staged_output, write_dumps
+from tipkg.validate import ValidationReport, validate
 from tipkg.sources import read_corpus
 
 DEFAULT_OUT = "out"
@@ -38,6 +41,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     report: list[str] = field(default_factory=list)
+    validation: ValidationReport | None = None
 
     @property
     def triples(self) -> int:
@@ -45,8 +49,12 @@ class BuildResult:
 
 
 def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEFAULT_OUT, *,
-          base: str | None = None, progress=None) -> BuildResult:
-    """Build the graph of a corpus and, if ``out_dir`` is given, write its dumps there."""
+          base: str | None = None, progress=None, check: bool = True) -> BuildResult:
+    """Build the graph of a corpus and, if ``out_dir`` is given, validate it and write its dumps there.
+
+    Data that does not conform to the SHACL shapes is never written (``ValidationFailed``);
+    ``check=False`` skips validation (``tipkg build --no-validate``).
+    """
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -75,10 +83,18 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             report += index_report_lines(index)
     lap("graph")
     result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings, report=report)
+    if out_dir is not None and check:
+        say("validating against the SHACL shapes")
+        result.validation = validate(graph)
+        lap("validate")
+        if not result.validation.conforms:
+            raise ValidationFailed(out_dir, "the graph does not conform to the SHACL shapes; nothing written\n"
+                                   + result.validation.text(), report=result.validation)
     if out_dir is not None:
         say(f"writing {out_dir}")
         with staged_output(out_dir) as stage:
-            result.written = [Path(out_dir) / p.name for p in write_dumps(graph, stage)]
+            writers = lod_writers(base=base, validated=check)
+            result.written = [Path(out_dir) / p.name for p in write_dumps(graph, stage, writers)]
         lap("outputs")
     return result
 

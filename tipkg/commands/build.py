@@ -1,8 +1,11 @@
 """Build the graph of a corpus and write its dumps.
 
-Reads the corpus (default: the bundled one), builds the graph, and writes
-graph.nt (sorted, byte-identical across runs) and graph.ttl into --out
-(default: ./out). Outputs appear only when the whole build succeeded.
+Reads the corpus (default: the bundled one), builds the graph, validates it
+against the SHACL shapes (shapes/tipkg-shapes.ttl), and writes graph.nt
+(sorted, byte-identical across runs), graph.ttl, graph.jsonld, graph.trig,
+void.ttl and context.jsonld into --out (default: ./out). Outputs appear only
+when the whole build succeeded and the graph conforms (--no-validate skips
+the check, loudly).
 """
 
 from __future__ import annotations
@@ -18,12 +21,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", default=DEFAULT_OUT, help=f"output folder (default: ./{DEFAULT_OUT})")
     parser.add_argument("--base", metavar="IRI", help="base IRI of minted URIs (default: $TIPKG_BASE_IRI or https://w3id.org/tipkg/id/)")
     parser.add_argument("--quiet", action="store_true", help="no progress or summary")
+    parser.add_argument("--no-validate", action="store_true",
+                        help="write the dumps WITHOUT checking them against the SHACL shapes (a warning is printed)")
     parser.add_argument("--report", metavar="FILE", help="write the review report (thematic index offsets, "
                         "unreconciled and unplaced index rows) as TSV to FILE")
 
 
 def run(args: argparse.Namespace) -> int:
-    result = build(args.corpus, args.out, base=args.base, progress=None if args.quiet else stderr_progress)
+    if args.no_validate:
+        print("tipkg build: WARNING: --no-validate: the graph is NOT checked against the SHACL shapes; "
+              "the dumps written may not conform", file=sys.stderr)
+    result = build(args.corpus, args.out, base=args.base, progress=None if args.quiet else stderr_progress,
+                   check=not args.no_validate)
     if getattr(args, "report", None):
         with open(args.report, "w", encoding="utf-8") as fh:
             fh.write("\n".join(result.report) + "\n")
@@ -43,6 +52,7 @@ def summary(result, out: str) -> str:
               f"triples: {result.triples}",
               "time: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.timings.items())
               + f" (total {sum(result.timings.values()):.2f}s)",
+              ("validation: " + (result.validation.text().splitlines()[0] if result.validation else "SKIPPED")),
               f"written: {', '.join(str(p) for p in result.written)}"]
     lines += [line for line in result.report if line.startswith(("# thematic index", "offset\t"))]
     return "\n".join(lines)

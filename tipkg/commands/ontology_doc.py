@@ -1,4 +1,6 @@
-"""Regenerate the HTML documentation of the ontology (ontology/tipkg.html).
+"""Regenerate the HTML documentation of the ontology and its JSON-LD context.
+
+Writes ontology/tipkg.html and ontology/context.jsonld.
 
 The page is generated from ontology/tipkg.ttl (labels and definitions in
 English and Arabic, alignments, domains and ranges); commit the result — a
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from tipkg.dumps import CONTEXT_FILE, write_context
 from tipkg.ontodoc import ONTOLOGY_HTML, write_html
 
 
@@ -17,5 +20,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"written: {write_html(args.out)}")
+    print(f"written: {write_html(args.out)}, {write_context(CONTEXT_FILE)}")
     return 0
