@@ -135,7 +135,7 @@ def _instruments(f: str) -> list[_Mention]:
                 continue
             taken.append((m.start(), m.end(), target, rule))
     taken.sort()
-    frames = [fold(x["before"]) for x in _tables()["frame"]]
+    frames = [fold(x["before"].strip()) + " " for x in _tables()["frame"]]
     defaults = _tables()["anaphora"]
     out: list[_Mention] = []
     protocols: list[str] = []
@@ -191,7 +191,7 @@ def _articles(f: str, w: str, offsets, mentions: list[_Mention]) -> list[Citatio
         after = link.match(f, m.end())
         named = None
         if after:
-            named = next((x for x in mentions if x.start == after.end()), None)
+            named = next((x for x in mentions if m.end() <= x.start <= after.end()), None)
         if named is None:
             named = next((x for x in mentions if m.end() <= x.start <= m.end() + 2), None)
         if named is not None:
@@ -313,6 +313,11 @@ def _resolutions(f: str, ctx: CitationContext, consumed: list[tuple[int, int]]) 
     gap_max = _tables()["resolution_list"]["max_gap"]
     pairs = [m for m in _NUMBER_PAIR.finditer(f) if not _inside(m.start(), consumed)]
     claimed: dict[int, _Head] = {}
+    if ctx.visual:
+        for head in heads:
+            for m in pairs:
+                if m.start() not in claimed and 0 <= head.start - m.end() <= 4:
+                    claimed[m.start()] = head
     for head in heads:
         cursor, first = head.end, True
         for m in pairs:
@@ -323,15 +328,12 @@ def _resolutions(f: str, ctx: CitationContext, consumed: list[tuple[int, int]]) 
                 break
             claimed[m.start()] = head
             cursor, first = m.end(), False
-        if ctx.visual:
-            for m in pairs:
-                if m.start() not in claimed and 0 <= head.start - m.end() <= 4:
-                    claimed[m.start()] = head
     found = []
     for m in pairs:
         a, b = int(m.group(1)), int(m.group(2))
         head = claimed.get(m.start())
-        candidates = [head] if head else sorted(heads, key=lambda h: abs(h.start - m.start()))
+        nearest = sorted(heads, key=lambda h: abs(h.start - m.start()))
+        candidates = [head] + [h for h in nearest if h is not head] if head else nearest
         if not head and not heads:
             candidates = [_Head("ecosoc", m.start(), m.start())]
         for h in candidates:
@@ -339,7 +341,7 @@ def _resolutions(f: str, ctx: CitationContext, consumed: list[tuple[int, int]]) 
             if number is None:
                 continue
             target, kind = resolution_identifier(h.kind, *number)
-            rule = f"resolution.{h.kind}" + ("" if head else ".nearest-head")
+            rule = f"resolution.{h.kind}" + ("" if h is head else ".nearest-head")
             para = re.search(fold(_tables()["report_paragraph"]["resolution_paragraph"]), f[max(0, h.start - 30):h.start])
             if para and m.start() == min((p.start() for p in pairs if claimed.get(p.start()) == h), default=-1):
                 target, kind, rule = f"{target} para {para.group('n')}", "paragraph", rule + ".paragraph"
@@ -461,8 +463,9 @@ def find_citations(text: str, ctx: CitationContext = CitationContext()) -> tuple
             found.append(Citation("refersTo", target, "instrument", x.start, x.end, x.rule))
     found += _articles(f, text, offsets, mentions)
     if ctx.visual:
-        covered = {(c.start, c.end) for c in found if c.relation == "citesArticle"}
-        found += [c for c in _visual_articles(f, mentions) if (c.start, c.end) not in covered]
+        visual = _visual_articles(f, mentions)
+        found = [c for c in found if c.relation != "citesArticle"
+                 or not any(v.start < c.end and c.start < v.end for v in visual)] + visual
     seen = [Seen("article", m.start(), m.end(), "a paragraph of an instrument is cited with no article")
             for m in re.finditer(fold(_tables()["article_without_article"]["pattern"]), f)]
     reports, unseen, consumed = _report_paragraphs(f)
@@ -484,6 +487,7 @@ def _to_working(found: list[Citation], offsets) -> list[Citation]:
             for c in found]
 
 
-def footnote_resolution(citations: list[Citation]) -> str | None:
-    """The resolution a footnote cites, for the next footnote's "ibid."."""
-    return next((c.target for c in citations if c.target_kind == "ga-resolution"), None)
+def footnote_resolution(text: str, ctx: CitationContext) -> str | None:
+    """The resolution a footnote cites (even when it stands for an annex), for the next "ibid."."""
+    folded = normalize(text, fold=True).text
+    return next((c.target for c in _resolutions(folded, ctx, []) if c.target_kind == "ga-resolution"), None)
