@@ -27,6 +27,7 @@ from tipkg.ontology.namespace import TIP
 from tipkg.tables import load
 
 from .labels import document_label_en, paragraph_label_ar
+from .references import add_references
 from .uris import mint
 
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
@@ -62,8 +63,9 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
-def build_graph(structured: Sequence[StructuredSource], base: str | None = None) -> Graph:
-    """The RDF graph of every instrument, document, meeting and paragraph read."""
+def build_graph(structured: Sequence[StructuredSource], base: str | None = None, references=None) -> Graph:
+    """The RDF graph of every instrument, document, meeting and paragraph read,
+    and, given ``references`` (stage 4), their edges with provenance."""
     builder = _Builder(bind_prefixes(Graph()), base)
     builder.instruments()
     for item in structured:
@@ -73,6 +75,8 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None)
             builder.meeting(meeting, item.source)
         for document in item.documents:
             builder.document(document, item.source)
+    if references is not None:
+        add_references(builder.graph, references, base)
     return builder.graph
 
 
