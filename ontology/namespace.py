@@ -12,6 +12,11 @@ from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 ONTOLOGY_IRI = "https://w3id.org/tipkg/ontology"
+
+#: Established vocabularies the dataset aligns with (rdflib has no built-in for these).
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+ELI_DL = Namespace("http://data.europa.eu/eli/eli-draft-legislation-ontology#")
+CITO = Namespace("http://purl.org/spar/cito/")
 ONTOLOGY_VERSION = "0.1.0"
 
 
