@@ -44,7 +44,9 @@ SKIPPED_KINDS = ("agenda-item", "agenda-subitem")
 #: Relations of the citations extractor that a recalling clause turns into ``recalls``.
 RECALLABLE = ("refersTo", "citesArticle")
 _ADVERBS = r"(?:\s+(?:ايضا|كذلك|مجددا))?"
-_W = r"[\w\u0600-\u06ff]"
+_W = r"\w"
+#: A verb starts a word, or follows the conjunction و glued to it ("وتطلب").
+_START = rf"(?:(?<!{_W})|(?<=(?<!{_W})و))"
 
 
 # --- tables ---------------------------------------------------------------------
@@ -72,14 +74,10 @@ class ActorForm:
 def _verb_pattern(form: str) -> re.Pattern:
     words = search_form(form).split(" ")
     body = re.escape(words[0]) + _ADVERBS + "".join(r"\s+" + re.escape(w) for w in words[1:])
-    if words[-1] == "ل":
-        return re.compile(rf"(?<!{_W}){body}(?=\w)")
-    return re.compile(rf"(?<!{_W}){body}(?!{_W})")
-
-
-def _with_proclitic(form: str) -> re.Pattern:
-    """Verb forms may carry the conjunction و ("ويطلب", "وتدعو")."""
-    return re.compile(r"(?:(?<=\sو)|(?<=^و))" + _verb_pattern(form).pattern)
+    if words[-1] == "ل":  # "يمكن للدول": the lām belongs to the addressee
+        head = re.escape(words[0]) + _ADVERBS
+        return re.compile(rf"{_START}{head}(?=\s+ل\w)")
+    return re.compile(rf"{_START}{body}(?!{_W})")
 
 
 @lru_cache(maxsize=None)
@@ -116,17 +114,18 @@ def actor_forms() -> tuple[ActorForm, ...]:
             f = search_form(entry["form"])
             variants = [_lam(f)] if entry.get("only_with_lam") else [f, _lam(f)]
             alternatives = "|".join(re.escape(v) for v in variants)
-            pattern = re.compile(rf"(?<!{_W})(?:و|وسائر\s+)?(?P<name>{alternatives})(?!{_W})")
+            pattern = re.compile(rf"(?<!{_W})(?:و|ف|وسائر\s+)?(?P<name>{alternatives})(?!{_W})")
             out.append(ActorForm(row["identifier"], entry["form"], tuple(f.split(" ")), pattern, visual_only,
                                  bool(entry.get("only_with_lam"))))
     return tuple(sorted(out, key=lambda a: -len(a.form)))
 
 
 @lru_cache(maxsize=None)
-def _addressee_rules() -> tuple[re.Pattern, tuple[str, ...], int]:
+def _addressee_rules() -> tuple[re.Pattern, re.Pattern, int]:
     t = load("verbs")["addressee"]
     fillers = re.compile(r"\s*(?:" + "|".join(t["fillers"]) + r")(?!" + _W + r")")
-    return fillers, tuple(t["terminators"]), int(t["visual_head"])
+    qualifiers = re.compile(r"\s*(?:" + "|".join(search_form(q) for q in t["qualifiers"]) + r")(?!" + _W + r")")
+    return fillers, qualifiers, int(t["visual_head"])
 
 
 # --- matching ---------------------------------------------------------------------
@@ -206,7 +205,7 @@ def addressees(text: str, verb: VerbMatch, *, visual: bool = False) -> list[Acto
         return []
     if visual:
         return _visual_addressees(text, verb)
-    fillers, terminators, _ = _addressee_rules()
+    fillers, qualifiers, _ = _addressee_rules()
     if verb.form.addressee_before:
         before = text[:verb.start].rstrip()
         for af in actor_forms():
@@ -224,13 +223,20 @@ def addressees(text: str, verb: VerbMatch, *, visual: bool = False) -> list[Acto
     first = _actors_at(text, pos)
     if first is None:
         return []
-    found = [first]
-    clause_end = min([i for i in (text.find(t, first.end) for t in terminators) if i >= 0] + [len(text)])
-    for m in re.finditer(r"(?<!\S)و(?:سائر\s+)?", text[first.end:clause_end]):
-        at = _actors_at(text, first.end + m.start())
-        if at and at.actor not in {a.actor for a in found}:
-            found.append(at)
-    return found
+    found, end = [first], first.end
+    while True:  # "الدول الأعضاء والدول الممثلة بمراقبين في دورات المؤتمر والمنظمات الدولية"
+        pos = end
+        m = qualifiers.match(text, pos)
+        while m and m.end() > pos:
+            pos = m.end()
+            m = qualifiers.match(text, pos)
+        pos = len(text) - len(text[pos:].lstrip(" ،"))
+        nxt = _actors_at(text, pos) if text.startswith("و", pos) else None
+        if nxt is None:
+            return found
+        end = nxt.end
+        if nxt.actor not in {a.actor for a in found}:
+            found.append(nxt)
 
 
 def _visual_addressees(text: str, verb: VerbMatch) -> list[ActorMatch]:
