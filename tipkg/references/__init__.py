@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from tipkg.model import StructuredSource
 
 from .types import Context, Reference, Unresolved
+from .verbs import extract_verbs
 
 
 @dataclass
@@ -23,8 +24,10 @@ class References:
 
 
 def extract_references(structured: list[StructuredSource]) -> References:
-    """Every reference of every paragraph of every source (empty until extractors land)."""
-    return References()
+    """Every reference of every paragraph of every source."""
+    found = References()
+    found.found.extend(extract_verbs(structured, found.found))  # verbs, addressees, recalls (refs-verbs)
+    return found
 
 
 __all__ = ["Context", "Reference", "References", "Unresolved", "extract_references"]

@@ -239,9 +239,11 @@ def addressees(text: str, verb: VerbMatch, *, visual: bool = False) -> list[Acto
             found.append(nxt)
 
 
-def _visual_addressees(text: str, verb: VerbMatch) -> list[ActorMatch]:
+def _visual_addressees(text: str, verb: VerbMatch, *, after: bool = False) -> list[ActorMatch]:
+    """The first actor whose words all stand in the head of the paragraph (or,
+    for a verb coordinated later, ``after`` it)."""
     _, _, head_len = _addressee_rules()
-    start = 0 if verb.start < head_len else verb.start
+    start = verb.end if after else (0 if verb.start < head_len else verb.start)
     head = text[start:start + head_len]
     tokens = [(m.start() + start, m.group()) for m in re.finditer(r"\S+", head)]
     best: list[tuple[int, int, ActorMatch]] = []
@@ -270,8 +272,8 @@ def secondary_verbs(text: str, main: VerbMatch, *, visual: bool = False) -> list
     ("... وتطلب إلى المكتب مواصلة ...", "ويوصي الأمانة بأن ..."): only verbs
     that take an addressee, only with the conjunction و."""
     out = []
-    for vm in find_verbs(text, visual=False):
-        if vm.start <= main.start or not vm.form.relation:
+    for vm in find_verbs(text, visual=visual):
+        if vm.start <= main.end or not vm.form.relation:
             continue
         if text[max(0, vm.start - 1):vm.start] == "و" and (vm.start < 2 or text[vm.start - 2].isspace()):
             out.append(vm)
@@ -405,7 +407,7 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
         start, end = (min(verb.start, am.start), max(verb.end, am.end)) if visual else (am.start, am.end)
         refs.append(ref(verb.form.relation, am.actor, "actor", start, end, f"{verb.verb}:{verb.form.form}"))
     for vm in secondary_verbs(text, verb, visual=visual):
-        for am in addressees(text, vm, visual=False):
+        for am in addressees(text, vm, visual=False) or (_visual_addressees(text, vm, after=True) if visual else []):
             if any(r.relation == vm.form.relation and r.target == am.actor for r in refs):
                 continue
             refs.append(ref(vm.form.relation, am.actor, "actor", vm.start, am.end, f"{vm.verb}:و{vm.form.form}"))
