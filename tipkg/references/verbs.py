@@ -114,7 +114,7 @@ def actor_forms() -> tuple[ActorForm, ...]:
             f = search_form(entry["form"])
             variants = [_lam(f)] if entry.get("only_with_lam") else [f, _lam(f)]
             alternatives = "|".join(re.escape(v) for v in variants)
-            pattern = re.compile(rf"(?<!{_W})(?:و|ف|وسائر\s+)?(?P<name>{alternatives})(?!{_W})")
+            pattern = re.compile(rf"(?<!{_W})(?:و|ف|و{search_form('سائر')}\s+)?(?P<name>{alternatives})(?!{_W})")
             out.append(ActorForm(row["identifier"], entry["form"], tuple(f.split(" ")), pattern, visual_only,
                                  bool(entry.get("only_with_lam"))))
     return tuple(sorted(out, key=lambda a: -len(a.form)))
