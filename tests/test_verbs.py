@@ -161,9 +161,14 @@ def test_recalls_from_keeps_only_citations_inside_recalling_clauses():
     recalling = [Span(0, 50)]          # "إذ استذكر ... وإذ استذكر أيضاً مقرّره 3/3"
     marks = {"14": Span(30, 34), "15": Span(70, 74)}   # (15) stands in "وقد نظر في تقرير الأمانة"
     out = recalls_from(refs, recalling, mark_spans=marks)
-    assert {(r.relation, r.target) for r in out} == {("recalls", "UNTOC art 32"), ("recalls", "CTOC/COP/DEC/3/3"),
-                                                       ("recalls", "UNTOC")}
+    assert {(r.relation, r.target) for r in out} == {("recalls", "UNTOC art 32"), ("recalls", "CTOC/COP/DEC/3/3")}
     assert all(r.rule.startswith("recalls+") for r in out)
+
+
+def test_recalls_from_prefers_the_article_to_its_instrument():
+    refs = [_cite("UNTOC art 32", 10, 20, "citesArticle"), _cite("UNTOC", 25, 40), _cite("UNTOC", 0, 0, via="1")]
+    out = recalls_from(refs, [Span(0, 50)], mark_spans={"1": Span(41, 44)})
+    assert [r.target for r in out] == ["UNTOC art 32"]
 
 
 # --- on the corpus ------------------------------------------------------------------

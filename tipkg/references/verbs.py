@@ -330,7 +330,10 @@ def recalls_from(paragraph_refs: Iterable[Reference], recall_spans: Iterable[Spa
             continue
         seen.add((ref.paragraph, ref.target))
         out.append(replace(ref, relation="recalls", rule=f"{rule}+{ref.rule}"))
-    return out
+    # "المهام المسندة إليه في المادة 32 من اتفاقية ...(1)" recalls the article;
+    # the instrument named (or carried by the footnote) only locates it.
+    articles = {r.target.split(" art ")[0] for r in out if " art " in r.target}
+    return [r for r in out if r.target not in articles]
 
 
 # --- from paragraphs to references ------------------------------------------------
