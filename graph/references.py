@@ -23,6 +23,7 @@ of ``TIPP``; ``X para 17`` part of ``X``).
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import re
 from collections.abc import Iterable
 
@@ -66,7 +67,7 @@ def add_references(graph: Graph, references: Iterable[Reference], base: str | No
     targets = _Targets(graph, base)
     for ref in references:
         paragraph = mint(ref.paragraph, base)
-        target = targets.node(ref.target, ref.target_kind)
+        target = targets.node(f"verb:{ref.target}" if ref.target_kind == "verb" else ref.target, ref.target_kind)
         relation = getattr(TIP, ref.relation)
         graph.add((paragraph, relation, target))
         c = mint(citation_id(ref), base)
@@ -110,6 +111,11 @@ class _Targets:
             document = self.node(paragraph.group("document"), symbol_kind(paragraph.group("document")))
             self.graph.add((node, ELI.is_part_of, document))
             self.graph.add((node, RDFS.label, Literal(identifier, lang="en")))
+        elif kind == "verb":
+            self.typed(identifier, TIP.Verb)
+            row = _verbs().get(identifier.removeprefix("verb:"), {})
+            self.graph.add((node, RDFS.label, Literal(row.get("label_en", identifier[5:]), lang="en")))
+            self.graph.add((node, SKOS.prefLabel, Literal(row.get("label_en", identifier[5:]), lang="en")))
         elif kind == "actor":
             self.typed(identifier, TIP.Actor)
             for lang, text in _actor_labels().get(identifier, {}).items():
@@ -146,3 +152,9 @@ def _actor_labels() -> dict[str, dict[str, str]]:
     except (FileNotFoundError, ModuleNotFoundError):
         return {}
     return {r["identifier"]: {k: r[f"label_{k}"] for k in ("en", "ar") if f"label_{k}" in r} for r in rows}
+
+
+@lru_cache(maxsize=None)
+def _verbs() -> dict[str, dict]:
+    """The verbs table by name (for the labels of verb nodes)."""
+    return {row["name"]: row for row in load("verbs")["verb"]}

@@ -56,6 +56,7 @@ class TIP(DefinedNamespace):
     # index and actors
     Topic: URIRef
     Actor: URIRef
+    Verb: URIRef
     SourceText: URIRef
     Citation: URIRef
 
@@ -97,4 +98,5 @@ class TIP(DefinedNamespace):
     recognizes: URIRef
     emphasizes: URIRef
     recommends: URIRef
+    reminds: URIRef
     addressedTo: URIRef

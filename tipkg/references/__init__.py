@@ -24,6 +24,7 @@ from .citations import Citation, CitationContext, find_citations, footnote_resol
 from .spans import Locator
 from .thematic_index import ThematicIndex, parse_index
 from .types import Context, Reference, Unresolved
+from .verbs import extract_verbs
 
 
 @dataclass
@@ -51,6 +52,7 @@ def extract_references(structured: list[StructuredSource]) -> References:
                 _paragraph_citations(context, base, carried, out)
         if item.index_span is not None:
             out.index = parse_index(source, item.index_span)
+    out.found.extend(extract_verbs(structured, out.found))  # verbs, addressees, recalls from citations
     return out
 
 
