@@ -143,8 +143,10 @@ class VerbMatch:
         return self.form.verb
 
 
-def find_verbs(text: str, *, visual: bool = False) -> list[VerbMatch]:
-    """Every verb form in ``text`` (a search form), leftmost first, no overlaps."""
+@lru_cache(maxsize=4096)
+def find_verbs(text: str, *, visual: bool = False) -> tuple[VerbMatch, ...]:
+    """Every verb form in ``text`` (a search form), leftmost first, no overlaps
+    (cached: a paragraph's clauses are searched more than once)."""
     found: list[VerbMatch] = []
     taken: list[tuple[int, int]] = []
     for vf in verb_forms():
@@ -155,7 +157,7 @@ def find_verbs(text: str, *, visual: bool = False) -> list[VerbMatch]:
                     continue
                 found.append(VerbMatch(vf, m.start(), m.end()))
                 taken.append((m.start(), m.end()))
-    return sorted(found, key=lambda v: v.start)
+    return tuple(sorted(found, key=lambda v: v.start))
 
 
 def main_verb(text: str, *, visual: bool = False, sub: bool = False) -> VerbMatch | None:
