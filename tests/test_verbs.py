@@ -45,7 +45,7 @@ def test_every_visual_shape_matches_its_example(row):
 
 
 def test_negative_rows_do_not_match():
-    assert find_verbs(search_form("بالإشارة إلى الذكرى السنوية العاشرة")) == []
+    assert find_verbs(search_form("بالإشارة إلى الذكرى السنوية العاشرة")) == ()
 
 
 def test_every_verb_row_names_a_family_and_every_family_is_used():
