@@ -12,6 +12,11 @@ from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 ONTOLOGY_IRI = "https://w3id.org/tipkg/ontology"
+
+#: Established vocabularies the dataset aligns with (rdflib has no built-in for these).
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+ELI_DL = Namespace("http://data.europa.eu/eli/eli-draft-legislation-ontology#")
+CITO = Namespace("http://purl.org/spar/cito/")
 ONTOLOGY_VERSION = "0.1.0"
 
 
@@ -51,6 +56,7 @@ class TIP(DefinedNamespace):
     # index and actors
     Topic: URIRef
     Actor: URIRef
+    Verb: URIRef
     SourceText: URIRef
     Citation: URIRef
 
@@ -94,6 +100,7 @@ class TIP(DefinedNamespace):
     recognizes: URIRef
     emphasizes: URIRef
     recommends: URIRef
+    reminds: URIRef
     addressedTo: URIRef
     should: URIRef
     reminds: URIRef

@@ -172,3 +172,37 @@ def test_split_engine_agrees_with_pyshacl(breaker):
     g = small()
     breaker(g)
     assert results(g, "split") == results(g, "pyshacl")
+
+
+def test_build_refuses_to_write_non_conforming_data(tmp_path, monkeypatch):
+    import tipkg.pipeline as pipeline
+    from tipkg.errors import ValidationFailed
+
+    def broken(structured, base=None, **kwargs):
+        g = small()
+        break_orphan(g)
+        return g
+
+    monkeypatch.setattr(pipeline, "build_graph", broken)
+    out = tmp_path / "out"
+    with pytest.raises(ValidationFailed) as err:
+        pipeline.build(out_dir=out)
+    assert not out.exists()
+    assert "tipsh:ParagraphParent" in str(err.value) and err.value.exit_code == 3
+    result = pipeline.build(out_dir=out, check=False)
+    assert (out / "graph.nt").is_file() and result.validation is None
+
+
+def test_validate_command_exit_status(tmp_path, capsys):
+    from tipkg.cli import main
+
+    good, bad = tmp_path / "good.ttl", tmp_path / "bad.nt"
+    small().serialize(str(good), format="turtle")
+    g = small()
+    break_duplicate_identifier(g)
+    g.serialize(str(bad), format="nt")
+    assert main(["validate", "--data", str(good)]) == 0
+    assert "conforms" in capsys.readouterr().out
+    assert main(["validate", "--data", str(good), str(bad)]) == 3
+    out = capsys.readouterr().out
+    assert "DOES NOT CONFORM" in out and "tipsh:UniqueIdentifier" in out and "CTOC/COP/DEC/3/3 pp 1" in out
