@@ -103,7 +103,6 @@ class TIP(DefinedNamespace):
     reminds: URIRef
     addressedTo: URIRef
     should: URIRef
-    reminds: URIRef
     acknowledges: URIRef
     expressesConcern: URIRef
     approves: URIRef
