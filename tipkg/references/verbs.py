@@ -37,6 +37,7 @@ from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, normalize, search_form
 from tipkg.tables import load
 
+from .citations import ANNEXED
 from .types import Reference
 
 SUB_KINDS = ("subparagraph", "subitem")
@@ -322,20 +323,24 @@ def recalls_from(paragraph_refs: Iterable[Reference], recall_spans: Iterable[Spa
     spans = list(recall_spans)
     marks = mark_spans or {}
     out, seen = [], set()
+    clause_of: dict[int, int] = {}
     for ref in paragraph_refs:
-        if ref.relation not in RECALLABLE:
+        if ref.relation not in RECALLABLE or ref.rule.endswith(ANNEXED):
             continue
         where = marks.get(ref.via_footnote) if ref.via_footnote else ref.span
-        if where is None or not any(s.start <= where.start and where.end <= s.end for s in spans):
-            continue
-        if (ref.paragraph, ref.target) in seen:
+        clause = next((k for k, s in enumerate(spans) if where and s.start <= where.start and where.end <= s.end), None)
+        if clause is None or (ref.paragraph, ref.target) in seen:
             continue
         seen.add((ref.paragraph, ref.target))
+        clause_of[len(out)] = clause
         out.append(replace(ref, relation="recalls", rule=f"{rule}+{ref.rule}"))
-    # "المهام المسندة إليه في المادة 32 من اتفاقية ...(1)" recalls the article;
-    # the instrument named (or carried by the footnote) only locates it.
-    articles = {r.target.split(" art ")[0] for r in out if " art " in r.target}
-    return [r for r in out if r.target not in articles]
+    # "المهام المسندة إليه في المادة 32 من اتفاقية ...(1)، التي ... بما يشمل بروتوكول ...":
+    # in a clause that recalls an article, the instruments it names (or its
+    # footnote carries) locate or qualify the article: they are not recalled.
+    with_article = {clause_of[i] for i, r in enumerate(out) if " art " in r.target}
+    located = {r.target.split(" art ")[0] for r in out if " art " in r.target}
+    return [r for i, r in enumerate(out) if r.target not in located
+            and (clause_of[i] not in with_article or r.target_kind != "instrument")]
 
 
 # --- from paragraphs to references ------------------------------------------------
