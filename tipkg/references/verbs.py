@@ -283,6 +283,36 @@ def secondary_verbs(text: str, main: VerbMatch, *, visual: bool = False) -> list
     return out
 
 
+@lru_cache(maxsize=None)
+def _request_phrases() -> tuple[VerbForm, ...]:
+    forms = sorted((search_form(row["form"]) for row in load("verbs")["request_phrase"]), key=len, reverse=True)
+    return tuple(VerbForm("requests", "requests", f, re.compile(rf"(?<!{_W}){re.escape(f)}(?!{_W})"), ())
+                 for f in forms)
+
+
+def request_phrases(text: str, main: VerbMatch | None) -> list[VerbMatch]:
+    """Requests named by a noun ("توجيه الطلب إلى X") in a paragraph whose main verb is
+    another one; the longest phrase wins where two overlap."""
+    out: list[VerbMatch] = []
+    if main is not None and main.form.relation == "requests":
+        return out
+    for form in _request_phrases():
+        for m in form.pattern.finditer(text):
+            if not any(v.start < m.end() and m.start() < v.end for v in out):
+                out.append(VerbMatch(form, m.start(), m.end()))
+    return out
+
+
+def _named_requests(text: str, main: VerbMatch | None, refs: list[Reference], ref) -> list[Reference]:
+    """``requests`` edges to the actors that follow a request phrase."""
+    out = []
+    for vm in request_phrases(text, main):
+        for am in addressees(text, vm, visual=False):
+            if not any(r.relation == "requests" and r.target == am.actor for r in refs + out):
+                out.append(ref("requests", am.actor, "actor", vm.start, am.end, f"requests:{vm.form.form}"))
+    return out
+
+
 # --- clauses and recalls ---------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -408,6 +438,7 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
             for actor in inherited.actors:
                 refs.append(Reference(paragraph.identifier, inherited.relation, actor, "actor", source.file, s,
                                       words, f"{inherited.relation}:inherited"))
+            refs += _named_requests(text, None, refs, ref)
             return refs, inherited
         return refs, ParagraphVerbs(None, "", ())
     refs.append(ref("verb", verb.verb, "verb", verb.start, verb.end, f"verb:{verb.form.form}"))
@@ -421,6 +452,7 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
             if any(r.relation == vm.form.relation and r.target == am.actor for r in refs):
                 continue
             refs.append(ref(vm.form.relation, am.actor, "actor", vm.start, am.end, f"{vm.verb}:و{vm.form.form}"))
+    refs += _named_requests(text, verb, refs, ref)
     recall_spans = [omap.span(c.start, c.end)[0] for c in clauses(text, visual=visual)
                     if verb_families().get(c.verb, {}).get("objects")]
     if recall_spans:
