@@ -23,6 +23,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
+from tipkg.normalize import search_form
 from tipkg.ontology.namespace import TIP
 from tipkg.tables import load
 
@@ -115,6 +116,13 @@ class _Builder:
                 self.graph.add((node, DCTERMS.isPartOf, resolution))
             if "supplements" in row:
                 self.graph.add((node, DCTERMS.relation, self.uri(row["supplements"])))
+        for row in load("articles")["article"]:
+            # every article of TIPP is a node, so "what does nothing cite?" has an answer
+            article = self.node(f"{row['instrument']} art {row['number']}", TIP.Article)
+            self.graph.add((article, ELI.is_part_of, self.uri(row["instrument"])))
+            self.graph.add((article, TIP.position, Literal(row["number"])))
+            self.label(article, f"{row['instrument']} article {row['number']}: {row['title_en']}", "en")
+            self.label(article, f"المادة {row['number']}: {row['title_ar']}", "ar")
 
     def source(self, source: Source) -> None:
         node = self.node(f"source:{source.file}", TIP.SourceText)
@@ -177,6 +185,8 @@ class _Builder:
         self.graph.add((node, TIP.text, Literal(text, lang="ar")))
         if normalized:
             self.graph.add((node, TIP.normalizedText, Literal(normalized, lang="ar")))
+            # folded once here, so an Arabic search is a CONTAINS, not a REPLACE chain per paragraph
+            self.graph.add((node, TIP.searchText, Literal(search_form(normalized))))
 
     def paragraph(self, paragraph: Paragraph, document: Document, source: Source) -> None:
         node = self.node(paragraph.identifier, PARAGRAPH_CLASSES[paragraph.kind])
@@ -188,6 +198,8 @@ class _Builder:
             self.graph.add((node, SKOS.prefLabel, Literal(paragraph_label_ar(paragraph), lang="ar")))
         self.text(node, paragraph.text, paragraph.normalized)
         self.derived(node, source, paragraph.span, paragraph.line)
+        if paragraph.verb_text:
+            self.graph.add((node, TIP.verb, Literal(paragraph.verb_text, lang="ar")))
         if paragraph.notation:
             self.graph.add((node, SKOS.notation, Literal(paragraph.notation)))
         for mark in paragraph.footnote_marks:

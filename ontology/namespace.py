@@ -72,6 +72,7 @@ class TIP(DefinedNamespace):
     endDate: URIRef
     verb: URIRef
     sha256: URIRef
+    searchText: URIRef
 
     # the core relations and the other verbs
     recalls: URIRef

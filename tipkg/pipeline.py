@@ -22,6 +22,7 @@ from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
 from tipkg.outputs import staged_output, write_dumps
 from tipkg.sources import read_corpus
+from tipkg.store import STORE_DIR, build_store
 
 DEFAULT_OUT = "out"
 
@@ -70,7 +71,11 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say(f"writing {out_dir}")
         with staged_output(out_dir) as stage:
             result.written = [Path(out_dir) / p.name for p in write_dumps(graph, stage)]
-        lap("outputs")
+            lap("outputs")
+            say("loading the embedded store")
+            build_store(stage / "graph.nt", stage / STORE_DIR)
+            result.written.append(Path(out_dir) / STORE_DIR)
+        lap("store")
     return result
 
 
