@@ -98,7 +98,10 @@ def syntax_error(query: str, message: str, path: str) -> TipkgError:
         return TipkgError(path, f"SPARQL syntax error: {message}")
     line_no, column = int(m[1]), int(m[2])
     lines = query.splitlines()
-    line = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
+    if line_no > len(lines) or not lines[line_no - 1].strip():  # stopped at the end: show the last words
+        line_no = max((i for i, text in enumerate(lines[:line_no], 1) if text.strip()), default=1)
+        column = len(lines[line_no - 1]) + 1 if lines else 1
+    line = lines[line_no - 1].strip() if lines else ""
     reason = re.sub(r"^error at \d+:\d+:\s*", "", message)
     return TipkgError(path, f"SPARQL syntax error at column {column}: {reason} — in: {line!r}", line=line_no)
 
