@@ -12,6 +12,11 @@ from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 ONTOLOGY_IRI = "https://w3id.org/tipkg/ontology"
+
+#: Established vocabularies the dataset aligns with (rdflib has no built-in for these).
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+ELI_DL = Namespace("http://data.europa.eu/eli/eli-draft-legislation-ontology#")
+CITO = Namespace("http://purl.org/spar/cito/")
 ONTOLOGY_VERSION = "0.1.0"
 
 
@@ -52,6 +57,7 @@ class TIP(DefinedNamespace):
     Topic: URIRef
     Actor: URIRef
     SourceText: URIRef
+    Citation: URIRef
 
     # structure and description
     position: URIRef
@@ -73,6 +79,7 @@ class TIP(DefinedNamespace):
     verb: URIRef
     sha256: URIRef
     searchText: URIRef
+    rule: URIRef
 
     # the core relations and the other verbs
     recalls: URIRef

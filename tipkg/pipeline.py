@@ -21,6 +21,8 @@ from tipkg.graph.build import build_graph
 from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
 from tipkg.outputs import staged_output, write_dumps
+from tipkg.references import References, extract_references
+from tipkg.references.thematic_index import index_report_lines
 from tipkg.sources import read_corpus
 from tipkg.store import STORE_DIR, build_store
 
@@ -36,6 +38,7 @@ class BuildResult:
     documents: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
+    references: References = field(default_factory=References)
 
     @property
     def triples(self) -> int:
@@ -63,10 +66,14 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say(f"structure {n}/{len(sources)}: {source.file} ({source.kind})")
         structured.append(load_structure(source))
     lap("structure")
+    say("reading references")
+    references = extract_references(structured)
+    lap("references")
     say("building graph")
-    graph = build_graph(structured, base)
+    graph = build_graph(structured, base, references=references.found, index=references.index)
     lap("graph")
-    result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings)
+    result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
+                         references=references)
     if out_dir is not None:
         say(f"writing {out_dir}")
         with staged_output(out_dir) as stage:
@@ -77,6 +84,34 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             result.written.append(Path(out_dir) / STORE_DIR)
         lap("store")
     return result
+
+
+#: the relation an unresolved reference of a kind would have had
+UNRESOLVED_RELATION = {"article": "citesArticle", "report-paragraph": "refersTo"}
+
+
+def reference_counts(references: References) -> dict[str, tuple[int, int]]:
+    """relation -> (distinct edges found, references seen but unresolved)."""
+    edges: dict[str, set] = {}
+    for r in references.found:
+        edges.setdefault(r.relation, set()).add((r.paragraph, r.target))
+    missed = Counter(UNRESOLVED_RELATION.get(u.kind, u.kind) for u in references.unresolved)
+    return {rel: (len(edges.get(rel, ())), missed.get(rel, 0)) for rel in sorted(set(edges) | set(missed))}
+
+
+def write_report(references: References, path: str | Path) -> Path:
+    """The review report as TSV: the references left unresolved (paragraph, kind,
+    text, reason, span), then the thematic index's per-meeting offsets and the
+    rows whose two numberings do not reconcile."""
+    path = Path(path)
+    rows = ["paragraph\tkind\ttext\treason\tspan"]
+    for u in references.unresolved:
+        text = " ".join(u.text.split())
+        rows.append(f"{u.paragraph}\t{u.kind}\t{text}\t{u.reason}\t{u.source_file}#char={u.span.start},{u.span.end}")
+    if references.index is not None:
+        rows += ["", *index_report_lines(references.index)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
 def paragraph_counts(structured: list[StructuredSource]) -> dict[str, int]:
