@@ -34,7 +34,6 @@ from tipkg.errors import TipkgError
 _VALUES = re.compile(r"VALUES\s+\?(?P<name>\w+)\s*\{\s*(?P<default>(?:\"(?:[^\"\\]|\\.)*\"\S*|<[^>]*>|\S+))\s*\}",
                      re.IGNORECASE)
 _IRI = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>|([a-zA-Z][a-zA-Z0-9+.-]*://[^<>\"{}|^`\\\x00-\x20]+)")
-_PARAM_DOC = re.compile(r"^#\s+(\w+)\s+[-—:]")
 
 
 @dataclass(frozen=True)
@@ -57,10 +56,15 @@ class Query:
 
     @property
     def question(self) -> str:
+        words, inside = [], False
         for line in self.header:
             if line.lower().startswith("question:"):
-                return line.split(":", 1)[1].strip()
-        return ""
+                inside, line = True, line.split(":", 1)[1]
+            elif inside and not line.strip():
+                break
+            if inside:
+                words.append(line.strip())
+        return " ".join(words)
 
     @property
     def parameters(self) -> dict[str, str]:
