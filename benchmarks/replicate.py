@@ -14,8 +14,9 @@ do. Instead ``shifted(structured, k)`` shifts every identifier, symbol and
 date of what the loaders read from copy k — session numbers by 100·k, the
 years of document symbols by 1000·k, dates by k years — and
 ``replicated_loading()`` installs it into the pipeline for the duration of a
-benchmark: sources with ``replica = k`` are loaded with the real loaders,
-then shifted. Shared targets (instruments, articles, actors, topics) stay
+benchmark: sources with ``replica = k`` are loaded and their references
+extracted by the real code, then structure, references and index entries are
+shifted together (a copy's decisions cite the copy's decisions). Shared targets (instruments, articles, actors, topics) stay
 shared, as in a real larger corpus.
 
 >>> shift_identifier("A/RES/61/180 para 5", 2)
@@ -115,25 +116,55 @@ def _toml(value: str) -> str:
 
 @contextlib.contextmanager
 def replicated_loading():
-    """Within the block, the pipeline shifts what it loads from a source with ``replica = k``."""
-    from tipkg import pipeline
+    """Within the block, the pipeline treats a source with ``replica = k`` as copy k.
 
-    original = pipeline.load_structure
+    Its loaders and reference extractors run on the copy exactly as on the
+    original (same identifiers, so the same references resolve); then the
+    structure, the references and the thematic index of copy k are shifted
+    together, before the graph is built.
+    """
+    from tipkg import pipeline
+    from tipkg.references import References
+
+    load_original, extract_original = pipeline.load_structure, pipeline.extract_references
 
     def load(source):
-        k = int(source.get("replica", "0") or 0)
-        if k == 0:
-            return original(source)
-        # the loaders read the original's identifiers; shifted() then moves all of them at once
-        extra = tuple((key, _unshift(value, k) if key == "adopted_as" else value) for key, value in source.extra)
-        plain = dataclasses.replace(source, identifier=source.get("original", source.identifier), extra=extra)
-        return shifted(original(plain), k)
+        extra = tuple((key, _unshift(value, _k(source)) if key == "adopted_as" else value)
+                      for key, value in source.extra)
+        return load_original(dataclasses.replace(source, identifier=source.get("original", source.identifier),
+                                                 extra=extra))
 
-    pipeline.load_structure = load
+    def extract(structured):
+        out = References()
+        copies: dict[int, list[int]] = {}
+        for i, item in enumerate(structured):
+            copies.setdefault(_k(item.source), []).append(i)
+        for k, positions in sorted(copies.items()):
+            found = extract_original([structured[i] for i in positions])
+            sid = lambda x: shift_identifier(x, k)  # noqa: E731
+            out.found += [dataclasses.replace(r, paragraph=sid(r.paragraph), target=sid(r.target)) for r in found.found]
+            out.unresolved += [dataclasses.replace(u, paragraph=sid(u.paragraph)) for u in found.unresolved]
+            if found.index is not None:
+                entries = tuple(dataclasses.replace(e, paragraph=sid(e.paragraph)) for e in found.index.entries)
+                notations = {sid(key): sid(value) for key, value in found.index.notations.items()}
+                if out.index is None:
+                    out.index = dataclasses.replace(found.index, entries=entries, notations=notations)
+                else:
+                    out.index = dataclasses.replace(out.index, entries=out.index.entries + entries,
+                                                    notations={**out.index.notations, **notations})
+            for i in positions:  # the pipeline builds the graph from this same list
+                structured[i] = shifted(structured[i], k)
+        return out
+
+    pipeline.load_structure, pipeline.extract_references = load, extract
     try:
         yield
     finally:
-        pipeline.load_structure = original
+        pipeline.load_structure, pipeline.extract_references = load_original, extract_original
+
+
+def _k(source) -> int:
+    return int(source.get("replica", "0") or 0)
 
 
 def main() -> None:
