@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
+from tipkg.normalize import _tables as _normalization_tables
 from tipkg.ontology.namespace import CITO, ELI, ELI_DL, TIP
 from tipkg.tables import load
 
@@ -51,6 +53,29 @@ PARAGRAPH_CLASSES = {
     "agenda-item": TIP.AgendaItem,
     "agenda-subitem": TIP.AgendaItem,
 }
+
+
+@lru_cache(maxsize=None)
+def _search_folding() -> dict[int, str | None]:
+    """tipkg.normalize.search_form as one str.translate table, for texts that are
+    already normalized: folding every paragraph through the full normalizer
+    (a Python loop per character) was the slowest step of building a large graph."""
+    mapping, deleted, fold, diacritics = _normalization_tables()
+    table: dict[int, str | None] = {k: "".join(fold.get(ord(c), c) for c in v) if len(v) == 1 else v
+                                    for k, v in mapping.items()}
+    for k, v in fold.items():
+        table.setdefault(k, v)
+    table.update({ord(c): None for c in deleted | diacritics})
+    return table
+
+
+def search_text(normalized: str) -> str:
+    """The search form of a paragraph's working text (what ``tip:searchText`` holds).
+
+    >>> search_text("يؤكّد أنّ الأمانة")
+    'يوكد ان الامانه'
+    """
+    return normalized.translate(_search_folding())
 
 
 def bind_prefixes(graph: Graph) -> Graph:
@@ -121,6 +146,13 @@ class _Builder:
                 self.graph.add((node, DCTERMS.isPartOf, resolution))
             if "supplements" in row:
                 self.graph.add((node, DCTERMS.relation, self.uri(row["supplements"])))
+        for row in load("articles")["article"]:
+            # every article of TIPP is a node, so "what does nothing cite?" has an answer
+            article = self.node(f"{row['instrument']} art {row['number']}", TIP.Article)
+            self.graph.add((article, ELI.is_part_of, self.uri(row["instrument"])))
+            self.graph.add((article, TIP.position, Literal(row["number"])))
+            self.label(article, f"{row['instrument']} article {row['number']}: {row['title_en']}", "en")
+            self.label(article, f"المادة {row['number']}: {row['title_ar']}", "ar")
 
     def source(self, source: Source) -> None:
         node = self.node(f"source:{source.file}", TIP.SourceText)
@@ -183,6 +215,8 @@ class _Builder:
         self.graph.add((node, TIP.text, Literal(text, lang="ar")))
         if normalized:
             self.graph.add((node, TIP.normalizedText, Literal(normalized, lang="ar")))
+            # folded once here, so an Arabic search is a CONTAINS, not a REPLACE chain per paragraph
+            self.graph.add((node, TIP.searchText, Literal(search_text(normalized))))
 
     def paragraph(self, paragraph: Paragraph, document: Document, source: Source) -> None:
         node = self.node(paragraph.identifier, PARAGRAPH_CLASSES[paragraph.kind])
@@ -194,6 +228,8 @@ class _Builder:
             self.graph.add((node, SKOS.prefLabel, Literal(paragraph_label_ar(paragraph), lang="ar")))
         self.text(node, paragraph.text, paragraph.normalized)
         self.derived(node, source, paragraph.span, paragraph.line)
+        if paragraph.verb_text:
+            self.graph.add((node, TIP.verb, Literal(paragraph.verb_text, lang="ar")))
         if paragraph.notation:
             self.graph.add((node, SKOS.notation, Literal(paragraph.notation)))
         for mark in paragraph.footnote_marks:

@@ -79,6 +79,7 @@ class TIP(DefinedNamespace):
     endDate: URIRef
     verb: URIRef
     sha256: URIRef
+    searchText: URIRef
     rule: URIRef
 
     # the core relations and the other verbs

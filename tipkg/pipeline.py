@@ -24,6 +24,7 @@ from tipkg.outputs import staged_output, write_dumps
 from tipkg.references import References, extract_references
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.sources import read_corpus
+from tipkg.store import STORE_DIR, build_store
 
 DEFAULT_OUT = "out"
 
@@ -77,7 +78,11 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say(f"writing {out_dir}")
         with staged_output(out_dir) as stage:
             result.written = [Path(out_dir) / p.name for p in write_dumps(graph, stage)]
-        lap("outputs")
+            lap("outputs")
+            say("loading the embedded store")
+            build_store(stage / "graph.nt", stage / STORE_DIR)
+            result.written.append(Path(out_dir) / STORE_DIR)
+        lap("store")
     return result
 
 
