@@ -24,7 +24,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
-from tipkg.normalize import _tables as _normalization_tables
+from tipkg.normalize import search_form
 from tipkg.ontology.namespace import CITO, ELI, ELI_DL, TIP
 from tipkg.tables import load
 
@@ -55,27 +55,13 @@ PARAGRAPH_CLASSES = {
 }
 
 
-@lru_cache(maxsize=None)
-def _search_folding() -> dict[int, str | None]:
-    """tipkg.normalize.search_form as one str.translate table, for texts that are
-    already normalized: folding every paragraph through the full normalizer
-    (a Python loop per character) was the slowest step of building a large graph."""
-    mapping, deleted, fold, diacritics = _normalization_tables()
-    table: dict[int, str | None] = {k: "".join(fold.get(ord(c), c) for c in v) if len(v) == 1 else v
-                                    for k, v in mapping.items()}
-    for k, v in fold.items():
-        table.setdefault(k, v)
-    table.update({ord(c): None for c in deleted | diacritics})
-    return table
-
-
 def search_text(normalized: str) -> str:
     """The search form of a paragraph's working text (what ``tip:searchText`` holds).
 
     >>> search_text("يؤكّد أنّ الأمانة")
     'يوكد ان الامانه'
     """
-    return normalized.translate(_search_folding())
+    return search_form(normalized)
 
 
 def bind_prefixes(graph: Graph) -> Graph:
@@ -228,8 +214,6 @@ class _Builder:
             self.graph.add((node, SKOS.prefLabel, Literal(paragraph_label_ar(paragraph), lang="ar")))
         self.text(node, paragraph.text, paragraph.normalized)
         self.derived(node, source, paragraph.span, paragraph.line)
-        if paragraph.verb_text:
-            self.graph.add((node, TIP.verb, Literal(paragraph.verb_text, lang="ar")))
         if paragraph.notation:
             self.graph.add((node, SKOS.notation, Literal(paragraph.notation)))
         for mark in paragraph.footnote_marks:
