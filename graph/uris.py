@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote
 from rdflib import URIRef
 
 DEFAULT_BASE = "https://w3id.org/tipkg/id/"
-_PREFIXES = ("topic:", "actor:", "source:")
+_PREFIXES = ("topic:", "actor:", "source:", "edge:")
 _SAFE = "/()-.,'!*+=@~"
 
 

@@ -91,3 +91,9 @@ class TIP(DefinedNamespace):
     emphasizes: URIRef
     recommends: URIRef
     addressedTo: URIRef
+
+    # text reuse (graph/reuse.py): `later tip:echoes earlier`, reified as a TextReuse node with its score
+    echoes: URIRef
+    TextReuse: URIRef
+    score: URIRef
+    rule: URIRef
