@@ -128,7 +128,7 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
     """Word-internal character n-grams of the searchable form (order-proof).
 
     >>> sorted(shingles("يطلب إلى", 4))
-    ['<الي', 'الي>', '<يطل', 'طلب>', 'يطلب']
+    ['<الي', '<يطل', 'الي>', 'طلب>', 'يطلب']
     """
     words = re.sub(r"[\W\d_]+", " ", search_form(text)).split()
     out: set[str] = set()
