@@ -35,8 +35,13 @@ def document_label_en(identifier: str) -> str:
     return identifier
 
 
+@lru_cache(maxsize=None)
+def _marker() -> re.Pattern:
+    return re.compile(load("labels")["paragraph"]["marker"])
+
+
 def paragraph_label_ar(paragraph: Paragraph, words: int = 10) -> str:
-    """A short Arabic label: the paragraph's first words, from its working text."""
-    tokens = (paragraph.normalized or paragraph.text).split()
+    """A short Arabic label: the paragraph's first words (list marker dropped), from its working text."""
+    tokens = _marker().sub("", paragraph.normalized or paragraph.text, count=1).split()
     head = " ".join(tokens[:words])
     return head + (" …" if len(tokens) > words else "")

@@ -80,11 +80,11 @@ def _read_source(folder: Path, manifest: Path, entry: dict, line: int | None) ->
     data = path.read_bytes()
     if not data.strip():
         raise TipkgError(path, "file is empty")
+    text = decode_utf8(path, data)
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry["sha256"].lower():
         raise TipkgError(path, f"checksum mismatch: manifest line {line} says sha256 {entry['sha256']}, "
                                f"the file has {digest}")
-    text = decode_utf8(path, data)
     extra = tuple(sorted((k, str(v)) for k, v in entry.items() if k not in REQUIRED_KEYS))
     return Source(identifier=entry["identifier"], kind=entry["kind"], file=entry["file"],
                   path=str(path), sha256=digest, date=entry["date"], language=entry["language"],

@@ -1,0 +1,123 @@
+"""`tipkg build` end to end: outputs, determinism, the summary, and bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, PROV
+
+from tipkg.cli import main
+from tipkg.graph.uris import mint
+from tipkg.ontology.namespace import TIP
+from tipkg.sources import default_corpus_dir
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build") / "out"
+    assert main(["build", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_outputs_written(built):
+    assert (built / "graph.nt").stat().st_size > 0
+    assert (built / "graph.ttl").stat().st_size > 0
+    lines = (built / "graph.nt").read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines)
+
+
+def test_byte_identical_across_runs(built, tmp_path):
+    again = tmp_path / "again"
+    assert main(["build", "--out", str(again), "--quiet"]) == 0
+    assert digest(again / "graph.nt") == digest(built / "graph.nt")
+
+
+def test_turtle_and_ntriples_hold_the_same_graph(built):
+    nt = Graph().parse(built / "graph.nt", format="nt")
+    ttl = Graph().parse(built / "graph.ttl", format="turtle")
+    assert isomorphic(nt, ttl)
+
+
+def test_core_nodes(built):
+    g = Graph().parse(built / "graph.nt", format="nt")
+    ids = {str(o) for o in g.objects(None, DCTERMS.identifier)}
+    for identifier in ("UNTOC", "TIPP", "SOMP", "UNODC-TIP-Compendium-2021", "A/RES/61/180", "CTOC/COP/DEC/3/3",
+                       "CTOC/COP/DEC/4/4", "CTOC/COP/DEC/4/4 draft", "CTOC/COP/WG.4/2009/2", "CTOC/COP/WG.4/2010/1",
+                       "A/RES/61/180 para 5", "CTOC/COP/WG.4/2010/1 item 1 (b)"):
+        assert identifier in ids, identifier
+    # decision 3/3 is one node attested by two sources
+    three = mint("CTOC/COP/DEC/3/3")
+    assert {str(s).rsplit("/", 1)[-1] for s in g.objects(three, PROV.wasDerivedFrom)} == {
+        "002_62009398838004c9.txt",
+        "003_b6c4df457a9ee32e.txt"}
+    # the draft of 4/4 and the adopted 4/4 are two nodes, linked
+    assert (mint("CTOC/COP/DEC/4/4 draft"), TIP.adoptedAs, mint("CTOC/COP/DEC/4/4")) in g
+    # every node with an identifier has exactly one
+    for node in set(g.subjects(DCTERMS.identifier, None)):
+        assert len(list(g.objects(node, DCTERMS.identifier))) == 1, node
+
+
+def test_summary_table(capsys, tmp_path):
+    assert main(["build", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "A/RES/61/180" in out and "triples:" in out and "time:" in out
+
+
+def test_console_script_runs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "tipkg", "build", "--out", str(tmp_path / "o"), "--quiet"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def _broken_corpus(tmp_path: Path, how: str) -> Path:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(default_corpus_dir(), corpus, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    target = corpus / "004_e1b135029fdaca29.txt"
+    if how == "missing":
+        target.unlink()
+    elif how == "checksum":
+        target.write_text(target.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    elif how == "cp1256":
+        target.write_bytes(target.read_text(encoding="utf-8").replace("ـ", "").encode("cp1256", errors="replace"))
+    elif how == "empty":
+        target.write_bytes(b"")
+    return corpus
+
+
+@pytest.mark.parametrize("how, words", [("missing", "does not exist"), ("checksum", "checksum mismatch"),
+                                         ("cp1256", "WINDOWS-1256"), ("empty", "empty")])
+def test_bad_input_leaves_previous_output_untouched(built, tmp_path, capsys, how, words):
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    before = {p.name: digest(p) for p in out.iterdir() if p.is_file()}
+    code = main(["build", "--corpus", str(_broken_corpus(tmp_path, how)), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "004_e1b135029fdaca29.txt" in err and words in err
+    assert len(err.strip().splitlines()) == 1
+    assert {p.name: digest(p) for p in out.iterdir() if p.is_file()} == before
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".out.")]
+
+
+def test_no_partial_output_on_failure(tmp_path, capsys):
+    out = tmp_path / "fresh"
+    code = main(["build", "--corpus", str(_broken_corpus(tmp_path, "checksum")), "--out", str(out), "--quiet"])
+    assert code != 0 and not out.exists()
+
+
+def test_labels_in_both_languages(built):
+    g = Graph().parse(built / "graph.nt", format="nt")
+    from rdflib import RDFS
+    labels = set(g.objects(mint("A/RES/61/180"), RDFS.label))
+    assert {l.language for l in labels if isinstance(l, Literal)} >= {"en", "ar"}
