@@ -136,6 +136,7 @@ class Index:
             self.nodes[uri] = Node(slot["identifier"], kind, cls, slot.get("label_en", ""), slot.get("label_ar", ""),
                                    slot.get("text", ""), slot.get("date", ""), slot.get("parent"), slot.get("meeting"))
         self._years: dict[URIRef, int | None] = {}
+        self.by_identifier = {node.identifier: uri for uri, node in self.nodes.items()}
         self.edges = [(s, p, o) for s, p, o in self.edges if s in self.nodes and o in self.nodes]
 
     def year(self, uri: URIRef) -> int | None:
@@ -166,6 +167,11 @@ class Index:
                 return uri
             uri = node.parent
         return None
+
+    def container_identifier(self, identifier: str) -> str | None:
+        """The identifier of the document or instrument holding the node ``identifier``."""
+        uri = self.container(self.by_identifier.get(identifier))
+        return self.nodes[uri].identifier if uri is not None else None
 
     def article(self, uri: URIRef) -> URIRef | None:
         """The whole article a node stands in (``TIPP art 9(5)`` -> ``TIPP art 9``), or None."""
