@@ -17,11 +17,11 @@ Footnote bodies are taken out of the flow wherever a page break dropped them
 (``compendium_parts.Footnotes``); an unmarked line after them continues the
 paragraph that was open (``compendium_parts.Outline``).
 
-Meeting 9, recommendation 17 prints its list of topics "(أ) ... ؛ (ب) ..." inside
-one sentence on one line: being one physical paragraph, it stays one node
-(``TIP-WG 9 rec 17``), as the spec and the index name it. Only in decision 3/3,
-where the extraction ran separate operative paragraphs together (lines 730 and
-734), is a letter after ":" or "؛" split off.
+Where the extraction ran lettered paragraphs together on one line, a letter
+after ":" or "؛" that continues the expected sequence is split off: the
+operative paragraphs of decision 3/3 (lines 730 and 734), and the lettered
+list of topics of meeting 9, recommendation 17 (line 619: "...المقبلة: (أ) ...؛
+(ب) ..."), whose sub-paragraphs (a)-(h) are nodes below ``TIP-WG 9 rec 17``.
 """
 
 from __future__ import annotations
@@ -129,6 +129,8 @@ def _meeting(source: Source, heading: Line, m: re.Match, body: list[Line], footn
             continue
         level, kind, label = _PART_A_LEVELS[seg.marker]
         outline.open(level, kind, label, seg.number, piece, line.number)
+        if level == TOP:
+            _split_inline_list(outline, line, seg)
     span = _extent(heading, body)
     meeting = Meeting(number=number, date=date, end_date=end_date, report=report, title_ar=heading.text, span=span)
     paragraphs = outline.paragraphs()
@@ -138,6 +140,20 @@ def _meeting(source: Source, heading: Line, m: re.Match, body: list[Line], footn
         return meeting, None
     return meeting, Document(identifier=report, kind="wg-report", source=source.identifier, title_ar=heading.text,
                              date=date, span=span, paragraphs=paragraphs, footnotes=tuple(notes), meeting=number)
+
+
+def _split_inline_list(outline: Outline, line: Line, seg: Segment) -> None:
+    """Open the sub-paragraphs (a), (b), ... of a recommendation printed run together
+    on its own line, when the letters follow one another from (a) on."""
+    cuts = list(patterns()["inline_letter"].finditer(outline.text, seg.start, line.end))
+    letters = [latin_letter(c.group("letter")) for c in cuts]
+    if len(cuts) < 2 or letters != [chr(ord("a") + i) for i in range(len(cuts))]:
+        return
+    draft = outline.current
+    draft.pieces[-1] = trimmed(outline.text, draft.pieces[-1][0], cuts[0].start())
+    for cut, after in zip(cuts, cuts[1:] + [None]):
+        piece = trimmed(outline.text, cut.end(), after.start() if after else line.end)
+        outline.open(SUB, "subparagraph", "", cut.group("letter"), piece, line.number)
 
 
 def _meeting_dates(source: Source, heading: Line, when: str) -> tuple[str, str | None]:

@@ -52,6 +52,7 @@ class TIP(DefinedNamespace):
     Topic: URIRef
     Actor: URIRef
     SourceText: URIRef
+    Citation: URIRef
 
     # structure and description
     position: URIRef
@@ -72,6 +73,7 @@ class TIP(DefinedNamespace):
     endDate: URIRef
     verb: URIRef
     sha256: URIRef
+    rule: URIRef
 
     # the core relations and the other verbs
     recalls: URIRef

@@ -79,8 +79,8 @@ EXPECTED = {
     "CTOC/COP/WG.4/2015/6": recommendations(6, 22),                       # lines 485-508
     "CTOC/COP/WG.4/2017/4": recommendations(7, 2, {1: "abcdefghij", 2: "abcdefghijklmno"}),   # 512-554
     "CTOC/COP/WG.4/2018/3": recommendations(8, 2, {1: "abcdefghijklmnopq", 2: "abcdefgh"}),   # 558-595
-    # lines 599-643; rec 17's "(أ) ... (ح)" run inside one sentence on line 619: one node
-    "CTOC/COP/WG.4/2019/6": recommendations(9, 39),
+    # lines 599-643; rec 17's "(أ) ... (ح)" run together on line 619: sub-paragraphs (a)-(h)
+    "CTOC/COP/WG.4/2019/6": recommendations(9, 39, {17: "abcdefgh"}),
     "CTOC/COP/DEC/1/5": lettered("CTOC/COP/DEC/1/5", "abcdef", {"b": I4}),                   # 656-677
     "CTOC/COP/DEC/2/3": lettered("CTOC/COP/DEC/2/3", "abcdefghijklmnopq", {"m": I4}),        # 688-722
     "CTOC/COP/DEC/3/3": lettered("CTOC/COP/DEC/3/3", "abcdefghijklm", pp=1),                 # 730-762
@@ -92,7 +92,7 @@ EXPECTED = {
 
 COUNTS = {"CTOC/COP/WG.4/2009/2": 56, "CTOC/COP/WG.4/2010/6": 64, "CTOC/COP/WG.4/2011/8": 76,
           "CTOC/COP/WG.4/2013/5": 44, "CTOC/COP/WG.4/2015/6": 22, "CTOC/COP/WG.4/2017/4": 27,
-          "CTOC/COP/WG.4/2018/3": 27, "CTOC/COP/WG.4/2019/6": 39, "CTOC/COP/DEC/1/5": 10,
+          "CTOC/COP/WG.4/2018/3": 27, "CTOC/COP/WG.4/2019/6": 47, "CTOC/COP/DEC/1/5": 10,
           "CTOC/COP/DEC/2/3": 21, "CTOC/COP/DEC/3/3": 14, "CTOC/COP/DEC/4/4": 25, "CTOC/COP/RES/5/2": 41}
 
 
@@ -194,10 +194,13 @@ def test_continuations_are_merged(source, paras, identifier, first_line, continu
     assert continuation in source.text[p.span.start:p.span.end]
 
 
-def test_inline_list_of_meeting_9_rec_17_stays_whole(paras):
-    text = paras["TIP-WG 9 rec 17"].text
-    assert "(أ) الاستراتيجيات الفعالة" in text and "(ح) إدراج المدخلات" in text
-    assert not any(i.startswith("TIP-WG 9 rec 17 ") for i in paras)
+def test_inline_list_of_meeting_9_rec_17_is_split(paras):
+    """Regression (audit of line 619): the topics (أ)-(ح) run together on one line are sub-paragraphs."""
+    rec = paras["TIP-WG 9 rec 17"]
+    assert rec.text.endswith("في اجتماعاته المقبلة:") and "(أ)" not in rec.text
+    a, h = paras["TIP-WG 9 rec 17 (a)"], paras["TIP-WG 9 rec 17 (h)"]
+    assert a.text.startswith("الاستراتيجيات الفعالة لدعم الضحايا") and a.parent == "TIP-WG 9 rec 17"
+    assert h.text.startswith("إدراج المدخلات") and h.position == 8 and h.line == 619
 
 
 def test_enacting_formula_and_shared_lines_of_decision_3_3(paras):

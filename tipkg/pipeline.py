@@ -19,8 +19,10 @@ from rdflib import Graph
 
 from tipkg.graph.build import build_graph
 from tipkg.graph.reuse import add_echoes, find_reuse
+from tipkg.graph.thematic_index import add_index
 from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
+from tipkg.references.thematic_index import index_report_lines, parse_index
 from tipkg.outputs import staged_output, write_dumps
 from tipkg.sources import read_corpus
 
@@ -36,6 +38,7 @@ class BuildResult:
     documents: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
+    report: list[str] = field(default_factory=list)
 
     @property
     def triples(self) -> int:
@@ -65,12 +68,18 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     lap("structure")
     say("building graph")
     graph = build_graph(structured, base)
+    report = []
+    for item in structured:   # the compendium's thematic index: topics and indexedUnder edges
+        if item.source.kind == "compendium":
+            index = parse_index(item.source, item.index_span)
+            add_index(graph, index, base)
+            report += index_report_lines(index)
     lap("graph")
     say("text reuse")
     echoes, attested = find_reuse(structured)
     add_echoes(graph, echoes, attested, base)
     lap("reuse")
-    result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings)
+    result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings, report=report)
     if out_dir is not None:
         say(f"writing {out_dir}")
         with staged_output(out_dir) as stage:

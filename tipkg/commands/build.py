@@ -18,10 +18,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", default=DEFAULT_OUT, help=f"output folder (default: ./{DEFAULT_OUT})")
     parser.add_argument("--base", metavar="IRI", help="base IRI of minted URIs (default: $TIPKG_BASE_IRI or https://w3id.org/tipkg/id/)")
     parser.add_argument("--quiet", action="store_true", help="no progress or summary")
+    parser.add_argument("--report", metavar="FILE", help="write the review report (thematic index offsets, "
+                        "unreconciled and unplaced index rows) as TSV to FILE")
 
 
 def run(args: argparse.Namespace) -> int:
     result = build(args.corpus, args.out, base=args.base, progress=None if args.quiet else stderr_progress)
+    if getattr(args, "report", None):
+        with open(args.report, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(result.report) + "\n")
     if not args.quiet:
         print(summary(result, args.out))
     return 0
@@ -39,4 +44,5 @@ def summary(result, out: str) -> str:
               "time: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.timings.items())
               + f" (total {sum(result.timings.values()):.2f}s)",
               f"written: {', '.join(str(p) for p in result.written)}"]
+    lines += [line for line in result.report if line.startswith(("# thematic index", "offset\t"))]
     return "\n".join(lines)

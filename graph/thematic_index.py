@@ -1,0 +1,98 @@
+"""The thematic index in RDF: a SKOS concept scheme, its topics, ``indexedUnder`` edges, notations.
+
+Design (documented here because it is a choice):
+
+- The scheme is the node ``UNODC-TIP-Compendium-2021 index`` (a ``skos:ConceptScheme``
+  that ``dcterms:isPartOf`` the compendium): the index belongs to the book that
+  prints it, and keeping it out of the ``topic:`` namespace leaves that namespace
+  to topics alone.
+- Each topic is ``skos:Concept`` and ``tip:Topic`` with ``dcterms:identifier``
+  ``topic:<slug>``, ``skos:prefLabel`` in Arabic (the heading as printed) and
+  English, ``skos:inScheme``; a "head، sub" topic is ``skos:broader`` its head
+  (and the head ``skos:narrower`` it); topics without a head are top concepts.
+- Each entry is asserted directly (paragraph ``tip:indexedUnder`` topic) and
+  described by a reified citation node (``cito:Citation``, ``tip:Citation``)
+  minted from ``edge:<sha1(paragraph|indexedUnder|topic|span)[:16]>`` that carries
+  the citing paragraph, the topic, ``rdf:predicate``, the source span and text
+  of the reference as the index prints it, ``prov:wasDerivedFrom`` the source
+  and ``tip:rule`` — the provenance contract of the references stage. (A local
+  helper: graph/references.py of the references helper was not in main yet.)
+- A recommendation whose report paragraph the index reconciles carries it as
+  ``skos:notation`` ("CTOC/COP/WG.4/2009/2 para 21").
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
+
+from tipkg.ontology.namespace import TIP
+from tipkg.references.thematic_index import IndexEntry, ThematicIndex
+
+from .build import CITO
+from .uris import mint
+
+COMPENDIUM = "UNODC-TIP-Compendium-2021"
+SCHEME = COMPENDIUM + " index"
+
+
+def add_index(graph: Graph, index: ThematicIndex, base: str | None = None) -> URIRef:
+    """Add the index's scheme, topics, notations and ``indexedUnder`` edges; return the scheme node."""
+    source = mint(f"source:{index.source_file}", base)
+    scheme = mint(SCHEME, base)
+    graph.add((scheme, RDF.type, SKOS.ConceptScheme))
+    graph.add((scheme, DCTERMS.identifier, Literal(SCHEME)))
+    graph.add((scheme, SKOS.prefLabel, Literal("الفهرس المواضيعي للتوصيات وللقرارات والمقررات ذات الصلة", lang="ar")))
+    graph.add((scheme, SKOS.prefLabel, Literal("Thematic index of recommendations, resolutions and decisions", lang="en")))
+    graph.add((scheme, DCTERMS.isPartOf, mint(COMPENDIUM, base)))
+    graph.add((scheme, PROV.wasDerivedFrom, source))
+    graph.add((scheme, TIP.sourceSpan, Literal(f"{index.source_file}#char={index.span.start},{index.span.end}")))
+    for topic in index.topics:
+        node = mint(topic.identifier, base)
+        graph.add((node, RDF.type, SKOS.Concept))
+        graph.add((node, RDF.type, TIP.Topic))
+        graph.add((node, DCTERMS.identifier, Literal(topic.identifier)))
+        for text, lang in ((topic.label_ar, "ar"), (topic.label_en, "en")):
+            graph.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
+            graph.add((node, RDFS.label, Literal(text, lang=lang)))
+        graph.add((node, SKOS.inScheme, scheme))
+        if topic.broader:
+            head = mint(topic.broader, base)
+            graph.add((node, SKOS.broader, head))
+            graph.add((head, SKOS.narrower, node))
+        else:
+            graph.add((node, SKOS.topConceptOf, scheme))
+            graph.add((scheme, SKOS.hasTopConcept, node))
+    for paragraph, report in index.notations.items():
+        graph.add((mint(paragraph, base), SKOS.notation, Literal(report)))
+    for entry in index.entries:
+        add_entry(graph, entry, index.source_file, base)
+    return scheme
+
+
+def edge_identifier(paragraph: str, relation: str, target: str, file: str, start: int, end: int) -> str:
+    """``edge:`` + 16 hex digits of sha1(paragraph|relation|target|file#char=a,b)."""
+    key = f"{paragraph}|{relation}|{target}|{file}#char={start},{end}"
+    return "edge:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def add_entry(graph: Graph, entry: IndexEntry, file: str, base: str | None = None) -> URIRef:
+    """One ``indexedUnder`` edge, asserted and reified with its provenance; returns the citation node."""
+    paragraph, topic = mint(entry.paragraph, base), mint(entry.topic, base)
+    graph.add((paragraph, DCTERMS.identifier, Literal(entry.paragraph)))
+    graph.add((paragraph, TIP.indexedUnder, topic))
+    citation = mint(edge_identifier(entry.paragraph, "indexedUnder", entry.topic, file,
+                                    entry.span.start, entry.span.end), base)
+    graph.add((citation, RDF.type, CITO.Citation))
+    graph.add((citation, RDF.type, TIP.Citation))
+    graph.add((citation, CITO.hasCitingEntity, paragraph))
+    graph.add((citation, CITO.hasCitedEntity, topic))
+    graph.add((citation, RDF.predicate, TIP.indexedUnder))
+    graph.add((citation, TIP.sourceSpan, Literal(f"{file}#char={entry.span.start},{entry.span.end}")))
+    graph.add((citation, TIP.sourceLine, Literal(entry.line)))
+    graph.add((citation, TIP.text, Literal(entry.text, lang="ar")))
+    graph.add((citation, PROV.wasDerivedFrom, mint(f"source:{file}", base)))
+    graph.add((citation, TIP.rule, Literal(entry.rule)))
+    return citation
