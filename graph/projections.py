@@ -16,8 +16,9 @@ name         nodes and edges
 documents    document/instrument -> document/instrument: the citation network,
              from every paragraph edge whose target rolls up to a document
              or instrument (recalls, refersTo, other verbs, listed
-             documents), articles and topics/actors excluded. ``weight`` =
-             number of paragraph edges.
+             documents, and citesArticle rolled up to the article's
+             instrument — citing ``TIPP art 6`` leans on ``TIPP``); topics
+             and actors excluded. ``weight`` = number of paragraph edges.
 articles     paragraph -> article (``citesArticle``, and ``recalls`` of an
              article), targets rolled up to the article (``TIPP art 9(5)`` ->
              ``TIPP art 9``), and article -> instrument (``isPartOf``).
@@ -72,7 +73,7 @@ _RANK = {"edge": 0, "source": 1, "instrument": 2, "article": 3, "document": 4, "
 STRUCTURE = {ELI.is_part_of, DCTERMS.isPartOf, PROV.wasDerivedFrom, TIP.footnote, TIP.compiledIn, TIP.meeting,
              TIP.reportOf, TIP.publishedIn, TIP.adoptedAs, DCTERMS.relation, RDF.type, SKOS.broader,
              SKOS.narrower, SKOS.inScheme, DCTERMS.subject}
-_NOT_DOCUMENT_CITATION = {TIP.citesArticle, TIP.indexedUnder, TIP.echoes}
+_NOT_DOCUMENT_CITATION = {TIP.indexedUnder, TIP.echoes}
 _DATES = {ELI.date_document, DCTERMS.issued, DCTERMS.date}
 
 
@@ -233,7 +234,7 @@ def _documents(ix: Index) -> nx.DiGraph:
     for s, p, o in ix.edges:
         if p in STRUCTURE or p in _NOT_DOCUMENT_CITATION or ix.nodes[s].kind not in ("paragraph", "footnote"):
             continue
-        if ix.nodes[o].kind not in ("document", "instrument", "paragraph"):
+        if ix.nodes[o].kind not in ("document", "instrument", "paragraph", "article"):
             continue
         source, target = ix.container(s), ix.container(o)
         if source is not None and target is not None and source != target:
