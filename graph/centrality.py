@@ -49,7 +49,7 @@ def metrics(g: nx.Graph) -> dict[str, dict[str, float]]:
         "degree": dict(g.degree()),
         "in_degree": dict(g.in_degree()) if directed else dict(g.degree()),
         "out_degree": dict(g.out_degree()) if directed else dict(g.degree()),
-        "citations": dict(g.in_degree(weight="weight")) if directed else dict(g.degree(weight="weight")),
+        "citations": {n: float(v) for n, v in (g.in_degree(weight="weight") if directed else g.degree(weight="weight"))},
         "pagerank": pagerank(g),
         "betweenness": betweenness(g),
     }

@@ -72,7 +72,7 @@ def render(rows: list[dict], fmt: str = "table") -> str:
         writer = csv.DictWriter(out, columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        return out.getvalue()
+        return out.getvalue().rstrip("\n")
 
     def cell(value) -> str:
         text = f"{value:.4f}" if isinstance(value, float) else str(value)
