@@ -19,19 +19,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
-from tipkg.ontology.namespace import TIP
+from tipkg.ontology.namespace import CITO, ELI, ELI_DL, TIP
 from tipkg.tables import load
 
 from .labels import document_label_en, paragraph_label_ar
+from .thematic_index import add_index
+from .references import add_references
 from .uris import mint
 
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
-ELI_DL = Namespace("http://data.europa.eu/eli/eli-draft-legislation-ontology#")
-CITO = Namespace("http://purl.org/spar/cito/")
 
 DOCUMENT_CLASSES = {
     "ga-resolution": TIP.GAResolution,
@@ -62,8 +61,11 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
-def build_graph(structured: Sequence[StructuredSource], base: str | None = None) -> Graph:
-    """The RDF graph of every instrument, document, meeting and paragraph read."""
+def build_graph(structured: Sequence[StructuredSource], base: str | None = None, references=None,
+                index=None) -> Graph:
+    """The RDF graph of every instrument, document, meeting and paragraph read,
+    and, given ``references`` and the thematic ``index`` (stage 4), their edges
+    with provenance."""
     builder = _Builder(bind_prefixes(Graph()), base)
     builder.instruments()
     for item in structured:
@@ -73,6 +75,10 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None)
             builder.meeting(meeting, item.source)
         for document in item.documents:
             builder.document(document, item.source)
+    if references is not None:
+        add_references(builder.graph, references, base)
+    if index is not None:
+        add_index(builder.graph, index, base)
     return builder.graph
 
 

@@ -28,8 +28,9 @@ actors       document -> actor, from ``requests`` and the other verbs whose
              target is an actor; ``weight`` = paragraphs.
 reuse        paragraph -> paragraph ``echoes`` (later -> earlier), ``weight``
              = similarity score (graph/reuse.py).
-full         every identified node except source files and reified edges,
-             every edge between them (containment included).
+full         every identified node except source files, reified edges, verb
+             nodes and the topic scheme; every edge between them
+             (containment included).
 ===========  ==============================================================
 
 >>> from tipkg.pipeline import build
@@ -48,9 +49,8 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.errors import TipkgError
-from tipkg.ontology.namespace import TIP
 
-from .build import ELI
+from tipkg.ontology.namespace import ELI, TIP
 
 PROJECTIONS = ("documents", "articles", "topics", "actors", "reuse", "full")
 
@@ -64,10 +64,10 @@ KINDS = {
     "Paragraph": "paragraph", "PreambularParagraph": "paragraph", "OperativeParagraph": "paragraph",
     "SubParagraph": "paragraph", "SubItem": "paragraph", "Recommendation": "paragraph", "AgendaItem": "paragraph",
     "Footnote": "footnote", "Topic": "topic", "Concept": "topic", "Actor": "actor", "Meeting": "meeting",
-    "SourceText": "source", "TextReuse": "edge", "Citation": "edge",
+    "SourceText": "source", "TextReuse": "edge", "Citation": "edge", "Verb": "verb", "ConceptScheme": "scheme",
 }
 #: the more specific class wins when a node has several
-_RANK = {"edge": 0, "source": 1, "instrument": 2, "article": 3, "document": 4, "paragraph": 5, "footnote": 6,
+_RANK = {"edge": 0, "source": 1, "verb": 1, "scheme": 1, "instrument": 2, "article": 3, "document": 4, "paragraph": 5, "footnote": 6,
          "meeting": 7, "topic": 8, "actor": 9, "other": 10}
 #: predicates that carry structure or provenance, never a reference
 STRUCTURE = {ELI.is_part_of, DCTERMS.isPartOf, PROV.wasDerivedFrom, TIP.footnote, TIP.compiledIn, TIP.meeting,
@@ -75,6 +75,9 @@ STRUCTURE = {ELI.is_part_of, DCTERMS.isPartOf, PROV.wasDerivedFrom, TIP.footnote
              SKOS.narrower, SKOS.inScheme, DCTERMS.subject}
 _NOT_DOCUMENT_CITATION = {TIP.indexedUnder, TIP.echoes}
 _DATES = {ELI.date_document, DCTERMS.issued, DCTERMS.date}
+#: vocabulary and bookkeeping, not things of the corpus: the verb nodes (every paragraph links its
+#: verb), the topic scheme, source files and reified edge records stay out of the "full" projection
+_NOT_IN_FULL = {"edge", "source", "verb", "scheme"}
 
 
 @dataclass
@@ -302,7 +305,7 @@ def _reuse(ix: Index) -> nx.DiGraph:
 def _full(ix: Index) -> nx.DiGraph:
     g = nx.DiGraph()
     for uri, node in ix.nodes.items():
-        if node.kind not in ("edge", "source"):
+        if node.kind not in _NOT_IN_FULL:
             ix.add_node(g, uri)
     for s, p, o in ix.edges:
         a, b = ix.nodes[s], ix.nodes[o]

@@ -15,23 +15,22 @@ Design (documented here because it is a choice):
   minted from ``edge:<sha1(paragraph|indexedUnder|topic|span)[:16]>`` that carries
   the citing paragraph, the topic, ``rdf:predicate``, the source span and text
   of the reference as the index prints it, ``prov:wasDerivedFrom`` the source
-  and ``tip:rule`` — the provenance contract of the references stage. (A local
-  helper: graph/references.py of the references helper was not in main yet.)
+  and ``tip:rule`` — the provenance contract of the references stage, written
+  by ``graph.references.add_references`` like every other edge.
 - A recommendation whose report paragraph the index reconciles carries it as
   ``skos:notation`` ("CTOC/COP/WG.4/2009/2 para 21").
 """
 
 from __future__ import annotations
 
-import hashlib
-
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.ontology.namespace import TIP
 from tipkg.references.thematic_index import IndexEntry, ThematicIndex
+from tipkg.references.types import Reference
 
-from .build import CITO
+from .references import add_references
 from .uris import mint
 
 COMPENDIUM = "UNODC-TIP-Compendium-2021"
@@ -72,27 +71,8 @@ def add_index(graph: Graph, index: ThematicIndex, base: str | None = None) -> UR
     return scheme
 
 
-def edge_identifier(paragraph: str, relation: str, target: str, file: str, start: int, end: int) -> str:
-    """``edge:`` + 16 hex digits of sha1(paragraph|relation|target|file#char=a,b)."""
-    key = f"{paragraph}|{relation}|{target}|{file}#char={start},{end}"
-    return "edge:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
-
-
-def add_entry(graph: Graph, entry: IndexEntry, file: str, base: str | None = None) -> URIRef:
-    """One ``indexedUnder`` edge, asserted and reified with its provenance; returns the citation node."""
-    paragraph, topic = mint(entry.paragraph, base), mint(entry.topic, base)
-    graph.add((paragraph, DCTERMS.identifier, Literal(entry.paragraph)))
-    graph.add((paragraph, TIP.indexedUnder, topic))
-    citation = mint(edge_identifier(entry.paragraph, "indexedUnder", entry.topic, file,
-                                    entry.span.start, entry.span.end), base)
-    graph.add((citation, RDF.type, CITO.Citation))
-    graph.add((citation, RDF.type, TIP.Citation))
-    graph.add((citation, CITO.hasCitingEntity, paragraph))
-    graph.add((citation, CITO.hasCitedEntity, topic))
-    graph.add((citation, RDF.predicate, TIP.indexedUnder))
-    graph.add((citation, TIP.sourceSpan, Literal(f"{file}#char={entry.span.start},{entry.span.end}")))
-    graph.add((citation, TIP.sourceLine, Literal(entry.line)))
-    graph.add((citation, TIP.text, Literal(entry.text, lang="ar")))
-    graph.add((citation, PROV.wasDerivedFrom, mint(f"source:{file}", base)))
-    graph.add((citation, TIP.rule, Literal(entry.rule)))
-    return citation
+def add_entry(graph: Graph, entry: IndexEntry, file: str, base: str | None = None) -> None:
+    """One ``indexedUnder`` edge, asserted and reified with its provenance."""
+    graph.add((mint(entry.paragraph, base), DCTERMS.identifier, Literal(entry.paragraph)))
+    add_references(graph, [Reference(entry.paragraph, "indexedUnder", entry.topic, "topic", file, entry.span,
+                                     entry.text, entry.rule)], base)

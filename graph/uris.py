@@ -2,7 +2,7 @@
 
 A URI is the base IRI followed by the canonical identifier with spaces made
 underscores (identifiers never contain ``_``), the ``topic:``/``actor:``/
-``source:`` prefixes made path segments, and anything outside the safe set
+``source:``/``verb:``/``edge:`` prefixes made path segments, and anything outside the safe set
 percent-encoded. The mapping is reversible, so the linked-data server can turn
 a requested path back into the identifier it stands for.
 
@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote
 from rdflib import URIRef
 
 DEFAULT_BASE = "https://w3id.org/tipkg/id/"
-_PREFIXES = ("topic:", "actor:", "source:", "edge:")
+_PREFIXES = ("topic:", "actor:", "source:", "verb:", "edge:")
 _SAFE = "/()-.,'!*+=@~"
 
 

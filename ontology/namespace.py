@@ -12,6 +12,11 @@ from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 ONTOLOGY_IRI = "https://w3id.org/tipkg/ontology"
+
+#: Established vocabularies the dataset aligns with (rdflib has no built-in for these).
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+ELI_DL = Namespace("http://data.europa.eu/eli/eli-draft-legislation-ontology#")
+CITO = Namespace("http://purl.org/spar/cito/")
 ONTOLOGY_VERSION = "0.1.0"
 
 
@@ -51,6 +56,7 @@ class TIP(DefinedNamespace):
     # index and actors
     Topic: URIRef
     Actor: URIRef
+    Verb: URIRef
     SourceText: URIRef
     Citation: URIRef
 
@@ -92,10 +98,11 @@ class TIP(DefinedNamespace):
     recognizes: URIRef
     emphasizes: URIRef
     recommends: URIRef
+    reminds: URIRef
     addressedTo: URIRef
 
     # text reuse (graph/reuse.py): `later tip:echoes earlier`, reified as a TextReuse node with its score
+    # (and tip:rule, above)
     echoes: URIRef
     TextReuse: URIRef
     score: URIRef
-    rule: URIRef

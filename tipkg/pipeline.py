@@ -19,11 +19,11 @@ from rdflib import Graph
 
 from tipkg.graph.build import build_graph
 from tipkg.graph.reuse import add_echoes, find_reuse
-from tipkg.graph.thematic_index import add_index
 from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
-from tipkg.references.thematic_index import index_report_lines, parse_index
 from tipkg.outputs import staged_output, write_dumps
+from tipkg.references import References, extract_references
+from tipkg.references.thematic_index import index_report_lines
 from tipkg.sources import read_corpus
 
 DEFAULT_OUT = "out"
@@ -38,7 +38,7 @@ class BuildResult:
     documents: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
-    report: list[str] = field(default_factory=list)
+    references: References = field(default_factory=References)
 
     @property
     def triples(self) -> int:
@@ -66,26 +66,52 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say(f"structure {n}/{len(sources)}: {source.file} ({source.kind})")
         structured.append(load_structure(source))
     lap("structure")
+    say("reading references")
+    references = extract_references(structured)
+    lap("references")
     say("building graph")
-    graph = build_graph(structured, base)
-    report = []
-    for item in structured:   # the compendium's thematic index: topics and indexedUnder edges
-        if item.source.kind == "compendium":
-            index = parse_index(item.source, item.index_span)
-            add_index(graph, index, base)
-            report += index_report_lines(index)
+    graph = build_graph(structured, base, references=references.found, index=references.index)
     lap("graph")
     say("text reuse")
     echoes, attested = find_reuse(structured)
     add_echoes(graph, echoes, attested, base)
     lap("reuse")
-    result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings, report=report)
+    result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
+                         references=references)
     if out_dir is not None:
         say(f"writing {out_dir}")
         with staged_output(out_dir) as stage:
             result.written = [Path(out_dir) / p.name for p in write_dumps(graph, stage)]
         lap("outputs")
     return result
+
+
+#: the relation an unresolved reference of a kind would have had
+UNRESOLVED_RELATION = {"article": "citesArticle", "report-paragraph": "refersTo"}
+
+
+def reference_counts(references: References) -> dict[str, tuple[int, int]]:
+    """relation -> (distinct edges found, references seen but unresolved)."""
+    edges: dict[str, set] = {}
+    for r in references.found:
+        edges.setdefault(r.relation, set()).add((r.paragraph, r.target))
+    missed = Counter(UNRESOLVED_RELATION.get(u.kind, u.kind) for u in references.unresolved)
+    return {rel: (len(edges.get(rel, ())), missed.get(rel, 0)) for rel in sorted(set(edges) | set(missed))}
+
+
+def write_report(references: References, path: str | Path) -> Path:
+    """The review report as TSV: the references left unresolved (paragraph, kind,
+    text, reason, span), then the thematic index's per-meeting offsets and the
+    rows whose two numberings do not reconcile."""
+    path = Path(path)
+    rows = ["paragraph\tkind\ttext\treason\tspan"]
+    for u in references.unresolved:
+        text = " ".join(u.text.split())
+        rows.append(f"{u.paragraph}\t{u.kind}\t{text}\t{u.reason}\t{u.source_file}#char={u.span.start},{u.span.end}")
+    if references.index is not None:
+        rows += ["", *index_report_lines(references.index)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
 def paragraph_counts(structured: list[StructuredSource]) -> dict[str, int]:

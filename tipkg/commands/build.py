@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tipkg.pipeline import DEFAULT_OUT, build, stderr_progress
+from tipkg.pipeline import DEFAULT_OUT, build, reference_counts, stderr_progress, write_report
+from tipkg.references.thematic_index import index_report_lines
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,15 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", default=DEFAULT_OUT, help=f"output folder (default: ./{DEFAULT_OUT})")
     parser.add_argument("--base", metavar="IRI", help="base IRI of minted URIs (default: $TIPKG_BASE_IRI or https://w3id.org/tipkg/id/)")
     parser.add_argument("--quiet", action="store_true", help="no progress or summary")
-    parser.add_argument("--report", metavar="FILE", help="write the review report (thematic index offsets, "
-                        "unreconciled and unplaced index rows) as TSV to FILE")
+    parser.add_argument("--report", metavar="FILE", help="write the review report to FILE (TSV): references seen but "
+                        "left unresolved, the thematic index's per-meeting offsets and its unreconciled rows")
 
 
 def run(args: argparse.Namespace) -> int:
     result = build(args.corpus, args.out, base=args.base, progress=None if args.quiet else stderr_progress)
-    if getattr(args, "report", None):
-        with open(args.report, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(result.report) + "\n")
+    if args.report:
+        write_report(result.references, args.report)
     if not args.quiet:
         print(summary(result, args.out))
     return 0
@@ -41,8 +41,9 @@ def summary(result, out: str) -> str:
     lines += [f"{'-' * width}  ----------",
               f"{'documents: ' + str(len(result.documents)):<{width}}  {total:>10}",
               f"triples: {result.triples}",
-              "time: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.timings.items())
+              "references (relation: edges found, seen but unresolved):"]
+    lines += [f"  {rel}: {found} found, {missed} unresolved" for rel, (found, missed) in reference_counts(result.references).items()]
+    lines += ["time: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.timings.items())
               + f" (total {sum(result.timings.values()):.2f}s)",
               f"written: {', '.join(str(p) for p in result.written)}"]
-    lines += [line for line in result.report if line.startswith(("# thematic index", "offset\t"))]
     return "\n".join(lines)

@@ -1,0 +1,160 @@
+"""References in the graph: each edge asserted, and described by a citation node.
+
+Design (reification with CiTO + PROV): for every ``Reference`` the edge
+``paragraph --tip:<relation>--> target`` is asserted directly, so queries stay
+simple, and a node typed ``cito:Citation`` (and ``tip:Citation``) tells where
+it came from:
+
+    <edge/…> a cito:Citation, tip:Citation ;
+        cito:hasCitingEntity <paragraph> ; cito:hasCitedEntity <target> ;
+        rdf:predicate tip:<relation> ;
+        tip:sourceSpan "file#char=a,b" ; tip:text "original words"@ar ;
+        tip:rule "table rule" ; prov:wasDerivedFrom <source/file> ;
+        tip:footnoteMark "3" .          # when carried from a footnote
+
+One citation per mention: an edge read twice (two sources, or a name and a
+footnote) has two citation nodes and one asserted triple. The citation's URI
+is minted from ``edge:`` + a hash of paragraph, relation, target and span, so
+it is stable across builds. Target nodes are created with their identifier,
+class, labels and containment (``TIPP art 9(5)`` part of ``TIPP art 9`` part
+of ``TIPP``; ``X para 17`` part of ``X``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+import re
+from collections.abc import Iterable
+
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
+
+from tipkg.ontology.namespace import CITO, ELI, TIP
+from tipkg.references.citations import symbol_kind
+from tipkg.references.types import Reference
+from tipkg.tables import load
+
+from .labels import document_label_en
+from .uris import mint
+
+TARGET_CLASSES = {
+    "instrument": TIP.Instrument,
+    "ga-resolution": TIP.GAResolution,
+    "ecosoc-resolution": TIP.ECOSOCResolution,
+    "ecosoc-decision": TIP.ECOSOCDecision,
+    "ccpcj-resolution": TIP.CCPCJResolution,
+    "cop-decision": TIP.COPDecision,
+    "cop-resolution": TIP.COPResolution,
+    "wg-report": TIP.WorkingGroupReport,
+    "document": TIP.UNDocument,
+    "actor": TIP.Actor,
+    "topic": TIP.Topic,
+}
+_ARTICLE = re.compile(r"^(?P<instrument>\S+) art (?P<article>\d+)(?P<subs>(?:\([0-9a-z]+\))*)$")
+_PARAGRAPH = re.compile(r"^(?P<document>\S+) para (?P<n>\S+)$")
+
+
+def citation_id(reference: Reference) -> str:
+    """The identifier of a reference's citation node (stable across builds)."""
+    key = "|".join((reference.paragraph, reference.relation, reference.target,
+                    f"{reference.source_file}#char={reference.span.start},{reference.span.end}"))
+    return "edge:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def add_references(graph: Graph, references: Iterable[Reference], base: str | None = None) -> Graph:
+    """Assert every reference's edge, its target node and its citation node."""
+    targets = _Targets(graph, base)
+    for ref in references:
+        paragraph = mint(ref.paragraph, base)
+        target = targets.node(f"verb:{ref.target}" if ref.target_kind == "verb" else ref.target, ref.target_kind)
+        relation = getattr(TIP, ref.relation)
+        graph.add((paragraph, relation, target))
+        c = mint(citation_id(ref), base)
+        graph.add((c, RDF.type, CITO.Citation))
+        graph.add((c, RDF.type, TIP.Citation))
+        graph.add((c, CITO.hasCitingEntity, paragraph))
+        graph.add((c, CITO.hasCitedEntity, target))
+        graph.add((c, RDF.predicate, relation))
+        graph.add((c, TIP.sourceSpan, Literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")))
+        graph.add((c, TIP.text, Literal(ref.text, lang="ar")))
+        graph.add((c, TIP.rule, Literal(ref.rule)))
+        graph.add((c, PROV.wasDerivedFrom, mint(f"source:{ref.source_file}", base)))
+        if ref.via_footnote:
+            graph.add((c, TIP.footnoteMark, Literal(ref.via_footnote)))
+    return graph
+
+
+class _Targets:
+    def __init__(self, graph: Graph, base: str | None):
+        self.graph, self.base = graph, base
+        self.done: set[str] = set()
+
+    def typed(self, identifier: str, *classes: URIRef) -> URIRef:
+        node = mint(identifier, self.base)
+        for cls in classes:
+            self.graph.add((node, RDF.type, cls))
+        self.graph.add((node, DCTERMS.identifier, Literal(identifier)))
+        return node
+
+    def node(self, identifier: str, kind: str) -> URIRef:
+        node = mint(identifier, self.base)
+        if identifier in self.done:
+            return node
+        self.done.add(identifier)
+        article = _ARTICLE.match(identifier)
+        paragraph = _PARAGRAPH.match(identifier)
+        if kind == "article" and article:
+            self.article(article)
+        elif kind == "paragraph" and paragraph:
+            self.typed(identifier, TIP.Paragraph)
+            document = self.node(paragraph.group("document"), symbol_kind(paragraph.group("document")))
+            self.graph.add((node, ELI.is_part_of, document))
+            self.graph.add((node, RDFS.label, Literal(identifier, lang="en")))
+        elif kind == "verb":
+            self.typed(identifier, TIP.Verb)
+            row = _verbs().get(identifier.removeprefix("verb:"), {})
+            self.graph.add((node, RDFS.label, Literal(row.get("label_en", identifier[5:]), lang="en")))
+            self.graph.add((node, SKOS.prefLabel, Literal(row.get("label_en", identifier[5:]), lang="en")))
+        elif kind == "actor":
+            self.typed(identifier, TIP.Actor)
+            for lang, text in _actor_labels().get(identifier, {}).items():
+                self.graph.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
+                self.graph.add((node, RDFS.label, Literal(text, lang=lang)))
+        elif kind == "instrument" or kind == "topic":
+            self.typed(identifier, TARGET_CLASSES[kind])
+        else:
+            cls = TARGET_CLASSES.get(kind, TIP.UNDocument)
+            self.typed(identifier, TIP.UNDocument, cls) if cls != TIP.UNDocument else self.typed(identifier, cls)
+            label = document_label_en(identifier)
+            self.graph.add((node, RDFS.label, Literal(label, lang="en")))
+        return node
+
+    def article(self, m: re.Match) -> None:
+        """``TIPP art 9(5)(c)`` part of ``TIPP art 9(5)`` part of ``TIPP art 9`` part of ``TIPP``."""
+        instrument, article = m.group("instrument"), m.group("article")
+        subs = re.findall(r"\([0-9a-z]+\)", m.group("subs"))
+        parent = self.typed(instrument, TIP.Instrument)
+        name = f"{instrument} art {article}"
+        for k in range(len(subs) + 1):
+            name = f"{instrument} art {article}" + "".join(subs[:k])
+            node = self.typed(name, TIP.ArticleParagraph if k else TIP.Article)
+            self.graph.add((node, ELI.is_part_of, parent))
+            self.graph.add((node, RDFS.label, Literal(name, lang="en")))
+            self.done.add(name)
+            parent = node
+
+
+def _actor_labels() -> dict[str, dict[str, str]]:
+    """English and Arabic labels of actors, if the actors table exists (refs-verbs owns it)."""
+    try:
+        rows = load("actors").get("actor", [])
+    except (FileNotFoundError, ModuleNotFoundError):
+        return {}
+    return {r["identifier"]: {k: r[f"label_{k}"] for k in ("en", "ar") if f"label_{k}" in r} for r in rows}
+
+
+@lru_cache(maxsize=None)
+def _verbs() -> dict[str, dict]:
+    """The verbs table by name (for the labels of verb nodes)."""
+    return {row["name"]: row for row in load("verbs")["verb"]}

@@ -1,0 +1,314 @@
+"""Citations (issue 3): every pattern family on the corpus's own sentences,
+every table example both ways, the references of the real corpus, the graph's
+reified citations, and precision/recall against the hand-read gold sample
+tests/gold/citations.tsv (dev and holdout)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, Literal
+from rdflib.namespace import DCTERMS
+
+from tipkg.graph.build import CITO, ELI, build_graph
+from tipkg.graph.references import citation_id
+from tipkg.graph.uris import mint
+from tipkg.normalize import search_form
+from tipkg.ontology.namespace import TIP
+from tipkg.pipeline import reference_counts, write_report
+from tipkg.references import extract_references, numbers_reversed
+from tipkg.references.citations import CitationContext, _name_patterns, find_citations, fold
+from tipkg.tables import load
+
+GOLD = Path(__file__).parent / "gold" / "citations.tsv"
+
+#: how each source's examples are read: year, numbers reversed, visual order, document kind
+SOURCE_CONTEXT = {
+    "000": dict(year=2008, reversed_numbers=False, visual=True, document_kind="draft-decision"),
+    "002": dict(year=2006, reversed_numbers=True, document_kind="cop-decision"),
+    "003": dict(year=2010, reversed_numbers=True, document_kind="cop-resolution"),
+    "004": dict(year=2006, reversed_numbers=False, visual=True, document_kind="ga-resolution"),
+}
+
+
+def example_context(label: str, **extra) -> CitationContext:
+    return CitationContext(**SOURCE_CONTEXT[label[:3]], footnote=" fn " in f" {label} ", **extra)
+
+
+def split_example(example: str) -> tuple[str, str]:
+    """'003 fn 1: text (visual: note)' -> ('003 fn 1', 'text')."""
+    label, text = example.split(": ", 1)
+    return label, re.sub(r" \((?:visual|visual split)[^)]*\)$", "", text)
+
+
+def targets(text: str, ctx: CitationContext, relation: str | None = None) -> set[str]:
+    found, _ = find_citations(text, ctx)
+    return {c.target for c in found if relation is None or c.relation == relation}
+
+
+# ------------------------------------------------------ tables, both ways
+
+def _examples(section: str):
+    rows = load("citations")[section]
+    rows = rows["example"] if isinstance(rows, dict) else rows
+    return [pytest.param(r, id=f"{section}-{i}") for i, r in enumerate(rows)]
+
+
+@pytest.mark.parametrize("row", _examples("article") + _examples("report_paragraph")
+                         + _examples("treaty_series") + _examples("annex"))
+def test_table_example_resolves(row):
+    label, text = split_example(row["text"])
+    ctx = example_context(label, previous_resolution=row.get("previous"))
+    assert set(row["expect"]) <= targets(row.get("context", text), ctx)
+
+
+@pytest.mark.parametrize("row", _examples("resolution_head"))
+def test_resolution_head_example_both_ways(row):
+    label, text = split_example(row["example"])
+    assert re.search(fold(row["pattern"]), search_form(text)), "the head pattern matches its example"
+    assert set(row["expect"]) <= targets(text, example_context(label), "refersTo")
+
+
+@pytest.mark.parametrize("row", _examples("visual_article"))
+def test_visual_article_example_both_ways(row):
+    label, text = split_example(row["example"])
+    assert re.search(fold(row["pattern"]), search_form(text))
+    assert set(row["expect"]) <= targets(text, example_context(label), "citesArticle")
+
+
+@pytest.mark.parametrize("row", [pytest.param(f, id=f"frame-{i}") for i, f in enumerate(load("citations")["frame"])])
+def test_frame_examples_are_not_references_to_the_convention(row):
+    label, text = split_example(row["example"])
+    assert fold(row["before"].strip()) in search_form(text)
+    assert "UNTOC" not in targets(text, example_context(label))
+
+
+def _forms():
+    for row in load("instruments")["instrument"]:
+        for i, entry in enumerate(row.get("forms", [])):
+            yield pytest.param(row["identifier"], entry, id=f"{row['identifier']}-{i}")
+    for i, entry in enumerate(load("citations")["anaphora"]["form"]):
+        yield pytest.param("@" + entry["refers"], entry, id=f"anaphora-{i}")
+
+
+@pytest.mark.parametrize("identifier,entry", list(_forms()))
+def test_instrument_form_matches_its_example(identifier, entry):
+    _, text = split_example(entry["example"])
+    folded = search_form(text)
+    assert any(target == identifier and regex.search(folded) for regex, target, _ in _name_patterns())
+
+
+def test_symbol_and_ecosoc_examples():
+    t = load("citations")
+    label, text = split_example(t["symbol"]["example"])
+    assert set(t["symbol"]["expect"]) <= targets(text, example_context(label))
+    label, text = split_example(t["ecosoc"]["example"])
+    assert set(t["ecosoc"]["expect"]) <= targets(text, example_context(label))
+
+
+# ------------------------------------------------ pattern families on sentences
+
+CTX_003 = example_context("003")
+
+
+def test_anaphora_resolved_from_the_paragraph():
+    c = ("يحثّ الدول الأطراف في بروتوكول منع وقمع ومعاقبة الاتجار بالأشخاص، وبخاصة النساء والأطفال، وفي بروتوكول "
+         "مكافحة تهريب المهاجرين عن طريق البر والبحر والجو، على استعراض سياساتها ... المشار إليها في المادة 12 من "
+         "هذين البروتوكولين بغية ضمان")
+    assert targets(c, example_context("002"), "citesArticle") == {"TIPP art 12", "SOMP art 12"}
+    k = ("بجمع الممارسات الناجحة المتبعة في إجراء التحقيقات في الجرائم المشمولة بروتوكول مكافحة تهريب المهاجرين عن "
+         "طريق البر والبحر والجو وإتاحتها ... الأفعال المبيّنة في المادة 6 من ذلك البروتوكول؛")
+    assert targets(k, example_context("002"), "citesArticle") == {"SOMP art 6"}
+    rec = "وينبغي للدول الأطراف وهي تطبق تعريف الاتجار بالأشخاص بموجب البروتوكول وبالتساق مع البروتوكول أن تكفل ما يلي:"
+    assert targets(rec, CTX_003) == {"TIPP"}
+
+
+def test_a_report_paragraph_is_not_an_article():
+    text = "التوصيات الواردة في الفقرة 17 من تقرير الفريق العامل عن اجتماعه المعقود في فيينا يومي 14 و15 نيسان/أبريل 2009 (CTOC/COP/WG.4/2009/2)، وأن"
+    found, _ = find_citations(text, CTX_003)
+    assert {(c.relation, c.target) for c in found} == {("refersTo", "CTOC/COP/WG.4/2009/2 para 17")}
+
+
+def test_a_paragraph_of_the_convention_without_article_is_seen_not_guessed():
+    text = "تُشجّع الدول على النظر في إنشاء ولاية قضائية بما يتماشى مع أحكام الفقرة 15 من اتفاقية الأمم المتحدة لمكافحة الجريمة المنظّمة عبر الوطنية يتم"
+    found, seen = find_citations(text, CTX_003)
+    assert {c.target for c in found} == {"UNTOC"}
+    assert [s.kind for s in seen] == ["article"]
+
+
+def test_rapporteur_is_not_a_decision():
+    text = "إنشاء مؤسسة (مقرر وطني أو لجنة وطنية، يمكن أن تكون مستقلة) لإجراء هذا التقييم"
+    assert targets(text, CTX_003) == set()
+
+
+def test_numbers_put_session_first_by_orientation():
+    text = "وإذ استذكر أيضاً مقرّره 3/3 وقراري الجمعية العامة 144/61 المؤرخ 19 كانون الأول/ديسمبر 2006 و 180/61 المؤرخ 20"
+    assert targets(text, CTX_003) == {"CTOC/COP/DEC/3/3", "A/RES/61/144", "A/RES/61/180"}
+    assert targets("المشار إليه في مقرّر المؤتمر 1/4، من أجل", example_context("003")) == {"CTOC/COP/DEC/4/1"}
+    assert targets("وفقاً للمقرّر 5/1 وهذا المقرّر", CitationContext(year=2005, reversed_numbers=True)) == {"CTOC/COP/DEC/1/5"}
+    assert targets("على النظر في قرار لجنة منع الجريمة والعدالة الجنائية 4/19، المؤرخ", CTX_003) == {"E/CN.15/RES/19/4"}
+
+
+# ----------------------------------------------------------- the real corpus
+
+@pytest.fixture(scope="module")
+def references(structured):
+    return extract_references(structured)
+
+
+@pytest.fixture(scope="module")
+def edges(references):
+    return {(r.paragraph, r.relation, r.target) for r in references.found}
+
+
+def test_orientation_voted_per_source(structured):
+    assert {s.source.file[:3]: numbers_reversed(s) for s in structured} == {
+        "000": False, "001": False, "002": True, "003": True, "004": False}
+
+
+@pytest.mark.parametrize("edge", [
+    ("CTOC/COP/DEC/4/4 draft para 5", "citesArticle", "TIPP art 9(5)"),
+    ("CTOC/COP/DEC/4/4 draft para 9", "citesArticle", "UNTOC art 32(3)"),
+    ("CTOC/COP/DEC/4/4 draft para 9", "citesArticle", "COP-RoP art 2(2)"),
+    ("CTOC/COP/DEC/4/4 draft pp 2", "refersTo", "A/RES/61/180"),
+    ("A/RES/61/180 pp 4", "citesArticle", "UNTOC art 32"),
+    ("A/RES/61/180 pp 4", "refersTo", "E/DEC/16(LVI)"),
+    ("A/RES/61/180 pp 4", "refersTo", "E/DEC/1980/127"),
+    ("A/RES/61/180 pp 10", "refersTo", "E/CN.4/2006/62/Add.3"),
+    ("CTOC/COP/DEC/3/3 para c", "citesArticle", "SOMP art 12"),
+    ("CTOC/COP/DEC/3/3 para k", "citesArticle", "SOMP art 6"),
+    ("CTOC/COP/DEC/3/3 para i", "citesArticle", "UNTOC art 33(2)(c)"),
+    ("TIP-WG 2 rec 25", "refersTo", "TIPP"),
+    ("TIP-WG 2 rec 30", "citesArticle", "UNTOC art 26(3)"),
+    ("TIP-WG 7 rec 1 (d)", "citesArticle", "TIPP art 6(3)(d)"),
+    ("TIP-WG 2 rec 8", "refersTo", "CTOC/COP/WG.4/2009/2 para 17"),
+    ("TIP-WG 2 rec 15", "refersTo", "CTOC/COP/WG.4/2009/2 para 19"),
+    ("TIP-WG 4 rec 45 (g)", "refersTo", "A/RES/64/293 para 44"),
+    ("TIP-WG 1 rec 19 (b)", "refersTo", "CTOC/COP/DEC/4/1"),
+    ("CTOC/COP/RES/5/2 para 9", "refersTo", "E/CN.15/RES/19/4"),
+    ("CTOC/COP/RES/5/2 pp 11", "citesArticle", "UN-SCoC art 5"),
+    ("TIP-WG 2 rec 1", "refersTo", "E/2002/68/Add.1"),
+])
+def test_hard_references_of_the_corpus(edges, edge):
+    assert edge in edges
+
+
+def test_no_reference_from_the_conference_name_or_the_supplement_clause(edges):
+    assert ("A/RES/61/180 para 19", "refersTo", "UNTOC") not in edges
+    assert ("CTOC/COP/DEC/3/3 para a", "refersTo", "UNTOC") not in edges
+
+
+def test_footnotes_carry_their_references(references):
+    carried = {(r.paragraph, r.target, r.via_footnote) for r in references.found if r.via_footnote}
+    assert ("CTOC/COP/DEC/4/4 draft pp 1", "UNTOC", "1") in carried       # Treaty Series vol. 2225
+    assert ("CTOC/COP/DEC/4/4 draft para 2", "TIPP", "4") in carried      # المرجع نفسه ... 2237
+    assert ("A/RES/61/180 pp 3", "TIPP", "2") in carried                  # ibid., annex II of 55/25
+    assert ("A/RES/61/180 para 4", "SC-1956", "4") in carried             # ibid., vol. 266
+    assert ("CTOC/COP/DEC/1/5 para c", "TIPP art 9", "8") in carried      # an article in a footnote
+    assert ("CTOC/COP/RES/5/2 pp 2", "CTOC/COP/2010/5", "19") in carried
+
+
+def test_spans_hold_the_cited_words(references, sources):
+    texts = {s.file: s.text for s in sources.values()}
+    by_edge = {(r.paragraph, r.target): r for r in references.found}
+    r = by_edge[("CTOC/COP/DEC/4/4 draft para 5", "TIPP art 9(5)")]
+    assert "٩" in r.text and "٥" in r.text and texts[r.source_file][r.span.start:r.span.end] == r.text
+    r = by_edge[("CTOC/COP/RES/5/2 para 9", "E/CN.15/RES/19/4")]
+    assert "4/19" in r.text
+    for r in references.found:
+        assert texts[r.source_file][r.span.start:r.span.end] == r.text and r.span.length > 0
+
+
+def test_unresolved_listed_with_reason(references):
+    assert [(u.paragraph, u.kind) for u in references.unresolved] == [("TIP-WG 5 rec 24", "article")]
+
+
+# ------------------------------------------------------------------ the gold
+
+def _gold():
+    rows = list(csv.DictReader(GOLD.open(encoding="utf-8"), delimiter="\t"))
+    out = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        out[row["split"]].setdefault("_paragraphs", set()).add(row["paragraph"])
+        if row["relation"] != "-":
+            out[row["split"]][row["relation"]].add((row["paragraph"], row["target"]))
+    return out
+
+
+def scores(edges, split: dict) -> dict[str, tuple[float, float, int]]:
+    """relation -> (precision, recall, gold size) on the paragraphs of one split."""
+    paragraphs = split["_paragraphs"]
+    out = {}
+    for relation in ("refersTo", "citesArticle"):
+        gold = split.get(relation, set())
+        found = {(p, t) for p, rel, t in edges if rel == relation and p in paragraphs}
+        hit = len(gold & found)
+        out[relation] = (hit / len(found) if found else 1.0, hit / len(gold) if gold else 1.0, len(gold))
+    return out
+
+
+def test_gold_sample_size():
+    gold = _gold()
+    sizes = {split: sum(len(v) for k, v in rels.items() if k != "_paragraphs") for split, rels in gold.items()}
+    assert sum(sizes.values()) >= 60 and sizes["holdout"] >= 0.35 * sum(sizes.values())
+
+
+@pytest.mark.parametrize("split", ["dev", "holdout"])
+def test_precision_and_recall_against_gold(edges, split):
+    for relation, (precision, recall, n) in scores(edges, _gold()[split]).items():
+        assert n > 0
+        assert precision >= 0.95, (split, relation, precision)
+        assert recall >= 0.90, (split, relation, recall)
+
+
+# ------------------------------------------------------------------ the graph
+
+def test_graph_edges_with_reified_citations(structured, references, sources):
+    graph = build_graph(structured, references=references.found)
+    paragraph = mint("CTOC/COP/DEC/4/4 draft para 5")
+    article = mint("TIPP art 9(5)")
+    assert (paragraph, TIP.citesArticle, article) in graph
+    assert (article, ELI.is_part_of, mint("TIPP art 9")) in graph
+    assert (mint("TIPP art 9"), ELI.is_part_of, mint("TIPP")) in graph
+    assert (article, RDF.type, TIP.ArticleParagraph) in graph and (mint("TIPP art 9"), RDF.type, TIP.Article) in graph
+    ref = next(r for r in references.found if r.target == "TIPP art 9(5)")
+    c = mint(citation_id(ref))
+    assert (c, RDF.type, CITO.Citation) in graph
+    assert (c, CITO.hasCitingEntity, paragraph) in graph and (c, CITO.hasCitedEntity, article) in graph
+    assert (c, RDF.predicate, TIP.citesArticle) in graph
+    span = str(graph.value(c, TIP.sourceSpan))
+    file, chars = span.split("#char=")
+    start, end = map(int, chars.split(","))
+    original = next(s.text for s in sources.values() if s.file == file)[start:end]
+    assert "٩" in original and "٥" in original
+    assert graph.value(c, TIP.rule) == Literal("visual.para-of-art-before-bima-yatasaq")
+    report = mint("CTOC/COP/WG.4/2009/2 para 17")
+    assert (report, ELI.is_part_of, mint("CTOC/COP/WG.4/2009/2")) in graph
+    assert graph.value(mint("E/CN.15/RES/19/4"), DCTERMS.identifier) == Literal("E/CN.15/RES/19/4")
+    assert (mint("E/CN.15/RES/19/4"), RDF.type, TIP.CCPCJResolution) in graph
+
+
+def test_build_counts_and_report(references, tmp_path):
+    counts = reference_counts(references)
+    assert {"citesArticle", "refersTo", "recalls", "requests", "verb"} <= set(counts)
+    assert counts["citesArticle"][1] == 1
+    path = write_report(references, tmp_path / "unresolved.tsv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].split("\t") == ["paragraph", "kind", "text", "reason", "span"]
+    assert lines[1].startswith("TIP-WG 5 rec 24\tarticle\tالفقرة 15 من")
+    assert lines[1].endswith("003_b6c4df457a9ee32e.txt#char=49702,49714")
+
+
+if __name__ == "__main__":  # python tests/test_citations.py: print the figures
+    from tipkg.loaders import load_structure
+    from tipkg.sources import read_corpus
+
+    found = extract_references([load_structure(s) for s in read_corpus()]).found
+    all_edges = {(r.paragraph, r.relation, r.target) for r in found}
+    for name, split in sorted(_gold().items()):
+        for relation, (p, r, n) in scores(all_edges, split).items():
+            print(f"{name:8} {relation:13} gold {n:3}  precision {p:.3f}  recall {r:.3f}")

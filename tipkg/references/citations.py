@@ -1,0 +1,493 @@
+"""Citations: instruments, articles, resolutions, decisions, UN documents,
+paragraphs of reports and the Treaty Series, read from one working text.
+
+Eyecite-like: ``find_citations(text, context)`` tokenizes nothing it need not —
+it matches the patterns of ``tables/citations.toml`` and ``tables/instruments.toml``
+on the search form of the text (diacritics dropped, alef/yaa/taa folded), then
+resolves each find to a canonical identifier of the spec: anaphora from the
+instruments named before it, numbers put session first by the source's
+orientation, a report paragraph by the symbol or year that follows. It is a
+pure function of a string and a small context, so it is tested on the corpus's
+own sentences; ``tipkg.references.extract_references`` runs it over every
+paragraph and footnote and maps the finds back to original spans.
+
+Decisions (documented because a reader could decide otherwise):
+- a name inside the Conference's own name or a protocol's supplement clause
+  ("المكمل لاتفاقية ...") is part of another name, not a reference;
+- an annex of resolution 55/25 cited in a footnote is the instrument it adopts;
+  the resolution is only where it was published and is not emitted;
+- "الفقرة N من <report or resolution>" refers to that document's paragraph
+  node ``<symbol> para N`` (part of the document), not to the document itself;
+- "الفقرة 15 من اتفاقية ..." (a paragraph of the Convention with no article) is
+  reported as unresolved rather than guessed to be article 15.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tipkg.loaders.numbering import latin_letter, roman
+from tipkg.normalize import cop_session_first, ga_session_first, normalize, search_form
+from tipkg.tables import load
+
+_L = "\u0621-\u064a"
+_NUMBER_PAIR = re.compile(r"(?<![A-Za-z0-9/.])(\d+)/(\d+)(?![A-Za-z0-9/])")
+
+
+@dataclass(frozen=True)
+class CitationContext:
+    """What resolution needs besides the text itself."""
+
+    document_kind: str = ""
+    year: int | None = None
+    reversed_numbers: bool = False
+    visual: bool = False
+    footnote: bool = False
+    previous_resolution: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A resolved reference: ``[start, end)`` in the working text given."""
+
+    relation: str
+    target: str
+    target_kind: str
+    start: int
+    end: int
+    rule: str
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A reference seen but not resolved."""
+
+    kind: str
+    start: int
+    end: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    targets: tuple[str, ...]
+    rule: str
+
+
+# ------------------------------------------------------------------ tables
+
+def fold(pattern: str) -> str:
+    """A pattern or form in search form (so table entries keep their spelling)."""
+    return search_form(pattern)
+
+
+@lru_cache(maxsize=None)
+def _instrument_rows() -> tuple[dict, ...]:
+    return tuple(load("instruments")["instrument"])
+
+
+@lru_cache(maxsize=None)
+def _tables() -> dict:
+    return load("citations")
+
+
+def _form_regex(form: str, visual: bool) -> str:
+    body = fold(form)
+    if visual:
+        return re.escape(body)
+    front = _tables()["clitics"]["front"]
+    if body.startswith("ال"):
+        head = rf"(?:{front}ال|[وف]?لل)" + re.escape(body[2:])
+    else:
+        head = front + re.escape(body)
+    return rf"(?<![{_L}]){head}(?![{_L}])"
+
+
+@lru_cache(maxsize=None)
+def _name_patterns() -> tuple[tuple[re.Pattern, str, str], ...]:
+    """(regex, target or anaphora kind, rule) for every instrument form, longest first."""
+    rows = []
+    for row in _instrument_rows():
+        for entry in row.get("forms", []):
+            rows.append((entry["form"], row["identifier"], f"instrument:{row['identifier']}", entry.get("visual", False)))
+    for entry in _tables()["anaphora"]["form"]:
+        rows.append((entry["form"], "@" + entry["refers"], f"anaphora:{entry['refers']}", False))
+    rows.sort(key=lambda r: -len(fold(r[0])))
+    return tuple((re.compile(_form_regex(form, visual)), target, rule) for form, target, rule, visual in rows)
+
+
+def _is_protocol(identifier: str) -> bool:
+    return identifier in {"TIPP", "SOMP", "FAP", "CRC-OPSC"}
+
+
+# ------------------------------------------------------------ instruments
+
+def _instruments(f: str) -> list[_Mention]:
+    """Names and anaphora, non-overlapping (longest first), anaphora resolved."""
+    taken: list[tuple[int, int, str, str]] = []
+    for regex, target, rule in _name_patterns():
+        for m in regex.finditer(f):
+            if any(m.start() < e and s < m.end() for s, e, _, _ in taken):
+                continue
+            taken.append((m.start(), m.end(), target, rule))
+    taken.sort()
+    frames = [fold(x["before"].strip()) + " " for x in _tables()["frame"]]
+    defaults = _tables()["anaphora"]
+    out: list[_Mention] = []
+    protocols: list[str] = []
+    for start, end, target, rule in taken:
+        framed = any(f[max(0, start - 25):start].endswith(fr) for fr in frames)
+        if target == "@convention" and re.match(r"[^.؛]{0,20}التكميليه", f[end:]):
+            continue
+        if target.startswith("@"):
+            targets = _resolve_anaphora(target[1:], protocols, defaults)
+        else:
+            targets = (target,)
+            if _is_protocol(target):
+                protocols.append(target)
+        if framed:
+            continue
+        out.append(_Mention(start, end, targets, rule))
+    return out
+
+
+def _resolve_anaphora(kind: str, protocols: list[str], defaults: dict) -> tuple[str, ...]:
+    if kind == "convention":
+        return (defaults["default_convention"],)
+    if kind == "last-two-protocols":
+        distinct = list(dict.fromkeys(reversed(protocols)))[:2]
+        return tuple(reversed(distinct)) or (defaults["default_protocol"],)
+    return (protocols[-1] if protocols else defaults["default_protocol"],)
+
+
+# --------------------------------------------------------------- articles
+
+@lru_cache(maxsize=None)
+def _article_regex() -> re.Pattern:
+    t = _tables()["article"]
+    part = r"(?:\d+(?:\s?\([" + _L + r"]{1,2}\))*|\([" + _L + r"]{1,2}\))"
+    parts = rf"{part}(?:\s*(?:،|و)\s*{part})*"
+    nums = r"\d+(?:\s*(?:،|و)\s*\d+)*"
+    return re.compile(rf"(?:{fold(t['paragraph_word'])}\s+(?P<paras>{parts})\s+من\s+)?"
+                      rf"(?<![{_L}])[وبل]{{0,2}}{fold(t['article_word'])}\s+(?P<arts>{nums})(?![\d/])")
+
+
+def _sub_label(token: str, original: str) -> str:
+    """'2 (ج)' -> '(2)(c)'; '(أ)' -> '(a)' (letters taken from the unfolded text)."""
+    out = ""
+    for number, letter in re.findall(r"(\d+)|\(([" + _L + r"]{1,2})\)", original):
+        out += f"({number})" if number else f"({latin_letter(letter) or letter})"
+    return out
+
+
+def _articles(f: str, w: str, offsets, mentions: list[_Mention]) -> list[Citation]:
+    link = re.compile(fold(_tables()["article"]["link"]))
+    found = []
+    for m in _article_regex().finditer(f):
+        after = link.match(f, m.end())
+        named = None
+        if after:
+            named = next((x for x in mentions if m.end() <= x.start <= after.end()), None)
+        if named is None:
+            named = next((x for x in mentions if m.end() <= x.start <= m.end() + 2), None)
+        if named is not None:
+            instruments, rule = named.targets, "article.named"
+        else:
+            before = [x for x in mentions if x.end <= m.start()]
+            instruments = before[-1].targets[-1:] if before else (_tables()["anaphora"]["default_protocol"],)
+            rule = "article.context" if before else "article.default-protocol"
+        arts = re.findall(r"\d+", m.group("arts"))
+        subs = [""]
+        if m.group("paras"):
+            original = w[offsets[m.start("paras")]:offsets[m.end("paras")]]
+            subs = [_sub_label(tok, tok) for tok in re.split(r"\s*(?:،|\sو\s?|^و)\s*", original) if tok.strip()]
+        for instrument in instruments:
+            for art in arts:
+                for sub in subs:
+                    found.append(Citation("citesArticle", f"{instrument} art {art}{sub}", "article",
+                                          m.start(), m.end(), rule))
+    return found
+
+
+def _visual_articles(f: str, mentions: list[_Mention]) -> list[Citation]:
+    found = []
+    for rule in _tables()["visual_article"]:
+        for m in re.finditer(fold(rule["pattern"]), f):
+            instrument = rule.get("instrument")
+            if instrument is None:
+                near = sorted(mentions, key=lambda x: min(abs(x.end - m.start()), abs(x.start - m.end())))
+                if not near:
+                    continue
+                instrument = near[0].targets[-1]
+            para = m.groupdict().get("para")
+            target = f"{instrument} art {m.group('art')}" + (f"({para})" if para else "")
+            found.append(Citation("citesArticle", target, "article", m.start(), m.end(), rule["name"]))
+    return found
+
+
+# ---------------------------------------------------- resolutions, decisions
+
+@dataclass(frozen=True)
+class _Head:
+    kind: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=None)
+def _heads() -> tuple[tuple[re.Pattern, dict], ...]:
+    out = []
+    for row in _tables()["resolution_head"]:
+        regex = re.compile(rf"(?<![{_L}])[وبل]{{0,2}}(?:{fold(row['pattern'])})(?![{_L}])")
+        if (regex.pattern, row["kind"]) not in {(r.pattern, k["kind"]) for r, k in out}:
+            out.append((regex, row))
+    return tuple(out)
+
+
+def _find_heads(f: str, ctx: CitationContext) -> list[_Head]:
+    heads: list[_Head] = []
+    for regex, row in _heads():
+        if row.get("only_in") and row["only_in"] != ctx.document_kind:
+            continue
+        for m in regex.finditer(f):
+            if row.get("after") and fold(row["after"]) not in f[max(0, m.start() - 60):m.start()]:
+                continue
+            if any(h.start <= m.start() < h.end or m.start() <= h.start < m.end() for h in heads):
+                continue
+            heads.append(_Head(row["kind"], m.start(), m.end()))
+    return sorted(heads, key=lambda h: h.start)
+
+
+def cop_max_session(year: int | None) -> int | None:
+    """The last COP session held by ``year`` (tables: citations.toml [cop_sessions])."""
+    if year is None:
+        return None
+    held = [int(s) for s, y in _tables()["cop_sessions"].items() if y <= year]
+    return max(held) if held else None
+
+
+def session_first(kind: str, a: int, b: int, ctx: CitationContext) -> tuple[int, int] | None:
+    """The number ``a/b`` of a body's resolution, session (or year) first; None if impossible."""
+    if kind == "ecosoc":
+        if 1946 <= a <= 2100:
+            return a, b
+        if 1946 <= b <= 2100:
+            return b, a
+        return None
+    if kind == "ga":
+        last = (ctx.year - 1945) if ctx.year else 90
+        s, n = ga_session_first(a, b, year=ctx.year, reversed_source=ctx.reversed_numbers)
+        return (s, n) if 31 <= s <= last else None
+    if kind.startswith("cop"):
+        limit = cop_max_session(ctx.year)
+        s, n = cop_session_first(a, b, max_session=limit, reversed_source=ctx.reversed_numbers)
+        return (s, n) if (limit is None or s <= limit) and s <= 20 else None
+    if kind == "ccpcj":
+        s, n = (b, a) if ctx.reversed_numbers else (a, b)
+        return (s, n) if 1 <= s <= 40 else None
+    return None
+
+
+def resolution_identifier(kind: str, session: int, number: int) -> tuple[str, str]:
+    """(identifier, target kind) per the spec's table."""
+    if kind == "ga":
+        return f"A/RES/{session}/{number}", "ga-resolution"
+    if kind == "ecosoc":
+        if number >= _tables()["ecosoc"]["first_decision_number"]:
+            return f"E/DEC/{session}/{number}", "ecosoc-decision"
+        return f"E/RES/{session}/{number}", "ecosoc-resolution"
+    if kind == "ccpcj":
+        return f"E/CN.15/RES/{session}/{number}", "ccpcj-resolution"
+    if kind == "cop-resolution":
+        return f"CTOC/COP/RES/{session}/{number}", "cop-resolution"
+    return f"CTOC/COP/DEC/{session}/{number}", "cop-decision"
+
+
+def _resolutions(f: str, ctx: CitationContext, consumed: list[tuple[int, int]]) -> list[Citation]:
+    heads = _find_heads(f, ctx)
+    stop = re.compile(fold(_tables()["resolution_list"]["stop"]))
+    gap_max = _tables()["resolution_list"]["max_gap"]
+    pairs = [m for m in _NUMBER_PAIR.finditer(f) if not _inside(m.start(), consumed)]
+    claimed: dict[int, _Head] = {}
+    if ctx.visual:
+        for head in heads:
+            for m in pairs:
+                if m.start() not in claimed and 0 <= head.start - m.end() <= 4:
+                    claimed[m.start()] = head
+    for head in heads:
+        cursor, first = head.end, True
+        for m in pairs:
+            if m.start() < head.end or m.start() in claimed:
+                continue
+            gap = f[cursor:m.start()]
+            if (first and len(gap.strip(" ،")) > 3) or len(gap) > gap_max or (not first and stop.search(gap)):
+                break
+            claimed[m.start()] = head
+            cursor, first = m.end(), False
+    found = []
+    for m in pairs:
+        a, b = int(m.group(1)), int(m.group(2))
+        head = claimed.get(m.start())
+        nearest = sorted(heads, key=lambda h: abs(h.start - m.start()))
+        candidates = [head] + [h for h in nearest if h is not head] if head else nearest
+        if not head and not heads:
+            candidates = [_Head("ecosoc", m.start(), m.start())]
+        for h in candidates:
+            number = session_first(h.kind, a, b, ctx)
+            if number is None:
+                continue
+            target, kind = resolution_identifier(h.kind, *number)
+            rule = f"resolution.{h.kind}" + ("" if h is head else ".nearest-head")
+            para = re.search(fold(_tables()["report_paragraph"]["resolution_paragraph"]), f[max(0, h.start - 30):h.start])
+            if para and m.start() == min((p.start() for p in pairs if claimed.get(p.start()) == h), default=-1):
+                target, kind, rule = f"{target} para {para.group('n')}", "paragraph", rule + ".paragraph"
+            found.append(Citation("refersTo", target, kind, min(h.start, m.start()), max(h.end, m.end()), rule))
+            break
+    found += _ecosoc_sessions(f)
+    return found
+
+
+def _ecosoc_sessions(f: str) -> list[Citation]:
+    t = _tables()["ecosoc"]
+    found = []
+    for key in ("session_decision", "session_decision_visual"):
+        for m in re.finditer(fold(t[key]), f):
+            target = f"E/DEC/{int(m.group('n'))}({roman(int(m.group('s'))).upper()})"
+            found.append(Citation("refersTo", target, "ecosoc-decision", m.start(), m.end(), f"resolution.ecosoc.{key}"))
+    return found
+
+
+def _inside(at: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(s <= at < e for s, e in ranges)
+
+
+# ------------------------------------------------------------ UN documents
+
+def symbol_kind(symbol: str) -> str:
+    for row in _tables()["symbol_kind"]:
+        if symbol.startswith(row["prefix"]):
+            return row["kind"]
+    return "document"
+
+
+def _symbols(f: str) -> list[Citation]:
+    t = _tables()["symbol"]
+    found = []
+    matches = [(m.start(), m.end(), m.group(0).rstrip(".,")) for m in re.finditer(t["pattern"], f)]
+    for start, end, symbol in matches:
+        found.append(Citation("refersTo", symbol, symbol_kind(symbol), start, end, "symbol"))
+    for m in re.finditer(rf"(?<!/){t['addenda']}", f):
+        if not matches:
+            break
+        start, end, symbol = min(matches, key=lambda x: min(abs(x[0] - m.end()), abs(m.start() - x[1])))
+        last = int(m.group("last") or m.group("first"))
+        for k in range(int(m.group("first")), last + 1):
+            found.append(Citation("refersTo", f"{symbol}/Add.{k}", "document", m.start(), m.end(), "symbol.addenda"))
+    return found
+
+
+def _report_paragraphs(f: str) -> tuple[list[Citation], list[Seen], list[tuple[int, int]]]:
+    t = _tables()["report_paragraph"]
+    found, seen, consumed = [], [], []
+    symbol_re = re.compile(_tables()["symbol"]["pattern"])
+    for m in re.finditer(fold(t["pattern"]), f):
+        window = re.split(r"[؛]", f[m.end():m.end() + t["symbol_within"]])[0]
+        sym = symbol_re.search(window)
+        year = re.search(fold(t["year"]), window[:80])
+        if sym:
+            symbol = sym.group(0).rstrip(".,")
+            consumed.append((m.end() + sym.start(), m.end() + sym.end()))
+            found.append(Citation("refersTo", f"{symbol} para {m.group('n')}", "paragraph", m.start(),
+                                  m.end() + sym.end(), "report-paragraph.symbol"))
+        elif year and year.group("year") in _tables()["meeting_reports"]:
+            symbol = _tables()["meeting_reports"][year.group("year")]
+            found.append(Citation("refersTo", f"{symbol} para {m.group('n')}", "paragraph", m.start(),
+                                  m.end() + year.end(), "report-paragraph.year"))
+        else:
+            seen.append(Seen("report-paragraph", m.start(), m.end(), "the report is named neither by symbol nor by a year with one meeting"))
+    for m in re.finditer(fold(t["symbol_then_paragraph"]), f):
+        consumed.append((m.start(), m.start() + len(m.group("symbol"))))
+        found.append(Citation("refersTo", f"{m.group('symbol')} para {m.group('n')}", "paragraph", m.start(), m.end(),
+                              "report-paragraph.symbol-first"))
+    return found, seen, consumed
+
+
+# ----------------------------------------------------------- footnote items
+
+def _treaty_series(f: str) -> list[Citation]:
+    t = _tables()["treaty_series"]
+    if not re.search(fold(t["cue"]), f):
+        return []
+    volumes = {}
+    for row in _instrument_rows():
+        if "treaty_series" in row:
+            volumes.setdefault(row["treaty_series"][0], row["identifier"])
+    found = []
+    stated = [(m.start(), m.end(), int(m.group("v") or m.group("w"))) for m in re.finditer(fold(t["volume"]), f)]
+    stated = stated or [(m.start(), m.end(), int(m.group(0))) for m in re.finditer(r"\d+", f)]
+    for start, end, volume in stated:
+        if volume in volumes:
+            found.append(Citation("refersTo", volumes[volume], "instrument", start, end, "treaty-series"))
+    return found
+
+
+def _annexes(f: str, resolutions: list[Citation], ctx: CitationContext) -> tuple[list[Citation], str | None]:
+    t = _tables()["annex"]
+    found, used = [], None
+    for m in re.finditer(fold(t["pattern"]), f):
+        res = resolutions[0].target if resolutions else None
+        if res is None and re.search(fold(_tables()["treaty_series"]["ibid"]), f):
+            res = ctx.previous_resolution
+        annex = t["ordinals"][m.group("ordinal")]
+        for row in _instrument_rows():
+            if res and row.get("adopted_by") == res and row.get("annex") == annex:
+                found.append(Citation("refersTo", row["identifier"], "instrument", m.start(), m.end(), "annex"))
+                used = res
+    return found, used
+
+
+# --------------------------------------------------------------- the entry
+
+def find_citations(text: str, ctx: CitationContext = CitationContext()) -> tuple[list[Citation], list[Seen]]:
+    """Every citation of one working text; spans index ``text``."""
+    folded = normalize(text, fold=True)
+    f, offsets = folded.text, folded.offsets
+    mentions = _instruments(f)
+    found: list[Citation] = []
+    for x in mentions:
+        for target in x.targets:
+            found.append(Citation("refersTo", target, "instrument", x.start, x.end, x.rule))
+    found += _articles(f, text, offsets, mentions)
+    if ctx.visual:
+        visual = _visual_articles(f, mentions)
+        found = [c for c in found if c.relation != "citesArticle"
+                 or not any(v.start < c.end and c.start < v.end for v in visual)] + visual
+    seen = [Seen("article", m.start(), m.end(), "a paragraph of an instrument is cited with no article")
+            for m in re.finditer(fold(_tables()["article_without_article"]["pattern"]), f)]
+    reports, unseen, consumed = _report_paragraphs(f)
+    found += reports
+    seen += unseen
+    resolutions = _resolutions(f, ctx, consumed)
+    if ctx.footnote:
+        annexed, used = _annexes(f, resolutions, ctx)
+        if annexed:
+            resolutions = [r for r in resolutions if r.target != used]
+        found += annexed + _treaty_series(f)
+    found += resolutions
+    found += [c for c in _symbols(f) if not _inside(c.start, consumed)]
+    return _to_working(found, offsets), [Seen(s.kind, offsets[s.start], offsets[s.end], s.reason) for s in seen]
+
+
+def _to_working(found: list[Citation], offsets) -> list[Citation]:
+    return [Citation(c.relation, c.target, c.target_kind, offsets[c.start], offsets[max(c.start, c.end - 1)] + 1, c.rule)
+            for c in found]
+
+
+def footnote_resolution(text: str, ctx: CitationContext) -> str | None:
+    """The resolution a footnote cites (even when it stands for an annex), for the next "ibid."."""
+    folded = normalize(text, fold=True).text
+    return next((c.target for c in _resolutions(folded, ctx, []) if c.target_kind == "ga-resolution"), None)
