@@ -43,5 +43,5 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     elapsed = time.monotonic() - started
     errors = [o for cell in book.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
-    assert elapsed < 40, f"{path.name} took {elapsed:.0f}s"
+    assert elapsed < 60, f"{path.name} took {elapsed:.0f}s"  # about 10-20 s each on an idle machine
     assert repo_status() == before, "the notebook wrote into the repository"

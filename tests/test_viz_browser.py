@@ -75,8 +75,8 @@ def test_whole_corpus_page_draws_offline(index, browser, tmp_path):
 def test_focus_page_draws_the_neighbourhood(index, browser, tmp_path):
     g = annotated(index, "full")
     shown, said = select(g, focus="CTOC/COP/DEC/4/4", depth=1)
-    title, _ = describe("full", shown, said, "pagerank")
-    seen = draw(browser, shown, tmp_path / "focus.html", title)
+    title, subtitle = describe("full", shown, said, "pagerank")
+    seen = draw(browser, shown, tmp_path / "focus.html", title, subtitle)
     assert seen["nodes"] == shown.number_of_nodes() == len(set(g.successors("CTOC/COP/DEC/4/4"))
                                                              | set(g.predecessors("CTOC/COP/DEC/4/4")) | {"CTOC/COP/DEC/4/4"})
     assert seen["edges"] == shown.number_of_edges()
