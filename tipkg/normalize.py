@@ -50,16 +50,24 @@ class Normalized:
 
 
 @lru_cache(maxsize=None)
-def _tables() -> tuple[dict[int, str], set[str], dict[int, str], set[str]]:
+def _tables() -> dict[bool, tuple[dict[int, str | None], frozenset[str]]]:
+    """For plain and folded normalization: a ``str.translate`` table and the
+    characters it deletes (all mappings are one character to one or none)."""
     t = load("normalization")
-    mapping: dict[int, str] = {}
+    mapping: dict[str, str] = {}
     for section in ("digits", "superscripts", "punctuation"):
-        mapping.update({ord(k): v for k, v in t[section].items()})
-    deleted = set(t["deleted"].values())
-    fold = {ord(k): v for k, v in t["fold"].items()}
+        mapping.update(t[section])
+    mapping.update({ch: "" for ch in t["deleted"].values()})
+    fold = t["fold"]
     lo, hi = t["diacritics"]["range"]
     diacritics = {chr(c) for c in range(ord(lo), ord(hi) + 1)} | set(t["diacritics"]["extra"])
-    return mapping, deleted, fold, diacritics
+    folded = {**{k: fold.get(v, v) for k, v in mapping.items()}, **{k: v for k, v in fold.items() if k not in mapping},
+              **{d: "" for d in diacritics}}
+    out = {}
+    for is_fold, table in ((False, mapping), (True, folded)):
+        out[is_fold] = ({ord(k): (v or None) for k, v in table.items()},
+                        frozenset(k for k, v in table.items() if not v))
+    return out
 
 
 _ARABIC = "\u0600-\u06ff"
@@ -68,6 +76,7 @@ _GLUED = re.compile(rf"(?<=[0-9])(?=[{_LETTERS}])|(?<=[{_LETTERS}])(?=[0-9])")
 _RUN_GAP = re.compile(r" {2,}|\t")
 
 
+@lru_cache(maxsize=16384)
 def normalize(text: str, *, visual: bool = False, fold: bool = False) -> Normalized:
     """Normalize ``text``; with ``visual`` reorder visual-order lines; with ``fold``
     also produce the search form (no diacritics, folded alef/yaa/taa marbuta).
@@ -77,7 +86,7 @@ def normalize(text: str, *, visual: bool = False, fold: bool = False) -> Normali
     >>> normalize("يؤكّد", fold=True).text
     'يوكد'
     """
-    mapping, deleted, folding, diacritics = _tables()
+    table, dropped = _tables()[fold]
     chars: list[str] = []
     offsets: list[int] = []
     repaired: list[int] = []
@@ -90,15 +99,12 @@ def normalize(text: str, *, visual: bool = False, fold: bool = False) -> Normali
             if k:
                 chars.append(" ")
                 offsets.append(start)
-            for i, ch in enumerate(run):
-                if ch in deleted or (fold and ch in diacritics):
-                    continue
-                out = mapping.get(ord(ch), ch)
-                if fold:
-                    out = folding.get(ord(out), out) if len(out) == 1 else out
-                for c in out:
-                    chars.append(c)
-                    offsets.append(start + i)
+            out = run.translate(table)
+            chars.append(out)
+            if len(out) == len(run):
+                offsets.extend(range(start, start + len(run)))
+            else:
+                offsets.extend(start + i for i, ch in enumerate(run) if ch not in dropped)
         chars.append("\n")
         offsets.append(pos + len(line))
         pos += len(line) + 1
