@@ -74,6 +74,8 @@ STRUCTURE = {ELI.is_part_of, DCTERMS.isPartOf, PROV.wasDerivedFrom, TIP.footnote
              TIP.reportOf, TIP.publishedIn, TIP.adoptedAs, DCTERMS.relation, RDF.type, SKOS.broader,
              SKOS.narrower, SKOS.inScheme, DCTERMS.subject}
 _NOT_DOCUMENT_CITATION = {TIP.indexedUnder, TIP.echoes}
+#: classes that say less than a sibling class of the same kind
+_GENERIC = {"Document", "Resolution", "UNDocument", "Paragraph", "Concept"}
 _DATES = {ELI.date_document, DCTERMS.issued, DCTERMS.date}
 #: vocabulary and bookkeeping, not things of the corpus: the verb nodes (every paragraph links its
 #: verb), the topic scheme, source files and reified edge records stay out of the "full" projection
@@ -117,9 +119,8 @@ class Index:
                 slot.setdefault("types", []).append(local_name(o))
             elif p in (RDFS.label, SKOS.prefLabel) and isinstance(o, Literal):
                 key = {"en": "label_en", "ar": "label_ar"}.get(o.language or "")
-                # skos:prefLabel wins over rdfs:label for the same language
-                if key and (p == SKOS.prefLabel or key not in slot):
-                    slot[key] = str(o)
+                if key:
+                    slot.setdefault("labels", []).append((key, p == SKOS.prefLabel, str(o)))
             elif p == TIP.text:
                 slot["text"] = str(o)
             elif p in _DATES:
@@ -133,10 +134,16 @@ class Index:
         for uri, slot in info.items():
             if "identifier" not in slot:
                 continue
-            kinds = sorted(((KINDS.get(t, "other"), t) for t in slot.get("types", [])), key=lambda k: _RANK[k[0]])
-            kind, cls = kinds[-1] if kinds else ("other", "")
+            # skos:prefLabel over rdfs:label; of two (3/3 titled by each of its sources) the fuller one
+            for key, _, text in sorted(slot.get("labels", []), key=lambda x: (x[1], len(x[2]), x[2])):
+                slot[key] = text
+            # the triples come in no fixed order: the choice of kind and class must not depend on it
+            kinds = sorted((KINDS.get(t, "other"), t) for t in slot.get("types", []))
+            kind = max((k for k, _ in kinds), key=_RANK.__getitem__, default="other")
+            # the most specific class of that kind (GAResolution, not UNDocument), by name for ties
+            cls = min((t for k, t in kinds if k == kind), key=lambda t: (t in _GENERIC, t), default="")
             if any(k == "edge" for k, _ in kinds):
-                kind, cls = "edge", kinds[0][1]
+                kind, cls = "edge", min(t for k, t in kinds if k == "edge")
             self.nodes[uri] = Node(slot["identifier"], kind, cls, slot.get("label_en", ""), slot.get("label_ar", ""),
                                    slot.get("text", ""), slot.get("date", ""), slot.get("parent"), slot.get("meeting"))
         self._years: dict[URIRef, int | None] = {}
@@ -213,6 +220,7 @@ def _add_edge(g: nx.Graph, a: str, b: str, relation: str, weight: float = 1.0) -
         relations = set(data["relations"].split(","))
         relations.add(relation)
         data["relations"] = ",".join(sorted(relations))
+        data["relation"] = min(relations)
     else:
         g.add_edge(a, b, relation=relation, relations=relation, weight=weight, count=1)
 
@@ -224,9 +232,21 @@ def project(graph: Graph | Index, name: str = "full") -> nx.Graph:
         builder = _BUILDERS[name]
     except KeyError:
         raise TipkgError("--projection", f"unknown projection {name!r}; choose one of {', '.join(PROJECTIONS)}") from None
-    g = builder(index)
-    g.graph["projection"] = name
-    return g
+    return _in_order(builder(index), name)
+
+
+def _in_order(g: nx.Graph, name: str) -> nx.Graph:
+    """The same graph with nodes and edges inserted in identifier order.
+
+    rdflib hands triples out in no fixed order; networkx algorithms that are
+    seeded (Louvain) still depend on insertion order, so a projection is
+    rebuilt sorted to give the same communities on every run.
+    """
+    out = g.__class__()
+    out.graph["projection"] = name
+    out.add_nodes_from(sorted(g.nodes(data=True), key=lambda n: n[0]))
+    out.add_edges_from(sorted(g.edges(data=True), key=lambda e: (e[0], e[1])))
+    return out
 
 
 def _documents(ix: Index) -> nx.DiGraph:

@@ -273,3 +273,19 @@ def test_viz_writes_an_offline_page(tmp_path, capsys):
     assert main(["viz", "--years", "2013-2009", "--out", str(out)]) == 2
     assert main(["viz", "--years", "2009-2010", "--out", str(out)]) == 0
     assert "dated 2009-2010" in capsys.readouterr().out
+
+
+def test_metrics_do_not_depend_on_hash_seed(tmp_path):
+    """rdflib's triple order changes with PYTHONHASHSEED; rankings and communities must not."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"full-{seed}.graphml"
+        done = subprocess.run([sys.executable, "-m", "tipkg", "analyze", "--projection", "full", "--metric", "pagerank",
+                               "--top", "0", "--format", "csv", "--export", str(out)],
+                              env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True)
+        outputs.append((done.stdout.replace(str(out), ""), out.read_bytes()))
+    assert outputs[0] == outputs[1]
