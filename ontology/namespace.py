@@ -101,3 +101,9 @@ class TIP(DefinedNamespace):
     recommends: URIRef
     reminds: URIRef
     addressedTo: URIRef
+
+    # text reuse (graph/reuse.py): `later tip:echoes earlier`, reified as a TextReuse node with its score
+    # (and tip:rule, above)
+    echoes: URIRef
+    TextReuse: URIRef
+    score: URIRef

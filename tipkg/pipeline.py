@@ -1,5 +1,5 @@
 """The whole job, top to bottom: corpus → normalize → structure → references →
-graph → validate → outputs. Each stage is one module with one entry function;
+graph → text reuse → validate → outputs. Each stage is one module with one entry function;
 this module only calls them in order and times them.
 
 >>> result = build(out_dir=None)
@@ -18,6 +18,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from tipkg.graph.build import build_graph
+from tipkg.graph.reuse import add_echoes, find_reuse
 from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
 from tipkg.outputs import staged_output, write_dumps
@@ -72,6 +73,10 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     say("building graph")
     graph = build_graph(structured, base, references=references.found, index=references.index)
     lap("graph")
+    say("text reuse")
+    echoes, attested = find_reuse(structured)
+    add_echoes(graph, echoes, attested, base)
+    lap("reuse")
     result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
                          references=references)
     if out_dir is not None:
