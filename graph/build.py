@@ -77,7 +77,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     """The RDF graph of every instrument, document, meeting and paragraph read,
     and, given ``references`` and the thematic ``index`` (stage 4), their edges
     with provenance."""
-    builder = _Builder(bind_prefixes(Graph()), base)
+    builder = _Builder(bind_prefixes(Graph(bind_namespaces="core")), base)
     builder.instruments()
     for item in structured:
         builder.source(item.source)
