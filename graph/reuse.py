@@ -28,6 +28,10 @@ How similarity is measured, and why:
   threshold would keep.
 - An echo joins paragraphs of **different documents**; the later passage
   (by its document's date; a draft before what it became) echoes the earlier.
+  Each later paragraph keeps its ``MAX_ECHOES`` best echoes (highest score,
+  then the most recent): identical texts are compared once, as one class, so
+  the work grows with the number of *distinct* wordings, not with the square
+  of the corpus (a corpus that prints the same paragraph a hundred times).
 
 Two kinds of record come out:
 
@@ -57,6 +61,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from bisect import bisect_left
 from itertools import combinations
 
 import numpy as np
@@ -70,6 +75,7 @@ MIN_SHINGLES = 15
 PERMUTATIONS = 128
 BANDS, ROWS = 64, 2
 THRESHOLD = 0.30
+MAX_ECHOES = 8
 SEED = 20080417
 RULE = "minhash-jaccard: word-internal char 4-grams, boilerplate share 0.10, threshold 0.30"
 _PRIME = (1 << 31) - 1
@@ -186,19 +192,45 @@ def find_reuse(structured: Iterable[StructuredSource] | Sequence[Passage],
     limit = max(2, BOILERPLATE_SHARE * len(first))
     sets = [{s for s in group if frequency[s] <= limit} for group in raw]
     usable = [i for i in first.values() if len(sets[i]) >= MIN_SHINGLES]
-    pairs = candidate_pairs([sets[i] for i in usable])
-    echoes = []
-    for x, y in pairs:
-        a, b = found[usable[x]], found[usable[y]]
-        if a.document == b.document:
+    classes: dict[frozenset, list[int]] = defaultdict(list)   # identical wordings -> passages
+    for i in usable:
+        classes[frozenset(sets[i])].append(i)
+    keys = list(classes)
+    for members in classes.values():
+        members.sort(key=lambda i: (found[i].order, found[i].identifier))
+    scored = [(x, y, jaccard(keys[x], keys[y])) for x, y in candidate_pairs([set(k) for k in keys])]
+    scored += [(x, x, 1.0) for x, k in enumerate(keys) if len(classes[k]) > 1]
+    best: dict[int, list[tuple[float, tuple, int]]] = defaultdict(list)
+    for x, y, score in scored:
+        if score < threshold:
             continue
-        score = jaccard(sets[usable[x]], sets[usable[y]])
-        if score >= threshold:
-            later, earlier = (a, b) if (a.order, a.identifier) > (b.order, b.identifier) else (b, a)
-            echoes.append(Echo(later.identifier, earlier.identifier, round(score, 3),
-                               later.document, earlier.document))
+        for later_class, earlier_class in ((x, y), (y, x)) if x != y else ((x, x),):
+            _offer(found, classes[keys[later_class]], classes[keys[earlier_class]], score, best)
+    echoes = []
+    for later, offers in best.items():
+        for score, _, earlier in sorted(offers, reverse=True)[:MAX_ECHOES]:
+            a, b = found[later], found[earlier]
+            echoes.append(Echo(a.identifier, b.identifier, round(score, 3), a.document, b.document))
     echoes.sort(key=lambda e: (-e.score, e.later, e.earlier))
     return echoes, attestations(found, raw)
+
+
+def _offer(found: Sequence[Passage], later: list[int], earlier: list[int], score: float,
+           best: dict[int, list[tuple[float, tuple, int]]]) -> None:
+    """Offer each passage of ``later`` the most recent passages of ``earlier`` that
+    precede it in another document (at most ``MAX_ECHOES`` of them: one score)."""
+    keys = [(found[i].order, found[i].identifier) for i in earlier]
+    for i in later:
+        at = bisect_left(keys, (found[i].order, found[i].identifier))
+        taken = 0
+        for j in reversed(earlier[:at]):
+            if taken == MAX_ECHOES:
+                break
+            if found[j].document != found[i].document:
+                best[i].append((score, (found[j].order, found[j].identifier), j))
+                taken += 1
+        if len(best[i]) > 4 * MAX_ECHOES:
+            best[i] = sorted(best[i], reverse=True)[:MAX_ECHOES]
 
 
 def attestations(found: Sequence[Passage], sets: Sequence[set[str]]) -> list[Attestation]:
