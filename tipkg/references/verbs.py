@@ -144,15 +144,30 @@ class VerbMatch:
         return self.form.verb
 
 
+@lru_cache(maxsize=None)
+def _needles() -> dict[re.Pattern, str]:
+    """A word each verb pattern cannot match without (a cheap test before the regex)."""
+    out = {}
+    table = {row["form"]: row for row in load("verbs")["form"]}
+    for vf in verb_forms():
+        out[vf.pattern] = search_form(vf.form).split(" ")[0]
+        for pattern, raw in zip(vf.visual, table[vf.form].get("visual", ())):
+            out[pattern] = search_form(raw)
+    return out
+
+
 @lru_cache(maxsize=4096)
 def find_verbs(text: str, *, visual: bool = False) -> tuple[VerbMatch, ...]:
     """Every verb form in ``text`` (a search form), leftmost first, no overlaps
     (cached: a paragraph's clauses are searched more than once)."""
     found: list[VerbMatch] = []
     taken: list[tuple[int, int]] = []
+    needles = _needles()
     for vf in verb_forms():
         patterns = [vf.pattern] + (list(vf.visual) if visual else [])
         for pattern in patterns:
+            if needles[pattern] not in text:
+                continue
             for m in pattern.finditer(text):
                 if any(m.start() < e and s < m.end() for s, e in taken):
                     continue
