@@ -96,11 +96,18 @@ UNRESOLVED_RELATION = {"article": "citesArticle", "report-paragraph": "refersTo"
 
 
 def reference_counts(references: References) -> dict[str, tuple[int, int]]:
-    """relation -> (distinct edges found, references seen but unresolved)."""
+    """relation -> (distinct edges found, references seen but unresolved).
+
+    For ``indexedUnder`` the second figure counts the index rows left without
+    an edge: rows whose topic is not printed (unplaced).
+    """
     edges: dict[str, set] = {}
     for r in references.found:
         edges.setdefault(r.relation, set()).add((r.paragraph, r.target))
     missed = Counter(UNRESOLVED_RELATION.get(u.kind, u.kind) for u in references.unresolved)
+    if references.index is not None:
+        edges["indexedUnder"] = {(e.paragraph, e.topic) for e in references.index.entries}
+        missed["indexedUnder"] = len(references.index.unplaced)
     return {rel: (len(edges.get(rel, ())), missed.get(rel, 0)) for rel in sorted(set(edges) | set(missed))}
 
 
