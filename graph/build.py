@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
+from tipkg.normalize import search_form
 from tipkg.ontology.namespace import CITO, ELI, ELI_DL, TIP
 from tipkg.tables import load
 
@@ -53,6 +55,15 @@ PARAGRAPH_CLASSES = {
 }
 
 
+def search_text(normalized: str) -> str:
+    """The search form of a paragraph's working text (what ``tip:searchText`` holds).
+
+    >>> search_text("يؤكّد أنّ الأمانة")
+    'يوكد ان الامانه'
+    """
+    return search_form(normalized)
+
+
 def bind_prefixes(graph: Graph) -> Graph:
     """Bind the prefixes every serialization of the dataset uses."""
     for prefix, ns in (("tip", TIP._NS), ("eli", ELI), ("eli-dl", ELI_DL), ("cito", CITO), ("dcterms", DCTERMS),
@@ -66,7 +77,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     """The RDF graph of every instrument, document, meeting and paragraph read,
     and, given ``references`` and the thematic ``index`` (stage 4), their edges
     with provenance."""
-    builder = _Builder(bind_prefixes(Graph()), base)
+    builder = _Builder(bind_prefixes(Graph(bind_namespaces="core")), base)
     builder.instruments()
     for item in structured:
         builder.source(item.source)
@@ -123,6 +134,13 @@ class _Builder:
                 self.graph.add((node, DCTERMS.isPartOf, resolution))
             if "supplements" in row:
                 self.graph.add((node, DCTERMS.relation, self.uri(row["supplements"])))
+        for row in load("articles")["article"]:
+            # every article of TIPP is a node, so "what does nothing cite?" has an answer
+            article = self.node(f"{row['instrument']} art {row['number']}", TIP.Article)
+            self.graph.add((article, ELI.is_part_of, self.uri(row["instrument"])))
+            self.graph.add((article, TIP.position, Literal(row["number"])))
+            self.label(article, f"{row['instrument']} article {row['number']}: {row['title_en']}", "en")
+            self.label(article, f"المادة {row['number']}: {row['title_ar']}", "ar")
 
     def source(self, source: Source) -> None:
         node = self.node(f"source:{source.file}", TIP.SourceText)
@@ -185,6 +203,8 @@ class _Builder:
         self.graph.add((node, TIP.text, Literal(text, lang="ar")))
         if normalized:
             self.graph.add((node, TIP.normalizedText, Literal(normalized, lang="ar")))
+            # folded once here, so an Arabic search is a CONTAINS, not a REPLACE chain per paragraph
+            self.graph.add((node, TIP.searchText, Literal(search_text(normalized))))
 
     def paragraph(self, paragraph: Paragraph, document: Document, source: Source) -> None:
         node = self.node(paragraph.identifier, PARAGRAPH_CLASSES[paragraph.kind])

@@ -17,6 +17,7 @@ rdflib.term.URIRef('https://example.org/id/TIPP_art_9(5)')
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from rdflib import URIRef
@@ -34,6 +35,11 @@ def base_iri(base: str | None = None) -> str:
 
 def mint(identifier: str, base: str | None = None) -> URIRef:
     """The URI of the node whose canonical identifier is ``identifier``."""
+    return _mint(identifier, base or os.environ.get("TIPKG_BASE_IRI") or DEFAULT_BASE)
+
+
+@lru_cache(maxsize=1 << 20)
+def _mint(identifier: str, base: str) -> URIRef:
     path = identifier
     for prefix in _PREFIXES:
         if identifier.startswith(prefix):

@@ -81,6 +81,7 @@ class TIP(DefinedNamespace):
     endDate: URIRef
     verb: URIRef
     sha256: URIRef
+    searchText: URIRef
     rule: URIRef
 
     # the core relations and the other verbs
@@ -106,3 +107,9 @@ class TIP(DefinedNamespace):
     acknowledges: URIRef
     expressesConcern: URIRef
     approves: URIRef
+
+    # text reuse (graph/reuse.py): `later tip:echoes earlier`, reified as a TextReuse node with its score
+    # (and tip:rule, above)
+    echoes: URIRef
+    TextReuse: URIRef
+    score: URIRef

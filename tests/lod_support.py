@@ -29,6 +29,8 @@ def node(g: Graph, identifier: str, *classes, labels: dict[str, str] | None = No
         g.add((n, RDF.type, cls))
     g.add((n, DCTERMS.identifier, Literal(identifier)))
     for lang, text in (labels or {}).items():
+        if any(o.language == lang for o in g.objects(n, SKOS.prefLabel)):
+            continue  # the built graph already names it (one prefLabel per language)
         g.add((n, SKOS.prefLabel, Literal(text, lang=lang)))
         g.add((n, RDFS.label, Literal(text, lang=lang)))
     return n

@@ -136,6 +136,10 @@ def break_citation_from_a_topic(g):
     g.set((mint("edge:0000000000000004"), URIRef("http://purl.org/spar/cito/hasCitingEntity"), mint("topic:victims")))
 
 
+def break_echo_paragraph_to_source(g):
+    g.add((mint("CTOC/COP/DEC/3/3 para a"), TIP.echoes, mint("source:002_62009398838004c9.txt")))
+
+
 BROKEN = [
     (break_missing_identifier, "tipsh:Identified", "https://w3id.org/tipkg/id/CTOC/COP/DEC/3/3_pp_1"),
     (break_citation_to_topic, "tipsh:CitesArticleTarget", "CTOC/COP/DEC/3/3 para a"),
@@ -148,6 +152,7 @@ BROKEN = [
     (break_identifier_grammar, "tipsh:Identified", "CTOC/COP/DEC/3/3  pp ١"),
     (break_untagged_label, "tipsh:Labels", "TIPP"),
     (break_date_type, "tipsh:DocumentShape", "CTOC/COP/DEC/3/3"),
+    (break_echo_paragraph_to_source, "tipsh:EchoesEnds", "CTOC/COP/DEC/3/3 para a"),
     (break_citation_without_its_edge, "tipsh:CitationShape", "edge:0000000000000003"),
     (break_citation_from_a_topic, "tipsh:CitationShape", "edge:0000000000000004"),
     (break_year_date_allowed_only_as_issued, "tipsh:DocumentShape", "CTOC/COP/DEC/3/3"),

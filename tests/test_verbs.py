@@ -240,3 +240,13 @@ def test_gold_is_spread_over_the_sources():
         assert any(p.startswith(prefix) for p in paragraphs), prefix
     dev = {g.paragraph for g in GOLD if g.split == "dev"}
     assert 0.5 <= len(dev) / len(paragraphs) <= 0.65
+
+
+def test_a_recalled_article_is_recalled_alone(found):
+    """Regression (independent reading): resolution 5/2 pp 1 recalls the functions of
+    UNTOC art 32 "…, including the Trafficking Protocol" — TIPP qualifies, it is not recalled."""
+    recalled = {r.target for r in found if r.paragraph == "CTOC/COP/RES/5/2 pp 1" and r.relation == "recalls"}
+    assert recalled == {"UNTOC art 32"}
+    # a footnote "annex I of resolution 55/25" is referred to, but not recalled
+    assert "A/RES/55/25" not in {r.target for r in found if r.paragraph == "A/RES/61/180 pp 3" and r.relation == "recalls"}
+    assert "A/RES/55/25" in {r.target for r in found if r.paragraph == "A/RES/61/180 pp 3" and r.relation == "refersTo"}

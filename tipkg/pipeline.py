@@ -1,5 +1,5 @@
 """The whole job, top to bottom: corpus → normalize → structure → references →
-graph → validate → outputs. Each stage is one module with one entry function;
+graph → text reuse → validate → outputs. Each stage is one module with one entry function;
 this module only calls them in order and times them.
 
 >>> result = build(out_dir=None)
@@ -18,6 +18,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from tipkg.graph.build import build_graph
+from tipkg.graph.reuse import add_echoes, find_reuse
 from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
 from tipkg.dumps import lod_writers
@@ -27,6 +28,7 @@ from tipkg.references import References, extract_references
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.validate import ValidationReport, validate
 from tipkg.sources import read_corpus
+from tipkg.store import STORE_DIR, build_store
 
 DEFAULT_OUT = "out"
 
@@ -79,6 +81,10 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     say("building graph")
     graph = build_graph(structured, base, references=references.found, index=references.index)
     lap("graph")
+    say("text reuse")
+    echoes, attested = find_reuse(structured)
+    add_echoes(graph, echoes, attested, base)
+    lap("reuse")
     result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
                          references=references)
     if out_dir is not None and check:
@@ -93,7 +99,11 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         with staged_output(out_dir) as stage:
             writers = lod_writers(base=base, validated=check)
             result.written = [Path(out_dir) / p.name for p in write_dumps(graph, stage, writers)]
-        lap("outputs")
+            lap("outputs")
+            say("loading the embedded store")
+            build_store(stage / "graph.nt", stage / STORE_DIR)
+            result.written.append(Path(out_dir) / STORE_DIR)
+        lap("store")
     return result
 
 
@@ -102,11 +112,18 @@ UNRESOLVED_RELATION = {"article": "citesArticle", "report-paragraph": "refersTo"
 
 
 def reference_counts(references: References) -> dict[str, tuple[int, int]]:
-    """relation -> (distinct edges found, references seen but unresolved)."""
+    """relation -> (distinct edges found, references seen but unresolved).
+
+    For ``indexedUnder`` the second figure counts the index rows left without
+    an edge: rows whose topic is not printed (unplaced).
+    """
     edges: dict[str, set] = {}
     for r in references.found:
         edges.setdefault(r.relation, set()).add((r.paragraph, r.target))
     missed = Counter(UNRESOLVED_RELATION.get(u.kind, u.kind) for u in references.unresolved)
+    if references.index is not None:
+        edges["indexedUnder"] = {(e.paragraph, e.topic) for e in references.index.entries}
+        missed["indexedUnder"] = len(references.index.unplaced)
     return {rel: (len(edges.get(rel, ())), missed.get(rel, 0)) for rel in sorted(set(edges) | set(missed))}
 
 

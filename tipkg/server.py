@@ -21,7 +21,6 @@ application/n-triples, text/html; ``?format=ttl|jsonld|nt|html`` overrides),
 
 from __future__ import annotations
 
-import gc
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,7 +32,9 @@ from rdflib import Graph, URIRef
 from tipkg.dumps import CONTEXT_FILE, VOID, _published_context
 from tipkg.graph.uris import base_iri, identifier_of, mint
 from tipkg.ontodoc import ONTOLOGY_HTML, ONTOLOGY_TTL, curie
+from tipkg.errors import TipkgError
 from tipkg.querypool import FORMAT_PARAMS, QueryPool
+from tipkg.store import build_store, store_path
 
 RDF_TYPES = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD,
              "application/n-triples": ox.RdfFormat.N_TRIPLES}
@@ -47,22 +48,14 @@ LABELS = [ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), ox.Name
 
 
 def ensure_store(out_dir: str | Path) -> Path:
-    """``<out>/store``, loaded from ``<out>/graph.nt`` unless it already holds that file's triples."""
+    """``<out>/store``: the store ``tipkg build`` loads; built here from graph.nt if the folder lacks one."""
     out = Path(out_dir)
     nt = out / "graph.nt"
     if not nt.is_file():
-        from tipkg.errors import TipkgError
         raise TipkgError(str(nt), "no built graph here: run `tipkg build --out DIR` first")
-    path, stamp = out / "store", out / "store.stamp"
-    signature = f"{nt.stat().st_size} {nt.stat().st_mtime_ns}"
-    if not (path.is_dir() and stamp.is_file() and stamp.read_text() == signature):
-        store = ox.Store(str(path))
-        store.clear()
-        store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
-        store.flush()
-        del store
-        gc.collect()
-        stamp.write_text(signature)
+    path = store_path(out)
+    if not path.is_dir():
+        build_store(nt, path)
     return path
 
 

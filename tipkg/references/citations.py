@@ -14,7 +14,8 @@ paragraph and footnote and maps the finds back to original spans.
 Decisions (documented because a reader could decide otherwise):
 - a name inside the Conference's own name or a protocol's supplement clause
   ("المكمل لاتفاقية ...") is part of another name, not a reference;
-- an annex of resolution 55/25 cited in a footnote is the instrument it adopts;
+- an annex of resolution 55/25 cited in a footnote is the instrument it adopts
+  (and the resolution itself is referred to as well: the footnote names it);
   the resolution is only where it was published and is not emitted;
 - "الفقرة N من <report or resolution>" refers to that document's paragraph
   node ``<symbol> para N`` (part of the document), not to the document itself;
@@ -25,7 +26,7 @@ Decisions (documented because a reader could decide otherwise):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from tipkg.loaders.numbering import latin_letter, roman
@@ -34,6 +35,11 @@ from tipkg.tables import load
 
 _L = "\u0621-\u064a"
 _NUMBER_PAIR = re.compile(r"(?<![A-Za-z0-9/.])(\d+)/(\d+)(?![A-Za-z0-9/])")
+
+
+#: rule suffix of a resolution cited as the source of an annexed instrument: a
+#: reference to it, but not what a recalling clause recalls.
+ANNEXED = "+annexed"
 
 
 @dataclass(frozen=True)
@@ -474,9 +480,8 @@ def find_citations(text: str, ctx: CitationContext = CitationContext()) -> tuple
     resolutions = _resolutions(f, ctx, consumed)
     if ctx.footnote:
         annexed, used = _annexes(f, resolutions, ctx)
-        if annexed:
-            resolutions = [r for r in resolutions if r.target != used]
         found += annexed + _treaty_series(f)
+        resolutions = [replace(r, rule=r.rule + ANNEXED) if r.target == used else r for r in resolutions]
     found += resolutions
     found += [c for c in _symbols(f) if not _inside(c.start, consumed)]
     return _to_working(found, offsets), [Seen(s.kind, offsets[s.start], offsets[s.end], s.reason) for s in seen]

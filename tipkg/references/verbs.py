@@ -37,6 +37,7 @@ from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, normalize, search_form
 from tipkg.tables import load
 
+from .citations import ANNEXED
 from .types import Reference
 
 SUB_KINDS = ("subparagraph", "subitem")
@@ -143,15 +144,30 @@ class VerbMatch:
         return self.form.verb
 
 
+@lru_cache(maxsize=None)
+def _needles() -> dict[re.Pattern, str]:
+    """A word each verb pattern cannot match without (a cheap test before the regex)."""
+    out = {}
+    table = {row["form"]: row for row in load("verbs")["form"]}
+    for vf in verb_forms():
+        out[vf.pattern] = search_form(vf.form).split(" ")[0]
+        for pattern, raw in zip(vf.visual, table[vf.form].get("visual", ())):
+            out[pattern] = search_form(raw)
+    return out
+
+
 @lru_cache(maxsize=4096)
 def find_verbs(text: str, *, visual: bool = False) -> tuple[VerbMatch, ...]:
     """Every verb form in ``text`` (a search form), leftmost first, no overlaps
     (cached: a paragraph's clauses are searched more than once)."""
     found: list[VerbMatch] = []
     taken: list[tuple[int, int]] = []
+    needles = _needles()
     for vf in verb_forms():
         patterns = [vf.pattern] + (list(vf.visual) if visual else [])
         for pattern in patterns:
+            if needles[pattern] not in text:
+                continue
             for m in pattern.finditer(text):
                 if any(m.start() < e and s < m.end() for s, e in taken):
                     continue
@@ -282,6 +298,36 @@ def secondary_verbs(text: str, main: VerbMatch, *, visual: bool = False) -> list
     return out
 
 
+@lru_cache(maxsize=None)
+def _request_phrases() -> tuple[VerbForm, ...]:
+    forms = sorted((search_form(row["form"]) for row in load("verbs")["request_phrase"]), key=len, reverse=True)
+    return tuple(VerbForm("requests", "requests", f, re.compile(rf"(?<!{_W}){re.escape(f)}(?!{_W})"), ())
+                 for f in forms)
+
+
+def request_phrases(text: str, main: VerbMatch | None) -> list[VerbMatch]:
+    """Requests named by a noun ("توجيه الطلب إلى X") in a paragraph whose main verb is
+    another one; the longest phrase wins where two overlap."""
+    out: list[VerbMatch] = []
+    if main is not None and main.form.relation == "requests":
+        return out
+    for form in _request_phrases():
+        for m in form.pattern.finditer(text):
+            if not any(v.start < m.end() and m.start() < v.end for v in out):
+                out.append(VerbMatch(form, m.start(), m.end()))
+    return out
+
+
+def _named_requests(text: str, main: VerbMatch | None, refs: list[Reference], ref) -> list[Reference]:
+    """``requests`` edges to the actors that follow a request phrase."""
+    out = []
+    for vm in request_phrases(text, main):
+        for am in addressees(text, vm, visual=False):
+            if not any(r.relation == "requests" and r.target == am.actor for r in refs + out):
+                out.append(ref("requests", am.actor, "actor", vm.start, am.end, f"requests:{vm.form.form}"))
+    return out
+
+
 # --- clauses and recalls ---------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -322,20 +368,24 @@ def recalls_from(paragraph_refs: Iterable[Reference], recall_spans: Iterable[Spa
     spans = list(recall_spans)
     marks = mark_spans or {}
     out, seen = [], set()
+    clause_of: dict[int, int] = {}
     for ref in paragraph_refs:
-        if ref.relation not in RECALLABLE:
+        if ref.relation not in RECALLABLE or ref.rule.endswith(ANNEXED):
             continue
         where = marks.get(ref.via_footnote) if ref.via_footnote else ref.span
-        if where is None or not any(s.start <= where.start and where.end <= s.end for s in spans):
-            continue
-        if (ref.paragraph, ref.target) in seen:
+        clause = next((k for k, s in enumerate(spans) if where and s.start <= where.start and where.end <= s.end), None)
+        if clause is None or (ref.paragraph, ref.target) in seen:
             continue
         seen.add((ref.paragraph, ref.target))
+        clause_of[len(out)] = clause
         out.append(replace(ref, relation="recalls", rule=f"{rule}+{ref.rule}"))
-    # "المهام المسندة إليه في المادة 32 من اتفاقية ...(1)" recalls the article;
-    # the instrument named (or carried by the footnote) only locates it.
-    articles = {r.target.split(" art ")[0] for r in out if " art " in r.target}
-    return [r for r in out if r.target not in articles]
+    # "المهام المسندة إليه في المادة 32 من اتفاقية ...(1)، التي ... بما يشمل بروتوكول ...":
+    # in a clause that recalls an article, the instruments it names (or its
+    # footnote carries) locate or qualify the article: they are not recalled.
+    with_article = {clause_of[i] for i, r in enumerate(out) if " art " in r.target}
+    located = {r.target.split(" art ")[0] for r in out if " art " in r.target}
+    return [r for i, r in enumerate(out) if r.target not in located
+            and (clause_of[i] not in with_article or r.target_kind != "instrument")]
 
 
 # --- from paragraphs to references ------------------------------------------------
@@ -403,6 +453,7 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
             for actor in inherited.actors:
                 refs.append(Reference(paragraph.identifier, inherited.relation, actor, "actor", source.file, s,
                                       words, f"{inherited.relation}:inherited"))
+            refs += _named_requests(text, None, refs, ref)
             return refs, inherited
         return refs, ParagraphVerbs(None, "", ())
     refs.append(ref("verb", verb.verb, "verb", verb.start, verb.end, f"verb:{verb.form.form}"))
@@ -416,6 +467,7 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
             if any(r.relation == vm.form.relation and r.target == am.actor for r in refs):
                 continue
             refs.append(ref(vm.form.relation, am.actor, "actor", vm.start, am.end, f"{vm.verb}:و{vm.form.form}"))
+    refs += _named_requests(text, verb, refs, ref)
     recall_spans = [omap.span(c.start, c.end)[0] for c in clauses(text, visual=visual)
                     if verb_families().get(c.verb, {}).get("objects")]
     if recall_spans:

@@ -1,0 +1,47 @@
+"""The three notebooks run top to bottom on the bundled corpus (so they cannot rot).
+
+Each notebook is executed with nbclient (the engine nbmake uses) in a fresh
+temporary working folder, so whatever a notebook writes lands there; the test
+also checks that nothing new appeared in the repository. Equivalent by hand:
+``pytest -o addopts= --nbmake notebooks`` (addopts ignore notebooks/ for
+ordinary collection).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+
+def repo_status() -> str:
+    try:
+        return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPO,
+                              capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def test_the_three_tours_are_there():
+    assert [p.stem for p in NOTEBOOKS] == ["analyst_network_tour", "data_team_tour", "researcher_sparql_tour"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_top_to_bottom(path, tmp_path):
+    before = repo_status()
+    book = nbformat.read(path, as_version=4)
+    started = time.monotonic()
+    nbclient.NotebookClient(book, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    elapsed = time.monotonic() - started
+    errors = [o for cell in book.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+    assert elapsed < 60, f"{path.name} took {elapsed:.0f}s"  # about 10-20 s each on an idle machine
+    assert repo_status() == before, "the notebook wrote into the repository"
