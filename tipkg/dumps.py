@@ -207,7 +207,7 @@ def void_graph(graph: Graph, *, base: str | None = None, dumps: list[str] | None
     add((ds, DCTERMS.license, LICENSE))
     add((ds, DCTERMS.created, Literal((when or build_time()).isoformat(), datatype=XSD.dateTime)))
     add((ds, OWL.versionInfo, Literal(__version__)))
-    add((ds, DCAT.version, Literal(__version__)))
+    add((ds, URIRef(str(DCAT) + "version"), Literal(__version__)))  # DCAT 3 term, not in rdflib's DCAT
     add((ds, DCTERMS.conformsTo, URIRef(f"{ONTOLOGY_IRI}/{ONTOLOGY_VERSION}")))
     if validated:
         add((ds, DCTERMS.conformsTo, URIRef("https://w3id.org/tipkg/shapes")))
