@@ -12,7 +12,8 @@ Most identifiers of the graph are read from the texts and the pattern tables
 rewriting Arabic text consistently would mean re-deriving what the loaders
 do. Instead ``shifted(structured, k)`` shifts every identifier, symbol and
 date of what the loaders read from copy k — session numbers by 100·k, the
-years of document symbols by 1000·k, dates by k years — and
+years of document symbols by k and their numbers by 1000·k (symbols stay
+four-digit-year valid for the shapes), dates by k years — and
 ``replicated_loading()`` installs it into the pipeline for the duration of a
 benchmark: sources with ``replica = k`` are loaded and their references
 extracted by the real code, then structure, references and index entries are
@@ -22,7 +23,7 @@ shared, as in a real larger corpus.
 >>> shift_identifier("A/RES/61/180 para 5", 2)
 'A/RES/261/180 para 5'
 >>> shift_identifier("CTOC/COP/WG.4/2010/1 item 2 (b)", 1)
-'CTOC/COP/WG.4/3010/1 item 2 (b)'
+'CTOC/COP/WG.4/2011/1001 item 2 (b)'
 >>> shift_identifier("TIP-WG 7 rec 2 (n)", 1)
 'TIP-WG 107 rec 2 (n)'
 >>> shift_identifier("TIPP art 9(5)", 3)
@@ -43,7 +44,8 @@ from tipkg.model import StructuredSource
 from tipkg.sources import read_corpus
 
 _SESSION = re.compile(r"^(A/RES/|E/CN\.15/RES/|CTOC/COP/DEC/|CTOC/COP/RES/|TIP-WG )(\d+)")
-_YEAR = re.compile(r"^(CTOC/COP/WG\.4/|CTOC/COP/|UNODC-TIP-Compendium-|E/RES/|E/DEC/)(\d{4})")
+_YEAR = re.compile(r"^(CTOC/COP/WG\.4/|CTOC/COP/|E/RES/|E/DEC/)(\d{4})/(\d+)")
+_EDITION = re.compile(r"^(UNODC-TIP-Compendium-)(\d{4})")
 _DATE = re.compile(r"^(\d{4})")
 
 
@@ -52,7 +54,8 @@ def shift_identifier(identifier: str | None, k: int) -> str | None:
     if not identifier or k == 0:
         return identifier
     out = _SESSION.sub(lambda m: f"{m[1]}{int(m[2]) + 100 * k}", identifier)
-    return _YEAR.sub(lambda m: f"{m[1]}{int(m[2]) + 1000 * k}", out)
+    out = _EDITION.sub(lambda m: f"{m[1]}{int(m[2]) + k}", out)
+    return _YEAR.sub(lambda m: f"{m[1]}{int(m[2]) + k}/{int(m[3]) + 1000 * k}", out)
 
 
 def shift_date(date: str | None, k: int) -> str | None:
@@ -107,7 +110,8 @@ def write_corpus(n: int, folder: str | Path, corpus: str | Path | None = None) -
 
 def _unshift(identifier: str, k: int) -> str:
     out = _SESSION.sub(lambda m: f"{m[1]}{int(m[2]) - 100 * k}", identifier)
-    return _YEAR.sub(lambda m: f"{m[1]}{int(m[2]) - 1000 * k}", out)
+    out = _EDITION.sub(lambda m: f"{m[1]}{int(m[2]) - k}", out)
+    return _YEAR.sub(lambda m: f"{m[1]}{int(m[2]) - k}/{int(m[3]) - 1000 * k}", out)
 
 
 def _toml(value: str) -> str:
@@ -132,7 +136,7 @@ def replicated_loading():
         extra = tuple((key, _unshift(value, _k(source)) if key == "adopted_as" else value)
                       for key, value in source.extra)
         return load_original(dataclasses.replace(source, identifier=source.get("original", source.identifier),
-                                                 extra=extra))
+                                                 date=shift_date(source.date, -_k(source)), extra=extra))
 
     def extract(structured):
         out = References()
