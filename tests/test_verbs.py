@@ -250,3 +250,16 @@ def test_a_recalled_article_is_recalled_alone(found):
     # a footnote "annex I of resolution 55/25" is referred to, but not recalled
     assert "A/RES/55/25" not in {r.target for r in found if r.paragraph == "A/RES/61/180 pp 3" and r.relation == "recalls"}
     assert "A/RES/55/25" in {r.target for r in found if r.paragraph == "A/RES/61/180 pp 3" and r.relation == "refersTo"}
+
+
+@pytest.mark.parametrize("key", ["adverbs", "conjunction", "addressee_prefixes", "lam", "clause_openers"])
+def test_grammar_particles_occur_in_their_examples(key, sources):
+    """Every particle of [grammar] is quoted from the corpus and occurs in its example."""
+    g = load("verbs")["grammar"]
+    example = g[f"{key}_example"]
+    values = g[key] if isinstance(g[key], list) else [g[key]]
+    folded = search_form(example)
+    assert any(search_form(v).strip() in folded for v in values)
+    file, quote = example.split(": ", 1)
+    text = {s.file[:3]: s.text for s in sources.values()}[file]
+    assert search_form(quote.split(" ... ")[0]) in search_form(text)

@@ -44,10 +44,22 @@ SUB_KINDS = ("subparagraph", "subitem")
 SKIPPED_KINDS = ("agenda-item", "agenda-subitem")
 #: Relations of the citations extractor that a recalling clause turns into ``recalls``.
 RECALLABLE = ("refersTo", "citesArticle")
-_ADVERBS = r"(?:\s+(?:ايضا|كذلك|مجددا))?"
 _W = r"\w"
-#: A verb starts a word, or follows the conjunction و glued to it ("وتطلب").
-_START = rf"(?:(?<!{_W})|(?<=(?<!{_W})و))"
+
+
+@lru_cache(maxsize=None)
+def grammar() -> dict:
+    """The particles of ``[grammar]`` in tables/verbs.toml (search form)."""
+    return load("verbs")["grammar"]
+
+
+def _adverbs() -> str:
+    return r"(?:\s+(?:" + "|".join(map(re.escape, grammar()["adverbs"])) + "))?"
+
+
+def _start() -> str:
+    """A verb starts a word, or follows the conjunction glued to it ("وتطلب")."""
+    return rf"(?:(?<!{_W})|(?<=(?<!{_W}){re.escape(grammar()['conjunction'])}))"
 
 
 # --- tables ---------------------------------------------------------------------
@@ -74,11 +86,11 @@ class ActorForm:
 
 def _verb_pattern(form: str) -> re.Pattern:
     words = search_form(form).split(" ")
-    body = re.escape(words[0]) + _ADVERBS + "".join(r"\s+" + re.escape(w) for w in words[1:])
+    body = re.escape(words[0]) + _adverbs() + "".join(r"\s+" + re.escape(w) for w in words[1:])
     if words[-1] == "ل":  # "يمكن للدول": the lām belongs to the addressee
-        head = re.escape(words[0]) + _ADVERBS
-        return re.compile(rf"{_START}{head}(?=\s+ل\w)")
-    return re.compile(rf"{_START}{body}(?!{_W})")
+        head = re.escape(words[0]) + _adverbs()
+        return re.compile(rf"{_start()}{head}(?=\s+ل\w)")
+    return re.compile(rf"{_start()}{body}(?!{_W})")
 
 
 @lru_cache(maxsize=None)
@@ -102,7 +114,8 @@ def verb_families() -> dict[str, dict]:
 
 
 def _lam(form: str) -> str:
-    return "لل" + form[2:] if form.startswith("ال") else "ل" + form
+    g = grammar()
+    return g["lam"] + form[1:] if form.startswith(g["article"]) else g["lam"] + form
 
 
 @lru_cache(maxsize=None)
@@ -115,7 +128,9 @@ def actor_forms() -> tuple[ActorForm, ...]:
             f = search_form(entry["form"])
             variants = [_lam(f)] if entry.get("only_with_lam") else [f, _lam(f)]
             alternatives = "|".join(re.escape(v) for v in variants)
-            pattern = re.compile(rf"(?<!{_W})(?:و|ف|و{search_form('سائر')}\s+)?(?P<name>{alternatives})(?!{_W})")
+            prefixes = "|".join(re.escape(search_form(p)) + (r"\s+" if p.endswith(" ") else "")
+                                for p in grammar()["addressee_prefixes"])
+            pattern = re.compile(rf"(?<!{_W})(?:{prefixes})?(?P<name>{alternatives})(?!{_W})")
             out.append(ActorForm(row["identifier"], entry["form"], tuple(f.split(" ")), pattern, visual_only,
                                  bool(entry.get("only_with_lam"))))
     return tuple(sorted(out, key=lambda a: -len(a.form)))
@@ -249,7 +264,7 @@ def addressees(text: str, verb: VerbMatch, *, visual: bool = False) -> list[Acto
             pos = m.end()
             m = qualifiers.match(text, pos)
         pos = len(text) - len(text[pos:].lstrip(" ،"))
-        nxt = _actors_at(text, pos) if text.startswith("و", pos) else None
+        nxt = _actors_at(text, pos) if text.startswith(grammar()["conjunction"], pos) else None
         if nxt is None:
             return found
         end = nxt.end
@@ -293,7 +308,7 @@ def secondary_verbs(text: str, main: VerbMatch, *, visual: bool = False) -> list
     for vm in find_verbs(text, visual=visual):
         if vm.start <= main.end or not vm.form.relation:
             continue
-        if text[max(0, vm.start - 1):vm.start] == "و" and (vm.start < 2 or text[vm.start - 2].isspace()):
+        if text[max(0, vm.start - 1):vm.start] == grammar()["conjunction"] and (vm.start < 2 or text[vm.start - 2].isspace()):
             out.append(vm)
     return out
 
@@ -346,7 +361,8 @@ def clauses(text: str, *, visual: bool = False) -> list[Clause]:
     starts = []
     for i, v in enumerate(verbs):
         lead = text[max(0, v.start - 6):v.start]
-        if i == 0 or re.search(r"(?:اذ|وقد|وبعد)\s*$", lead) or v.form.form.startswith(("وقد", "وبعد")):
+        openers = grammar()["clause_openers"]
+        if i == 0 or re.search(r"(?:" + "|".join(openers) + r")\s*$", lead) or v.form.form.startswith(tuple(o for o in openers if o.startswith(grammar()["conjunction"]))):
             starts.append(v)
     out = []
     for i, v in enumerate(starts):
