@@ -26,10 +26,9 @@ from functools import lru_cache
 from tipkg.errors import TipkgError
 from tipkg.loaders.numbering import abjad_letters, latin_letter, month
 from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
-from tipkg.normalize import normalize
+from tipkg.normalize import normalize, western_digits
 from tipkg.tables import load as load_table
 
-_WESTERN = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
 @lru_cache(maxsize=None)
@@ -115,7 +114,7 @@ def _heading(line: str, blocks: dict, current: _Block | None) -> tuple[tuple, in
     expected = str(int(items[-1]) + 1) if items else "1"
     for form in p["items"]:
         m = form.match(line)
-        if m and m["number"].translate(_WESTERN) == expected:
+        if m and western_digits(m["number"]) == expected:
             return (expected, None), m.start("title")
     m = p["subitem"].match(line)
     if m and items:
@@ -155,7 +154,7 @@ def _date(source: Source, found: re.Match | None, warnings: list[str]) -> str:
 def _meeting(venue: re.Match | None, meetings: dict, source: Source, warnings: list[str]) -> int | None:
     """The Working Group meeting the agenda is for, from the opening date under the masthead."""
     if venue and month(venue["month"]):
-        day, year = (int(venue[g].translate(_WESTERN)) for g in ("day", "year"))
+        day, year = (int(western_digits(venue[g])) for g in ("day", "year"))
         opening = f"{year:04d}-{month(venue['month']):02d}-{day:02d}"
         if opening in meetings:
             return meetings[opening]

@@ -113,14 +113,7 @@ def _meeting(source: Source, heading: Line, m: re.Match, body: list[Line], footn
     report = table()["meeting_reports"].get(str(number))
     outline = Outline(report or f"TIP-WG {number}", f"TIP-WG {number}", source.text, warnings)
     notes = []
-    for line in body:
-        if not line.text:
-            continue
-        note = footnotes.take(line)
-        if note:
-            notes.append(note)
-            continue
-        footnotes.note_marks(line)
+    for line in footnotes.running(body, notes):
         seg = leading_segment(line)
         piece = trimmed(source.text, seg.start, seg.end)
         if seg.marker == "plain":
@@ -200,14 +193,7 @@ def _instrument(source: Source, session: int, year: str, heading: Line, m: re.Ma
     identifier = f"CTOC/COP/{infix}/{s}/{n}"
     outline = Outline(identifier, identifier, source.text, warnings)
     state, title, notes, in_title = _Operative(), [], [], True
-    for line in body:
-        if not line.text:
-            continue
-        note = footnotes.take(line)
-        if note:
-            notes.append(note)
-            continue
-        footnotes.note_marks(line)
+    for line in footnotes.running(body, notes):
         start = line.start
         if in_title:
             formula = patterns()["enacting_formula"].match(line.text)

@@ -101,6 +101,19 @@ class Footnotes:
             if mark not in self.found:
                 self.pending.setdefault(mark, line.number)
 
+    def running(self, body: list[Line], notes: list[Footnote]):
+        """The lines of running text of ``body``: blank lines skipped, footnote
+        bodies taken out into ``notes``, the marks of the others noted."""
+        for line in body:
+            if not line.text:
+                continue
+            note = self.take(line)
+            if note:
+                notes.append(note)
+                continue
+            self.note_marks(line)
+            yield line
+
     def take(self, line: Line) -> Footnote | None:
         """The footnote whose body this line is, or None if it is running text."""
         m = patterns()["footnote_body"].match(line.text)

@@ -168,6 +168,15 @@ def is_visual_source(text: str) -> bool:
     return padded / len(lines) > 0.6
 
 
+def western_digits(text: str) -> str:
+    """Arabic-Indic and Eastern digits made Western, nothing else changed.
+
+    >>> western_digits("٢٠١٠")
+    '2010'
+    """
+    return text.translate({ord(k): v for k, v in load("normalization")["digits"].items()})
+
+
 def search_form(text: str) -> str:
     """The folded form used to match Arabic patterns and search text.
 
