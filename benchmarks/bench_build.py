@@ -34,7 +34,7 @@ def build_once(corpus: str, out: str) -> dict:
         start = time.perf_counter()
         result = build(corpus, out)
         wall = time.perf_counter() - start
-    return {"wall": wall, "paragraphs": sum(result.documents.values()), "triples": result.triples,
+    return {"wall": wall, "paragraphs": sum(result.documents.values()), "triples": len(result.triples),
             "timings": result.timings, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

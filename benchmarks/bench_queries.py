@@ -104,7 +104,7 @@ def measure_size(corpus: str, out: str, runs: int, cap: float) -> dict:
                          "bare": [pct(plain, 0.5), pct(plain, 0.95)],
                          "rdflib": [pct(rd, 0.5), pct(rd, 0.95)] if rd else None}
     return {"build_s": build_s, "load_s": load_s, "rdflib_load_s": rdflib_load_s,
-            "store_mb": disk_size(Path(out) / "store") / 2**20, "triples": result.triples,
+            "store_mb": disk_size(Path(out) / "store") / 2**20, "triples": len(result.triples),
             "paragraphs": sum(result.documents.values()),
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "queries": queries}
 

@@ -1,4 +1,4 @@
-"""Stage 5 — the graph: plain dataclasses in, one rdflib ``Graph`` out.
+"""Stage 5 — the graph: plain dataclasses in, one set of rdflib triples (``TripleSet``) out.
 
 This is the only stage that knows RDF. Each node gets its canonical
 identifier (``dcterms:identifier``), its class, its parent (``eli:is_part_of``),
@@ -31,6 +31,7 @@ from tipkg.tables import load
 from .labels import document_label_en, paragraph_label_ar
 from .thematic_index import add_index
 from .references import add_references
+from .triples import TripleSet
 from .uris import mint
 
 
@@ -64,20 +65,25 @@ def search_text(normalized: str) -> str:
     return search_form(normalized)
 
 
+#: the prefixes every serialization of the dataset binds
+PREFIXES = {prefix: str(ns) for prefix, ns in (
+    ("tip", TIP._NS), ("eli", ELI), ("eli-dl", ELI_DL), ("cito", CITO), ("dcterms", DCTERMS), ("skos", SKOS),
+    ("prov", PROV), ("owl", OWL), ("rdf", RDF), ("xsd", XSD), ("rdfs", RDFS))}
+
+
 def bind_prefixes(graph: Graph) -> Graph:
     """Bind the prefixes every serialization of the dataset uses."""
-    for prefix, ns in (("tip", TIP._NS), ("eli", ELI), ("eli-dl", ELI_DL), ("cito", CITO), ("dcterms", DCTERMS),
-                       ("skos", SKOS), ("prov", PROV), ("owl", OWL), ("xsd", XSD), ("rdfs", RDFS)):
+    for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True)
     return graph
 
 
 def build_graph(structured: Sequence[StructuredSource], base: str | None = None, references=None,
-                index=None) -> Graph:
+                index=None) -> TripleSet:
     """The RDF graph of every instrument, document, meeting and paragraph read,
     and, given ``references`` and the thematic ``index`` (stage 4), their edges
     with provenance."""
-    builder = _Builder(bind_prefixes(Graph(bind_namespaces="core")), base)
+    builder = _Builder(TripleSet(PREFIXES), base)
     builder.instruments()
     for item in structured:
         builder.source(item.source)
@@ -94,10 +100,11 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
 
 
 class _Builder:
-    def __init__(self, graph: Graph, base: str | None):
+    def __init__(self, graph: TripleSet, base: str | None):
         self.graph = graph
         self.base = base
         self.texts_seen: set[URIRef] = set()
+        self.pref_labels: set[tuple[URIRef, str]] = set()
 
     def uri(self, identifier: str) -> URIRef:
         return mint(identifier, self.base)
@@ -112,7 +119,8 @@ class _Builder:
         if text:
             self.graph.add((node, RDFS.label, Literal(text, lang=lang)))
             # SKOS: one prefLabel per language; a second source's name is an altLabel
-            taken = any(o.language == lang for o in self.graph.objects(node, SKOS.prefLabel))
+            taken = (node, lang) in self.pref_labels
+            self.pref_labels.add((node, lang))
             self.graph.add((node, SKOS.altLabel if taken else SKOS.prefLabel, Literal(text, lang=lang)))
 
     def date(self, node: URIRef, value: str | None) -> None:
@@ -214,6 +222,7 @@ class _Builder:
         self.graph.add((node, RDFS.label, Literal(paragraph.identifier, lang="en")))
         if node not in self.texts_seen:
             self.graph.add((node, SKOS.prefLabel, Literal(paragraph_label_ar(paragraph), lang="ar")))
+            self.pref_labels.add((node, "ar"))
         self.text(node, paragraph.text, paragraph.normalized)
         self.derived(node, source, paragraph.span, paragraph.line)
         if paragraph.notation:

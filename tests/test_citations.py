@@ -268,7 +268,7 @@ def test_precision_and_recall_against_gold(edges, split):
 # ------------------------------------------------------------------ the graph
 
 def test_graph_edges_with_reified_citations(structured, references, sources):
-    graph = build_graph(structured, references=references.found)
+    graph = build_graph(structured, references=references.found).rdflib()
     paragraph = mint("CTOC/COP/DEC/4/4 draft para 5")
     article = mint("TIPP art 9(5)")
     assert (paragraph, TIP.citesArticle, article) in graph

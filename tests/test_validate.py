@@ -204,9 +204,10 @@ def test_build_refuses_to_write_non_conforming_data(tmp_path, monkeypatch):
     from tipkg.errors import ValidationFailed
 
     def broken(structured, base=None, **kwargs):
+        from tipkg.graph.triples import TripleSet
         g = small()
         break_orphan(g)
-        return g
+        return TripleSet.of(g)
 
     monkeypatch.setattr(pipeline, "build_graph", broken)
     out = tmp_path / "out"

@@ -39,7 +39,12 @@ from tipkg.graph.build import CITO, ELI, ELI_DL, bind_prefixes
 from tipkg.graph.uris import base_iri, mint
 from tipkg.ontodoc import ONTOLOGY_DIR, load_ontology
 from tipkg.ontology.namespace import ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
-from tipkg.outputs import OxigraphTerms, prefixes_of
+from tipkg.graph.triples import TripleSet, rdflib_term
+from tipkg.outputs import prefixes_of
+
+_RDF_TYPE = str(RDF.type)
+_XSD_STRING = str(XSD.string)
+_XSD_INTEGER = str(XSD.integer)
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
@@ -125,60 +130,177 @@ def _published_context() -> dict:
     return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
 
 
-def write_jsonld(graph: Graph, path: Path) -> None:
-    graph.serialize(destination=str(path), format="json-ld", context=_published_context(), auto_compact=True,
-                    encoding="utf-8")
+def write_jsonld(graph: TripleSet | Graph, path: Path) -> None:
+    """JSON-LD compacted with the published context, one node object per subject, subjects sorted.
+
+    Written node by node from the sorted triples (rdflib's compacting writer
+    takes minutes on a large corpus). A value that a key's definition cannot
+    carry (a literal without a language under a language map) goes under the
+    property's compact IRI instead, in expanded form, so nothing is lost.
+    """
+    compact = _Compactor(_published_context())
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('{"@context": ' + json.dumps(_published_context(), ensure_ascii=False, sort_keys=True)
+                  + ',\n"@graph": [')
+        first = True
+        for node in compact.nodes(TripleSet.of(graph).oxigraph()):
+            out.write(("\n" if first else ",\n") + json.dumps(node, ensure_ascii=False, sort_keys=True))
+            first = False
+        out.write("\n]}\n")
+
+
+class _Compactor:
+    """Turns runs of triples sharing a subject into compact JSON-LD node objects."""
+
+    def __init__(self, context: dict):
+        self.prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#"))}
+        self.keys: dict[str, tuple[str, str | None, str | None]] = {}  # IRI -> (key, container, type)
+        self.classes: dict[str, str] = {}
+        for key, value in sorted(context.items()):
+            if key.startswith("@") or key in self.prefixes or key in ("id", "type"):
+                continue
+            if isinstance(value, str):
+                self.keys.setdefault(self.expand(value), (key, None, None))
+                self.classes.setdefault(self.expand(value), key)
+            else:
+                kind = value.get("@type")
+                self.keys.setdefault(self.expand(value["@id"]), (key, value.get("@container"),
+                                                               kind if kind == "@id" or kind is None else self.expand(kind)))
+
+    def expand(self, name: str) -> str:
+        prefix, _, local = name.partition(":")
+        return self.prefixes[prefix] + local if prefix in self.prefixes and not local.startswith("//") else name
+
+    def curie(self, iri: str) -> str:
+        for prefix, ns in self.prefixes.items():
+            if iri.startswith(ns) and "/" not in iri[len(ns):] and "#" not in iri[len(ns):]:
+                return f"{prefix}:{iri[len(ns):]}"
+        return iri
+
+    @staticmethod
+    def node_id(term) -> str:
+        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+
+    def expanded(self, term) -> dict:
+        if not isinstance(term, ox.Literal):
+            return {"@id": self.node_id(term)}
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if term.datatype.value == _XSD_STRING:
+            return {"@value": term.value}
+        return {"@value": term.value, "@type": self.curie(term.datatype.value)}
+
+    def native(self, term):
+        """Plain strings and canonical integers as JSON values (what JSON-LD reads back as the same
+        literal), anything else in expanded form."""
+        if isinstance(term, ox.Literal) and not term.language:
+            if term.datatype.value == _XSD_STRING:
+                return term.value
+            if term.datatype.value == _XSD_INTEGER and term.value.lstrip("-").isdigit() \
+                    and str(int(term.value)) == term.value:
+                return int(term.value)
+        return self.expanded(term)
+
+    def put(self, node: dict, predicate: str, term) -> None:
+        if predicate == _RDF_TYPE and isinstance(term, ox.NamedNode):
+            node.setdefault("type", []).append(self.classes.get(term.value) or self.curie(term.value))
+            return
+        key, container, kind = self.keys.get(predicate, (None, None, None))
+        if key is not None:
+            if container == "@language" and isinstance(term, ox.Literal) and term.language:
+                node.setdefault(key, {}).setdefault(term.language, []).append(term.value)
+                return
+            if container is None and kind == "@id" and not isinstance(term, ox.Literal):
+                node.setdefault(key, []).append(self.node_id(term))
+                return
+            if container is None and kind is not None and kind != "@id" and isinstance(term, ox.Literal) \
+                    and not term.language and term.datatype.value == kind:
+                node.setdefault(key, []).append(term.value)
+                return
+            if container is None and kind is None:
+                node.setdefault(key, []).append(self.native(term))
+                return
+        node.setdefault(self.curie(predicate), []).append(self.expanded(term))
+
+    def nodes(self, triples):
+        node, subject = None, None
+        for t in triples:
+            if t.subject != subject:
+                if node is not None:
+                    yield _single(node)
+                subject, node = t.subject, {"id": self.node_id(t.subject)}
+            self.put(node, t.predicate.value, t.object)
+        if node is not None:
+            yield _single(node)
+
+
+def _single(node: dict) -> dict:
+    """One value stands alone, several stay a list (in language maps too)."""
+    out = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            out[key] = {lang: texts[0] if len(texts) == 1 else texts for lang, texts in value.items()}
+        elif isinstance(value, list):
+            out[key] = value[0] if len(value) == 1 else value
+        else:
+            out[key] = value
+    return out
 
 
 # -- TriG: one named graph per source -------------------------------------------------------------
 
-def placed_triples(graph: Graph):
-    """Each triple with the source node whose named graph holds it (None: the default graph).
+def placed_triples(graph: TripleSet | Graph) -> list[tuple[ox.Triple, ox.NamedNode | None]]:
+    """Each triple (pyoxigraph terms, sorted) with the source node whose named graph holds it
+    (None: the default graph).
 
     A triple belongs to the source its subject was derived from (the first, by
     IRI, for a node attested by two); a ``prov:wasDerivedFrom`` or span triple
     to the source it names; triples of nodes no source attests (instruments
     from the tables, topics' scheme) to the default graph.
     """
-    sources = set(graph.subjects(RDF.type, TIP.SourceText))
-    files = {str(graph.value(s, RDFS.label) or ""): s for s in sources}
-    derived: dict = {}
-    for s, o in graph.subject_objects(PROV.wasDerivedFrom):
-        if o in sources:
-            derived.setdefault(s, set()).add(o)
-    homes = {s: min(own, key=str) for s, own in derived.items()}
+    triples = TripleSet.of(graph).oxigraph()
+    a, source_text, label, derived_from = (ox.NamedNode(t) for t in (RDF.type, TIP.SourceText, RDFS.label,
+                                                                     PROV.wasDerivedFrom))
+    located = {ox.NamedNode(TIP.sourceSpan), ox.NamedNode(TIP.sourceLine)}
+    sources = {t.subject for t in triples if t.predicate == a and t.object == source_text}
+    files = {t.object.value: t.subject for t in triples if t.predicate == label and t.subject in sources}
+    homes: dict = {}
+    for t in triples:
+        if t.predicate == derived_from and t.object in sources:
+            if t.subject not in homes or t.object.value < homes[t.subject].value:
+                homes[t.subject] = t.object
 
-    def home(s, p, o):
-        if s in sources:
-            return s
-        if p == PROV.wasDerivedFrom and o in sources:
-            return o
-        if p in (TIP.sourceSpan, TIP.sourceLine) and str(o).split("#", 1)[0] in files:
-            return files[str(o).split("#", 1)[0]]
-        return homes.get(s)
+    def home(t: ox.Triple):
+        if t.subject in sources:
+            return t.subject
+        if t.predicate == derived_from and t.object in sources:
+            return t.object
+        if t.predicate in located and t.object.value.split("#", 1)[0] in files:
+            return files[t.object.value.split("#", 1)[0]]
+        return homes.get(t.subject)
 
-    for triple in graph:
-        yield triple, home(*triple)
+    return [(t, home(t)) for t in triples]
 
 
-def source_graphs(graph: Graph) -> dict[URIRef | None, Graph]:
+def source_graphs(graph: TripleSet | Graph) -> dict[URIRef | None, Graph]:
     """Split the graph by the source each triple was derived from (None: the default graph)."""
     out: dict[URIRef | None, Graph] = {}
-    for triple, name in placed_triples(graph):
+    for t, name in placed_triples(graph):
+        name = URIRef(name.value) if name is not None else None
         if name not in out:
             out[name] = bind_prefixes(Graph(identifier=name) if name is not None else Graph())
-        out[name].add(triple)
+        out[name].add(tuple(rdflib_term(x) for x in (t.subject, t.predicate, t.object)))
     return out
 
 
-def write_trig(graph: Graph, path: Path) -> None:
-    """TriG, one named graph per source (written by pyoxigraph: rdflib's TriG writer
-    takes seconds on the corpus)."""
-    term = OxigraphTerms()
-    quads = [ox.Quad(term(s), term(p), term(o), term(name) if name is not None else ox.DefaultGraph())
-             for (s, p, o), name in placed_triples(graph)]
-    quads.sort(key=str)
-    ox.serialize(quads, output=str(path), format=ox.RdfFormat.TRIG, prefixes=prefixes_of(graph))
+def write_trig(graph: TripleSet | Graph, path: Path) -> None:
+    """TriG, one named graph per source, each graph's triples sorted (written by pyoxigraph:
+    rdflib's TriG writer takes seconds on the corpus)."""
+    triples = TripleSet.of(graph)
+    quads = [ox.Quad(t.subject, t.predicate, t.object, name if name is not None else ox.DefaultGraph())
+             for t, name in placed_triples(triples)]
+    quads.sort(key=lambda q: "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value)
+    ox.serialize(quads, output=str(path), format=ox.RdfFormat.TRIG, prefixes=prefixes_of(triples))
 
 
 # -- VoID + DCAT --------------------------------------------------------------------------------
@@ -190,7 +312,7 @@ def build_time() -> datetime:
     return moment.replace(microsecond=0)
 
 
-def void_graph(graph: Graph, *, base: str | None = None, dumps: list[str] | None = None,
+def void_graph(graph: TripleSet | Graph, *, base: str | None = None, dumps: list[str] | None = None,
                validated: bool = False, when: datetime | None = None) -> Graph:
     """The VoID + DCAT description of ``graph``."""
     v = bind_prefixes(Graph())
@@ -214,12 +336,25 @@ def void_graph(graph: Graph, *, base: str | None = None, dumps: list[str] | None
     add((ds, VOID.uriSpace, Literal(base_iri(base))))
     for ns in (TIP._NS, ELI, ELI_DL, CITO, DCTERMS, SKOS, PROV):
         add((ds, VOID.vocabulary, URIRef(str(ns))))
-    add((ds, VOID.triples, Literal(len(graph))))
-    add((ds, VOID.entities, Literal(len(set(graph.subjects(DCTERMS.identifier, None))))))
-    add((ds, VOID.distinctSubjects, Literal(len(set(graph.subjects())))))
-    add((ds, VOID.distinctObjects, Literal(len(set(graph.objects())))))
-    classes = Counter(o for _, o in graph.subject_objects(RDF.type))
-    properties = Counter(p for p in graph.predicates())
+    triples = TripleSet.of(graph)
+    subjects, objects, entities, sources = set(), set(), set(), set()
+    classes, properties, links = Counter(), Counter(), {}
+    for s, p, o in triples:
+        subjects.add(s)
+        objects.add(o)
+        properties[p] += 1
+        if p == RDF.type:
+            classes[o] += 1
+            if o == TIP.SourceText:
+                sources.add(s)
+        elif p == DCTERMS.identifier:
+            entities.add(s)
+        if isinstance(o, URIRef):
+            links.setdefault(p, set()).add(o)
+    add((ds, VOID.triples, Literal(len(triples))))
+    add((ds, VOID.entities, Literal(len(entities))))
+    add((ds, VOID.distinctSubjects, Literal(len(subjects))))
+    add((ds, VOID.distinctObjects, Literal(len(objects))))
     add((ds, VOID.classes, Literal(len(classes))))
     add((ds, VOID.properties, Literal(len(properties))))
     for cls, n in sorted(classes.items()):
@@ -232,12 +367,12 @@ def void_graph(graph: Graph, *, base: str | None = None, dumps: list[str] | None
         add((ds, VOID.propertyPartition, part))
         add((part, VOID.property, prop))
         add((part, VOID.triples, Literal(n)))
-        links = {o for o in graph.objects(None, prop) if isinstance(o, URIRef)}
-        if links:
-            add((part, VOID.distinctObjects, Literal(len(links))))
-    for source in sorted(graph.subjects(RDF.type, TIP.SourceText)):
+        if prop in links:
+            add((part, VOID.distinctObjects, Literal(len(links[prop]))))
+    labels = {s: o for s, p, o in triples if p == RDFS.label and s in sources}
+    for source in sorted(sources):
         add((ds, DCTERMS.source, source))
-        add((source, RDFS.label, graph.value(source, RDFS.label) or Literal(str(source))))
+        add((source, RDFS.label, labels.get(source) or Literal(str(source))))
     for name in dumps or []:
         dist = URIRef(mint("dataset", base) + f"#dump-{name.replace('.', '-')}")
         add((ds, VOID.dataDump, URIRef(name)))

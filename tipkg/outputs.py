@@ -18,58 +18,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
+
+from tipkg.graph.triples import OxigraphTerms, TripleSet  # noqa: F401  (OxigraphTerms: re-exported)
 
 
-class OxigraphTerms:
-    """rdflib terms to pyoxigraph terms, each converted once.
-
-    rdflib builds the graph; pyoxigraph writes it (its serializers are two
-    orders of magnitude faster than rdflib's Turtle and TriG writers here).
-    """
-
-    def __init__(self):
-        self.terms: dict = {}
-
-    def __call__(self, t):
-        o = self.terms.get(t)
-        if o is None:
-            if isinstance(t, URIRef):
-                o = ox.NamedNode(str(t))
-            elif isinstance(t, Literal):
-                o = (ox.Literal(str(t), language=t.language) if t.language else
-                     ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype))) if t.datatype else ox.Literal(str(t)))
-            elif isinstance(t, BNode):
-                o = ox.BlankNode(str(t))
-            else:
-                raise TypeError(f"cannot write {t!r}")
-            self.terms[t] = o
-        return o
-
-
-def oxigraph_triples(graph: Graph) -> list[ox.Triple]:
-    """The graph's triples as pyoxigraph terms, sorted by their N-Triples form."""
-    term = OxigraphTerms()
-    triples = [ox.Triple(term(s), term(p), term(o)) for s, p, o in graph]
-    triples.sort(key=str)
-    return triples
-
-
-def prefixes_of(graph: Graph) -> dict[str, str]:
+def prefixes_of(graph) -> dict[str, str]:
     """The prefixes bound in a graph, for the writers (sorted, no ``xml``)."""
     return {p: str(ns) for p, ns in sorted(graph.namespaces()) if p and p != "xml"}
 
 
-def sorted_ntriples(graph: Graph, triples: list[ox.Triple] | None = None) -> str:
-    """The graph as N-Triples, one triple a line, lines sorted (deterministic)."""
-    data = ox.serialize(triples if triples is not None else oxigraph_triples(graph), format=ox.RdfFormat.N_TRIPLES)
-    return "".join(sorted(f"{line}\n" for line in data.decode("utf-8").splitlines() if line.strip()))
+def write_ntriples(triples: TripleSet, path: Path) -> None:
+    """N-Triples, one triple a line, lines sorted (deterministic)."""
+    ox.serialize(triples.oxigraph(), output=str(path), format=ox.RdfFormat.N_TRIPLES)
 
 
-def write_turtle(graph: Graph, path: Path, triples: list[ox.Triple] | None = None) -> None:
+def write_turtle(triples: TripleSet, path: Path) -> None:
     """Turtle with the graph's bound prefixes, subjects grouped (sorted)."""
-    ox.serialize(triples if triples is not None else oxigraph_triples(graph), output=str(path),
-                 format=ox.RdfFormat.TURTLE, prefixes=prefixes_of(graph))
+    ox.serialize(triples.oxigraph(), output=str(path), format=ox.RdfFormat.TURTLE, prefixes=prefixes_of(triples))
 
 
 @contextmanager
@@ -91,16 +57,13 @@ def staged_output(out_dir: str | Path):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_dumps(graph: Graph, folder: Path, writers: dict[str, Callable[[Graph, Path], None]] | None = None) -> list[Path]:
+def write_dumps(graph: TripleSet | Graph, folder: Path,
+                writers: dict[str, Callable[[TripleSet, Path], None]] | None = None) -> list[Path]:
     """Write graph.nt (sorted) and graph.ttl, plus any extra ``writers`` (name -> function)."""
-    triples = oxigraph_triples(graph)
-    nt = folder / "graph.nt"
-    nt.write_text(sorted_ntriples(graph, triples), encoding="utf-8")
-    ttl = folder / "graph.ttl"
-    write_turtle(graph, ttl, triples)
-    written = [nt, ttl]
-    for name, writer in (writers or {}).items():
+    triples = TripleSet.of(graph)
+    written = []
+    for name, writer in {"graph.nt": write_ntriples, "graph.ttl": write_turtle, **(writers or {})}.items():
         path = folder / name
-        writer(graph, path)
+        writer(triples, path)
         written.append(path)
     return written

@@ -13,12 +13,14 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from rdflib import Graph
 
 from tipkg.graph.build import build_graph
 from tipkg.graph.reuse import add_echoes, find_reuse
+from tipkg.graph.triples import TripleSet
 from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
 from tipkg.dumps import lod_writers
@@ -35,9 +37,9 @@ DEFAULT_OUT = "out"
 
 @dataclass
 class BuildResult:
-    """What a build produced: the graph, per-document paragraph counts, timings."""
+    """What a build produced: the graph's triples, per-document paragraph counts, timings."""
 
-    graph: Graph
+    triples: TripleSet
     structured: list[StructuredSource]
     documents: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -45,9 +47,10 @@ class BuildResult:
     references: References = field(default_factory=References)
     validation: ValidationReport | None = None
 
-    @property
-    def triples(self) -> int:
-        return len(self.graph)
+    @cached_property
+    def graph(self) -> Graph:
+        """The graph as an rdflib ``Graph`` (made on first use: the build itself never needs one)."""
+        return self.triples.rdflib()
 
 
 def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEFAULT_OUT, *,
@@ -89,7 +92,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                          references=references)
     if out_dir is not None and check:
         say("validating against the SHACL shapes")
-        result.validation = validate(graph)
+        result.validation = validate(graph.rdflib())
         lap("validate")
         if not result.validation.conforms:
             raise ValidationFailed(out_dir, "the graph does not conform to the SHACL shapes; nothing written\n"

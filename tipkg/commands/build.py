@@ -49,7 +49,7 @@ def summary(result, out: str) -> str:
     total = sum(result.documents.values())
     lines += [f"{'-' * width}  ----------",
               f"{'documents: ' + str(len(result.documents)):<{width}}  {total:>10}",
-              f"triples: {result.triples}",
+              f"triples: {len(result.triples)}",
               "references (relation: edges found, seen but unresolved):"]
     lines += [f"  {rel}: {found} found, {missed} unresolved" for rel, (found, missed) in reference_counts(result.references).items()]
     lines += ["time: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.timings.items())
