@@ -198,6 +198,7 @@ class _Builder:
         for footnote in document.footnotes:
             fn = self.node(f"{document.identifier} fn {footnote.mark}", TIP.Footnote)
             self.graph.add((fn, ELI.is_part_of, node))
+            self.graph.add((fn, TIP.inDocument, node))
             self.graph.add((fn, TIP.footnoteMark, Literal(footnote.mark)))
             self.text(fn, footnote.text, footnote.normalized)
             self.derived(fn, source, footnote.span, footnote.line)
@@ -217,6 +218,7 @@ class _Builder:
     def paragraph(self, paragraph: Paragraph, document: Document, source: Source) -> None:
         node = self.node(paragraph.identifier, PARAGRAPH_CLASSES[paragraph.kind])
         self.graph.add((node, ELI.is_part_of, self.uri(paragraph.parent)))
+        self.graph.add((node, TIP.inDocument, self.uri(document.identifier)))
         self.graph.add((node, TIP.position, Literal(paragraph.position)))
         self.graph.add((node, ELI.id_local, Literal(paragraph.number)))
         self.graph.add((node, RDFS.label, Literal(paragraph.identifier, lang="en")))

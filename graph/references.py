@@ -110,6 +110,7 @@ class _Targets:
             self.typed(identifier, TIP.Paragraph)
             document = self.node(paragraph.group("document"), symbol_kind(paragraph.group("document")))
             self.graph.add((node, ELI.is_part_of, document))
+            self.graph.add((node, TIP.inDocument, document))
             self.graph.add((node, RDFS.label, Literal(identifier, lang="en")))
         elif kind == "verb":
             self.typed(identifier, TIP.Verb)

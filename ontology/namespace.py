@@ -68,6 +68,7 @@ class TIP(DefinedNamespace):
     sourceLine: URIRef
     footnote: URIRef
     footnoteMark: URIRef
+    inDocument: URIRef
     meeting: URIRef
     meetingNumber: URIRef
     session: URIRef

@@ -47,6 +47,7 @@ def small() -> Graph:
                           ("CTOC/COP/DEC/3/3 para a", TIP.OperativeParagraph, "a")):
         p = node(g, ident, cls, labels={"en": ident})
         g.add((p, ELI.is_part_of, doc))
+        g.add((p, TIP.inDocument, doc))
         g.add((p, ELI.id_local, Literal(n)))
     node(g, "TIPP", TIP.Instrument, labels={"en": "Trafficking in Persons Protocol", "ar": "بروتوكول الاتجار بالأشخاص"})
     node(g, "source:002_62009398838004c9.txt", TIP.SourceText)
@@ -57,6 +58,7 @@ def small() -> Graph:
     g.add((report, TIP.meeting, meeting))
     rec = node(g, "TIP-WG 1 rec 5", TIP.Recommendation, labels={"en": "TIP-WG 1 rec 5"})
     g.add((rec, ELI.is_part_of, report))
+    g.add((rec, TIP.inDocument, report))
     return add_sample_edges(g)
 
 
@@ -140,6 +142,15 @@ def break_echo_paragraph_to_source(g):
     g.add((mint("CTOC/COP/DEC/3/3 para a"), TIP.echoes, mint("source:002_62009398838004c9.txt")))
 
 
+def break_in_document_shortcut(g):
+    """tip:inDocument names a document the paragraph is not part of."""
+    g.set((mint("CTOC/COP/DEC/3/3 para a"), TIP.inDocument, mint("CTOC/COP/WG.4/2009/2")))
+
+
+def break_missing_in_document(g):
+    g.remove((mint("CTOC/COP/DEC/3/3 pp 1"), TIP.inDocument, None))
+
+
 BROKEN = [
     (break_missing_identifier, "tipsh:Identified", "https://w3id.org/tipkg/id/CTOC/COP/DEC/3/3_pp_1"),
     (break_citation_to_topic, "tipsh:CitesArticleTarget", "CTOC/COP/DEC/3/3 para a"),
@@ -156,6 +167,8 @@ BROKEN = [
     (break_citation_without_its_edge, "tipsh:CitationShape", "edge:0000000000000003"),
     (break_citation_from_a_topic, "tipsh:CitationShape", "edge:0000000000000004"),
     (break_year_date_allowed_only_as_issued, "tipsh:DocumentShape", "CTOC/COP/DEC/3/3"),
+    (break_in_document_shortcut, "tipsh:InDocumentIsTop", "CTOC/COP/DEC/3/3 para a"),
+    (break_missing_in_document, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 pp 1"),
 ]
 
 
