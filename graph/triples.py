@@ -38,6 +38,7 @@ class TripleSet:
         self.prefixes: dict[str, str] = dict(prefixes or {})
         self._triples: set[tuple] = set()
         self._sorted: list[ox.Triple] | None = None
+        self._store: ox.Store | None = None
 
     @classmethod
     def of(cls, graph) -> TripleSet:
@@ -50,7 +51,7 @@ class TripleSet:
 
     def add(self, triple: tuple) -> None:
         self._triples.add(triple)
-        self._sorted = None
+        self._sorted = self._store = None
 
     def __len__(self) -> int:
         return len(self._triples)
@@ -73,10 +74,12 @@ class TripleSet:
         return self._sorted
 
     def store(self) -> ox.Store:
-        """A new in-memory pyoxigraph store holding the triples (default graph)."""
-        store = ox.Store()
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.oxigraph())
-        return store
+        """An in-memory pyoxigraph store holding the triples in its default graph (made once, then
+        kept): what validation and the dataset description query. Read it, do not write to it."""
+        if self._store is None:
+            self._store = ox.Store()
+            self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.oxigraph())
+        return self._store
 
     def rdflib(self) -> Graph:
         """A new rdflib ``Graph`` of the triples, with the prefixes bound."""

@@ -258,28 +258,27 @@ def placed_triples(graph: TripleSet | Graph) -> list[tuple[ox.Triple, ox.NamedNo
     to the source it names; triples of nodes no source attests (instruments
     from the tables, topics' scheme) to the default graph.
     """
-    triples = TripleSet.of(graph).oxigraph()
-    a, source_text, label, derived_from = (ox.NamedNode(t) for t in (RDF.type, TIP.SourceText, RDFS.label,
-                                                                     PROV.wasDerivedFrom))
-    located = {ox.NamedNode(TIP.sourceSpan), ox.NamedNode(TIP.sourceLine)}
-    sources = {t.subject for t in triples if t.predicate == a and t.object == source_text}
-    files = {t.object.value: t.subject for t in triples if t.predicate == label and t.subject in sources}
-    homes: dict = {}
-    for t in triples:
-        if t.predicate == derived_from and t.object in sources:
-            if t.subject not in homes or t.object.value < homes[t.subject].value:
-                homes[t.subject] = t.object
+    triples = TripleSet.of(graph)
+    store = triples.store()
+    sources = {s.value: s for (s,) in store.query(f"SELECT ?s WHERE {{ ?s a <{TIP.SourceText}> }}")}
+    files = {label.value: sources[s.value]
+             for s, label in store.query(f"SELECT ?s ?l WHERE {{ ?s a <{TIP.SourceText}> ; <{RDFS.label}> ?l }}")}
+    homes = {s.value: source for s, source in store.query(
+        f"SELECT ?s (MIN(?src) AS ?home) WHERE {{ ?s <{PROV.wasDerivedFrom}> ?src . ?src a <{TIP.SourceText}> }} "
+        f"GROUP BY ?s")}
+    derived_from, located = str(PROV.wasDerivedFrom), {str(TIP.sourceSpan), str(TIP.sourceLine)}
 
     def home(t: ox.Triple):
-        if t.subject in sources:
-            return t.subject
-        if t.predicate == derived_from and t.object in sources:
-            return t.object
-        if t.predicate in located and t.object.value.split("#", 1)[0] in files:
+        subject, predicate = t.subject.value, t.predicate.value
+        if subject in sources:
+            return sources[subject]
+        if predicate == derived_from and t.object.value in sources:
+            return sources[t.object.value]
+        if predicate in located and t.object.value.split("#", 1)[0] in files:
             return files[t.object.value.split("#", 1)[0]]
-        return homes.get(t.subject)
+        return homes.get(subject)
 
-    return [(t, home(t)) for t in triples]
+    return [(t, home(t)) for t in triples.oxigraph()]
 
 
 def source_graphs(graph: TripleSet | Graph) -> dict[URIRef | None, Graph]:
@@ -336,43 +335,44 @@ def void_graph(graph: TripleSet | Graph, *, base: str | None = None, dumps: list
     add((ds, VOID.uriSpace, Literal(base_iri(base))))
     for ns in (TIP._NS, ELI, ELI_DL, CITO, DCTERMS, SKOS, PROV):
         add((ds, VOID.vocabulary, URIRef(str(ns))))
-    triples = TripleSet.of(graph)
-    subjects, objects, entities, sources = set(), set(), set(), set()
-    classes, properties, links = Counter(), Counter(), {}
-    for s, p, o in triples:
-        subjects.add(s)
-        objects.add(o)
-        properties[p] += 1
-        if p == RDF.type:
-            classes[o] += 1
-            if o == TIP.SourceText:
-                sources.add(s)
-        elif p == DCTERMS.identifier:
-            entities.add(s)
-        if isinstance(o, URIRef):
-            links.setdefault(p, set()).add(o)
-    add((ds, VOID.triples, Literal(len(triples))))
-    add((ds, VOID.entities, Literal(len(entities))))
-    add((ds, VOID.distinctSubjects, Literal(len(subjects))))
-    add((ds, VOID.distinctObjects, Literal(len(objects))))
+    store = TripleSet.of(graph).store()
+
+    def rows(query: str) -> list[tuple]:
+        return [tuple(solution) for solution in store.query(query)]
+
+    ((triples, subjects, objects),) = rows(
+        "SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?ds) (COUNT(DISTINCT ?o) AS ?do) WHERE { ?s ?p ?o }")
+    ((entities,),) = rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{DCTERMS.identifier}> ?i }}")
+    classes = rows(f"SELECT ?c (COUNT(*) AS ?n) WHERE {{ ?s <{RDF.type}> ?c }} GROUP BY ?c")
+    properties = rows("SELECT ?p (COUNT(*) AS ?n) (COUNT(DISTINCT ?link) AS ?links) "
+                      "WHERE { ?s ?p ?o BIND(IF(isIRI(?o), ?o, ?unbound) AS ?link) } GROUP BY ?p")
+    sources = rows(f"SELECT ?s (MIN(?l) AS ?label) WHERE {{ ?s a <{TIP.SourceText}> OPTIONAL {{ ?s <{RDFS.label}> ?l }} }} "
+                   f"GROUP BY ?s")
+
+    def number(term) -> Literal:
+        return Literal(int(term.value))
+
+    add((ds, VOID.triples, number(triples)))
+    add((ds, VOID.entities, number(entities)))
+    add((ds, VOID.distinctSubjects, number(subjects)))
+    add((ds, VOID.distinctObjects, number(objects)))
     add((ds, VOID.classes, Literal(len(classes))))
     add((ds, VOID.properties, Literal(len(properties))))
-    for cls, n in sorted(classes.items()):
+    for cls, n in sorted((URIRef(c.value), n) for c, n in classes):
         part = URIRef(mint("dataset", base) + f"#class-{_curie(cls).replace(':', '-')}")
         add((ds, VOID.classPartition, part))
         add((part, VOID["class"], cls))
-        add((part, VOID.entities, Literal(n)))
-    for prop, n in sorted(properties.items()):
+        add((part, VOID.entities, number(n)))
+    for prop, n, links in sorted((URIRef(p.value), n, links) for p, n, links in properties):
         part = URIRef(mint("dataset", base) + f"#property-{_curie(prop).replace(':', '-')}")
         add((ds, VOID.propertyPartition, part))
         add((part, VOID.property, prop))
-        add((part, VOID.triples, Literal(n)))
-        if prop in links:
-            add((part, VOID.distinctObjects, Literal(len(links[prop]))))
-    labels = {s: o for s, p, o in triples if p == RDFS.label and s in sources}
-    for source in sorted(sources):
+        add((part, VOID.triples, number(n)))
+        if int(links.value):
+            add((part, VOID.distinctObjects, number(links)))
+    for source, label in sorted((URIRef(s.value), label) for s, label in sources):
         add((ds, DCTERMS.source, source))
-        add((source, RDFS.label, labels.get(source) or Literal(str(source))))
+        add((source, RDFS.label, Literal(label.value) if label is not None else Literal(str(source))))
     for name in dumps or []:
         dist = URIRef(mint("dataset", base) + f"#dump-{name.replace('.', '-')}")
         add((ds, VOID.dataDump, URIRef(name)))
