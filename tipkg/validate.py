@@ -33,9 +33,11 @@ True
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -46,7 +48,6 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from tipkg.ontodoc import ONTOLOGY_TTL, curie
-from tipkg.outputs import OxigraphTerms
 from tipkg.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
 
 __all__ = ["ENGINES", "ValidationReport", "ValidationResult", "UnsupportedShape", "validate"]
@@ -173,8 +174,37 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
 # -- rdflib <-> pyoxigraph ----------------------------------------------------------------------
 
 def store_of(graph: Graph) -> ox.Store:
-    """An in-memory store whose default graph holds ``graph`` (terms converted once each)."""
-    term = OxigraphTerms()
+    """An in-memory store whose default graph holds ``graph``.
+
+    Each term is converted once, looked up by its plain string (rdflib's own
+    term hash is computed in Python, and would cost more than the validation).
+    """
+    iris: dict[str, ox.NamedNode] = {}
+    others: dict = {}
+    string = ox.NamedNode(str(XSD.string))
+
+    def term(t):
+        if type(t) is URIRef:
+            key = str(t)
+            o = iris.get(key)
+            if o is None:
+                o = iris[key] = ox.NamedNode(key)
+            return o
+        key = (str(t), type(t), getattr(t, "language", None), getattr(t, "datatype", None))
+        o = others.get(key)
+        if o is None:
+            if isinstance(t, BNode):
+                o = ox.BlankNode(key[0])
+            elif isinstance(t, Literal):
+                o = (ox.Literal(key[0], language=t.language) if t.language else
+                     ox.Literal(key[0], datatype=ox.NamedNode(str(t.datatype)) if t.datatype else string))
+            elif isinstance(t, URIRef):
+                o = ox.NamedNode(key[0])
+            else:
+                raise TypeError(f"cannot validate {t!r}")
+            others[key] = o
+        return o
+
     store = ox.Store()
     store.bulk_extend([ox.Quad(term(s), term(p), term(o)) for s, p, o in graph])
     return store
@@ -242,11 +272,16 @@ def run_checks(store: ox.Store, checks: list[Check]) -> list[ValidationResult]:
             identifiers[node] = found[0] if found else None
         return identifiers[node]
 
-    out = []
-    for check in checks:
-        shape = curie(check.shape).replace(SHAPES_NS, "tipsh:") if isinstance(check.shape, URIRef) else "(anonymous shape)"
+    def solve(check: Check) -> tuple[list[str], list]:
         solutions = store.query(check.query)
-        names = [v.value for v in solutions.variables]
+        return [v.value for v in solutions.variables], list(solutions)
+
+    # pyoxigraph releases the GIL while it evaluates: the (read-only) queries run side by side.
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        answers = list(pool.map(solve, checks))
+    out = []
+    for check, (names, solutions) in zip(checks, answers):
+        shape = curie(check.shape).replace(SHAPES_NS, "tipsh:") if isinstance(check.shape, URIRef) else "(anonymous shape)"
         for solution in solutions:
             this = solution["this"]
             if this is None:
