@@ -1,21 +1,23 @@
 """The SHACL shapes: the built corpus conforms, and each deliberately broken
 graph is reported — by the shape meant to catch it, on the node that is wrong.
-The split engine (core in pyshacl, SPARQL constraints in pyoxigraph) and plain
-pyshacl agree."""
+The sparql engine (the shapes compiled to SPARQL, run in pyoxigraph) and plain
+pyshacl agree on (shape, node, component, path) for a broken graph of every
+constraint component the shapes use."""
 
 from __future__ import annotations
 
 import time
 
+import pyoxigraph as ox
 import pytest
 from lod_support import add_sample_edges, corpus_graph, lod_graph, node  # noqa: F401  (fixtures)
-from rdflib import XSD, Graph, Literal, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from tipkg.graph.build import ELI
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
-from tipkg.validate import validate
+from tipkg.validate import SH, UnsupportedShape, load_shapes, store_of, validate
 
 
 def test_corpus_recommendations_carry_report_notations_and_offsets(corpus_graph):
@@ -62,8 +64,12 @@ def small() -> Graph:
     return add_sample_edges(g)
 
 
-def results(g: Graph, engine: str = "split") -> set[tuple[str, str]]:
+def results(g: Graph, engine: str = "sparql") -> set[tuple[str, str]]:
     return {(r.shape, r.identifier or r.focus) for r in validate(g, engine=engine).results}
+
+
+def detailed(g, engine: str = "sparql", shapes: Graph | None = None) -> set[tuple]:
+    return {(r.shape, r.identifier or r.focus, r.component, r.path) for r in validate(g, shapes, engine=engine).results}
 
 
 def test_small_graph_conforms():
@@ -151,6 +157,61 @@ def break_missing_in_document(g):
     g.remove((mint("CTOC/COP/DEC/3/3 pp 1"), TIP.inDocument, None))
 
 
+def break_two_parents(g):
+    g.add((mint("CTOC/COP/DEC/3/3 para a"), ELI.is_part_of, mint("A/RES/55/25")))
+
+
+def break_citing_entity_literal(g):
+    g.set((mint("edge:0000000000000003"), URIRef("http://purl.org/spar/cito/hasCitingEntity"), Literal("para a")))
+
+
+def break_text_language(g):
+    g.add((mint("CTOC/COP/DEC/3/3 para a"), TIP.text, Literal("the text", lang="en")))
+
+
+def break_two_english_labels(g):
+    g.add((mint("TIPP"), SKOS.prefLabel, Literal("Palermo Protocol", lang="en")))
+
+
+def break_no_arabic_label(g):
+    g.remove((mint("actor:secretariat"), SKOS.prefLabel, Literal("الأمانة", lang="ar")))
+
+
+def break_meeting_number_zero(g):
+    g.set((mint("TIP-WG 1"), TIP.meetingNumber, Literal(0)))
+
+
+def text_reuse(g, predicate=TIP.echoes, score="0.9"):
+    """A reified echo between the two paragraphs (as graph/reuse.py writes one)."""
+    r = mint("reuse:0001")
+    g.add((r, RDF.type, TIP.TextReuse))
+    g.add((r, RDF.subject, mint("CTOC/COP/DEC/3/3 para a")))
+    g.add((r, RDF.predicate, predicate))
+    g.add((r, RDF.object, mint("CTOC/COP/DEC/3/3 pp 1")))
+    g.add((r, TIP.score, Literal(score, datatype=XSD.decimal)))
+    return r
+
+
+def break_reuse_predicate(g):
+    text_reuse(g, predicate=TIP.recalls)
+
+
+def break_reuse_score(g):
+    text_reuse(g, score="1.5")
+
+
+def break_span_grammar(g):
+    """A paragraph becomes a focus node of tipsh:Provenance (sh:targetSubjectsOf tip:sourceSpan)."""
+    g.add((mint("CTOC/COP/DEC/3/3 para a"), TIP.sourceSpan, Literal("002.txt#chars=1-2")))
+
+
+def break_subclass_target(g):
+    """tipsh:Labels targets tip:Document; the node is only typed tip:COPDecision."""
+    g.add((mint("CTOC/COP/DEC/3/3"), RDFS_LABEL, Literal("decision without a language")))
+
+
+RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+
 BROKEN = [
     (break_missing_identifier, "tipsh:Identified", "https://w3id.org/tipkg/id/CTOC/COP/DEC/3/3_pp_1"),
     (break_citation_to_topic, "tipsh:CitesArticleTarget", "CTOC/COP/DEC/3/3 para a"),
@@ -169,7 +230,27 @@ BROKEN = [
     (break_year_date_allowed_only_as_issued, "tipsh:DocumentShape", "CTOC/COP/DEC/3/3"),
     (break_in_document_shortcut, "tipsh:InDocumentIsTop", "CTOC/COP/DEC/3/3 para a"),
     (break_missing_in_document, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 pp 1"),
+    (break_two_parents, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 para a"),
+    (break_citing_entity_literal, "tipsh:CitationShape", "edge:0000000000000003"),
+    (break_text_language, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 para a"),
+    (break_two_english_labels, "tipsh:Labels", "TIPP"),
+    (break_no_arabic_label, "tipsh:Bilingual", "actor:secretariat"),
+    (break_meeting_number_zero, "tipsh:MeetingShape", "TIP-WG 1"),
+    (break_reuse_predicate, "tipsh:TextReuseShape", "https://w3id.org/tipkg/id/reuse:0001"),
+    (break_reuse_score, "tipsh:TextReuseShape", "https://w3id.org/tipkg/id/reuse:0001"),
+    (break_span_grammar, "tipsh:Provenance", "CTOC/COP/DEC/3/3 para a"),
+    (break_subclass_target, "tipsh:Labels", "CTOC/COP/DEC/3/3"),
 ]
+
+# Every constraint component the shapes use is exercised by a break above (checked below).
+COMPONENTS = {
+    "MinCount": break_missing_identifier, "MaxCount": break_two_parents, "Datatype": break_date_type,
+    "Class": break_request_to_document, "NodeKind": break_citing_entity_literal, "Pattern": break_identifier_grammar,
+    "LanguageIn": break_text_language, "UniqueLang": break_two_english_labels, "HasValue": break_reuse_predicate,
+    "MinInclusive": break_meeting_number_zero, "MaxInclusive": break_reuse_score, "Or": break_citation_to_topic,
+    "Node": break_indexed_under_article, "QualifiedMinCount": break_no_arabic_label,
+    "SPARQL": break_duplicate_identifier,
+}
 
 
 @pytest.mark.parametrize("breaker, shape, where", BROKEN, ids=[b.__name__ for b, _, _ in BROKEN])
@@ -205,11 +286,78 @@ def test_gyear_is_allowed_for_issued():
 
 
 @pytest.mark.parametrize("breaker", [b for b, _, _ in BROKEN], ids=[b.__name__ for b, _, _ in BROKEN])
-def test_split_engine_agrees_with_pyshacl(breaker):
-    """Running the SPARQL constraints once in pyoxigraph gives what pyshacl's per-node pre-binding gives."""
+def test_sparql_engine_agrees_with_pyshacl(breaker):
+    """The compiled queries, run once over all focus nodes, report what pyshacl's per-node evaluation reports."""
     g = small()
     breaker(g)
-    assert results(g, "split") == results(g, "pyshacl")
+    assert detailed(g, "sparql") == detailed(g, "pyshacl")
+
+
+@pytest.mark.parametrize("component", sorted(COMPONENTS))
+def test_each_component_is_reported(component):
+    g = small()
+    COMPONENTS[component](g)
+    assert component + "ConstraintComponent" in {r.component for r in validate(g).results}
+
+
+def test_every_component_of_the_shapes_has_a_break():
+    used = {str(p).rsplit("#", 1)[1] for p in load_shapes().predicates() if str(p).startswith(str(SH))}
+    params = {"class": "Class", "datatype": "Datatype", "nodeKind": "NodeKind", "pattern": "Pattern",
+              "languageIn": "LanguageIn", "uniqueLang": "UniqueLang", "hasValue": "HasValue",
+              "minInclusive": "MinInclusive", "maxInclusive": "MaxInclusive", "or": "Or", "node": "Node",
+              "qualifiedMinCount": "QualifiedMinCount", "minCount": "MinCount", "maxCount": "MaxCount", "sparql": "SPARQL"}
+    assert {params[p] for p in used if p in params} == set(COMPONENTS)
+
+
+def test_store_input_gives_the_same_report_and_is_left_alone():
+    g = small()
+    break_two_parents(g)
+    store = store_of(g)
+    before = len(store)
+    report = validate(store)
+    assert len(store) == before and report.triples == len(g)
+    assert {(r.shape, r.identifier or r.focus, r.component, r.path) for r in report.results} == detailed(g)
+    assert detailed(g, "pyshacl") == {(r.shape, r.identifier or r.focus, r.component, r.path)
+                                      for r in validate(store, engine="pyshacl").results}
+
+
+def test_split_is_the_sparql_engine():
+    g = small()
+    break_orphan(g)
+    assert detailed(g, "split") == detailed(g, "sparql")
+
+
+def test_unsupported_component_is_a_clear_error():
+    shapes = Graph()
+    shape = URIRef("https://w3id.org/tipkg/shapes#Closed")
+    shapes.add((shape, RDF.type, SH.NodeShape))
+    shapes.add((shape, SH.targetClass, TIP.Document))
+    prop = BNode()
+    shapes.add((shape, SH.property, prop))
+    shapes.add((prop, SH.path, DCTERMS.identifier))
+    shapes.add((prop, SH.minLength, Literal(3)))
+    with pytest.raises(UnsupportedShape, match=r"(anonymous shape).*sh:minLength"):
+        validate(small(), shapes)
+    shapes.remove((shape, SH.property, prop))
+    shapes.add((shape, SH.closed, Literal(True)))
+    with pytest.raises(UnsupportedShape, match=r"shape .*Closed: sh:closed is not supported"):
+        validate(small(), shapes)
+
+
+def core_shapes() -> Graph:
+    """The shapes without their sh:sparql constraints (pyshacl runs those once per focus node: minutes on the corpus)."""
+    shapes = load_shapes()
+    constraints = set(shapes.objects(None, SH.sparql))
+    core = Graph()
+    for s, p, o in shapes:
+        if p != SH.sparql and s not in constraints:
+            core.add((s, p, o))
+    return core
+
+
+def test_corpus_conforms_under_both_engines(corpus_graph):
+    assert validate(corpus_graph, engine="sparql").conforms
+    assert validate(corpus_graph, core_shapes(), engine="pyshacl").conforms
 
 
 def test_build_refuses_to_write_non_conforming_data(tmp_path, monkeypatch):

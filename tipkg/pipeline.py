@@ -92,7 +92,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                          references=references)
     if out_dir is not None and check:
         say("validating against the SHACL shapes")
-        result.validation = validate(graph.rdflib())
+        result.validation = validate(graph.store())
         lap("validate")
         if not result.validation.conforms:
             raise ValidationFailed(out_dir, "the graph does not conform to the SHACL shapes; nothing written\n"

@@ -1,0 +1,439 @@
+"""SHACL shapes compiled to SPARQL: one SELECT per constraint, over all focus nodes at once.
+
+pyshacl validates one focus node at a time, in Python, over rdflib: linear, but
+with a large constant (48 s at 500 000 triples). Each SHACL constraint is a
+set-at-a-time question, though — "which focus nodes of this shape have no
+``dcterms:identifier``?" — and pyoxigraph answers it in one query, with its
+indexes. ``compile_shapes`` reads the shapes graph (the only source of the
+rules) and turns every constraint of every targeted shape into a ``Check``:
+a SELECT whose solutions are the violations, ``?this`` the focus node and
+``?value`` the offending value.
+
+- Focus nodes: one sub-select per shape, ``SELECT DISTINCT ?this`` over the
+  union of its targets. ``sh:targetClass`` reaches the sub-classes through a
+  ``VALUES`` list computed in Python from the class hierarchy (the ontology
+  is not in the data, and the caller's store is never written to).
+- Value constraints (class, datatype, nodeKind, pattern, languageIn, ranges,
+  in, hasValue on a node, or/and/not, node) become one boolean expression per
+  value node; a violation is a value for which it is false:
+  ``?this <path> ?value FILTER(!cond)``. Nested shapes (the members of
+  ``sh:or``, ``sh:node``, ``sh:qualifiedValueShape``) compile to expressions
+  too: a node conforms when every one of its constraints holds, property
+  constraints included (``NOT EXISTS`` a bad value, ``EXISTS`` enough values).
+- Counts: ``sh:minCount 1`` is ``FILTER NOT EXISTS``; other counts group by
+  the focus node (``HAVING COUNT(DISTINCT ?value)``).
+- ``sh:sparql`` constraints run as written, ``$this`` left free and joined
+  with the shape's focus nodes (the same solutions as SHACL's pre-binding
+  for queries that bind ``$this`` in a triple pattern, as these do).
+
+Every atomic test is wrapped in ``COALESCE(…, false)``: a SPARQL error (the
+language of an IRI) must count as "does not conform", never drop the row.
+A shape that uses anything else raises ``UnsupportedShape``, naming the shape
+and the component: nothing is skipped silently.
+
+>>> from rdflib import Graph
+>>> shapes = Graph().parse(data='''@prefix sh: <http://www.w3.org/ns/shacl#> .
+...     <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:minCount 1 ] .''', format="turtle")
+>>> [(c.component, c.path) for c in compile_shapes(shapes)]
+[('MinCountConstraintComponent', 'urn:p')]
+>>> compile_shapes(Graph().parse(data='''@prefix sh: <http://www.w3.org/ns/shacl#> .
+...     <urn:S> sh:targetNode <urn:x> ; sh:closed true .''', format="turtle"))
+Traceback (most recent call last):
+  ...
+tipkg.shacl_sparql.UnsupportedShape: shape urn:S: sh:closed is not supported by the SPARQL compiler (use engine='pyshacl')
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
+
+from tipkg.ontodoc import curie
+from tipkg.outputs import OxigraphTerms
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# Datatypes whose lexical form is checked (pyshacl: rdflib's ill_typed); others pass on the datatype IRI alone.
+CHECKED_DATATYPES = {XSD + t for t in ("integer", "decimal", "float", "double", "boolean", "date", "time",
+                                        "dateTime", "gYear", "gYearMonth")}
+NODE_KINDS = {SH.IRI: "isIRI({v})", SH.BlankNode: "isBlank({v})", SH.Literal: "isLiteral({v})",
+              SH.BlankNodeOrIRI: "(isIRI({v}) || isBlank({v}))", SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
+              SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))"}
+RANGES = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
+VALUE_COMPONENTS = {SH["class"], SH.datatype, SH.nodeKind, SH.pattern, SH.languageIn, SH["in"], SH["or"], SH["and"],
+                    SH["not"], SH.node, *RANGES}
+PATH_COMPONENTS = {SH.minCount, SH.maxCount, SH.uniqueLang, SH.hasValue, SH.qualifiedValueShape}
+# Parameters read with their component, and what only describes a shape.
+OTHER = {SH.path, SH.property, SH.message, SH.severity, SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount,
+         SH.qualifiedValueShapesDisjoint, SH.deactivated, SH.sparql, SH.name, SH.description, SH.order, SH.group,
+         SH.defaultValue, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode, SH.declare}
+
+
+class UnsupportedShape(ValueError):
+    """The shapes use a SHACL feature this compiler does not translate."""
+
+    def __init__(self, shape, what: str):
+        super().__init__(f"shape {_name(shape)}: {what} is not supported by the SPARQL compiler (use engine='pyshacl')")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One compiled constraint: its query's solutions (``?this``, maybe ``?value``) are the violations."""
+
+    shape: URIRef | BNode          # the targeted shape the results are reported under
+    component: str                 # e.g. "MinCountConstraintComponent"
+    query: str
+    path: str | None = None        # as the report shows it: a curie, or "(path)" for a complex path
+    messages: tuple[str, ...] = ()  # the reporting shape's sh:message (a template for sh:sparql)
+    default: str = ""              # pyshacl-like message when there is no sh:message ({focus} filled in)
+    severity: str = "Violation"
+
+
+def _name(term) -> str:
+    return curie(term) if isinstance(term, URIRef) else "(anonymous shape)"
+
+
+def subclass_closure(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    """``{class: the class and all its transitive sub-classes}`` from (sub, super) pairs.
+
+    >>> sorted(subclass_closure([("B", "A"), ("C", "B")])["A"])
+    ['A', 'B', 'C']
+    """
+    children: dict[str, set[str]] = defaultdict(set)
+    for sub, sup in pairs:
+        children[sup].add(sub)
+    closure: dict[str, set[str]] = {}
+    for top in list(children):
+        seen, todo = {top}, [top]
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        closure[top] = seen
+    return closure
+
+
+def compile_shapes(shapes: Graph, closure: dict[str, set[str]] | None = None) -> list[Check]:
+    """Every constraint of every targeted shape of ``shapes``, as a ``Check``."""
+    return _Compiler(shapes, closure or {}).compile()
+
+
+class _Compiler:
+    def __init__(self, shapes: Graph, closure: dict[str, set[str]]):
+        self.g = shapes
+        self.closure = closure
+        self.term = OxigraphTerms()
+        self.fresh = itertools.count(1)
+
+    # -- terms, paths -----------------------------------------------------------------------------
+
+    def sparql(self, t) -> str:
+        if isinstance(t, BNode):
+            raise ValueError(f"a blank node cannot be a constant in a query: {t}")
+        return str(self.term(t))
+
+    def var(self) -> str:
+        return f"?_{next(self.fresh)}"
+
+    def classes(self, c) -> list[str]:
+        return sorted(f"<{x}>" for x in self.closure.get(str(c), {str(c)}))
+
+    def path_expr(self, shape, path) -> str:
+        """A SPARQL property path for a SHACL path."""
+        if isinstance(path, URIRef):
+            return f"<{path}>"
+        g = self.g
+        if (path, RDF.first, None) in g:
+            return "(" + "/".join(self.path_expr(shape, p) for p in g.items(path)) + ")"
+        for pred, fmt in ((SH.alternativePath, None), (SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"),
+                          (SH.oneOrMorePath, "{}+"), (SH.zeroOrOnePath, "{}?")):
+            inner = g.value(path, pred)
+            if inner is None:
+                continue
+            if fmt is None:
+                return "(" + "|".join(self.path_expr(shape, p) for p in g.items(inner)) + ")"
+            return "(" + fmt.format(self.path_expr(shape, inner)) + ")"
+        raise UnsupportedShape(shape, "this sh:path")
+
+    def triple(self, shape, s: str, o: str) -> str:
+        """``s path o`` as a group; an alternative of IRIs as a UNION (faster than a path in oxigraph)."""
+        path = self.g.value(shape, SH.path)
+        alternatives = self.g.value(path, SH.alternativePath) if isinstance(path, BNode) else None
+        if alternatives is not None and all(isinstance(p, URIRef) for p in self.g.items(alternatives)):
+            return "{ " + " UNION ".join(f"{{ {s} <{p}> {o} }}" for p in self.g.items(alternatives)) + " }"
+        return f"{{ {s} {self.path_expr(shape, path)} {o} }}"
+
+    # -- shapes ----------------------------------------------------------------------------------
+
+    def check_supported(self, shape) -> None:
+        for p in set(self.g.predicates(shape, None)):
+            if str(p).startswith(str(SH)) and p not in VALUE_COMPONENTS | PATH_COMPONENTS | OTHER:
+                raise UnsupportedShape(shape, f"sh:{str(p)[len(str(SH)):]}")
+        if (shape, SH.qualifiedValueShapesDisjoint, Literal(True)) in self.g:
+            raise UnsupportedShape(shape, "sh:qualifiedValueShapesDisjoint")
+
+    def active(self, shape) -> bool:
+        return (shape, SH.deactivated, Literal(True)) not in self.g
+
+    def targeted(self) -> list:
+        g = self.g
+        shapes = {s for p in (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
+                  for s in g.subjects(p, None)}
+        shapes |= {s for s in g.subjects(RDF.type, SH.NodeShape) if (s, RDF.type, RDFS.Class) in g or (s, RDF.type, OWL.Class) in g}
+        return sorted(shapes, key=str)
+
+    def targets(self, shape) -> list[tuple[str, str]]:
+        """(pattern binding ?this, pattern testing a bound ?this) for each target of the shape."""
+        g, out = self.g, []
+        classes = sorted({c for t in g.objects(shape, SH.targetClass) for c in self.classes(t)})
+        if (shape, RDF.type, RDFS.Class) in g or (shape, RDF.type, OWL.Class) in g:
+            classes = sorted(set(classes) | set(self.classes(shape)))
+        if classes:
+            out.append((f"VALUES ?_class {{ {' '.join(classes)} }} ?this a ?_class .",
+                        f"?this a ?_class FILTER (?_class IN ({', '.join(classes)}))"))
+        out += [(f"?this <{p}> ?_o .",) * 2 for p in sorted(g.objects(shape, SH.targetSubjectsOf))]
+        out += [(f"?_s <{p}> ?this .",) * 2 for p in sorted(g.objects(shape, SH.targetObjectsOf))]
+        nodes = " ".join(self.sparql(n) for n in sorted(g.objects(shape, SH.targetNode)))
+        if nodes:
+            out.append((f"VALUES ?this {{ {nodes} }}",) * 2)
+        return out
+
+    def focus(self, shape) -> tuple[str, str]:
+        """The shape's focus nodes: a sub-select binding ``?this`` (each once), and a test of a bound ``?this``.
+
+        Constraints on values start from the data and test the few violating
+        rows for membership (``FILTER EXISTS``): cheaper than joining with the
+        focus nodes first. Counts of absent values have to start from them.
+        """
+        targets = self.targets(shape)
+        select = "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(f"{{ {b} }}" for b, _ in targets) + " } }"
+        return select, " || ".join(f"EXISTS {{ {t} }}" for _, t in targets)
+
+    def compile(self) -> list[Check]:
+        checks: list[Check] = []
+        for shape in self.targeted():
+            if self.active(shape):
+                checks += self.shape_checks(shape, shape, *self.focus(shape))
+        return checks
+
+    def shape_checks(self, shape, root, focus: str, member: str | None, stack: tuple = ()) -> list[Check]:
+        """The checks of ``shape`` (and its property shapes) on the focus nodes ``focus``.
+
+        ``member`` tests a bound ``?this`` for being a focus node (None: start from ``focus``).
+        """
+        if shape in stack:
+            raise UnsupportedShape(shape, "a recursive sh:node")
+        self.check_supported(shape)
+        g = self.g
+        path = g.value(shape, SH.path)
+        where = None if path is None else (curie(path) if isinstance(path, URIRef) else "(path)")
+        messages = tuple(sorted(str(m) for m in g.objects(shape, SH.message)))
+        severity = str(g.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1]
+
+        def check(component: str, query: str, default: str) -> Check:
+            return Check(root, component, query, where, messages, default, severity)
+
+        checks = []
+        value = "?this" if path is None else "?value"
+        values = "" if path is None else self.triple(shape, "?this", "?value")
+        select = "SELECT DISTINCT ?this" + ("" if path is None else " ?value")
+        value_preds = set(g.predicates(shape, None)) & (VALUE_COMPONENTS | ({SH.hasValue} if path is None else set()))
+        for pred in sorted(value_preds, key=str):
+            cond = self.value_condition(shape, value, only=pred)
+            if path is not None and member:
+                query = f"{select} WHERE {{ {values} FILTER (!({cond}) && ({member})) }}"
+            else:
+                query = f"{select} WHERE {{ {focus} {values} FILTER (!({cond})) }}"
+            checks.append(check(_component(pred), query, _default(pred, g.value(shape, pred), where)))
+            if pred == SH.node:  # pyshacl reports why a value does not conform (sh:detail) as results of that shape
+                for node in g.objects(shape, SH.node):
+                    of_values = (focus if path is None else
+                                 f"{{ SELECT DISTINCT ?this WHERE {{ {{ SELECT (?this AS ?_f) WHERE {{ {focus} }} }} "
+                                 f"{self.triple(shape, '?_f', '?this')} }} }}")
+                    checks += self.shape_checks(node, node, of_values, None, (*stack, shape))
+        if path is not None:
+            checks += [check(c, q, m) for c, q, m in self.path_checks(shape, focus, member, where)]
+        elif set(g.predicates(shape, None)) & (PATH_COMPONENTS - {SH.hasValue}):
+            raise UnsupportedShape(shape, "a count or qualified shape without sh:path")
+        for prop in sorted(g.objects(shape, SH.property), key=str):
+            if path is not None:
+                raise UnsupportedShape(shape, "sh:property on a property shape")
+            if self.active(prop):
+                checks += self.shape_checks(prop, root, focus, member, (*stack, shape))
+        for constraint in sorted(g.objects(shape, SH.sparql), key=str):
+            if path is not None:
+                raise UnsupportedShape(shape, "sh:sparql on a property shape")
+            if self.active(constraint):
+                checks.append(self.sparql_check(shape, root, constraint, focus, severity))
+        return checks
+
+    def path_checks(self, shape, focus: str, member: str | None, where: str | None) -> list[tuple[str, str, str]]:
+        """(component, query, default message) for the constraints on a property's values taken together."""
+        g, out = self.g, []
+        triple = self.triple(shape, "?this", "?value")
+        for n in g.objects(shape, SH.minCount):
+            n = int(n)
+            if n == 1:  # MINUS is one anti-join; NOT EXISTS would be a lookup per focus node
+                query = f"SELECT ?this WHERE {{ {focus} MINUS {self.triple(shape, '?this', '?_v')} }}"
+            else:
+                query = (f"SELECT ?this WHERE {{ {focus} OPTIONAL {triple} }} "
+                         f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {n})")
+            out.append(("MinCountConstraintComponent", query, f"Less than {n} values on {{focus}}->{where}"))
+        for n in g.objects(shape, SH.maxCount):
+            query = (f"SELECT ?this WHERE {{ {triple} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(n)})")
+            query = (f"SELECT ?this WHERE {{ {{ {query} }} FILTER ({member}) }}" if member else
+                     f"SELECT ?this WHERE {{ {focus} {triple} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(n)})")
+            out.append(("MaxCountConstraintComponent", query, f"More than {int(n)} values on {{focus}}->{where}"))
+        for v in g.objects(shape, SH.hasValue):
+            query = f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {self.triple(shape, '?this', self.sparql(v))} }}"
+            out.append(("HasValueConstraintComponent", query,
+                        f"Node {{focus}}->{where} does not contain Value {curie(v)}"))
+        if (shape, SH.uniqueLang, Literal(True)) in g:
+            same = ("isLiteral(?value) && isLiteral(?_other) && LANG(?value) != \"\" && !sameTerm(?value, ?_other) "
+                    "&& LCASE(LANG(?value)) = LCASE(LANG(?_other))")
+            pairs = f"{triple} {self.triple(shape, '?this', '?_other')}"
+            query = (f"SELECT DISTINCT ?this WHERE {{ {pairs} FILTER ({same} && ({member})) }}" if member else
+                     f"SELECT DISTINCT ?this WHERE {{ {focus} {pairs} FILTER ({same}) }}")
+            out.append(("UniqueLangConstraintComponent", query, "More than one String shares the same Language"))
+        for qualified in g.objects(shape, SH.qualifiedValueShape):
+            cond = self.conforms(qualified, "?value")
+            for pred, op, name in ((SH.qualifiedMinCount, "<", "Min"), (SH.qualifiedMaxCount, ">", "Max")):
+                for n in g.objects(shape, pred):
+                    n = int(n)
+                    if name == "Min" and n == 1:
+                        query = (f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ "
+                                 f"{triple} FILTER ({cond}) }} }}")
+                    else:
+                        inner = f"OPTIONAL {{ {triple} FILTER ({cond}) }}" if name == "Min" else f"{triple} FILTER ({cond})"
+                        query = (f"SELECT ?this WHERE {{ {focus} {inner} }} "
+                                 f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) {op} {n})")
+                    out.append((f"Qualified{name}CountConstraintComponent", query,
+                                f"Focus node does not conform to shape {_name(qualified)}"))
+        return out
+
+    def sparql_check(self, shape, root, constraint, focus: str, severity: str) -> Check:
+        g = self.g
+        for p in set(g.predicates(constraint, None)) - {RDF.type, SH.select, SH.message, SH.prefixes, SH.deactivated}:
+            if str(p).startswith(str(SH)):
+                raise UnsupportedShape(shape, f"sh:{str(p)[len(str(SH)):]} in a sh:sparql constraint")
+        select = g.value(constraint, SH.select)
+        if select is None:
+            raise UnsupportedShape(shape, "a sh:sparql constraint without sh:select")
+        if re.search(r"\$(shapesGraph|currentShape|PATH)\b", str(select)):
+            raise UnsupportedShape(shape, "$shapesGraph, $currentShape or $PATH in sh:select")
+        prefixes = sorted({f"PREFIX {g.value(d, SH.prefix)}: <{g.value(d, SH.namespace)}>"
+                           for declarer in g.objects(constraint, SH.prefixes) for d in g.objects(declarer, SH.declare)})
+        body = re.sub(r"\$this\b", "?this", str(select))
+        query = "\n".join(prefixes) + f"\nSELECT * WHERE {{ {focus} {{ {body} }} }}"
+        messages = [str(m) for m in g.objects(constraint, SH.message)] or [str(m) for m in g.objects(shape, SH.message)]
+        return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity)
+
+    # -- conditions: SPARQL boolean expressions --------------------------------------------------
+
+    def conforms(self, shape, v: str) -> str:
+        """True when the node ``v`` conforms to ``shape`` (all its constraints, property shapes too)."""
+        self.check_supported(shape)
+        if not self.active(shape):
+            return "true"
+        g = self.g
+        if g.value(shape, SH.sparql) is not None:
+            raise UnsupportedShape(shape, "sh:sparql in a nested shape")
+        parts = []
+        if g.value(shape, SH.path) is None:
+            parts.append(self.value_condition(shape, v))
+        else:
+            w = self.var()
+            cond = self.value_condition(shape, w)
+            if cond != "true":
+                parts.append(f"NOT EXISTS {{ {self.triple(shape, v, w)} FILTER (!({cond})) }}")
+            for n in g.objects(shape, SH.minCount):
+                if int(n) > 0:
+                    parts.append(f"EXISTS {{ {self.distinct_values(shape, v, int(n))} }}")
+            for n in g.objects(shape, SH.maxCount):
+                parts.append(f"NOT EXISTS {{ {self.distinct_values(shape, v, int(n) + 1)} }}")
+            for value in g.objects(shape, SH.hasValue):
+                parts.append(f"EXISTS {self.triple(shape, v, self.sparql(value))}")
+            if set(g.predicates(shape, None)) & {SH.uniqueLang, SH.qualifiedValueShape}:
+                raise UnsupportedShape(shape, "sh:uniqueLang or sh:qualifiedValueShape in a nested shape")
+        parts += [self.conforms(p, v) for p in sorted(g.objects(shape, SH.property), key=str)]
+        parts = [p for p in parts if p != "true"]
+        return " && ".join(f"({p})" for p in parts) if parts else "true"
+
+    def distinct_values(self, shape, v: str, n: int) -> str:
+        names = [self.var() for _ in range(n)]
+        distinct = " && ".join(f"!sameTerm({a}, {b})" for a, b in itertools.combinations(names, 2))
+        return " ".join(self.triple(shape, v, x) for x in names) + (f" FILTER ({distinct})" if distinct else "")
+
+    def value_condition(self, shape, v: str, only=None) -> str:
+        """The value-node constraints of ``shape`` (or just the component ``only``) on the node ``v``."""
+        g, parts = self.g, []
+        atom = "COALESCE({}, false)"
+        for pred in sorted((set(g.predicates(shape, None)) & VALUE_COMPONENTS) | {SH.hasValue}, key=str):
+            if only is not None and pred != only:
+                continue
+            for obj in g.objects(shape, pred):
+                if pred == SH["class"]:
+                    k = self.var()
+                    parts.append(f"EXISTS {{ {v} a {k} FILTER ({k} IN ({', '.join(self.classes(obj))})) }}")
+                elif pred == SH.datatype:
+                    test = f"sameTerm(DATATYPE({v}), <{obj}>)"
+                    if str(obj) in CHECKED_DATATYPES:
+                        test += f" && isLiteral(<{obj}>(STR({v})))"
+                    parts.append(atom.format(test))
+                elif pred == SH.nodeKind:
+                    if obj not in NODE_KINDS:
+                        raise UnsupportedShape(shape, f"sh:nodeKind {obj}")
+                    parts.append(NODE_KINDS[obj].format(v=v))
+                elif pred == SH.pattern:
+                    flags = g.value(shape, SH.flags)
+                    args = self.sparql(Literal(str(obj))) + ("" if flags is None else ", " + self.sparql(Literal(str(flags))))
+                    parts.append(atom.format(f"!isBlank({v}) && REGEX(STR({v}), {args})"))
+                elif pred == SH.languageIn:
+                    tests = " || ".join(f"langMatches(LANG({v}), {self.sparql(Literal(str(lang)))})" for lang in g.items(obj))
+                    parts.append(atom.format(tests or "false"))
+                elif pred in RANGES:
+                    parts.append(atom.format(f"{v} {RANGES[pred]} {self.sparql(obj)}"))
+                elif pred == SH["in"]:
+                    parts.append(" || ".join(f"sameTerm({v}, {self.sparql(x)})" for x in g.items(obj)) or "false")
+                elif pred == SH.hasValue and g.value(shape, SH.path) is None:
+                    parts.append(f"sameTerm({v}, {self.sparql(obj)})")
+                elif pred == SH["or"]:
+                    parts.append(" || ".join(f"({self.conforms(m, v)})" for m in g.items(obj)) or "false")
+                elif pred == SH["and"]:
+                    parts.append(" && ".join(f"({self.conforms(m, v)})" for m in g.items(obj)) or "true")
+                elif pred == SH["not"]:
+                    parts.append(f"!({self.conforms(obj, v)})")
+                elif pred == SH.node:
+                    parts.append(self.conforms(obj, v))
+        return " && ".join(f"({p})" for p in parts) if parts else "true"
+
+
+def _component(pred) -> str:
+    name = str(pred).rsplit("#", 1)[-1]
+    return name[0].upper() + name[1:] + "ConstraintComponent"
+
+
+def _default(pred, obj, where) -> str:
+    """pyshacl's generic message for a value constraint (shown only when the shape has no sh:message)."""
+    shown = curie(obj) if isinstance(obj, URIRef) else str(obj)
+    return {
+        SH["class"]: f"Value does not have class {shown}",
+        SH.datatype: f"Value is not Literal with datatype {shown}",
+        SH.nodeKind: f"Value is not of Node Kind {shown}",
+        SH.pattern: f"Value does not match pattern '{shown}'",
+        SH.languageIn: "String language is not in the list",
+        SH.minInclusive: f"Value is not >= {shown}", SH.maxInclusive: f"Value is not <= {shown}",
+        SH.minExclusive: f"Value is not > {shown}", SH.maxExclusive: f"Value is not < {shown}",
+        SH.node: f"Value does not conform to Shape {shown}. See details for more information.",
+        SH["or"]: "Node {value} must conform to one or more shapes in the list",
+        SH["and"]: "Node {value} must conform to all shapes in the list",
+        SH["not"]: "Node {value} must not conform to the shape",
+        SH["in"]: "Value {value} not in the list",
+        SH.hasValue: f"Node {{focus}} value is not a in the set of values: {shown}",
+    }.get(pred, _component(pred))
