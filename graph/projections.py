@@ -69,10 +69,10 @@ KINDS = {
 #: the more specific class wins when a node has several
 _RANK = {"edge": 0, "source": 1, "verb": 1, "scheme": 1, "instrument": 2, "article": 3, "document": 4, "paragraph": 5, "footnote": 6,
          "meeting": 7, "topic": 8, "actor": 9, "other": 10}
-#: predicates that carry structure or provenance, never a reference
+#: predicates that carry structure or provenance, never a reference (tip:inDocument: a shortcut, not an edge to draw)
 STRUCTURE = {ELI.is_part_of, DCTERMS.isPartOf, PROV.wasDerivedFrom, TIP.footnote, TIP.compiledIn, TIP.meeting,
              TIP.reportOf, TIP.publishedIn, TIP.adoptedAs, DCTERMS.relation, RDF.type, SKOS.broader,
-             SKOS.narrower, SKOS.inScheme, DCTERMS.subject}
+             SKOS.narrower, SKOS.inScheme, DCTERMS.subject, TIP.inDocument}
 _NOT_DOCUMENT_CITATION = {TIP.indexedUnder, TIP.echoes}
 #: classes that say less than a sibling class of the same kind
 _GENERIC = {"Document", "Resolution", "UNDocument", "Paragraph", "Concept"}
@@ -329,7 +329,7 @@ def _full(ix: Index) -> nx.DiGraph:
             ix.add_node(g, uri)
     for s, p, o in ix.edges:
         a, b = ix.nodes[s], ix.nodes[o]
-        if a.identifier in g and b.identifier in g and s != o and p not in (RDF.type, PROV.wasDerivedFrom):
+        if a.identifier in g and b.identifier in g and s != o and p not in (RDF.type, PROV.wasDerivedFrom, TIP.inDocument):
             _add_edge(g, a.identifier, b.identifier, local_name(p))
     return g
 
