@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
@@ -31,7 +31,7 @@ from tipkg.tables import load
 from .labels import document_label_en, paragraph_label_ar
 from .thematic_index import add_index
 from .references import add_references
-from .triples import TripleSet
+from .triples import TripleSet, literal
 from .uris import mint
 
 
@@ -112,24 +112,24 @@ class _Builder:
     def node(self, identifier: str, cls: URIRef) -> URIRef:
         node = self.uri(identifier)
         self.graph.add((node, RDF.type, cls))
-        self.graph.add((node, DCTERMS.identifier, Literal(identifier)))
+        self.graph.add((node, DCTERMS.identifier, literal(identifier)))
         return node
 
     def label(self, node: URIRef, text: str | None, lang: str) -> None:
         if text:
-            self.graph.add((node, RDFS.label, Literal(text, lang=lang)))
+            self.graph.add((node, RDFS.label, literal(text, lang=lang)))
             # SKOS: one prefLabel per language; a second source's name is an altLabel
             taken = (node, lang) in self.pref_labels
             self.pref_labels.add((node, lang))
-            self.graph.add((node, SKOS.altLabel if taken else SKOS.prefLabel, Literal(text, lang=lang)))
+            self.graph.add((node, SKOS.altLabel if taken else SKOS.prefLabel, literal(text, lang=lang)))
 
     def date(self, node: URIRef, value: str | None) -> None:
         if not value:
             return
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            self.graph.add((node, ELI.date_document, Literal(value, datatype=XSD.date)))
+            self.graph.add((node, ELI.date_document, literal(value, datatype=XSD.date)))
         elif re.fullmatch(r"\d{4}", value):
-            self.graph.add((node, DCTERMS.issued, Literal(value, datatype=XSD.gYear)))
+            self.graph.add((node, DCTERMS.issued, literal(value, datatype=XSD.gYear)))
 
     def instruments(self) -> None:
         for row in load("instruments")["instrument"]:
@@ -146,32 +146,32 @@ class _Builder:
             # every article of TIPP is a node, so "what does nothing cite?" has an answer
             article = self.node(f"{row['instrument']} art {row['number']}", TIP.Article)
             self.graph.add((article, ELI.is_part_of, self.uri(row["instrument"])))
-            self.graph.add((article, TIP.position, Literal(row["number"])))
+            self.graph.add((article, TIP.position, literal(row["number"])))
             self.label(article, f"{row['instrument']} article {row['number']}: {row['title_en']}", "en")
             self.label(article, f"المادة {row['number']}: {row['title_ar']}", "ar")
 
     def source(self, source: Source) -> None:
         node = self.node(f"source:{source.file}", TIP.SourceText)
-        self.graph.add((node, RDFS.label, Literal(source.file)))
-        self.graph.add((node, TIP.sha256, Literal(source.sha256)))
-        self.graph.add((node, DCTERMS.language, Literal(source.language)))
-        self.graph.add((node, DCTERMS.description, Literal(source.origin, lang="en")))
+        self.graph.add((node, RDFS.label, literal(source.file)))
+        self.graph.add((node, TIP.sha256, literal(source.sha256)))
+        self.graph.add((node, DCTERMS.language, literal(source.language)))
+        self.graph.add((node, DCTERMS.description, literal(source.origin, lang="en")))
 
     def derived(self, node: URIRef, source: Source, span=None, line: int = 0) -> None:
         self.graph.add((node, PROV.wasDerivedFrom, self.uri(f"source:{source.file}")))
         if span is not None:
-            self.graph.add((node, TIP.sourceSpan, Literal(f"{source.file}#char={span.start},{span.end}")))
+            self.graph.add((node, TIP.sourceSpan, literal(f"{source.file}#char={span.start},{span.end}")))
         if line:
-            self.graph.add((node, TIP.sourceLine, Literal(f"{source.file}#line={line}")))
+            self.graph.add((node, TIP.sourceLine, literal(f"{source.file}#line={line}")))
 
     def meeting(self, meeting: Meeting, source: Source) -> None:
         node = self.node(f"TIP-WG {meeting.number}", TIP.Meeting)
-        self.graph.add((node, TIP.meetingNumber, Literal(meeting.number)))
+        self.graph.add((node, TIP.meetingNumber, literal(meeting.number)))
         self.label(node, f"Working Group on Trafficking in Persons, meeting {meeting.number}", "en")
         self.label(node, meeting.title_ar, "ar")
         self.date(node, meeting.date)
         if meeting.end_date:
-            self.graph.add((node, TIP.endDate, Literal(meeting.end_date, datatype=XSD.date)))
+            self.graph.add((node, TIP.endDate, literal(meeting.end_date, datatype=XSD.date)))
         if meeting.report:
             self.graph.add((self.uri(meeting.report), TIP.reportOf, node))
         self.derived(node, source, meeting.span)
@@ -185,7 +185,7 @@ class _Builder:
         if document.kind != "compendium" and source.kind == "compendium":
             self.graph.add((node, TIP.compiledIn, self.uri(source.identifier)))
         if document.session:
-            self.graph.add((node, TIP.session, Literal(document.session)))
+            self.graph.add((node, TIP.session, literal(document.session)))
         if document.meeting:
             self.graph.add((node, TIP.meeting, self.uri(f"TIP-WG {document.meeting}")))
         if document.published_in:
@@ -199,7 +199,7 @@ class _Builder:
             fn = self.node(f"{document.identifier} fn {footnote.mark}", TIP.Footnote)
             self.graph.add((fn, ELI.is_part_of, node))
             self.graph.add((fn, TIP.inDocument, node))
-            self.graph.add((fn, TIP.footnoteMark, Literal(footnote.mark)))
+            self.graph.add((fn, TIP.footnoteMark, literal(footnote.mark)))
             self.text(fn, footnote.text, footnote.normalized)
             self.derived(fn, source, footnote.span, footnote.line)
         for paragraph in document.paragraphs:
@@ -209,26 +209,26 @@ class _Builder:
         if node in self.texts_seen:
             return
         self.texts_seen.add(node)
-        self.graph.add((node, TIP.text, Literal(text, lang="ar")))
+        self.graph.add((node, TIP.text, literal(text, lang="ar")))
         if normalized:
-            self.graph.add((node, TIP.normalizedText, Literal(normalized, lang="ar")))
+            self.graph.add((node, TIP.normalizedText, literal(normalized, lang="ar")))
             # folded once here, so an Arabic search is a CONTAINS, not a REPLACE chain per paragraph
-            self.graph.add((node, TIP.searchText, Literal(search_text(normalized))))
+            self.graph.add((node, TIP.searchText, literal(search_text(normalized))))
 
     def paragraph(self, paragraph: Paragraph, document: Document, source: Source) -> None:
         node = self.node(paragraph.identifier, PARAGRAPH_CLASSES[paragraph.kind])
         self.graph.add((node, ELI.is_part_of, self.uri(paragraph.parent)))
         self.graph.add((node, TIP.inDocument, self.uri(document.identifier)))
-        self.graph.add((node, TIP.position, Literal(paragraph.position)))
-        self.graph.add((node, ELI.id_local, Literal(paragraph.number)))
-        self.graph.add((node, RDFS.label, Literal(paragraph.identifier, lang="en")))
+        self.graph.add((node, TIP.position, literal(paragraph.position)))
+        self.graph.add((node, ELI.id_local, literal(paragraph.number)))
+        self.graph.add((node, RDFS.label, literal(paragraph.identifier, lang="en")))
         if node not in self.texts_seen:
-            self.graph.add((node, SKOS.prefLabel, Literal(paragraph_label_ar(paragraph), lang="ar")))
+            self.graph.add((node, SKOS.prefLabel, literal(paragraph_label_ar(paragraph), lang="ar")))
             self.pref_labels.add((node, "ar"))
         self.text(node, paragraph.text, paragraph.normalized)
         self.derived(node, source, paragraph.span, paragraph.line)
         if paragraph.notation:
-            self.graph.add((node, SKOS.notation, Literal(paragraph.notation)))
+            self.graph.add((node, SKOS.notation, literal(paragraph.notation)))
         bodies = {footnote.mark for footnote in document.footnotes}
         for mark in paragraph.footnote_marks:
             if mark in bodies:  # a mark whose body the extracted text lost links nowhere

@@ -27,7 +27,7 @@ from functools import lru_cache
 import re
 from collections.abc import Iterable
 
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.ontology.namespace import CITO, ELI, TIP
@@ -36,6 +36,7 @@ from tipkg.references.types import Reference
 from tipkg.tables import load
 
 from .labels import document_label_en
+from .triples import literal
 from .uris import mint
 
 TARGET_CLASSES = {
@@ -76,12 +77,12 @@ def add_references(graph: Graph, references: Iterable[Reference], base: str | No
         graph.add((c, CITO.hasCitingEntity, paragraph))
         graph.add((c, CITO.hasCitedEntity, target))
         graph.add((c, RDF.predicate, relation))
-        graph.add((c, TIP.sourceSpan, Literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")))
-        graph.add((c, TIP.text, Literal(ref.text, lang="ar")))
-        graph.add((c, TIP.rule, Literal(ref.rule)))
+        graph.add((c, TIP.sourceSpan, literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")))
+        graph.add((c, TIP.text, literal(ref.text, lang="ar")))
+        graph.add((c, TIP.rule, literal(ref.rule)))
         graph.add((c, PROV.wasDerivedFrom, mint(f"source:{ref.source_file}", base)))
         if ref.via_footnote:
-            graph.add((c, TIP.footnoteMark, Literal(ref.via_footnote)))
+            graph.add((c, TIP.footnoteMark, literal(ref.via_footnote)))
     return graph
 
 
@@ -94,7 +95,7 @@ class _Targets:
         node = mint(identifier, self.base)
         for cls in classes:
             self.graph.add((node, RDF.type, cls))
-        self.graph.add((node, DCTERMS.identifier, Literal(identifier)))
+        self.graph.add((node, DCTERMS.identifier, literal(identifier)))
         return node
 
     def node(self, identifier: str, kind: str) -> URIRef:
@@ -111,24 +112,24 @@ class _Targets:
             document = self.node(paragraph.group("document"), symbol_kind(paragraph.group("document")))
             self.graph.add((node, ELI.is_part_of, document))
             self.graph.add((node, TIP.inDocument, document))
-            self.graph.add((node, RDFS.label, Literal(identifier, lang="en")))
+            self.graph.add((node, RDFS.label, literal(identifier, lang="en")))
         elif kind == "verb":
             self.typed(identifier, TIP.Verb)
             row = _verbs().get(identifier.removeprefix("verb:"), {})
-            self.graph.add((node, RDFS.label, Literal(row.get("label_en", identifier[5:]), lang="en")))
-            self.graph.add((node, SKOS.prefLabel, Literal(row.get("label_en", identifier[5:]), lang="en")))
+            self.graph.add((node, RDFS.label, literal(row.get("label_en", identifier[5:]), lang="en")))
+            self.graph.add((node, SKOS.prefLabel, literal(row.get("label_en", identifier[5:]), lang="en")))
         elif kind == "actor":
             self.typed(identifier, TIP.Actor)
             for lang, text in _actor_labels().get(identifier, {}).items():
-                self.graph.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
-                self.graph.add((node, RDFS.label, Literal(text, lang=lang)))
+                self.graph.add((node, SKOS.prefLabel, literal(text, lang=lang)))
+                self.graph.add((node, RDFS.label, literal(text, lang=lang)))
         elif kind == "instrument" or kind == "topic":
             self.typed(identifier, TARGET_CLASSES[kind])
         else:
             cls = TARGET_CLASSES.get(kind, TIP.UNDocument)
             self.typed(identifier, TIP.UNDocument, cls) if cls != TIP.UNDocument else self.typed(identifier, cls)
             label = document_label_en(identifier)
-            self.graph.add((node, RDFS.label, Literal(label, lang="en")))
+            self.graph.add((node, RDFS.label, literal(label, lang="en")))
         return node
 
     def article(self, m: re.Match) -> None:
@@ -141,7 +142,7 @@ class _Targets:
             name = f"{instrument} art {article}" + "".join(subs[:k])
             node = self.typed(name, TIP.ArticleParagraph if k else TIP.Article)
             self.graph.add((node, ELI.is_part_of, parent))
-            self.graph.add((node, RDFS.label, Literal(name, lang="en")))
+            self.graph.add((node, RDFS.label, literal(name, lang="en")))
             self.done.add(name)
             parent = node
 

@@ -261,11 +261,12 @@ def edge_key(*parts: str) -> str:
 
 def add_echoes(graph, echoes: Iterable[Echo], attested: Iterable[Attestation], base: str | None = None) -> int:
     """Assert the echoes in ``graph``: direct ``tip:echoes`` edges and reified ``tip:TextReuse`` nodes."""
-    from rdflib import RDF, XSD, Literal
+    from rdflib import RDF, XSD
     from rdflib.namespace import DCTERMS
 
     from tipkg.ontology.namespace import TIP
 
+    from .triples import literal
     from .uris import mint
 
     def reified(subject, obj, score: float, rule: str, key: str):
@@ -275,8 +276,8 @@ def add_echoes(graph, echoes: Iterable[Echo], attested: Iterable[Attestation], b
         graph.add((node, RDF.subject, subject))
         graph.add((node, RDF.predicate, TIP.echoes))
         graph.add((node, RDF.object, obj))
-        graph.add((node, TIP.score, Literal(f"{score:.3f}", datatype=XSD.decimal)))
-        graph.add((node, TIP.rule, Literal(rule)))
+        graph.add((node, TIP.score, literal(f"{score:.3f}", datatype=XSD.decimal)))
+        graph.add((node, TIP.rule, literal(rule)))
         return node
 
     count = 0

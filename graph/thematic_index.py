@@ -23,7 +23,7 @@ Design (documented here because it is a choice):
 
 from __future__ import annotations
 
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.ontology.namespace import TIP
@@ -31,6 +31,7 @@ from tipkg.references.thematic_index import IndexEntry, ThematicIndex
 from tipkg.references.types import Reference
 
 from .references import add_references
+from .triples import literal
 from .uris import mint
 
 COMPENDIUM = "UNODC-TIP-Compendium-2021"
@@ -42,20 +43,20 @@ def add_index(graph: Graph, index: ThematicIndex, base: str | None = None) -> UR
     source = mint(f"source:{index.source_file}", base)
     scheme = mint(SCHEME, base)
     graph.add((scheme, RDF.type, SKOS.ConceptScheme))
-    graph.add((scheme, DCTERMS.identifier, Literal(SCHEME)))
-    graph.add((scheme, SKOS.prefLabel, Literal("الفهرس المواضيعي للتوصيات وللقرارات والمقررات ذات الصلة", lang="ar")))
-    graph.add((scheme, SKOS.prefLabel, Literal("Thematic index of recommendations, resolutions and decisions", lang="en")))
+    graph.add((scheme, DCTERMS.identifier, literal(SCHEME)))
+    graph.add((scheme, SKOS.prefLabel, literal("الفهرس المواضيعي للتوصيات وللقرارات والمقررات ذات الصلة", lang="ar")))
+    graph.add((scheme, SKOS.prefLabel, literal("Thematic index of recommendations, resolutions and decisions", lang="en")))
     graph.add((scheme, DCTERMS.isPartOf, mint(COMPENDIUM, base)))
     graph.add((scheme, PROV.wasDerivedFrom, source))
-    graph.add((scheme, TIP.sourceSpan, Literal(f"{index.source_file}#char={index.span.start},{index.span.end}")))
+    graph.add((scheme, TIP.sourceSpan, literal(f"{index.source_file}#char={index.span.start},{index.span.end}")))
     for topic in index.topics:
         node = mint(topic.identifier, base)
         graph.add((node, RDF.type, SKOS.Concept))
         graph.add((node, RDF.type, TIP.Topic))
-        graph.add((node, DCTERMS.identifier, Literal(topic.identifier)))
+        graph.add((node, DCTERMS.identifier, literal(topic.identifier)))
         for text, lang in ((topic.label_ar, "ar"), (topic.label_en, "en")):
-            graph.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
-            graph.add((node, RDFS.label, Literal(text, lang=lang)))
+            graph.add((node, SKOS.prefLabel, literal(text, lang=lang)))
+            graph.add((node, RDFS.label, literal(text, lang=lang)))
         graph.add((node, SKOS.inScheme, scheme))
         if topic.broader:
             head = mint(topic.broader, base)
@@ -66,11 +67,11 @@ def add_index(graph: Graph, index: ThematicIndex, base: str | None = None) -> UR
             graph.add((scheme, SKOS.hasTopConcept, node))
     reports: dict[int, str] = {}
     for paragraph, report in index.notations.items():
-        graph.add((mint(paragraph, base), SKOS.notation, Literal(report)))
+        graph.add((mint(paragraph, base), SKOS.notation, literal(report)))
         reports[int(paragraph.split()[1])] = report.split(" para ")[0]
     for meeting, offset in index.offsets.items():  # the renumbering the SHACL shapes check notations against
         if meeting in reports:
-            graph.add((mint(reports[meeting], base), TIP.numberingOffset, Literal(offset)))
+            graph.add((mint(reports[meeting], base), TIP.numberingOffset, literal(offset)))
     for entry in index.entries:
         add_entry(graph, entry, index.source_file, base)
     return scheme
@@ -78,6 +79,6 @@ def add_index(graph: Graph, index: ThematicIndex, base: str | None = None) -> UR
 
 def add_entry(graph: Graph, entry: IndexEntry, file: str, base: str | None = None) -> None:
     """One ``indexedUnder`` edge, asserted and reified with its provenance."""
-    graph.add((mint(entry.paragraph, base), DCTERMS.identifier, Literal(entry.paragraph)))
+    graph.add((mint(entry.paragraph, base), DCTERMS.identifier, literal(entry.paragraph)))
     add_references(graph, [Reference(entry.paragraph, "indexedUnder", entry.topic, "topic", file, entry.span,
                                      entry.text, entry.rule)], base)

@@ -1,20 +1,24 @@
-"""The graph while it is built: a set of triples, converted once for the writers and the store.
+"""The graph while it is built: a set of pyoxigraph triples, made once for the writers and the store.
 
 The graph stage only ever adds triples. rdflib's ``Graph`` indexes each one
-three ways as it is added (≈ 10 µs a triple, most of a large build's graph
-stage); a Python set of ``(s, p, o)`` rdflib terms takes a fraction of that and
-removes duplicates just the same. Readers then take the form they need:
+three ways as it is added, and its terms hash and compare in Python; on a large
+corpus that was most of the build. So the stage adds into a ``TripleSet``: a
+Python set of pyoxigraph ``Triple`` s (hashed and compared in Rust). Subjects
+and predicates come as the rdflib terms of the ontology's namespaces and of
+``mint`` (converted once each: both are the same objects every time, so the
+cache is keyed by identity); literals are made as pyoxigraph literals directly
+by ``literal``. Readers then take the form they need:
 
-- ``oxigraph()``: the triples as pyoxigraph terms, sorted by their N-Triples
-  form, converted once — what the validator, the writers and the embedded
-  store use;
+- ``oxigraph()``: the triples sorted by their N-Triples form — what the
+  writers use; ``store()``: an in-memory pyoxigraph store of them — what
+  validation and the dataset description query;
 - ``rdflib()``: a full rdflib ``Graph`` with the dataset's prefixes, for
   notebooks, tests and anything that wants rdflib's API (built on request).
 
->>> from rdflib import Literal, URIRef
+>>> from rdflib import URIRef
 >>> triples = TripleSet({"ex": "http://example.org/"})
->>> triples.add((URIRef("http://example.org/a"), URIRef("http://example.org/p"), Literal("x")))
->>> triples.add((URIRef("http://example.org/a"), URIRef("http://example.org/p"), Literal("x")))
+>>> triples.add((URIRef("http://example.org/a"), URIRef("http://example.org/p"), literal("x")))
+>>> triples.add((URIRef("http://example.org/a"), URIRef("http://example.org/p"), literal("x")))
 >>> len(triples), len(triples.rdflib())
 (1, 1)
 >>> str(triples.oxigraph()[0])
@@ -28,15 +32,38 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = _XSD + "string"
+_XSD_INTEGER = ox.NamedNode(_XSD + "integer")
+_XSD_BOOLEAN = ox.NamedNode(_XSD + "boolean")
+
+
+def literal(value, lang: str | None = None, datatype=None) -> ox.Literal:
+    """A literal as rdflib's ``Literal(value, lang=, datatype=)`` would give it, made as a pyoxigraph term.
+
+    >>> literal(5)
+    <Literal value=5 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>
+    >>> literal("نص", lang="ar").language
+    'ar'
+    """
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=_XSD_BOOLEAN)
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=_XSD_INTEGER)
+    if lang:
+        return ox.Literal(value, language=lang)
+    if datatype is not None and str(datatype) != _XSD_STRING:
+        return ox.Literal(value, datatype=ox.NamedNode(datatype))
+    return ox.Literal(value)
 
 
 class TripleSet:
-    """Triples of rdflib terms, with the prefixes their serializations bind."""
+    """Triples of pyoxigraph terms, with the prefixes their serializations bind."""
 
     def __init__(self, prefixes: dict[str, str] | None = None):
         self.prefixes: dict[str, str] = dict(prefixes or {})
-        self._triples: set[tuple] = set()
+        self._triples: set[ox.Triple] = set()
+        self._term = OxigraphTerms()
         self._sorted: list[ox.Triple] | None = None
         self._store: ox.Store | None = None
 
@@ -46,31 +73,31 @@ class TripleSet:
         if isinstance(graph, TripleSet):
             return graph
         triples = cls({p: str(ns) for p, ns in graph.namespaces() if p and p != "xml"})
-        triples._triples.update(graph)
+        for triple in graph:
+            triples.add(triple)
         return triples
 
     def add(self, triple: tuple) -> None:
-        self._triples.add(triple)
+        """Add ``(s, p, o)``: rdflib terms (converted) or pyoxigraph terms."""
+        term = self._term
+        s, p, o = triple
+        self._triples.add(ox.Triple(term(s), term(p), term(o)))
         self._sorted = self._store = None
 
     def __len__(self) -> int:
         return len(self._triples)
 
-    def __iter__(self) -> Iterator[tuple]:
+    def __iter__(self) -> Iterator[ox.Triple]:
         return iter(self._triples)
-
-    def __contains__(self, triple) -> bool:
-        return triple in self._triples
 
     def namespaces(self) -> Iterator[tuple[str, str]]:
         """(prefix, namespace) pairs, as rdflib's ``Graph.namespaces`` gives them."""
         return iter(self.prefixes.items())
 
     def oxigraph(self) -> list[ox.Triple]:
-        """The triples as pyoxigraph terms, sorted by their N-Triples text (converted once, then kept)."""
+        """The triples sorted by their N-Triples text (sorted once, then kept)."""
         if self._sorted is None:
-            term = OxigraphTerms()
-            self._sorted = sorted((ox.Triple(term(s), term(p), term(o)) for s, p, o in self._triples), key=str)
+            self._sorted = sorted(self._triples, key=str)
         return self._sorted
 
     def store(self) -> ox.Store:
@@ -86,32 +113,38 @@ class TripleSet:
         graph = Graph(bind_namespaces="core")
         for prefix, ns in self.prefixes.items():
             graph.bind(prefix, ns, override=True)
-        graph.addN((s, p, o, graph) for s, p, o in self._triples)
+        graph.addN((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object), graph)
+                   for t in self._triples)
         return graph
 
 
 class OxigraphTerms:
-    """rdflib terms to pyoxigraph terms, each distinct term converted once."""
+    """rdflib terms to pyoxigraph terms; pyoxigraph terms pass through.
+
+    IRIs are cached by object identity (the namespace terms and ``mint`` 's
+    results are the same objects every time, and rdflib's own hash is Python
+    code); each cached object is kept, so its identity is never reused.
+    Literals are converted each time they come.
+    """
 
     def __init__(self):
-        self.terms: dict = {}
+        self.iris: dict[int, tuple] = {}
 
     def __call__(self, t):
-        o = self.terms.get(t)
-        if o is None:
-            if isinstance(t, URIRef):
-                o = ox.NamedNode(t)
-            elif isinstance(t, Literal):
-                datatype = t.datatype
-                o = (ox.Literal(t, language=t.language) if t.language else
-                     ox.Literal(t, datatype=ox.NamedNode(datatype)) if datatype and datatype != _XSD_STRING
-                     else ox.Literal(t))
-            elif isinstance(t, BNode):
-                o = ox.BlankNode(t)
-            else:
-                raise TypeError(f"cannot convert {t!r} to a pyoxigraph term")
-            self.terms[t] = o
-        return o
+        hit = self.iris.get(id(t))
+        if hit is not None:
+            return hit[1]
+        if isinstance(t, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+            return t
+        if isinstance(t, URIRef):
+            o = ox.NamedNode(t)
+            self.iris[id(t)] = (t, o)
+            return o
+        if isinstance(t, Literal):
+            return literal(str(t), lang=t.language, datatype=t.datatype)
+        if isinstance(t, BNode):
+            return ox.BlankNode(t)
+        raise TypeError(f"cannot convert {t!r} to a pyoxigraph term")
 
 
 def rdflib_term(term):
