@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
@@ -104,7 +103,7 @@ class _Builder:
         self.graph = graph
         self.base = base
         self.texts_seen: set[URIRef] = set()
-        self.pref_labels: set[tuple[URIRef, str]] = set()
+        self.pref_labels: dict[tuple[URIRef, str], str] = {}
 
     def uri(self, identifier: str) -> URIRef:
         return mint(identifier, self.base)
@@ -118,10 +117,12 @@ class _Builder:
     def label(self, node: URIRef, text: str | None, lang: str) -> None:
         if text:
             self.graph.add((node, RDFS.label, literal(text, lang=lang)))
-            # SKOS: one prefLabel per language; a second source's name is an altLabel
-            taken = (node, lang) in self.pref_labels
-            self.pref_labels.add((node, lang))
-            self.graph.add((node, SKOS.altLabel if taken else SKOS.prefLabel, literal(text, lang=lang)))
+            # SKOS: one prefLabel per language; a second source's other name is an altLabel
+            preferred = self.pref_labels.setdefault((node, lang), text)
+            if preferred == text:
+                self.graph.add((node, SKOS.prefLabel, literal(text, lang=lang)))
+            else:
+                self.graph.add((node, SKOS.altLabel, literal(text, lang=lang)))
 
     def date(self, node: URIRef, value: str | None) -> None:
         if not value:
@@ -224,7 +225,7 @@ class _Builder:
         self.graph.add((node, RDFS.label, literal(paragraph.identifier, lang="en")))
         if node not in self.texts_seen:
             self.graph.add((node, SKOS.prefLabel, literal(paragraph_label_ar(paragraph), lang="ar")))
-            self.pref_labels.add((node, "ar"))
+            self.pref_labels[(node, "ar")] = paragraph_label_ar(paragraph)
         self.text(node, paragraph.text, paragraph.normalized)
         self.derived(node, source, paragraph.span, paragraph.line)
         if paragraph.notation:

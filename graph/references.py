@@ -27,7 +27,7 @@ from functools import lru_cache
 import re
 from collections.abc import Iterable
 
-from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.ontology.namespace import CITO, ELI, TIP
@@ -36,7 +36,7 @@ from tipkg.references.types import Reference
 from tipkg.tables import load
 
 from .labels import document_label_en
-from .triples import literal
+from .triples import TripleSet, literal
 from .uris import mint
 
 TARGET_CLASSES = {
@@ -63,31 +63,32 @@ def citation_id(reference: Reference) -> str:
     return "edge:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def add_references(graph: Graph, references: Iterable[Reference], base: str | None = None) -> Graph:
+def add_references(graph: TripleSet, references: Iterable[Reference], base: str | None = None) -> TripleSet:
     """Assert every reference's edge, its target node and its citation node."""
     targets = _Targets(graph, base)
+    add, a, span, text, rule = graph.add, RDF.type, TIP.sourceSpan, TIP.text, TIP.rule  # read once: hot loop
     for ref in references:
         paragraph = mint(ref.paragraph, base)
         target = targets.node(f"verb:{ref.target}" if ref.target_kind == "verb" else ref.target, ref.target_kind)
         relation = getattr(TIP, ref.relation)
-        graph.add((paragraph, relation, target))
+        add((paragraph, relation, target))
         c = mint(citation_id(ref), base)
-        graph.add((c, RDF.type, CITO.Citation))
-        graph.add((c, RDF.type, TIP.Citation))
-        graph.add((c, CITO.hasCitingEntity, paragraph))
-        graph.add((c, CITO.hasCitedEntity, target))
-        graph.add((c, RDF.predicate, relation))
-        graph.add((c, TIP.sourceSpan, literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")))
-        graph.add((c, TIP.text, literal(ref.text, lang="ar")))
-        graph.add((c, TIP.rule, literal(ref.rule)))
-        graph.add((c, PROV.wasDerivedFrom, mint(f"source:{ref.source_file}", base)))
+        add((c, a, CITO.Citation))
+        add((c, a, TIP.Citation))
+        add((c, CITO.hasCitingEntity, paragraph))
+        add((c, CITO.hasCitedEntity, target))
+        add((c, RDF.predicate, relation))
+        add((c, span, literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")))
+        add((c, text, literal(ref.text, lang="ar")))
+        add((c, rule, literal(ref.rule)))
+        add((c, PROV.wasDerivedFrom, mint(f"source:{ref.source_file}", base)))
         if ref.via_footnote:
-            graph.add((c, TIP.footnoteMark, literal(ref.via_footnote)))
+            add((c, TIP.footnoteMark, literal(ref.via_footnote)))
     return graph
 
 
 class _Targets:
-    def __init__(self, graph: Graph, base: str | None):
+    def __init__(self, graph: TripleSet, base: str | None):
         self.graph, self.base = graph, base
         self.done: set[str] = set()
 

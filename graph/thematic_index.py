@@ -23,7 +23,7 @@ Design (documented here because it is a choice):
 
 from __future__ import annotations
 
-from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.ontology.namespace import TIP
@@ -31,14 +31,14 @@ from tipkg.references.thematic_index import IndexEntry, ThematicIndex
 from tipkg.references.types import Reference
 
 from .references import add_references
-from .triples import literal
+from .triples import TripleSet, literal
 from .uris import mint
 
 COMPENDIUM = "UNODC-TIP-Compendium-2021"
 SCHEME = COMPENDIUM + " index"
 
 
-def add_index(graph: Graph, index: ThematicIndex, base: str | None = None) -> URIRef:
+def add_index(graph: TripleSet, index: ThematicIndex, base: str | None = None) -> URIRef:
     """Add the index's scheme, topics, notations and ``indexedUnder`` edges; return the scheme node."""
     source = mint(f"source:{index.source_file}", base)
     scheme = mint(SCHEME, base)
@@ -77,7 +77,7 @@ def add_index(graph: Graph, index: ThematicIndex, base: str | None = None) -> UR
     return scheme
 
 
-def add_entry(graph: Graph, entry: IndexEntry, file: str, base: str | None = None) -> None:
+def add_entry(graph: TripleSet, entry: IndexEntry, file: str, base: str | None = None) -> None:
     """One ``indexedUnder`` edge, asserted and reified with its provenance."""
     graph.add((mint(entry.paragraph, base), DCTERMS.identifier, literal(entry.paragraph)))
     add_references(graph, [Reference(entry.paragraph, "indexedUnder", entry.topic, "topic", file, entry.span,

@@ -5,8 +5,7 @@ three ways as it is added, and its terms hash and compare in Python; on a large
 corpus that was most of the build. So the stage adds into a ``TripleSet``: a
 Python set of pyoxigraph ``Triple`` s (hashed and compared in Rust). Subjects
 and predicates come as the rdflib terms of the ontology's namespaces and of
-``mint`` (converted once each: both are the same objects every time, so the
-cache is keyed by identity); literals are made as pyoxigraph literals directly
+``mint`` (each distinct IRI converted once); literals are made as pyoxigraph literals directly
 by ``literal``. Readers then take the form they need:
 
 - ``oxigraph()``: the triples sorted by their N-Triples form — what the
@@ -121,25 +120,22 @@ class TripleSet:
 class OxigraphTerms:
     """rdflib terms to pyoxigraph terms; pyoxigraph terms pass through.
 
-    IRIs are cached by object identity (the namespace terms and ``mint`` 's
-    results are the same objects every time, and rdflib's own hash is Python
-    code); each cached object is kept, so its identity is never reused.
-    Literals are converted each time they come.
+    Each distinct IRI is converted once (cached by its text: rdflib's own hash
+    and equality run in Python); literals are converted each time they come.
     """
 
     def __init__(self):
-        self.iris: dict[int, tuple] = {}
+        self.iris: dict[str, ox.NamedNode] = {}
 
     def __call__(self, t):
-        hit = self.iris.get(id(t))
-        if hit is not None:
-            return hit[1]
+        if isinstance(t, URIRef):
+            key = str(t)
+            o = self.iris.get(key)
+            if o is None:
+                o = self.iris[key] = ox.NamedNode(key)
+            return o
         if isinstance(t, (ox.NamedNode, ox.Literal, ox.BlankNode)):
             return t
-        if isinstance(t, URIRef):
-            o = ox.NamedNode(t)
-            self.iris[id(t)] = (t, o)
-            return o
         if isinstance(t, Literal):
             return literal(str(t), lang=t.language, datatype=t.datatype)
         if isinstance(t, BNode):

@@ -137,3 +137,12 @@ def test_in_document_is_the_top_of_the_part_of_chain(built):
         while (parent := g.value(top, ELI.is_part_of)) is not None:
             top = parent
         assert top == document, node
+
+
+def test_no_alternative_label_repeats_the_preferred_one(built):
+    """Decision 3/3 is read from two sources that give it the same Arabic title: one
+    skos:prefLabel, no altLabel repeating it (regression: 8 such duplicates)."""
+    from rdflib.namespace import SKOS
+    g = Graph().parse(built / "graph.nt", format="nt")
+    assert len(list(g.objects(mint("CTOC/COP/DEC/3/3"), SKOS.prefLabel))) >= 1
+    assert not [(s, o) for s, o in g.subject_objects(SKOS.altLabel) if (s, SKOS.prefLabel, o) in g]

@@ -6,7 +6,6 @@ The expected inventories below were written by reading the file line by line
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, Graph, Literal
+from rdflib import RDF, Literal
 from rdflib.namespace import DCTERMS, SKOS
 
 from tipkg.graph.thematic_index import SCHEME, add_index
@@ -227,8 +227,10 @@ def test_gold_sample_size():
 # --- graph ------------------------------------------------------------------------------------
 
 def test_graph_scheme_topics_edges_and_provenance(index):
-    g = Graph()
-    scheme = add_index(g, index)
+    from tipkg.graph.triples import TripleSet
+    triples = TripleSet()
+    scheme = add_index(triples, index)
+    g = triples.rdflib()
     assert (scheme, RDF.type, SKOS.ConceptScheme) in g
     assert (scheme, DCTERMS.identifier, Literal(SCHEME)) in g
     private, responders = mint("topic:responders-private-sector"), mint("topic:responders")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 
-import pyoxigraph as ox
 import pytest
 from lod_support import add_sample_edges, corpus_graph, lod_graph, node  # noqa: F401  (fixtures)
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef

@@ -15,7 +15,7 @@ from tipkg.references import extract_references
 from tipkg.references.evaluate import GOLD_DIR, evaluate, load_gold
 from tipkg.references.types import Reference
 from tipkg.references.verbs import (actor_forms, addressees, clauses, find_verbs, main_verb, recalls_from,
-                                    verb_families, verb_forms)
+                                    verb_families)
 from tipkg.tables import load
 
 VERBS = load("verbs")

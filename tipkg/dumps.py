@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -260,21 +259,22 @@ def placed_triples(graph: TripleSet | Graph) -> list[tuple[ox.Triple, ox.NamedNo
     """
     triples = TripleSet.of(graph)
     store = triples.store()
-    sources = {s.value: s for (s,) in store.query(f"SELECT ?s WHERE {{ ?s a <{TIP.SourceText}> }}")}
-    files = {label.value: sources[s.value]
+    sources = {s for (s,) in store.query(f"SELECT ?s WHERE {{ ?s a <{TIP.SourceText}> }}")}
+    files = {label.value: s
              for s, label in store.query(f"SELECT ?s ?l WHERE {{ ?s a <{TIP.SourceText}> ; <{RDFS.label}> ?l }}")}
-    homes = {s.value: source for s, source in store.query(
+    homes = {s: source for s, source in store.query(
         f"SELECT ?s (MIN(?src) AS ?home) WHERE {{ ?s <{PROV.wasDerivedFrom}> ?src . ?src a <{TIP.SourceText}> }} "
         f"GROUP BY ?s")}
-    derived_from, located = str(PROV.wasDerivedFrom), {str(TIP.sourceSpan), str(TIP.sourceLine)}
+    derived_from = ox.NamedNode(PROV.wasDerivedFrom)
+    located = (ox.NamedNode(TIP.sourceSpan), ox.NamedNode(TIP.sourceLine))
 
     def home(t: ox.Triple):
-        subject, predicate = t.subject.value, t.predicate.value
+        subject, predicate = t.subject, t.predicate
         if subject in sources:
-            return sources[subject]
-        if predicate == derived_from and t.object.value in sources:
-            return sources[t.object.value]
-        if predicate in located and t.object.value.split("#", 1)[0] in files:
+            return subject
+        if predicate == derived_from and t.object in sources:
+            return t.object
+        if (predicate == located[0] or predicate == located[1]) and t.object.value.split("#", 1)[0] in files:
             return files[t.object.value.split("#", 1)[0]]
         return homes.get(subject)
 
@@ -293,13 +293,23 @@ def source_graphs(graph: TripleSet | Graph) -> dict[URIRef | None, Graph]:
 
 
 def write_trig(graph: TripleSet | Graph, path: Path) -> None:
-    """TriG, one named graph per source, each graph's triples sorted (written by pyoxigraph:
-    rdflib's TriG writer takes seconds on the corpus)."""
+    """TriG, one named graph per source (sorted by name, the default graph first), each graph's
+    triples sorted and written by pyoxigraph's Turtle writer (rdflib's TriG writer takes
+    seconds on the corpus; a graph block of TriG is Turtle without the prefix lines)."""
     triples = TripleSet.of(graph)
-    quads = [ox.Quad(t.subject, t.predicate, t.object, name if name is not None else ox.DefaultGraph())
-             for t, name in placed_triples(triples)]
-    quads.sort(key=lambda q: "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value)
-    ox.serialize(quads, output=str(path), format=ox.RdfFormat.TRIG, prefixes=prefixes_of(triples))
+    groups: dict[str, list[ox.Triple]] = {}
+    for t, name in placed_triples(triples):
+        groups.setdefault("" if name is None else name.value, []).append(t)
+    prefixes = prefixes_of(triples)
+    with open(path, "w", encoding="utf-8") as out:
+        out.writelines(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes.items())
+        for name in sorted(groups):
+            body = ox.serialize(groups[name], format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+            while body.startswith("@prefix "):
+                body = body[body.index("\n") + 1:]
+            out.write(f"\n<{name}> {{\n" if name else "\n{\n")
+            out.write(body.lstrip("\n"))
+            out.write("}\n")
 
 
 # -- VoID + DCAT --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from rdflib import Graph
 from tipkg.graph.build import build_graph
 from tipkg.graph.reuse import add_echoes, find_reuse
 from tipkg.graph.triples import TripleSet
+from tipkg.graph.uris import base_iri
 from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
 from tipkg.dumps import lod_writers
@@ -61,6 +62,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     ``check=False`` skips validation (``tipkg build --no-validate``).
     """
     say = progress or (lambda message: None)
+    base = base_iri(base)  # read $TIPKG_BASE_IRI once, not once per minted URI
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 

@@ -14,7 +14,6 @@ import argparse
 import sys
 
 from tipkg.pipeline import DEFAULT_OUT, build, reference_counts, stderr_progress, write_report
-from tipkg.references.thematic_index import index_report_lines
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tipkg.model import Document, Footnote, Paragraph, Source, StructuredSource
+from tipkg.model import Document, Source, StructuredSource
 from tipkg.normalize import ga_session_first, is_visual_source
 
 from .citations import Citation, CitationContext, find_citations, footnote_resolution

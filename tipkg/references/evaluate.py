@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable

@@ -134,7 +134,6 @@ def read_references(cell: str, base: int, part: str) -> tuple[list[CompendiumRef
     i = 0
     while i < len(toks):
         t = toks[i]
-        nxt = toks[i + 1] if i + 1 < len(toks) else None
         if t.kind in ("part_a", "part_b"):
             part, section, anchor = ("A" if t.kind == "part_a" else "B"), None, None
             last_ref_tok = i
