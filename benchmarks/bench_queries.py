@@ -53,6 +53,20 @@ def pct(times: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def rdflib_times(graph, text: str, name: str, runs: int, cap: float) -> list[float] | None:
+    """rdflib's wall times for a query, or None when it runs past ``cap`` seconds or fails."""
+    try:
+        signal.setitimer(signal.ITIMER_REAL, cap)
+        return timed(lambda: list(graph.query(text)), max(3, runs // 4), cap)
+    except Capped:
+        return None
+    except Exception as exc:  # rdflib cannot run it at all
+        print(f"rdflib failed on {name}: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def measure_size(corpus: str, out: str, runs: int, cap: float) -> dict:
     import pyoxigraph
     from rdflib import Graph
@@ -73,10 +87,12 @@ def measure_size(corpus: str, out: str, runs: int, cap: float) -> dict:
     load_s = time.perf_counter() - start
     store = open_store(out)
     bare = pyoxigraph.Store.read_only(str(Path(out) / "store"))
-    start = time.perf_counter()
-    graph = Graph()
-    graph.parse(str(nt), format="nt")
-    rdflib_load_s = time.perf_counter() - start
+    graph, rdflib_load_s = None, None
+    if cap > 0:  # --rdflib-cap 0: rdflib not run (its parse alone takes minutes and gigabytes at x100)
+        start = time.perf_counter()
+        graph = Graph()
+        graph.parse(str(nt), format="nt")
+        rdflib_load_s = time.perf_counter() - start
 
     def alarm(signum, frame):
         raise Capped()
@@ -88,17 +104,7 @@ def measure_size(corpus: str, out: str, runs: int, cap: float) -> dict:
         run_local(store, text)  # warm-up
         embedded = timed(lambda: run_local(store, text), runs)
         plain = timed(lambda: list(bare.query(text)), runs)
-        rd: list[float] | None = []
-        try:
-            signal.setitimer(signal.ITIMER_REAL, cap)
-            rd = timed(lambda: list(graph.query(text)), max(3, runs // 4), cap)
-        except Capped:
-            rd = None
-        except Exception as exc:  # rdflib cannot run it at all
-            rd = None
-            print(f"rdflib failed on {name}: {exc.__class__.__name__}: {exc}", file=sys.stderr)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        rd = rdflib_times(graph, text, name, runs, cap) if graph is not None else None
         queries[name] = {"rows": len(run_local(store, text).rows),
                          "embedded": [pct(embedded, 0.5), pct(embedded, 0.95)],
                          "bare": [pct(plain, 0.5), pct(plain, 0.95)],
@@ -112,7 +118,8 @@ def measure_size(corpus: str, out: str, runs: int, cap: float) -> dict:
 def report(n: int, r: dict, cap: float) -> str:
     lines = [f"x{n}: {r['paragraphs']} paragraphs, {r['triples']} triples; build {r['build_s']:.2f} s, "
              f"store bulk load {r['load_s']:.2f} s, store {r['store_mb']:.1f} MB on disk, "
-             f"rdflib parse {r['rdflib_load_s']:.2f} s, peak memory {r['peak_mb']:.0f} MB"]
+             + (f"rdflib parse {r['rdflib_load_s']:.2f} s" if r["rdflib_load_s"] is not None else "rdflib not run")
+             + f", peak memory {r['peak_mb']:.0f} MB"]
     head = (f"  {'query':<26} {'rows':>5} {'emb p50':>8} {'emb p95':>8} {'bare p50':>8} {'rdf p50':>9} "
             f"{'rdf p95':>9} {'rdf/emb':>8} {'emb/bare':>8}")
     lines += [head, "  " + "-" * (len(head) - 2)]
@@ -125,7 +132,7 @@ def report(n: int, r: dict, cap: float) -> str:
             rdf = f"{r50:>9.1f} {r95:>9.1f} {r50 / e50:>8.0f}"
             ratios.append(r50 / e50)
         else:
-            rdf = f"{'>' + format(cap, 'g') + 's':>9} {'':>9} {'':>8}"
+            rdf = f"{('>' + format(cap, 'g') + 's') if cap > 0 else 'not run':>9} {'':>9} {'':>8}"
         overheads.append(e50 / b50 if b50 else 1.0)
         lines.append(f"  {name:<26} {q['rows']:>5} {e50:>8.2f} {e95:>8.2f} {b50:>8.2f} {rdf} {e50 / b50 if b50 else 1:>8.2f}")
     worst = max(q["embedded"][0] for q in r["queries"].values()) * 1000
@@ -142,7 +149,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1, 10, 100])
     parser.add_argument("--runs", type=int, default=21, help="runs per query on the stores (default 21)")
-    parser.add_argument("--rdflib-cap", type=float, default=30.0, help="seconds per query on rdflib (default 30)")
+    parser.add_argument("--rdflib-cap", type=float, default=30.0,
+                        help="seconds per query on rdflib (default 30; 0: do not run rdflib)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tipkg-bench-") as tmp:
         for n in args.sizes:

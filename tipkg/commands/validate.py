@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         graph = load_data(args.data)
     else:
         from tipkg.pipeline import build
-        graph = build(args.corpus, out_dir=None).graph
+        triples = build(args.corpus, out_dir=None).triples
+        graph = triples.store() if args.engine != "pyshacl" else triples.rdflib()
     report = validate(graph, engine=args.engine)
     print(report.text(limit=args.limit))
     sys.stdout.flush()
