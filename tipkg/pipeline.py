@@ -1,6 +1,7 @@
 """The whole job, top to bottom: corpus → normalize → structure → references →
 graph → text reuse → validate → outputs. Each stage is one module with one entry function;
-this module only calls them in order and times them.
+this module only calls them in order and times them. Text reuse, which needs only the
+structure, runs in a forked child beside references and graph (``tipkg.parallel``).
 
 >>> result = build(out_dir=None)
 >>> result.documents["A/RES/61/180"]
@@ -27,6 +28,7 @@ from tipkg.model import StructuredSource
 from tipkg.dumps import lod_writers
 from tipkg.errors import ValidationFailed
 from tipkg.outputs import staged_output, write_dumps
+from tipkg.parallel import Forked
 from tipkg.references import References, extract_references
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.validate import ValidationReport, validate
@@ -80,6 +82,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say(f"structure {n}/{len(sources)}: {source.file} ({source.kind})")
         structured.append(load_structure(source))
     lap("structure")
+    reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the next two stages
     say("reading references")
     references = extract_references(structured)
     lap("references")
@@ -87,7 +90,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     graph = build_graph(structured, base, references=references.found, index=references.index)
     lap("graph")
     say("text reuse")
-    echoes, attested = find_reuse(structured)
+    echoes, attested = reuse.result()
     add_echoes(graph, echoes, attested, base)
     lap("reuse")
     result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,

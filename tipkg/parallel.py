@@ -1,0 +1,69 @@
+"""Run a pure-Python stage in a forked child process while the parent goes on.
+
+The extraction stages are Python code, so the GIL keeps each on one core; a
+build has independent stages (text reuse does not need the references; the
+JSON-LD dump does not need the store). ``Forked(fn, *args)`` starts ``fn`` in
+a child made by ``fork`` — it sees the parent's data as it was, nothing is
+pickled on the way in — and ``result()`` waits for its return value (pickled
+back through a pipe) or re-raises its exception. Where ``fork`` is not
+available, or ``TIPKG_JOBS=1``, ``fn`` simply runs at once in the parent:
+the result is the same either way.
+
+>>> Forked(sum, [1, 2, 3]).result()
+6
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+
+
+def _forking() -> bool:
+    return os.environ.get("TIPKG_JOBS") != "1" and "fork" in multiprocessing.get_all_start_methods()
+
+
+class Forked:
+    """``fn(*args)`` running in a forked child; ``result()`` gives its value."""
+
+    def __init__(self, fn: Callable, *args):
+        self._value, self._error, self._process = None, None, None
+        if not _forking():
+            try:
+                self._value = fn(*args)
+            except Exception as exc:  # noqa: BLE001 — re-raised by result(), as from a child
+                self._error = exc
+            return
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_run, args=(send, fn, args), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self):
+        if self._process is not None:
+            try:
+                ok, value = self._receive.recv()
+            except EOFError:
+                raise RuntimeError(f"a forked stage died (exit code {self._process.exitcode})") from None
+            finally:
+                self._process.join()
+                self._receive.close()
+            self._process = None
+            if ok:
+                self._value = value
+            else:
+                self._error = value
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _run(send, fn: Callable, args: tuple) -> None:
+    try:
+        outcome = (True, fn(*args))
+    except Exception as exc:  # noqa: BLE001 — handed to the parent
+        outcome = (False, exc)
+    send.send(outcome)
+    send.close()
