@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from tipkg.graph.triples import OxigraphTerms, TripleSet  # noqa: F401  (OxigraphTerms: re-exported)
+from tipkg.parallel import Forked
 
 
 def prefixes_of(graph) -> dict[str, str]:
@@ -58,12 +59,23 @@ def staged_output(out_dir: str | Path):
 
 
 def write_dumps(graph: TripleSet | Graph, folder: Path,
-                writers: dict[str, Callable[[TripleSet, Path], None]] | None = None) -> list[Path]:
-    """Write graph.nt (sorted) and graph.ttl, plus any extra ``writers`` (name -> function)."""
+                writers: dict[str, Callable[[TripleSet, Path], None]] | None = None,
+                beside: Collection[str] = ()) -> list[Path]:
+    """Write graph.nt (sorted) and graph.ttl, plus any extra ``writers`` (name -> function).
+
+    The writers named in ``beside`` (pure-Python ones: JSON-LD, TriG) run in a
+    forked child while the parent writes the others (``tipkg.parallel``).
+    """
     triples = TripleSet.of(graph)
-    written = []
-    for name, writer in {"graph.nt": write_ntriples, "graph.ttl": write_turtle, **(writers or {})}.items():
-        path = folder / name
-        writer(triples, path)
-        written.append(path)
-    return written
+    triples.oxigraph()  # sorted once, before the fork, for both processes
+    every = {"graph.nt": write_ntriples, "graph.ttl": write_turtle, **(writers or {})}
+    later = {name: every[name] for name in every if name in beside}
+    child = Forked(_write_each, later, triples, folder)
+    _write_each({name: w for name, w in every.items() if name not in later}, triples, folder)
+    child.result()
+    return [folder / name for name in every]
+
+
+def _write_each(writers: dict[str, Callable[[TripleSet, Path], None]], triples: TripleSet, folder: Path) -> None:
+    for name, writer in writers.items():
+        writer(triples, folder / name)

@@ -36,6 +36,8 @@ from tipkg.sources import read_corpus
 from tipkg.store import STORE_DIR, build_store
 
 DEFAULT_OUT = "out"
+#: the dumps written in Python, in a forked child beside the others (tipkg.outputs.write_dumps)
+BESIDE = ("graph.jsonld", "graph.trig")
 
 
 @dataclass
@@ -103,15 +105,13 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             raise ValidationFailed(out_dir, "the graph does not conform to the SHACL shapes; nothing written\n"
                                    + result.validation.text(), report=result.validation)
     if out_dir is not None:
-        say(f"writing {out_dir}")
+        say(f"writing {out_dir} and loading the embedded store")
         with staged_output(out_dir) as stage:
-            writers = lod_writers(base=base, validated=check)
-            result.written = [Path(out_dir) / p.name for p in write_dumps(graph, stage, writers)]
-            lap("outputs")
-            say("loading the embedded store")
-            build_store(stage / "graph.nt", stage / STORE_DIR)
-            result.written.append(Path(out_dir) / STORE_DIR)
-        lap("store")
+            # the store is bulk-loaded from graph.nt, written first, while a child writes JSON-LD and TriG
+            writers = {**lod_writers(base=base, validated=check),
+                       STORE_DIR: lambda triples, path: build_store(path.parent / "graph.nt", path)}
+            result.written = [Path(out_dir) / p.name for p in write_dumps(graph, stage, writers, beside=BESIDE)]
+        lap("outputs")
     return result
 
 
