@@ -1,7 +1,7 @@
 """The whole job, top to bottom: corpus → normalize → structure → references →
 graph → text reuse → validate → outputs. Each stage is one module with one entry function;
 this module only calls them in order and times them. Text reuse, which needs only the
-structure, runs in a forked child beside references and graph (``tipkg.parallel``).
+structure, runs in a forked child beside the graph stage (``tipkg.parallel``).
 
 >>> result = build(out_dir=None)
 >>> result.documents["A/RES/61/180"]
@@ -84,10 +84,10 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say(f"structure {n}/{len(sources)}: {source.file} ({source.kind})")
         structured.append(load_structure(source))
     lap("structure")
-    reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the next two stages
     say("reading references")
     references = extract_references(structured)
     lap("references")
+    reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the graph stage
     say("building graph")
     graph = build_graph(structured, base, references=references.found, index=references.index)
     lap("graph")
