@@ -15,7 +15,8 @@ from lod_support import add_sample_edges, corpus_graph, lod_graph  # noqa: F401 
 from rdflib import RDF, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from tipkg.dumps import CONTEXT_FILE, VOID, context_text, source_graphs
+from tipkg.dumps import VOID, source_graphs
+from tipkg.jsonld import CONTEXT_FILE, context_text
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
 from tipkg.outputs import write_dumps

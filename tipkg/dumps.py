@@ -1,9 +1,7 @@
 """The linked-data dumps beside graph.nt / graph.ttl: JSON-LD, TriG and a VoID + DCAT description.
 
 - ``graph.jsonld``: JSON-LD compacted with the published context
-  ``ontology/context.jsonld`` (short keys: ``identifier``, ``partOf``,
-  ``recalls``, language maps for labels and texts). The context is embedded in
-  the dump, so the file parses offline, and published as its own file.
+  ``ontology/context.jsonld`` (written by ``tipkg.jsonld``).
 - ``graph.trig``: one named graph per source file, named by the source's URI
   (``…/id/source/<file>``), holding the triples derived from that file. A
   subject derived from one source puts all its triples there; a subject
@@ -22,11 +20,9 @@ The writers follow ``write_dumps``' ``writers`` hook: ``name -> f(graph, path)``
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -36,214 +32,18 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, SKOS
 from tipkg import __version__
 from tipkg.graph.build import CITO, ELI, ELI_DL, bind_prefixes
 from tipkg.graph.uris import base_iri, mint
-from tipkg.ontodoc import ONTOLOGY_DIR, load_ontology
 from tipkg.ontology.namespace import ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
 from tipkg.graph.triples import TripleSet, rdflib_term
+from tipkg.jsonld import CONTEXT_FILE, curie as _curie, write_jsonld
 from tipkg.outputs import prefixes_of
 
-_RDF_TYPE = str(RDF.type)
-_XSD_STRING = str(XSD.string)
-_XSD_INTEGER = str(XSD.integer)
 
 VOID = Namespace("http://rdfs.org/ns/void#")
-CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
-CONTEXT_URL = ONTOLOGY_IRI + "/context.jsonld"
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 MEDIA_TYPES = {"graph.nt": "application/n-triples", "graph.ttl": "text/turtle", "graph.jsonld": "application/ld+json",
                "graph.trig": "application/trig"}
 
-#: keys of the JSON-LD context for terms of other vocabularies: key -> (IRI, kind)
-_EXTERNAL_KEYS = {
-    "identifier": (DCTERMS.identifier, None),
-    "label": (RDFS.label, "@language"),
-    "prefLabel": (SKOS.prefLabel, "@language"),
-    "altLabel": (SKOS.altLabel, "@language"),
-    "notation": (SKOS.notation, None),
-    "inScheme": (SKOS.inScheme, "@id"),
-    "broader": (SKOS.broader, "@id"),
-    "narrower": (SKOS.narrower, "@id"),
-    "topConceptOf": (SKOS.topConceptOf, "@id"),
-    "hasTopConcept": (SKOS.hasTopConcept, "@id"),
-    "partOf": (ELI.is_part_of, "@id"),
-    "localId": (ELI.id_local, None),
-    "date": (ELI.date_document, XSD.date),
-    "issued": (DCTERMS.issued, None),
-    "isPartOf": (DCTERMS.isPartOf, "@id"),
-    "relatedTo": (DCTERMS.relation, "@id"),
-    "language": (DCTERMS.language, None),
-    "description": (DCTERMS.description, "@language"),
-    "derivedFrom": (PROV.wasDerivedFrom, "@id"),
-    "citingEntity": (CITO.hasCitingEntity, "@id"),
-    "citedEntity": (CITO.hasCitedEntity, "@id"),
-    "predicate": (RDF.predicate, "@id"),
-}
-_PREFIXES = {"tip": str(TIP._NS), "eli": str(ELI), "eli-dl": str(ELI_DL), "cito": str(CITO), "dcterms": str(DCTERMS),
-             "skos": str(SKOS), "prov": str(PROV), "rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD), "owl": str(OWL)}
 
-
-def _curie(iri: URIRef) -> str:
-    for prefix, ns in _PREFIXES.items():
-        if str(iri).startswith(ns):
-            return f"{prefix}:{str(iri)[len(ns):]}"
-    return str(iri)
-
-
-def jsonld_context() -> dict:
-    """The published JSON-LD context: readable keys for every tip term and the other terms the graph uses."""
-    onto = load_ontology()
-    ctx: dict = {"@version": 1.1, **_PREFIXES, "id": "@id", "type": "@type"}
-    language = {TIP.text, TIP.normalizedText}
-    for name in sorted(TIP.__annotations__):
-        term = TIP[name]
-        if (term, RDF.type, OWL.Class) in onto:
-            ctx[name] = _curie(term)
-        elif (term, RDF.type, OWL.ObjectProperty) in onto:
-            ctx[name] = {"@id": _curie(term), "@type": "@id"}
-        elif term in language:
-            ctx[name] = {"@id": _curie(term), "@container": "@language"}
-        elif onto.value(term, RDFS.range) == XSD.date:
-            ctx[name] = {"@id": _curie(term), "@type": "xsd:date"}
-        else:
-            ctx[name] = _curie(term)
-    for key, (iri, kind) in _EXTERNAL_KEYS.items():
-        if kind is None:
-            ctx[key] = _curie(iri)
-        elif kind == "@language":
-            ctx[key] = {"@id": _curie(iri), "@container": "@language"}
-        else:
-            ctx[key] = {"@id": _curie(iri), "@type": kind if kind == "@id" else _curie(kind)}
-    return {"@context": ctx}
-
-
-def context_text() -> str:
-    return json.dumps(jsonld_context(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
-def write_context(path: str | Path = CONTEXT_FILE) -> Path:
-    Path(path).write_text(context_text(), encoding="utf-8")
-    return Path(path)
-
-
-@lru_cache(maxsize=1)
-def _published_context() -> dict:
-    return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
-
-
-def write_jsonld(graph: TripleSet | Graph, path: Path) -> None:
-    """JSON-LD compacted with the published context, one node object per subject, subjects sorted.
-
-    Written node by node from the sorted triples (rdflib's compacting writer
-    takes minutes on a large corpus). A value that a key's definition cannot
-    carry (a literal without a language under a language map) goes under the
-    property's compact IRI instead, in expanded form, so nothing is lost.
-    """
-    compact = _Compactor(_published_context())
-    with open(path, "w", encoding="utf-8") as out:
-        out.write('{"@context": ' + json.dumps(_published_context(), ensure_ascii=False, sort_keys=True)
-                  + ',\n"@graph": [')
-        first = True
-        for node in compact.nodes(TripleSet.of(graph).oxigraph()):
-            out.write(("\n" if first else ",\n") + json.dumps(node, ensure_ascii=False, sort_keys=True))
-            first = False
-        out.write("\n]}\n")
-
-
-class _Compactor:
-    """Turns runs of triples sharing a subject into compact JSON-LD node objects."""
-
-    def __init__(self, context: dict):
-        self.prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#"))}
-        self.keys: dict[str, tuple[str, str | None, str | None]] = {}  # IRI -> (key, container, type)
-        self.classes: dict[str, str] = {}
-        for key, value in sorted(context.items()):
-            if key.startswith("@") or key in self.prefixes or key in ("id", "type"):
-                continue
-            if isinstance(value, str):
-                self.keys.setdefault(self.expand(value), (key, None, None))
-                self.classes.setdefault(self.expand(value), key)
-            else:
-                kind = value.get("@type")
-                self.keys.setdefault(self.expand(value["@id"]), (key, value.get("@container"),
-                                                               kind if kind == "@id" or kind is None else self.expand(kind)))
-
-    def expand(self, name: str) -> str:
-        prefix, _, local = name.partition(":")
-        return self.prefixes[prefix] + local if prefix in self.prefixes and not local.startswith("//") else name
-
-    def curie(self, iri: str) -> str:
-        for prefix, ns in self.prefixes.items():
-            if iri.startswith(ns) and "/" not in iri[len(ns):] and "#" not in iri[len(ns):]:
-                return f"{prefix}:{iri[len(ns):]}"
-        return iri
-
-    @staticmethod
-    def node_id(term) -> str:
-        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
-
-    def expanded(self, term) -> dict:
-        if not isinstance(term, ox.Literal):
-            return {"@id": self.node_id(term)}
-        if term.language:
-            return {"@value": term.value, "@language": term.language}
-        if term.datatype.value == _XSD_STRING:
-            return {"@value": term.value}
-        return {"@value": term.value, "@type": self.curie(term.datatype.value)}
-
-    def native(self, term):
-        """Plain strings and canonical integers as JSON values (what JSON-LD reads back as the same
-        literal), anything else in expanded form."""
-        if isinstance(term, ox.Literal) and not term.language:
-            if term.datatype.value == _XSD_STRING:
-                return term.value
-            if term.datatype.value == _XSD_INTEGER and term.value.lstrip("-").isdigit() \
-                    and str(int(term.value)) == term.value:
-                return int(term.value)
-        return self.expanded(term)
-
-    def put(self, node: dict, predicate: str, term) -> None:
-        if predicate == _RDF_TYPE and isinstance(term, ox.NamedNode):
-            node.setdefault("type", []).append(self.classes.get(term.value) or self.curie(term.value))
-            return
-        key, container, kind = self.keys.get(predicate, (None, None, None))
-        if key is not None:
-            if container == "@language" and isinstance(term, ox.Literal) and term.language:
-                node.setdefault(key, {}).setdefault(term.language, []).append(term.value)
-                return
-            if container is None and kind == "@id" and not isinstance(term, ox.Literal):
-                node.setdefault(key, []).append(self.node_id(term))
-                return
-            if container is None and kind is not None and kind != "@id" and isinstance(term, ox.Literal) \
-                    and not term.language and term.datatype.value == kind:
-                node.setdefault(key, []).append(term.value)
-                return
-            if container is None and kind is None:
-                node.setdefault(key, []).append(self.native(term))
-                return
-        node.setdefault(self.curie(predicate), []).append(self.expanded(term))
-
-    def nodes(self, triples):
-        node, subject = None, None
-        for t in triples:
-            if t.subject != subject:
-                if node is not None:
-                    yield _single(node)
-                subject, node = t.subject, {"id": self.node_id(t.subject)}
-            self.put(node, t.predicate.value, t.object)
-        if node is not None:
-            yield _single(node)
-
-
-def _single(node: dict) -> dict:
-    """One value stands alone, several stay a list (in language maps too)."""
-    out = {}
-    for key, value in node.items():
-        if isinstance(value, dict):
-            out[key] = {lang: texts[0] if len(texts) == 1 else texts for lang, texts in value.items()}
-        elif isinstance(value, list):
-            out[key] = value[0] if len(value) == 1 else value
-        else:
-            out[key] = value
-    return out
 
 
 # -- TriG: one named graph per source -------------------------------------------------------------

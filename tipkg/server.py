@@ -29,7 +29,8 @@ from urllib.parse import parse_qs, quote, urlparse
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from tipkg.dumps import CONTEXT_FILE, VOID, _published_context
+from tipkg.dumps import VOID
+from tipkg.jsonld import CONTEXT_FILE, _published_context
 from tipkg.graph.uris import base_iri, identifier_of, mint
 from tipkg.ontodoc import ONTOLOGY_HTML, ONTOLOGY_TTL, curie
 from tipkg.errors import TipkgError

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from tipkg.dumps import CONTEXT_FILE, write_context
+from tipkg.jsonld import CONTEXT_FILE, write_context
 from tipkg.ontodoc import ONTOLOGY_HTML, write_html
 
 
