@@ -31,7 +31,7 @@ def prefixes_of(graph) -> dict[str, str]:
 
 def write_ntriples(triples: TripleSet, path: Path) -> None:
     """N-Triples, one triple a line, lines sorted (deterministic)."""
-    ox.serialize(triples.oxigraph(), output=str(path), format=ox.RdfFormat.N_TRIPLES)
+    Path(path).write_bytes(triples.ntriples())
 
 
 def write_turtle(triples: TripleSet, path: Path) -> None:
@@ -67,7 +67,7 @@ def write_dumps(graph: TripleSet | Graph, folder: Path,
     forked child while the parent writes the others (``tipkg.parallel``).
     """
     triples = TripleSet.of(graph)
-    triples.oxigraph()  # sorted once, before the fork, for both processes
+    triples.ntriples()  # sorted once, before the fork, for both processes
     every = {"graph.nt": write_ntriples, "graph.ttl": write_turtle, **(writers or {})}
     later = {name: every[name] for name in every if name in beside}
     child = Forked(_write_each, later, triples, folder)
