@@ -20,11 +20,11 @@ import re
 from collections.abc import Sequence
 
 from rdflib import RDF, RDFS, XSD, Graph, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
+from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
 from tipkg.normalize import search_form
-from tipkg.ontology.namespace import CITO, ELI, ELI_DL, TIP
+from tipkg.ontology.namespace import ELI, PREFIXES, TIP
 from tipkg.tables import load
 
 from .labels import document_label_en, paragraph_label_ar
@@ -62,12 +62,6 @@ def search_text(normalized: str) -> str:
     'يوكد ان الامانه'
     """
     return search_form(normalized)
-
-
-#: the prefixes every serialization of the dataset binds
-PREFIXES = {prefix: str(ns) for prefix, ns in (
-    ("tip", TIP._NS), ("eli", ELI), ("eli-dl", ELI_DL), ("cito", CITO), ("dcterms", DCTERMS), ("skos", SKOS),
-    ("prov", PROV), ("owl", OWL), ("rdf", RDF), ("xsd", XSD), ("rdfs", RDFS))}
 
 
 def bind_prefixes(graph: Graph) -> Graph:

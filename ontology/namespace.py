@@ -9,7 +9,7 @@ is an AttributeError, not a silent new IRI. Every term here is declared in
 """
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DefinedNamespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
 ONTOLOGY_IRI = "https://w3id.org/tipkg/ontology"
 
@@ -146,3 +146,9 @@ def _materialize(namespace: type[DefinedNamespace]) -> None:
 
 for _namespace in (TIP, ELI, CITO):
     _materialize(_namespace)
+
+
+#: the prefixes every serialization of the dataset binds (prefix -> namespace)
+PREFIXES = {prefix: str(ns) for prefix, ns in (
+    ("tip", TIP._NS), ("eli", ELI._NS), ("eli-dl", ELI_DL), ("cito", CITO._NS), ("dcterms", DCTERMS), ("skos", SKOS),
+    ("prov", PROV), ("owl", OWL), ("rdf", RDF), ("xsd", XSD), ("rdfs", RDFS))}

@@ -14,7 +14,7 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Literal
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
-from tipkg.graph.build import CITO, ELI
+from tipkg.ontology.namespace import CITO, ELI
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
 from tipkg.pipeline import build

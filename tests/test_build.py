@@ -126,7 +126,7 @@ def test_labels_in_both_languages(built):
 def test_in_document_is_the_top_of_the_part_of_chain(built):
     """tip:inDocument (the shortcut the counting queries join on) names, for every
     paragraph and footnote, the node its eli:is_part_of chain ends at."""
-    from tipkg.graph.build import ELI
+    from tipkg.ontology.namespace import ELI
     g = Graph().parse(built / "graph.nt", format="nt")
     assert g.value(mint("TIP-WG 1 rec 7 (b)"), TIP.inDocument) == mint("CTOC/COP/WG.4/2009/2")
     assert g.value(mint("CTOC/COP/DEC/4/4 draft para 10 (a)"), TIP.inDocument) == mint("CTOC/COP/DEC/4/4 draft")

@@ -14,11 +14,11 @@ import pytest
 from rdflib import RDF, Literal
 from rdflib.namespace import DCTERMS
 
-from tipkg.graph.build import CITO, ELI, build_graph
+from tipkg.graph.build import build_graph
 from tipkg.graph.references import citation_id
 from tipkg.graph.uris import mint
 from tipkg.normalize import search_form
-from tipkg.ontology.namespace import TIP
+from tipkg.ontology.namespace import CITO, ELI, TIP
 from tipkg.pipeline import reference_counts, write_report
 from tipkg.references import extract_references, numbers_reversed
 from tipkg.references.citations import CitationContext, _name_patterns, find_citations, fold

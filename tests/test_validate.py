@@ -13,7 +13,7 @@ from lod_support import add_sample_edges, corpus_graph, lod_graph, node  # noqa:
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from tipkg.graph.build import ELI
+from tipkg.ontology.namespace import ELI
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
 from tipkg.validate import SH, UnsupportedShape, load_shapes, store_of, validate

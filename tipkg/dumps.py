@@ -30,11 +30,12 @@ from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, SKOS
 
 from tipkg import __version__
-from tipkg.graph.build import CITO, ELI, ELI_DL, bind_prefixes
+from tipkg.graph.build import bind_prefixes
 from tipkg.graph.uris import base_iri, mint
-from tipkg.ontology.namespace import ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
+from tipkg.ontology.namespace import CITO, ELI, ELI_DL, ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
 from tipkg.graph.triples import TripleSet, rdflib_term
-from tipkg.jsonld import CONTEXT_FILE, curie as _curie, write_jsonld
+from tipkg.jsonld import CONTEXT_FILE, write_jsonld
+from tipkg.ontodoc import curie as _curie
 from tipkg.outputs import prefixes_of
 
 

@@ -19,19 +19,18 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import OWL, RDF, RDFS, XSD, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Graph
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.graph.triples import TripleSet
-from tipkg.ontodoc import ONTOLOGY_DIR, load_ontology
-from tipkg.ontology.namespace import CITO, ELI, ELI_DL, ONTOLOGY_IRI, TIP
+from tipkg.ontodoc import ONTOLOGY_DIR, curie, load_ontology
+from tipkg.ontology.namespace import CITO, ELI, PREFIXES, TIP
 
 _RDF_TYPE = str(RDF.type)
 _XSD_STRING = str(XSD.string)
 _XSD_INTEGER = str(XSD.integer)
 
 CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
-CONTEXT_URL = ONTOLOGY_IRI + "/context.jsonld"
 
 #: keys of the JSON-LD context for terms of other vocabularies: key -> (IRI, kind)
 _EXTERNAL_KEYS = {
@@ -58,21 +57,10 @@ _EXTERNAL_KEYS = {
     "citedEntity": (CITO.hasCitedEntity, "@id"),
     "predicate": (RDF.predicate, "@id"),
 }
-_PREFIXES = {"tip": str(TIP._NS), "eli": str(ELI), "eli-dl": str(ELI_DL), "cito": str(CITO), "dcterms": str(DCTERMS),
-             "skos": str(SKOS), "prov": str(PROV), "rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD), "owl": str(OWL)}
-
-
-def curie(iri: URIRef) -> str:
-    for prefix, ns in _PREFIXES.items():
-        if str(iri).startswith(ns):
-            return f"{prefix}:{str(iri)[len(ns):]}"
-    return str(iri)
-
-
 def jsonld_context() -> dict:
     """The published JSON-LD context: readable keys for every tip term and the other terms the graph uses."""
     onto = load_ontology()
-    ctx: dict = {"@version": 1.1, **_PREFIXES, "id": "@id", "type": "@type"}
+    ctx: dict = {"@version": 1.1, **PREFIXES, "id": "@id", "type": "@type"}
     language = {TIP.text, TIP.normalizedText}
     for name in sorted(TIP.__annotations__):
         term = TIP[name]

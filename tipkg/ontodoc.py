@@ -16,26 +16,15 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from tipkg.ontology.namespace import ONTOLOGY_IRI, TIP
+from tipkg.ontology.namespace import PREFIXES as DATASET_PREFIXES
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 ONTOLOGY_TTL = ONTOLOGY_DIR / "tipkg.ttl"
 ONTOLOGY_HTML = ONTOLOGY_DIR / "tipkg.html"
 NS = str(TIP._NS)
 
-PREFIXES = {
-    NS: "tip:",
-    "http://data.europa.eu/eli/ontology#": "eli:",
-    "http://data.europa.eu/eli/eli-draft-legislation-ontology#": "eli-dl:",
-    "http://purl.org/spar/cito/": "cito:",
-    "https://w3id.org/akn/ontology/undo/": "undo:",
-    str(SKOS): "skos:",
-    str(DCTERMS): "dcterms:",
-    "http://www.w3.org/ns/prov#": "prov:",
-    str(RDF): "rdf:",
-    str(RDFS): "rdfs:",
-    str(OWL): "owl:",
-    "http://www.w3.org/2001/XMLSchema#": "xsd:",
-}
+#: namespace -> "prefix:" for the page: the dataset's prefixes, and UNDO's, which the ontology aligns with
+PREFIXES = {**{ns: f"{prefix}:" for prefix, ns in DATASET_PREFIXES.items()}, "https://w3id.org/akn/ontology/undo/": "undo:"}
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}
 h1,h2{border-bottom:1px solid #ccc}section.term{border-left:3px solid #8ab;padding-left:1rem;margin:1.5rem 0}

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from tipkg.graph.triples import OxigraphTerms, TripleSet  # noqa: F401  (OxigraphTerms: re-exported)
+from tipkg.graph.triples import TripleSet
 from tipkg.parallel import Forked
 
 

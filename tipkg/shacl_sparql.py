@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from tipkg.ontodoc import curie
-from tipkg.outputs import OxigraphTerms
+from tipkg.graph.triples import OxigraphTerms
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -43,9 +43,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from tipkg.graph.triples import TripleSet, rdflib_term
 from tipkg.ontodoc import ONTOLOGY_TTL, curie
 from tipkg.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
 
@@ -173,63 +174,15 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
 # -- rdflib <-> pyoxigraph ----------------------------------------------------------------------
 
 def store_of(graph: Graph) -> ox.Store:
-    """An in-memory store whose default graph holds ``graph``.
-
-    Each term is converted once, looked up by its plain string (rdflib's own
-    term hash is computed in Python, and would cost more than the validation).
-    """
-    iris: dict[str, ox.NamedNode] = {}
-    others: dict = {}
-    string = ox.NamedNode(str(XSD.string))
-
-    def term(t):
-        if type(t) is URIRef:
-            key = str(t)
-            o = iris.get(key)
-            if o is None:
-                o = iris[key] = ox.NamedNode(key)
-            return o
-        key = (str(t), type(t), getattr(t, "language", None), getattr(t, "datatype", None))
-        o = others.get(key)
-        if o is None:
-            if isinstance(t, BNode):
-                o = ox.BlankNode(key[0])
-            elif isinstance(t, Literal):
-                o = (ox.Literal(key[0], language=t.language) if t.language else
-                     ox.Literal(key[0], datatype=ox.NamedNode(str(t.datatype)) if t.datatype else string))
-            elif isinstance(t, URIRef):
-                o = ox.NamedNode(key[0])
-            else:
-                raise TypeError(f"cannot validate {t!r}")
-            others[key] = o
-        return o
-
-    store = ox.Store()
-    store.bulk_extend([ox.Quad(term(s), term(p), term(o)) for s, p, o in graph])
-    return store
+    """An in-memory store whose default graph holds ``graph`` (each term converted once)."""
+    return TripleSet.of(graph).store()
 
 
 def graph_of(store: ox.Store) -> Graph:
     """The default graph of ``store`` as an rdflib graph (for the pyshacl engine)."""
-    cache: dict = {}
-
-    def term(t):
-        r = cache.get(t)
-        if r is None:
-            if isinstance(t, ox.NamedNode):
-                r = URIRef(t.value)
-            elif isinstance(t, ox.BlankNode):
-                r = BNode(t.value)
-            elif t.language:
-                r = Literal(t.value, lang=t.language)
-            else:
-                r = Literal(t.value, datatype=None if t.datatype.value == str(XSD.string) else URIRef(t.datatype.value))
-            cache[t] = r
-        return r
-
     graph = Graph()
-    for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-        graph.add((term(q.subject), term(q.predicate), term(q.object)))
+    graph.addN((rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object), graph)
+               for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     return graph
 
 
