@@ -71,10 +71,10 @@ def measure_size(corpus: str, out: str, runs: int, cap: float) -> dict:
     import pyoxigraph
     from rdflib import Graph
 
-    from tipkg.catalog import catalog
+    from tipkg.queries.catalog import catalog
     from tipkg.pipeline import build
-    from tipkg.sparql import run_local
-    from tipkg.store import build_store, disk_size, open_store
+    from tipkg.queries.sparql import run_local
+    from tipkg.graph.store import build_store, disk_size, open_store
 
     with replicate.replicated_loading():
         start = time.perf_counter()

@@ -128,7 +128,7 @@ class TIP(DefinedNamespace):
     expressesConcern: URIRef
     approves: URIRef
 
-    # text reuse (graph/reuse.py): `later tip:echoes earlier`, reified as a TextReuse node with its score
+    # text reuse (network/reuse.py): `later tip:echoes earlier`, reified as a TextReuse node with its score
     # (and tip:rule, above)
     echoes: URIRef
     TextReuse: URIRef
@@ -152,3 +152,21 @@ for _namespace in (TIP, ELI, CITO):
 PREFIXES = {prefix: str(ns) for prefix, ns in (
     ("tip", TIP._NS), ("eli", ELI._NS), ("eli-dl", ELI_DL), ("cito", CITO._NS), ("dcterms", DCTERMS), ("skos", SKOS),
     ("prov", PROV), ("owl", OWL), ("rdf", RDF), ("xsd", XSD), ("rdfs", RDFS))}
+
+
+#: namespace -> "prefix:" for compact names on pages and in reports: the dataset's prefixes, and UNDO's,
+#: which the ontology aligns with
+CURIE_PREFIXES = {**{ns: f"{prefix}:" for prefix, ns in PREFIXES.items()}, "https://w3id.org/akn/ontology/undo/": "undo:"}
+
+
+def curie(term) -> str:
+    """``tip:recalls`` for a known namespace, the full IRI otherwise.
+
+    >>> curie(TIP.recalls), curie("http://example.org/x")
+    ('tip:recalls', 'http://example.org/x')
+    """
+    text = str(term)
+    for namespace, prefix in CURIE_PREFIXES.items():
+        if text.startswith(namespace) and text != namespace:
+            return prefix + text[len(namespace):]
+    return text

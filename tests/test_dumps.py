@@ -15,12 +15,12 @@ from lod_support import add_sample_edges, corpus_graph, lod_graph  # noqa: F401 
 from rdflib import RDF, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from tipkg.dumps import VOID, source_graphs
-from tipkg.jsonld import CONTEXT_FILE, context_text
+from tipkg.graph.dumps import VOID, source_graphs
+from tipkg.ontology.context import CONTEXT_FILE, context_text
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
-from tipkg.outputs import write_dumps
-from tipkg.dumps import lod_writers
+from tipkg.graph.outputs import write_dumps
+from tipkg.graph.writers import DumpSettings
 
 RAPPER_SYNTAX = {"graph.nt": "ntriples", "graph.ttl": "turtle", "graph.trig": "trig"}
 
@@ -28,7 +28,7 @@ RAPPER_SYNTAX = {"graph.nt": "ntriples", "graph.ttl": "turtle", "graph.trig": "t
 @pytest.fixture(scope="module")
 def dumps(lod_graph, tmp_path_factory):
     folder = tmp_path_factory.mktemp("dumps")
-    write_dumps(lod_graph, folder, lod_writers(validated=True))
+    write_dumps(lod_graph, folder, DumpSettings(validated=True))
     return folder
 
 
@@ -37,7 +37,7 @@ def test_published_context_is_current():
 
 
 def test_every_dump_is_written(dumps):
-    assert {p.name for p in dumps.iterdir()} == {"graph.nt", "graph.ttl", "graph.jsonld", "graph.trig", "void.ttl",
+    assert {p.name for p in dumps.iterdir()} == {"graph.nt", "graph.ttl", "graph.jsonld", "graph.trig", "void.ttl", "store",
                                                  "context.jsonld"}
 
 

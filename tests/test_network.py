@@ -29,12 +29,12 @@ from rdflib.namespace import DCTERMS
 
 from tipkg.cli import main
 from tipkg.errors import TipkgError
-from tipkg.graph.centrality import ranking
-from tipkg.graph.communities import communities
-from tipkg.graph.network import annotated
-from tipkg.graph.projections import PROJECTIONS, Index, project
-from tipkg.graph.reuse import find_reuse, jaccard, shingles
-from tipkg.graph.trends import topic_counts
+from tipkg.network.centrality import ranking
+from tipkg.network.communities import communities
+from tipkg.network.network import annotated
+from tipkg.network.projections import PROJECTIONS, Index, project
+from tipkg.network.reuse import find_reuse, jaccard, shingles
+from tipkg.network.trends import topic_counts
 from tipkg.ontology.namespace import TIP
 
 #: draft of 4/4 (file 000) -> the adopted paragraph it became (compendium Part B), read side by side.

@@ -11,7 +11,8 @@ from lod_support import corpus_graph, lod_graph  # noqa: F401  (fixtures)
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from tipkg.ontodoc import ONTOLOGY_HTML, ONTOLOGY_TTL, load_ontology, render_html
+from tipkg.ontology.doc import render_html
+from tipkg.ontology.files import ONTOLOGY_HTML, ONTOLOGY_TTL, load_ontology
 from tipkg.ontology.namespace import ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
 
 NS = str(TIP._NS)

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tipkg.graph.reuse import find_reuse
+from tipkg.network.reuse import find_reuse
 from tipkg.loaders import load_structure
 from tipkg.parallel import Forked
 from tipkg.sources import read_corpus

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from tipkg.catalog import bind, catalog, rdf_term
+from tipkg.queries.catalog import bind, catalog, rdf_term
 from tipkg.cli import main
 from tipkg.commands.publish import DEFAULT_GRAPH
 from tipkg.pipeline import build
-from tipkg.sparql import check_syntax, run_local, run_remote
-from tipkg.store import open_store
+from tipkg.queries.sparql import check_syntax, run_local, run_remote
+from tipkg.graph.store import open_store
 
 CATALOG = catalog()
 

@@ -20,10 +20,10 @@ from rdflib.namespace import DCTERMS
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from tipkg.dumps import lod_writers
+from tipkg.graph.writers import DumpSettings
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
-from tipkg.outputs import write_dumps
+from tipkg.graph.outputs import write_dumps
 
 PARAGRAPH = "CTOC/COP/DEC/3/3 para a"
 PATH = "/id/CTOC/COP/DEC/3/3_para_a"
@@ -33,7 +33,7 @@ HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 @pytest.fixture(scope="module")
 def server(lod_graph, tmp_path_factory):
     out = tmp_path_factory.mktemp("served")
-    write_dumps(lod_graph, out, lod_writers(validated=True))
+    write_dumps(lod_graph, out, DumpSettings(validated=True))
     proc = subprocess.Popen([sys.executable, "-m", "tipkg", "serve", "--out", str(out), "--port", "0",
                              "--timeout", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()

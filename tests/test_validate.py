@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS, SKOS
 from tipkg.ontology.namespace import ELI
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
-from tipkg.validate import SH, UnsupportedShape, load_shapes, store_of, validate
+from tipkg.shapes.validate import SH, UnsupportedShape, load_shapes, store_of, validate
 
 
 def test_corpus_recommendations_carry_report_notations_and_offsets(corpus_graph):
@@ -181,7 +181,7 @@ def break_meeting_number_zero(g):
 
 
 def text_reuse(g, predicate=TIP.echoes, score="0.9"):
-    """A reified echo between the two paragraphs (as graph/reuse.py writes one)."""
+    """A reified echo between the two paragraphs (as network/reuse.py writes one)."""
     r = mint("reuse:0001")
     g.add((r, RDF.type, TIP.TextReuse))
     g.add((r, RDF.subject, mint("CTOC/COP/DEC/3/3 para a")))
@@ -411,8 +411,8 @@ def test_citation_check_lists_every_paragraph_class():
     """The CitationShape query names the paragraph classes (no property path there): keep it complete."""
     from rdflib import RDFS
 
-    from tipkg.ontodoc import load_ontology
-    from tipkg.validate import SHAPES_TTL
+    from tipkg.ontology.files import load_ontology
+    from tipkg.shapes.validate import SHAPES_TTL
     onto = load_ontology()
     classes = set(onto.transitive_subjects(RDFS.subClassOf, TIP.Paragraph)) | {TIP.Footnote}
     text = SHAPES_TTL.read_text(encoding="utf-8")

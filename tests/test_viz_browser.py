@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from cdp import CHROMIUM, Browser
-from tipkg.graph.network import annotated
-from tipkg.graph.projections import Index
-from tipkg.graph.viz import describe, select, write_page
+from tipkg.network.network import annotated
+from tipkg.network.projections import Index
+from tipkg.network.viz import describe, select, write_page
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
 

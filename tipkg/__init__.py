@@ -1,2 +1,18 @@
-"""tipkg: a knowledge graph of UN instruments on trafficking in persons."""
+"""tipkg: a knowledge graph of UN instruments on trafficking in persons.
+
+The one package ``tipkg`` is laid out over the user's top-level folders
+(``graph/`` is ``tipkg.graph``, ``shapes/`` is ``tipkg.shapes``, …; see
+``pyproject.toml``). In a source checkout those folders sit beside this one,
+so the checkout's own root is put on this package's search path: a
+sub-package is then always found in the checkout that ``tipkg`` itself came
+from, never in another clone's editable install. An installed wheel has the
+sub-packages inside ``tipkg/`` and needs nothing of this.
+"""
+
+from pathlib import Path as _Path
+
 __version__ = "0.1.0"
+
+_checkout = _Path(__file__).resolve().parent.parent
+if (_checkout / "pyproject.toml").is_file() and (_checkout / "graph" / "__init__.py").is_file():
+    __path__.append(str(_checkout))  # noqa: F821 -- a package's __path__

@@ -20,24 +20,21 @@ from pathlib import Path
 from rdflib import Graph
 
 from tipkg.graph.build import build_graph
-from tipkg.graph.reuse import add_echoes, find_reuse
+from tipkg.network.reuse import add_echoes, find_reuse
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
 from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
-from tipkg.dumps import lod_writers
 from tipkg.errors import ValidationFailed
-from tipkg.outputs import staged_output, write_dumps
+from tipkg.graph.outputs import staged_output, write_dumps
 from tipkg.parallel import Forked
 from tipkg.references import References, extract_references
 from tipkg.references.thematic_index import index_report_lines
-from tipkg.validate import ValidationReport, validate
+from tipkg.shapes.validate import ValidationReport, validate
 from tipkg.sources import read_corpus
-from tipkg.store import STORE_DIR, build_store
+from tipkg.graph.writers import DumpSettings
 
 DEFAULT_OUT = "out"
-#: the dumps written in Python, in a forked child beside the others (tipkg.outputs.write_dumps)
-BESIDE = ("graph.jsonld", "graph.trig")
 
 
 @dataclass
@@ -108,9 +105,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say(f"writing {out_dir} and loading the embedded store")
         with staged_output(out_dir) as stage:
             # the store is bulk-loaded from graph.nt, written first, while a child writes JSON-LD and TriG
-            writers = {**lod_writers(base=base, validated=check),
-                       STORE_DIR: lambda triples, path: build_store(path.parent / "graph.nt", path)}
-            result.written = [Path(out_dir) / p.name for p in write_dumps(graph, stage, writers, beside=BESIDE)]
+            written = write_dumps(graph, stage, DumpSettings(base=base, validated=check))
+            result.written = [Path(out_dir) / p.name for p in written]
         lap("outputs")
     return result
 

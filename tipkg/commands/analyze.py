@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 
-from tipkg.graph.centrality import METRICS, ranking
-from tipkg.graph.communities import communities
-from tipkg.graph.network import annotated, export, load_rdf, render
-from tipkg.graph.projections import PROJECTIONS, Index
-from tipkg.graph.trends import trend_rows
+from tipkg.network.centrality import METRICS, ranking
+from tipkg.network.communities import communities
+from tipkg.network.network import annotated, export, load_rdf, render
+from tipkg.network.projections import PROJECTIONS, Index
+from tipkg.network.trends import trend_rows
 
 REPORTS = ("communities", "trends", "reuse")
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 
-from tipkg.jsonld import CONTEXT_FILE, write_context
-from tipkg.ontodoc import ONTOLOGY_HTML, write_html
+from tipkg.ontology.context import CONTEXT_FILE, write_context
+from tipkg.ontology.doc import write_html
+from tipkg.ontology.files import ONTOLOGY_HTML
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

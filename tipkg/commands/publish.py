@@ -19,10 +19,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-from tipkg.catalog import rdf_term
+from tipkg.queries.catalog import rdf_term
 from tipkg.errors import TipkgError
 from tipkg.pipeline import DEFAULT_OUT
-from tipkg.sparql import check_syntax, run_remote
+from tipkg.queries.sparql import check_syntax, run_remote
 
 #: the named graph `tipkg publish` writes and `tipkg query --graph` reads by default
 DEFAULT_GRAPH = "https://w3id.org/tipkg/graph"

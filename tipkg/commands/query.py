@@ -17,11 +17,11 @@ import io
 import json
 import sys
 
-from tipkg.catalog import bind, catalog, load_query, parse_params
+from tipkg.queries.catalog import bind, catalog, load_query, parse_params
 from tipkg.errors import TipkgError
 from tipkg.pipeline import DEFAULT_OUT
-from tipkg.sparql import Results, Term, check_syntax, run_local, run_remote
-from tipkg.store import open_store
+from tipkg.queries.sparql import Results, Term, check_syntax, run_local, run_remote
+from tipkg.graph.store import open_store
 
 FORMATS = ("table", "csv", "tsv", "json")
 

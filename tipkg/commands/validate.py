@@ -6,7 +6,7 @@ given RDF files (any format rdflib reads: .nt, .ttl, .jsonld, .trig, …).
 The report is grouped by shape, then by node: its identifier, the message and
 the offending value. Exit status 0 only when the graph conforms (3 when not).
 By default the shapes are compiled to SPARQL and run in pyoxigraph, one query
-per constraint over all nodes at once (see tipkg/validate.py, tipkg/shacl_sparql.py);
+per constraint over all nodes at once (see shapes/validate.py, shapes/shacl_sparql.py);
 --engine pyshacl runs the reference implementation instead.
 """
 
@@ -20,7 +20,7 @@ from rdflib import Dataset, Graph
 from rdflib.util import guess_format
 
 from tipkg.errors import TipkgError
-from tipkg.validate import ENGINES, validate
+from tipkg.shapes.validate import ENGINES, validate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

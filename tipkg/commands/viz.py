@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 
-from tipkg.graph.centrality import METRICS
-from tipkg.graph.network import annotated, load_rdf
-from tipkg.graph.projections import PROJECTIONS
-from tipkg.graph.viz import describe, parse_years, select, write_page
+from tipkg.network.centrality import METRICS
+from tipkg.network.network import annotated, load_rdf
+from tipkg.network.projections import PROJECTIONS
+from tipkg.network.viz import describe, parse_years, select, write_page
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

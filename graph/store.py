@@ -50,6 +50,11 @@ def build_store(ntriples: Path, folder: Path) -> int:
     return count
 
 
+def write_store(triples, path: Path, settings=None) -> None:
+    """The writers' table entry: bulk-load ``graph.nt``, written just before, into ``path``."""
+    build_store(Path(path).parent / "graph.nt", Path(path))
+
+
 def store_path(out_dir: str | Path) -> Path:
     """Where ``tipkg build --out out_dir`` put its store."""
     return Path(out_dir) / STORE_DIR

@@ -266,8 +266,8 @@ def add_echoes(graph, echoes: Iterable[Echo], attested: Iterable[Attestation], b
 
     from tipkg.ontology.namespace import TIP
 
-    from .triples import literal
-    from .uris import mint
+    from tipkg.graph.triples import literal
+    from tipkg.graph.uris import mint
 
     def reified(subject, obj, score: float, rule: str, key: str):
         graph.add((subject, TIP.echoes, obj))

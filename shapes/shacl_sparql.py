@@ -40,7 +40,7 @@ and the component: nothing is skipped silently.
 ...     <urn:S> sh:targetNode <urn:x> ; sh:closed true .''', format="turtle"))
 Traceback (most recent call last):
   ...
-tipkg.shacl_sparql.UnsupportedShape: shape urn:S: sh:closed is not supported by the SPARQL compiler (use engine='pyshacl')
+tipkg.shapes.shacl_sparql.UnsupportedShape: shape urn:S: sh:closed is not supported by the SPARQL compiler (use engine='pyshacl')
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from dataclasses import dataclass
 
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
-from tipkg.ontodoc import curie
+from tipkg.ontology.namespace import curie
 from tipkg.graph.triples import OxigraphTerms
 
 SH = Namespace("http://www.w3.org/ns/shacl#")

@@ -34,10 +34,11 @@ True
 from __future__ import annotations
 
 import math
+from importlib import resources
 from pathlib import Path
 
 import networkx as nx
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, select_autoescape
 
 from tipkg.errors import TipkgError
 
@@ -154,8 +155,9 @@ def page(g: nx.Graph, title: str, subtitle: str = "", size_by: str = "pagerank",
     }
     nodes, edges, _heading, height, _width, options = net.get_network_data()
     vis_js, vis_css = _vis_files()
-    env = Environment(loader=FileSystemLoader(str(Path(__file__).parent)), autoescape=select_autoescape(["html"]))
-    return env.get_template("viz_template.html").render(
+    template = resources.files("tipkg.network").joinpath("viz_template.html").read_text(encoding="utf-8")
+    env = Environment(autoescape=select_autoescape(["html"], default_for_string=True))
+    return env.from_string(template).render(
         title=title, subtitle=subtitle, height=height, nodes=nodes, edges=edges, options=options,
         vis_js=vis_js, vis_css=vis_css,
         kinds=[(k, KIND_STYLES[k]) for k in KIND_STYLES if k in kinds_seen],

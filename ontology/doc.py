@@ -15,36 +15,16 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from tipkg.ontology.namespace import ONTOLOGY_IRI, TIP
-from tipkg.ontology.namespace import PREFIXES as DATASET_PREFIXES
+from tipkg.ontology.files import ONTOLOGY_HTML, ONTOLOGY_TTL, load_ontology
+from tipkg.ontology.namespace import ONTOLOGY_IRI, TIP, curie
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
-ONTOLOGY_TTL = ONTOLOGY_DIR / "tipkg.ttl"
-ONTOLOGY_HTML = ONTOLOGY_DIR / "tipkg.html"
 NS = str(TIP._NS)
-
-#: namespace -> "prefix:" for the page: the dataset's prefixes, and UNDO's, which the ontology aligns with
-PREFIXES = {**{ns: f"{prefix}:" for prefix, ns in DATASET_PREFIXES.items()}, "https://w3id.org/akn/ontology/undo/": "undo:"}
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}
 h1,h2{border-bottom:1px solid #ccc}section.term{border-left:3px solid #8ab;padding-left:1rem;margin:1.5rem 0}
 code{background:#f4f4f4;padding:0 .2em}[dir=rtl]{font-family:'Noto Naskh Arabic','Amiri',serif;font-size:1.1em}
 .ours{background:#fde9c8;padding:0 .4em;border-radius:.3em;font-size:.85em}table{border-collapse:collapse}
 td,th{border:1px solid #ddd;padding:.2em .5em;text-align:left;vertical-align:top}"""
-
-
-def load_ontology(path: str | Path = ONTOLOGY_TTL) -> Graph:
-    """The ontology as an rdflib graph."""
-    return Graph().parse(str(path), format="turtle")
-
-
-def curie(term) -> str:
-    """``tip:recalls`` for a known namespace, the full IRI otherwise."""
-    text = str(term)
-    for ns, prefix in PREFIXES.items():
-        if text.startswith(ns) and text != ns:
-            return prefix + text[len(ns):]
-    return text
 
 
 def _link(term) -> str:

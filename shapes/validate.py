@@ -4,7 +4,7 @@
 but slowly: it evaluates every constraint one focus node at a time, in Python,
 over rdflib (2.4 s on the corpus, 48 s at 500 000 triples), and each
 ``sh:sparql`` query once per focus node. So the default engine, ``sparql``,
-compiles the shapes instead (``tipkg/shacl_sparql.py``): every constraint of
+compiles the shapes instead (``shapes/shacl_sparql.py``): every constraint of
 every targeted shape becomes one SPARQL SELECT whose solutions are the
 violating focus nodes (and values), evaluated over all focus nodes at once in
 a pyoxigraph store of the data. ``sh:targetClass`` and ``sh:class`` reach the
@@ -40,6 +40,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -47,13 +48,14 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from tipkg.graph.triples import TripleSet, rdflib_term
-from tipkg.ontodoc import ONTOLOGY_TTL, curie
-from tipkg.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
+from tipkg.ontology.files import ONTOLOGY_TTL
+from tipkg.ontology.namespace import curie
+from tipkg.shapes.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
 
 __all__ = ["ENGINES", "ValidationReport", "ValidationResult", "UnsupportedShape", "validate"]
 
 ENGINES = ("sparql", "pyshacl", "split")  # "split" is the former name of "sparql"
-SHAPES_TTL = Path(__file__).resolve().parent.parent / "shapes" / "tipkg-shapes.ttl"
+SHAPES_TTL = Path(str(resources.files("tipkg.shapes").joinpath("tipkg-shapes.ttl")))
 SHAPES_NS = "https://w3id.org/tipkg/shapes#"
 
 

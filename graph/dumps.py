@@ -1,7 +1,7 @@
 """The linked-data dumps beside graph.nt / graph.ttl: JSON-LD, TriG and a VoID + DCAT description.
 
 - ``graph.jsonld``: JSON-LD compacted with the published context
-  ``ontology/context.jsonld`` (written by ``tipkg.jsonld``).
+  ``ontology/context.jsonld`` (written by ``tipkg.graph.jsonld``).
 - ``graph.trig``: one named graph per source file, named by the source's URI
   (``…/id/source/<file>``), holding the triples derived from that file. A
   subject derived from one source puts all its triples there; a subject
@@ -15,13 +15,12 @@
   and distinct objects ("links") per property, vocabularies, URI space,
   licence, sources, dumps, build time and version.
 
-The writers follow ``write_dumps``' ``writers`` hook: ``name -> f(graph, path)``.
+The writers are registered in the table of ``writers.py``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,15 +33,15 @@ from tipkg.graph.build import bind_prefixes
 from tipkg.graph.uris import base_iri, mint
 from tipkg.ontology.namespace import CITO, ELI, ELI_DL, ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
 from tipkg.graph.triples import TripleSet, rdflib_term
-from tipkg.jsonld import CONTEXT_FILE, write_jsonld
-from tipkg.ontodoc import curie as _curie
-from tipkg.outputs import prefixes_of
+from tipkg.ontology.context import CONTEXT_FILE
+from tipkg.ontology.namespace import curie as _curie
+from tipkg.graph.outputs import prefixes_of
+from tipkg.graph.writers import DumpSettings, dumps, media_type
 
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-MEDIA_TYPES = {"graph.nt": "application/n-triples", "graph.ttl": "text/turtle", "graph.jsonld": "application/ld+json",
-               "graph.trig": "application/trig"}
+
 
 
 
@@ -93,7 +92,7 @@ def source_graphs(graph: TripleSet | Graph) -> dict[URIRef | None, Graph]:
     return out
 
 
-def write_trig(graph: TripleSet | Graph, path: Path) -> None:
+def write_trig(graph: TripleSet | Graph, path: Path, settings=None) -> None:
     """TriG, one named graph per source (sorted by name, the default graph first), each graph's
     triples sorted and written by pyoxigraph's Turtle writer (rdflib's TriG writer takes
     seconds on the corpus; a graph block of TriG is Turtle without the prefix lines)."""
@@ -190,21 +189,17 @@ def void_graph(graph: TripleSet | Graph, *, base: str | None = None, dumps: list
         add((ds, DCAT.distribution, dist))
         add((dist, RDF.type, DCAT.Distribution))
         add((dist, DCAT.downloadURL, URIRef(name)))
-        add((dist, DCAT.mediaType, Literal(MEDIA_TYPES.get(name, "text/turtle"))))
+        add((dist, DCAT.mediaType, Literal(media_type(name) or "text/turtle")))
         add((dist, DCTERMS.license, LICENSE))
     return v
 
 
-def lod_writers(*, base: str | None = None, validated: bool = False) -> dict[str, Callable[[Graph, Path], None]]:
-    """The extra dumps of a build, for ``write_dumps(graph, folder, writers=…)``."""
-    dumps = ["graph.nt", "graph.ttl", "graph.jsonld", "graph.trig"]
+def write_void(graph: TripleSet | Graph, path: Path, settings: DumpSettings) -> None:
+    """``void.ttl``: the VoID + DCAT description of the dumps of the writers' table."""
+    void_graph(graph, base=settings.base, dumps=dumps(), validated=settings.validated).serialize(
+        destination=str(path), format="turtle", encoding="utf-8")
 
-    def void(graph: Graph, path: Path) -> None:
-        void_graph(graph, base=base, dumps=dumps, validated=validated).serialize(
-            destination=str(path), format="turtle", encoding="utf-8")
 
-    def context(graph: Graph, path: Path) -> None:
-        path.write_text(CONTEXT_FILE.read_text(encoding="utf-8"), encoding="utf-8")
-
-    return {"graph.jsonld": write_jsonld, "graph.trig": write_trig, "void.ttl": void, "context.jsonld": context}
-
+def write_context(graph, path: Path, settings=None) -> None:
+    """``context.jsonld``: the published JSON-LD context, beside the dump that uses it."""
+    path.write_text(CONTEXT_FILE.read_text(encoding="utf-8"), encoding="utf-8")

@@ -1,7 +1,7 @@
 """Centrality: which instruments, articles and documents the body of texts leans on.
 
 Three measures, each answering its own question on a projection
-(``graph/projections.py``):
+(``network/projections.py``):
 
 - **degree** — how many distinct nodes cite a node (``in_degree``) or are
   cited by it (``out_degree``); ``citations`` is the weighted in-degree (every

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from tipkg.graph.triples import TripleSet
+from tipkg.graph.writers import DumpSettings, Writer, writers
 from tipkg.parallel import Forked
 
 
@@ -29,12 +30,12 @@ def prefixes_of(graph) -> dict[str, str]:
     return {p: str(ns) for p, ns in sorted(graph.namespaces()) if p and p != "xml"}
 
 
-def write_ntriples(triples: TripleSet, path: Path) -> None:
+def write_ntriples(triples: TripleSet, path: Path, settings=None) -> None:
     """N-Triples, one triple a line, lines sorted (deterministic)."""
     Path(path).write_bytes(triples.ntriples())
 
 
-def write_turtle(triples: TripleSet, path: Path) -> None:
+def write_turtle(triples: TripleSet, path: Path, settings=None) -> None:
     """Turtle with the graph's bound prefixes, subjects grouped (sorted)."""
     ox.serialize(triples.oxigraph(), output=str(path), format=ox.RdfFormat.TURTLE, prefixes=prefixes_of(triples))
 
@@ -58,24 +59,23 @@ def staged_output(out_dir: str | Path):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_dumps(graph: TripleSet | Graph, folder: Path,
-                writers: dict[str, Callable[[TripleSet, Path], None]] | None = None,
-                beside: Collection[str] = ()) -> list[Path]:
-    """Write graph.nt (sorted) and graph.ttl, plus any extra ``writers`` (name -> function).
+def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings = DumpSettings(),
+                names: Collection[str] | None = None) -> list[Path]:
+    """Write every output of the writers' table (``writers.py``) into ``folder``; the paths written.
 
-    The writers named in ``beside`` (pure-Python ones: JSON-LD, TriG) run in a
-    forked child while the parent writes the others (``tipkg.parallel``).
+    ``names`` limits the outputs to those named. The pure-Python writers
+    (JSON-LD, TriG) run in a forked child while the parent writes the others
+    (``tipkg.parallel``).
     """
     triples = TripleSet.of(graph)
     triples.ntriples()  # sorted once, before the fork, for both processes
-    every = {"graph.nt": write_ntriples, "graph.ttl": write_turtle, **(writers or {})}
-    later = {name: every[name] for name in every if name in beside}
-    child = Forked(_write_each, later, triples, folder)
-    _write_each({name: w for name, w in every.items() if name not in later}, triples, folder)
+    chosen = [w for w in writers() if names is None or w.name in names]
+    child = Forked(_write_each, [w for w in chosen if w.forked], triples, folder, settings)
+    _write_each([w for w in chosen if not w.forked], triples, folder, settings)
     child.result()
-    return [folder / name for name in every]
+    return [folder / w.name for w in chosen]
 
 
-def _write_each(writers: dict[str, Callable[[TripleSet, Path], None]], triples: TripleSet, folder: Path) -> None:
-    for name, writer in writers.items():
-        writer(triples, folder / name)
+def _write_each(chosen: list[Writer], triples: TripleSet, folder: Path, settings: DumpSettings) -> None:
+    for writer in chosen:
+        writer(triples, folder / writer.name, settings)

@@ -27,7 +27,7 @@ topics       topic — topic (undirected), ``weight`` = paragraphs indexed
 actors       document -> actor, from ``requests`` and the other verbs whose
              target is an actor; ``weight`` = paragraphs.
 reuse        paragraph -> paragraph ``echoes`` (later -> earlier), ``weight``
-             = similarity score (graph/reuse.py).
+             = similarity score (network/reuse.py).
 full         every identified node except source files, reified edges, verb
              nodes and the topic scheme; every edge between them
              (containment included).

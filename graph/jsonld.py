@@ -1,104 +1,28 @@
-"""The JSON-LD dump and its published context.
+"""The JSON-LD dump, ``graph.jsonld``.
 
-``ontology/context.jsonld`` gives every ``tip:`` term and the other terms the
-graph uses a short key (``identifier``, ``partOf``, ``recalls``; language maps
-for labels and texts); ``jsonld_context()`` makes it from the ontology and
-``tipkg ontology-doc`` writes it. ``write_jsonld`` writes ``graph.jsonld``
-compacted with that context, embedded so the file parses offline: one node
+``write_jsonld`` writes the graph compacted with the published context
+(``ontology/context.py``), embedded so the file parses offline: one node
 object per subject, written as the sorted triples stream by (rdflib's
 compacting writer takes minutes on a large corpus).
-
->>> jsonld_context()["@context"]["partOf"]
-{'@id': 'eli:is_part_of', '@type': '@id'}
 """
 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import OWL, RDF, RDFS, XSD, Graph
-from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib import RDF, XSD, Graph
 
 from tipkg.graph.triples import TripleSet
-from tipkg.ontodoc import ONTOLOGY_DIR, curie, load_ontology
-from tipkg.ontology.namespace import CITO, ELI, PREFIXES, TIP
+from tipkg.ontology.context import published_context
 
 _RDF_TYPE = str(RDF.type)
 _XSD_STRING = str(XSD.string)
 _XSD_INTEGER = str(XSD.integer)
 
-CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
 
-#: keys of the JSON-LD context for terms of other vocabularies: key -> (IRI, kind)
-_EXTERNAL_KEYS = {
-    "identifier": (DCTERMS.identifier, None),
-    "label": (RDFS.label, "@language"),
-    "prefLabel": (SKOS.prefLabel, "@language"),
-    "altLabel": (SKOS.altLabel, "@language"),
-    "notation": (SKOS.notation, None),
-    "inScheme": (SKOS.inScheme, "@id"),
-    "broader": (SKOS.broader, "@id"),
-    "narrower": (SKOS.narrower, "@id"),
-    "topConceptOf": (SKOS.topConceptOf, "@id"),
-    "hasTopConcept": (SKOS.hasTopConcept, "@id"),
-    "partOf": (ELI.is_part_of, "@id"),
-    "localId": (ELI.id_local, None),
-    "date": (ELI.date_document, XSD.date),
-    "issued": (DCTERMS.issued, None),
-    "isPartOf": (DCTERMS.isPartOf, "@id"),
-    "relatedTo": (DCTERMS.relation, "@id"),
-    "language": (DCTERMS.language, None),
-    "description": (DCTERMS.description, "@language"),
-    "derivedFrom": (PROV.wasDerivedFrom, "@id"),
-    "citingEntity": (CITO.hasCitingEntity, "@id"),
-    "citedEntity": (CITO.hasCitedEntity, "@id"),
-    "predicate": (RDF.predicate, "@id"),
-}
-def jsonld_context() -> dict:
-    """The published JSON-LD context: readable keys for every tip term and the other terms the graph uses."""
-    onto = load_ontology()
-    ctx: dict = {"@version": 1.1, **PREFIXES, "id": "@id", "type": "@type"}
-    language = {TIP.text, TIP.normalizedText}
-    for name in sorted(TIP.__annotations__):
-        term = TIP[name]
-        if (term, RDF.type, OWL.Class) in onto:
-            ctx[name] = curie(term)
-        elif (term, RDF.type, OWL.ObjectProperty) in onto:
-            ctx[name] = {"@id": curie(term), "@type": "@id"}
-        elif term in language:
-            ctx[name] = {"@id": curie(term), "@container": "@language"}
-        elif onto.value(term, RDFS.range) == XSD.date:
-            ctx[name] = {"@id": curie(term), "@type": "xsd:date"}
-        else:
-            ctx[name] = curie(term)
-    for key, (iri, kind) in _EXTERNAL_KEYS.items():
-        if kind is None:
-            ctx[key] = curie(iri)
-        elif kind == "@language":
-            ctx[key] = {"@id": curie(iri), "@container": "@language"}
-        else:
-            ctx[key] = {"@id": curie(iri), "@type": kind if kind == "@id" else curie(kind)}
-    return {"@context": ctx}
-
-
-def context_text() -> str:
-    return json.dumps(jsonld_context(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
-def write_context(path: str | Path = CONTEXT_FILE) -> Path:
-    Path(path).write_text(context_text(), encoding="utf-8")
-    return Path(path)
-
-
-@lru_cache(maxsize=1)
-def _published_context() -> dict:
-    return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
-
-
-def write_jsonld(graph: TripleSet | Graph, path: Path) -> None:
+def write_jsonld(graph: TripleSet | Graph, path: Path, settings=None) -> None:
     """JSON-LD compacted with the published context, one node object per subject, subjects sorted.
 
     Written node by node from the sorted triples (rdflib's compacting writer
@@ -106,9 +30,9 @@ def write_jsonld(graph: TripleSet | Graph, path: Path) -> None:
     carry (a literal without a language under a language map) goes under the
     property's compact IRI instead, in expanded form, so nothing is lost.
     """
-    compact = _Compactor(_published_context())
+    compact = _Compactor(published_context())
     with open(path, "w", encoding="utf-8") as out:
-        out.write('{"@context": ' + json.dumps(_published_context(), ensure_ascii=False, sort_keys=True)
+        out.write('{"@context": ' + json.dumps(published_context(), ensure_ascii=False, sort_keys=True)
                   + ',\n"@graph": [')
         first = True
         for node in compact.nodes(TripleSet.of(graph).oxigraph()):

@@ -1,0 +1,79 @@
+"""The table of output writers: every file a build puts in ``OUT``, in one place.
+
+In the manner of rdflib's plugin registry, a writer is registered under the
+name of the file it writes, with its media type and the dotted path of its
+function (imported only when used); ``write_dumps`` (``outputs.py``) runs the
+table in order. Adding a dump is one ``register`` call; the server's list of
+downloadable files and VoID's ``void:dataDump`` links read the same table.
+
+Every writer is called as ``write(triples, path, settings)``: the build's
+sorted triples, the file or folder to write, and the ``DumpSettings``.
+
+>>> [w.name for w in writers()][:2]
+['graph.nt', 'graph.ttl']
+>>> media_type("graph.trig")
+'application/trig'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+
+
+@dataclass(frozen=True)
+class DumpSettings:
+    """What writers may need beyond the triples: the URI base and whether the graph was validated."""
+
+    base: str | None = None
+    validated: bool = False
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One output: ``name`` in ``OUT``; ``forked``: pure-Python, written in a child beside the others."""
+
+    name: str
+    media_type: str | None
+    function: str  # "module:function"
+    forked: bool = False
+    dump: bool = True  # a downloadable RDF dump (listed in VoID and served)
+
+    def __call__(self, triples, path, settings: DumpSettings) -> None:
+        module, _, function = self.function.partition(":")
+        getattr(import_module(module), function)(triples, path, settings)
+
+
+_WRITERS: dict[str, Writer] = {}
+
+
+def register(name: str, media_type: str | None, function: str, *, forked: bool = False, dump: bool = True) -> Writer:
+    """Add (or replace) the writer of ``name``; the table keeps the order of registration."""
+    _WRITERS[name] = Writer(name, media_type, function, forked, dump)
+    return _WRITERS[name]
+
+
+def writers() -> list[Writer]:
+    """Every registered writer, in the order the build runs them."""
+    return list(_WRITERS.values())
+
+
+def media_type(name: str) -> str | None:
+    """The media type of an output file, None if no writer makes it."""
+    writer = _WRITERS.get(name)
+    return writer.media_type if writer else None
+
+
+def dumps() -> list[str]:
+    """The names of the downloadable RDF dumps (VoID's ``void:dataDump``)."""
+    return [w.name for w in _WRITERS.values() if w.dump]
+
+
+# graph.nt first: the store is bulk-loaded from it, and every other writer reads the same sorted triples.
+register("graph.nt", "application/n-triples", "tipkg.graph.outputs:write_ntriples")
+register("graph.ttl", "text/turtle", "tipkg.graph.outputs:write_turtle")
+register("graph.jsonld", "application/ld+json", "tipkg.graph.jsonld:write_jsonld", forked=True)
+register("graph.trig", "application/trig", "tipkg.graph.dumps:write_trig", forked=True)
+register("void.ttl", "text/turtle", "tipkg.graph.dumps:write_void", dump=False)
+register("context.jsonld", "application/ld+json", "tipkg.graph.dumps:write_context", dump=False)
+register("store", None, "tipkg.graph.store:write_store", dump=False)
