@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 from rdflib import Graph
 
@@ -25,6 +25,8 @@ from tipkg.server.protocol import ALLOW, ProtocolError, read_request
 
 #: methods the other routes answer
 ALLOW_READ = "GET, HEAD, OPTIONS"
+#: the ?format= value of each type a negotiated resource is offered in (the Link header's alternates)
+FORMAT_OF = {"text/html": "html", "text/turtle": "ttl", "application/ld+json": "jsonld", "application/n-triples": "nt"}
 #: the largest request body read (a query, a form): past it, 413
 MAX_BODY = 1 << 20
 
@@ -123,7 +125,15 @@ class Handler(BaseHTTPRequestHandler):
         if media is None:
             return self.error(406, "not acceptable: offered " + ", ".join(PAGE_TYPES))
         body = node_page(self.ld, iri, out, into) if media == "text/html" else serialize(out + into, media)
-        self.send(200, media, body, vary=True)
+        self.negotiated(media, body)
+
+    def negotiated(self, media: str, body: bytes) -> None:
+        """A 200 for a resource offered in several types: ``Vary: Accept`` and a ``Link`` to each other type,
+        so the HTML page points to its RDF and the RDF to its page."""
+        path = quote(urlparse(self.path).path, safe="/:()%,.~-_!*+=@'")
+        links = ", ".join(f'<{path}?format={fmt}>; rel="alternate"; type="{other}"'
+                          for other, fmt in FORMAT_OF.items() if other != media)
+        self.send(200, media, body, vary=True, headers={"Link": links})
 
     def choose(self, params) -> str | None:
         wanted = (params.get("format") or [None])[0]
@@ -138,14 +148,14 @@ class Handler(BaseHTTPRequestHandler):
         media = self.choose(params)
         if media == "text/html":
             body = html.read_bytes() if html else page(path.name, f"<pre>{escape(path.read_text(encoding='utf-8'))}</pre>")
-            return self.send(200, "text/html", body, vary=True)
+            return self.negotiated("text/html", body)
         if media is None:
-            return self.error(406, "not acceptable")
+            return self.error(406, "not acceptable: offered " + ", ".join(PAGE_TYPES))
         if media == "text/turtle":
-            return self.send(200, media, path.read_bytes(), vary=True)
+            return self.negotiated(media, path.read_bytes())
         g = Graph().parse(str(path), format="turtle")
         body = g.serialize(format="json-ld" if media == "application/ld+json" else "nt")
-        self.send(200, media, body.encode("utf-8") if isinstance(body, str) else body, vary=True)
+        self.negotiated(media, body.encode("utf-8") if isinstance(body, str) else body)
 
     def do_POST(self):
         if urlparse(self.path).path != "/sparql":
