@@ -63,6 +63,7 @@ def ranking(g: nx.Graph, metric: str = "pagerank", kind: str | None = None, top:
     if metric not in METRICS:
         raise TipkgError("--metric", f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
     values = metrics(g)
+    gists = any("gist" in d for _, d in g.nodes(data=True))  # paragraphs: what each one does, in English
     rows = []
     for node, data in g.nodes(data=True):
         if kind and data.get("kind") != kind:
@@ -72,6 +73,8 @@ def ranking(g: nx.Graph, metric: str = "pagerank", kind: str | None = None, top:
         for name in METRICS:
             value = values[name].get(node, 0)
             row[name] = round(value, 6) if isinstance(value, float) else value
+        if gists:
+            row["gist"] = data.get("gist", "")
         rows.append(row)
     rows.sort(key=lambda r: (-r[metric], r["identifier"]))
     return rows[:top] if top else rows
