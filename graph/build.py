@@ -87,7 +87,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
             builder.document(document, item.source)
     if references is not None:
         add_references(builder.graph, references, base,
-                       labelled={node for node, lang in builder.pref_labels if lang == "en"})
+                       labelled={node: text for (node, lang), text in builder.pref_labels.items() if lang == "en"})
     if index is not None:
         add_index(builder.graph, index, base)
     return builder.graph

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable, Mapping
 
 from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
@@ -64,10 +64,10 @@ def citation_id(reference: Reference) -> str:
 
 
 def add_references(graph: TripleSet, references: Iterable[Reference], base: str | None = None,
-                   labelled: Collection[URIRef] = ()) -> TripleSet:
+                   labelled: Mapping[URIRef, str] | None = None) -> TripleSet:
     """Assert every reference's edge, its target node and its citation node.
 
-    ``labelled``: nodes that already carry their English ``rdfs:label`` (a document's
+    ``labelled``: nodes that already carry an English ``rdfs:label`` -> that label (a document's
     title, an article's heading); the name a reference gives them ("General Assembly
     resolution 61/180", "TIPP art 9") becomes a ``skos:altLabel``, so that each node
     has one ``rdfs:label`` per language."""
@@ -94,15 +94,16 @@ def add_references(graph: TripleSet, references: Iterable[Reference], base: str 
 
 
 class _Targets:
-    def __init__(self, graph: TripleSet, base: str | None, labelled: Collection[URIRef] = ()):
+    def __init__(self, graph: TripleSet, base: str | None, labelled: Mapping[URIRef, str] | None = None):
         self.graph, self.base = graph, base
         self.done: set[str] = set()
-        self.labelled = set(labelled)
+        self.labelled = dict(labelled or {})
 
     def label_en(self, node: URIRef, text: str) -> None:
         """The node's English label, or an altLabel when it has one already."""
         if node in self.labelled:
-            self.graph.add((node, SKOS.altLabel, literal(text, lang="en")))
+            if self.labelled[node] != text:
+                self.graph.add((node, SKOS.altLabel, literal(text, lang="en")))
         else:
             self.graph.add((node, RDFS.label, literal(text, lang="en")))
 
