@@ -30,6 +30,7 @@ from tipkg.tables import load
 from .labels import document_label_en, paragraph_label_ar
 from .thematic_index import add_index
 from .references import add_references
+from .mandates import add_corpus_mandates
 from .triples import TripleSet, literal
 from .uris import mint
 
@@ -87,6 +88,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
             builder.document(document, item.source)
     if references is not None:
         add_references(builder.graph, references, base)
+        add_corpus_mandates(builder.graph, structured, references, base)  # graph/mandates.py
     if index is not None:
         add_index(builder.graph, index, base)
     return builder.graph
