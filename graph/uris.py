@@ -33,6 +33,25 @@ def base_iri(base: str | None = None) -> str:
     return iri if iri.endswith(("/", "#")) else iri + "/"
 
 
+def site_iri(path: str = "", base: str | None = None) -> URIRef:
+    """The URL of what the site publishes beside its nodes: a dump, the SPARQL endpoint.
+
+    Its root is the base without its final ``id/`` (``https://w3id.org/tipkg/id/``
+    gives ``https://w3id.org/tipkg/``), else the base's origin; ``tipkg serve``
+    answers the same paths under its own root (``/graph.nt``, ``/sparql``).
+
+    >>> site_iri("graph.nt", "https://example.org/tipkg/id/"), site_iri("sparql", "https://example.org/data/")
+    (rdflib.term.URIRef('https://example.org/tipkg/graph.nt'), rdflib.term.URIRef('https://example.org/sparql'))
+    """
+    iri = base_iri(base)
+    if iri.endswith("/id/"):
+        root = iri[:-3]
+    else:
+        scheme, _, rest = iri.partition("://")
+        root = f"{scheme}://{rest.split('/', 1)[0]}/"
+    return URIRef(root + path)
+
+
 def mint(identifier: str, base: str | None = None) -> URIRef:
     """The URI of the node whose canonical identifier is ``identifier``."""
     return _mint(identifier, base or os.environ.get("TIPKG_BASE_IRI") or DEFAULT_BASE)

@@ -121,6 +121,7 @@ class TIP(DefinedNamespace):
     recognizes: URIRef
     emphasizes: URIRef
     recommends: URIRef
+    recommendsRequest: URIRef
     reminds: URIRef
     addressedTo: URIRef
     should: URIRef

@@ -113,10 +113,10 @@ def _in_sample(found: Iterable[Reference], gold: list[GoldEdge], wanted: set[str
 
 def report(found: list[Reference], gold: list[GoldEdge]) -> str:
     """A plain-text table: relation, split, TP/FP/FN, precision, recall; then the misses."""
-    lines = [f"{'relation':<14} {'split':<8} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}"]
+    lines = [f"{'relation':<18} {'split':<8} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}"]
     for split in SPLITS:
         for rel, s in evaluate(found, gold, split=split).items():
-            lines.append(f"{rel:<14} {split:<8} {s.true_positives:>4} {s.false_positives:>4} "
+            lines.append(f"{rel:<18} {split:<8} {s.true_positives:>4} {s.false_positives:>4} "
                          f"{s.false_negatives:>4} {s.precision:>9.3f} {s.recall:>7.3f}")
     for split in SPLITS:
         fps, fns = differences(found, gold, split=split)
