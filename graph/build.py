@@ -27,6 +27,7 @@ from tipkg.normalize import search_form
 from tipkg.ontology.namespace import ELI, PREFIXES, TIP
 from tipkg.tables import load
 
+from .gists import add_gists
 from .labels import document_label_en, paragraph_label_ar
 from .thematic_index import add_index
 from .references import add_references
@@ -91,6 +92,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
         add_corpus_mandates(builder.graph, structured, references, base)  # graph/mandates.py
     if index is not None:
         add_index(builder.graph, index, base)
+    add_gists(builder.graph, base)  # last: a gist reads the edges above
     return builder.graph
 
 

@@ -103,6 +103,7 @@ class TIP(DefinedNamespace):
     sha256: URIRef
     searchText: URIRef
     rule: URIRef
+    gist: URIRef
 
     # the core relations and the other verbs
     recalls: URIRef
