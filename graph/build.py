@@ -31,6 +31,7 @@ from .gists import add_gists
 from .labels import document_label_en, paragraph_label_ar
 from .thematic_index import add_index
 from .references import add_references
+from .mandates import add_corpus_mandates
 from .triples import TripleSet, literal
 from .uris import mint
 
@@ -89,6 +90,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     if references is not None:
         add_references(builder.graph, references, base,
                        labelled={node: text for (node, lang), text in builder.pref_labels.items() if lang == "en"})
+        add_corpus_mandates(builder.graph, structured, references, base)  # graph/mandates.py
     if index is not None:
         add_index(builder.graph, index, base)
     add_gists(builder.graph, base)  # last: a gist reads the edges above
