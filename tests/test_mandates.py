@@ -202,3 +202,20 @@ def test_holdout_action_as_measured(records):
     from tipkg.references.mandate_quality import scores
     s = scores("holdout", records)["action"]
     assert s.true_positives >= 4 and s.precision >= 0.8 and s.recall >= 0.8, s
+
+
+# --- duplication flags -------------------------------------------------------------
+
+def test_repeated_requests_across_the_conferences_decisions(structured, mandates):
+    """Found, not listed by hand: every pair echoes (tip:echoes >= the reuse threshold), asks the
+    same addressee for the same action, from another decision."""
+    from tipkg.network.reuse import THRESHOLD, find_reuse
+    from tipkg.references.mandates import find_repeats
+    echoes, _ = find_reuse(structured)
+    found = find_repeats(mandates.values(), echoes)
+    pairs = {(r.later.paragraph, r.earlier.paragraph) for r in found}
+    assert ("CTOC/COP/DEC/2/3 para q", "CTOC/COP/DEC/1/5 para f") in pairs  # the analytical report, asked twice
+    assert ("CTOC/COP/DEC/2/3 para n", "CTOC/COP/DEC/1/5 para c") in pairs  # the questionnaire, asked twice
+    assert ("CTOC/COP/RES/5/2 para 17", "CTOC/COP/DEC/4/4 para r") in pairs  # assist the Working Group
+    for r in found:
+        assert r.score >= THRESHOLD and r.later.action == r.earlier.action and r.later.document != r.earlier.document
