@@ -184,3 +184,18 @@ def add_corpus_mandates(graph: TripleSet, structured, references: Sequence[Refer
                  corpus_year=max(years) if years else None, base=base)
     add_answers(graph, found, base)
     return mandates
+
+
+def add_repeats(graph: TripleSet, structured, references: Sequence[Reference], echoes, base: str | None = None) -> int:
+    """``later tip:repeats earlier`` for every duplication flag (``find_repeats``),
+    each with a citation node holding the later mandate's request words and the
+    echo score in its rule; called by the pipeline once text reuse is known."""
+    from tipkg.references.mandates import find_mandates, find_repeats
+
+    found = find_repeats(find_mandates(structured, references), echoes)
+    for r in found:
+        later, earlier = mint(r.later.identifier, base), mint(r.earlier.identifier, base)
+        graph.add((later, TIP.repeats, earlier))
+        _cite(graph, r.later, later, "repeats", r.earlier.identifier, earlier, r.later.ask,
+              f"repeats: same addressee and action, tip:echoes {r.score:.2f}", base)
+    return len(found)

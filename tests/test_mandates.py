@@ -171,3 +171,51 @@ def test_a_later_decision_reports_the_analytical_report_done(answers):
     (a,) = _answer(answers, "CTOC/COP/DEC/2/3 para e", "CTOC/COP/DEC/1/5 para f")
     assert a.relation == "reportsAnswer" and "أعدته الأمانة" in a.words.text
     assert _answer(answers, "CTOC/COP/DEC/2/3 para j", "CTOC/COP/DEC/1/5 para c")
+
+
+# --- quality on the hand-read gold ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def records(mandates):
+    from tipkg.references.mandate_quality import mandate_records
+    return mandate_records(mandates.values())
+
+
+@pytest.mark.parametrize("relation", ["mandate", "addressee", "action", "due"])
+def test_dev_floors(records, relation):
+    from tipkg.references.mandate_quality import scores
+    s = scores("dev", records)[relation]
+    assert s.precision >= 0.98 and s.recall >= 0.95, s
+
+
+@pytest.mark.parametrize("relation", ["mandate", "addressee", "due"])
+def test_holdout_floors(records, relation):
+    from tipkg.references.mandate_quality import scores
+    s = scores("holdout", records)[relation]
+    assert s.precision >= 0.98 and s.recall >= 0.95, s
+
+
+def test_holdout_action_as_measured(records):
+    """The holdout's one action error is A/RES/61/180 para 17: "التقارير" is split by the visual-order
+    extraction ("التق ة ل ” ارير"), so "continue preparing these periodic reports" reads as `other`.
+    Not tuned away (it is the holdout); the floor is the measured 4/5 until the reading order is restored."""
+    from tipkg.references.mandate_quality import scores
+    s = scores("holdout", records)["action"]
+    assert s.true_positives >= 4 and s.precision >= 0.8 and s.recall >= 0.8, s
+
+
+# --- duplication flags -------------------------------------------------------------
+
+def test_repeated_requests_across_the_conferences_decisions(structured, mandates):
+    """Found, not listed by hand: every pair echoes (tip:echoes >= the reuse threshold), asks the
+    same addressee for the same action, from another decision."""
+    from tipkg.network.reuse import THRESHOLD, find_reuse
+    from tipkg.references.mandates import find_repeats
+    echoes, _ = find_reuse(structured)
+    found = find_repeats(mandates.values(), echoes)
+    pairs = {(r.later.paragraph, r.earlier.paragraph) for r in found}
+    assert ("CTOC/COP/DEC/2/3 para q", "CTOC/COP/DEC/1/5 para f") in pairs  # the analytical report, asked twice
+    assert ("CTOC/COP/DEC/2/3 para n", "CTOC/COP/DEC/1/5 para c") in pairs  # the questionnaire, asked twice
+    assert ("CTOC/COP/RES/5/2 para 17", "CTOC/COP/DEC/4/4 para r") in pairs  # assist the Working Group
+    for r in found:
+        assert r.score >= THRESHOLD and r.later.action == r.earlier.action and r.later.document != r.earlier.document

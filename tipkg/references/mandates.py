@@ -353,3 +353,28 @@ def _year(document: Document, source: Source) -> int | None:
         if value and re.match(r"\d{4}", value):
             return int(value[:4])
     return None
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """``later`` asks the same addressee for the same action as ``earlier``, from another
+    document (body or session), in wording that echoes it (``score``: tip:echoes)."""
+
+    later: Mandate
+    earlier: Mandate
+    score: float
+
+
+def find_repeats(mandates: Iterable[Mandate], echoes: Iterable) -> list[Repeat]:
+    """The duplication flags: pairs of mandates joined by a text-reuse echo
+    (``network.reuse.Echo``, already at or above its threshold) with a shared
+    addressee and the same action, made by different documents."""
+    by_paragraph = {m.paragraph: m for m in mandates}
+    out = []
+    for e in echoes:
+        later, earlier = by_paragraph.get(e.later), by_paragraph.get(e.earlier)
+        if later is None or earlier is None or later.document == earlier.document:
+            continue
+        if later.action == earlier.action and {a.actor for a in later.addressees} & {a.actor for a in earlier.addressees}:
+            out.append(Repeat(later, earlier, e.score))
+    return sorted(out, key=lambda r: (r.later.paragraph, r.earlier.paragraph))
