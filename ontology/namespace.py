@@ -136,6 +136,27 @@ class TIP(DefinedNamespace):
     TextReuse: URIRef
     score: URIRef
 
+    # mandates (graph/mandates.py): who was asked to do what, by when, and what answered it
+    Mandate: URIRef
+    MandateAction: URIRef
+    Session: URIRef
+    mandatedBy: URIRef
+    mandatingBody: URIRef
+    addressee: URIRef
+    action: URIRef
+    due: URIRef
+    recurrence: URIRef
+    reviewClause: URIRef
+    hasReviewClause: URIRef
+    status: URIRef
+    sessionNumber: URIRef
+    sessionOf: URIRef
+    sessionYear: URIRef
+    restates: URIRef
+    answers: URIRef
+    reportsAnswer: URIRef
+    repeats: URIRef
+
 
 def _materialize(namespace: type[DefinedNamespace]) -> None:
     """Make each declared term a plain class attribute. rdflib resolves ``TIP.recalls`` in
