@@ -5,8 +5,6 @@ gold (tests/gold/mandates.tsv, dev and holdout)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tipkg.normalize import search_form
@@ -222,39 +220,3 @@ def test_repeated_requests_across_the_conferences_decisions(structured, mandates
     for r in found:
         assert r.score >= THRESHOLD and r.later.action == r.earlier.action and r.later.document != r.earlier.document
 
-
-# --- the catalog queries: their headers' example answers, against the real build ---------------
-
-MANDATE_QUERIES = ["open-mandates-by-addressee", "mandates-by-action-year", "mandate-life", "bodies-without-review"]
-
-
-@pytest.fixture(scope="module")
-def store(structured):
-    from tipkg.pipeline import build
-    return build(out_dir=None).triples.store()
-
-
-def _example(query) -> tuple[int, list[tuple[str, ...]]]:
-    """The row count and rows the header's "Example answer" block promises."""
-    header = query.header
-    start = next(i for i, line in enumerate(header) if line.startswith("Example answer"))
-    count = int(re.search(r"(\d+) rows?\)", header[start]).group(1))
-    rows = []
-    for line in header[start + 1:]:
-        if not line.strip():
-            break
-        rows.append(tuple(cell.strip() for cell in line.split(" | ")))
-    return count, rows
-
-
-@pytest.mark.parametrize("name", MANDATE_QUERIES)
-def test_catalog_header_example_is_the_real_answer(store, name):
-    from tipkg.queries.catalog import bind, catalog
-    from tipkg.queries.sparql import run_local
-    query = catalog()[name]
-    count, rows = _example(query)
-    got = [tuple(t.value if t is not None else "" for t in row)
-           for row in run_local(store, bind(query.text, {}, path=query.path), query.path).rows]
-    assert len(got) == count
-    for row in rows:
-        assert row in got, row
