@@ -4,20 +4,17 @@ citations, articles, actors, topics of the index scheme, a recommendation with
 its report notation and the report's offset), so the shapes, dumps and server
 are exercised on every kind of node even where the corpus build has none yet.
 
-Imported by test modules (``from lod_support import lod_graph``): pytest
-collects the fixtures from there.
+The fixtures built from them (``corpus_graph``, ``lod_graph``) are in conftest.py.
 """
 
 from __future__ import annotations
 
-import pytest
 from rdflib import RDF, RDFS, Graph, Literal
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.ontology.namespace import CITO, ELI
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
-from tipkg.pipeline import build
 
 SOURCE_002 = "source:002_62009398838004c9.txt"
 SCHEME = "UNODC-TIP-Compendium-2021 index"
@@ -70,20 +67,3 @@ def add_sample_edges(g: Graph) -> Graph:
         g.add((mint("TIP-WG 1 rec 5"), SKOS.notation, Literal("CTOC/COP/WG.4/2009/2 para 6")))
         g.set((mint("CTOC/COP/WG.4/2009/2"), TIP.numberingOffset, Literal(1)))
     return g
-
-
-@pytest.fixture(scope="session")
-def corpus_graph() -> Graph:
-    """The graph `tipkg build` builds from the bundled corpus (not written anywhere)."""
-    return build(out_dir=None).graph
-
-
-@pytest.fixture(scope="session")
-def lod_graph(corpus_graph) -> Graph:
-    """The corpus graph plus the hand-built sample of reference edges."""
-    g = Graph()
-    for prefix, ns in corpus_graph.namespaces():
-        g.bind(prefix, ns)
-    for triple in corpus_graph:
-        g.add(triple)
-    return add_sample_edges(g)

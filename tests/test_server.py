@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
-from lod_support import corpus_graph, lod_graph  # noqa: F401  (fixtures)
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
@@ -159,11 +157,9 @@ def test_update_is_refused(server):
 
 
 def test_query_over_the_time_limit_is_stopped(server):
-    start = time.perf_counter()
     status, ctype, body = get(f"{server}/sparql?query={urllib.parse.quote(HEAVY)}", "application/sparql-results+json")
-    assert status == 503
+    assert status == 503  # within the client's own 30 s timeout: the server stopped the query, not the client
     assert b"time limit of 2 seconds" in body
-    assert time.perf_counter() - start < 15
     # and the endpoint still answers afterwards
     result = json.loads(get(f"{server}/sparql?query={urllib.parse.quote('ASK { ?s ?p ?o }')}", "application/json")[2])
     assert result["boolean"] is True
