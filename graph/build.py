@@ -27,9 +27,11 @@ from tipkg.normalize import search_form
 from tipkg.ontology.namespace import ELI, PREFIXES, TIP
 from tipkg.tables import load
 
+from .gists import add_gists
 from .labels import document_label_en, paragraph_label_ar
 from .thematic_index import add_index
 from .references import add_references
+from .mandates import add_corpus_mandates
 from .triples import TripleSet, literal
 from .uris import mint
 
@@ -87,8 +89,10 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
             builder.document(document, item.source)
     if references is not None:
         add_references(builder.graph, references, base)
+        add_corpus_mandates(builder.graph, structured, references, base)  # graph/mandates.py
     if index is not None:
         add_index(builder.graph, index, base)
+    add_gists(builder.graph, base)  # last: a gist reads the edges above
     return builder.graph
 
 

@@ -13,7 +13,9 @@
   exactly one graph, so the dump holds the same triples as graph.nt.
 - ``void.ttl``: VoID + DCAT: triples, entities, entities per class, triples
   and distinct objects ("links") per property, vocabularies, URI space,
-  licence, sources, dumps, build time and version.
+  example resources, licence, sources, build time and version; the dumps and
+  the SPARQL endpoint as absolute URLs beside the URI space
+  (``uris.site_iri``), where ``tipkg serve`` answers them too.
 
 The writers are registered in the table of ``writers.py``.
 """
@@ -30,7 +32,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, SKOS
 
 from tipkg import __version__
 from tipkg.graph.build import bind_prefixes
-from tipkg.graph.uris import base_iri, mint
+from tipkg.graph.uris import base_iri, mint, site_iri
 from tipkg.ontology.namespace import CITO, ELI, ELI_DL, ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
 from tipkg.graph.triples import TripleSet, rdflib_term
 from tipkg.ontology.context import CONTEXT_FILE
@@ -41,6 +43,8 @@ from tipkg.graph.writers import DumpSettings, dumps, media_type
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+#: classes whose first node (by IRI) is a void:exampleResource: an instrument, an article, a paragraph, a recommendation
+EXAMPLE_CLASSES = (TIP.Instrument, TIP.Article, TIP.OperativeParagraph, TIP.Recommendation)
 
 
 
@@ -143,6 +147,7 @@ def void_graph(graph: TripleSet | Graph, *, base: str | None = None, dumps: list
     if validated:
         add((ds, DCTERMS.conformsTo, URIRef("https://w3id.org/tipkg/shapes")))
     add((ds, VOID.uriSpace, Literal(base_iri(base))))
+    add((ds, VOID.sparqlEndpoint, site_iri("sparql", base)))
     for ns in (TIP._NS, ELI, ELI_DL, CITO, DCTERMS, SKOS, PROV):
         add((ds, VOID.vocabulary, URIRef(str(ns))))
     store = TripleSet.of(graph).store()
@@ -180,15 +185,19 @@ def void_graph(graph: TripleSet | Graph, *, base: str | None = None, dumps: list
         add((part, VOID.triples, number(n)))
         if int(links.value):
             add((part, VOID.distinctObjects, number(links)))
+    for cls in EXAMPLE_CLASSES:
+        for (example,) in rows(f"SELECT (MIN(?s) AS ?e) WHERE {{ ?s a <{cls}> FILTER(isIRI(?s)) }}"):
+            if example is not None:
+                add((ds, VOID.exampleResource, URIRef(example.value)))
     for source, label in sorted((URIRef(s.value), label) for s, label in sources):
         add((ds, DCTERMS.source, source))
         add((source, RDFS.label, Literal(label.value) if label is not None else Literal(str(source))))
     for name in dumps or []:
         dist = URIRef(mint("dataset", base) + f"#dump-{name.replace('.', '-')}")
-        add((ds, VOID.dataDump, URIRef(name)))
+        add((ds, VOID.dataDump, site_iri(name, base)))
         add((ds, DCAT.distribution, dist))
         add((dist, RDF.type, DCAT.Distribution))
-        add((dist, DCAT.downloadURL, URIRef(name)))
+        add((dist, DCAT.downloadURL, site_iri(name, base)))
         add((dist, DCAT.mediaType, Literal(media_type(name) or "text/turtle")))
         add((dist, DCTERMS.license, LICENSE))
     return v

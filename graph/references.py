@@ -87,6 +87,22 @@ def add_references(graph: TripleSet, references: Iterable[Reference], base: str 
     return graph
 
 
+def add_citation(graph: TripleSet, ref: Reference, subject: URIRef, target: URIRef, base: str | None = None) -> URIRef:
+    """Describe one edge ``subject --tip:<ref.relation>--> target`` by its citation node
+    (the same node ``add_references`` makes), for edges whose subject is not a
+    paragraph (a mandate's addressee, action, deadline)."""
+    relation = getattr(TIP, ref.relation)
+    c = mint(citation_id(ref), base)
+    for triple in ((c, RDF.type, CITO.Citation), (c, RDF.type, TIP.Citation),
+                   (c, CITO.hasCitingEntity, subject), (c, CITO.hasCitedEntity, target),
+                   (c, RDF.predicate, relation),
+                   (c, TIP.sourceSpan, literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")),
+                   (c, TIP.text, literal(ref.text, lang="ar")), (c, TIP.rule, literal(ref.rule)),
+                   (c, PROV.wasDerivedFrom, mint(f"source:{ref.source_file}", base))):
+        graph.add(triple)
+    return c
+
+
 class _Targets:
     def __init__(self, graph: TripleSet, base: str | None):
         self.graph, self.base = graph, base

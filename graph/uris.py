@@ -2,7 +2,7 @@
 
 A URI is the base IRI followed by the canonical identifier with spaces made
 underscores (identifiers never contain ``_``), the ``topic:``/``actor:``/
-``source:``/``verb:``/``edge:`` prefixes made path segments, and anything outside the safe set
+``source:``/``verb:``/``edge:``/``action:``/``session:`` prefixes made path segments, and anything outside the safe set
 percent-encoded. The mapping is reversible, so the linked-data server can turn
 a requested path back into the identifier it stands for.
 
@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 from rdflib import URIRef
 
 DEFAULT_BASE = "https://w3id.org/tipkg/id/"
-_PREFIXES = ("topic:", "actor:", "source:", "verb:", "edge:")
+_PREFIXES = ("topic:", "actor:", "source:", "verb:", "edge:", "action:", "session:")
 _SAFE = "/()-.,'!*+=@~"
 
 
@@ -31,6 +31,25 @@ def base_iri(base: str | None = None) -> str:
     """The base IRI in force: the argument, else ``$TIPKG_BASE_IRI``, else the default."""
     iri = base or os.environ.get("TIPKG_BASE_IRI") or DEFAULT_BASE
     return iri if iri.endswith(("/", "#")) else iri + "/"
+
+
+def site_iri(path: str = "", base: str | None = None) -> URIRef:
+    """The URL of what the site publishes beside its nodes: a dump, the SPARQL endpoint.
+
+    Its root is the base without its final ``id/`` (``https://w3id.org/tipkg/id/``
+    gives ``https://w3id.org/tipkg/``), else the base's origin; ``tipkg serve``
+    answers the same paths under its own root (``/graph.nt``, ``/sparql``).
+
+    >>> site_iri("graph.nt", "https://example.org/tipkg/id/"), site_iri("sparql", "https://example.org/data/")
+    (rdflib.term.URIRef('https://example.org/tipkg/graph.nt'), rdflib.term.URIRef('https://example.org/sparql'))
+    """
+    iri = base_iri(base)
+    if iri.endswith("/id/"):
+        root = iri[:-3]
+    else:
+        scheme, _, rest = iri.partition("://")
+        root = f"{scheme}://{rest.split('/', 1)[0]}/"
+    return URIRef(root + path)
 
 
 def mint(identifier: str, base: str | None = None) -> URIRef:

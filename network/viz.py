@@ -60,7 +60,7 @@ RELATION_COLORS = {
     "recalls": "#1f77b4", "refersTo": "#17becf", "citesArticle": "#ff7f0e", "requests": "#9467bd",
     "indexedUnder": "#2ca02c", "echoes": "#e377c2", "coIndexed": "#2ca02c",
     "recommends": "#bcbd22", "encourages": "#8c564b", "invites": "#393b79", "urges": "#d62728",
-    "reminds": "#637939", "broader": "#98df8a", "narrower": "#98df8a",
+    "reminds": "#637939", "recommendsRequest": "#dbdb8d", "broader": "#98df8a", "narrower": "#98df8a",
 }
 PALETTE = ["#8c564b", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d"]
 STABILIZATION_ITERATIONS = 200

@@ -55,10 +55,30 @@ def _pick(preferences: list[str], table: dict) -> str:
     return next(iter(table))
 
 
-def run_query(store: ox.Store, query: str, preferences: list[str]) -> Answer:
+@dataclass(frozen=True)
+class Dataset:
+    """How the query reads the store: the SPARQL Protocol's dataset, and the base for relative IRIs.
+
+    ``default_graphs``/``named_graphs`` are None when the request names no
+    dataset (the query's own FROM, else the store's default graph, stands);
+    when either is given both replace the query's FROM (an absent one is empty).
+    """
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    base_iri: str | None = None
+
+    def options(self) -> dict:
+        options = {"base_iri": self.base_iri}
+        if self.default_graphs is not None or self.named_graphs is not None:
+            options["default_graph"] = [ox.NamedNode(g) for g in self.default_graphs or ()]
+            options["named_graphs"] = [ox.NamedNode(g) for g in self.named_graphs or ()]
+        return options
+
+
+def run_query(store: ox.Store, query: str, preferences: list[str], dataset: Dataset = Dataset()) -> Answer:
     """Run one query and serialize its result in the first acceptable format."""
     try:
-        result = store.query(query)
+        result = store.query(query, **dataset.options())
     except SyntaxError as exc:
         return Answer(400, "text/plain; charset=utf-8", f"SPARQL syntax error: {exc}\n".encode())
     except OSError as exc:
@@ -74,11 +94,11 @@ def _worker(store_path: str, conn) -> None:
     store = ox.Store.read_only(store_path)
     while True:
         try:
-            query, preferences = conn.recv()
+            query, preferences, dataset = conn.recv()
         except EOFError:
             return
         try:
-            answer = run_query(store, query, preferences)
+            answer = run_query(store, query, preferences, dataset)
         except Exception as exc:  # noqa: BLE001 — any failure is the answer, the worker lives on
             answer = Answer(500, "text/plain; charset=utf-8", f"query failed: {exc}\n".encode())
         conn.send(answer)
@@ -105,14 +125,14 @@ class QueryPool:
             self.all.add(process)
         return process, ours
 
-    def query(self, query: str, preferences: list[str]) -> Answer:
+    def query(self, query: str, preferences: list[str], dataset: Dataset = Dataset()) -> Answer:
         try:
             process, conn = self.idle.get(timeout=self.timeout)
         except queue.Empty:
             return Answer(503, "text/plain; charset=utf-8",
                           f"all query workers are busy; try again (time limit {self.timeout:g}s)\n".encode())
         try:
-            conn.send((query, preferences))
+            conn.send((query, preferences, dataset))
             if conn.poll(self.timeout):
                 answer = conn.recv()
                 self.idle.put((process, conn))

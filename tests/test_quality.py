@@ -2,7 +2,9 @@
 
 The annotator read the text without building or tuning the extractors; every
 row is holdout. The floors are the issue's: precision >= 0.95, recall >= 0.90,
-for each relation with at least five gold edges. Print the table with
+for each relation with at least five gold edges, and for ``requests``, which
+has four since issue 13 re-labelled the annotator's two uncertain nominal
+requests as proposals (``recommendsRequest``). Print the table with
 ``python -m tipkg.references.evaluate tests/gold/independent.tsv``.
 """
 
@@ -15,7 +17,7 @@ from tipkg.references.evaluate import evaluate, load_gold
 
 GOLD = load_gold(Path(__file__).parent / "gold" / "independent.tsv")
 RELATIONS = sorted({g.relation for g in GOLD if g.relation not in ("none", "-")
-                    and sum(1 for x in GOLD if x.relation == g.relation) >= 5})
+                    and sum(1 for x in GOLD if x.relation == g.relation) >= 5} | {"requests"})
 
 
 @pytest.fixture(scope="module")

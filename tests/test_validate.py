@@ -47,6 +47,7 @@ def small() -> Graph:
         g.add((p, ELI.is_part_of, doc))
         g.add((p, TIP.inDocument, doc))
         g.add((p, ELI.id_local, Literal(n)))
+        g.add((p, TIP.gist, Literal(f"decision 3/3, paragraph {n} — recalls …", lang="en")))
     node(g, "TIPP", TIP.Instrument, labels={"en": "Trafficking in Persons Protocol", "ar": "بروتوكول الاتجار بالأشخاص"})
     node(g, "source:002_62009398838004c9.txt", TIP.SourceText)
     g.add((mint("source:002_62009398838004c9.txt"), TIP.sha256, Literal("0" * 64)))
@@ -57,6 +58,7 @@ def small() -> Graph:
     rec = node(g, "TIP-WG 1 rec 5", TIP.Recommendation, labels={"en": "TIP-WG 1 rec 5"})
     g.add((rec, ELI.is_part_of, report))
     g.add((rec, TIP.inDocument, report))
+    g.add((rec, TIP.gist, Literal("meeting 1, recommendation 5 — States parties should …", lang="en")))
     return add_sample_edges(g)
 
 

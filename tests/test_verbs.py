@@ -13,7 +13,7 @@ from tipkg.normalize import search_form
 from tipkg.references import extract_references
 from tipkg.references.evaluate import GOLD_DIR, evaluate, load_gold
 from tipkg.references.types import Reference
-from tipkg.references.verbs import (actor_forms, addressees, clauses, find_verbs, main_verb, recalls_from,
+from tipkg.references.verbs import (actor_forms, addressees, clauses, find_verbs, main_verb, recalls_from, request_relation,
                                     verb_families)
 from tipkg.tables import load
 
@@ -191,6 +191,26 @@ def test_named_paragraphs(found):
     assert _edges(found, "CTOC/COP/DEC/4/4 draft para 13") == {("verb", "requests"),
                                                                ("requests", "actor:secretariat")}
     assert _edges(found, "CTOC/COP/WG.4/2010/1 item 2") == set()
+
+
+def test_requests_made_and_requests_proposed(found):
+    """Issue 13: a request a Working Group recommendation only proposes is not a request made."""
+    proposed = {(r.paragraph, r.target) for r in found if r.relation == "recommendsRequest"}
+    made = {(r.paragraph, r.target) for r in found if r.relation == "requests"}
+    assert proposed == {("TIP-WG 1 rec 17 (c)", "actor:states-parties"),
+                        ("TIP-WG 1 rec 19 (b)", "actor:expert-meeting"),
+                        ("TIP-WG 1 rec 19 (d)", "actor:secretariat"),
+                        ("TIP-WG 4 rec 10", "actor:unodc"),
+                        ("TIP-WG 8 rec 1 (j)", "actor:unodc")}
+    assert ("TIP-WG 5 rec 41", "actor:secretariat") in made  # "طلب الفريق العامل ... إلى الأمانة": made
+    assert not {p for p, _ in made if p.startswith("TIP-WG")} - {"TIP-WG 5 rec 41"}
+
+
+def test_request_modality_is_read_from_the_table():
+    assert request_relation("should") == "recommendsRequest"
+    assert request_relation("recommends") == "recommendsRequest"
+    assert request_relation("requests") == "requests"
+    assert request_relation(None) == "requests"
 
 
 def test_spans_point_at_the_words(found, sources):

@@ -1,6 +1,8 @@
 """The whole job, top to bottom: corpus → normalize → structure → references →
 graph → text reuse → validate → outputs. Each stage is one module with one entry function;
-this module only calls them in order and times them. Text reuse, which needs only the
+this module only calls them in order and times them. Structure and references are
+per-source work units (``tipkg.units``), extracted in a process pool and cached on disk,
+so a rebuild redoes only the sources that changed. Text reuse, which needs only the
 structure, runs in a forked child beside the graph stage (``tipkg.parallel``).
 
 >>> result = build(out_dir=None)
@@ -13,28 +15,31 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from rdflib import Graph
 
 from tipkg.graph.build import build_graph
+from tipkg.graph.mandates import add_repeats
+from tipkg.units import default_cache, extract_units
 from tipkg.network.reuse import add_echoes, find_reuse
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
-from tipkg.loaders import load_structure
 from tipkg.model import StructuredSource
 from tipkg.errors import ValidationFailed
 from tipkg.graph.outputs import staged_output, write_dumps
 from tipkg.parallel import Forked
-from tipkg.references import References, extract_references
+from tipkg.references import References
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.shapes.validate import ValidationReport, validate
 from tipkg.sources import read_corpus
 from tipkg.graph.writers import DumpSettings
 
 DEFAULT_OUT = "out"
+#: ``build(cache=DEFAULT_CACHE)``: ``.tipkg-cache`` beside the output folder (no cache without one)
+DEFAULT_CACHE = "default"
 
 
 @dataclass
@@ -48,6 +53,8 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     references: References = field(default_factory=References)
     validation: ValidationReport | None = None
+    cached: int = 0  # sources whose unit was read back from the cache
+    extracted: int = 0  # sources extracted by this build
 
     @cached_property
     def graph(self) -> Graph:
@@ -56,11 +63,14 @@ class BuildResult:
 
 
 def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEFAULT_OUT, *,
-          base: str | None = None, progress=None, check: bool = True) -> BuildResult:
+          base: str | None = None, progress=None, check: bool = True, cache: str | Path | None = DEFAULT_CACHE,
+          jobs: int | None = None) -> BuildResult:
     """Build the graph of a corpus and, if ``out_dir`` is given, validate it and write its dumps there.
 
     Data that does not conform to the SHACL shapes is never written (``ValidationFailed``);
-    ``check=False`` skips validation (``tipkg build --no-validate``).
+    ``check=False`` skips validation (``tipkg build --no-validate``). Per-source units are
+    kept in ``cache`` (default: ``.tipkg-cache`` beside ``out_dir``; None: no cache) and
+    extracted by ``jobs`` processes (default: the machine's cores).
     """
     say = progress or (lambda message: None)
     base = base_iri(base)  # read $TIPKG_BASE_IRI once, not once per minted URI
@@ -76,14 +86,13 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     say("reading corpus")
     sources = read_corpus(corpus_dir)
     lap("corpus")
-    structured = []
-    for n, source in enumerate(sources, 1):
-        say(f"structure {n}/{len(sources)}: {source.file} ({source.kind})")
-        structured.append(load_structure(source))
-    lap("structure")
-    say("reading references")
-    references = extract_references(structured)
-    lap("references")
+    if cache == DEFAULT_CACHE:
+        cache = default_cache(out_dir) if out_dir is not None else None
+    say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
+    extraction = extract_units(sources, cache, jobs, say)
+    structured = [unit.structured for unit in extraction.units]
+    references = merged_references(extraction.units)
+    lap("extract")
     reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the graph stage
     say("building graph")
     graph = build_graph(structured, base, references=references.found, index=references.index)
@@ -91,9 +100,10 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     say("text reuse")
     echoes, attested = reuse.result()
     add_echoes(graph, echoes, attested, base)
+    add_repeats(graph, structured, references.found, echoes, base)  # mandates that repeat earlier ones (graph/mandates.py)
     lap("reuse")
     result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
-                         references=references)
+                         references=references, cached=extraction.cached, extracted=extraction.extracted)
     if out_dir is not None and check:
         say("validating against the SHACL shapes")
         result.validation = validate(graph.store())
@@ -109,6 +119,23 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             result.written = [Path(out_dir) / p.name for p in written]
         lap("outputs")
     return result
+
+
+def merged_references(units) -> References:
+    """The references of every unit, in manifest order; thematic indexes after the first
+    add their entries and notations to it (the bundled corpus prints one)."""
+    out = References()
+    for unit in units:
+        out.found += unit.found
+        out.unresolved += unit.unresolved
+        if unit.index is None:
+            continue
+        if out.index is None:
+            out.index = unit.index
+        else:
+            out.index = replace(out.index, entries=out.index.entries + unit.index.entries,
+                                notations={**out.index.notations, **unit.index.notations})
+    return out
 
 
 #: the relation an unresolved reference of a kind would have had
@@ -156,4 +183,10 @@ def paragraph_counts(structured: list[StructuredSource]) -> dict[str, int]:
 
 
 def stderr_progress(message: str) -> None:
-    print(f"  … {message}", file=sys.stderr, flush=True)
+    """Progress on stderr; on a terminal the running count of sources (rate, ETA) rewrites one line."""
+    live = message.startswith("extracted ") and sys.stderr.isatty()
+    if live:
+        done, total = message.split()[1].split("/")
+        print(f"\r\033[K  … {message}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+    else:
+        print(f"  … {message}", file=sys.stderr, flush=True)

@@ -6,14 +6,22 @@ against the SHACL shapes (shapes/tipkg-shapes.ttl), and writes graph.nt
 void.ttl and context.jsonld into --out (default: ./out). Outputs appear only
 when the whole build succeeded and the graph conforms (--no-validate skips
 the check, loudly).
+
+Each source's structure and references are a work unit, extracted by --jobs
+processes (default: every core) and cached in --cache (default: the folder
+.tipkg-cache beside --out), keyed by the source's sha256 and the version of
+the code and tables: a rebuild re-extracts only the sources added or changed.
+--no-cache extracts everything and writes no cache.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from tipkg.pipeline import DEFAULT_OUT, build, reference_counts, stderr_progress, write_report
+from tipkg.pipeline import DEFAULT_CACHE, DEFAULT_OUT, build, reference_counts, stderr_progress, write_report
+from tipkg.units import CACHE_NAME
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress or summary")
     parser.add_argument("--no-validate", action="store_true",
                         help="write the dumps WITHOUT checking them against the SHACL shapes (a warning is printed)")
+    parser.add_argument("--jobs", metavar="N", type=int, help="processes extracting sources (default: every core)")
+    parser.add_argument("--cache", metavar="DIR", help=f"where the per-source units are cached (default: {CACHE_NAME} "
+                        "beside --out)")
+    parser.add_argument("--no-cache", action="store_true", help="extract every source again and keep no cache")
     parser.add_argument("--report", metavar="FILE", help="write the review report to FILE (TSV): references seen but "
                         "left unresolved, the thematic index's per-meeting offsets and its unreconciled rows")
 
@@ -31,8 +43,12 @@ def run(args: argparse.Namespace) -> int:
     if args.no_validate:
         print("tipkg build: WARNING: --no-validate: the graph is NOT checked against the SHACL shapes; "
               "the dumps written may not conform", file=sys.stderr)
+    if args.jobs is not None and args.jobs < 1:
+        print(f"tipkg build: --jobs {args.jobs}: give a number of processes of 1 or more", file=sys.stderr)
+        return 2
+    cache = None if args.no_cache else (Path(args.cache) if args.cache else DEFAULT_CACHE)
     result = build(args.corpus, args.out, base=args.base, progress=None if args.quiet else stderr_progress,
-                   check=not args.no_validate)
+                   check=not args.no_validate, cache=cache, jobs=args.jobs)
     if args.report:
         write_report(result.references, args.report)
     if not args.quiet:
@@ -49,6 +65,7 @@ def summary(result, out: str) -> str:
     lines += [f"{'-' * width}  ----------",
               f"{'documents: ' + str(len(result.documents)):<{width}}  {total:>10}",
               f"triples: {len(result.triples)}",
+              f"sources: {result.extracted} extracted, {result.cached} from the cache",
               "references (relation: edges found, seen but unresolved):"]
     lines += [f"  {rel}: {found} found, {missed} unresolved" for rel, (found, missed) in reference_counts(result.references).items()]
     lines += ["time: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.timings.items())

@@ -113,10 +113,10 @@ def _in_sample(found: Iterable[Reference], gold: list[GoldEdge], wanted: set[str
 
 def report(found: list[Reference], gold: list[GoldEdge]) -> str:
     """A plain-text table: relation, split, TP/FP/FN, precision, recall; then the misses."""
-    lines = [f"{'relation':<14} {'split':<8} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}"]
+    lines = [f"{'relation':<18} {'split':<8} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}"]
     for split in SPLITS:
         for rel, s in evaluate(found, gold, split=split).items():
-            lines.append(f"{rel:<14} {split:<8} {s.true_positives:>4} {s.false_positives:>4} "
+            lines.append(f"{rel:<18} {split:<8} {s.true_positives:>4} {s.false_positives:>4} "
                          f"{s.false_negatives:>4} {s.precision:>9.3f} {s.recall:>7.3f}")
     for split in SPLITS:
         fps, fns = differences(found, gold, split=split)
@@ -129,17 +129,20 @@ def report(found: list[Reference], gold: list[GoldEdge]) -> str:
 
 def corpus_references() -> list[Reference]:
     """Every reference the extractors find in the bundled corpus, the thematic
-    index's ``indexedUnder`` entries included."""
+    index's ``indexedUnder`` entries and the mandates' records included."""
     from tipkg.loaders import load_structure
     from tipkg.sources import read_corpus
 
     from . import extract_references
 
-    refs = extract_references([load_structure(s) for s in read_corpus()])
+    structured = [load_structure(s) for s in read_corpus()]
+    refs = extract_references(structured)
     index = [] if refs.index is None else [
         Reference(e.paragraph, "indexedUnder", e.topic, "topic", refs.index.source_file, e.span, e.text, e.rule)
         for e in refs.index.entries]
-    return refs.found + index
+    from .mandate_quality import mandate_records  # tests/gold/mandates.tsv scores these
+    from .mandates import find_mandates
+    return refs.found + index + mandate_records(find_mandates(structured, refs.found))
 
 
 def main(argv: list[str] | None = None) -> int:

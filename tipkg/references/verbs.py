@@ -10,6 +10,9 @@ A UN resolution speaks through the verb that opens each paragraph ("يطلب إ�
   paragraph ("... وتطلب إلى المكتب ..."), as edges ``requests`` / ``urges`` /
   ``invites`` / ``encourages`` / ``recommends`` ... to actors of
   ``tables/actors.toml``;
+* requests named by a noun ("توجيه الطلب إلى الأمانة"): ``requests`` when the
+  body makes them, ``recommendsRequest`` when a recommendation only proposes
+  them (``[request_modality]`` of the table);
 * ``recalls`` edges: a recalling clause ("وإذ يستذكر أيضاً مقرّره 3/3 وقراري
   الجمعية العامة ...") recalls whatever the citations extractor found inside it
   (see ``recalls_from``).
@@ -333,13 +336,31 @@ def request_phrases(text: str, main: VerbMatch | None) -> list[VerbMatch]:
     return out
 
 
-def _named_requests(text: str, main: VerbMatch | None, refs: list[Reference], ref) -> list[Reference]:
-    """``requests`` edges to the actors that follow a request phrase."""
+@lru_cache(maxsize=None)
+def request_modality() -> dict:
+    """``[request_modality]`` of tables/verbs.toml: the relation of a request made, of
+    one proposed, and the verb families under which a request is only proposed."""
+    return load("verbs")["request_modality"]
+
+
+def request_relation(governing: str | None) -> str:
+    """``requests`` for a request the body makes; ``recommendsRequest`` for one a
+    recommendation proposes ("ينبغي أن يُطلب إلى المكتب ..."): ``governing`` is the
+    paragraph's own or inherited main verb family."""
+    t = request_modality()
+    return t["proposed"] if governing in t["proposing_verbs"] else t["made"]
+
+
+def _named_requests(text: str, main: VerbMatch | None, refs: list[Reference], ref,
+                    governing: str | None = None) -> list[Reference]:
+    """Edges to the actors that follow a request phrase: requests made, or proposed
+    when the paragraph's verb (``governing``) only recommends."""
     out = []
+    relation = request_relation(governing)
     for vm in request_phrases(text, main):
         for am in addressees(text, vm, visual=False):
-            if not any(r.relation == "requests" and r.target == am.actor for r in refs + out):
-                out.append(ref("requests", am.actor, "actor", vm.start, am.end, f"requests:{vm.form.form}"))
+            if not any(r.relation == relation and r.target == am.actor for r in refs + out):
+                out.append(ref(relation, am.actor, "actor", vm.start, am.end, f"{relation}:{vm.form.form}"))
     return out
 
 
@@ -469,7 +490,7 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
             for actor in inherited.actors:
                 refs.append(Reference(paragraph.identifier, inherited.relation, actor, "actor", source.file, s,
                                       words, f"{inherited.relation}:inherited"))
-            refs += _named_requests(text, None, refs, ref)
+            refs += _named_requests(text, None, refs, ref, inherited.verb)
             return refs, inherited
         return refs, ParagraphVerbs(None, "", ())
     refs.append(ref("verb", verb.verb, "verb", verb.start, verb.end, f"verb:{verb.form.form}"))
@@ -483,7 +504,7 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
             if any(r.relation == vm.form.relation and r.target == am.actor for r in refs):
                 continue
             refs.append(ref(vm.form.relation, am.actor, "actor", vm.start, am.end, f"{vm.verb}:و{vm.form.form}"))
-    refs += _named_requests(text, verb, refs, ref)
+    refs += _named_requests(text, verb, refs, ref, verb.verb)
     recall_spans = [omap.span(c.start, c.end)[0] for c in clauses(text, visual=visual)
                     if verb_families().get(c.verb, {}).get("objects")]
     if recall_spans:

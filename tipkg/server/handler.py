@@ -12,16 +12,23 @@ from __future__ import annotations
 from html import escape
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 from rdflib import Graph
 
 from tipkg.ontology.context import CONTEXT_FILE
 from tipkg.ontology.files import ONTOLOGY_HTML, ONTOLOGY_TTL
-from tipkg.queries.querypool import FORMAT_PARAMS
+from tipkg.queries.querypool import FORMAT_PARAMS, Dataset
 from tipkg.server.linked_data import DUMPS, PAGE_TYPES, RDF_TYPES, LinkedData, negotiate, serialize
 from tipkg.server.pages import home_page, node_page, page, sparql_form
-from tipkg.server.protocol import ProtocolError, post_params, result_preferences
+from tipkg.server.protocol import ALLOW, ProtocolError, read_request
+
+#: methods the other routes answer
+ALLOW_READ = "GET, HEAD, OPTIONS"
+#: the ?format= value of each type a negotiated resource is offered in (the Link header's alternates)
+FORMAT_OF = {"text/html": "html", "text/turtle": "ttl", "application/ld+json": "jsonld", "application/n-triples": "nt"}
+#: the largest request body read (a query, a form): past it, 413
+MAX_BODY = 1 << 20
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -32,27 +39,72 @@ class Handler(BaseHTTPRequestHandler):
         if getattr(self.server, "verbose", False):
             super().log_message(fmt, *args)
 
-    def send(self, status: int, media: str, body: bytes, vary: bool = False) -> None:
+    def send(self, status: int, media: str, body: bytes, vary: bool = False, headers: dict | None = None) -> None:
+        """Every answer goes through here: charset on text types, CORS for browser clients, Vary when negotiated."""
         self.send_response(status)
         self.send_header("Content-Type", media if "charset" in media or not media.startswith(("text/", "application/")) else media + "; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("Access-Control-Allow-Origin", "*")
         if vary:
             self.send_header("Vary", "Accept")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def error(self, status: int, message: str) -> None:
-        self.send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+    def error(self, status: int, message: str, headers: dict | None = None) -> None:
+        self.send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), headers=headers)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (bad request line, unknown method …) as plain UTF-8 text, not its HTML page."""
+        self.close_connection = True
+        self.error(code, f"{code} {message or self.responses.get(code, ('',))[0]}" + (f": {explain}" if explain else ""))
+
+    def allowed(self) -> str:
+        return ALLOW if urlparse(self.path).path == "/sparql" else ALLOW_READ
+
+    def body(self) -> bytes:
+        """The request body (empty when there is none); too large a body is refused before it is read."""
+        if self.headers.get("Transfer-Encoding"):
+            raise ProtocolError(411, "send the body with a Content-Length, not chunked")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise ProtocolError(400, f"Content-Length {self.headers.get('Content-Length')!r} is not a number") from None
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise ProtocolError(413, f"request body of {length} bytes; at most {MAX_BODY} are read")
+        return self.rfile.read(length) if length > 0 else b""
+
+    def refuse_method(self) -> None:
+        self.body_or_none()
+        self.error(405, f"{self.command} is not allowed on {urlparse(self.path).path}; allowed: {self.allowed()}",
+                   headers={"Allow": self.allowed()})
+
+    def body_or_none(self) -> bytes | None:
+        try:
+            return self.body()
+        except ProtocolError:
+            return None
+
+    do_PUT = do_DELETE = do_PATCH = refuse_method
+
+    def do_OPTIONS(self):
+        """The allowed methods, and a CORS preflight answer for browser clients such as YASGUI."""
+        self.body_or_none()
+        self.send(204, "text/plain", b"", headers={
+            "Allow": self.allowed(), "Access-Control-Allow-Methods": self.allowed(),
+            "Access-Control-Allow-Headers": "Accept, Content-Type", "Access-Control-Max-Age": "86400"})
 
     def do_HEAD(self):
         self.do_GET()
 
     def do_GET(self):
         url = urlparse(self.path)
-        params = parse_qs(url.query)
         if url.path == "/sparql":
-            return self.sparql(params)
+            return self.sparql()
+        params = parse_qs(url.query)
         if url.path in ("/", ""):
             return self.send(200, "text/html", home_page(self.ld))
         if url.path == "/void":
@@ -73,7 +125,15 @@ class Handler(BaseHTTPRequestHandler):
         if media is None:
             return self.error(406, "not acceptable: offered " + ", ".join(PAGE_TYPES))
         body = node_page(self.ld, iri, out, into) if media == "text/html" else serialize(out + into, media)
-        self.send(200, media, body, vary=True)
+        self.negotiated(media, body)
+
+    def negotiated(self, media: str, body: bytes) -> None:
+        """A 200 for a resource offered in several types: ``Vary: Accept`` and a ``Link`` to each other type,
+        so the HTML page points to its RDF and the RDF to its page."""
+        path = quote(urlparse(self.path).path, safe="/:()%,.~-_!*+=@'")
+        links = ", ".join(f'<{path}?format={fmt}>; rel="alternate"; type="{other}"'
+                          for other, fmt in FORMAT_OF.items() if other != media)
+        self.send(200, media, body, vary=True, headers={"Link": links})
 
     def choose(self, params) -> str | None:
         wanted = (params.get("format") or [None])[0]
@@ -88,33 +148,28 @@ class Handler(BaseHTTPRequestHandler):
         media = self.choose(params)
         if media == "text/html":
             body = html.read_bytes() if html else page(path.name, f"<pre>{escape(path.read_text(encoding='utf-8'))}</pre>")
-            return self.send(200, "text/html", body, vary=True)
+            return self.negotiated("text/html", body)
         if media is None:
-            return self.error(406, "not acceptable")
+            return self.error(406, "not acceptable: offered " + ", ".join(PAGE_TYPES))
         if media == "text/turtle":
-            return self.send(200, media, path.read_bytes(), vary=True)
+            return self.negotiated(media, path.read_bytes())
         g = Graph().parse(str(path), format="turtle")
         body = g.serialize(format="json-ld" if media == "application/ld+json" else "nt")
-        self.send(200, media, body.encode("utf-8") if isinstance(body, str) else body, vary=True)
+        self.negotiated(media, body.encode("utf-8") if isinstance(body, str) else body)
 
     def do_POST(self):
-        url = urlparse(self.path)
-        if url.path != "/sparql":
-            return self.error(405, "only /sparql accepts POST")
-        length = int(self.headers.get("Content-Length") or 0)
-        try:
-            params = post_params(self.headers.get("Content-Type"), self.rfile.read(length), parse_qs(url.query))
-        except ProtocolError as refused:
-            return self.error(refused.status, refused.message)
-        self.sparql(params)
+        if urlparse(self.path).path != "/sparql":
+            return self.refuse_method()
+        self.sparql()
 
-    def sparql(self, params) -> None:
-        if "update" in params:
-            return self.error(403, "this endpoint is read-only: SPARQL Update is refused")
-        queries = params.get("query") or []
-        if not queries:
-            return self.send(200, "text/html", sparql_form())
-        if len(queries) > 1:
-            return self.error(400, "exactly one query parameter, please")
-        answer = self.ld.pool.query(queries[0], result_preferences(params, self.headers.get("Accept")))
-        self.send(answer.status, answer.content_type, answer.body)
+    def sparql(self) -> None:
+        """/sparql: the request read by protocol.py, answered by the query pool over the store."""
+        try:
+            request = read_request(self.command, self.path, self.headers, self.body())
+        except ProtocolError as refused:
+            return self.error(refused.status, refused.message, headers={"Allow": ALLOW} if refused.status == 405 else None)
+        if request is None:
+            return self.send(200, "text/html", sparql_form(), vary=True)
+        dataset = Dataset(request.default_graphs, request.named_graphs, base_iri=self.ld.base)
+        answer = self.ld.pool.query(request.query, list(request.preferences), dataset)
+        self.send(answer.status, answer.content_type, answer.body, vary=True)

@@ -17,8 +17,9 @@ from tipkg.errors import TipkgError
 from tipkg.graph.dumps import VOID
 from tipkg.graph.store import build_store, store_path
 from tipkg.graph.writers import writers
-from tipkg.graph.uris import base_iri, identifier_of, mint
+from tipkg.graph.uris import base_iri, identifier_of, mint, site_iri
 from tipkg.ontology.context import published_context
+from tipkg.ontology.namespace import PREFIXES
 from tipkg.queries.querypool import QueryPool
 
 RDF_TYPES = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD,
@@ -91,6 +92,8 @@ class LinkedData:
         self.store = ox.Store.read_only(str(self.store_path))
         self.base = uri_space(self.out)
         self.prefixes = [urlparse(self.base).path, "/id/"]
+        #: where void.ttl says the dumps and the endpoint are; served under this server's root
+        self.site = str(site_iri("", self.base))
         self.pool = QueryPool(str(self.store_path), workers=workers, timeout=timeout)
 
     def iri_for(self, path: str) -> str | None:
@@ -124,8 +127,4 @@ def serialize(quads: list[ox.Quad], media: str) -> bytes:
         g = Graph()
         g.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
         return g.serialize(format="json-ld", context=published_context(), auto_compact=True).encode("utf-8")
-    return ox.serialize(triples, format=RDF_TYPES[media],
-                        prefixes={"tip": "https://w3id.org/tipkg/ontology#", "eli": "http://data.europa.eu/eli/ontology#",
-                                  "dcterms": "http://purl.org/dc/terms/", "skos": "http://www.w3.org/2004/02/skos/core#",
-                                  "prov": "http://www.w3.org/ns/prov#", "cito": "http://purl.org/spar/cito/"}
-                        if media == "text/turtle" else None)
+    return ox.serialize(triples, format=RDF_TYPES[media], prefixes=PREFIXES if media == "text/turtle" else None)

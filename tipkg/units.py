@@ -1,0 +1,218 @@
+"""Per-source work units: what one source yields on its own, computed in parallel and cached on disk.
+
+Structure and references are read from one source alone (plus the small
+shared tables: instruments, topics, actors, verbs), so each source is a unit
+of work. ``extract_units`` computes the units of a corpus with the standard
+library's process pool (``--jobs N``) and keeps each in a cache folder, keyed
+by the source's sha256, its manifest entry and the version of the code and
+tables (``code_version``: a hash of every module and table the build reads —
+when in doubt, all of it). A rebuild with an unchanged corpus reads every unit
+back and re-extracts nothing; with one source added or edited it re-extracts
+that one only.
+
+A cache entry is one file, written to a unique temporary name and moved into
+place (``os.replace``), so two builds sharing a cache never see each other's
+half-written files, and a build killed at any moment leaves only whole
+entries. Each entry carries the SHA-256 of its payload and is verified on
+read: a corrupt or truncated entry is recomputed, never trusted.
+
+>>> here = Source("X", "agenda", "x.txt", "/a/x.txt", "0" * 64, "2010", "ar", "", "", "", "text")
+>>> key_of(here) == key_of(dataclasses.replace(here, path="/b/x.txt", manifest_line=7))
+True
+>>> key_of(here) == key_of(dataclasses.replace(here, sha256="1" * 64))
+False
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import pickle
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from tipkg.model import Source, StructuredSource
+from tipkg.references.thematic_index import ThematicIndex
+from tipkg.references.types import Reference, Unresolved
+from tipkg.replica import as_original, replica, shifted, shifted_references
+
+#: the sub-packages whose code or tables a unit depends on (hashed into every key)
+UNIT_PACKAGES = ("tipkg", "tipkg.references", "tipkg.tables", "tipkg.loaders", "tipkg.ontology", "tipkg.graph")
+MAGIC = b"TIPKG-UNIT 1\n"
+CACHE_NAME = ".tipkg-cache"
+
+
+@dataclass
+class SourceUnit:
+    """What one source yields on its own: its structure and the references its paragraphs make."""
+
+    structured: StructuredSource
+    found: list[Reference] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    index: ThematicIndex | None = None
+
+
+def extract_unit(source: Source) -> SourceUnit:
+    """Structure and references of one source (copy k of a replicated corpus read as the original,
+    then shifted: ``tipkg.replica``)."""
+    from tipkg import loaders, references  # late: the pipeline's own names, so a patch there is seen
+
+    k = replica(source)
+    structured = loaders.load_structure(as_original(source))
+    found = references.extract_references([structured])
+    structured = shifted(structured, k)
+    if k:
+        structured = dataclasses.replace(structured, source=source)
+    return SourceUnit(structured, *shifted_references(found.found, found.unresolved, found.index, k))
+
+
+@lru_cache(maxsize=None)
+def code_version() -> str:
+    """A hash of every module and table file of the packages a unit depends on."""
+    digest = hashlib.sha256()
+    for name in UNIT_PACKAGES:
+        spec = find_spec(name)
+        for folder in spec.submodule_search_locations or ():
+            for path in sorted(Path(folder).iterdir()):
+                if path.suffix in (".py", ".toml", ".ttl") and path.is_file():
+                    digest.update(f"{name}/{path.name}\0".encode())
+                    digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def key_of(source: Source) -> str:
+    """The cache key of a source's unit: its sha256, its manifest entry and the code version
+    (not where the corpus folder is, nor the entry's line in the manifest)."""
+    entry = dataclasses.replace(source, path="", text="", manifest_line=0)
+    return hashlib.sha256(f"{code_version()}\0{entry!r}".encode("utf-8")).hexdigest()
+
+
+class UnitCache:
+    """A folder of units, one verified file each (``<key[:2]>/<key>``)."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+
+    def path(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def get(self, key: str, source: Source) -> SourceUnit | None:
+        """The unit stored under ``key`` (with ``source`` put back in), or None if absent or not whole."""
+        try:
+            data = self.path(key).read_bytes()
+        except OSError:
+            return None
+        head = len(MAGIC) + 64
+        if not data.startswith(MAGIC) or len(data) <= head:
+            return None
+        payload = data[head:]
+        if hashlib.sha256(payload).hexdigest().encode() != data[len(MAGIC):head]:
+            return None
+        try:
+            unit = pickle.loads(zlib.decompress(payload))
+        except Exception:  # noqa: BLE001 — a payload that does not load is recomputed
+            return None
+        if not isinstance(unit, SourceUnit):
+            return None
+        unit.structured = dataclasses.replace(unit.structured, source=source)
+        return unit
+
+    def put(self, key: str, unit: SourceUnit) -> None:
+        """Store ``unit`` under ``key`` atomically (the source text is not stored: the corpus has it)."""
+        light = dataclasses.replace(unit, structured=dataclasses.replace(
+            unit.structured, source=dataclasses.replace(unit.structured.source, text="", path="")))
+        payload = zlib.compress(pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def default_cache(out_dir: str | Path) -> Path:
+    """Where ``tipkg build --out OUT`` keeps its cache by default: ``.tipkg-cache`` beside OUT."""
+    return Path(out_dir).resolve().parent / CACHE_NAME
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@dataclass
+class Extraction:
+    """The units of a corpus in manifest order, and how many were read back from the cache."""
+
+    units: list[SourceUnit]
+    cached: int = 0
+    extracted: int = 0
+
+
+def _extract_and_store(source: Source, key: str, folder: str | None) -> SourceUnit:
+    unit = extract_unit(source)
+    if folder is not None:
+        UnitCache(folder).put(key, unit)
+    return unit
+
+
+def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jobs: int | None = None,
+                  progress: Callable[[str], None] | None = None) -> Extraction:
+    """The unit of every source: read back from ``cache`` when a whole entry is there, else
+    extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored."""
+    say = progress or (lambda message: None)
+    store = UnitCache(cache) if cache is not None else None
+    keys = [key_of(s) for s in sources]
+    units: list[SourceUnit | None] = [store.get(k, s) if store else None for k, s in zip(keys, sources)]
+    todo = [i for i, u in enumerate(units) if u is None]
+    meter = Meter(len(todo), say)
+    folder = str(store.folder) if store else None
+    jobs = max(1, jobs or default_jobs())
+    if jobs == 1 or len(todo) <= 1:
+        for i in todo:
+            units[i] = _extract_and_store(sources[i], keys[i], folder)
+            meter.tick()
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder): i for i in todo}
+            for future in as_completed(futures):
+                i = futures[future]
+                unit = future.result()
+                unit.structured = dataclasses.replace(unit.structured, source=sources[i])
+                units[i] = unit
+                meter.tick()
+    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo))
+
+
+class Meter:
+    """Sources done / total, with a rate and an ETA, said at most about once a second (and at the end)."""
+
+    def __init__(self, total: int, say: Callable[[str], None]):
+        self.total, self.say, self.done = total, say, 0
+        self.start = self.last = time.perf_counter()
+
+    def tick(self) -> None:
+        self.done += 1
+        now = time.perf_counter()
+        if now - self.last < 1.0 and self.done < self.total:
+            return
+        self.last = now
+        rate = self.done / max(now - self.start, 1e-9)
+        eta = (self.total - self.done) / rate if rate else 0.0
+        self.say(f"extracted {self.done}/{self.total} sources, {rate:.1f}/s, ETA {_duration(eta)}")
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
