@@ -130,3 +130,42 @@ def server(lod_graph, tmp_path_factory):
     yield line.split()[2].rstrip("/")
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def store(built_out):
+    """The embedded store the session build wrote (read only)."""
+    from tipkg.graph.store import open_store
+
+    return open_store(built_out)
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph server (the `oxigraph` PyPI package) on a free loopback port: its URL. One per module."""
+    import subprocess
+    import time
+    import urllib.request
+
+    from lod_support import free_port, oxigraph_cli
+
+    exe = oxigraph_cli()
+    if exe is None:  # a missing tool FAILS: it is a test extra of pyproject.toml
+        pytest.fail("the oxigraph server (PyPI package `oxigraph`, a test extra) is not installed")
+    port = free_port()
+    process = subprocess.Popen([exe, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
+                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1).read()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail(f"oxigraph server exited: {process.stderr.read().decode()}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -9,6 +9,11 @@ The fixtures built from them (``corpus_graph``, ``lod_graph``) are in conftest.p
 
 from __future__ import annotations
 
+import shutil
+import socket
+import sys
+from pathlib import Path
+
 from rdflib import RDF, RDFS, Graph, Literal
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
@@ -67,3 +72,17 @@ def add_sample_edges(g: Graph) -> Graph:
         g.add((mint("TIP-WG 1 rec 5"), SKOS.notation, Literal("CTOC/COP/WG.4/2009/2 para 6")))
         g.set((mint("CTOC/COP/WG.4/2009/2"), TIP.numberingOffset, Literal(1)))
     return g
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def oxigraph_cli() -> str | None:
+    """The `oxigraph` console script of the PyPI package (venv or base interpreter)."""
+    for folder in (Path(sys.executable).parent, Path(sys.base_prefix) / "bin"):
+        if (folder / "oxigraph").exists():
+            return str(folder / "oxigraph")
+    return shutil.which("oxigraph")

@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import http.server
 import json
-import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from lod_support import free_port
 
 from tipkg.queries.catalog import bind, catalog, rdf_term
 from tipkg.cli import main
 from tipkg.commands.publish import DEFAULT_GRAPH
 from tipkg.queries.sparql import check_syntax, run_local, run_remote
-from tipkg.graph.store import open_store
 
 CATALOG = catalog()
 
@@ -32,11 +26,6 @@ CATALOG = catalog()
 @pytest.fixture(scope="session")
 def built(corpus_build):
     return corpus_build.out, corpus_build.result
-
-
-@pytest.fixture(scope="session")
-def store(built):
-    return open_store(built[0])
 
 
 def ask(store, name, **params):
@@ -294,12 +283,6 @@ def test_no_store(capsys, tmp_path):
     assert code != 0 and "tipkg build" in one_error_line(err)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def misbehaving_server():
     """A local HTTP server answering 500, or sleeping past the client's timeout."""
@@ -353,38 +336,6 @@ def test_endpoint_refused_500_and_timeout(built, capsys, misbehaving_server):
 
 
 # --- a real Oxigraph server ---------------------------------------------------------------------
-
-def oxigraph_cli() -> str | None:
-    """The `oxigraph` console script of the PyPI package (venv or base interpreter)."""
-    for folder in (Path(sys.executable).parent, Path(sys.base_prefix) / "bin"):
-        if (folder / "oxigraph").exists():
-            return str(folder / "oxigraph")
-    return shutil.which("oxigraph")
-
-
-@pytest.fixture(scope="module")
-def oxigraph_server(tmp_path_factory):
-    exe = oxigraph_cli()
-    if exe is None:  # a missing tool FAILS: it is a test extra of pyproject.toml
-        pytest.fail("the oxigraph server (PyPI package `oxigraph`, a test extra) is not installed")
-    port = free_port()
-    process = subprocess.Popen([exe, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1).read()
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail(f"oxigraph server exited: {process.stderr.read().decode()}")
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
 
 def test_publish_and_every_query_answers_the_same_remotely(built, store, oxigraph_server, capsys):
     out, result = built
