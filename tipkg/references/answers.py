@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
-from tipkg.model import Paragraph, Source, Span, StructuredSource
+from tipkg.model import Paragraph, Source, StructuredSource
 from tipkg.normalize import is_visual_source, normalize, search_form
 
 from .mandates import Mandate, Words, ordinal, table
