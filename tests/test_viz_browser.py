@@ -17,29 +17,22 @@ import pytest
 
 from cdp import CHROMIUM, Browser
 from tipkg.network.network import annotated
-from tipkg.network.projections import Index
 from tipkg.network.viz import KIND_STYLES, describe, select, write_page
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
 
-
-def test_chromium_is_installed():
-    """A missing browser fails the suite; it does not skip the browser tests."""
-    assert CHROMIUM is not None, "no chromium on PATH (apt-get install chromium)"
-
-
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="reported by test_chromium_is_installed")
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def index():
-    from tipkg.pipeline import build
-
-    return Index(build(out_dir=None).graph)
+def index(corpus_index):
+    return corpus_index
 
 
 @pytest.fixture(scope="module")
 def browser():
+    if CHROMIUM is None:  # a missing tool FAILS: `bash .ci/run` installs Debian's chromium
+        pytest.fail("no chromium on PATH: install Debian `chromium` (bash .ci/run does)")
     b = Browser()
     yield b
     b.close()
@@ -72,7 +65,6 @@ def overlaps(labels: list[dict], slack: float = 3.0) -> list[tuple[str, str]]:
     return bad
 
 
-@needs_chromium
 def test_overview_reads_at_a_glance(index, browser, tmp_path):
     g = annotated(index, "overview")
     title, subtitle = describe("overview", g, [], "pagerank")
@@ -105,7 +97,6 @@ def test_overview_reads_at_a_glance(index, browser, tmp_path):
     browser.screenshot(OUTPUT / "viz-overview.png")
 
 
-@needs_chromium
 def test_filters_change_what_is_drawn(index, browser, tmp_path):
     g = annotated(index, "overview")
     title, subtitle = describe("overview", g, [], "pagerank")
@@ -139,7 +130,6 @@ def test_filters_change_what_is_drawn(index, browser, tmp_path):
     assert browser.errors() == []
 
 
-@needs_chromium
 def test_focus_view_marks_its_focus_and_opens_paragraphs(index, browser, tmp_path):
     g = annotated(index, "full")
     shown, said = select(g, focus="A/RES/61/180", depth=1)
@@ -163,7 +153,6 @@ def test_focus_view_marks_its_focus_and_opens_paragraphs(index, browser, tmp_pat
     assert browser.evaluate("tipkgSearch('')") == []
 
 
-@needs_chromium
 def test_topic_view_brings_narrower_topics_paragraphs(index, browser, tmp_path):
     g = annotated(index, "full")
     shown, said = select(g, topic="Victims")

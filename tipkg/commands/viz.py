@@ -36,11 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    years = parse_years(args.years)  # a malformed range is refused before the graph is built
     projection = args.projection
     if projection == "overview" and (args.focus or args.topic):
         projection = "full"  # the overview has no paragraphs; a focus or a topic opens them
     g = annotated(load_rdf(args.graph, args.corpus), projection)
-    shown, said = select(g, args.focus, args.depth, args.topic, parse_years(args.years))
+    shown, said = select(g, args.focus, args.depth, args.topic, years)
     title, subtitle = describe(projection, shown, said, args.size_by)
     path = write_page(shown, args.out, title, subtitle, args.size_by)
     print(f"{title}\n{subtitle}\nwritten: {path}")
