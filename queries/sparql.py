@@ -170,6 +170,11 @@ def run_remote(endpoint: str, query: str, *, path: str = "query", graph: str | N
         raise TipkgError(endpoint, f"connection failed: {exc.__class__.__name__} {exc}") from None
     except ValueError as exc:
         raise TipkgError(endpoint, f"the endpoint did not answer with SPARQL JSON results: {exc}") from None
+    return results_from_json(payload)
+
+
+def results_from_json(payload: dict) -> Results:
+    """SPARQL 1.1 Query Results JSON (any store's, e.g. Jena's command-line tools') as ``Results``."""
     if "boolean" in payload:
         return Results((), (), bool(payload["boolean"]))
     variables = tuple(payload.get("head", {}).get("vars", []))
