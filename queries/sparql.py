@@ -169,6 +169,22 @@ def paged(query: str, limit: int | None, offset: int) -> tuple[str, bool]:
     return page, True
 
 
+def query_form(query: str) -> str | None:
+    """SELECT, ASK or CONSTRUCT (for DESCRIBE too), as pyoxigraph parses ``query``; None if it does not parse.
+
+    SPARQLWrapper guesses the form from the first keyword in the text, and its
+    comment stripping keeps every other line of a comment block: a catalog
+    header saying "load" or "address" made it send the query as an UPDATE.
+    """
+    try:
+        answer = pyoxigraph.Store().query(query)
+    except SyntaxError:
+        return None
+    if isinstance(answer, pyoxigraph.QueryBoolean):
+        return "ASK"
+    return "CONSTRUCT" if isinstance(answer, pyoxigraph.QueryTriples) else "SELECT"
+
+
 def run_local(store: pyoxigraph.Store, query: str, path: str = "query") -> Results:
     """Run ``query`` on an embedded pyoxigraph store."""
     try:
@@ -195,6 +211,7 @@ def run_remote(endpoint: str, query: str, *, path: str = "query", graph: str | N
 
     client = SPARQLWrapper(endpoint)
     client.setQuery(query)
+    client.queryType = query_form(query) or client.queryType
     client.setReturnFormat(JSON)
     client.setTimeout(int(timeout) if timeout >= 1 else 1)
     if graph:

@@ -98,6 +98,13 @@ def test_virtuoso_answers_every_catalog_query_like_the_embedded_store(name, publ
     assert out == local[name]
 
 
+def test_a_header_comment_naming_an_update_keyword_stays_a_query(published):
+    """SPARQLWrapper sent topic-year-counts as an UPDATE when its header said "load" (queries/sparql.query_form)."""
+    text = "# Virtuoso came out in load order\n# at this address\n# and no other\nSELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+    rows = run_remote(published.sparql, text, graph=DEFAULT_GRAPH).rows
+    assert int(rows[0][0].value) > 30000
+
+
 def test_virtuoso_folds_arabic_spellings_like_the_embedded_store(built, published):
     query = CATALOG["search-arabic"]
     store = open_store(built)
