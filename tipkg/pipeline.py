@@ -25,6 +25,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from tipkg.graph.build import build_graph
+from tipkg.graph.mandates import add_repeats
 from tipkg.graph.store import store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
@@ -111,6 +112,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say("text reuse")
         echoes, attested = reuse.result()
         add_echoes(graph, echoes, attested, base)
+        add_repeats(graph, structured, references.found, echoes, base)  # mandates that repeat earlier ones (graph/mandates.py)
         lap("reuse")
         result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
                              references=references, cached=extraction.cached, extracted=extraction.extracted)
