@@ -78,14 +78,26 @@ def external_sort(lines: Iterable[bytes], folder: Path, limit: int = 2 * CHUNK_T
             chunk.unlink(missing_ok=True)
 
 
+def _parsed(lines: Iterable[bytes], batch: int = 20_000) -> Iterator[ox.Triple]:
+    """The triples of N-Triples lines (newlines kept), parsed a batch at a time."""
+    block = []
+    for line in lines:
+        block.append(line)
+        if len(block) >= batch:
+            yield from ox.parse(b"".join(block), format=ox.RdfFormat.N_TRIPLES)
+            block = []
+    if block:
+        yield from ox.parse(b"".join(block), format=ox.RdfFormat.N_TRIPLES)
+
+
 class SpilledTriples(TripleSet):
     """A ``TripleSet`` that keeps at most ``limit`` triples in memory, then the file it was merged into."""
 
-    def __init__(self, prefixes: dict[str, str] | None, folder: str | Path, limit: int = CHUNK_TRIPLES):
+    def __init__(self, prefixes: dict[str, str] | None, folder: str | Path, limit: int | None = None):
         super().__init__(prefixes)
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.limit = limit
+        self.limit = limit or CHUNK_TRIPLES
         self.chunks: list[Path] = []
         self.path: Path | None = None
         self.count = 0
@@ -136,7 +148,12 @@ class SpilledTriples(TripleSet):
         return self.count if self.path is not None else len(self._triples) + sum(1 for _ in merged(self.chunks))
 
     def __iter__(self) -> Iterator[ox.Triple]:
-        return self.oxigraph()
+        """Every triple, in N-Triples order: from the file once written, else from the chunks (the
+        triples in memory spilled first), so a stage that reads the graph built so far can."""
+        if self.path is not None:
+            return self.oxigraph()
+        self.spill()
+        return _parsed(merged(self.chunks))
 
     def lines(self) -> Iterator[bytes]:
         """The lines of ``graph.nt`` (without their newlines)."""
