@@ -54,6 +54,7 @@ KIND_STYLES = {
     "topic": {"color": "#2ca02c", "shape": "triangle"},
     "actor": {"color": "#9467bd", "shape": "triangleDown"},
     "meeting": {"color": "#8c564b", "shape": "hexagon"},
+    "mandate": {"color": "#e377c2", "shape": "box"},
     "other": {"color": "#7f7f7f", "shape": "ellipse"},
 }
 #: relation -> edge colour, every one distinct; relations not listed get an unused colour of PALETTE
@@ -64,7 +65,11 @@ RELATION_COLORS = {
     "recommends": "#bcbd22", "encourages": "#8c564b", "invites": "#393b79", "urges": "#d62728",
     "reminds": "#637939", "broader": "#a1d99b", "narrower": "#31a354", "listsDocument": "#7b4173",
     "publishedIn": "#e6550d", "recommendsRequest": "#843c39", "compiledIn": "#8c6d31", "meeting": "#3182bd",
-    "reportOf": "#6b6ecf", "adoptedAs": "#ce6dbd", "relation": "#b5cf6b",
+    "reportOf": "#6b6ecf", "adoptedAs": "#ce6dbd", "relation": "#b5cf6b", "restates": "#e7ba52",
+    # the mandates projection: one colour per action of the action scheme (tables/mandates.toml)
+    "report": "#ad494a", "study or analysis": "#08519c", "questionnaire or information gathering": "#fd8d3c",
+    "meeting or working group": "#006d2c", "technical assistance": "#756bb1", "dissemination or tools": "#9edae5",
+    "other action": "#636363",
 }
 #: how the legend and tooltips name a relation whose local name says little
 RELATION_WORDS = {"relation": "supplements", "isPartOf": "adopted by", "is_part_of": "is part of",
@@ -258,22 +263,28 @@ def page(g: nx.Graph, title: str, subtitle: str = "", size_by: str = "pagerank",
         focus = bool(data.get("focus"))
         extra = {"borderWidth": 5, "color": {"background": style["color"], "border": "#000000"}} if focus else \
             {"color": style["color"]}
+        if style["shape"] == "box":  # labels are the page's, so a box gets its size from constraints
+            extra.update(widthConstraint={"minimum": 16, "maximum": 16}, heightConstraint={"minimum": 12})
         net.add_node(node, label=names[node], shape=style["shape"], size=8 + 22 * math.sqrt(value / top),
                      kind=kind, tip_en=tip_en, tip_ar=tip_ar, label_en=data.get("label_en") or node,
                      label_ar=data.get("label_ar", ""), gist=data.get("gist", ""), year=data.get("year"),
                      focus=focus, value=round(value, 6), **extra)
-    edges = sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))
+    edges = sorted(g.edges(data=True), key=lambda e: (e[0], e[1], e[2].get("relation", "")))
     for _, _, data in edges:
         relations_seen.update(_by_relation(data))
     colors = relation_colors(relations_seen)
     max_weight = 1
+    parallel: dict[tuple[str, str], int] = {}
     for a, b, data in edges:
         counts = _by_relation(data)
+        # a multigraph (the mandates projection: one edge per action) bends its parallel edges apart
+        k = parallel[(a, b)] = parallel.get((a, b), -1) + 1
+        bend = {"smooth": {"enabled": True, "type": "curvedCW", "roundness": 0.12 * k}} if k else {}
         max_weight = max(max_weight, sum(counts.values()))
         dominant = max(sorted(counts), key=counts.__getitem__)
         words = ", ".join(f"{RELATION_WORDS.get(r, r)} ×{n}" for r, n in sorted(counts.items()))
         net.add_edge(a, b, color=colors[dominant], title=f"{a} → {b}: {words}", relation=dominant, weights=counts,
-                     width=1 + min(5.0, 1.5 * math.log1p(sum(counts.values()) - 1)))
+                     width=1 + min(5.0, 1.5 * math.log1p(sum(counts.values()) - 1)), **bend)
     net.options = {
         "nodes": {"font": {"size": 0}, "borderWidth": 1},
         "edges": {"smooth": False, "arrows": {"to": {"enabled": g.is_directed(), "scaleFactor": 0.4}}},
@@ -301,7 +312,8 @@ def _by_relation(data: dict) -> dict[str, int]:
     text = data.get("by_relation")
     if text:
         return {r: int(n) for r, n in (item.rsplit(":", 1) for item in text.split(","))}
-    return {r: 1 for r in (data.get("relations") or data.get("relation") or "link").split(",")}
+    count = int(data.get("count", 1))
+    return {r: count for r in (data.get("relations") or data.get("relation") or "link").split(",")}
 
 
 def legend_shape(style: dict) -> str:
@@ -314,6 +326,7 @@ def legend_shape(style: dict) -> str:
         "diamond": f'<polygon points="8,1 15,8 8,15 1,8" fill="{c}"/>',
         "triangle": f'<polygon points="8,1 15,14 1,14" fill="{c}"/>',
         "triangleDown": f'<polygon points="1,2 15,2 8,15" fill="{c}"/>',
+        "box": f'<rect x="1" y="3" width="14" height="10" rx="2" fill="{c}"/>',
         "hexagon": f'<polygon points="4,1.5 12,1.5 15.5,8 12,14.5 4,14.5 0.5,8" fill="{c}"/>',
         "star": f'<polygon points="8,0.5 10,6 15.5,6 11,9.5 12.8,15 8,11.6 3.2,15 5,9.5 0.5,6 6,6" fill="{c}"/>',
     }[shape]
@@ -335,7 +348,8 @@ def describe(projection: str, g: nx.Graph, said: list[str], size_by: str) -> tup
     what = {"overview": "overview of documents, instruments and topics", "full": "the whole corpus",
             "documents": "document citation network", "articles": "paragraphs citing treaty articles",
             "topics": "topic co-occurrence", "actors": "who is asked to act (document → actor)",
-            "reuse": "text reuse (later → earlier wording)"}
+            "reuse": "text reuse (later → earlier wording)",
+            "mandates": "mandates (mandating body → addressee; edge colour = action, width = mandates)"}
     if said and projection == "full":
         title = "tipkg — " + "; ".join(said)
     else:
