@@ -90,7 +90,8 @@ def put_graph(store: str, nt: Path, graph: str, *, user=None, password=None, tim
                 token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
                 connection.putheader("Authorization", f"Basic {token}")
             connection.endheaders()
-            if _may_send(connection.sock, min(timeout, 2.0)):
+            sent = _may_send(connection.sock, min(timeout, 2.0))
+            if sent:
                 _send_file(connection, nt)
             response = connection.getresponse()
         except ConnectionRefusedError:
@@ -103,11 +104,19 @@ def put_graph(store: str, nt: Path, graph: str, *, user=None, password=None, tim
         except (OSError, http.client.HTTPException) as exc:
             raise TipkgError(store, f"cannot reach the store: {exc.__class__.__name__} {exc}") from None
         try:
-            body = " ".join(response.read(300).decode("utf-8", "replace").split())
+            data = response.read(1 << 20)  # the whole answer, unless it is very large: a cut-off one is told apart
+            cut = response.length not in (None, 0) and len(data) < 1 << 20
         except (OSError, http.client.HTTPException):
-            body = ""
+            data, cut = b"", True
+        body = " ".join(data[:300].decode("utf-8", "replace").split())
         if response.status >= 400 or response.status < 200:
             raise TipkgError(store, f"HTTP {response.status} {response.reason}" + (f": {body}" if body else ""))
+        if not sent:
+            raise TipkgError(store, f"HTTP {response.status} {response.reason} came before the graph was sent: the "
+                                    f"store cannot have stored it (it answers without reading requests)")
+        if cut:
+            raise TipkgError(store, f"HTTP {response.status} {response.reason}, but the answer was cut off "
+                                    f"(the connection closed early): check the graph with --endpoint")
         return response.status
     finally:
         connection.close()

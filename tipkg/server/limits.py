@@ -30,6 +30,8 @@ class GuardedServer(ThreadingHTTPServer):
     """A threading HTTP server with a cap on concurrent connections (its handler carries the read timeout)."""
 
     daemon_threads = True
+    #: connections the kernel queues before accept (http.server's 5 drops bursts: clients wait a second to retry)
+    request_queue_size = 128
 
     def __init__(self, address, handler, *, max_connections: int = MAX_CONNECTIONS):
         if max_connections < 1:
