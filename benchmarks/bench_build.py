@@ -1,76 +1,165 @@
-"""Build benchmark: the corpus ×1, ×10, ×100 (replicated, shifted identifiers).
+"""Build benchmark: the corpus ×N (replicated, shifted identifiers) built by `tipkg build` itself.
 
-Each size is built by the real pipeline (``tipkg.pipeline.build`` into a
-temporary --out, store included) in a fresh child process, so its peak memory
-(the child's peak resident set, ``ru_maxrss``) is its own; the parent prints
-one table with wall time, paragraphs/s, triples and peak memory, and the ratios
-against ×1 measured in the same run. Targets: ×1 <= 2 s; ×100 <= 60 s and
-growing linearly.
+Every size runs the public command users run — ``python -m tipkg build
+--corpus DIR --out DIR --cache DIR`` in a child process, validation and store
+included — three times: a cold build (empty cache), a warm rebuild (nothing
+changed: nothing is re-extracted) and a rebuild after one source changed (one
+file edited, its manifest checksum updated). For each, the wall time of the
+command and the peak resident set of its largest process (``ru_maxrss`` of the
+waited-for children, measured by a wrapper child, so each figure is its own).
+In the same run, the time bare pyoxigraph takes to bulk-load the same
+``graph.nt`` into a fresh persistent store (the issue's yardstick).
 
-    python benchmarks/bench_build.py            # sizes 1 10 100
-    python benchmarks/bench_build.py 1 10 100 1000
+    python benchmarks/bench_build.py 1 10 100 --json bench.json --keep kept/
+    python benchmarks/bench_build.py 10 --jobs 1     # scaling: compare with --jobs 2
+
+``--json FILE`` writes per size ``wall_s``, ``peak_rss_mb``, ``triples``,
+``warm_s``, ``one_changed_s`` (and the stage timings, the store load time and
+the peak of each rebuild); ``--keep DIR`` keeps the largest size's corpus and
+output folder (and its cache) in DIR, so others can check the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
 import replicate  # noqa: E402
 
 
-def build_once(corpus: str, out: str) -> dict:
-    """One timed build of a replicated corpus (run in the child process)."""
-    from tipkg.pipeline import build
-
-    with replicate.replicated_loading():
-        start = time.perf_counter()
-        result = build(corpus, out)
-        wall = time.perf_counter() - start
-    return {"wall": wall, "paragraphs": sum(result.documents.values()), "triples": len(result.triples),
-            "timings": result.timings, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+def timed(command: list[str]) -> dict:
+    """Run ``command`` in a wrapper child; its wall time, peak RSS (MB) and stdout."""
+    child = subprocess.run([sys.executable, __file__, "--wrap", *command], capture_output=True, text=True)
+    if child.returncode != 0:
+        raise SystemExit(f"failed ({child.returncode}): {' '.join(command)}\n{child.stderr[-3000:]}")
+    *lines, last = child.stdout.rstrip("\n").split("\n")
+    return {**json.loads(last), "stdout": "\n".join(lines)}
 
 
-def measure(n: int, workdir: Path) -> dict:
+def wrap(command: list[str]) -> None:
+    start = time.perf_counter()
+    child = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    wall = time.perf_counter() - start
+    sys.stderr.write(child.stderr)
+    print(child.stdout)
+    print(json.dumps({"wall": wall, "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+    sys.exit(child.returncode)
+
+
+def stages(summary: str) -> dict[str, float]:
+    """The stage timings of the build summary's ``time:`` line."""
+    line = next((x for x in summary.splitlines() if x.startswith("time: ")), "")
+    return {name: float(seconds) for name, seconds in re.findall(r"(\w+) ([\d.]+)s", line.split("(total")[0])}
+
+
+def change_one(corpus: Path) -> str:
+    """Edit the last source of the corpus (a newline appended) and update its checksum; its name."""
+    manifest = corpus / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    name = re.findall(r'^file = "([^"]+)"', text, re.M)[-1]
+    path = corpus / name
+    old = hashlib.sha256(path.read_bytes()).hexdigest()
+    path.write_bytes(path.read_bytes() + b"\n")
+    at = text.rindex(f'file = "{name}"')  # the last entry only: every copy of a file has the same checksum
+    text = text[:at] + text[at:].replace(old, hashlib.sha256(path.read_bytes()).hexdigest(), 1)
+    manifest.write_text(text, encoding="utf-8")
+    return name
+
+
+def store_load(ntriples: Path, folder: Path) -> float:
+    """Seconds bare pyoxigraph takes to bulk-load ``ntriples`` into a new persistent store (in a child)."""
+    code = ("import sys, time, pyoxigraph as ox\n"
+            "s = ox.Store(sys.argv[2]); t = time.perf_counter()\n"
+            "s.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES); s.optimize()\n"
+            "print(time.perf_counter() - t)")
+    shutil.rmtree(folder, ignore_errors=True)
+    out = subprocess.run([sys.executable, "-c", code, str(ntriples), str(folder)], capture_output=True, text=True,
+                         check=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    return float(out.stdout.strip())
+
+
+def measure(n: int, workdir: Path, jobs: int | None) -> dict:
     corpus = replicate.write_corpus(n, workdir / f"corpus-x{n}")
-    child = subprocess.run([sys.executable, __file__, "--one", str(corpus), str(workdir / f"out-x{n}")],
-                           capture_output=True, text=True, check=True)
-    return json.loads(child.stdout.strip().splitlines()[-1])
+    out, cache = workdir / f"out-x{n}", workdir / f"cache-x{n}"
+    shutil.rmtree(cache, ignore_errors=True)
+    command = [sys.executable, "-m", "tipkg", "build", "--corpus", str(corpus), "--out", str(out), "--cache", str(cache)]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    cold = timed(command)
+    triples = sum(1 for _ in open(out / "graph.nt", "rb"))
+    warm = timed(command)
+    changed = change_one(corpus)
+    one = timed(command)
+    return {"size": n, "paragraphs": _paragraphs(cold["stdout"]), "triples": triples,
+            "wall_s": round(cold["wall"], 2), "peak_rss_mb": round(cold["peak_mb"]), "stages": stages(cold["stdout"]),
+            "warm_s": round(warm["wall"], 2), "warm_peak_rss_mb": round(warm["peak_mb"]), "warm_stages": stages(warm["stdout"]),
+            "one_changed_s": round(one["wall"], 2), "one_changed_peak_rss_mb": round(one["peak_mb"]),
+            "one_changed_stages": stages(one["stdout"]), "changed_source": changed,
+            "store_load_s": round(store_load(out / "graph.nt", workdir / "bare-store"), 2), "jobs": jobs}
 
 
-def table(rows: dict[int, dict]) -> str:
-    base = rows[min(rows)]
-    head = (f"{'size':>6} {'paragraphs':>10} {'triples':>9} {'wall s':>8} {'x wall':>7} {'para/s':>8} "
-            f"{'peak MB':>8} {'x mem':>6}  stages (s)")
+def _paragraphs(summary: str) -> int:
+    m = re.search(r"^documents: \d+\s+(\d+)$", summary, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def table(rows: list[dict]) -> str:
+    base = rows[0]
+    head = (f"{'size':>6} {'paragraphs':>10} {'triples':>9} {'wall s':>8} {'x wall':>7} {'peak MB':>8} "
+            f"{'warm s':>7} {'1 chg s':>7} {'load s':>7}  stages of the cold build (s)")
     lines = [head, "-" * len(head)]
-    for n, r in sorted(rows.items()):
-        stages = " ".join(f"{k} {v:.1f}" for k, v in r["timings"].items())
-        lines.append(f"{'x' + str(n):>6} {r['paragraphs']:>10} {r['triples']:>9} {r['wall']:>8.2f} "
-                     f"{r['wall'] / base['wall']:>7.1f} {r['paragraphs'] / r['wall']:>8.0f} "
-                     f"{r['peak_mb']:>8.0f} {r['peak_mb'] / base['peak_mb']:>6.1f}  {stages}")
+    for r in rows:
+        st = " ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
+        lines.append(f"{'x' + str(r['size']):>6} {r['paragraphs']:>10} {r['triples']:>9} {r['wall_s']:>8.2f} "
+                     f"{r['wall_s'] / base['wall_s']:>7.1f} {r['peak_rss_mb']:>8} {r['warm_s']:>7.2f} "
+                     f"{r['one_changed_s']:>7.2f} {r['store_load_s']:>7.2f}  {st}")
     return "\n".join(lines)
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--one":
-        print(json.dumps(build_once(sys.argv[2], sys.argv[3])))
+    if len(sys.argv) > 2 and sys.argv[1] == "--wrap":
+        wrap(sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1, 10, 100])
+    parser.add_argument("--json", metavar="FILE", help="write the figures of every size as JSON")
+    parser.add_argument("--keep", metavar="DIR", help="keep the largest size's corpus, output and cache in DIR")
+    parser.add_argument("--jobs", type=int, help="passed to tipkg build --jobs (default: every core)")
     args = parser.parse_args()
+    rows = []
     with tempfile.TemporaryDirectory(prefix="tipkg-bench-") as tmp:
-        rows = {}
         for n in args.sizes:
-            rows[n] = measure(n, Path(tmp))
-            print(f"x{n}: {rows[n]['wall']:.2f} s", file=sys.stderr, flush=True)
-        print(table(rows))
+            rows.append(measure(n, Path(tmp), args.jobs))
+            print(f"x{n}: {rows[-1]['wall_s']:.2f} s, warm {rows[-1]['warm_s']:.2f} s, "
+                  f"one changed {rows[-1]['one_changed_s']:.2f} s", file=sys.stderr, flush=True)
+            if args.json:
+                Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+            if n != max(args.sizes):
+                for name in (f"out-x{n}", f"cache-x{n}", f"corpus-x{n}"):
+                    shutil.rmtree(Path(tmp) / name, ignore_errors=True)
+        if args.keep:
+            n = max(args.sizes)
+            keep = Path(args.keep)
+            keep.mkdir(parents=True, exist_ok=True)
+            for name in (f"out-x{n}", f"cache-x{n}", f"corpus-x{n}"):
+                shutil.rmtree(keep / name, ignore_errors=True)
+                shutil.move(str(Path(tmp) / name), str(keep / name))
+    print(table(rows))
 
 
 if __name__ == "__main__":

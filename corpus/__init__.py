@@ -1,0 +1,1 @@
+"""The bundled corpus: five Arabic texts, ``manifest.toml`` and ``CATALOG.md`` (data only, no modules)."""

@@ -1,0 +1,15 @@
+"""The RDF graph: built from the pipeline's plain dataclasses, then written out.
+
+Building: ``build`` (stage 5, ``build_graph``) calls ``uris`` (the one function
+that mints every URI), ``triples`` (the set of pyoxigraph triples the build
+collects), ``labels`` (English and Arabic labels from identifiers and text),
+``references`` (each edge asserted and described by a citation node) and
+``thematic_index`` (the index as a SKOS scheme), ``mandates`` (one mandate
+node per creating paragraph), ``answers`` (what answered a mandate) and
+``gists`` (English gists of paragraphs).
+
+Writing (stage 7): ``writers`` is the one table of output writers that the
+pipeline and the streaming build share; ``outputs`` writes them into a staged
+folder that replaces ``OUT`` whole; ``dumps`` (TriG, VoID + DCAT), ``jsonld``
+(``graph.jsonld``) and ``store`` (the persistent pyoxigraph store) are writers.
+"""

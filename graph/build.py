@@ -27,9 +27,11 @@ from tipkg.normalize import search_form
 from tipkg.ontology.namespace import ELI, PREFIXES, TIP
 from tipkg.tables import load
 
+from .gists import add_gists
 from .labels import document_label_en, paragraph_label_ar
 from .thematic_index import add_index
 from .references import add_references
+from .mandates import add_corpus_mandates
 from .triples import TripleSet, literal
 from .uris import mint
 
@@ -86,9 +88,12 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
         for document in item.documents:
             builder.document(document, item.source)
     if references is not None:
-        add_references(builder.graph, references, base)
+        add_references(builder.graph, references, base,
+                       labelled={node: text for (node, lang), text in builder.pref_labels.items() if lang == "en"})
+        add_corpus_mandates(builder.graph, structured, references, base)  # graph/mandates.py
     if index is not None:
         add_index(builder.graph, index, base)
+    add_gists(builder.graph, base)  # last: a gist reads the edges above
     return builder.graph
 
 
@@ -110,10 +115,11 @@ class _Builder:
 
     def label(self, node: URIRef, text: str | None, lang: str) -> None:
         if text:
-            self.graph.add((node, RDFS.label, literal(text, lang=lang)))
-            # SKOS: one prefLabel per language; a second source's other name is an altLabel
+            # one rdfs:label and one prefLabel per language; a second source's other
+            # name ("Conference of the Parties decision 3/3" beside its title) is an altLabel
             preferred = self.pref_labels.setdefault((node, lang), text)
             if preferred == text:
+                self.graph.add((node, RDFS.label, literal(text, lang=lang)))
                 self.graph.add((node, SKOS.prefLabel, literal(text, lang=lang)))
             else:
                 self.graph.add((node, SKOS.altLabel, literal(text, lang=lang)))

@@ -2,7 +2,7 @@
 
 A URI is the base IRI followed by the canonical identifier with spaces made
 underscores (identifiers never contain ``_``), the ``topic:``/``actor:``/
-``source:``/``verb:``/``edge:`` prefixes made path segments, and anything outside the safe set
+``source:``/``verb:``/``edge:``/``action:``/``session:`` prefixes made path segments, and anything outside the safe set
 percent-encoded. The mapping is reversible, so the linked-data server can turn
 a requested path back into the identifier it stands for.
 
@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 from rdflib import URIRef
 
 DEFAULT_BASE = "https://w3id.org/tipkg/id/"
-_PREFIXES = ("topic:", "actor:", "source:", "verb:", "edge:")
+_PREFIXES = ("topic:", "actor:", "source:", "verb:", "edge:", "action:", "session:")
 _SAFE = "/()-.,'!*+=@~"
 
 

@@ -3,6 +3,11 @@
 One loader per kind of source; each exposes ``load(source) -> StructuredSource``
 and returns plain dataclasses (``tipkg.model``), never RDF. ``load_structure``
 is the stage's one entry point.
+
+Modules: ``resolution`` (resolutions, COP decisions and their drafts),
+``agenda`` (a provisional agenda with annotations), ``compendium`` (the 2021
+compendium) with ``compendium_parts`` (its line-level machinery), and
+``numbering`` (abjad letters, roman sub-items, ordinals, shared by all).
 """
 
 from __future__ import annotations

@@ -103,6 +103,7 @@ class TIP(DefinedNamespace):
     sha256: URIRef
     searchText: URIRef
     rule: URIRef
+    gist: URIRef
 
     # the core relations and the other verbs
     recalls: URIRef
@@ -134,6 +135,27 @@ class TIP(DefinedNamespace):
     echoes: URIRef
     TextReuse: URIRef
     score: URIRef
+
+    # mandates (graph/mandates.py): who was asked to do what, by when, and what answered it
+    Mandate: URIRef
+    MandateAction: URIRef
+    Session: URIRef
+    mandatedBy: URIRef
+    mandatingBody: URIRef
+    addressee: URIRef
+    action: URIRef
+    due: URIRef
+    recurrence: URIRef
+    reviewClause: URIRef
+    hasReviewClause: URIRef
+    status: URIRef
+    sessionNumber: URIRef
+    sessionOf: URIRef
+    sessionYear: URIRef
+    restates: URIRef
+    answers: URIRef
+    reportsAnswer: URIRef
+    repeats: URIRef
 
 
 def _materialize(namespace: type[DefinedNamespace]) -> None:

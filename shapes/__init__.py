@@ -1,0 +1,6 @@
+"""Validation: the SHACL shapes (``tipkg-shapes.ttl``) and the code that checks them.
+
+``validate`` (stage 6) checks a graph or the build's store against the shapes
+and reports by shape and node; ``shacl_sparql`` compiles the shapes to SPARQL,
+one query per constraint over all focus nodes, run in pyoxigraph.
+"""

@@ -26,6 +26,15 @@ def test_corpus_recommendations_carry_report_notations_and_offsets(corpus_graph)
     assert corpus_graph.value(mint("TIP-WG 1 rec 1"), SKOS.notation) == Literal("CTOC/COP/WG.4/2009/2 para 2")
 
 
+def test_one_english_rdfs_label_per_node_on_the_corpus(corpus_graph):
+    """Issue 13: twelve nodes carried two English rdfs:labels; the second name is now an altLabel."""
+    from collections import Counter
+    english = Counter(s for s, o in corpus_graph.subject_objects(RDFS_LABEL) if getattr(o, "language", None) == "en")
+    assert [s for s, n in english.items() if n > 1] == []
+    assert corpus_graph.value(mint("TIPP art 9"), RDFS_LABEL) == Literal("TIPP article 9: Prevention of trafficking in persons", lang="en")
+    assert Literal("General Assembly resolution 61/180", lang="en") in set(corpus_graph.objects(mint("A/RES/61/180"), SKOS.altLabel))
+
+
 def test_built_corpus_conforms_in_seconds(corpus_graph):
     start = time.perf_counter()
     report = validate(corpus_graph)
@@ -50,6 +59,7 @@ def small() -> Graph:
         g.add((p, ELI.is_part_of, doc))
         g.add((p, TIP.inDocument, doc))
         g.add((p, ELI.id_local, Literal(n)))
+        g.add((p, TIP.gist, Literal(f"decision 3/3, paragraph {n} — recalls …", lang="en")))
     node(g, "TIPP", TIP.Instrument, labels={"en": "Trafficking in Persons Protocol", "ar": "بروتوكول الاتجار بالأشخاص"})
     node(g, "source:002_62009398838004c9.txt", TIP.SourceText)
     g.add((mint("source:002_62009398838004c9.txt"), TIP.sha256, Literal("0" * 64)))
@@ -60,6 +70,7 @@ def small() -> Graph:
     rec = node(g, "TIP-WG 1 rec 5", TIP.Recommendation, labels={"en": "TIP-WG 1 rec 5"})
     g.add((rec, ELI.is_part_of, report))
     g.add((rec, TIP.inDocument, report))
+    g.add((rec, TIP.gist, Literal("meeting 1, recommendation 5 — States parties should …", lang="en")))
     return add_sample_edges(g)
 
 
@@ -172,6 +183,12 @@ def break_two_english_labels(g):
     g.add((mint("TIPP"), SKOS.prefLabel, Literal("Palermo Protocol", lang="en")))
 
 
+def break_two_english_rdfs_labels(g):
+    """Issue 13: TIPP art 9 carried "TIPP art 9" and "TIPP article 9: …" as two English rdfs:labels."""
+    g.add((mint("TIPP"), RDFS_LABEL, Literal("TIPP", lang="en")))
+    g.add((mint("TIPP"), RDFS_LABEL, Literal("Palermo Protocol", lang="en")))
+
+
 def break_no_arabic_label(g):
     g.remove((mint("actor:secretariat"), SKOS.prefLabel, Literal("الأمانة", lang="ar")))
 
@@ -233,6 +250,7 @@ BROKEN = [
     (break_citing_entity_literal, "tipsh:CitationShape", "edge:0000000000000003"),
     (break_text_language, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 para a"),
     (break_two_english_labels, "tipsh:Labels", "TIPP"),
+    (break_two_english_rdfs_labels, "tipsh:Labels", "TIPP"),
     (break_no_arabic_label, "tipsh:Bilingual", "actor:secretariat"),
     (break_meeting_number_zero, "tipsh:MeetingShape", "TIP-WG 1"),
     (break_reuse_predicate, "tipsh:TextReuseShape", "https://w3id.org/tipkg/id/reuse:0001"),

@@ -7,6 +7,15 @@ so the checkout's own root is put on this package's search path: a
 sub-package is then always found in the checkout that ``tipkg`` itself came
 from, never in another clone's editable install. An installed wheel has the
 sub-packages inside ``tipkg/`` and needs nothing of this.
+
+This folder holds the pipeline and what it shares: ``pipeline`` (the stages
+in order), ``cli`` and the ``commands`` package (one module per sub-command),
+``sources`` (stage 1, the corpus), ``normalize`` (stage 2), ``model`` (the
+plain data between stages), the ``references`` package (stage 4), ``units`` (per-source work
+units and their cache), ``parallel`` (a stage in a forked child), ``replica``
+(replicated sources for the benchmarks), ``errors`` (located errors), the
+``server`` package (linked data and /sparql) and the ``tables`` package (the
+patterns, as TOML data).
 """
 
 from pathlib import Path as _Path

@@ -22,6 +22,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from tipkg.graph.build import build_graph
+from tipkg.graph.mandates import add_repeats
 from tipkg.units import default_cache, extract_units
 from tipkg.network.reuse import add_echoes, find_reuse
 from tipkg.graph.triples import TripleSet
@@ -99,6 +100,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     say("text reuse")
     echoes, attested = reuse.result()
     add_echoes(graph, echoes, attested, base)
+    add_repeats(graph, structured, references.found, echoes, base)  # mandates that repeat earlier ones (graph/mandates.py)
     lap("reuse")
     result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
                          references=references, cached=extraction.cached, extracted=extraction.extracted)

@@ -10,6 +10,14 @@ every paragraph of every document, calling each extractor in turn.
 A footnote's references are carried to every paragraph bearing its mark
 (``Reference.via_footnote``); footnotes are read in order so that "ibid."
 (المرجع نفسه) can point to the previous footnote's resolution.
+
+Modules: ``citations`` (instruments, articles, resolutions, symbols),
+``verbs`` (operative and preambular verbs, addressees, recalls),
+``thematic_index`` and ``index_cells`` (the compendium's thematic index and its
+cells), ``spans`` (a match back to its place in the file), ``types`` (the
+records returned), ``evaluate`` (precision and recall against the gold),
+``mandates`` (who was asked to do what, by when), ``answers`` (what answered a
+mandate) and ``mandate_quality`` (their precision and recall).
 """
 
 from __future__ import annotations

@@ -129,17 +129,20 @@ def report(found: list[Reference], gold: list[GoldEdge]) -> str:
 
 def corpus_references() -> list[Reference]:
     """Every reference the extractors find in the bundled corpus, the thematic
-    index's ``indexedUnder`` entries included."""
+    index's ``indexedUnder`` entries and the mandates' records included."""
     from tipkg.loaders import load_structure
     from tipkg.sources import read_corpus
 
     from . import extract_references
 
-    refs = extract_references([load_structure(s) for s in read_corpus()])
+    structured = [load_structure(s) for s in read_corpus()]
+    refs = extract_references(structured)
     index = [] if refs.index is None else [
         Reference(e.paragraph, "indexedUnder", e.topic, "topic", refs.index.source_file, e.span, e.text, e.rule)
         for e in refs.index.entries]
-    return refs.found + index
+    from .mandate_quality import mandate_records  # tests/gold/mandates.tsv scores these
+    from .mandates import find_mandates
+    return refs.found + index + mandate_records(find_mandates(structured, refs.found))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,9 @@
+"""Networks drawn from the RDF graph, for analysts: projections, metrics, reuse, pictures.
+
+``network`` is the analyst's entry point (an RDF graph in, annotated networks
+and tables out); ``projections`` turns the graph into the networkx graphs asked
+for by name; ``centrality``, ``communities`` and ``trends`` hold one family of
+algorithms each; ``reuse`` finds paragraphs that echo earlier wording (the
+``tip:echoes`` edges of the build); ``viz`` writes the self-contained
+interactive page from ``viz_template.html``.
+"""

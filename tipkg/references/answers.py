@@ -1,0 +1,253 @@
+"""What answered a mandate, as the corpus shows it.
+
+Four kinds of evidence, each a pattern table in tables/mandates.toml:
+
+* **Restatements** (``[restates]``): an agenda's annotations say in other words
+  what a decision said ("وطلب إلى الدول الأطراف أن تواصل تعزيز تشريعاتها ...");
+  each clause is linked to the decision paragraphs whose content words it holds.
+* **Documents listed under agenda items** (``[agenda]``): an agenda prepared
+  under a decision, and the papers "من إعداد الأمانة" listed under its items,
+  answer that decision's mandates to the Secretariat to assist the Working Group.
+* **Working Group reports**: the report of a meeting answers the Conference's
+  directions to the Working Group (meet, perform its functions) made before the
+  meeting and not due before its year.
+* **Later paragraphs and front matter** (``[[evidence]]``, ``[front_matter]``):
+  "التقرير التحليلي الذي أعدته الأمانة" reports that a report mandate was
+  answered; the compendium says it was made "in response to that request".
+
+Plain frozen dataclasses with the words and their span; no RDF.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from tipkg.model import Paragraph, Source, Span, StructuredSource
+from tipkg.normalize import is_visual_source, normalize, search_form
+
+from .mandates import Mandate, Words, ordinal, table
+from .verbs import _OriginalMap
+
+
+@dataclass(frozen=True)
+class Restatement:
+    paragraph: str      # the restating paragraph (an agenda item)
+    target: str         # the decision paragraph restated
+    words: Words
+    score: float
+    rule: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    subject: str        # identifier of what answers (a document, an agenda item, a paragraph)
+    subject_kind: str   # "document" or "paragraph"
+    relation: str       # "answers" or "reportsAnswer"
+    mandate: str        # the mandate's identifier
+    words: Words
+    rule: str
+
+
+@dataclass(frozen=True)
+class Answers:
+    restatements: tuple[Restatement, ...] = ()
+    answers: tuple[Answer, ...] = field(default_factory=tuple)
+
+
+def decision_id(number: str) -> str:
+    """"4/4" -> "CTOC/COP/DEC/4/4" (the agenda prints session first)."""
+    return f"CTOC/COP/DEC/{number}"
+
+
+def content_words(text: str) -> set[str]:
+    stop = set(table()["restates"]["stopwords"])
+    return {w for w in re.findall(r"[\u0621-\u064a]+", text) if len(w) > 1 and w not in stop}
+
+
+def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate]) -> Answers:
+    paragraphs: dict[str, list[Paragraph]] = {}
+    for item in structured:
+        for d in item.documents:
+            if d.kind != "draft-decision":
+                paragraphs.setdefault(d.identifier, [])
+                known = {p.identifier for p in paragraphs[d.identifier]}
+                paragraphs[d.identifier] += [p for p in d.paragraphs if p.identifier not in known]
+    restatements: list[Restatement] = []
+    answers: list[Answer] = []
+    for item in structured:
+        visual = is_visual_source(item.source.text)
+        for d in item.documents:
+            if d.kind == "agenda":
+                restatements += _restatements(item.source, d.paragraphs, paragraphs, visual)
+                texts = {q.identifier: q.normalized or q.text for qs in paragraphs.values() for q in qs}
+                answers += _agenda_answers(item.source, d, mandates, visual, texts)
+            answers += _evidence(item.source, d, mandates, visual)
+        answers += _front_matter(item, mandates)
+        answers += _wg_reports(item, mandates)
+    unique = {(a.subject, a.relation, a.mandate): a for a in answers}
+    return Answers(tuple(restatements), tuple(unique.values()))
+
+
+def _words(source: Source, p: Paragraph, visual: bool):
+    omap = _OriginalMap(source, p, visual)
+
+    def words(start: int, end: int) -> Words:
+        span, _ = omap.span(start, end)
+        return Words(source.text[span.start:span.end], source.file, span)
+    return words
+
+
+def _restatements(source: Source, items: Sequence[Paragraph], paragraphs: dict, visual: bool) -> list[Restatement]:
+    t = table()["restates"]
+    verbs = "|".join(sorted(set(t["verbs"]), key=len, reverse=True))
+    opener = re.compile(rf"(?:(?<=\s)|^)(?:و|وقد\s+|كما\s+)?(?:{verbs})(?!\w)")
+    anchor, same = re.compile(t["anchor"]), re.compile(t["same"])
+    out = []
+    last = None
+    for p in items:
+        text = search_form(p.normalized or p.text)
+        words = _words(source, p, visual)
+        starts = [m.start() for m in opener.finditer(text)]
+        for k, start in enumerate(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else len(text)
+            stop = text.find(".", start, end)
+            end = stop + 1 if stop >= 0 else end
+            clause = text[start:end]
+            a = list(anchor.finditer(clause)) or []
+            if a:
+                last = decision_id(a[0].group("number"))
+            elif not same.search(clause) and not anchor.search(text[max(0, start - 80):start]):
+                if not _continues(text, start):
+                    continue
+            if last is None or last not in paragraphs:
+                continue
+            have = content_words(clause)
+            verb = opener.match(clause).group(0).split()[-1].removeprefix("و")
+            scored = []
+            texts = {q.identifier: search_form(q.normalized or q.text) for q in paragraphs[last]}
+            for target in paragraphs[last]:
+                opens = texts[target.identifier].split()[:1] or [""]
+                parent = texts.get(target.parent, "").split()[:1] or [""]
+                if verb not in (opens[0].removeprefix("و"), parent[0].removeprefix("و")):
+                    continue  # "سلم" restates what the decision recognized, not what it recalled
+                want = content_words(texts[target.identifier])
+                if len(want) >= 3:
+                    scored.append((len(want & have) / len(want), target.identifier))
+            scored.sort(reverse=True)
+            if scored and scored[0][0] >= t["threshold"]:
+                best = scored[0][0]
+                for score, target in scored:
+                    if score >= t["threshold"] and score >= best - 0.25:
+                        out.append(Restatement(p.identifier, target, _clause_words(words, p, text, start, end), round(score, 2),
+                                               f"restates:{clause.split()[0]}"))
+    return out
+
+
+def _clause_words(words, p: Paragraph, text: str, start: int, end: int) -> Words:
+    """The clause's words; where the whole clause cannot be placed in the file (a page
+    break inside it), its first twelve words."""
+    w = words(start, end)
+    if w.span == p.span:
+        head = text[start:end].split()[:12]
+        w = words(start, start + len(" ".join(head)))
+    return w
+
+
+def _continues(text: str, start: int) -> bool:
+    """A clause joined by "و" to the previous one of the same sentence keeps its decision."""
+    before = text[:start].rstrip()
+    return not before.endswith(".") and bool(before)
+
+
+def _agenda_answers(source: Source, d, mandates: Sequence[Mandate], visual: bool, texts: dict[str, str]) -> list[Answer]:
+    t = table()["agenda"]
+    out = []
+    decision = None
+    for p in d.paragraphs:
+        text = search_form(p.normalized or p.text)
+        m = re.search(t["prepared_under"], text)
+        if m:
+            decision = decision_id(m.group("number"))
+            words = _words(source, p, visual)
+            prepared = (d.identifier, words(m.start(), m.end()))
+    if decision is None:
+        return out
+    assist = [m for m in mandates if m.document == decision and m.action == "assistance"
+              and any(a.actor == "actor:secretariat" for a in m.addressees)
+              and re.search(t["assists"], search_form(texts.get(m.paragraph, "")))]
+    for m in assist:
+        out.append(Answer(prepared[0], "document", "answers", m.identifier, prepared[1], "answers:agenda-prepared-under"))
+        for p in d.paragraphs:
+            text = search_form(p.normalized or p.text)
+            hit = re.search(t["by_secretariat"], text)
+            if hit and p.documents:
+                words = _words(source, p, visual)(hit.start(), hit.end())
+                for symbol in p.documents:
+                    out.append(Answer(symbol, "document", "answers", m.identifier, words, "answers:paper-by-secretariat"))
+    return out
+
+
+def _evidence(source: Source, d, mandates: Sequence[Mandate], visual: bool) -> list[Answer]:
+    out = []
+    for p in d.paragraphs:
+        text = search_form(p.normalized or p.text)
+        for row in table()["evidence"]:
+            for hit in re.finditer(row["pattern"], text):
+                named = [decision_id(n) for n in re.findall(r"(?:مقرر|للمقرر|مقرره)\s+(\d+/\d+)", text)]
+                # the corpus prints "المقرّر 5/1" for decision 1/5: try both orders
+                named += [decision_id("/".join(reversed(n.split("/")))) for n in re.findall(r"(?:مقرر|للمقرر|مقرره)\s+(\d+/\d+)", text)]
+                candidates = [m for m in mandates if m.action == row["action"] and m.document != d.identifier
+                              and any(a.actor == "actor:secretariat" for a in m.addressees)
+                              and (m.year or 0) <= (int(d.date[:4]) if d.date else 9999)]
+                chosen = [m for m in candidates if m.document in named] or candidates[-1:]
+                for m in chosen[:1]:
+                    out.append(Answer(p.identifier, "paragraph", "reportsAnswer", m.identifier,
+                                      _words(source, p, visual)(hit.start(), hit.end()), f"reportsAnswer:{row['action']}"))
+    return out
+
+
+def _front_matter(item: StructuredSource, mandates: Sequence[Mandate]) -> list[Answer]:
+    t = table()["front_matter"]
+    source = item.source
+    covered = [(d.span.start, d.span.end) for d in item.documents if d.span and d.paragraphs]
+    out = []
+    text = source.text
+    norm = normalize(text, fold=True)
+    folded = norm.text
+    for m in re.finditer(t["request"], folded):
+        response = re.compile(t["response"]).search(folded, m.end(), m.end() + t["window"])
+        n = ordinal(m.group("ordinal"))
+        if not response or n is None:
+            continue
+        span = norm.original_span(m.start(), response.end())
+        if any(s <= span.start < e for s, e in covered):
+            continue
+        meeting_docs = {d.identifier for d in item.documents if d.meeting == n}
+        for mandate in mandates:
+            if mandate.document in meeting_docs and any(a.actor == "actor:secretariat" for a in mandate.addressees):
+                out.append(Answer(source.identifier, "document", "answers", mandate.identifier,
+                                  Words(text[span.start:span.end], source.file, span),
+                                  "answers:front-matter"))
+    return out
+
+
+def _wg_reports(item: StructuredSource, mandates: Sequence[Mandate]) -> list[Answer]:
+    out = []
+    for meeting in item.meetings:
+        if not meeting.report or not meeting.date:
+            continue
+        year = int(meeting.date[:4])
+        for m in mandates:
+            if m.body != "actor:conference" or m.action not in ("meeting", "other"):
+                continue
+            if not any(a.actor == "actor:working-group" for a in m.addressees) or m.year is None:
+                continue
+            due = m.due.year if m.due else None
+            if year > m.year and (due is None or year <= due):
+                span = meeting.span
+                out.append(Answer(meeting.report, "document", "answers", m.identifier,
+                                  Words(item.source.text[span.start:span.end], item.source.file, span),
+                                  "answers:working-group-report"))
+    return out
