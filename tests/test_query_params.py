@@ -20,12 +20,18 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from test_queries import CATALOG, ask, built, oxigraph_server, run_cli, store  # noqa: F401  (fixtures)
+from test_queries import CATALOG, ask, run_cli
 from tipkg.commands.publish import DEFAULT_GRAPH
 from tipkg.ontology.files import ontology_graph
 from tipkg.queries.params import CLASSES, KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def built(corpus_build):
+    """(out folder, BuildResult) of the session build."""
+    return corpus_build.out, corpus_build.result
 
 
 def query(capsys, built, *argv):

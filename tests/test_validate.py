@@ -6,10 +6,9 @@ constraint component the shapes use."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
-from lod_support import add_sample_edges, corpus_graph, lod_graph, node  # noqa: F401  (fixtures)
+from lod_support import add_sample_edges, node
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
@@ -35,12 +34,10 @@ def test_one_english_rdfs_label_per_node_on_the_corpus(corpus_graph):
     assert Literal("General Assembly resolution 61/180", lang="en") in set(corpus_graph.objects(mint("A/RES/61/180"), SKOS.altLabel))
 
 
-def test_built_corpus_conforms_in_seconds(corpus_graph):
-    start = time.perf_counter()
+def test_built_corpus_conforms(corpus_graph, build_result):
     report = validate(corpus_graph)
-    elapsed = time.perf_counter() - start
     assert report.conforms, report.text()
-    assert elapsed < 10, f"validation took {elapsed:.1f}s"
+    assert build_result.validation.conforms and build_result.validation.triples == report.triples
 
 
 def test_sample_edges_conform(lod_graph):
@@ -299,7 +296,7 @@ def test_notation_naming_no_report_is_reported():
     (r,) = [r for r in validate(g).results if r.shape == "tipsh:RecommendationNumbering"]
     assert r.message == ("CTOC/COP/WG.4/2099/9 para 6: names report CTOC/COP/WG.4/2099/9, but the "
                          "recommendation is part of CTOC/COP/WG.4/2009/2")
-    assert {(x.shape, x.identifier) for x in validate(g, engine="pyshacl").results} >= {
+    assert {(x.shape, x.identifier) for x in validate(g, engine="pyshacl").results} == {
         ("tipsh:RecommendationNumbering", "TIP-WG 1 rec 5")}
 
 
