@@ -55,16 +55,17 @@ def failure(folder) -> str:
     return str(info.value)
 
 
-def graph_lines(folder=None) -> list[str]:
+def graph_lines(folder=None, result=None) -> list[str]:
     """The sorted N-Triples of a build, with checksums and character spans blanked."""
-    nt = build(folder, out_dir=None, jobs=1, cache=None).triples.ntriples().decode("utf-8")
+    result = result or build(folder, out_dir=None, jobs=1, cache=None)
+    nt = result.triples.ntriples().decode("utf-8")
     nt = re.sub(r'(ontology#sha256> )"[0-9a-f]{64}"', r'\1"…"', nt)
     return sorted(re.sub(r"#char=\d+,\d+", "#char=…", nt).splitlines())
 
 
 @pytest.fixture(scope="module")
-def plain_graph():
-    return graph_lines()
+def plain_graph(build_result):
+    return graph_lines(result=build_result)
 
 
 @pytest.mark.parametrize("variant", ["crlf", "bom"])

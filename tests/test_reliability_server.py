@@ -14,12 +14,9 @@ import time
 import urllib.parse
 
 import pytest
-from lod_support import corpus_graph, lod_graph  # noqa: F401  (fixtures)
 from reliability_support import Listener, raw, request, serve, threads_of
 
-from tipkg.graph.outputs import write_dumps
 from tipkg.graph.store import build_store, store_path
-from tipkg.graph.writers import DumpSettings
 from tipkg.queries.querypool import QueryPool
 from tipkg.server.outbound import service_refusal
 
@@ -29,14 +26,14 @@ ASK = "ASK { ?s ?p ?o }"
 
 
 @pytest.fixture(scope="module")
-def out(lod_graph, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("reliab-served")
-    write_dumps(lod_graph, folder, DumpSettings(validated=True))
-    return folder
+def out(built_out):
+    """The session's build of the bundled corpus (served read-only)."""
+    return built_out
 
 
 @pytest.fixture(scope="module")
-def server(out):
+def guarded(out):
+    """`tipkg serve` with a short read timeout and a small connection cap."""
     proc, url = serve(out, "--timeout", "5", "--read-timeout", str(READ_TIMEOUT), "--max-connections", str(CAP))
     yield proc, url
     proc.terminate()
@@ -95,8 +92,8 @@ def test_service_is_refused_by_both_readings():
         assert service_refusal(query) is None, query
 
 
-def test_service_is_refused_without_any_connection(server, listener):
-    _, url = server
+def test_service_is_refused_without_any_connection(guarded, listener):
+    _, url = guarded
     for query in services(listener.url):
         for ask in (query_get, query_post):
             status, _, body = ask(url, query)
@@ -144,8 +141,8 @@ def test_a_query_worker_cannot_connect_even_if_service_slipped_through(out, list
     (request("POST", "/sparql", {"Content-Type": "application/sparql-query", "Transfer-Encoding": "chunked"}, b"3\r\nASK\r\n0\r\n\r\n"), 411, b"Content-Length"),
     (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(64) + b"\r\n\r\n", 400, b""),
 ])
-def test_hostile_request_gets_a_clear_refusal(server, req, status, says):
-    _, url = server
+def test_hostile_request_gets_a_clear_refusal(guarded, req, status, says):
+    _, url = guarded
     got, headers, body = raw(url, req)
     assert got == status, (req[:80], got, body[:200])
     assert says in body
@@ -155,14 +152,14 @@ def test_hostile_request_gets_a_clear_refusal(server, req, status, says):
     assert query_get(url, ASK)[0] == 200  # and the server answers as before
 
 
-def test_options_lists_the_methods(server):
-    _, url = server
+def test_options_lists_the_methods(guarded):
+    _, url = guarded
     status, headers, _ = raw(url, request("OPTIONS", "/sparql"))
     assert status == 204 and headers["allow"] == "GET, HEAD, POST, OPTIONS"
 
 
-def test_a_body_that_stops_arriving_times_out(server):
-    _, url = server
+def test_a_body_that_stops_arriving_times_out(guarded):
+    _, url = guarded
     start = time.monotonic()
     status, _, body = raw(url, request("POST", "/sparql", {"Content-Type": "application/sparql-query",
                                                            "Content-Length": "100"}, b"ASK"))
@@ -170,10 +167,10 @@ def test_a_body_that_stops_arriving_times_out(server):
     assert time.monotonic() - start < READ_TIMEOUT + 5
 
 
-def test_half_open_connections_neither_exhaust_threads_nor_stay(server):
+def test_half_open_connections_neither_exhaust_threads_nor_stay(guarded):
     """Ten times the cap of connections that send nothing: the server's threads stay bounded, extra
     connections get 503 at once, and after the read timeout every slot is free again."""
-    proc, url = server
+    proc, url = guarded
     host, port = url.split("//")[1].split(":")
     before = threads_of(proc.pid)
     idle = []
