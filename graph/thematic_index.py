@@ -26,6 +26,7 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
+from tipkg import identifiers as ids
 from tipkg.ontology.namespace import TIP
 from tipkg.references.thematic_index import IndexEntry, ThematicIndex
 from tipkg.references.types import Reference
@@ -68,7 +69,7 @@ def add_index(graph: TripleSet, index: ThematicIndex, base: str | None = None) -
     reports: dict[int, str] = {}
     for paragraph, report in index.notations.items():
         graph.add((mint(paragraph, base), SKOS.notation, literal(report)))
-        reports[int(paragraph.split()[1])] = report.split(" para ")[0]
+        reports[ids.top(ids.parse(paragraph)).meeting.number] = str(ids.top(ids.parse(report)).document)
     for meeting, offset in index.offsets.items():  # the renumbering the SHACL shapes check notations against
         if meeting in reports:
             graph.add((mint(reports[meeting], base), TIP.numberingOffset, literal(offset)))

@@ -17,6 +17,7 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
+from . import identifiers as ids
 from .errors import TipkgError
 from .model import Source
 
@@ -74,6 +75,13 @@ def _read_source(folder: Path, manifest: Path, entry: dict, line: int | None) ->
         raise TipkgError(manifest, f"[[source]] entry: {', '.join(unquoted)} must be quoted strings", line)
     if entry["kind"] not in KINDS:
         raise TipkgError(manifest, f"unknown kind {entry['kind']!r} (expected one of {', '.join(KINDS)})", line)
+    try:
+        named = ids.parse(entry["identifier"])
+    except ids.IdentifierError as exc:
+        raise TipkgError(manifest, f"identifier {exc} (see ontology/identifiers.md)", line) from None
+    if not isinstance(named, ids.Document):
+        raise TipkgError(manifest, f"identifier {entry['identifier']!r} names a {type(named).__name__}, "
+                                   "not a document symbol (see ontology/identifiers.md)", line)
     path = folder / entry["file"]
     if not path.is_file():
         raise TipkgError(path, f"file listed in {manifest.name}{f' (line {line})' if line else ''} does not exist")
