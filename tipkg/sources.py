@@ -80,7 +80,7 @@ def _read_source(folder: Path, manifest: Path, entry: dict, line: int | None) ->
     except ids.IdentifierError as exc:
         raise TipkgError(manifest, f"identifier {exc} (see ontology/identifiers.md)", line) from None
     if not isinstance(named, ids.Document):
-        raise TipkgError(manifest, f"identifier {entry['identifier']!r} names a {type(named).__name__}, "
+        raise TipkgError(manifest, f"identifier {entry['identifier']!r} is of kind {type(named).__name__}, "
                                    "not a document symbol (see ontology/identifiers.md)", line)
     path = folder / entry["file"]
     if not path.is_file():
