@@ -89,7 +89,8 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
         for document in item.documents:
             builder.document(document, item.source)
     if references is not None:
-        add_references(builder.graph, references, base)
+        add_references(builder.graph, references, base,
+                       labelled={node: text for (node, lang), text in builder.pref_labels.items() if lang == "en"})
         add_corpus_mandates(builder.graph, structured, references, base)  # graph/mandates.py
     if index is not None:
         add_index(builder.graph, index, base)
@@ -120,10 +121,11 @@ class _Builder:
 
     def label(self, node: URIRef, text: str | None, lang: str) -> None:
         if text:
-            self.graph.add((node, RDFS.label, literal(text, lang=lang)))
-            # SKOS: one prefLabel per language; a second source's other name is an altLabel
+            # one rdfs:label and one prefLabel per language; a second source's other
+            # name ("Conference of the Parties decision 3/3" beside its title) is an altLabel
             preferred = self.pref_labels.setdefault((node, lang), text)
             if preferred == text:
+                self.graph.add((node, RDFS.label, literal(text, lang=lang)))
                 self.graph.add((node, SKOS.prefLabel, literal(text, lang=lang)))
             else:
                 self.graph.add((node, SKOS.altLabel, literal(text, lang=lang)))

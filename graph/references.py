@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
@@ -63,9 +63,15 @@ def citation_id(reference: Reference) -> str:
     return "edge:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def add_references(graph: TripleSet, references: Iterable[Reference], base: str | None = None) -> TripleSet:
-    """Assert every reference's edge, its target node and its citation node."""
-    targets = _Targets(graph, base)
+def add_references(graph: TripleSet, references: Iterable[Reference], base: str | None = None,
+                   labelled: Mapping[URIRef, str] | None = None) -> TripleSet:
+    """Assert every reference's edge, its target node and its citation node.
+
+    ``labelled``: nodes that already carry an English ``rdfs:label`` -> that label (a document's
+    title, an article's heading); the name a reference gives them ("General Assembly
+    resolution 61/180", "TIPP art 9") becomes a ``skos:altLabel``, so that each node
+    has one ``rdfs:label`` per language."""
+    targets = _Targets(graph, base, labelled)
     add, a, span, text, rule = graph.add, RDF.type, TIP.sourceSpan, TIP.text, TIP.rule  # read once: hot loop
     for ref in references:
         paragraph = mint(ref.paragraph, base)
@@ -104,9 +110,18 @@ def add_citation(graph: TripleSet, ref: Reference, subject: URIRef, target: URIR
 
 
 class _Targets:
-    def __init__(self, graph: TripleSet, base: str | None):
+    def __init__(self, graph: TripleSet, base: str | None, labelled: Mapping[URIRef, str] | None = None):
         self.graph, self.base = graph, base
         self.done: set[str] = set()
+        self.labelled = dict(labelled or {})
+
+    def label_en(self, node: URIRef, text: str) -> None:
+        """The node's English label, or an altLabel when it has one already."""
+        if node in self.labelled:
+            if self.labelled[node] != text:
+                self.graph.add((node, SKOS.altLabel, literal(text, lang="en")))
+        else:
+            self.graph.add((node, RDFS.label, literal(text, lang="en")))
 
     def typed(self, identifier: str, *classes: URIRef) -> URIRef:
         node = mint(identifier, self.base)
@@ -129,7 +144,7 @@ class _Targets:
             document = self.node(paragraph.group("document"), symbol_kind(paragraph.group("document")))
             self.graph.add((node, ELI.is_part_of, document))
             self.graph.add((node, TIP.inDocument, document))
-            self.graph.add((node, RDFS.label, literal(identifier, lang="en")))
+            self.label_en(node, identifier)
         elif kind == "verb":
             self.typed(identifier, TIP.Verb)
             row = _verbs().get(identifier.removeprefix("verb:"), {})
@@ -145,8 +160,7 @@ class _Targets:
         else:
             cls = TARGET_CLASSES.get(kind, TIP.UNDocument)
             self.typed(identifier, TIP.UNDocument, cls) if cls != TIP.UNDocument else self.typed(identifier, cls)
-            label = document_label_en(identifier)
-            self.graph.add((node, RDFS.label, literal(label, lang="en")))
+            self.label_en(node, document_label_en(identifier))
         return node
 
     def article(self, m: re.Match) -> None:
@@ -159,7 +173,7 @@ class _Targets:
             name = f"{instrument} art {article}" + "".join(subs[:k])
             node = self.typed(name, TIP.ArticleParagraph if k else TIP.Article)
             self.graph.add((node, ELI.is_part_of, parent))
-            self.graph.add((node, RDFS.label, literal(name, lang="en")))
+            self.label_en(node, name)
             self.done.add(name)
             parent = node
 

@@ -71,7 +71,9 @@ def ranking(g: nx.Graph, metric: str = "pagerank", kind: str | None = None, top:
                "year": data.get("year", "")}
         for name in METRICS:
             value = values[name].get(node, 0)
-            row[name] = round(value, 6) if isinstance(value, float) else value
+            if isinstance(value, float):  # a count summed from integer weights prints as one ("6", not "6.0000")
+                value = int(value) if value.is_integer() and name == "citations" else round(value, 6)
+            row[name] = value
         rows.append(row)
     rows.sort(key=lambda r: (-r[metric], r["identifier"]))
     return rows[:top] if top else rows

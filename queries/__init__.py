@@ -3,5 +3,7 @@
 ``catalog`` reads the ``.rq`` files with their questions and parameters and
 binds values safely; ``sparql`` runs a query on the embedded store or on a
 remote SPARQL 1.1 endpoint; ``querypool`` runs queries with a time limit in
-worker processes that can be killed.
+worker processes that can be killed; ``params`` checks and resolves a
+parameter against the graph before the query runs (no silent empty answers);
+``examples`` rewrites each header's example answer from a build.
 """

@@ -23,6 +23,7 @@ ValueError: not a valid IRI: 'http://example.org/a b'
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -123,6 +124,7 @@ def load_query(name_or_file: str) -> Query:
     if name_or_file in known:
         return known[name_or_file]
     near = [n for n in known if name_or_file.lower() in n or n in name_or_file.lower()]
+    near += [n for n in difflib.get_close_matches(name_or_file.lower(), list(known), n=3, cutoff=0.6) if n not in near]
     hint = f"; did you mean {', '.join(near[:3])}?" if near else "; `tipkg query --list` shows the catalog"
     raise TipkgError(name_or_file, f"unknown query name{hint}")
 

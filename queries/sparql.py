@@ -91,29 +91,82 @@ def _from_json(binding: dict | None) -> Term | None:
     return Term("literal", binding["value"], "" if lang else binding.get("datatype", XSD_STRING), lang)
 
 
-def syntax_error(query: str, message: str, path: str) -> TipkgError:
-    """The parser's message located at the query line, with that line shown."""
+def _reason(message: str) -> str:
+    """The parser's reason on one short line: an undeclared prefix named as such, the
+    list of expected tokens cut to its words (the parser also lists character ranges)."""
+    reason = " ".join(re.sub(r"^error at \d+:\d+:\s*", "", message).split())
+    if "Prefix not found" in reason:
+        return "undeclared prefix"
+    m = re.match(r"expected one of (.*)", reason)
+    if m:
+        words = [w for w in re.findall(r"\b[A-Z][A-Z_0-9]+\b", m[1])]
+        return "unexpected token" + (f" (expected e.g. {', '.join(words[:5])})" if words else "")
+    return reason[:160]
+
+
+def syntax_error(query: str, message: str, path: str, line_offset: int = 0) -> TipkgError:
+    """One line: the parser's reason at the query's line and column, the offending
+    token and the line it stands in. ``line_offset`` lines were prepended (prefixes)."""
     m = re.search(r"(\d+):(\d+)", message)
     if not m:
-        return TipkgError(path, f"SPARQL syntax error: {message}")
+        return TipkgError(path, f"SPARQL syntax error: {_reason(message)}")
     line_no, column = int(m[1]), int(m[2])
     lines = query.splitlines()
     if line_no > len(lines) or not lines[line_no - 1].strip():  # stopped at the end: show the last words
         line_no = max((i for i, text in enumerate(lines[:line_no], 1) if text.strip()), default=1)
         column = len(lines[line_no - 1]) + 1 if lines else 1
-    line = lines[line_no - 1].strip() if lines else ""
-    reason = re.sub(r"^error at \d+:\d+:\s*", "", message)
-    return TipkgError(path, f"SPARQL syntax error at column {column}: {reason} — in: {line!r}", line=line_no)
+    text = lines[line_no - 1] if lines else ""
+    before = re.findall(r"\S+", text[:column - 1])
+    after = re.match(r"\s*(\S+)", text[column - 1:])
+    token = (before[-1] if before and not text[column - 2:column - 1].isspace() else "") + (after[1] if after and not text[column - 1:column].isspace() else "")
+    token = token or (after[1] if after else (before[-1] if before else ""))
+    reason = _reason(message)
+    if reason == "undeclared prefix" and ":" in token:
+        reason = f"undeclared prefix {token.split(':')[0].lstrip('^(!/')}: (declare it with PREFIX)"
+    return TipkgError(path, f"SPARQL syntax error at line {line_no - line_offset}, column {column}: {reason} "
+                            f"at {token!r} — in: {text.strip()!r}", line=line_no - line_offset)
 
 
-def check_syntax(query: str, path: str) -> None:
+def check_syntax(query: str, path: str, line_offset: int = 0) -> None:
     """Parse ``query`` (against an empty store) so errors are reported the same everywhere."""
     try:
         answer = pyoxigraph.Store().query(query)
         if isinstance(answer, pyoxigraph.QuerySolutions | pyoxigraph.QueryTriples):
             list(answer)
     except SyntaxError as exc:
-        raise syntax_error(query, str(exc), path) from None
+        raise syntax_error(query, str(exc), path, line_offset) from None
+
+
+def with_prefixes(query: str, prefixes: dict[str, str]) -> tuple[str, int]:
+    """``query`` with a first line declaring the catalog's prefixes it uses but does not
+    declare (a user's query then needs no PREFIX lines); and the number of lines added."""
+    declared = {m.lower() for m in re.findall(r"(?im)^\s*PREFIX\s+([\w-]*):", query)}
+    body = "\n".join(l for l in query.splitlines() if not l.lstrip().startswith("#"))
+    missing = [p for p in prefixes if p.lower() not in declared and re.search(rf"(?<![\w?$]){re.escape(p)}:", body)]
+    if not missing:
+        return query, 0
+    return " ".join(f"PREFIX {p}: <{prefixes[p]}>" for p in missing) + "\n" + query, 1
+
+
+_LIMITED = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\b", re.IGNORECASE)
+
+
+def paged(query: str, limit: int | None, offset: int) -> tuple[str, bool]:
+    """``query`` asking the store for one page (``limit`` + 1 rows, to know whether more
+    follow), and whether it does: a query with its own LIMIT/OFFSET, or one the page
+    would not parse in, is paged after it answered."""
+    if limit is None and not offset:
+        return query, True
+    lines = [l for l in query.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+    if not lines or _LIMITED.search(lines[-1]) or not re.search(r"(?i)\bSELECT\b", query):
+        return query, False
+    page = query.rstrip() + "\n" + (f"LIMIT {limit + 1} " if limit is not None else "") + \
+        (f"OFFSET {offset}" if offset else "")
+    try:
+        pyoxigraph.Store().query(page)
+    except SyntaxError:
+        return query, False
+    return page, True
 
 
 def run_local(store: pyoxigraph.Store, query: str, path: str = "query") -> Results:
@@ -141,6 +194,10 @@ def run_remote(endpoint: str, query: str, *, path: str = "query", graph: str | N
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     client = SPARQLWrapper(endpoint)
+    # SPARQLWrapper guesses the query form from the text with comments removed, but its comment
+    # pattern skips every other line of a comment block: "1 | created | …" in a catalog header
+    # made it a CREATE request (HTTP 400). The endpoint never needs the comments.
+    query = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
     client.setQuery(query)
     client.setReturnFormat(JSON)
     client.setTimeout(int(timeout) if timeout >= 1 else 1)
@@ -186,3 +243,32 @@ def _remote_reason(exc: Exception) -> str:
     detail = re.sub(r"^\w+: ", "", detail)
     detail = re.sub(r"Response:\s*b?['\"]?", "response: ", detail)
     return f"{kind}: {detail[:200]}" if detail else kind
+
+
+_IDENTIFIED = "<http://purl.org/dc/terms/identifier>"
+
+
+def data_graph(endpoint: str, graph: str | None = None, **options) -> str | None:
+    """Where the tipkg data sits on an endpoint. Given ``graph``: that graph, if it
+    holds any (else a one-line error naming the graphs that do). Without: None when
+    the default graph holds it; the one named graph that holds it otherwise (a store
+    such as Oxigraph keeps named graphs out of its default graph, and every query
+    would answer nothing). Several such graphs, or none: a one-line error."""
+    def holds(g: str | None) -> bool:
+        return bool(run_remote(endpoint, f"ASK {{ ?s {_IDENTIFIED} ?o }}", graph=g, **options).boolean)
+
+    if holds(graph):
+        return graph
+    rows = run_remote(endpoint, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s {_IDENTIFIED} ?o }} }} "
+                                "ORDER BY ?g LIMIT 10", **options).rows
+    graphs = [r[0].value for r in rows if r[0] is not None]
+    listed = ", ".join(graphs[:4]) + (" …" if len(graphs) > 4 else "")
+    if graph:
+        raise TipkgError(endpoint, f"the graph <{graph}> holds no tipkg data"
+                                   + (f"; graphs that do: {listed}" if graphs else ""))
+    if len(graphs) == 1:
+        return graphs[0]
+    if not graphs:
+        raise TipkgError(endpoint, "the endpoint holds no tipkg data (no dcterms:identifier in any graph; "
+                                   "load it with `tipkg publish`)")
+    raise TipkgError(endpoint, f"the data sits in {len(graphs)} named graphs ({listed}): choose one with --graph IRI")

@@ -4,20 +4,22 @@ citations, articles, actors, topics of the index scheme, a recommendation with
 its report notation and the report's offset), so the shapes, dumps and server
 are exercised on every kind of node even where the corpus build has none yet.
 
-Imported by test modules (``from lod_support import lod_graph``): pytest
-collects the fixtures from there.
+The fixtures built from them (``corpus_graph``, ``lod_graph``) are in conftest.py.
 """
 
 from __future__ import annotations
 
-import pytest
+import shutil
+import socket
+import sys
+from pathlib import Path
+
 from rdflib import RDF, RDFS, Graph, Literal
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.ontology.namespace import CITO, ELI
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
-from tipkg.pipeline import build
 
 SOURCE_002 = "source:002_62009398838004c9.txt"
 SCHEME = "UNODC-TIP-Compendium-2021 index"
@@ -72,18 +74,15 @@ def add_sample_edges(g: Graph) -> Graph:
     return g
 
 
-@pytest.fixture(scope="session")
-def corpus_graph() -> Graph:
-    """The graph `tipkg build` builds from the bundled corpus (not written anywhere)."""
-    return build(out_dir=None).graph
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def lod_graph(corpus_graph) -> Graph:
-    """The corpus graph plus the hand-built sample of reference edges."""
-    g = Graph()
-    for prefix, ns in corpus_graph.namespaces():
-        g.bind(prefix, ns)
-    for triple in corpus_graph:
-        g.add(triple)
-    return add_sample_edges(g)
+def oxigraph_cli() -> str | None:
+    """The `oxigraph` console script of the PyPI package (venv or base interpreter)."""
+    for folder in (Path(sys.executable).parent, Path(sys.base_prefix) / "bin"):
+        if (folder / "oxigraph").exists():
+            return str(folder / "oxigraph")
+    return shutil.which("oxigraph")

@@ -20,10 +20,9 @@ from tipkg.sources import default_corpus_dir
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build") / "out"
-    assert main(["build", "--out", str(out), "--quiet"]) == 0
-    return out
+def built(built_out):
+    """The session build's folder (conftest.corpus_build): read only."""
+    return built_out
 
 
 def digest(path: Path) -> str:
@@ -37,10 +36,14 @@ def test_outputs_written(built):
     assert lines == sorted(lines)
 
 
-def test_byte_identical_across_runs(built, tmp_path):
+@pytest.mark.slow
+def test_byte_identical_across_runs_and_summary_table(built, tmp_path, capsys):
+    """A second build, through the command line, writes the same bytes and prints its summary."""
     again = tmp_path / "again"
-    assert main(["build", "--out", str(again), "--quiet"]) == 0
+    assert main(["build", "--out", str(again)]) == 0
     assert digest(again / "graph.nt") == digest(built / "graph.nt")
+    out = capsys.readouterr().out
+    assert "A/RES/61/180" in out and "triples:" in out and "time:" in out
 
 
 def test_turtle_and_ntriples_hold_the_same_graph(built):
@@ -68,12 +71,16 @@ def test_core_nodes(built):
         assert len(list(g.objects(node, DCTERMS.identifier))) == 1, node
 
 
-def test_summary_table(capsys, tmp_path):
-    assert main(["build", "--out", str(tmp_path / "o")]) == 0
-    out = capsys.readouterr().out
+def test_summary_table(build_result, built):
+    from tipkg.commands.build import summary
+
+    out = summary(build_result, str(built))
     assert "A/RES/61/180" in out and "triples:" in out and "time:" in out
+    assert f"triples: {sum(1 for _ in (built / 'graph.nt').open(encoding='utf-8'))}" in out
+    assert "validation: conforms:" in out
 
 
+@pytest.mark.slow
 def test_console_script_runs(tmp_path):
     result = subprocess.run([sys.executable, "-m", "tipkg", "build", "--out", str(tmp_path / "o"), "--quiet"],
                             capture_output=True, text=True, timeout=120)

@@ -8,11 +8,9 @@ from __future__ import annotations
 import http.client
 import urllib.parse
 
-from lod_support import corpus_graph, lod_graph  # noqa: F401  (fixtures)
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
-from test_server import server  # noqa: F401  (the served corpus, this module's own instance)
 
 from tipkg.graph.dumps import VOID
 from tipkg.graph.uris import DEFAULT_BASE, site_iri

@@ -6,11 +6,10 @@ The expected inventories below were written by reading the file line by line
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from tipkg.loaders import compendium, load_structure
+from tipkg.loaders import load_structure
 from tipkg.loaders.compendium_parts import patterns
 from tipkg.sources import read_corpus
 from tipkg.tables import load as load_table
@@ -303,12 +302,6 @@ def test_index_span(source, structured):
     assert source.line_of(span.end) == 1112 and source.text[span.end:].lstrip("\t ").startswith("\n")
     assert "UNODC" not in source.text[span.start:span.end]
     assert all(d.span.end <= span.start for d in structured.documents[1:])
-
-
-def test_runtime(source):
-    start = time.perf_counter()
-    compendium.load(source)
-    assert time.perf_counter() - start < 0.3
 
 
 # --- the pattern table -------------------------------------------------------------

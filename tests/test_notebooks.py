@@ -10,15 +10,14 @@ ordinary collection).
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+import nbclient  # noqa: E402  (test extra: nbmake brings nbclient and nbformat)
+import nbformat  # noqa: E402
 
 
 def repo_status() -> str:
@@ -33,15 +32,13 @@ def test_the_three_tours_are_there():
     assert [p.stem for p in NOTEBOOKS] == ["analyst_network_tour", "data_team_tour", "researcher_sparql_tour"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path, tmp_path):
     before = repo_status()
     book = nbformat.read(path, as_version=4)
-    started = time.monotonic()
     nbclient.NotebookClient(book, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}}).execute()
-    elapsed = time.monotonic() - started
     errors = [o for cell in book.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
-    assert elapsed < 60, f"{path.name} took {elapsed:.0f}s"  # about 10-20 s each on an idle machine
     assert repo_status() == before, "the notebook wrote into the repository"

@@ -18,6 +18,8 @@ from tipkg.ontology.namespace import TIP
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import replicate  # noqa: E402
 
+pytestmark = pytest.mark.slow  # builds a corpus twice the size of the bundled one
+
 
 @pytest.fixture(scope="module")
 def twice(tmp_path_factory):

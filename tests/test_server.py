@@ -6,42 +6,22 @@ over the time limit stopped with a clear error."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
-from lod_support import corpus_graph, lod_graph  # noqa: F401  (fixtures)
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from tipkg.graph.writers import DumpSettings
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
-from tipkg.graph.outputs import write_dumps
 
 PARAGRAPH = "CTOC/COP/DEC/3/3 para a"
 PATH = "/id/CTOC/COP/DEC/3/3_para_a"
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-
-
-@pytest.fixture(scope="module")
-def server(lod_graph, tmp_path_factory):
-    out = tmp_path_factory.mktemp("served")
-    write_dumps(lod_graph, out, DumpSettings(validated=True))
-    proc = subprocess.Popen([sys.executable, "-m", "tipkg", "serve", "--out", str(out), "--port", "0",
-                             "--timeout", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    assert line.startswith("tipkg serve: http://127.0.0.1:"), line + proc.stderr.read()
-    url = line.split()[2].rstrip("/")
-    yield url
-    proc.terminate()
-    proc.wait(10)
 
 
 def get(url: str, accept: str | None = None) -> tuple[int, str, bytes]:
@@ -159,11 +139,9 @@ def test_update_is_refused(server):
 
 
 def test_query_over_the_time_limit_is_stopped(server):
-    start = time.perf_counter()
     status, ctype, body = get(f"{server}/sparql?query={urllib.parse.quote(HEAVY)}", "application/sparql-results+json")
-    assert status == 503
+    assert status == 503  # within the client's own 30 s timeout: the server stopped the query, not the client
     assert b"time limit of 2 seconds" in body
-    assert time.perf_counter() - start < 15
     # and the endpoint still answers afterwards
     result = json.loads(get(f"{server}/sparql?query={urllib.parse.quote('ASK { ?s ?p ?o }')}", "application/json")[2])
     assert result["boolean"] is True

@@ -13,6 +13,7 @@ from rdflib.namespace import DCTERMS, SKOS
 from tipkg.graph.thematic_index import SCHEME, add_index
 from tipkg.graph.uris import mint
 from tipkg.ontology.namespace import TIP
+from tipkg.normalize import normalize, search_form
 from tipkg.references.index_cells import read_references, read_report_numbers
 from tipkg.references.thematic_index import index_report_lines, index_span, parse_index, topic_table
 from tipkg.tables import load
@@ -117,8 +118,9 @@ def test_ranges_expand(index):
     from_range = [e.paragraph for e in index.entries if e.line == 907 and e.text.endswith("ثانياً-21-23")]
     assert from_range == ["TIP-WG 2 rec 21", "TIP-WG 2 rec 22", "TIP-WG 2 rec 23"]
     assert {p for _, p in on_line(index, 961)} == {f"TIP-WG 8 rec 2 ({x})" for x in "abcdefgh"}
-    # "خامساً-39-خامساً-41" is the range 39-41
-    assert {"TIP-WG 5 rec 39", "TIP-WG 5 rec 40", "TIP-WG 5 rec 41"} <= {p for _, p in on_line(index, 1089)}
+    # "خامساً-2 وخامساً-11 وخامساً-20 وخامساً-33 وخامساً-39-خامساً-41": the range 39-41, and nothing else of meeting 5
+    assert {p for _, p in on_line(index, 1089) if p.startswith("TIP-WG 5 ")} == {
+        f"TIP-WG 5 rec {n}" for n in (2, 11, 20, 33, 39, 40, 41)}
 
 
 @pytest.mark.parametrize("cell, part, expected", [
@@ -195,9 +197,19 @@ def test_unreconciled_rows_are_listed(index):
 def test_entries_name_loaded_paragraphs_and_quote_the_text(index, source, paragraphs):
     assert len(index.entries) == 1105
     assert not [e.paragraph for e in index.entries if e.paragraph not in paragraphs]
+    ordinals = {search_form(word): n for word, n in load("numbering")["ordinals"].items()}
     for e in index.entries:
         assert source.text[e.span.start:e.span.end] == e.text
         assert source.line_of(e.span.start) == e.line
+        # the printed reference names the recommendation: its meeting's ordinal, its number (or a range over it)
+        recommendation = re.fullmatch(r"TIP-WG (\d+) rec (\d+).*", e.paragraph)
+        if recommendation:
+            meeting, number = map(int, recommendation.groups())
+            printed = search_form(normalize(e.text).text)
+            words = re.findall(r"[\u0621-\u064a]+", printed)  # "وأولاً-22": the ordinal after its conjunction
+            assert meeting in {ordinals.get(w, ordinals.get(w[1:])) for w in words}, (e.paragraph, e.text)
+            numbers = [int(n) for n in re.findall(r"\d+", printed)]
+            assert number in numbers or min(numbers) < number < max(numbers), (e.paragraph, e.text)
 
 
 # --- gold -------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ precision/recall floors on the hand-checked gold (tests/gold/verbs.tsv)."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pytest
@@ -187,7 +186,7 @@ def test_named_paragraphs(found):
     assert _edges(found, "CTOC/COP/DEC/2/3 para e") == {("verb", "requests"), ("requests", "actor:states-parties"),
                                                         ("requests", "actor:signatory-states")}
     assert _edges(found, "TIP-WG 1 rec 5 (b)") == {("verb", "should"), ("recommends", "actor:states-parties")}
-    assert _edges(found, "A/RES/61/180 para 17") >= {("verb", "welcomes"), ("requests", "actor:unodc"),
+    assert _edges(found, "A/RES/61/180 para 17") == {("verb", "welcomes"), ("requests", "actor:unodc"),
                                                      ("invites", "actor:icat")}
     assert _edges(found, "CTOC/COP/DEC/4/4 draft para 13") == {("verb", "requests"),
                                                                ("requests", "actor:secretariat")}
@@ -245,8 +244,6 @@ def test_precision_and_recall_floors(found, split):
     assert scores["invites"].recall >= (0.60 if split == "dev" else 0.90)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("tipkg.references.citations") is None,
-                    reason="recalls needs the citations extractor (refs-cite)")
 @pytest.mark.parametrize("split", ["dev", "holdout"])
 def test_recalls_floors(found, split):
     s = evaluate(found, GOLD, split=split, relations=["recalls"])["recalls"]

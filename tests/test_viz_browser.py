@@ -14,23 +14,22 @@ import pytest
 
 from cdp import CHROMIUM, Browser
 from tipkg.network.network import annotated
-from tipkg.network.projections import Index
 from tipkg.network.viz import describe, select, write_page
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH: the browser test needs one")
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def index():
-    from tipkg.pipeline import build
-
-    return Index(build(out_dir=None).graph)
+def index(corpus_index):
+    return corpus_index
 
 
 @pytest.fixture(scope="module")
 def browser():
+    if CHROMIUM is None:  # a missing tool FAILS: `bash .ci/run` installs Debian's chromium
+        pytest.fail("no chromium on PATH: install Debian `chromium` (bash .ci/run does)")
     b = Browser()
     yield b
     b.close()

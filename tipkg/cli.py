@@ -7,6 +7,7 @@ a non-zero exit.
 from __future__ import annotations
 
 import argparse
+import os
 import pkgutil
 import sys
 from importlib import import_module
@@ -35,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     except TipkgError as exc:
         print(f"tipkg {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # the reader went away (`tipkg analyze … | head`): what it read was enough; outputs
+        # (an --export file) are written before printing. Silence the flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"tipkg {args.command}: interrupted; outputs left as they were", file=sys.stderr)
         return 130

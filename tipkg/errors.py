@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from os import PathLike
+
 
 class TipkgError(Exception):
     """A user-facing error: names the file, the line when known, and the reason.
@@ -12,7 +14,7 @@ class TipkgError(Exception):
 
     exit_code = 2
 
-    def __init__(self, path: str, reason: str, line: int | None = None):
+    def __init__(self, path: str | PathLike[str], reason: str, line: int | None = None) -> None:
         self.path = str(path)
         self.reason = reason
         self.line = line
@@ -25,6 +27,6 @@ class ValidationFailed(TipkgError):
 
     exit_code = 3
 
-    def __init__(self, path: str, reason: str, line: int | None = None, report=None):
+    def __init__(self, path: str | PathLike[str], reason: str, line: int | None = None, report: object = None) -> None:
         super().__init__(path, reason, line)
         self.report = report

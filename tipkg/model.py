@@ -14,6 +14,20 @@ read), so any node or edge can be checked against the words it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+#: what a corpus file is (its manifest ``kind``); the loader is chosen by it
+SourceKind = Literal["draft-decision", "agenda", "cop-decision", "compendium", "ga-resolution"]
+#: what a document is: a source's kind, or a document the compendium prints
+DocumentKind = Literal["ga-resolution", "cop-decision", "cop-resolution", "draft-decision", "agenda",
+                       "compendium", "wg-report"]
+#: what a paragraph-level unit is (the ontology's paragraph classes follow it)
+ParagraphKind = Literal["preambular", "operative", "subparagraph", "subitem", "recommendation",
+                        "agenda-item", "agenda-subitem"]
+
+SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
+DOCUMENT_KINDS: tuple[str, ...] = get_args(DocumentKind)
+PARAGRAPH_KINDS: tuple[str, ...] = get_args(ParagraphKind)
 
 
 @dataclass(frozen=True, order=True)
@@ -33,7 +47,7 @@ class Source:
     """One file of the corpus as described by its manifest entry and read from disk."""
 
     identifier: str
-    kind: str
+    kind: SourceKind
     file: str
     path: str
     sha256: str
@@ -69,8 +83,7 @@ class Footnote:
 class Paragraph:
     """A paragraph-level unit of a document, addressed by its canonical identifier.
 
-    ``kind`` is one of: ``preambular``, ``operative``, ``subparagraph``,
-    ``subitem``, ``recommendation``, ``agenda-item``, ``agenda-subitem``.
+    ``kind`` is one of ``PARAGRAPH_KINDS``.
     ``parent`` is the identifier of the direct parent (the document for top-level
     paragraphs). ``number`` is the local label as the identifier spells it
     (``5``, ``n``, ``b``, ``ii``). ``text`` is the original (extracted) text of
@@ -84,7 +97,7 @@ class Paragraph:
     """
 
     identifier: str
-    kind: str
+    kind: ParagraphKind
     parent: str
     number: str
     position: int
@@ -102,12 +115,11 @@ class Paragraph:
 class Document:
     """A document, instrument text or meeting report attested by a source.
 
-    ``kind`` is one of: ``ga-resolution``, ``cop-decision``, ``cop-resolution``,
-    ``draft-decision``, ``agenda``, ``compendium``, ``wg-report``.
+    ``kind`` is one of ``DOCUMENT_KINDS``.
     """
 
     identifier: str
-    kind: str
+    kind: DocumentKind
     source: str
     title_ar: str = ""
     title_en: str = ""

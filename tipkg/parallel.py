@@ -18,17 +18,23 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar, cast
+
+T = TypeVar("T")
 
 
 def _forking() -> bool:
     return os.environ.get("TIPKG_JOBS") != "1" and "fork" in multiprocessing.get_all_start_methods()
 
 
-class Forked:
+class Forked(Generic[T]):
     """``fn(*args)`` running in a forked child; ``result()`` gives its value."""
 
-    def __init__(self, fn: Callable, *args):
-        self._value, self._error, self._process = None, None, None
+    def __init__(self, fn: Callable[..., T], *args: Any) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._process: Any = None
         if not _forking():
             try:
                 self._value = fn(*args)
@@ -41,7 +47,7 @@ class Forked:
         self._process.start()
         send.close()
 
-    def result(self):
+    def result(self) -> T:
         if self._process is not None:
             try:
                 ok, value = self._receive.recv()
@@ -57,10 +63,10 @@ class Forked:
                 self._error = value
         if self._error is not None:
             raise self._error
-        return self._value
+        return cast(T, self._value)
 
 
-def _run(send, fn: Callable, args: tuple) -> None:
+def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     try:
         outcome = (True, fn(*args))
     except Exception as exc:  # noqa: BLE001 — handed to the parent

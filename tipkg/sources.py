@@ -19,11 +19,11 @@ from pathlib import Path
 
 from . import identifiers as ids
 from .errors import TipkgError
-from .model import Source
+from .model import SOURCE_KINDS, Source
 
 REQUIRED_KEYS = ("file", "sha256", "identifier", "kind", "date", "language",
                  "title_ar", "title_en", "origin")
-KINDS = ("draft-decision", "agenda", "cop-decision", "compendium", "ga-resolution")
+KINDS = SOURCE_KINDS  # the manifest kinds: tipkg.model.SourceKind
 MANIFEST = "manifest.toml"
 
 

@@ -49,9 +49,10 @@ def run(args: argparse.Namespace) -> int:
         rows = ranking(g, args.metric, args.kind, top)
         for row in rows:
             row["community"] = g.nodes[row["identifier"]].get("community", "")
+    written = export(g, args.export) if args.export else None  # before printing: `| head` may close stdout
     print(render(rows, args.format))
-    if args.export:
-        print(f"written: {export(g, args.export)}")
+    if written:
+        print(f"written: {written}")
     return 0
 
 

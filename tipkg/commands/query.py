@@ -7,6 +7,16 @@ any SPARQL 1.1 endpoint instead (through SPARQLWrapper; long queries by POST);
 default-graph-uri; `tipkg publish` loads into https://w3id.org/tipkg/graph by
 default). --param NAME=VALUE replaces that parameter's VALUES default with one
 properly escaped RDF term. `tipkg query --list` shows the catalog.
+
+No silent empty answers: each --param is checked against the graph before the
+query runs (queries/params.py): an integer must be one; an actor, topic,
+document, paragraph or article may be named by identifier, IRI or English or
+Arabic label and is resolved to its identifier, or the run ends with one line
+naming the parameter, the value and the closest existing values (exit 2).
+`tipkg query --values KIND` lists what exists. A query that uses the catalog's
+prefixes (tip:, dcterms:, …) without declaring them gets them. On an endpoint
+without --graph, data that sits in one named graph is found and queried there.
+--limit/--offset page a long answer.
 """
 
 from __future__ import annotations
@@ -20,7 +30,10 @@ import sys
 from tipkg.queries.catalog import bind, catalog, load_query, parse_params
 from tipkg.errors import TipkgError
 from tipkg.pipeline import DEFAULT_OUT
-from tipkg.queries.sparql import Results, Term, check_syntax, run_local, run_remote
+from tipkg.ontology.namespace import PREFIXES
+from tipkg.queries import params as parameters
+from tipkg.queries.sparql import (Results, Term, check_syntax, data_graph, paged, run_local, run_remote,
+                                  with_prefixes)
 from tipkg.graph.store import open_store
 
 FORMATS = ("table", "csv", "tsv", "json")
@@ -38,6 +51,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
                         help=f"the build folder whose store to query (default: ./{DEFAULT_OUT})")
     parser.add_argument("--list", action="store_true", help="list the catalog queries and their questions")
+    parser.add_argument("--values", choices=parameters.LISTABLE, metavar="KIND",
+                        help=f"list what a parameter of this kind accepts ({', '.join(parameters.LISTABLE)})")
+    parser.add_argument("--limit", type=_count, metavar="N", help="print at most N rows (a page)")
+    parser.add_argument("--offset", type=_count, default=0, metavar="N", help="skip the first N rows")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,18 +69,53 @@ def run(args: argparse.Namespace) -> int:
             params = ", ".join(f"{k}={v}" for k, v in query.parameters.items())
             print(f"{name:<28} {query.question}" + (f"  [{params}]" if params else ""))
         return 0
-    if not args.query:
-        raise TipkgError("tipkg query", "name a catalog query or a .rq file (or --list)")
+    if not args.query and not args.values:
+        raise TipkgError("tipkg query", "name a catalog query or a .rq file (or --list, or --values KIND)")
+    ask = _runner(args)
+    if args.values:
+        sys.stdout.write(render(_values_table(ask, args.values), args.format))
+        return 0
     query = load_query(args.query)
-    text = bind(query.text, parse_params(args.param), path=query.path)
-    check_syntax(text, query.path)
-    if args.endpoint:
-        results = run_remote(args.endpoint, text, path=query.path, graph=args.graph, timeout=args.timeout,
-                             user=args.user, password=args.password)
-    else:
-        results = run_local(open_store(args.out), text, query.path)
+    given, notes = parameters.resolve_all(ask, parse_params(args.param), query.path)
+    for note in notes:
+        print(f"tipkg query: {note}", file=sys.stderr)
+    text, added = with_prefixes(bind(query.text, given, path=query.path), PREFIXES)
+    check_syntax(text, query.path, added)
+    page, by_store = paged(text, args.limit, args.offset)
+    results = ask(page, query.path)
+    if not by_store:
+        results = Results(results.variables, results.rows[args.offset:], results.boolean)
+    more = args.limit is not None and len(results.rows) > args.limit
+    if args.limit is not None:
+        results = Results(results.variables, results.rows[:args.limit], results.boolean)
     sys.stdout.write(render(results, args.format))
+    if not results.rows and results.boolean is None and given and not args.offset:
+        bound = ", ".join(f"{k}={v}" for k, v in given.items())
+        print(f"tipkg query: no rows ({bound}: in the graph, but nothing answers for it)", file=sys.stderr)
+    if more:
+        print(f"tipkg query: more rows follow: --offset {args.offset + args.limit}", file=sys.stderr)
     return 0
+
+
+def _runner(args: argparse.Namespace):
+    """A function running SPARQL text where the user asked: the embedded store, or the
+    endpoint (on the named graph that holds the data when no --graph is given)."""
+    if args.endpoint:
+        options = dict(timeout=args.timeout, user=args.user, password=args.password)
+        graph = data_graph(args.endpoint, args.graph, **options)
+        if graph and not args.graph:
+            print(f"tipkg query: the data sits in the named graph <{graph}>: querying it "
+                  "(--graph IRI to choose another)", file=sys.stderr)
+        return lambda text, path="query": run_remote(args.endpoint, text, path=path, graph=graph, **options)
+    store = open_store(args.out)
+    return lambda text, path="query": run_local(store, text, path)
+
+
+def _values_table(ask, kind: str) -> Results:
+    """What a parameter of ``kind`` accepts: identifier, English and Arabic labels."""
+    rows = tuple((Term("literal", n.identifier), Term("literal", n.label_en), Term("literal", n.label_ar))
+                 for n in parameters.nodes(ask, kind))
+    return Results(("identifier", "label_en", "label_ar"), rows)
 
 
 def _cell(term: Term | None) -> str:

@@ -31,8 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    years = parse_years(args.years)  # a malformed range is refused before the graph is built
     g = annotated(load_rdf(args.graph, args.corpus), args.projection)
-    shown, said = select(g, args.focus, args.depth, args.topic, parse_years(args.years))
+    shown, said = select(g, args.focus, args.depth, args.topic, years)
     title, subtitle = describe(args.projection, shown, said, args.size_by)
     path = write_page(shown, args.out, title, subtitle, args.size_by)
     print(f"{title}\n{subtitle}\nwritten: {path}")

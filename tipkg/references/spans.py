@@ -54,8 +54,7 @@ class Locator:
             found = _nth(copy.text, flexible, 0)
         if found is None:
             numbers = re.findall(r"\d+", needle)
-            hits = [_nth(copy.text, rf"(?<!\d){n}(?!\d)", 0) for n in numbers]
-            hits = [h for h in hits if h is not None]
+            hits = [h for n in numbers if (h := _nth(copy.text, rf"(?<!\d){n}(?!\d)", 0)) is not None]
             if hits:
                 found = (min(h[0] for h in hits), max(h[1] for h in hits))
         if found is None:
