@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from tipkg.model import Paragraph, Source, StructuredSource
+from tipkg.model import Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, normalize, search_form
 
 from .mandates import Mandate, Words, ordinal, table
