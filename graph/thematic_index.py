@@ -41,7 +41,7 @@ SCHEME = COMPENDIUM + " index"
 
 def add_index(graph: TripleSet, index: ThematicIndex, base: str | None = None) -> URIRef:
     """Add the index's scheme, topics, notations and ``indexedUnder`` edges; return the scheme node."""
-    source = mint(f"source:{index.source_file}", base)
+    source = mint(str(ids.SourceFile(index.source_file)), base)
     scheme = mint(SCHEME, base)
     graph.add((scheme, RDF.type, SKOS.ConceptScheme))
     graph.add((scheme, DCTERMS.identifier, literal(SCHEME)))

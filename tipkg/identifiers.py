@@ -37,13 +37,13 @@ the letter i below ``rec 46`` and as the roman one below ``(j)``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Union
 
 __all__ = [
     "Action", "AgendaItem", "Article", "Actor", "Document", "Footnote", "Identifier", "IdentifierError",
     "IndexScheme", "Instrument", "Mandate", "Meeting", "Paragraph", "PreambularParagraph", "Recommendation",
-    "Session", "SourceFile", "SubItem", "SubParagraph", "Topic", "Verb", "parse", "sub_part", "top", "top_paragraph",
+    "Session", "SourceFile", "SubItem", "SubParagraph", "Topic", "Verb", "parse", "root", "sub_part", "top", "top_paragraph",
 ]
 
 
@@ -337,6 +337,22 @@ def sub_part(parent: Part, label: str) -> SubParagraph | SubItem:
     if isinstance(parent, SubParagraph) or (isinstance(parent, Paragraph) and parent.lettered):
         return SubItem(parent, label)
     return SubParagraph(parent, label)
+
+
+def root(x: Identifier) -> Document | Meeting | None:
+    """The document or meeting an identifier hangs below, which it starts with (None: none).
+
+    Each kind names its container first, so the root is found by following the
+    first field down.
+
+    >>> root(parse("A/RES/61/180 para 12 mandate"))
+    Document(symbol='A/RES/61/180', draft=False)
+    >>> root(parse("TIP-WG 7 rec 2 (n)")), root(parse("TIPP art 9(5)"))
+    (Meeting(number=7), None)
+    """
+    while is_dataclass(x) and not isinstance(x, (Document, Meeting)):
+        x = getattr(x, fields(x)[0].name)
+    return x if isinstance(x, (Document, Meeting)) else None
 
 
 def top(part: Part) -> PreambularParagraph | Paragraph | AgendaItem | Recommendation:

@@ -120,8 +120,8 @@ def topics_by_heading() -> dict[str, Topic]:
             head = row["ar"].split("، ", 1)[0]
             if head not in by_ar:
                 raise TipkgError(f"topics.toml: head {head!r} of {row['ar']!r} has no entry")
-            broader = "topic:" + by_ar[head]["slug"]
-        topic = Topic("topic:" + row["slug"], row["ar"], row["en"], broader)
+            broader = str(ids.Topic(by_ar[head]["slug"]))
+        topic = Topic(str(ids.Topic(row["slug"])), row["ar"], row["en"], broader)
         out[row["ar"]] = topic
         if "printed" in row:
             out[_clean(row["printed"])] = topic
