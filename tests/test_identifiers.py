@@ -20,7 +20,6 @@ import pytest
 from rdflib import RDF, RDFS, Graph
 from rdflib.namespace import DCTERMS, SH, SKOS
 
-from lod_support import corpus_graph  # noqa: F401  (fixture)
 from tipkg.identifiers import (
     Action, Actor, AgendaItem, Article, Document, Edge, Footnote, IdentifierError, IndexScheme, Instrument,
     Mandate, Meeting, Paragraph, PreambularParagraph, Recommendation, Session, SourceFile, SubItem,
@@ -85,7 +84,7 @@ def graph_identifiers(g: Graph) -> dict:
     return out
 
 
-def test_every_identifier_of_the_built_graph_parses_to_its_kind(corpus_graph):  # noqa: F811
+def test_every_identifier_of_the_built_graph_parses_to_its_kind(corpus_graph):
     found = graph_identifiers(corpus_graph)
     assert len(found) > 800
     wrong = []
@@ -100,7 +99,7 @@ def test_every_identifier_of_the_built_graph_parses_to_its_kind(corpus_graph):  
             "Topic", "Actor", "Session", "IndexScheme", "PreambularParagraph"} <= kinds
 
 
-def test_every_notation_of_the_built_graph_is_a_report_paragraph(corpus_graph):  # noqa: F811
+def test_every_notation_of_the_built_graph_is_a_report_paragraph(corpus_graph):
     notations = [str(n) for r in corpus_graph.subjects(RDF.type, TIP.Recommendation)
                  for n in corpus_graph.objects(r, SKOS.notation)]
     assert len(notations) > 200
@@ -180,7 +179,7 @@ def disagreements(found: dict) -> list[tuple]:
     return out
 
 
-def test_slips_are_refused_by_the_grammar_and_the_shapes_alike(corpus_graph):  # noqa: F811
+def test_slips_are_refused_by_the_grammar_and_the_shapes_alike(corpus_graph):
     found = graph_identifiers(corpus_graph)
     wrong = disagreements(found)
     assert not wrong, f"{len(wrong)} disagreements, e.g. {wrong[:8]}"
