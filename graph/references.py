@@ -133,7 +133,7 @@ class _Targets:
         if identifier in self.done:
             return node
         self.done.add(identifier)
-        named = _parsed(identifier) if kind in ("article", "paragraph") else None
+        named = ids.try_parse(identifier) if kind in ("article", "paragraph") else None
         if kind == "article" and isinstance(named, ids.Article):
             self.article(named)
         elif kind == "paragraph" and isinstance(named, ids.Paragraph) and not named.document.draft:
@@ -171,14 +171,6 @@ class _Targets:
             self.label_en(node, name)
             self.done.add(name)
             parent = node
-
-
-def _parsed(identifier: str) -> ids.Identifier | None:
-    """The identifier's kind, or None for a target the grammar refuses (typed as a document below)."""
-    try:
-        return ids.parse(identifier)
-    except ids.IdentifierError:
-        return None
 
 
 def _actor_labels() -> dict[str, dict[str, str]]:

@@ -43,7 +43,7 @@ from typing import Union
 __all__ = [
     "Action", "AgendaItem", "Article", "Actor", "Document", "Footnote", "Identifier", "IdentifierError",
     "IndexScheme", "Instrument", "Mandate", "Meeting", "Paragraph", "PreambularParagraph", "Recommendation",
-    "Session", "SourceFile", "SubItem", "SubParagraph", "Topic", "Verb", "parse", "root", "sub_part", "top", "top_paragraph",
+    "Session", "SourceFile", "SubItem", "SubParagraph", "Topic", "Verb", "parse", "root", "try_parse", "sub_part", "top", "top_paragraph",
 ]
 
 
@@ -509,6 +509,14 @@ def parse(text: str) -> Identifier:
     if words[0] == MEETING:
         return _recommendation(text, words[1:])
     return _document_part(text, words)
+
+
+def try_parse(text: str) -> Identifier | None:
+    """The identifier ``text`` spells, or None where a string need not be one (a verb's name as a target)."""
+    try:
+        return parse(text)
+    except IdentifierError:
+        return None
 
 
 def _article(text: str) -> Article:

@@ -65,10 +65,8 @@ def unshift_identifier(identifier: str, k: int) -> str:
 @lru_cache(maxsize=1 << 16)
 def _rooted(identifier: str) -> tuple[ids.Document | ids.Meeting | None, str]:
     """The identifier's root and what follows it, parsed once: every copy shifts the same identifiers."""
-    try:
-        lead = ids.root(ids.parse(identifier))
-    except ids.IdentifierError:
-        return None, identifier
+    named = ids.try_parse(identifier)
+    lead = ids.root(named) if named is not None else None
     return (lead, identifier[len(str(lead)):]) if lead is not None else (None, identifier)
 
 
