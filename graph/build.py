@@ -104,7 +104,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
 
 def footnote_id(document: str, mark: str) -> str:
     """``<document> fn <mark>``, the identifier of a document's footnote."""
-    return str(ids.Footnote(ids.parse(document), int(mark)))
+    return str(ids.Footnote(ids.parse_as(document, ids.Document), int(mark)))
 
 
 class _Builder:

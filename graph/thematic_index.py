@@ -69,7 +69,9 @@ def add_index(graph: TripleSet, index: ThematicIndex, base: str | None = None) -
     reports: dict[int, str] = {}
     for paragraph, report in index.notations.items():
         graph.add((mint(paragraph, base), SKOS.notation, literal(report)))
-        reports[ids.top(ids.parse(paragraph)).meeting.number] = str(ids.top(ids.parse(report)).document)
+        recommendation, report_paragraph = ids.top(ids.parse_part(paragraph)), ids.top(ids.parse_part(report))
+        if isinstance(recommendation, ids.Recommendation) and isinstance(report_paragraph, ids.Paragraph):
+            reports[recommendation.meeting.number] = str(report_paragraph.document)
     for meeting, offset in index.offsets.items():  # the renumbering the SHACL shapes check notations against
         if meeting in reports:
             graph.add((mint(reports[meeting], base), TIP.numberingOffset, literal(offset)))

@@ -37,13 +37,14 @@ the letter i below ``rec 46`` and as the roman one below ``(j)``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Union
+from typing import TypeVar, Union
 
 __all__ = [
     "Action", "AgendaItem", "Article", "Actor", "Document", "Footnote", "Identifier", "IdentifierError",
     "IndexScheme", "Instrument", "Mandate", "Meeting", "Paragraph", "PreambularParagraph", "Recommendation",
-    "Session", "SourceFile", "SubItem", "SubParagraph", "Topic", "Verb", "parse", "root", "try_parse", "sub_part", "top", "top_paragraph",
+    "Session", "SourceFile", "SubItem", "SubParagraph", "Topic", "Verb", "parse", "parse_as", "parse_part", "root", "try_parse", "sub_part", "top", "top_paragraph",
 ]
 
 
@@ -72,6 +73,7 @@ _ARTICLE_PART = re.compile(r"\(([^()]*)\)")
 _VERB = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)*$")
 _SESSION = re.compile(r"^(?P<body>COP|GA)-(?P<n>[1-9][0-9]*)$")
 _EDGE = re.compile(r"^[0-9a-f]{16}$")
+_ACTION = re.compile(r"^[a-z]+(?:-[a-z]+)*$")
 
 
 def _number(text: str, where: str, form: str) -> int:
@@ -88,7 +90,7 @@ class Instrument:
 
     code: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not _CODE.match(self.code) or _COMPENDIUM.match(self.code):
             raise IdentifierError(self.code, "an instrument is an upper-case code such as 'TIPP' or 'COP-RoP'")
 
@@ -104,7 +106,7 @@ class Article:
     number: int
     parts: tuple[str, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.instrument, str):
             object.__setattr__(self, "instrument", Instrument(self.instrument))
         if not isinstance(self.number, int) or self.number < 1:
@@ -140,7 +142,7 @@ class Document:
     symbol: str
     draft: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not _SYMBOL.match(self.symbol):
             raise IdentifierError(self.symbol, "a document symbol is ASCII, starts upper-case, has no spaces")
         if "/" not in self.symbol and not self.compendium:
@@ -167,7 +169,7 @@ class IndexScheme:
 
     document: Document
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.document.compendium:
             raise IdentifierError(str(self.document), "only the compendium has a thematic index")
 
@@ -181,7 +183,7 @@ class Meeting:
 
     number: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.number, int) or self.number < 1:
             raise IdentifierError(self.number, "a meeting's number is a positive integer ('TIP-WG 9')")
 
@@ -198,7 +200,7 @@ class PreambularParagraph:
     document: Document
     number: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.number, int) or self.number < 1:
             raise IdentifierError(self.number, "a preambular paragraph's number is a positive integer")
 
@@ -213,7 +215,7 @@ class Paragraph:
     document: Document
     number: int | str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.number, str) and _NUMBER.match(self.number):
             object.__setattr__(self, "number", int(self.number))
         ok = self.number >= 1 if isinstance(self.number, int) else bool(_LETTER.match(self.number))
@@ -235,7 +237,7 @@ class AgendaItem:
     document: Document
     number: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.number, int) or self.number < 1:
             raise IdentifierError(self.number, "an agenda item's number is a positive integer")
 
@@ -250,7 +252,7 @@ class Recommendation:
     meeting: Meeting
     number: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.meeting, int):
             object.__setattr__(self, "meeting", Meeting(self.meeting))
         if not isinstance(self.number, int) or self.number < 1:
@@ -267,7 +269,7 @@ class SubParagraph:
     parent: Paragraph | Recommendation | AgendaItem
     letter: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not _LETTER.match(self.letter):
             raise IdentifierError(self.letter, "a sub-paragraph is one lower-case letter ('(b)')")
         if not isinstance(self.parent, (Paragraph, Recommendation, AgendaItem)) or getattr(self.parent, "lettered", False):
@@ -289,7 +291,7 @@ class SubItem:
     parent: Paragraph | SubParagraph
     roman: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not _ROMAN.match(self.roman):
             raise IdentifierError(self.roman, "a sub-item is a lower-case roman number ('(ii)')")
         lettered = isinstance(self.parent, Paragraph) and self.parent.lettered
@@ -311,7 +313,7 @@ class Footnote:
     document: Document
     mark: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.mark, int) or self.mark < 1:
             raise IdentifierError(self.mark, "a footnote mark is a positive integer")
 
@@ -336,7 +338,9 @@ def sub_part(parent: Part, label: str) -> SubParagraph | SubItem:
     """The part ``(label)`` below ``parent``: a sub-paragraph or a sub-item, by where it hangs."""
     if isinstance(parent, SubParagraph) or (isinstance(parent, Paragraph) and parent.lettered):
         return SubItem(parent, label)
-    return SubParagraph(parent, label)
+    if isinstance(parent, (Paragraph, Recommendation, AgendaItem)):
+        return SubParagraph(parent, label)
+    raise IdentifierError(f"{parent} ({label})", f"{str(parent)!r} has no parts")
 
 
 def root(x: Identifier) -> Document | Meeting | None:
@@ -379,11 +383,9 @@ def top_paragraph(base: Document | Meeting, word: str, number: int | str) -> Par
 
 # -- prefixed names ------------------------------------------------------------------------------
 
-def _slugged(prefix: str, form: str, pattern: re.Pattern = _SLUG):
-    def check(self):
-        if not isinstance(self.slug, str) or not pattern.match(self.slug):
-            raise IdentifierError(f"{prefix}:{self.slug}", f"expected {form!r}")
-    return check
+def _check_slug(prefix: str, slug: object, form: str, pattern: re.Pattern[str] = _SLUG) -> None:
+    if not isinstance(slug, str) or not pattern.match(slug):
+        raise IdentifierError(f"{prefix}:{slug}", f"expected {form!r}")
 
 
 @dataclass(frozen=True)
@@ -391,7 +393,8 @@ class Actor:
     """An addressee of requests: ``actor:secretariat``."""
 
     slug: str
-    __post_init__ = _slugged("actor", "actor:<lower-case-slug>")
+    def __post_init__(self) -> None:
+        _check_slug("actor", self.slug, "actor:<lower-case-slug>")
 
     def __str__(self) -> str:
         return f"actor:{self.slug}"
@@ -402,7 +405,8 @@ class Topic:
     """A topic of the thematic index: ``topic:victims-identification``."""
 
     slug: str
-    __post_init__ = _slugged("topic", "topic:<lower-case-slug>")
+    def __post_init__(self) -> None:
+        _check_slug("topic", self.slug, "topic:<lower-case-slug>")
 
     def __str__(self) -> str:
         return f"topic:{self.slug}"
@@ -413,7 +417,8 @@ class Action:
     """A kind of action a mandate asks for: ``action:report``."""
 
     slug: str
-    __post_init__ = _slugged("action", "action:<lower-case-slug>", re.compile(r"^[a-z]+(?:-[a-z]+)*$"))
+    def __post_init__(self) -> None:
+        _check_slug("action", self.slug, "action:<lower-case-slug>", _ACTION)
 
     def __str__(self) -> str:
         return f"action:{self.slug}"
@@ -424,7 +429,8 @@ class Verb:
     """A clause verb: ``verb:takesNote`` (its ``slug`` is the verb's name in the verbs table)."""
 
     slug: str
-    __post_init__ = _slugged("verb", "verb:<name>", _VERB)
+    def __post_init__(self) -> None:
+        _check_slug("verb", self.slug, "verb:<name>", _VERB)
 
     def __str__(self) -> str:
         return f"verb:{self.slug}"
@@ -437,7 +443,7 @@ class Session:
     body: str
     number: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.body not in ("COP", "GA") or not isinstance(self.number, int) or self.number < 1:
             raise IdentifierError(f"session:{self.body}-{self.number}", "expected 'session:COP-<n>' or 'session:GA-<n>'")
 
@@ -451,7 +457,7 @@ class SourceFile:
 
     name: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not re.match(r"^[!-~]+$", self.name):
             raise IdentifierError(f"source:{self.name}", "a source file's name is printable ASCII without spaces")
 
@@ -465,7 +471,7 @@ class Edge:
 
     digest: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not _EDGE.match(self.digest):
             raise IdentifierError(f"edge:{self.digest}", "expected 'edge:<16 hex digits>'")
 
@@ -477,7 +483,7 @@ Identifier = Union[Instrument, Article, Document, IndexScheme, Meeting, Preambul
                    AgendaItem, Recommendation, SubParagraph, SubItem, Footnote, Mandate, Actor, Topic,
                    Action, Verb, Session, SourceFile, Edge]
 
-_PREFIXED = {"actor": Actor, "topic": Topic, "action": Action, "verb": Verb, "source": SourceFile, "edge": Edge}
+_PREFIXED: dict[str, Callable[[str], Identifier]] = {"actor": Actor, "topic": Topic, "action": Action, "verb": Verb, "source": SourceFile, "edge": Edge}
 
 
 # -- the parser ----------------------------------------------------------------------------------
@@ -509,6 +515,25 @@ def parse(text: str) -> Identifier:
     if words[0] == MEETING:
         return _recommendation(text, words[1:])
     return _document_part(text, words)
+
+
+K = TypeVar("K")
+
+
+def parse_as(text: str, kind: type[K]) -> K:
+    """The identifier ``text`` spells, which must be of ``kind`` (``IdentifierError`` otherwise)."""
+    named = parse(text)
+    if not isinstance(named, kind):
+        raise IdentifierError(text, f"is of kind {type(named).__name__}, not {kind.__name__}")
+    return named
+
+
+def parse_part(text: str) -> Part:
+    """The paragraph, sub-paragraph or sub-item ``text`` spells (``IdentifierError`` otherwise)."""
+    named = parse(text)
+    if not isinstance(named, (PreambularParagraph, Paragraph, AgendaItem, Recommendation, SubParagraph, SubItem)):
+        raise IdentifierError(text, f"is of kind {type(named).__name__}, not a paragraph")
+    return named
 
 
 def try_parse(text: str) -> Identifier | None:
@@ -587,8 +612,12 @@ def _document_part(text: str, words: list[str]) -> Identifier:
     return _parts(text, head, rest)
 
 
-def _parts(text: str, head, words: list[str]) -> Identifier:
-    out = head
+def _parts(text: str, head: Part | Footnote, words: list[str]) -> Identifier:
+    if not words:
+        return head
+    if isinstance(head, Footnote):
+        raise IdentifierError(text, "a footnote has no parts")
+    out: Part = head
     for w in words:
         if not (w.startswith("(") and w.endswith(")")):
             raise IdentifierError(text, f"{w!r} is not a part: write '(b)' or '(ii)' after a space")
