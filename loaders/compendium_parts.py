@@ -39,7 +39,7 @@ def patterns() -> dict[str, re.Pattern]:
 
 
 def table() -> dict:
-    """The whole table (its data sections: report symbols, instrument kinds)."""
+    """The whole table (its data sections: instrument kinds, where Part B instruments were published)."""
     return load(TABLE)
 
 

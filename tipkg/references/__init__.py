@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from tipkg.model import Document, Source, StructuredSource
 from tipkg.normalize import ga_session_first, is_visual_source
 
-from .citations import Citation, CitationContext, find_citations, footnote_resolution
+from .citations import Citation, CitationContext, find_citations, footnote_resolution, is_year
 from .spans import Locator
 from .thematic_index import ThematicIndex, parse_index
 from .types import Context, Reference, Unresolved
@@ -116,7 +116,7 @@ def numbers_reversed(item: StructuredSource) -> bool:
                 continue
             for m in re.finditer(r"(?<![A-Za-z0-9/.])(\d+)/(\d+)(?![A-Za-z0-9/])", text):
                 a, b = int(m.group(1)), int(m.group(2))
-                if 1946 <= a <= 2100 or 1946 <= b <= 2100:
+                if is_year(a) or is_year(b):
                     continue
                 s, _ = ga_session_first(a, b, year=year)
                 t, _ = ga_session_first(b, a, year=year)

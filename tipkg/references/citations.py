@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from tipkg.loaders.numbering import latin_letter, roman
 from tipkg.normalize import cop_session_first, ga_session_first, normalize, search_form
-from tipkg.tables import load
+from tipkg.tables import load, reports_by_year
 
 _L = "\u0621-\u064a"
 _NUMBER_PAIR = re.compile(r"(?<![A-Za-z0-9/.])(\d+)/(\d+)(?![A-Za-z0-9/])")
@@ -126,8 +126,14 @@ def _name_patterns() -> tuple[tuple[re.Pattern, str, str], ...]:
     return tuple((re.compile(_form_regex(form, visual)), target, rule) for form, target, rule, visual in rows)
 
 
+@lru_cache(maxsize=None)
+def _protocols() -> frozenset[str]:
+    """The instruments an anaphoric "the Protocol" can stand for (instruments.toml ``protocol``)."""
+    return frozenset(row["identifier"] for row in _instrument_rows() if row.get("protocol"))
+
+
 def _is_protocol(identifier: str) -> bool:
-    return identifier in {"TIPP", "SOMP", "FAP", "CRC-OPSC"}
+    return identifier in _protocols()
 
 
 # ------------------------------------------------------------ instruments
@@ -269,33 +275,40 @@ def _find_heads(f: str, ctx: CitationContext) -> list[_Head]:
 
 
 def cop_max_session(year: int | None) -> int | None:
-    """The last COP session held by ``year`` (tables: citations.toml [cop_sessions])."""
+    """The last COP session held by ``year`` (tables: sessions.toml [cop.held])."""
     if year is None:
         return None
-    held = [int(s) for s, y in _tables()["cop_sessions"].items() if y <= year]
+    held = [int(s) for s, y in load("sessions")["cop"]["held"].items() if y <= year]
     return max(held) if held else None
 
 
 def session_first(kind: str, a: int, b: int, ctx: CitationContext) -> tuple[int, int] | None:
     """The number ``a/b`` of a body's resolution, session (or year) first; None if impossible."""
+    t = load("sessions")
     if kind == "ecosoc":
-        if 1946 <= a <= 2100:
+        if is_year(a):
             return a, b
-        if 1946 <= b <= 2100:
+        if is_year(b):
             return b, a
         return None
     if kind == "ga":
-        last = (ctx.year - 1945) if ctx.year else 90
+        last = (ctx.year - t["ga"]["first_session_year"] + 1) if ctx.year else t["ga"]["last_session_when_undated"]
         s, n = ga_session_first(a, b, year=ctx.year, reversed_source=ctx.reversed_numbers)
-        return (s, n) if 31 <= s <= last else None
+        return (s, n) if t["ga"]["first_numbered_session"] <= s <= last else None
     if kind.startswith("cop"):
         limit = cop_max_session(ctx.year)
         s, n = cop_session_first(a, b, max_session=limit, reversed_source=ctx.reversed_numbers)
-        return (s, n) if (limit is None or s <= limit) and s <= 20 else None
+        return (s, n) if (limit is None or s <= limit) and s <= t["cop"]["last_session"] else None
     if kind == "ccpcj":
         s, n = (b, a) if ctx.reversed_numbers else (a, b)
-        return (s, n) if 1 <= s <= 40 else None
+        return (s, n) if t["ccpcj"]["first_session"] <= s <= t["ccpcj"]["last_session"] else None
     return None
+
+
+def is_year(n: int) -> bool:
+    """Whether a number of an "a/b" pair is a year (sessions.toml [years])."""
+    years = load("sessions")["years"]
+    return years["first"] <= n <= years["last"]
 
 
 def resolution_identifier(kind: str, session: int, number: int) -> tuple[str, str]:
@@ -409,8 +422,8 @@ def _report_paragraphs(f: str) -> tuple[list[Citation], list[Seen], list[tuple[i
             consumed.append((m.end() + sym.start(), m.end() + sym.end()))
             found.append(Citation("refersTo", f"{symbol} para {m.group('n')}", "paragraph", m.start(),
                                   m.end() + sym.end(), "report-paragraph.symbol"))
-        elif year and year.group("year") in _tables()["meeting_reports"]:
-            symbol = _tables()["meeting_reports"][year.group("year")]
+        elif year and year.group("year") in reports_by_year():
+            symbol = reports_by_year()[year.group("year")]
             found.append(Citation("refersTo", f"{symbol} para {m.group('n')}", "paragraph", m.start(),
                                   m.end() + year.end(), "report-paragraph.year"))
         else:
