@@ -46,6 +46,7 @@ CLASSES = {
                   "Recommendation", "AgendaItem", "Footnote"),
     "article": ("Article", "ArticleParagraph"),
     "instrument": ("Instrument",),
+    "mandate": ("Mandate",),
 }
 #: parameter name (as in the catalog's VALUES blocks) -> kind
 KINDS = {
@@ -54,9 +55,10 @@ KINDS = {
     "paragraph": "paragraph", "recommendation": "paragraph",
     "article": "article", "instrument": "instrument",
     "relation": "relation", "minimum": "integer", "phrase": "text",
+    "mandate": "mandate", "addressee": "actor",
 }
 #: what ``tipkg query --values`` lists
-LISTABLE = ("actor", "topic", "document", "article", "instrument", "relation")
+LISTABLE = ("actor", "topic", "document", "article", "instrument", "relation", "mandate")
 
 _PREFIX = "PREFIX tip: <{tip}> PREFIX dcterms: <{dcterms}> PREFIX rdfs: <{rdfs}> PREFIX skos: <{skos}> ".format(
     **PREFIXES)

@@ -194,6 +194,10 @@ def run_remote(endpoint: str, query: str, *, path: str = "query", graph: str | N
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     client = SPARQLWrapper(endpoint)
+    # SPARQLWrapper guesses the query form from the text with comments removed, but its comment
+    # pattern skips every other line of a comment block: "1 | created | …" in a catalog header
+    # made it a CREATE request (HTTP 400). The endpoint never needs the comments.
+    query = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
     client.setQuery(query)
     client.setReturnFormat(JSON)
     client.setTimeout(int(timeout) if timeout >= 1 else 1)

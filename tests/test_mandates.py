@@ -219,3 +219,4 @@ def test_repeated_requests_across_the_conferences_decisions(structured, mandates
     assert ("CTOC/COP/RES/5/2 para 17", "CTOC/COP/DEC/4/4 para r") in pairs  # assist the Working Group
     for r in found:
         assert r.score >= THRESHOLD and r.later.action == r.earlier.action and r.later.document != r.earlier.document
+

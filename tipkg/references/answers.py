@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from tipkg.model import Paragraph, Source, StructuredSource
+from tipkg.model import Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, normalize, search_form
 
 from .mandates import Mandate, Words, ordinal, table
@@ -246,7 +246,8 @@ def _wg_reports(item: StructuredSource, mandates: Sequence[Mandate]) -> list[Ans
                 continue
             due = m.due.year if m.due else None
             if year > m.year and (due is None or year <= due):
-                span = meeting.span
+                line_end = item.source.text.find("\n", meeting.span.start, meeting.span.end)
+                span = Span(meeting.span.start, line_end if line_end > 0 else meeting.span.end)  # the meeting's heading
                 out.append(Answer(meeting.report, "document", "answers", m.identifier,
                                   Words(item.source.text[span.start:span.end], item.source.file, span),
                                   "answers:working-group-report"))
