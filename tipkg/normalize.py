@@ -169,12 +169,26 @@ def is_visual_source(text: str) -> bool:
 
 
 def western_digits(text: str) -> str:
-    """Arabic-Indic and Eastern digits made Western, nothing else changed.
+    """Arabic-Indic and Eastern digits made Western, nothing else changed (one character for one).
 
     >>> western_digits("٢٠١٠")
     '2010'
     """
-    return text.translate({ord(k): v for k, v in load("normalization")["digits"].items()})
+    return text.translate(_section("digits"))
+
+
+def plain_superscripts(text: str) -> str:
+    """Superscript digits and parentheses made plain, nothing else changed (one character for one).
+
+    >>> plain_superscripts("⁽¹²⁾")
+    '(12)'
+    """
+    return text.translate(_section("superscripts"))
+
+
+@lru_cache(maxsize=None)
+def _section(name: str) -> dict[int, str]:
+    return {ord(k): v for k, v in load("normalization")[name].items()}
 
 
 def search_form(text: str) -> str:

@@ -28,10 +28,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from tipkg.loaders.numbering import abjad_letters, latin_letter, ordinal, roman
+from tipkg.normalize import western_digits
 from tipkg.tables import load
 
-# Arabic-Indic and Persian digits -> Western, one character for one (offsets unchanged).
-DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 @lru_cache(maxsize=None)
@@ -67,7 +66,7 @@ class Token:
 
 def tokens(cell: str, base: int) -> list[Token]:
     """The tokens of a cell; offsets are ``base`` + position in the cell."""
-    text = cell.translate(DIGITS)
+    text = western_digits(cell)  # one character for one: offsets unchanged
     out = []
     for m in _scanner().finditer(text):
         kind = next((name[2:] for name, value in m.groupdict().items() if name.startswith("k_") and value), None)
