@@ -50,8 +50,8 @@ def _scanner() -> re.Pattern:
     parts = [("part_a", t["part_a"]["pattern"]), ("part_b", t["part_b"]["pattern"]),
              ("ord", t["ordinal"]["pattern"]), ("pre", t["preamble"]["pattern"]),
              ("letter", t["letter"]["pattern"]), ("subitem", t["subitem"]["pattern"]),
-             ("alef", t["alef_word"]["pattern"]), ("num", r"و?\d+"), ("dash", r"[-–]"),
-             ("waw", r"و(?=\s|$)"), ("punct", r"[:؛،.;,]"), ("word", r"[^\s\d\-–:؛،;,]+")]
+             ("alef", t["alef_word"]["pattern"])]
+    parts += [(name, t["tokens"][name]) for name in ("num", "dash", "waw", "punct", "word")]
     return re.compile("|".join(f"(?P<k_{name}>{body})" for name, body in parts))
 
 
@@ -76,7 +76,7 @@ def tokens(cell: str, base: int) -> list[Token]:
         if kind == "ord":
             value = ordinal(m.group("word"))
         elif kind == "num":
-            value = int(m.group().lstrip("و"))
+            value = int(m.group().lstrip(table()["tokens"]["conjunction"]))
         elif kind == "letter":
             value = latin_letter(m.group("letter"))
             if value is None:
@@ -198,7 +198,7 @@ def _number_or_range(toks: list[Token], i: int, section: int, after_ordinal: boo
     """A number at ``toks[i]``, or a range "21-23" / "39-خامساً-41"; returns (numbers, end, last index, rule)."""
     t = toks[i]
     kinds = [x.kind for x in toks[i + 1:i + 5]]
-    if kinds[:2] == ["dash", "num"] and not toks[i + 2].text.startswith("و"):
+    if kinds[:2] == ["dash", "num"] and not toks[i + 2].text.startswith(table()["tokens"]["conjunction"]):
         hi = toks[i + 2]
         return _span(t.value, hi.value), hi.end, i + 2, "range"
     if after_ordinal and kinds[:2] == ["dash", "ord"] and toks[i + 2].value == section:
