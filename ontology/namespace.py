@@ -134,6 +134,8 @@ class TIP(DefinedNamespace):
     # (and tip:rule, above)
     echoes: URIRef
     TextReuse: URIRef
+    Alignment: URIRef
+    alignmentStatus: URIRef
     score: URIRef
 
     # mandates (graph/mandates.py): who was asked to do what, by when, and what answered it

@@ -169,6 +169,22 @@ def paged(query: str, limit: int | None, offset: int) -> tuple[str, bool]:
     return page, True
 
 
+def query_form(query: str) -> str | None:
+    """SELECT, ASK or CONSTRUCT (for DESCRIBE too), as pyoxigraph parses ``query``; None if it does not parse.
+
+    SPARQLWrapper guesses the form from the first keyword in the text, and its
+    comment stripping keeps every other line of a comment block: a catalog
+    header saying "load" or "address" made it send the query as an UPDATE.
+    """
+    try:
+        answer = pyoxigraph.Store().query(query)
+    except SyntaxError:
+        return None
+    if isinstance(answer, pyoxigraph.QueryBoolean):
+        return "ASK"
+    return "CONSTRUCT" if isinstance(answer, pyoxigraph.QueryTriples) else "SELECT"
+
+
 def run_local(store: pyoxigraph.Store, query: str, path: str = "query") -> Results:
     """Run ``query`` on an embedded pyoxigraph store."""
     try:
@@ -199,6 +215,7 @@ def run_remote(endpoint: str, query: str, *, path: str = "query", graph: str | N
     # made it a CREATE request (HTTP 400). The endpoint never needs the comments.
     query = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
     client.setQuery(query)
+    client.queryType = query_form(query) or client.queryType
     client.setReturnFormat(JSON)
     client.setTimeout(int(timeout) if timeout >= 1 else 1)
     if graph:
@@ -227,6 +244,11 @@ def run_remote(endpoint: str, query: str, *, path: str = "query", graph: str | N
         raise TipkgError(endpoint, f"connection failed: {exc.__class__.__name__} {exc}") from None
     except ValueError as exc:
         raise TipkgError(endpoint, f"the endpoint did not answer with SPARQL JSON results: {exc}") from None
+    return results_from_json(payload)
+
+
+def results_from_json(payload: dict) -> Results:
+    """SPARQL 1.1 Query Results JSON (any store's, e.g. Jena's command-line tools') as ``Results``."""
     if "boolean" in payload:
         return Results((), (), bool(payload["boolean"]))
     variables = tuple(payload.get("head", {}).get("vars", []))

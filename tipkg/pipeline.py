@@ -24,6 +24,7 @@ from rdflib import Graph
 from tipkg.graph.build import build_graph
 from tipkg.graph.mandates import add_repeats
 from tipkg.units import default_cache, extract_units
+from tipkg.network.alignment import add_alignments, align
 from tipkg.network.reuse import add_echoes, find_reuse
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
@@ -101,6 +102,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     echoes, attested = reuse.result()
     add_echoes(graph, echoes, attested, base)
     add_repeats(graph, structured, references.found, echoes, base)  # mandates that repeat earlier ones (graph/mandates.py)
+    add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
     lap("reuse")
     result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
                          references=references, cached=extraction.cached, extracted=extraction.extracted)
