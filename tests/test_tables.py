@@ -40,7 +40,7 @@ def test_table_conforms_to_its_schema(name):
     data = tomllib.loads(TABLES.joinpath(f"{name}.toml").read_text(encoding="utf-8"))
     errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
               for e in jsonschema.Draft202012Validator(s).iter_errors(data)]
-    assert errors == [], f"{name}.toml"
+    assert errors == [], f"{name}.toml does not match tipkg/tables/schemas/{name}.schema.json: fix the table, or the schema"
     # a schema that lets any section in would check nothing: unknown keys are refused
     assert s.get("additionalProperties") is False, name
 

@@ -2,7 +2,8 @@
 
 Each table is a TOML file beside this module and quotes real examples from the
 corpus; the tests check every pattern against its examples both ways. Code
-only loads and compiles them.
+only loads and compiles them. Each table has a JSON Schema in ``schemas/``
+(tests/test_tables.py): a new key goes into the schema with the table.
 """
 
 from __future__ import annotations
