@@ -34,7 +34,7 @@ from functools import lru_cache
 from tipkg import identifiers as ids
 from tipkg.errors import TipkgError
 from tipkg.model import Source, Span
-from tipkg.tables import load
+from tipkg.tables import load, meeting_reports
 
 from .index_cells import CompendiumRef, ReportNumber, pattern, read_references, read_report_numbers, table
 
@@ -134,7 +134,7 @@ def paragraph_identifier(ref: CompendiumRef) -> str | None:
     """The canonical identifier of the paragraph a compendium reference names (None if impossible)."""
     t = table()
     if ref.part == "A":
-        if ref.number is None or ref.preamble or str(ref.section) not in t["meeting_reports"]:
+        if ref.number is None or ref.preamble or str(ref.section) not in meeting_reports():
             return None
         return _with_parts(ids.Recommendation(ids.Meeting(ref.section), ref.number), ref.letter, ref.roman)
     document = t["part_b_sections"].get(str(ref.section))
@@ -152,7 +152,7 @@ def paragraph_identifier(ref: CompendiumRef) -> str | None:
 
 def notation(meeting: int, number: int, ref: CompendiumRef) -> str:
     """The report paragraph a recommendation was first numbered as (``skos:notation``)."""
-    report = ids.parse(table()["meeting_reports"][str(meeting)])
+    report = ids.parse(meeting_reports()[str(meeting)])
     return _with_parts(ids.Paragraph(report, number), ref.letter, ref.roman)
 
 
@@ -385,7 +385,7 @@ def index_report_lines(index: ThematicIndex) -> list[str]:
            f"entries, {len(index.notations)} report notations, {len(index.unreconciled)} unreconciled, "
            f"{len(index.unplaced)} unplaced rows",
            "kind\tmeeting\treport\toffset\treconciled\treferences"]
-    reports = table()["meeting_reports"]
+    reports = meeting_reports()
     for meeting, offset in sorted(index.offsets.items()):
         hit, total = index.offset_support[meeting]
         out.append(f"offset\t{meeting}\t{reports[str(meeting)]}\t{offset:+d}\t{hit}\t{total}")
