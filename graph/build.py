@@ -74,11 +74,12 @@ def bind_prefixes(graph: Graph) -> Graph:
 
 
 def build_graph(structured: Sequence[StructuredSource], base: str | None = None, references=None,
-                index=None) -> TripleSet:
+                index=None, graph: TripleSet | None = None) -> TripleSet:
     """The RDF graph of every instrument, document, meeting and paragraph read,
     and, given ``references`` and the thematic ``index`` (stage 4), their edges
-    with provenance."""
-    builder = _Builder(TripleSet(PREFIXES), base)
+    with provenance — added to ``graph`` (default: a new ``TripleSet``; ``tipkg build``
+    passes a ``SpilledTriples`` that writes sorted chunks as it fills)."""
+    builder = _Builder(graph if graph is not None else TripleSet(PREFIXES), base)
     builder.instruments()
     for item in structured:
         builder.source(item.source)

@@ -23,6 +23,7 @@ The writers are registered in the table of ``writers.py``.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from tipkg.graph.triples import TripleSet, rdflib_term
 from tipkg.ontology.context import CONTEXT_FILE
 from tipkg.ontology.namespace import curie as _curie
 from tipkg.graph.outputs import prefixes_of
+from tipkg.graph.streams import external_sort
 from tipkg.graph.writers import DumpSettings, dumps, media_type
 
 
@@ -99,21 +101,71 @@ def source_graphs(graph: TripleSet | Graph) -> dict[URIRef | None, Graph]:
 def write_trig(graph: TripleSet | Graph, path: Path, settings=None) -> None:
     """TriG, one named graph per source (sorted by name, the default graph first), each graph's
     triples sorted and written by pyoxigraph's Turtle writer (rdflib's TriG writer takes
-    seconds on the corpus; a graph block of TriG is Turtle without the prefix lines)."""
+    seconds on the corpus; a graph block of TriG is Turtle without the prefix lines).
+
+    Streamed: the sorted lines are tagged with their graph's name, sorted by name through
+    chunk files (``streams.external_sort``), and written one graph at a time."""
     triples = TripleSet.of(graph)
-    groups: dict[str, list[ox.Triple]] = {}
-    for t, name in placed_triples(triples):
-        groups.setdefault("" if name is None else name.value, []).append(t)
     prefixes = prefixes_of(triples)
-    with open(path, "w", encoding="utf-8") as out:
+    with tempfile.TemporaryDirectory(prefix=".trig-", dir=Path(path).parent) as scratch, \
+            open(path, "w", encoding="utf-8") as out:
         out.writelines(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes.items())
-        for name in sorted(groups):
-            body = ox.serialize(groups[name], format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
-            while body.startswith("@prefix "):
-                body = body[body.index("\n") + 1:]
-            out.write(f"\n<{name}> {{\n" if name else "\n{\n")
-            out.write(body.lstrip("\n"))
-            out.write("}\n")
+        tagged = (("" if name is None else name.value).encode("utf-8") + b"\x01" + line
+                  for line, name in placed_lines(triples))
+        name, block = None, []
+        for line in external_sort(tagged, Path(scratch)):
+            tag, _, rest = line.partition(b"\x01")
+            if tag != name and block:
+                _write_block(out, name, block, prefixes)
+                block = []
+            name = tag
+            block.append(rest)
+        if block:
+            _write_block(out, name, block, prefixes)
+
+
+def placed_lines(triples: TripleSet):
+    """Each N-Triples line (sorted) with the source node whose named graph holds its triple,
+    as ``placed_triples`` places it, without holding the graph: lines come grouped by subject,
+    so a subject's home is the least source among its own ``prov:wasDerivedFrom`` objects."""
+    store = triples.store()
+    sources = {s for (s,) in store.query(f"SELECT ?s WHERE {{ ?s a <{TIP.SourceText}> }}")}
+    files = {label.value: s
+             for s, label in store.query(f"SELECT ?s ?l WHERE {{ ?s a <{TIP.SourceText}> ; <{RDFS.label}> ?l }}")}
+    derived_from = ox.NamedNode(PROV.wasDerivedFrom)
+    located = (ox.NamedNode(TIP.sourceSpan), ox.NamedNode(TIP.sourceLine))
+    subject, run = None, []
+
+    def flush():
+        homes = [t.object for _, t in run if t.predicate == derived_from and t.object in sources]
+        home = min(homes, key=lambda n: n.value) if homes else None
+        for line, t in run:
+            if t.subject in sources:
+                yield line, t.subject
+            elif t.predicate == derived_from and t.object in sources:
+                yield line, t.object
+            elif (t.predicate == located[0] or t.predicate == located[1]) \
+                    and t.object.value.split("#", 1)[0] in files:
+                yield line, files[t.object.value.split("#", 1)[0]]
+            else:
+                yield line, home
+
+    for line, t in zip(triples.lines(), triples.oxigraph()):
+        if t.subject != subject:
+            yield from flush()
+            subject, run = t.subject, []
+        run.append((line, t))
+    yield from flush()
+
+
+def _write_block(out, name: bytes, lines: list[bytes], prefixes: dict[str, str]) -> None:
+    body = ox.serialize(ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES),
+                        format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+    while body.startswith("@prefix "):
+        body = body[body.index("\n") + 1:]
+    out.write(f"\n<{name.decode('utf-8')}> {{\n" if name else "\n{\n")
+    out.write(body.lstrip("\n"))
+    out.write("}\n")
 
 
 # -- VoID + DCAT --------------------------------------------------------------------------------

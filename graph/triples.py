@@ -107,6 +107,10 @@ class TripleSet:
             self._ntriples = b"\n".join(line for line in lines if line) + b"\n" if self._triples else b""
         return self._ntriples
 
+    def lines(self) -> Iterator[bytes]:
+        """The lines of ``ntriples()`` (without their newlines), in order."""
+        return iter(self.ntriples().split(b"\n")[:-1])
+
     def oxigraph(self) -> Iterator[ox.Triple]:
         """The triples in N-Triples order, read back from ``ntriples()`` (a fresh iterator each call)."""
         return (t for t in ox.parse(self.ntriples(), format=ox.RdfFormat.N_TRIPLES))

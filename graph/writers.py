@@ -31,13 +31,16 @@ class DumpSettings:
 
 @dataclass(frozen=True)
 class Writer:
-    """One output: ``name`` in ``OUT``; ``forked``: pure-Python, written in a child beside the others."""
+    """One output: ``name`` in ``OUT``; ``forked``: pure-Python, written in a child beside the others;
+    ``feeds``: read by the others (``graph.nt``, and the store loaded from it), so written first and
+    checked before any other is."""
 
     name: str
     media_type: str | None
     function: str  # "module:function"
     forked: bool = False
     dump: bool = True  # a downloadable RDF dump (listed in VoID and served)
+    feeds: bool = False
 
     def __call__(self, triples, path, settings: DumpSettings) -> None:
         module, _, function = self.function.partition(":")
@@ -47,9 +50,10 @@ class Writer:
 _WRITERS: dict[str, Writer] = {}
 
 
-def register(name: str, media_type: str | None, function: str, *, forked: bool = False, dump: bool = True) -> Writer:
+def register(name: str, media_type: str | None, function: str, *, forked: bool = False, dump: bool = True,
+             feeds: bool = False) -> Writer:
     """Add (or replace) the writer of ``name``; the table keeps the order of registration."""
-    _WRITERS[name] = Writer(name, media_type, function, forked, dump)
+    _WRITERS[name] = Writer(name, media_type, function, forked, dump, feeds)
     return _WRITERS[name]
 
 
@@ -69,11 +73,12 @@ def dumps() -> list[str]:
     return [w.name for w in _WRITERS.values() if w.dump]
 
 
-# graph.nt first: the store is bulk-loaded from it, and every other writer reads the same sorted triples.
-register("graph.nt", "application/n-triples", "tipkg.graph.outputs:write_ntriples")
+# graph.nt first: the store is bulk-loaded from it, and every other writer reads the same sorted triples;
+# the store next (``feeds``): validation, VoID and TriG query it before the other files are written.
+register("graph.nt", "application/n-triples", "tipkg.graph.outputs:write_ntriples", feeds=True)
 register("graph.ttl", "text/turtle", "tipkg.graph.outputs:write_turtle")
 register("graph.jsonld", "application/ld+json", "tipkg.graph.jsonld:write_jsonld", forked=True)
 register("graph.trig", "application/trig", "tipkg.graph.dumps:write_trig", forked=True)
 register("void.ttl", "text/turtle", "tipkg.graph.dumps:write_void", dump=False)
 register("context.jsonld", "application/ld+json", "tipkg.graph.dumps:write_context", dump=False)
-register("store", None, "tipkg.graph.store:write_store", dump=False)
+register("store", None, "tipkg.graph.store:write_store", dump=False, feeds=True)

@@ -28,6 +28,10 @@ actors       document -> actor, from ``requests`` and the other verbs whose
              target is an actor; ``weight`` = paragraphs.
 reuse        paragraph -> paragraph ``echoes`` (later -> earlier), ``weight``
              = similarity score (network/reuse.py).
+mandates     mandating body -> addressee, one edge per action (a multigraph:
+             the Conference asks the Secretariat for reports and for
+             assistance), ``relation`` = the action's English label,
+             ``count`` = ``weight`` = mandates (graph/mandates.py).
 full         every identified node except source files, reified edges, verb
              nodes and the topic scheme; every edge between them
              (containment included).
@@ -52,7 +56,7 @@ from tipkg.errors import TipkgError
 
 from tipkg.ontology.namespace import ELI, TIP
 
-PROJECTIONS = ("documents", "articles", "topics", "actors", "reuse", "full")
+PROJECTIONS = ("documents", "articles", "topics", "actors", "reuse", "mandates", "full")
 
 #: class local name -> coarse kind used for colours, shapes and filters
 KINDS = {
@@ -65,10 +69,11 @@ KINDS = {
     "SubParagraph": "paragraph", "SubItem": "paragraph", "Recommendation": "paragraph", "AgendaItem": "paragraph",
     "Footnote": "footnote", "Topic": "topic", "Concept": "topic", "Actor": "actor", "Meeting": "meeting",
     "SourceText": "source", "TextReuse": "edge", "Citation": "edge", "Verb": "verb", "ConceptScheme": "scheme",
+    "Mandate": "mandate",
 }
 #: the more specific class wins when a node has several
 _RANK = {"edge": 0, "source": 1, "verb": 1, "scheme": 1, "instrument": 2, "article": 3, "document": 4, "paragraph": 5, "footnote": 6,
-         "meeting": 7, "topic": 8, "actor": 9, "other": 10}
+         "meeting": 7, "topic": 8, "actor": 9, "mandate": 9, "other": 10}
 #: predicates that carry structure or provenance, never a reference (tip:inDocument: a shortcut, not an edge to draw)
 STRUCTURE = {ELI.is_part_of, DCTERMS.isPartOf, PROV.wasDerivedFrom, TIP.footnote, TIP.compiledIn, TIP.meeting,
              TIP.reportOf, TIP.publishedIn, TIP.adoptedAs, DCTERMS.relation, RDF.type, SKOS.broader,
@@ -245,7 +250,10 @@ def _in_order(g: nx.Graph, name: str) -> nx.Graph:
     out = g.__class__()
     out.graph["projection"] = name
     out.add_nodes_from(sorted(g.nodes(data=True), key=lambda n: n[0]))
-    out.add_edges_from(sorted(g.edges(data=True), key=lambda e: (e[0], e[1])))
+    if g.is_multigraph():  # keep the keys (the mandates projection keys parallel edges by action)
+        out.add_edges_from(sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))))
+    else:
+        out.add_edges_from(sorted(g.edges(data=True), key=lambda e: (e[0], e[1])))
     return out
 
 
@@ -322,6 +330,25 @@ def _reuse(ix: Index) -> nx.DiGraph:
     return g
 
 
+def _mandates(ix: Index) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    for m in ix.graph.subjects(RDF.type, TIP.Mandate):
+        body, action = ix.graph.value(m, TIP.mandatingBody), ix.graph.value(m, TIP.action)
+        if body not in ix.nodes or action not in ix.nodes:
+            continue
+        label = ix.nodes[action].label_en or ix.nodes[action].identifier
+        for addressee in ix.graph.objects(m, TIP.addressee):
+            if addressee not in ix.nodes:
+                continue
+            a, b = ix.add_node(g, body), ix.add_node(g, addressee)
+            if g.has_edge(a, b, key=label):
+                g.edges[a, b, label]["count"] += 1
+                g.edges[a, b, label]["weight"] += 1.0
+            else:
+                g.add_edge(a, b, key=label, relation=label, relations=label, weight=1.0, count=1)
+    return g
+
+
 def _full(ix: Index) -> nx.DiGraph:
     g = nx.DiGraph()
     for uri, node in ix.nodes.items():
@@ -335,5 +362,5 @@ def _full(ix: Index) -> nx.DiGraph:
 
 
 _BUILDERS = {"documents": _documents, "articles": _articles, "topics": _topics, "actors": _actors,
-             "reuse": _reuse, "full": _full}
+             "reuse": _reuse, "mandates": _mandates, "full": _full}
 assert tuple(_BUILDERS) == PROJECTIONS

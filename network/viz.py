@@ -52,6 +52,7 @@ KIND_STYLES = {
     "topic": {"color": "#2ca02c", "shape": "triangle"},
     "actor": {"color": "#9467bd", "shape": "triangleDown"},
     "meeting": {"color": "#8c564b", "shape": "hexagon"},
+    "mandate": {"color": "#e377c2", "shape": "box"},
     "other": {"color": "#7f7f7f", "shape": "ellipse"},
 }
 #: relation -> edge colour; relations not listed get one from PALETTE
@@ -61,6 +62,10 @@ RELATION_COLORS = {
     "indexedUnder": "#2ca02c", "echoes": "#e377c2", "coIndexed": "#2ca02c",
     "recommends": "#bcbd22", "encourages": "#8c564b", "invites": "#393b79", "urges": "#d62728",
     "reminds": "#637939", "recommendsRequest": "#dbdb8d", "broader": "#98df8a", "narrower": "#98df8a",
+    # the mandates projection: one colour per action of the action scheme (tables/mandates.toml)
+    "report": "#d62728", "study or analysis": "#1f77b4", "questionnaire or information gathering": "#ff7f0e",
+    "meeting or working group": "#2ca02c", "technical assistance": "#9467bd", "dissemination or tools": "#17becf",
+    "other action": "#7f7f7f",
 }
 PALETTE = ["#8c564b", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d"]
 STABILIZATION_ITERATIONS = 200
@@ -138,11 +143,16 @@ def page(g: nx.Graph, title: str, subtitle: str = "", size_by: str = "pagerank",
         net.add_node(node, label=label if len(label) <= 40 else label[:39] + "…", shape=style["shape"],
                      color=style["color"], size=8 + 30 * math.sqrt(value / top), kind=kind, tip_en=tip_en,
                      tip_ar=tip_ar[:1200], label_en=label, label_ar=arabic)
-    for a, b, data in sorted(g.edges(data=True), key=lambda e: (e[0], e[1])):
+    parallel: dict[tuple[str, str], int] = {}
+    for a, b, data in sorted(g.edges(data=True), key=lambda e: (e[0], e[1], e[2].get("relation", ""))):
         relation = data.get("relation", "")
         relations_seen.add(relation)
-        net.add_edge(a, b, color=relation_color(relation), title=data.get("relations", relation),
-                     width=1 + min(4.0, math.log1p(float(data.get("count", 1)))))
+        count = int(data.get("count", 1))
+        # a multigraph (the mandates projection: one edge per action) bends its parallel edges apart
+        k = parallel[(a, b)] = parallel.get((a, b), -1) + 1
+        bend = {"smooth": {"enabled": True, "type": "curvedCW", "roundness": 0.12 * k}} if k else {}
+        net.add_edge(a, b, color=relation_color(relation), title=f"{data.get('relations', relation)} ({count})",
+                     width=1 + min(6.0, 1.5 * math.log1p(count)), **bend)
     net.options = {
         "nodes": {"font": {"size": 12}, "borderWidth": 1},
         "edges": {"smooth": False, "arrows": {"to": {"enabled": g.is_directed(), "scaleFactor": 0.4}}},
@@ -178,7 +188,8 @@ def describe(projection: str, g: nx.Graph, said: list[str], size_by: str) -> tup
     """The title and subtitle of a page: what is shown, how big, how sized."""
     what = {"full": "the whole corpus", "documents": "document citation network",
             "articles": "paragraphs citing treaty articles", "topics": "topic co-occurrence",
-            "actors": "who is asked to act (document → actor)", "reuse": "text reuse (later → earlier wording)"}
+            "actors": "who is asked to act (document → actor)", "reuse": "text reuse (later → earlier wording)",
+            "mandates": "mandates (mandating body → addressee; edge colour = action, width = mandates)"}
     title = f"tipkg — {what.get(projection, projection)}" + (f", {'; '.join(said)}" if said else "")
     subtitle = (f"projection {projection}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges; "
                 f"node size = {size_by}; colour/shape = kind, edge colour = relation. "

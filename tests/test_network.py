@@ -116,7 +116,7 @@ def test_full_projection_holds_every_paragraph_once(index, built):
 def test_unknown_projection_is_refused(index):
     with pytest.raises(TipkgError, match="unknown projection 'people'"):
         project(index, "people")
-    assert PROJECTIONS == ("documents", "articles", "topics", "actors", "reuse", "full")
+    assert PROJECTIONS == ("documents", "articles", "topics", "actors", "reuse", "mandates", "full")
 
 
 def test_topic_cooccurrence_counts_match_the_index_edges(index, built):
@@ -281,3 +281,12 @@ def test_metrics_do_not_depend_on_hash_seed(tmp_path):
                               env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True)
         outputs.append((done.stdout.replace(str(out), ""), out.read_bytes()))
     assert outputs[0] == outputs[1]
+
+
+def test_mandates_projection_counts_mandates_per_body_addressee_and_action(index):
+    g = project(index, "mandates")
+    report = g.edges["actor:conference", "actor:secretariat", "report"]
+    # 1/5 f, 2/3 k, l, q, 4/4 q, 5/2 11 and 16 (read from the text; tests/gold/mandates.tsv)
+    assert report["count"] == 7 and report["relation"] == "report"
+    assert g.edges["actor:general-assembly", "actor:secretary-general", "report"]["count"] == 1
+    assert set(g.successors("actor:working-group")) == {"actor:secretariat"}  # meeting 5 rec 41

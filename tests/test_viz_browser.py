@@ -82,3 +82,20 @@ def test_focus_page_draws_the_neighbourhood(index, browser, tmp_path):
     assert "within 1 step of CTOC/COP/DEC/4/4" in seen["title"]
     assert browser.errors() == []
     browser.screenshot(OUTPUT / "viz-focus-4-4.png")
+
+
+def test_mandates_page_draws_one_coloured_edge_per_action(index, browser, tmp_path):
+    """Bodies -> addressees, one edge per action (parallel edges bent apart), coloured by action."""
+    g = annotated(index, "mandates")
+    title, subtitle = describe("mandates", g, [], "pagerank")
+    seen = draw(browser, g, tmp_path / "mandates.html", title, subtitle)
+    assert (seen["nodes"], seen["edges"]) == (g.number_of_nodes(), g.number_of_edges())
+    assert seen["drawn_edges"] == g.number_of_edges()
+    colours = browser.evaluate(
+        "network.body.data.edges.get().filter(e => e.from === 'actor:conference' && e.to === 'actor:secretariat')"
+        ".map(e => e.color.color || e.color)")
+    assert len(set(colours)) == len(colours) >= 5  # report, information, assistance, dissemination, study
+    legend = browser.evaluate("document.body.innerText")
+    assert "report" in legend and "technical assistance" in legend
+    assert browser.errors() == []
+    browser.screenshot(OUTPUT / "viz-mandates.png")

@@ -12,9 +12,12 @@ structure, runs in a forked child beside the graph stage (``tipkg.parallel``).
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +26,9 @@ from rdflib import Graph
 
 from tipkg.graph.build import build_graph
 from tipkg.graph.mandates import add_repeats
+from tipkg.graph.store import store_path
+from tipkg.graph.streams import SpilledTriples
+from tipkg.ontology.namespace import PREFIXES
 from tipkg.units import default_cache, extract_units
 from tipkg.network.alignment import add_alignments, align
 from tipkg.network.reuse import add_echoes, find_reuse
@@ -94,33 +100,58 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     structured = [unit.structured for unit in extraction.units]
     references = merged_references(extraction.units)
     lap("extract")
-    reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the graph stage
-    say("building graph")
-    graph = build_graph(structured, base, references=references.found, index=references.index)
-    lap("graph")
-    say("text reuse")
-    echoes, attested = reuse.result()
-    add_echoes(graph, echoes, attested, base)
-    add_repeats(graph, structured, references.found, echoes, base)  # mandates that repeat earlier ones (graph/mandates.py)
-    add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
-    lap("reuse")
-    result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
-                         references=references, cached=extraction.cached, extracted=extraction.extracted)
-    if out_dir is not None and check:
+    with ExitStack() as cleanup:
+        sink = None
+        if out_dir is not None:  # the graph goes to sorted chunk files beside OUT, merged into graph.nt
+            chunks = Path(tempfile.mkdtemp(prefix=".tipkg-chunks-", dir=_parent(out_dir)))
+            cleanup.callback(shutil.rmtree, chunks, ignore_errors=True)
+            sink = SpilledTriples(PREFIXES, chunks)
+        reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the graph stage
+        say("building graph")
+        graph = build_graph(structured, base, references=references.found, index=references.index, graph=sink)
+        lap("graph")
+        say("text reuse")
+        echoes, attested = reuse.result()
+        add_echoes(graph, echoes, attested, base)
+        add_repeats(graph, structured, references.found, echoes, base)  # mandates that repeat earlier ones (graph/mandates.py)
+        add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
+        lap("reuse")
+        result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
+                             references=references, cached=extraction.cached, extracted=extraction.extracted)
+        if out_dir is not None:
+            _write(result, out_dir, base, check, say, lap)
+    return result
+
+
+def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> None:
+    """graph.nt and the store first, then validation over that store, then the other dumps: all in a
+    staged folder that replaces ``out_dir`` only if everything succeeded."""
+
+    def validated(triples) -> None:
+        lap("graph.nt+store")
+        if not check:
+            return
         say("validating against the SHACL shapes")
-        result.validation = validate(graph.store())
+        result.validation = validate(triples.store())
         lap("validate")
         if not result.validation.conforms:
             raise ValidationFailed(out_dir, "the graph does not conform to the SHACL shapes; nothing written\n"
                                    + result.validation.text(), report=result.validation)
-    if out_dir is not None:
-        say(f"writing {out_dir} and loading the embedded store")
-        with staged_output(out_dir) as stage:
-            # the store is bulk-loaded from graph.nt, written first, while a child writes JSON-LD and TriG
-            written = write_dumps(graph, stage, DumpSettings(base=base, validated=check))
-            result.written = [Path(out_dir) / p.name for p in written]
-        lap("outputs")
-    return result
+        say(f"writing the other dumps into {out_dir}")
+
+    say(f"writing graph.nt into {out_dir} and loading the embedded store")
+    with staged_output(out_dir) as stage:
+        written = write_dumps(result.triples, stage, DumpSettings(base=base, validated=check), check=validated)
+    result.written = [Path(out_dir) / p.name for p in written]
+    if isinstance(result.triples, SpilledTriples):
+        result.triples.relocate(Path(out_dir) / "graph.nt", store_path(out_dir))
+    lap("outputs")
+
+
+def _parent(out_dir) -> Path:
+    parent = Path(out_dir).resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    return parent
 
 
 def merged_references(units) -> References:

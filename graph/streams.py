@@ -1,0 +1,201 @@
+"""The graph as a stream: triples spilled to sorted chunk files, merged k-way into ``graph.nt``.
+
+A large corpus has more triples than fit comfortably in memory, so the graph
+stage of ``tipkg build`` adds into a ``SpilledTriples``: a ``TripleSet`` that,
+every ``limit`` triples, writes its triples as sorted N-Triples lines to a
+chunk file and starts afresh. ``finish(path)`` merges the chunks (``heapq.merge``,
+an external k-way merge: one line of each chunk in memory at a time), drops
+the lines repeated across chunks, and writes ``graph.nt`` — byte for byte the
+file the in-memory set gives (the same set of lines, sorted as bytes). From
+then on the set is a view of that file: ``oxigraph()`` parses it as a stream
+for the writers, ``lines()`` reads its lines, and ``store()`` is the persistent
+store bulk-loaded from it (``attach_store``), opened read-only — what
+validation, VoID and TriG placement query.
+
+>>> import tempfile, pathlib
+>>> from rdflib import URIRef
+>>> from tipkg.graph.triples import literal
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> triples = SpilledTriples({}, folder / "chunks", limit=2)
+>>> for o in ("c", "a", "b", "a"):
+...     triples.add((URIRef("http://x/s"), URIRef("http://x/p"), literal(o)))
+>>> triples.finish(folder / "graph.nt")
+3
+>>> (folder / "graph.nt").read_text()
+'<http://x/s> <http://x/p> "a" .\\n<http://x/s> <http://x/p> "b" .\\n<http://x/s> <http://x/p> "c" .\\n'
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .triples import OxigraphTerms, TripleSet
+
+#: triples held in memory before a chunk is written (about 0.3 GB of pyoxigraph triples)
+CHUNK_TRIPLES = 400_000
+
+
+def sorted_chunk(lines: Iterable[bytes], path: Path) -> Path:
+    """Write ``lines`` (no newlines) sorted and without repeats, one a line, to ``path``."""
+    ordered = sorted(set(lines))
+    with open(path, "wb") as out:
+        out.writelines(line + b"\n" for line in ordered if line)
+    return path
+
+
+def merged(paths: Iterable[Path]) -> Iterator[bytes]:
+    """The lines of sorted files, merged k-way into one sorted stream without repeats (newlines kept)."""
+    with ExitStack() as files:
+        streams = [files.enter_context(open(p, "rb", buffering=1 << 20)) for p in paths]
+        previous = None
+        for line in heapq.merge(*streams):
+            if line != previous:
+                yield line
+                previous = line
+
+
+def external_sort(lines: Iterable[bytes], folder: Path, limit: int = 2 * CHUNK_TRIPLES) -> Iterator[bytes]:
+    """``lines`` (no newlines) sorted without repeats, through chunk files in ``folder`` (newlines kept)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    chunks, batch = [], []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= limit:
+            chunks.append(sorted_chunk(batch, folder / f"sort-{len(chunks):05d}"))
+            batch = []
+    chunks.append(sorted_chunk(batch, folder / f"sort-{len(chunks):05d}"))
+    try:
+        yield from merged(chunks)
+    finally:
+        for chunk in chunks:
+            chunk.unlink(missing_ok=True)
+
+
+def _parsed(lines: Iterable[bytes], batch: int = 20_000) -> Iterator[ox.Triple]:
+    """The triples of N-Triples lines (newlines kept), parsed a batch at a time."""
+    block = []
+    for line in lines:
+        block.append(line)
+        if len(block) >= batch:
+            yield from ox.parse(b"".join(block), format=ox.RdfFormat.N_TRIPLES)
+            block = []
+    if block:
+        yield from ox.parse(b"".join(block), format=ox.RdfFormat.N_TRIPLES)
+
+
+class SpilledTriples(TripleSet):
+    """A ``TripleSet`` that keeps at most ``limit`` triples in memory, then the file it was merged into."""
+
+    def __init__(self, prefixes: dict[str, str] | None, folder: str | Path, limit: int | None = None):
+        super().__init__(prefixes)
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.limit = limit or CHUNK_TRIPLES
+        self.chunks: list[Path] = []
+        self.path: Path | None = None
+        self.count = 0
+        self._store_folder: Path | None = None
+        self._opened: tuple[int, ox.Store] | None = None
+
+    def add(self, triple: tuple) -> None:
+        if self.path is not None:
+            raise RuntimeError("the graph was already written out; nothing can be added")
+        super().add(triple)
+        if len(self._triples) >= self.limit:
+            self.spill()
+
+    def spill(self) -> None:
+        """Write the triples in memory to a sorted chunk and forget them (and the IRIs converted)."""
+        if not self._triples:
+            return
+        text = ox.serialize(self._triples, format=ox.RdfFormat.N_TRIPLES)
+        self._triples.clear()
+        self._term = OxigraphTerms()
+        self.chunks.append(sorted_chunk(text.split(b"\n"), self.folder / f"chunk-{len(self.chunks):05d}.nt"))
+
+    def finish(self, path: str | Path) -> int:
+        """Merge every chunk into the sorted N-Triples file ``path``; the number of triples."""
+        self.spill()
+        count = 0
+        with open(path, "wb", buffering=1 << 20) as out:
+            for line in merged(self.chunks):
+                out.write(line)
+                count += 1
+        for chunk in self.chunks:
+            chunk.unlink(missing_ok=True)
+        self.chunks, self.path, self.count = [], Path(path), count
+        return count
+
+    def relocate(self, path: str | Path, store: str | Path | None = None) -> None:
+        """The file (and store) now live at ``path`` (``store``): the staged folder was moved into place."""
+        self.close_store()
+        self.path = Path(path)
+        self._store_folder = Path(store) if store is not None else None
+
+    def _written(self) -> Path:
+        if self.path is None:
+            raise RuntimeError("the graph is not written out yet: call finish(path) first")
+        return self.path
+
+    def __len__(self) -> int:
+        return self.count if self.path is not None else len(self._triples) + sum(1 for _ in merged(self.chunks))
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        """Every triple, in N-Triples order: from the file once written, else from the chunks (the
+        triples in memory spilled first), so a stage that reads the graph built so far can."""
+        if self.path is not None:
+            return self.oxigraph()
+        self.spill()
+        return _parsed(merged(self.chunks))
+
+    def lines(self) -> Iterator[bytes]:
+        """The lines of ``graph.nt`` (without their newlines)."""
+        with open(self._written(), "rb", buffering=1 << 20) as f:
+            for line in f:
+                yield line[:-1]
+
+    def ntriples(self) -> bytes:
+        """The whole of ``graph.nt`` (prefer ``lines()`` or the file itself on a large corpus)."""
+        return self._written().read_bytes()
+
+    def oxigraph(self) -> Iterator[ox.Triple]:
+        return ox.parse(path=str(self._written()), format=ox.RdfFormat.N_TRIPLES)
+
+    def attach_store(self, folder: str | Path) -> None:
+        """The persistent store bulk-loaded from ``graph.nt`` is at ``folder``: ``store()`` opens it."""
+        self.close_store()
+        self._store_folder = Path(folder)
+
+    def store(self) -> ox.Store:
+        """The persistent store opened read-only (once per process: a forked child opens its own);
+        without one, an in-memory store loaded from the file."""
+        if self._opened is None or self._opened[0] != os.getpid():
+            if self._store_folder is not None:
+                store = ox.Store.read_only(str(self._store_folder))
+            else:
+                store = ox.Store()
+                store.bulk_load(path=str(self._written()), format=ox.RdfFormat.N_TRIPLES)
+            self._opened = (os.getpid(), store)
+        return self._opened[1]
+
+    def close_store(self) -> None:
+        """Close the store this process opened (before its folder is moved)."""
+        if self._opened is not None and self._opened[0] == os.getpid():
+            self._opened = None
+            gc.collect()
+
+    def rdflib(self):
+        from rdflib import Graph
+
+        graph = Graph(bind_namespaces="core")
+        for prefix, ns in self.prefixes.items():
+            graph.bind(prefix, ns, override=True)
+        graph.parse(str(self._written()), format="nt")
+        return graph
