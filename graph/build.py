@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
 from tipkg.normalize import search_form
+from tipkg.reading_order import repaired_texts
 from tipkg.ontology.namespace import ELI, PREFIXES, TIP
 from tipkg.tables import load
 
@@ -80,6 +82,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     with provenance — added to ``graph`` (default: a new ``TripleSet``; ``tipkg build``
     passes a ``SpilledTriples`` that writes sorted chunks as it fills)."""
     builder = _Builder(graph if graph is not None else TripleSet(PREFIXES), base)
+    builder.reading = repaired_texts(structured)  # visual-order paragraphs in reading order (tipkg/reading_order.py)
     builder.instruments()
     for item in structured:
         builder.source(item.source)
@@ -104,6 +107,7 @@ class _Builder:
         self.base = base
         self.texts_seen: set[URIRef] = set()
         self.pref_labels: dict[tuple[URIRef, str], str] = {}
+        self.reading: dict[tuple[str, str], str] = {}
 
     def uri(self, identifier: str) -> URIRef:
         return mint(identifier, self.base)
@@ -218,6 +222,9 @@ class _Builder:
             self.graph.add((node, TIP.searchText, literal(search_text(normalized))))
 
     def paragraph(self, paragraph: Paragraph, document: Document, source: Source) -> None:
+        repaired = self.reading.get((source.file, paragraph.identifier))
+        if repaired is not None:  # tip:text keeps the extraction; normalizedText, label, search read in order
+            paragraph = replace(paragraph, normalized=repaired)
         node = self.node(paragraph.identifier, PARAGRAPH_CLASSES[paragraph.kind])
         self.graph.add((node, ELI.is_part_of, self.uri(paragraph.parent)))
         self.graph.add((node, TIP.inDocument, self.uri(document.identifier)))

@@ -110,7 +110,7 @@ def labels(m: Mandate) -> tuple[str, str]:
     en = f"{m.paragraph}: {rows[m.action]['label_en']} — {who_en}"
     ar = f"{m.paragraph}: {rows[m.action]['label_ar']} — {who_ar}"
     if m.due is not None and m.due.session:
-        en += f", due at the {BODY_EN[m.due.body]}'s session {m.due.session}" + (f" ({m.due.year})" if m.due.year else "")
+        en += f", due at session {m.due.session} of the {BODY_EN[m.due.body]}" + (f" ({m.due.year})" if m.due.year else "")
         ar += f"، في الدورة {m.due.session} لـ{BODY_AR[m.due.body]}" + (f" ({m.due.year})" if m.due.year else "")
     return en, ar
 
