@@ -33,27 +33,33 @@ STEPS = (
 )
 
 
+def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
+    """The solutions of a SELECT (typed: ``Store.query`` answers any query form)."""
+    result = store.query(_PREFIXES + query)
+    assert isinstance(result, ox.QuerySolutions)
+    return result
+
+
 def _year(store: ox.Store, node: ox.NamedNode) -> str:
-    query = _PREFIXES + f"""SELECT ?d WHERE {{
+    query = f"""SELECT ?d WHERE {{
         {{ <{node.value}> tip:inDocument ?doc }} UNION {{ BIND(<{node.value}> AS ?doc) }}
         UNION {{ <{node.value}> tip:mandatedBy/tip:inDocument ?doc }} UNION {{ <{node.value}> tip:sessionYear ?d }}
         OPTIONAL {{ ?doc eli:date_document|dcterms:issued ?d }} }}"""
-    years = sorted(str(row["d"].value)[:4] for row in store.query(query) if row["d"] is not None)
+    years = sorted(str(row["d"].value)[:4] for row in _select(store, query) if row["d"] is not None)
     return years[0] if years else ""
 
 
 def timeline_html(store: ox.Store, iri: str, link: Callable[[ox.NamedNode], str]) -> str:
     """The timeline section of a mandate's page ("" for a node that is not a mandate); on the
     page of a paragraph that makes a mandate, a line linking to it."""
-    node = ox.NamedNode(iri)
     is_mandate = bool(store.query(_PREFIXES + f"ASK {{ <{iri}> a tip:Mandate }}"))
     if not is_mandate:
-        made = [row["m"] for row in store.query(_PREFIXES + f"SELECT ?m WHERE {{ ?m tip:mandatedBy <{iri}> }}")]
+        made = [row["m"] for row in _select(store, f"SELECT ?m WHERE {{ ?m tip:mandatedBy <{iri}> }}")]
         if not made:
             return ""
         return (f"<p><strong>Makes a mandate</strong> / <span lang='ar' dir='rtl'>ينشئ ولاية</span>: "
                 f"{', '.join(link(m) for m in made)}</p>")
-    summary = list(store.query(_PREFIXES + f"""SELECT ?body ?who ?what ?whatAr ?status ?statusAr WHERE {{
+    summary = list(_select(store, f"""SELECT ?body ?who ?what ?whatAr ?status ?statusAr WHERE {{
         <{iri}> tip:mandatingBody/skos:prefLabel ?body ; tip:addressee/skos:prefLabel ?who ;
                 tip:action/skos:prefLabel ?what , ?whatAr ; tip:status ?status , ?statusAr .
         FILTER (LANG(?body) = "en" && LANG(?who) = "en" && LANG(?what) = "en" && LANG(?whatAr) = "ar"
@@ -65,7 +71,7 @@ def timeline_html(store: ox.Store, iri: str, link: Callable[[ox.NamedNode], str]
         query = f"""SELECT ?n ?words WHERE {{ {pattern} .
             OPTIONAL {{ ?c cito:hasCitingEntity {citing} ; cito:hasCitedEntity {cited} ;
                         rdf:predicate tip:{prop} ; tip:text ?words }} }} ORDER BY ?n"""
-        for row in store.query(_PREFIXES + query):
+        for row in _select(store, query):
             words = row["words"].value if row["words"] is not None else ""
             arabic = f' — «<span lang="ar" dir="rtl">{escape(words)}</span>»' if words else ""
             year = _year(store, row["n"])
