@@ -67,7 +67,7 @@ def extract_references(structured: list[StructuredSource]) -> References:
 
 def _paragraph_citations(context: Context, base: CitationContext, carried: dict, out: References) -> None:
     source, paragraph = context.source, context.paragraph
-    locator = Locator(source.text, paragraph.normalized, paragraph.span)
+    locator = Locator.of(source.text, paragraph)
     found, seen = find_citations(paragraph.normalized, base)
     out.found += [_reference(paragraph.identifier, c, source, locator) for c in found]
     out.unresolved += [Unresolved(paragraph.identifier, s.kind, source.file, locator.original(s.start, s.end),
@@ -90,7 +90,7 @@ def footnote_citations(document: Document, source: Source, base: CitationContext
     for footnote in document.footnotes:
         ctx = CitationContext(base.document_kind, base.year, base.reversed_numbers, base.visual, True, previous)
         found, _ = find_citations(footnote.normalized, ctx)
-        locator = Locator(source.text, footnote.normalized, footnote.span)
+        locator = Locator.of(source.text, footnote)
         carried.setdefault(footnote.mark, []).extend((c, locator) for c in found)
         previous = footnote_resolution(footnote.normalized, ctx) or previous
     return carried
