@@ -12,10 +12,12 @@ with flexible whitespace, then by the numbers they contain, and last the whole
 paragraph span is returned, so a span always exists and always covers the
 words' paragraph.
 
-This is the ONE mapping from text to the file: the citations extractor gives
-offsets into the working text (``Locator``), the verbs, mandates and answers
-extractors offsets into its search form (``Locator.of(..., folded=True)``:
-the copy is then folded the same way), and both go through ``original``.
+This is the ONE path from text to reference, in two steps: an extractor FINDS
+what a paragraph says (a ``types.Found``: relation, target, offsets in the text
+it read), then ``Locator.reference`` RESOLVES it to the file (original span and
+words). The citations extractor reads the working text (``Locator.of``), the
+verbs, mandates and answers extractors its search form (``folded=True``: the
+copy is then folded the same way); both go through ``original``.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tipkg.model import Footnote, Paragraph, Span
+from tipkg.model import Footnote, Paragraph, Source, Span
 from tipkg.normalize import Normalized, is_visual_source, normalize, search_form
+
+from .types import Found, Reference
 
 
 @lru_cache(maxsize=64)
@@ -47,12 +51,19 @@ class Locator:
     working: str
     span: Span
     folded: bool = False
+    source_file: str = ""
 
     @classmethod
-    def of(cls, source_text: str, paragraph: Paragraph | Footnote, *, folded: bool = False) -> Locator:
+    def of(cls, source: Source, paragraph: Paragraph | Footnote, *, folded: bool = False) -> Locator:
         """The locator of a paragraph or footnote; ``folded``: offsets index ``search_form(normalized)``."""
         working = paragraph.normalized or paragraph.text
-        return cls(source_text, search_form(working) if folded else working, paragraph.span, folded)
+        return cls(source.text, search_form(working) if folded else working, paragraph.span, folded, source.file)
+
+    def reference(self, paragraph: str, found: Found, via: str | None = None) -> Reference:
+        """The second step of every extractor: what it found in the text, as a ``Reference`` to the file."""
+        span = self.original(found.start, found.end)
+        return Reference(paragraph, found.relation, found.target, found.target_kind, self.source_file, span,
+                         self.source_text[span.start:span.end], found.rule, via)
 
     def original(self, start: int, end: int) -> Span:
         """The original span of working characters ``[start, end)``."""

@@ -42,7 +42,7 @@ from tipkg.tables import load
 
 from .citations import ANNEXED
 from .spans import Locator
-from .types import Reference
+from .types import Found, Reference
 
 SUB_KINDS = ("subparagraph", "subitem")
 SKIPPED_KINDS = ("agenda-item", "agenda-subitem")
@@ -435,7 +435,7 @@ class _OriginalMap:
     folded), under the name the mandates and answers extractors import."""
 
     def __init__(self, source: Source, paragraph: Paragraph, visual: bool):
-        self.locator = Locator.of(source.text, paragraph, folded=True)
+        self.locator = Locator.of(source, paragraph, folded=True)
 
     def span(self, start: int, end: int) -> tuple[Span, str]:
         return self.locator.original(start, end), ""
@@ -455,15 +455,14 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
                          inherited: ParagraphVerbs | None = None) -> tuple[list[Reference], ParagraphVerbs]:
     """The verb records, addressee edges and recalls of one paragraph."""
     text = search_form(paragraph.normalized or paragraph.text)
-    locate = Locator.of(source.text, paragraph, folded=True).original
+    locator = Locator.of(source, paragraph, folded=True)
+    locate = locator.original
     sub = paragraph.kind in SUB_KINDS
     verb = main_verb(text, visual=visual, sub=sub)
     refs: list[Reference] = []
 
     def ref(relation: str, target: str, kind: str, start: int, end: int, rule: str) -> Reference:
-        span = locate(start, end)
-        return Reference(paragraph.identifier, relation, target, kind, source.file, span,
-                         source.text[span.start:span.end], rule)
+        return locator.reference(paragraph.identifier, Found(relation, target, kind, start, end, rule))
 
     if verb is None:
         if sub and inherited and inherited.verb:
