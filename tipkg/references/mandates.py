@@ -34,7 +34,7 @@ dataclasses, no RDF: ``tipkg.graph.mandates`` turns them into triples.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -43,7 +43,7 @@ from tipkg.normalize import is_visual_source, search_form
 from tipkg.tables import load
 
 from .types import Reference
-from .verbs import _OriginalMap, _actors_at, find_verbs, main_verb
+from .verbs import _OriginalMap, _actors_at, actor_forms, find_verbs, main_verb
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,7 @@ class Mandate:
     recurrence: str | None = None
     recurrence_words: Words | None = None
     review: Words | None = None
+    review_paragraph: str | None = None    # where the review is set, when not in the mandating paragraph
 
     @property
     def identifier(self) -> str:
@@ -238,7 +239,28 @@ def find_mandates(structured: Iterable[StructuredSource], references: Iterable[R
                 m = _mandate(item.source, document, p, own, visual, verbs.get(p.identifier))
                 if m is not None:
                     out[p.identifier] = m
+            _document_reviews(item.source, document, out, visual)
     return list(out.values())
+
+
+def _document_reviews(source: Source, document: Document, found: dict[str, Mandate], visual: bool) -> None:
+    """A review or end set by another paragraph of the same text for the mandate's addressee
+    ("قرّر أن يستعرض فعالية الفريق العامل ومستقبله") counts as the mandate's review clause."""
+    reviews = []
+    for p in document.paragraphs:
+        text = search_form(p.normalized or p.text)
+        hit = _compiled("review").search(text)
+        if hit:
+            span, _ = _OriginalMap(source, p, visual).span(hit.start(), hit.end())
+            reviews.append((p.identifier, text, Words(source.text[span.start:span.end], source.file, span)))
+    for key, m in list(found.items()):
+        if m.document != document.identifier or m.review is not None:
+            continue
+        for paragraph, text, words in reviews:
+            if paragraph != m.paragraph and any(f.pattern.search(text) for a in m.addressees
+                                                for f in actor_forms() if f.actor == a.actor and not f.visual_only):
+                found[key] = replace(m, review=words, review_paragraph=paragraph)
+                break
 
 
 def _mandate(source: Source, document: Document, p: Paragraph, requests: Sequence[Reference],
