@@ -28,6 +28,7 @@ from tipkg.loaders.numbering import abjad_letters, latin_letter, month
 from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import normalize, western_digits
 from tipkg.tables import load as load_table
+from tipkg.tables import meetings_by_date
 
 
 
@@ -39,7 +40,7 @@ def patterns() -> dict[str, object]:
         **{name: re.compile(t["headings"][name]) for name in ("title", "annotations", "documents", "annex")},
         "items": tuple(re.compile(form["pattern"]) for form in t["item"]),
         **{name: re.compile(t[name]["pattern"]) for name in ("subitem", "symbol", "date", "venue")},
-        "meetings": t["meetings"],
+        "meetings": meetings_by_date(),
     }
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from tipkg.errors import TipkgError
 from tipkg.model import Document, Meeting, Source, Span, StructuredSource
 from tipkg.normalize import cop_session_first
+from tipkg.tables import meeting_reports
 
 from .compendium_parts import (ITEM, SUB, TOP, Footnotes, Line, Outline, Segment, iso_date, leading_segment,
                                lines_of, patterns, table, trimmed)
@@ -110,7 +111,7 @@ def _meeting(source: Source, heading: Line, m: re.Match, body: list[Line], footn
     if number is None:
         raise TipkgError(source.path, f"compendium: unknown ordinal {m.group('ordinal')!r}", heading.number)
     date, end_date = _meeting_dates(source, heading, m.group("when"))
-    report = table()["meeting_reports"].get(str(number))
+    report = meeting_reports().get(str(number))
     outline = Outline(report or f"TIP-WG {number}", f"TIP-WG {number}", source.text, warnings)
     notes = []
     for line in footnotes.running(body, notes):

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from tipkg.model import Footnote, Paragraph, Span
-from tipkg.normalize import normalize
+from tipkg.normalize import normalize, plain_superscripts
 from tipkg.tables import load
 
 from .numbering import abjad_letters, latin_letter, month, roman
@@ -39,7 +39,7 @@ def patterns() -> dict[str, re.Pattern]:
 
 
 def table() -> dict:
-    """The whole table (its data sections: report symbols, instrument kinds)."""
+    """The whole table (its data sections: instrument kinds, where Part B instruments were published)."""
     return load(TABLE)
 
 
@@ -67,7 +67,6 @@ def lines_of(text: str) -> list[Line]:
     return out
 
 
-_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
 def mark_number(mark: str) -> str:
@@ -76,7 +75,7 @@ def mark_number(mark: str) -> str:
     >>> mark_number("⁽¹²⁾"), mark_number("(4)")
     ('12', '4')
     """
-    return re.sub(r"\D", "", mark.translate(_SUPERSCRIPT))
+    return re.sub(r"\D", "", plain_superscripts(mark))
 
 
 def footnote_marks(text: str) -> tuple[str, ...]:

@@ -26,13 +26,8 @@ from tipkg.tables import load
 
 GOLD = Path(__file__).parent / "gold" / "citations.tsv"
 
-#: how each source's examples are read: year, numbers reversed, visual order, document kind
-SOURCE_CONTEXT = {
-    "000": dict(year=2008, reversed_numbers=False, visual=True, document_kind="draft-decision"),
-    "002": dict(year=2006, reversed_numbers=True, document_kind="cop-decision"),
-    "003": dict(year=2010, reversed_numbers=True, document_kind="cop-resolution"),
-    "004": dict(year=2006, reversed_numbers=False, visual=True, document_kind="ga-resolution"),
-}
+#: how each source's examples are read: year, numbers reversed, visual order, document kind (the table says)
+SOURCE_CONTEXT = load("citations")["example_context"]
 
 
 def example_context(label: str, **extra) -> CitationContext:

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 
 from tipkg.model import Document, Source, StructuredSource
 from tipkg.normalize import ga_session_first, is_visual_source
+from tipkg.tables import load
 
-from .citations import Citation, CitationContext, find_citations, footnote_resolution
+from .citations import Citation, CitationContext, find_citations, footnote_resolution, is_year
 from .spans import Locator
 from .thematic_index import ThematicIndex, parse_index
 from .types import Context, Reference, Unresolved
@@ -108,15 +109,16 @@ def numbers_reversed(item: StructuredSource) -> bool:
     General Assembly numbers whose order is unambiguous (one order only gives
     a numbered session up to the document's year)."""
     straight = backward = 0
+    cues = load("citations")["orientation"]
     for document in item.documents:
         year = document_year(document, item.source)
         texts = [p.normalized for p in document.paragraphs] + [f.normalized for f in document.footnotes]
         for text in texts:
-            if "الجمعيه العامه" not in _fold(text) and "قرار" not in text:
+            if not any(w in _fold(text) for w in cues["folded"]) and not any(w in text for w in cues["printed"]):
                 continue
-            for m in re.finditer(r"(?<![A-Za-z0-9/.])(\d+)/(\d+)(?![A-Za-z0-9/])", text):
+            for m in re.finditer(cues["pair"], text):
                 a, b = int(m.group(1)), int(m.group(2))
-                if 1946 <= a <= 2100 or 1946 <= b <= 2100:
+                if is_year(a) or is_year(b):
                     continue
                 s, _ = ga_session_first(a, b, year=year)
                 t, _ = ga_session_first(b, a, year=year)

@@ -33,7 +33,7 @@ from functools import lru_cache
 
 from tipkg.errors import TipkgError
 from tipkg.model import Source, Span
-from tipkg.tables import load
+from tipkg.tables import load, meeting_reports
 
 from .index_cells import CompendiumRef, ReportNumber, pattern, read_references, read_report_numbers, table
 
@@ -134,7 +134,7 @@ def paragraph_identifier(ref: CompendiumRef) -> str | None:
     t = table()
     tail = "".join(f" ({x})" for x in (ref.letter, ref.roman) if x)
     if ref.part == "A":
-        if ref.number is None or ref.preamble or str(ref.section) not in t["meeting_reports"]:
+        if ref.number is None or ref.preamble or str(ref.section) not in meeting_reports():
             return None
         return f"TIP-WG {ref.section} rec {ref.number}{tail}"
     document = t["part_b_sections"].get(str(ref.section))
@@ -151,7 +151,7 @@ def paragraph_identifier(ref: CompendiumRef) -> str | None:
 
 def notation(meeting: int, number: int, ref: CompendiumRef) -> str:
     tail = "".join(f" ({x})" for x in (ref.letter, ref.roman) if x)
-    return f"{table()['meeting_reports'][str(meeting)]} para {number}{tail}"
+    return f"{meeting_reports()[str(meeting)]} para {number}{tail}"
 
 
 # --- rows ------------------------------------------------------------------------------
@@ -376,7 +376,7 @@ def index_report_lines(index: ThematicIndex) -> list[str]:
            f"entries, {len(index.notations)} report notations, {len(index.unreconciled)} unreconciled, "
            f"{len(index.unplaced)} unplaced rows",
            "kind\tmeeting\treport\toffset\treconciled\treferences"]
-    reports = table()["meeting_reports"]
+    reports = meeting_reports()
     for meeting, offset in sorted(index.offsets.items()):
         hit, total = index.offset_support[meeting]
         out.append(f"offset\t{meeting}\t{reports[str(meeting)]}\t{offset:+d}\t{hit}\t{total}")

@@ -90,9 +90,10 @@ class ActorForm:
 def _verb_pattern(form: str) -> re.Pattern:
     words = search_form(form).split(" ")
     body = re.escape(words[0]) + _adverbs() + "".join(r"\s+" + re.escape(w) for w in words[1:])
-    if words[-1] == "ل":  # "يمكن للدول": the lām belongs to the addressee
+    lam = grammar()["lam"]
+    if words[-1] == lam:  # "يمكن للدول": the lām belongs to the addressee
         head = re.escape(words[0]) + _adverbs()
-        return re.compile(rf"{_start()}{head}(?=\s+ل\w)")
+        return re.compile(rf"{_start()}{head}(?=\s+{re.escape(lam)}\w)")
     return re.compile(rf"{_start()}{body}(?!{_W})")
 
 
@@ -206,7 +207,7 @@ def main_verb(text: str, *, visual: bool = False, sub: bool = False) -> VerbMatc
     if not verbs:
         return None
     first = verbs[0]
-    if sub and text[:first.start].strip(" -،و") and not first.form.relation:
+    if sub and text[:first.start].strip(" -" + grammar()["comma"] + grammar()["conjunction"]) and not first.form.relation:
         return None
     return first
 
@@ -266,7 +267,7 @@ def addressees(text: str, verb: VerbMatch, *, visual: bool = False) -> list[Acto
         while m and m.end() > pos:
             pos = m.end()
             m = qualifiers.match(text, pos)
-        pos = len(text) - len(text[pos:].lstrip(" ،"))
+        pos = len(text) - len(text[pos:].lstrip(" " + grammar()["comma"]))
         nxt = _actors_at(text, pos) if text.startswith(grammar()["conjunction"], pos) else None
         if nxt is None:
             return found
@@ -289,7 +290,8 @@ def _visual_addressees(text: str, verb: VerbMatch, *, after: bool = False) -> li
         positions = []
         for word in af.words:
             hit = [p for p, tok in tokens
-                   if (tok.strip("،؛:.()") == word or (tok.endswith(word) and not tok.startswith("ل")))
+                   if (tok.strip(grammar()["punctuation"]) == word
+                       or (tok.endswith(word) and not tok.startswith(grammar()["lam"])))
                    and not (verb.start <= p < verb.end)]
             if not hit:
                 break
@@ -503,7 +505,7 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
         for am in addressees(text, vm, visual=False) or (_visual_addressees(text, vm, after=True) if visual else []):
             if any(r.relation == vm.form.relation and r.target == am.actor for r in refs):
                 continue
-            refs.append(ref(vm.form.relation, am.actor, "actor", vm.start, am.end, f"{vm.verb}:و{vm.form.form}"))
+            refs.append(ref(vm.form.relation, am.actor, "actor", vm.start, am.end, f"{vm.verb}:{grammar()['conjunction']}{vm.form.form}"))
     refs += _named_requests(text, verb, refs, ref, verb.verb)
     recall_spans = [omap.span(c.start, c.end)[0] for c in clauses(text, visual=visual)
                     if verb_families().get(c.verb, {}).get("objects")]
