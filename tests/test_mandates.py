@@ -71,9 +71,10 @@ def test_ordinals():
     assert ordinal("الخامس،") == 5
 
 
-def test_calendar_agrees_with_the_corpus_sentence():
-    row = next(r for r in T["calendar"]["conference"] if r["session"] == 6)
-    assert str(row["year"]) in row["example"]
+def test_session_years_agree_with_the_corpus(paragraphs):
+    from tipkg.references.mandates import session_year
+    assert "2012" in paragraphs["CTOC/COP/DEC/4/4 para t"].normalized and session_year("conference", 6) == 2012
+    assert session_year("general-assembly", 63) == 2008 and session_year("general-assembly", 61) == 2006
 
 
 # --- mandates on the corpus -------------------------------------------------------

@@ -14,7 +14,7 @@ module turns every request a body *made* into one ``Mandate`` record:
   ...") is a mandate too (``[direction]``);
 * the requested clause — from the request verb to the next coordinated verb —
   is classified into the action scheme (``[[action]]``, first match wins), and
-  searched for a deadline (``[due]`` and the ``[calendar]``), a recurrence and
+  searched for a deadline (``[due]``; the year from tables/sessions.toml), a recurrence and
   a review or end clause.
 
 Every part keeps the Arabic words it was read from and their span in the
@@ -166,11 +166,11 @@ def ordinal(words: str) -> int | None:
 
 
 def session_year(body: str, session: int) -> int | None:
-    """The year a numbered session met, from the calendar table."""
-    cal = table()["calendar"]
+    """The year a numbered session met (tables/sessions.toml: the project's one calendar)."""
+    sessions = load("sessions")
     if body == "general-assembly":
-        return cal["ga_first_year"] + session
-    return next((row["year"] for row in cal.get(body, ()) if row["session"] == session), None)
+        return sessions["ga"]["first_session_year"] + session - 1
+    return sessions["cop"]["held"].get(str(session))
 
 
 def find_due(clause: str, *, mandating_session: int | None = None) -> tuple[str, int | None, int | None, int, int, str] | None:
