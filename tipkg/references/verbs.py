@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable
 
+from tipkg import identifiers as ids
 from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, normalize, search_form
 from tipkg.tables import load
@@ -421,8 +422,9 @@ def recalls_from(paragraph_refs: Iterable[Reference], recall_spans: Iterable[Spa
     # "المهام المسندة إليه في المادة 32 من اتفاقية ...(1)، التي ... بما يشمل بروتوكول ...":
     # in a clause that recalls an article, the instruments it names (or its
     # footnote carries) locate or qualify the article: they are not recalled.
-    with_article = {clause_of[i] for i, r in enumerate(out) if " art " in r.target}
-    located = {r.target.split(" art ")[0] for r in out if " art " in r.target}
+    articles = {i: a for i, r in enumerate(out) if isinstance(a := ids.try_parse(r.target), ids.Article)}
+    with_article = {clause_of[i] for i in articles}
+    located = {str(article.instrument) for article in articles.values()}
     return [r for i, r in enumerate(out) if r.target not in located
             and (clause_of[i] not in with_article or r.target_kind != "instrument")]
 
