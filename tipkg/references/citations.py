@@ -34,6 +34,8 @@ from tipkg.loaders.numbering import latin_letter, roman
 from tipkg.normalize import cop_session_first, ga_session_first, normalize, search_form
 from tipkg.tables import load, reports_by_year
 
+from .types import Found
+
 _L = load("citations")["clitics"]["letters"]
 _NUMBER_PAIR = re.compile(load("citations")["orientation"]["pair"])
 
@@ -55,16 +57,8 @@ class CitationContext:
     previous_resolution: str | None = None
 
 
-@dataclass(frozen=True)
-class Citation:
-    """A resolved reference: ``[start, end)`` in the working text given."""
-
-    relation: str
-    target: str
-    target_kind: str
-    start: int
-    end: int
-    rule: str
+#: a resolved reference: ``[start, end)`` in the working text given (the first step of types.Found)
+Citation = Found
 
 
 @dataclass(frozen=True)
