@@ -1,9 +1,11 @@
 """Stage 7 — outputs: write the dumps so that nothing partial ever appears.
 
 Everything is written into a fresh temporary folder beside ``--out``; only
-when every file is complete is the old folder moved aside and the new one
-moved into place. A failed or interrupted run leaves the previous outputs as
-they were. The ``--out`` folder belongs to tipkg: it is replaced as a whole.
+when every file is complete is it exchanged with the old folder in one atomic
+rename (``staged_output``). A failed, interrupted or killed run leaves the
+previous outputs as they were, and the folders a killed run leaves behind are
+removed by the next build. The ``--out`` folder belongs to tipkg: it is
+replaced as a whole.
 
 N-Triples are written sorted, line by line, so the same corpus always gives
 byte-identical ``graph.nt``; a build's ``SpilledTriples`` (``streams.py``) merge
@@ -13,6 +15,11 @@ file, and the other writers read the file and the store as streams.
 
 from __future__ import annotations
 
+import ctypes
+import errno as _errno
+import fcntl
+import glob
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Collection
@@ -48,21 +55,104 @@ def write_turtle(triples: TripleSet, path: Path, settings=None) -> None:
 
 @contextmanager
 def staged_output(out_dir: str | Path):
-    """Yield a temporary folder; on success it replaces ``out_dir`` whole."""
+    """Yield a temporary folder; on success it replaces ``out_dir`` whole, in one atomic step.
+
+    The stage is ``.NAME.new-XXXX`` beside ``out_dir``, locked (``flock``) for
+    as long as this build lives. The swap exchanges the stage and ``out_dir``
+    with one ``renameat2(RENAME_EXCHANGE)``, so at every instant ``out_dir`` is
+    either the old folder or the new one, whole; the old one, now under the
+    stage's name, is removed after. A build killed at any moment leaves at
+    most a stage folder, which the next build removes (``clean_stale``).
+    Where the exchange is not available (not Linux) the old folder is renamed
+    away first and the previous two-step swap is used.
+    """
     out = Path(out_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    parent = _lock(out.parent)  # builds beside each other clean and create one at a time
     try:
-        yield stage
+        clean_stale(out)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        held = _lock(stage)
+    finally:
+        os.close(parent)
+    try:
+        try:
+            yield stage
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        if not out.exists():
+            try:
+                stage.rename(out)
+                return
+            except OSError:  # another build put one there meanwhile: exchange with it
+                pass
+        if _exchange(stage, out):
+            shutil.rmtree(stage, ignore_errors=True)  # the stage's name now holds the old outputs
+            return
+        old = out.parent / f".{out.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if out.exists():
+            out.rename(old)
+        stage.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        os.close(held)
+
+
+def clean_stale(out: Path) -> list[Path]:
+    """Remove the ``.NAME.new-*`` stages (and ``.NAME.old``) that killed builds left beside ``out``.
+
+    A stage is stale when no process holds its lock: a build that is still
+    running (another ``tipkg build`` on the same ``--out``) keeps its stage.
+    """
+    removed = []
+    for path in sorted(out.parent.glob(f".{glob.escape(out.name)}.new-*")) + [out.parent / f".{out.name}.old"]:
+        if not path.is_dir() or path.is_symlink():
+            continue
+        try:
+            fd = _lock(path, wait=False)
+        except BlockingIOError:
+            continue  # a live build's stage
+        except OSError:
+            continue
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _lock(path: Path, wait: bool = True) -> int:
+    """An exclusive ``flock`` on a folder (released when the fd closes or the process dies)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        os.close(fd)
         raise
-    old = out.parent / f".{out.name}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
-    stage.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    return fd
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2`` with ``RENAME_EXCHANGE``); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (_errno.EINVAL, _errno.ENOSYS, _errno.EOPNOTSUPP):
+        return False
+    raise OSError(errno, f"cannot swap {a.name} into {b}: {os.strerror(errno)}")
 
 
 def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings = DumpSettings(),

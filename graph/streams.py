@@ -96,13 +96,21 @@ class SpilledTriples(TripleSet):
     def __init__(self, prefixes: dict[str, str] | None, folder: str | Path, limit: int | None = None):
         super().__init__(prefixes)
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.limit = limit or CHUNK_TRIPLES
         self.chunks: list[Path] = []
         self.path: Path | None = None
         self.count = 0
         self._store_folder: Path | None = None
         self._opened: tuple[int, ox.Store] | None = None
+
+    @classmethod
+    def written(cls, prefixes: dict[str, str] | None, path: str | Path, store: str | Path | None,
+                count: int) -> SpilledTriples:
+        """A view of a ``graph.nt`` already written (and of its store), holding ``count`` triples."""
+        triples = cls(prefixes, Path(path).parent)
+        triples.path, triples.count = Path(path), count
+        triples._store_folder = Path(store) if store is not None else None
+        return triples
 
     def add(self, triple: tuple) -> None:
         if self.path is not None:
@@ -115,6 +123,7 @@ class SpilledTriples(TripleSet):
         """Write the triples in memory to a sorted chunk and forget them (and the IRIs converted)."""
         if not self._triples:
             return
+        self.folder.mkdir(parents=True, exist_ok=True)
         text = ox.serialize(self._triples, format=ox.RdfFormat.N_TRIPLES)
         self._triples.clear()
         self._term = OxigraphTerms()

@@ -90,7 +90,22 @@ def run_query(store: ox.Store, query: str, preferences: list[str], dataset: Data
     return Answer(200, media + "; charset=utf-8", result.serialize(format=RESULTS_FORMATS[media]))
 
 
-def _worker(store_path: str, conn) -> None:
+def without_network() -> bool:
+    """Move this process into new, empty user and network namespaces (Linux): from then on it can open
+    no connection at all, not even to loopback. A query worker needs only its store and its pipe, so
+    a ``SERVICE`` that slipped past the server's refusal (``tipkg.server.outbound``) could still call no
+    host. False where the system does not allow it (then the refusal alone stands)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.unshare(0x10000000 | 0x40000000) == 0  # CLONE_NEWUSER | CLONE_NEWNET
+    except (OSError, AttributeError):
+        return False
+
+
+def _worker(store_path: str, conn, isolated: bool = False) -> None:
+    if isolated:
+        without_network()  # before the store starts any thread: unshare needs a single-threaded process
     store = ox.Store.read_only(store_path)
     while True:
         try:
@@ -105,10 +120,11 @@ def _worker(store_path: str, conn) -> None:
 
 
 class QueryPool:
-    """``workers`` processes answering queries on the store at ``store_path``, ``timeout`` seconds each."""
+    """``workers`` processes answering queries on the store at ``store_path``, ``timeout`` seconds each;
+    ``isolated`` workers run without network access (the public server's)."""
 
-    def __init__(self, store_path: str, workers: int = 2, timeout: float = 10.0):
-        self.store_path, self.timeout = store_path, timeout
+    def __init__(self, store_path: str, workers: int = 2, timeout: float = 10.0, isolated: bool = False):
+        self.store_path, self.timeout, self.isolated = store_path, timeout, isolated
         self.ctx = mp.get_context("spawn")
         self.idle: queue.Queue = queue.Queue()
         self.lock = threading.Lock()
@@ -118,7 +134,7 @@ class QueryPool:
 
     def _start(self):
         ours, theirs = self.ctx.Pipe()
-        process = self.ctx.Process(target=_worker, args=(self.store_path, theirs), daemon=True)
+        process = self.ctx.Process(target=_worker, args=(self.store_path, theirs, self.isolated), daemon=True)
         process.start()
         theirs.close()
         with self.lock:

@@ -240,6 +240,9 @@ def run_remote(endpoint: str, query: str, *, path: str = "query", graph: str | N
         raise TipkgError(endpoint, f"cannot reach the endpoint: {reason}") from None
     except (socket.timeout, TimeoutError):
         raise TipkgError(endpoint, f"no answer within {timeout:g} s (timeout)") from None
+    except http.client.IncompleteRead as exc:
+        raise TipkgError(endpoint, f"the answer was cut off: the connection closed after {len(exc.partial)} bytes, "
+                                   f"{exc.expected} more were announced") from None
     except (ConnectionError, http.client.HTTPException) as exc:
         raise TipkgError(endpoint, f"connection failed: {exc.__class__.__name__} {exc}") from None
     except ValueError as exc:

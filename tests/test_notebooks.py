@@ -1,4 +1,4 @@
-"""The three tours run top to bottom on the bundled corpus, and what is committed is what they print.
+"""The tours run top to bottom on the bundled corpus, and what is committed is what they print.
 
 Each notebook is executed with nbclient (the engine nbmake uses) in a fresh
 temporary working folder (notebooks/refresh.py), so whatever it writes lands
@@ -32,8 +32,9 @@ def repo_status() -> str:
         return ""
 
 
-def test_the_three_tours_are_there():
-    assert [p.stem for p in NOTEBOOKS] == ["analyst_network_tour", "data_team_tour", "researcher_sparql_tour"]
+def test_the_tours_are_there():
+    assert [p.stem for p in NOTEBOOKS] == ["analyst_network_tour", "data_team_tour", "mandate_review_tour",
+                                           "researcher_sparql_tour"]
 
 
 def test_committed_notebooks_carry_their_outputs():

@@ -88,7 +88,9 @@ def test_no_cache_extracts_everything_and_writes_no_cache(tmp_path, capsys):
 
 def test_the_default_cache_lives_beside_out(tmp_path, capsys):
     assert main(["build", "--out", str(tmp_path / "out"), "--quiet"]) == 0
-    assert len([p for p in (tmp_path / CACHE_NAME).rglob("*") if p.is_file()]) == 5
+    cache = tmp_path / CACHE_NAME
+    assert len([p for p in cache.rglob("*") if p.is_file() and p.parent.name != "builds"]) == 5
+    assert len(list((cache / "builds").iterdir())) == 1  # the stamp of out
 
 
 def test_jobs_must_be_positive(tmp_path, capsys):
@@ -109,3 +111,20 @@ def test_two_builds_on_one_cache_at_once(tmp_path):
     sources = read_corpus()
     assert all(UnitCache(cache).get(key_of(s), s) is not None for s in sources)
     assert not [p for p in cache.rglob("*.tmp")]
+
+
+def test_a_build_with_nothing_changed_keeps_the_outputs(tmp_path, capsys):
+    """Same corpus, code and settings as the build that wrote OUT: nothing is redone; OUT edited
+    by hand, or other settings, and the build runs again."""
+    out = tmp_path / "out"
+    assert main(["build", "--out", str(out), "--quiet"]) == 0
+    before = (out / "graph.nt").stat().st_mtime_ns
+    assert main(["build", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "up to date: nothing changed since the last build" in printed and "sources: 0 extracted, 5 from" in printed
+    assert (out / "graph.nt").stat().st_mtime_ns == before
+    (out / "graph.nt").write_bytes((out / "graph.nt").read_bytes()[:-200])  # a damaged output is rebuilt
+    assert main(["build", "--out", str(out)]) == 0
+    assert "up to date" not in capsys.readouterr().out
+    assert main(["build", "--out", str(out), "--no-validate"]) == 0  # other settings: built again
+    assert "validation: SKIPPED" in capsys.readouterr().out

@@ -5,7 +5,9 @@ else: loaders and extractors never import rdflib, so they can be tested on
 text alone, and the graph stage is the one place that knows about RDF.
 
 Spans are always offsets into the *original* text of a source (the file as
-read), so any node or edge can be checked against the words it came from.
+read: decoded, without a byte-order mark, line ends as LF, bidi controls
+removed — ``sources.clean_text``), so any node or edge can be checked against
+the words it came from.
 
 >>> Span(10, 20).length
 10

@@ -29,7 +29,7 @@ from tipkg.graph.mandates import add_repeats
 from tipkg.graph.store import store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
-from tipkg.units import default_cache, extract_units
+from tipkg.units import BuildStamp, build_key, default_cache, extract_units
 from tipkg.network.alignment import add_alignments, align
 from tipkg.network.reuse import add_echoes, find_reuse
 from tipkg.graph.triples import TripleSet
@@ -42,7 +42,7 @@ from tipkg.references import References
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.shapes.validate import ValidationReport, validate
 from tipkg.sources import read_corpus
-from tipkg.graph.writers import DumpSettings
+from tipkg.graph.writers import DumpSettings, writers
 
 DEFAULT_OUT = "out"
 #: ``build(cache=DEFAULT_CACHE)``: ``.tipkg-cache`` beside the output folder (no cache without one)
@@ -62,6 +62,7 @@ class BuildResult:
     validation: ValidationReport | None = None
     cached: int = 0  # sources whose unit was read back from the cache
     extracted: int = 0  # sources extracted by this build
+    up_to_date: str | None = None  # the validation line of the build whose outputs were current (nothing done)
 
     @cached_property
     def graph(self) -> Graph:
@@ -100,6 +101,15 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     structured = [unit.structured for unit in extraction.units]
     references = merged_references(extraction.units)
     lap("extract")
+    stamp = BuildStamp(cache, out_dir) if cache is not None and out_dir is not None else None
+    key = build_key(sources, base, check) if stamp else None
+    record = stamp.current(key, [w.name for w in writers()]) if stamp else None
+    if record is not None:  # the same corpus, code and settings as the build that wrote OUT: it is current
+        say(f"nothing changed since the last build of {out_dir}: its outputs are current")
+        triples = SpilledTriples.written(PREFIXES, Path(out_dir) / "graph.nt", store_path(out_dir), record["triples"])
+        return BuildResult(triples, structured, documents=paragraph_counts(structured), timings=timings,
+                           references=references, cached=extraction.cached, extracted=extraction.extracted,
+                           written=[Path(out_dir) / w.name for w in writers()], up_to_date=record["validation"])
     with ExitStack() as cleanup:
         sink = None
         if out_dir is not None:  # the graph goes to sorted chunk files beside OUT, merged into graph.nt
@@ -120,7 +130,13 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                              references=references, cached=extraction.cached, extracted=extraction.extracted)
         if out_dir is not None:
             _write(result, out_dir, base, check, say, lap)
+            if stamp is not None:
+                stamp.record(key, triples=len(result.triples), validation=_validation_line(result))
     return result
+
+
+def _validation_line(result: BuildResult) -> str:
+    return result.validation.text().splitlines()[0] if result.validation else "SKIPPED"
 
 
 def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> None:

@@ -5,18 +5,29 @@ and the text files. Every check that can fail names the file, the line and the
 reason, so that a user adding documents knows what to fix:
 
 - the manifest must parse and give every required key;
-- each listed file must exist, be non-empty, match its sha256, and be UTF-8
-  (a Windows-1256 or UTF-16 file is recognised and named as such).
+- each listed file must be a regular file inside the corpus folder (no
+  ``..``, no absolute path, no symbolic link out), refused before it is opened;
+- it must be non-empty, match its sha256, and be UTF-8 (a Windows-1256 or
+  UTF-16 file is recognised and named as such; a truncated or damaged UTF-8
+  file is called that);
+- its text is what loaders read whatever the line ends: a byte-order mark is
+  dropped, CRLF and CR become LF, bidi override controls are removed with a
+  warning, and a NUL character is refused with its line (``clean_text``).
+  Spans count characters of that text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import stat
+import sys
 import tomllib
+import unicodedata
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from . import identifiers as ids
 from .errors import TipkgError
 from .model import SOURCE_KINDS, Source
 
@@ -74,13 +85,18 @@ def _read_source(folder: Path, manifest: Path, entry: dict, line: int | None) ->
         raise TipkgError(manifest, f"[[source]] entry: {', '.join(unquoted)} must be quoted strings", line)
     if entry["kind"] not in KINDS:
         raise TipkgError(manifest, f"unknown kind {entry['kind']!r} (expected one of {', '.join(KINDS)})", line)
-    path = folder / entry["file"]
-    if not path.is_file():
-        raise TipkgError(path, f"file listed in {manifest.name}{f' (line {line})' if line else ''} does not exist")
+    try:
+        named = ids.parse(entry["identifier"])
+    except ids.IdentifierError as exc:
+        raise TipkgError(manifest, f"identifier {exc} (see ontology/identifiers.md)", line) from None
+    if not isinstance(named, ids.Document):
+        raise TipkgError(manifest, f"identifier {entry['identifier']!r} is of kind {type(named).__name__}, "
+                                   "not a document symbol (see ontology/identifiers.md)", line)
+    path = confined(folder, manifest, entry["file"], line)
     data = path.read_bytes()
     if not data.strip():
         raise TipkgError(path, "file is empty")
-    text = decode_utf8(path, data)
+    text = clean_text(path, decode_utf8(path, data))
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry["sha256"].lower():
         raise TipkgError(path, f"checksum mismatch: manifest line {line} says sha256 {entry['sha256']}, "
@@ -90,6 +106,67 @@ def _read_source(folder: Path, manifest: Path, entry: dict, line: int | None) ->
                   path=str(path), sha256=digest, date=entry["date"], language=entry["language"],
                   title_ar=entry["title_ar"], title_en=entry["title_en"], origin=entry["origin"],
                   text=text, manifest_line=line or 0, extra=extra)
+
+
+def confined(folder: Path, manifest: Path, name: str, line: int | None) -> Path:
+    """The path of a listed file, refused before it is opened unless it is a regular file inside the folder.
+
+    A manifest comes with the documents and may be hostile: ``../../etc/passwd``,
+    an absolute path or a symbolic link pointing out of the folder would make a
+    build read (and hash, and publish) a file that is not part of the corpus.
+    """
+    where = f"{manifest.name} line {line}" if line else manifest.name
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or PureWindowsPath(name).drive or ".." in pure.parts:
+        raise TipkgError(manifest, f"file {name!r} is outside the corpus folder: a manifest may only name "
+                                   f"files inside its own folder (no absolute paths, no '..')", line)
+    path = folder / name
+    if not path.exists() and not path.is_symlink():
+        raise TipkgError(path, f"file listed in {where} does not exist")
+    real, home = path.resolve(), folder.resolve()
+    if not real.is_relative_to(home):
+        raise TipkgError(manifest, f"file {name!r} is a symbolic link to {real}, outside the corpus folder: "
+                                   f"a manifest may only name files inside its own folder", line)
+    if not stat.S_ISREG(real.stat().st_mode):
+        raise TipkgError(path, f"file listed in {where} is not a regular file")
+    return path
+
+
+#: bidirectional embedding, override and isolate controls: they reorder how text is displayed
+#: ("Trojan Source") and are never part of the words; removed with a warning
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(path: Path | str, text: str, warn=None) -> str:
+    """The text loaders read: Windows (CRLF) and old Mac (CR) line ends made LF, bidi controls removed,
+    a NUL character refused with its line.
+
+    Line ends must not change what is read: loaders split on ``\\n`` and anchor
+    patterns at line ends, so a CRLF copy of a source would otherwise give a
+    smaller graph without a word.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        raise TipkgError(path, f"NUL character (U+0000) at column {at - text.rfind(chr(10), 0, at)}: "
+                               f"the file is binary or damaged, remove it", line)
+    found = list(_BIDI.finditer(text))
+    if found:
+        lines = sorted({text.count("\n", 0, m.start()) + 1 for m in found})
+        names = sorted({f"U+{ord(m.group()):04X} {unicodedata.name(m.group())}" for m in found})
+        shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
+        (warn or _warn)(f"{path}:{lines[0]}: warning: removed bidirectional control characters "
+                        f"({', '.join(names)}) on line{'s' if len(lines) > 1 else ''} {shown}: "
+                        f"they reorder how text is displayed and are not part of it")
+        text = text.translate(BIDI_CONTROLS)
+    return text
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def decode_utf8(path: Path | str, data: bytes) -> str:
@@ -106,10 +183,24 @@ def decode_utf8(path: Path | str, data: bytes) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        guess = guess_encoding(data)
-        hint = f"; it looks like {guess} (convert it with: iconv -f {guess} -t UTF-8)" if guess else ""
-        raise TipkgError(path, f"file is not UTF-8 (invalid byte 0x{data[exc.start]:02x}){hint}", line) from exc
+        raise TipkgError(path, not_utf8(data, exc), line) from exc
     return text.removeprefix("\ufeff")
+
+
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Why bytes are not UTF-8, truthfully: cut short, damaged in one place, or another encoding."""
+    byte = f"invalid byte 0x{data[exc.start]:02x}"
+    if exc.reason == "unexpected end of data" and exc.end >= len(data):
+        return (f"file is not UTF-8: it ends in the middle of a character ({len(data) - exc.start} byte(s) of a "
+                f"multi-byte sequence at offset {exc.start}); the file looks truncated (an interrupted copy?)")
+    decoded = data.decode("utf-8", "replace")
+    damaged = decoded.count("\ufffd")
+    if sum(1 for c in decoded if ord(c) > 127) - damaged > damaged:
+        return (f"file is not UTF-8 ({byte} at offset {exc.start}, {damaged} bad sequence(s) in all); the rest "
+                f"of the file is UTF-8, so it is damaged there, not in another encoding")
+    guess = guess_encoding(data)
+    hint = f"; it looks like {guess} (convert it with: iconv -f {guess} -t UTF-8)" if guess else ""
+    return f"file is not UTF-8 ({byte}){hint}"
 
 
 def guess_encoding(data: bytes) -> str | None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import pickle
 import tempfile
@@ -46,6 +47,8 @@ from tipkg.replica import as_original, replica, shifted, shifted_references
 
 #: the sub-packages whose code or tables a unit depends on (hashed into every key)
 UNIT_PACKAGES = ("tipkg", "tipkg.references", "tipkg.tables", "tipkg.loaders", "tipkg.ontology", "tipkg.graph")
+#: and those the global stages and outputs depend on besides (hashed into a whole build's key)
+BUILD_PACKAGES = UNIT_PACKAGES + ("tipkg.network", "tipkg.shapes")
 MAGIC = b"TIPKG-UNIT 1\n"
 CACHE_NAME = ".tipkg-cache"
 
@@ -75,10 +78,10 @@ def extract_unit(source: Source) -> SourceUnit:
 
 
 @lru_cache(maxsize=None)
-def code_version() -> str:
-    """A hash of every module and table file of the packages a unit depends on."""
+def code_version(packages: tuple[str, ...] = UNIT_PACKAGES) -> str:
+    """A hash of every module and table file of ``packages`` (by default those a unit depends on)."""
     digest = hashlib.sha256()
-    for name in UNIT_PACKAGES:
+    for name in packages:
         spec = find_spec(name)
         for folder in spec.submodule_search_locations or ():
             for path in sorted(Path(folder).iterdir()):
@@ -140,6 +143,46 @@ class UnitCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def build_key(sources: Sequence[Source], *settings) -> str:
+    """The key of a whole build: every source's unit key, the code of every stage, the settings."""
+    parts = [code_version(BUILD_PACKAGES), repr(settings), *(key_of(s) for s in sources)]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+class BuildStamp:
+    """What the last build of an output folder was made from, kept in the cache (``builds/``).
+
+    A build whose key (``build_key``) matches the stamp, while the folder still
+    holds every output and the very ``graph.nt`` it wrote (size and modification
+    time), has nothing to do: the outputs are current.
+    """
+
+    def __init__(self, cache: str | Path, out_dir: str | Path):
+        self.out = Path(out_dir).resolve()
+        name = hashlib.sha256(str(self.out).encode("utf-8")).hexdigest()[:32]
+        self.path = Path(cache) / "builds" / f"{name}.json"
+
+    def current(self, key: str, names: Sequence[str]) -> dict | None:
+        """The stamp's record if the outputs in the folder are those of a build with ``key``, else None."""
+        try:
+            record = json.loads(self.path.read_text(encoding="utf-8"))
+            stat = (self.out / "graph.nt").stat()
+        except (OSError, ValueError):
+            return None
+        if record.get("key") != key or record.get("graph.nt") != [stat.st_size, stat.st_mtime_ns]:
+            return None
+        return record if all((self.out / name).exists() for name in names) else None
+
+    def record(self, key: str, **facts) -> None:
+        """Remember that the folder now holds the outputs of a build with ``key`` (written atomically)."""
+        stat = (self.out / "graph.nt").stat()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".stamp.", suffix=".tmp", dir=self.path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({"key": key, "graph.nt": [stat.st_size, stat.st_mtime_ns], **facts}, out)
+        os.replace(temporary, self.path)
 
 
 def default_cache(out_dir: str | Path) -> Path:

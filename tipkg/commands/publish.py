@@ -17,11 +17,14 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
+import re
+import select
 import socket
+import ssl
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from tipkg.queries.catalog import rdf_term
 from tipkg.errors import TipkgError
@@ -68,30 +71,93 @@ def local_count(nt: Path) -> int:
 
 
 def put_graph(store: str, nt: Path, graph: str, *, user=None, password=None, timeout: float = 600.0) -> int:
-    """PUT the N-Triples file as the whole content of ``graph``; the HTTP status."""
-    url = store + ("&" if "?" in store else "?") + urlencode({"graph": graph})
-    data = nt.read_bytes()
-    request = urllib.request.Request(url, data=data, method="PUT",
-                                     headers={"Content-Type": "application/n-triples",
-                                              "Content-Length": str(len(data))})
-    if user:
-        request.add_header("Authorization", authorization(request, user, password or "", timeout))
+    """PUT the N-Triples file as the whole content of ``graph``; the HTTP status.
+
+    A store may answer (401, 413, 500 …) before it has read a large upload and
+    close the connection; the upload then fails with a broken pipe, but the
+    answer is already there. So the request asks ``Expect: 100-continue`` and
+    sends the graph only once the store says so (or stays silent for a moment:
+    stores that ignore the header), and when sending fails anyway the store's
+    answer is read and reported, not the broken pipe.
+    """
+    url = urlsplit(store + ("&" if "?" in store else "?") + urlencode({"graph": graph}))
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise TipkgError(store, "the store must be an http:// or https:// URL")
+    size = nt.stat().st_size
+    full_url = f"{url.scheme}://{url.netloc}{url.path}?{url.query}"
+    signature = authorization(urllib.request.Request(full_url, method="PUT"), user, password or "", timeout) if user else None
+    connection = (http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection)(
+        url.hostname, url.port, timeout=timeout)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        body = " ".join(exc.read(300).decode("utf-8", "replace").split())
-        raise TipkgError(store, f"HTTP {exc.code} {exc.reason}" + (f": {body}" if body else "")) from None
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, ConnectionRefusedError):
+        try:
+            connection.putrequest("PUT", url.path + "?" + url.query)
+            connection.putheader("Content-Type", "application/n-triples")
+            connection.putheader("Content-Length", str(size))
+            connection.putheader("Expect", "100-continue")
+            if signature:
+                connection.putheader("Authorization", signature)
+            connection.endheaders()
+            sent = _may_send(connection.sock, min(timeout, 2.0))
+            if sent:
+                _send_file(connection, nt)
+            response = connection.getresponse()
+        except ConnectionRefusedError:
             raise TipkgError(store, "connection refused (is the store running?)") from None
-        if isinstance(exc.reason, (socket.timeout, TimeoutError)):
+        except (socket.timeout, TimeoutError):
             raise TipkgError(store, f"no answer within {timeout:g} s (timeout)") from None
-        raise TipkgError(store, f"cannot reach the store: {exc.reason}") from None
-    except (socket.timeout, TimeoutError):
-        raise TipkgError(store, f"no answer within {timeout:g} s (timeout)") from None
-    except (ConnectionError, http.client.HTTPException) as exc:
-        raise TipkgError(store, f"connection failed: {exc.__class__.__name__} {exc}") from None
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            raise TipkgError(store, "the store closed the connection without an answer "
+                                    f"(while {size} bytes of graph were sent)") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise TipkgError(store, f"cannot reach the store: {exc.__class__.__name__} {exc}") from None
+        try:
+            data = response.read(1 << 20)  # the whole answer, unless it is very large: a cut-off one is told apart
+            cut = response.length not in (None, 0) and len(data) < 1 << 20
+        except (OSError, http.client.HTTPException):
+            data, cut = b"", True
+        body = " ".join(data[:300].decode("utf-8", "replace").split())
+        if response.status >= 400 or response.status < 200:
+            raise TipkgError(store, f"HTTP {response.status} {response.reason}" + (f": {body}" if body else ""))
+        if not sent:
+            raise TipkgError(store, f"HTTP {response.status} {response.reason} came before the graph was sent: the "
+                                    f"store cannot have stored it (it answers without reading requests)")
+        if cut:
+            raise TipkgError(store, f"HTTP {response.status} {response.reason}, but the answer was cut off "
+                                    f"(the connection closed early): check the graph with --endpoint")
+        return response.status
+    finally:
+        connection.close()
+
+
+def _may_send(sock, wait: float) -> bool:
+    """After the headers: True to send the body (the store said 100 Continue, or nothing within ``wait``),
+    False when it already gave its final answer. The interim 100 is consumed; a final answer is left
+    for ``getresponse``."""
+    if not hasattr(sock, "recv") or isinstance(sock, ssl.SSLSocket):
+        return True  # TLS cannot peek: send, and read whatever the store answers (below)
+    ready, _, _ = select.select([sock], [], [], wait)
+    if not ready:
+        return True
+    head = sock.recv(64, socket.MSG_PEEK)
+    if not re.match(rb"HTTP/1\.[01] 100\b", head):
+        return False
+    seen = b""
+    while b"\r\n\r\n" not in seen:
+        chunk = sock.recv(1)
+        if not chunk:
+            return False
+        seen += chunk
+    return True
+
+
+def _send_file(connection: http.client.HTTPConnection, nt: Path) -> None:
+    """Stream the file; a store that stops reading (it has answered) ends the upload, not the run."""
+    try:
+        with nt.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                connection.send(chunk)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # its answer, if it gave one, is read next
 
 
 def authorization(request: urllib.request.Request, user: str, password: str, timeout: float) -> str:

@@ -20,6 +20,7 @@ from rdflib import Graph
 from tipkg.ontology.context import CONTEXT_FILE
 from tipkg.ontology.files import ONTOLOGY_HTML, ONTOLOGY_TTL
 from tipkg.queries.querypool import FORMAT_PARAMS, Dataset
+from tipkg.server.outbound import service_refusal
 from tipkg.server.linked_data import DUMPS, PAGE_TYPES, RDF_TYPES, LinkedData, negotiate, serialize
 from tipkg.server.pages import home_page, node_page, page, results_page, sparql_form, viz_html
 from tipkg.server.protocol import ALLOW, ProtocolError, read_request
@@ -39,6 +40,14 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # quiet unless asked
         if getattr(self.server, "verbose", False):
             super().log_message(fmt, *args)
+
+    def parse_request(self) -> bool:
+        """http.server's reading of the request head; once read, the connection may no longer be evicted
+        to make room for others (``limits.GuardedServer``)."""
+        ok = super().parse_request()
+        if hasattr(self.server, "head_read"):
+            self.server.head_read(self.request)
+        return ok
 
     def send(self, status: int, media: str, body: bytes, vary: bool = False, headers: dict | None = None) -> None:
         """Every answer goes through here: charset on text types, CORS for browser clients, Vary when negotiated."""
@@ -76,7 +85,15 @@ class Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY:
             self.close_connection = True
             raise ProtocolError(413, f"request body of {length} bytes; at most {MAX_BODY} are read")
-        return self.rfile.read(length) if length > 0 else b""
+        try:
+            data = self.rfile.read(length) if length > 0 else b""
+        except TimeoutError:  # the read timeout (limits.py): a body that stops arriving
+            self.close_connection = True
+            raise ProtocolError(408, f"the request body stopped arriving: no byte for {self.timeout:g} s") from None
+        if len(data) < length:
+            self.close_connection = True
+            raise ProtocolError(400, f"the connection closed after {len(data)} of {length} body bytes")
+        return data
 
     def refuse_method(self) -> None:
         self.body_or_none()
@@ -205,6 +222,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(refused.status, refused.message, headers={"Allow": ALLOW} if refused.status == 405 else None)
         if request is None:
             return self.send(200, "text/html", sparql_form(), vary=True)
+        refusal = service_refusal(request.query)  # no outbound requests (SSRF): outbound.py
+        if refusal:
+            return self.error(400, refusal)
         dataset = Dataset(request.default_graphs, request.named_graphs, base_iri=self.ld.base)
         answer = self.ld.pool.query(request.query, list(request.preferences), dataset)
         self.send(answer.status, answer.content_type, answer.body, vary=True)

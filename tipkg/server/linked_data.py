@@ -94,7 +94,7 @@ class LinkedData:
         self.prefixes = [urlparse(self.base).path, "/id/"]
         #: where void.ttl says the dumps and the endpoint are; served under this server's root
         self.site = str(site_iri("", self.base))
-        self.pool = QueryPool(str(self.store_path), workers=workers, timeout=timeout)
+        self.pool = QueryPool(str(self.store_path), workers=workers, timeout=timeout, isolated=True)
 
     def iri_for(self, path: str) -> str | None:
         """The minted URI a request path stands for, or None."""

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from tipkg.ontology.namespace import PREFIXES, curie
+from tipkg.server.mandate_timeline import timeline_html
 from tipkg.server.linked_data import IDENTIFIER, LABELS, NORMALIZED, TEXT, LinkedData
 
 _CSS = ("body{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem}"
@@ -156,7 +157,8 @@ def node_page(ld: LinkedData, iri: str, out: list[ox.Quad], into: list[ox.Quad])
     formats = " · ".join(f'<a href="?format={f}">{f}</a>' for f in ("ttl", "jsonld", "nt"))
     parts.append(f"<p><small>Other formats: {formats} · <a href='/viz/?{urlencode({'focus': ident})}'>on the map</a>"
                  f"</small></p>")
-    parts.append("<h2>What it says</h2><table><tr><th>property</th><th>value</th></tr>")
+    parts.append(timeline_html(ld.store, iri, lambda term: value_html(ld, term)))  # mandates (mandate_timeline.py)
+    parts.append("<h2>Statements</h2><table><tr><th>property</th><th>value</th></tr>")
     for q in sorted(out, key=lambda q: (q.predicate.value, str(q.object))):
         if q.predicate not in (TEXT, NORMALIZED, GIST):
             parts.append(f"<tr><td>{property_html(q.predicate.value)}</td><td>{value_html(ld, q.object)}</td></tr>")

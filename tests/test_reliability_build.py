@@ -1,0 +1,156 @@
+"""A build killed at any moment, or two builds at once, never leave ``--out`` broken or missing.
+
+Real ``tipkg build`` processes are killed with SIGKILL at moments spread over
+a build; the swap itself is aimed at by a child whose exchange is slowed down
+(the test patches it, the code is the shipped one) and killed just before and
+just after it; a reader polling ``OUT`` while hundreds of swaps run must
+never find it missing. Stale staging folders are removed by the next build.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from tipkg.graph.outputs import staged_output
+
+ROOT = Path(__file__).resolve().parents[1]
+FILES = {"graph.nt", "graph.ttl", "graph.jsonld", "graph.trig", "void.ttl", "context.jsonld", "store"}
+
+
+def build(out: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "tipkg", "build", "--out", str(out), "--quiet", "--jobs", "1",
+                             "--no-cache", *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def stages(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def assert_whole(out: Path, reference: bytes) -> None:
+    """OUT holds a complete build: every output, the same graph, a store that opens and counts it."""
+    assert FILES <= {p.name for p in out.iterdir()}, sorted(p.name for p in out.iterdir())
+    assert (out / "graph.nt").read_bytes() == reference
+    store = ox.Store.read_only(str(out / "store"))
+    assert len(store) == reference.count(b"\n")
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory):
+    """A first, uninterrupted build: its graph and how long it took."""
+    out = tmp_path_factory.mktemp("killed") / "out"
+    start = time.monotonic()
+    proc = build(out)
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err.decode()
+    return out, (out / "graph.nt").read_bytes(), time.monotonic() - start
+
+
+def test_a_build_killed_at_any_moment_then_two_builds_at_once(first):
+    out, reference, took = first
+    for fraction in (0.2, 0.6, 0.9):
+        proc = build(out)
+        time.sleep(took * fraction)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        assert_whole(out, reference)
+    # two builds at once on the same OUT: both succeed (neither takes the other's stage for litter),
+    # OUT is whole, and what the killed builds left is gone
+    procs = [build(out), build(out)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err.decode()
+    assert_whole(out, reference)
+    assert stages(out) == []
+
+
+SWAP_CHILD = """
+import sys, time
+from pathlib import Path
+import tipkg.graph.outputs as outputs
+out, flag, where, version = sys.argv[1:5]
+real = outputs._exchange
+def exchange(a, b):
+    if where == "before":
+        Path(flag).touch(); time.sleep(60)
+    done = real(a, b)
+    if where == "after":
+        Path(flag).touch(); time.sleep(60)
+    return done
+outputs._exchange = exchange
+with outputs.staged_output(out) as stage:
+    for name in ("graph.nt", "void.ttl"):
+        (stage / name).write_text(f"{version} {name}\\n" * 1000)
+"""
+
+
+def write_version(out: Path, version: str) -> None:
+    with staged_output(out) as stage:
+        for name in ("graph.nt", "void.ttl"):
+            (stage / name).write_text(f"{version} {name}\n" * 1000)
+
+
+def version_of(out: Path) -> set[str]:
+    return {(out / name).read_text().split()[0] for name in ("graph.nt", "void.ttl")}
+
+
+@pytest.mark.parametrize("where, survivor", [("before", "old"), ("after", "new")])
+def test_a_kill_in_the_swap_window(tmp_path, where, survivor):
+    out = tmp_path / "out"
+    write_version(out, "old")
+    flag = tmp_path / "flag"
+    proc = subprocess.Popen([sys.executable, "-c", SWAP_CHILD, str(out), str(flag), where, "new"], cwd=ROOT)
+    for _ in range(300):
+        if flag.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert flag.exists(), "the child never reached the swap"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    assert version_of(out) == {survivor}  # whole: both files of one version, never a mix or nothing
+    assert len(stages(out)) == 1  # the killed swap's leftover (the new or the old folder) …
+    write_version(out, "next")  # … is removed by the next build
+    assert version_of(out) == {"next"} and stages(out) == []
+
+
+def test_readers_never_find_out_missing_during_swaps(tmp_path):
+    out = tmp_path / "out"
+    write_version(out, "v0")
+    missing, stop = [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            try:
+                (out / "graph.nt").read_bytes()
+            except OSError as exc:
+                missing.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for n in range(300):
+            write_version(out, f"v{n + 1}")
+    finally:
+        stop.set()
+        reader.join()
+    assert missing == [] and version_of(out) == {"v300"} and stages(out) == []
+
+
+def test_a_live_stage_is_not_taken_for_litter(tmp_path):
+    """A build cleaning stale stages must not remove the stage of a build still running beside it."""
+    out = tmp_path / "out"
+    write_version(out, "old")
+    with staged_output(out) as slow_stage:
+        (slow_stage / "graph.nt").write_text("slow graph.nt\n")
+        (slow_stage / "void.ttl").write_text("slow void.ttl\n")
+        write_version(out, "fast")  # a second build, started and finished meanwhile
+        assert slow_stage.is_dir() and os.listdir(slow_stage)
+    assert version_of(out) == {"slow"} and stages(out) == []
