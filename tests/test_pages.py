@@ -105,20 +105,28 @@ def test_sparql_form_and_table(server):
 
 
 @pytest.mark.slow
-def test_served_paragraph_page_in_the_browser(server):
+def test_served_paragraph_page_in_the_browser(server, tmp_path):
+    """The served page as a browser draws it (saved from the server and opened from a file: the test
+    browser reaches no network, loopback included; the page is self-contained)."""
     if CHROMIUM is None:  # a missing tool FAILS: `bash .ci/run` installs Debian's chromium
         pytest.fail("no chromium on PATH: install Debian `chromium` (bash .ci/run does)")
     b = Browser()
     try:
-        b.call("Page.navigate", url=server + "/id/CTOC/COP/DEC/4/4_para_q")
-        assert b.wait_for("document.readyState === 'complete' && !!document.getElementById('gist')", timeout=30)
-        assert b.evaluate("document.getElementById('gist').textContent").startswith(
-            "Conference of the Parties decision 4/4 (2008), operative paragraph q — the Conference of the Parties requests")
-        assert b.evaluate("getComputedStyle(document.querySelector('.text')).direction") == "rtl"
-        assert b.errors() == []
-        b.screenshot(OUTPUT / "served-paragraph-4-4-q.png")
-        b.call("Page.navigate", url=server + "/")
-        assert b.wait_for("document.readyState === 'complete'", timeout=30)
-        b.screenshot(OUTPUT / "served-home.png")
+        for path, name in (("/id/CTOC/COP/DEC/4/4_para_q", "served-paragraph-4-4-q"), ("/id/TIPP", "served-tipp"),
+                           ("/", "served-home")):
+            status, body = html(server + path)
+            assert status == 200
+            saved = tmp_path / f"{name}.html"
+            saved.write_text(body, encoding="utf-8")
+            b.events.clear()
+            b.open(saved)
+            assert b.wait_for("document.readyState === 'complete' && document.querySelector('h1') !== null", timeout=30)
+            assert b.errors() == []
+            if name == "served-paragraph-4-4-q":
+                assert b.evaluate("document.getElementById('gist').textContent").startswith(
+                    "Conference of the Parties decision 4/4 (2008), operative paragraph q — "
+                    "the Conference of the Parties requests")
+                assert b.evaluate("getComputedStyle(document.querySelector('.text')).direction") == "rtl"
+            b.screenshot(OUTPUT / f"{name}.png")
     finally:
         b.close()
