@@ -95,6 +95,9 @@ def add_mandates(graph: TripleSet, mandates: Sequence[Mandate], *, answered: Ite
         add((node, TIP.hasReviewClause, literal("true" if m.review else "false", datatype=XSD.boolean)))
         if m.review:
             add((node, TIP.reviewClause, literal(m.review.text, lang="ar")))
+            where = m.review_paragraph or m.paragraph
+            add((node, TIP.reviewedIn, mint(where, base)))
+            _cite(graph, m, node, "reviewedIn", where, mint(where, base), m.review, "review", base)
         s = status(m, m.identifier in done, corpus_year)
         add((node, TIP.status, literal(STATUS[s][0], lang="en")))
         add((node, TIP.status, literal(STATUS[s][1], lang="ar")))

@@ -29,9 +29,12 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from tipkg import identifiers as ids
 from tipkg.loaders.numbering import latin_letter, roman
 from tipkg.normalize import cop_session_first, ga_session_first, normalize, search_form
 from tipkg.tables import load, reports_by_year
+
+from .types import Found
 
 _L = load("citations")["clitics"]["letters"]
 _NUMBER_PAIR = re.compile(load("citations")["orientation"]["pair"])
@@ -54,16 +57,8 @@ class CitationContext:
     previous_resolution: str | None = None
 
 
-@dataclass(frozen=True)
-class Citation:
-    """A resolved reference: ``[start, end)`` in the working text given."""
-
-    relation: str
-    target: str
-    target_kind: str
-    start: int
-    end: int
-    rule: str
+#: a resolved reference: ``[start, end)`` in the working text given (the first step of types.Found)
+Citation = Found
 
 
 @dataclass(frozen=True)
@@ -191,12 +186,19 @@ def _article_regex() -> re.Pattern:
                       rf"(?<![{_L}]){particles}{fold(t['article_word'])}\s+(?P<arts>{nums})(?![\d/])")
 
 
-def _sub_label(token: str, original: str) -> str:
-    """'2 (ج)' -> '(2)(c)'; '(أ)' -> '(a)' (letters taken from the unfolded text)."""
-    out = ""
+def _sub_parts(original: str) -> tuple[str, ...]:
+    """'2 (ج)' -> ('2', 'c'); '(أ)' -> ('a',) (letters taken from the unfolded text).
+
+    A letter that is no sub-paragraph letter ends the parts: the citation goes
+    to the coarser node above it rather than to an identifier the grammar refuses.
+    """
+    out = []
     for number, letter in re.findall(r"(\d+)|\(([" + _L + r"]{1,2})\)", original):
-        out += f"({number})" if number else f"({latin_letter(letter) or letter})"
-    return out
+        part = number or latin_letter(letter)
+        if part is None:
+            break
+        out.append(part)
+    return tuple(out)
 
 
 def _articles(f: str, w: str, offsets, mentions: list[_Mention]) -> list[Citation]:
@@ -216,15 +218,15 @@ def _articles(f: str, w: str, offsets, mentions: list[_Mention]) -> list[Citatio
             instruments = before[-1].targets[-1:] if before else (_tables()["anaphora"]["default_protocol"],)
             rule = "article.context" if before else "article.default-protocol"
         arts = re.findall(r"\d+", m.group("arts"))
-        subs = [""]
+        subs: list[tuple[str, ...]] = [()]
         if m.group("paras"):
             original = w[offsets[m.start("paras")]:offsets[m.end("paras")]]
             split = _tables()["article"]["parts_split"]
-            subs = [_sub_label(tok, tok) for tok in re.split(split, original) if tok.strip()]
+            subs = [_sub_parts(tok) for tok in re.split(split, original) if tok.strip()]
         for instrument in instruments:
             for art in arts:
                 for sub in subs:
-                    found.append(Citation("citesArticle", f"{instrument} art {art}{sub}", "article",
+                    found.append(Citation("citesArticle", str(ids.Article(instrument, int(art), sub)), "article",
                                           m.start(), m.end(), rule))
     return found
 
@@ -240,7 +242,7 @@ def _visual_articles(f: str, mentions: list[_Mention]) -> list[Citation]:
                     continue
                 instrument = near[0].targets[-1]
             para = m.groupdict().get("para")
-            target = f"{instrument} art {m.group('art')}" + (f"({para})" if para else "")
+            target = str(ids.Article(instrument, int(m.group("art")), (para,) if para else ()))
             found.append(Citation("citesArticle", target, "article", m.start(), m.end(), rule["name"]))
     return found
 
@@ -310,6 +312,11 @@ def session_first(kind: str, a: int, b: int, ctx: CitationContext) -> tuple[int,
     return None
 
 
+def _paragraph_of(symbol: str, number: str) -> str:
+    """``<symbol> para <n>``: an operative paragraph of a document the text names."""
+    return str(ids.Paragraph(ids.Document(symbol), int(number)))
+
+
 def is_year(n: int) -> bool:
     """Whether a number of an "a/b" pair is a year (sessions.toml [years])."""
     years = load("sessions")["years"]
@@ -368,7 +375,7 @@ def _resolutions(f: str, ctx: CitationContext, consumed: list[tuple[int, int]]) 
             rule = f"resolution.{h.kind}" + ("" if h is head else ".nearest-head")
             para = re.search(fold(_tables()["report_paragraph"]["resolution_paragraph"]), f[max(0, h.start - 30):h.start])
             if para and m.start() == min((p.start() for p in pairs if claimed.get(p.start()) == h), default=-1):
-                target, kind, rule = f"{target} para {para.group('n')}", "paragraph", rule + ".paragraph"
+                target, kind, rule = _paragraph_of(target, para.group("n")), "paragraph", rule + ".paragraph"
             found.append(Citation("refersTo", target, kind, min(h.start, m.start()), max(h.end, m.end()), rule))
             break
     found += _ecosoc_sessions(f)
@@ -425,17 +432,17 @@ def _report_paragraphs(f: str) -> tuple[list[Citation], list[Seen], list[tuple[i
         if sym:
             symbol = sym.group(0).rstrip(".,")
             consumed.append((m.end() + sym.start(), m.end() + sym.end()))
-            found.append(Citation("refersTo", f"{symbol} para {m.group('n')}", "paragraph", m.start(),
+            found.append(Citation("refersTo", _paragraph_of(symbol, m.group("n")), "paragraph", m.start(),
                                   m.end() + sym.end(), "report-paragraph.symbol"))
         elif year and year.group("year") in reports_by_year():
             symbol = reports_by_year()[year.group("year")]
-            found.append(Citation("refersTo", f"{symbol} para {m.group('n')}", "paragraph", m.start(),
+            found.append(Citation("refersTo", _paragraph_of(symbol, m.group("n")), "paragraph", m.start(),
                                   m.end() + year.end(), "report-paragraph.year"))
         else:
             seen.append(Seen("report-paragraph", m.start(), m.end(), "the report is named neither by symbol nor by a year with one meeting"))
     for m in re.finditer(fold(t["symbol_then_paragraph"]), f):
         consumed.append((m.start(), m.start() + len(m.group("symbol"))))
-        found.append(Citation("refersTo", f"{m.group('symbol')} para {m.group('n')}", "paragraph", m.start(), m.end(),
+        found.append(Citation("refersTo", _paragraph_of(m.group("symbol"), m.group("n")), "paragraph", m.start(), m.end(),
                               "report-paragraph.symbol-first"))
     return found, seen, consumed
 

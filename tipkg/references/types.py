@@ -24,6 +24,19 @@ class Context:
 
 
 @dataclass(frozen=True)
+class Found:
+    """What an extractor found in the text it read, before it is resolved to the file:
+    ``[start, end)`` index that text (``spans.Locator.reference`` makes the ``Reference``)."""
+
+    relation: str
+    target: str
+    target_kind: str
+    start: int
+    end: int
+    rule: str
+
+
+@dataclass(frozen=True)
 class Reference:
     """One edge read from the text.
 

@@ -23,7 +23,7 @@ inherit the verb and addressees of their parent: "ينبغي أن تقوم ال�
 
 Matching happens on the search form of ``Paragraph.normalized`` (harakat
 dropped, alef/yaa/taa marbuta folded); spans are mapped back to the original
-file through the same normalizer (``_OriginalMap``). In visual-order sources
+file through the one span mapping (``spans.Locator``, folded). In visual-order sources
 (000, 004) the words of a line come out of order, so there the verb is looked
 for in the head of the paragraph even when glued to a neighbour, and the
 addressee is the first actor whose words all occur in that head.
@@ -36,12 +36,14 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable
 
+from tipkg import identifiers as ids
 from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
-from tipkg.normalize import is_visual_source, normalize, search_form
+from tipkg.normalize import is_visual_source, search_form
 from tipkg.tables import load
 
 from .citations import ANNEXED
-from .types import Reference
+from .spans import Locator
+from .types import Found, Reference
 
 SUB_KINDS = ("subparagraph", "subitem")
 SKIPPED_KINDS = ("agenda-item", "agenda-subitem")
@@ -421,8 +423,9 @@ def recalls_from(paragraph_refs: Iterable[Reference], recall_spans: Iterable[Spa
     # "المهام المسندة إليه في المادة 32 من اتفاقية ...(1)، التي ... بما يشمل بروتوكول ...":
     # in a clause that recalls an article, the instruments it names (or its
     # footnote carries) locate or qualify the article: they are not recalled.
-    with_article = {clause_of[i] for i, r in enumerate(out) if " art " in r.target}
-    located = {r.target.split(" art ")[0] for r in out if " art " in r.target}
+    articles = {i: a for i, r in enumerate(out) if isinstance(a := ids.try_parse(r.target), ids.Article)}
+    with_article = {clause_of[i] for i in articles}
+    located = {str(article.instrument) for article in articles.values()}
     return [r for i, r in enumerate(out) if r.target not in located
             and (clause_of[i] not in with_article or r.target_kind != "instrument")]
 
@@ -430,34 +433,14 @@ def recalls_from(paragraph_refs: Iterable[Reference], recall_spans: Iterable[Spa
 # --- from paragraphs to references ------------------------------------------------
 
 class _OriginalMap:
-    """Maps offsets of a paragraph's search form back to the original file.
-
-    The paragraph's search form is re-found in the search form of its original
-    span, normalized the same way (visual lines reordered), whose offsets point
-    into the file.
-    """
+    """Search-form offsets of a paragraph -> (original span, ""): the one mapping (``spans.Locator``,
+    folded), under the name the mandates and answers extractors import."""
 
     def __init__(self, source: Source, paragraph: Paragraph, visual: bool):
-        self.paragraph = paragraph
-        self.base = paragraph.span.start
-        raw = source.text[paragraph.span.start:paragraph.span.end]
-        self.folded = normalize(raw, visual=visual, fold=True)
-        self.text = search_form(paragraph.normalized or paragraph.text)
+        self.locator = Locator.of(source, paragraph, folded=True)
 
     def span(self, start: int, end: int) -> tuple[Span, str]:
-        piece = self.text[start:end]
-        nth = self.text.count(piece, 0, start)
-        at = -1
-        for _ in range(nth + 1):
-            at = self.folded.text.find(piece, at + 1)
-            if at < 0:
-                break
-        if at < 0:
-            at = self.folded.text.find(piece)
-        if at < 0 or not piece:
-            return self.paragraph.span, self.paragraph.text
-        s = self.folded.original_span(at, at + len(piece))
-        return Span(s.start + self.base, s.end + self.base), ""
+        return self.locator.original(start, end), ""
 
 
 @dataclass(frozen=True)
@@ -474,15 +457,14 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
                          inherited: ParagraphVerbs | None = None) -> tuple[list[Reference], ParagraphVerbs]:
     """The verb records, addressee edges and recalls of one paragraph."""
     text = search_form(paragraph.normalized or paragraph.text)
-    omap = _OriginalMap(source, paragraph, visual)
+    locator = Locator.of(source, paragraph, folded=True)
+    locate = locator.original
     sub = paragraph.kind in SUB_KINDS
     verb = main_verb(text, visual=visual, sub=sub)
     refs: list[Reference] = []
 
     def ref(relation: str, target: str, kind: str, start: int, end: int, rule: str) -> Reference:
-        span, _ = omap.span(start, end)
-        return Reference(paragraph.identifier, relation, target, kind, source.file, span,
-                         source.text[span.start:span.end], rule)
+        return locator.reference(paragraph.identifier, Found(relation, target, kind, start, end, rule))
 
     if verb is None:
         if sub and inherited and inherited.verb:
@@ -507,14 +489,14 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
                 continue
             refs.append(ref(vm.form.relation, am.actor, "actor", vm.start, am.end, f"{vm.verb}:{grammar()['conjunction']}{vm.form.form}"))
     refs += _named_requests(text, verb, refs, ref, verb.verb)
-    recall_spans = [omap.span(c.start, c.end)[0] for c in clauses(text, visual=visual)
+    recall_spans = [locate(c.start, c.end) for c in clauses(text, visual=visual)
                     if verb_families().get(c.verb, {}).get("objects")]
     if recall_spans:
         marks = {}
         for mark in paragraph.footnote_marks:
             at = text.find(f"({mark})")
             if at >= 0:
-                marks[mark] = omap.span(at, at + len(mark) + 2)[0]
+                marks[mark] = locate(at, at + len(mark) + 2)
         own = [r for r in citations if r.paragraph == paragraph.identifier]
         refs.extend(recalls_from(own, recall_spans, mark_spans=marks, rule=f"recalls:{verb.form.form}"))
     return refs, ParagraphVerbs(verb.verb, verb.form.relation, tuple(actors))
