@@ -213,3 +213,15 @@ def test_every_example_of_the_spec_parses():
         except IdentifierError as exc:
             wrong.append((x, exc.reason))
     assert not wrong, wrong
+
+
+def test_every_reference_target_of_the_corpus_is_an_identifier(references):
+    """The references stage writes each target in the grammar: its structured form reads back to it."""
+    found = references.found
+    assert len(found) > 1000
+    wrong = [(r.paragraph, r.relation, r.target) for r in found
+             if r.identifier is None or str(r.identifier) != (f"verb:{r.target}" if r.target_kind == "verb" else r.target)]
+    assert not wrong, wrong[:10]
+    kinds = {type(r.identifier).__name__ for r in found}
+    assert {"Article", "Document", "Paragraph", "Actor", "Verb", "Instrument"} <= kinds, kinds
+    assert {type(r.identifier) for r in found if r.relation == "citesArticle"} == {Article}

@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from tipkg import identifiers as ids
 from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, search_form
 from tipkg.tables import load
@@ -77,7 +78,7 @@ class Due:
         """``session:COP-6`` / ``session:GA-63`` (None when the session is not numbered)."""
         if self.session is None:
             return None
-        return f"session:{'GA' if self.body == 'general-assembly' else 'COP'}-{self.session}"
+        return str(ids.Session("GA" if self.body == "general-assembly" else "COP", self.session))
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class Mandate:
 
 def mandate_id(paragraph: str) -> str:
     """The canonical identifier of the mandate a paragraph creates: ``<paragraph> mandate``."""
-    return f"{paragraph} mandate"
+    return str(ids.Mandate(ids.parse_part(paragraph)))
 
 
 # --- tables ---------------------------------------------------------------------

@@ -423,7 +423,7 @@ def recalls_from(paragraph_refs: Iterable[Reference], recall_spans: Iterable[Spa
     # "المهام المسندة إليه في المادة 32 من اتفاقية ...(1)، التي ... بما يشمل بروتوكول ...":
     # in a clause that recalls an article, the instruments it names (or its
     # footnote carries) locate or qualify the article: they are not recalled.
-    articles = {i: a for i, r in enumerate(out) if isinstance(a := ids.try_parse(r.target), ids.Article)}
+    articles = {i: a for i, r in enumerate(out) if isinstance(a := r.identifier, ids.Article)}
     with_article = {clause_of[i] for i in articles}
     located = {str(article.instrument) for article in articles.values()}
     return [r for i, r in enumerate(out) if r.target not in located
