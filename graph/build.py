@@ -23,6 +23,7 @@ from dataclasses import replace
 from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
+from tipkg import identifiers as ids
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
 from tipkg.normalize import search_form
 from tipkg.reading_order import repaired_texts
@@ -101,6 +102,11 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     return builder.graph
 
 
+def footnote_id(document: str, mark: str) -> str:
+    """``<document> fn <mark>``, the identifier of a document's footnote."""
+    return str(ids.Footnote(ids.parse_as(document, ids.Document), int(mark)))
+
+
 class _Builder:
     def __init__(self, graph: TripleSet, base: str | None):
         self.graph = graph
@@ -150,28 +156,28 @@ class _Builder:
                 self.graph.add((node, DCTERMS.relation, self.uri(row["supplements"])))
         for row in load("articles")["article"]:
             # every article of TIPP is a node, so "what does nothing cite?" has an answer
-            article = self.node(f"{row['instrument']} art {row['number']}", TIP.Article)
+            article = self.node(str(ids.Article(row["instrument"], row["number"])), TIP.Article)
             self.graph.add((article, ELI.is_part_of, self.uri(row["instrument"])))
             self.graph.add((article, TIP.position, literal(row["number"])))
             self.label(article, f"{row['instrument']} article {row['number']}: {row['title_en']}", "en")
             self.label(article, f"المادة {row['number']}: {row['title_ar']}", "ar")
 
     def source(self, source: Source) -> None:
-        node = self.node(f"source:{source.file}", TIP.SourceText)
+        node = self.node(str(ids.SourceFile(source.file)), TIP.SourceText)
         self.graph.add((node, RDFS.label, literal(source.file)))
         self.graph.add((node, TIP.sha256, literal(source.sha256)))
         self.graph.add((node, DCTERMS.language, literal(source.language)))
         self.graph.add((node, DCTERMS.description, literal(source.origin, lang="en")))
 
     def derived(self, node: URIRef, source: Source, span=None, line: int = 0) -> None:
-        self.graph.add((node, PROV.wasDerivedFrom, self.uri(f"source:{source.file}")))
+        self.graph.add((node, PROV.wasDerivedFrom, self.uri(str(ids.SourceFile(source.file)))))
         if span is not None:
             self.graph.add((node, TIP.sourceSpan, literal(f"{source.file}#char={span.start},{span.end}")))
         if line:
             self.graph.add((node, TIP.sourceLine, literal(f"{source.file}#line={line}")))
 
     def meeting(self, meeting: Meeting, source: Source) -> None:
-        node = self.node(f"TIP-WG {meeting.number}", TIP.Meeting)
+        node = self.node(str(ids.Meeting(meeting.number)), TIP.Meeting)
         self.graph.add((node, TIP.meetingNumber, literal(meeting.number)))
         self.label(node, f"Working Group on Trafficking in Persons, meeting {meeting.number}", "en")
         self.label(node, meeting.title_ar, "ar")
@@ -193,7 +199,7 @@ class _Builder:
         if document.session:
             self.graph.add((node, TIP.session, literal(document.session)))
         if document.meeting:
-            self.graph.add((node, TIP.meeting, self.uri(f"TIP-WG {document.meeting}")))
+            self.graph.add((node, TIP.meeting, self.uri(str(ids.Meeting(document.meeting)))))
         if document.published_in:
             report = self.node(document.published_in, TIP.SessionReport)
             self.label(report, document_label_en(document.published_in), "en")
@@ -202,7 +208,7 @@ class _Builder:
             adopted = self.node(document.adopted_as, DOCUMENT_CLASSES["cop-decision"])
             self.graph.add((node, TIP.adoptedAs, adopted))
         for footnote in document.footnotes:
-            fn = self.node(f"{document.identifier} fn {footnote.mark}", TIP.Footnote)
+            fn = self.node(footnote_id(document.identifier, footnote.mark), TIP.Footnote)
             self.graph.add((fn, ELI.is_part_of, node))
             self.graph.add((fn, TIP.inDocument, node))
             self.graph.add((fn, TIP.footnoteMark, literal(footnote.mark)))
@@ -241,7 +247,7 @@ class _Builder:
         bodies = {footnote.mark for footnote in document.footnotes}
         for mark in paragraph.footnote_marks:
             if mark in bodies:  # a mark whose body the extracted text lost links nowhere
-                self.graph.add((node, TIP.footnote, self.uri(f"{document.identifier} fn {mark}")))
+                self.graph.add((node, TIP.footnote, self.uri(footnote_id(document.identifier, mark))))
         for symbol in paragraph.documents:
             listed = self.node(symbol, TIP.UNDocument)
             self.label(listed, document_label_en(symbol), "en")

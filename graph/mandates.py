@@ -24,6 +24,7 @@ from functools import lru_cache
 from rdflib import RDF, RDFS, XSD, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
+from tipkg import identifiers as ids
 from tipkg.ontology.namespace import TIP
 from tipkg.references.mandates import Mandate, Words, table
 from tipkg.references.types import Reference
@@ -83,9 +84,10 @@ def add_mandates(graph: TripleSet, mandates: Sequence[Mandate], *, answered: Ite
             target = _actor(graph, a.actor, base)
             add((node, TIP.addressee, target))
             _cite(graph, m, node, "addressee", a.actor, target, a.words, a.rule, base)
-        action = mint(f"action:{m.action}", base)
+        action_id = str(ids.Action(m.action))
+        action = mint(action_id, base)
         add((node, TIP.action, action))
-        _cite(graph, m, node, "action", f"action:{m.action}", action, m.action_words, f"action:{m.action}", base)
+        _cite(graph, m, node, "action", action_id, action, m.action_words, action_id, base)
         if m.due is not None and m.due.identifier:
             session = _session(graph, m.due.body, m.due.session, m.due.year, base)
             add((node, TIP.due, session))
@@ -95,6 +97,9 @@ def add_mandates(graph: TripleSet, mandates: Sequence[Mandate], *, answered: Ite
         add((node, TIP.hasReviewClause, literal("true" if m.review else "false", datatype=XSD.boolean)))
         if m.review:
             add((node, TIP.reviewClause, literal(m.review.text, lang="ar")))
+            where = m.review_paragraph or m.paragraph
+            add((node, TIP.reviewedIn, mint(where, base)))
+            _cite(graph, m, node, "reviewedIn", where, mint(where, base), m.review, "review", base)
         s = status(m, m.identifier in done, corpus_year)
         add((node, TIP.status, literal(STATUS[s][0], lang="en")))
         add((node, TIP.status, literal(STATUS[s][1], lang="ar")))
@@ -135,12 +140,12 @@ def _actor(graph: TripleSet, identifier: str, base: str | None) -> URIRef:
 
 
 def _session(graph: TripleSet, body: str, number: int, year: int | None, base: str | None) -> URIRef:
-    identifier = f"session:{'GA' if body == 'general-assembly' else 'COP'}-{number}"
+    identifier = str(ids.Session("GA" if body == "general-assembly" else "COP", number))
     node = mint(identifier, base)
     graph.add((node, RDF.type, TIP.Session))
     graph.add((node, DCTERMS.identifier, literal(identifier)))
     graph.add((node, TIP.sessionNumber, literal(str(number), datatype=XSD.integer)))
-    graph.add((node, TIP.sessionOf, _actor(graph, f"actor:{body}", base)))
+    graph.add((node, TIP.sessionOf, _actor(graph, str(ids.Actor(body)), base)))
     suffix = f" ({year})" if year else ""
     graph.add((node, RDFS.label, literal(f"{BODY_EN[body]}, session {number}{suffix}", lang="en")))
     graph.add((node, RDFS.label, literal(f"{BODY_AR[body]}، الدورة {number}{suffix}", lang="ar")))
@@ -156,7 +161,7 @@ def _scheme(graph: TripleSet, base: str | None) -> None:
     graph.add((scheme, SKOS.prefLabel, literal("What mandates ask for", lang="en")))
     graph.add((scheme, SKOS.prefLabel, literal("ما تطلبه الولايات", lang="ar")))
     for row in table()["action"]:
-        identifier = f"action:{row['id']}"
+        identifier = str(ids.Action(row["id"]))
         node = mint(identifier, base)
         graph.add((node, RDF.type, TIP.MandateAction))
         graph.add((node, RDF.type, SKOS.Concept))

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-import re
 from collections.abc import Iterable, Mapping
 
 from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
+from tipkg import identifiers as ids
 from tipkg.ontology.namespace import CITO, ELI, TIP
 from tipkg.references.citations import symbol_kind
 from tipkg.references.types import Reference
@@ -52,15 +52,13 @@ TARGET_CLASSES = {
     "actor": TIP.Actor,
     "topic": TIP.Topic,
 }
-_ARTICLE = re.compile(r"^(?P<instrument>\S+) art (?P<article>\d+)(?P<subs>(?:\([0-9a-z]+\))*)$")
-_PARAGRAPH = re.compile(r"^(?P<document>\S+) para (?P<n>\S+)$")
 
 
 def citation_id(reference: Reference) -> str:
     """The identifier of a reference's citation node (stable across builds)."""
     key = "|".join((reference.paragraph, reference.relation, reference.target,
                     f"{reference.source_file}#char={reference.span.start},{reference.span.end}"))
-    return "edge:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    return str(ids.Edge(hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]))
 
 
 def add_references(graph: TripleSet, references: Iterable[Reference], base: str | None = None,
@@ -75,7 +73,7 @@ def add_references(graph: TripleSet, references: Iterable[Reference], base: str 
     add, a, span, text, rule = graph.add, RDF.type, TIP.sourceSpan, TIP.text, TIP.rule  # read once: hot loop
     for ref in references:
         paragraph = mint(ref.paragraph, base)
-        target = targets.node(f"verb:{ref.target}" if ref.target_kind == "verb" else ref.target, ref.target_kind)
+        target = targets.node(str(ids.Verb(ref.target)) if ref.target_kind == "verb" else ref.target, ref.target_kind)
         relation = getattr(TIP, ref.relation)
         add((paragraph, relation, target))
         c = mint(citation_id(ref), base)
@@ -87,7 +85,7 @@ def add_references(graph: TripleSet, references: Iterable[Reference], base: str 
         add((c, span, literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")))
         add((c, text, literal(ref.text, lang="ar")))
         add((c, rule, literal(ref.rule)))
-        add((c, PROV.wasDerivedFrom, mint(f"source:{ref.source_file}", base)))
+        add((c, PROV.wasDerivedFrom, mint(str(ids.SourceFile(ref.source_file)), base)))
         if ref.via_footnote:
             add((c, TIP.footnoteMark, literal(ref.via_footnote)))
     return graph
@@ -104,7 +102,7 @@ def add_citation(graph: TripleSet, ref: Reference, subject: URIRef, target: URIR
                    (c, RDF.predicate, relation),
                    (c, TIP.sourceSpan, literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")),
                    (c, TIP.text, literal(ref.text, lang="ar")), (c, TIP.rule, literal(ref.rule)),
-                   (c, PROV.wasDerivedFrom, mint(f"source:{ref.source_file}", base))):
+                   (c, PROV.wasDerivedFrom, mint(str(ids.SourceFile(ref.source_file)), base))):
         graph.add(triple)
     return c
 
@@ -135,13 +133,13 @@ class _Targets:
         if identifier in self.done:
             return node
         self.done.add(identifier)
-        article = _ARTICLE.match(identifier)
-        paragraph = _PARAGRAPH.match(identifier)
-        if kind == "article" and article:
-            self.article(article)
-        elif kind == "paragraph" and paragraph:
+        named = ids.try_parse(identifier) if kind in ("article", "paragraph") else None
+        if kind == "article" and isinstance(named, ids.Article):
+            self.article(named)
+        elif kind == "paragraph" and isinstance(named, ids.Paragraph) and not named.document.draft:
             self.typed(identifier, TIP.Paragraph)
-            document = self.node(paragraph.group("document"), symbol_kind(paragraph.group("document")))
+            symbol = str(named.document)
+            document = self.node(symbol, symbol_kind(symbol))
             self.graph.add((node, ELI.is_part_of, document))
             self.graph.add((node, TIP.inDocument, document))
             self.label_en(node, identifier)
@@ -163,14 +161,11 @@ class _Targets:
             self.label_en(node, document_label_en(identifier))
         return node
 
-    def article(self, m: re.Match) -> None:
+    def article(self, article: ids.Article) -> None:
         """``TIPP art 9(5)(c)`` part of ``TIPP art 9(5)`` part of ``TIPP art 9`` part of ``TIPP``."""
-        instrument, article = m.group("instrument"), m.group("article")
-        subs = re.findall(r"\([0-9a-z]+\)", m.group("subs"))
-        parent = self.typed(instrument, TIP.Instrument)
-        name = f"{instrument} art {article}"
-        for k in range(len(subs) + 1):
-            name = f"{instrument} art {article}" + "".join(subs[:k])
+        parent = self.typed(str(article.instrument), TIP.Instrument)
+        for k in range(len(article.parts) + 1):
+            name = str(ids.Article(article.instrument, article.number, article.parts[:k]))
             node = self.typed(name, TIP.ArticleParagraph if k else TIP.Article)
             self.graph.add((node, ELI.is_part_of, parent))
             self.label_en(node, name)

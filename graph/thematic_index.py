@@ -26,6 +26,7 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
+from tipkg import identifiers as ids
 from tipkg.ontology.namespace import TIP
 from tipkg.references.thematic_index import IndexEntry, ThematicIndex
 from tipkg.references.types import Reference
@@ -40,7 +41,7 @@ SCHEME = COMPENDIUM + " index"
 
 def add_index(graph: TripleSet, index: ThematicIndex, base: str | None = None) -> URIRef:
     """Add the index's scheme, topics, notations and ``indexedUnder`` edges; return the scheme node."""
-    source = mint(f"source:{index.source_file}", base)
+    source = mint(str(ids.SourceFile(index.source_file)), base)
     scheme = mint(SCHEME, base)
     graph.add((scheme, RDF.type, SKOS.ConceptScheme))
     graph.add((scheme, DCTERMS.identifier, literal(SCHEME)))
@@ -68,7 +69,9 @@ def add_index(graph: TripleSet, index: ThematicIndex, base: str | None = None) -
     reports: dict[int, str] = {}
     for paragraph, report in index.notations.items():
         graph.add((mint(paragraph, base), SKOS.notation, literal(report)))
-        reports[int(paragraph.split()[1])] = report.split(" para ")[0]
+        recommendation, report_paragraph = ids.top(ids.parse_part(paragraph)), ids.top(ids.parse_part(report))
+        if isinstance(recommendation, ids.Recommendation) and isinstance(report_paragraph, ids.Paragraph):
+            reports[recommendation.meeting.number] = str(report_paragraph.document)
     for meeting, offset in index.offsets.items():  # the renumbering the SHACL shapes check notations against
         if meeting in reports:
             graph.add((mint(reports[meeting], base), TIP.numberingOffset, literal(offset)))

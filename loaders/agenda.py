@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+from tipkg import identifiers as ids
 from tipkg.errors import TipkgError
 from tipkg.loaders.numbering import abjad_letters, latin_letter, month
 from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import normalize, western_digits
 from tipkg.tables import load as load_table
+from tipkg.tables import meetings_by_date
 
 
 
@@ -39,7 +41,7 @@ def patterns() -> dict[str, object]:
         **{name: re.compile(t["headings"][name]) for name in ("title", "annotations", "documents", "annex")},
         "items": tuple(re.compile(form["pattern"]) for form in t["item"]),
         **{name: re.compile(t[name]["pattern"]) for name in ("subitem", "symbol", "date", "venue")},
-        "meetings": t["meetings"],
+        "meetings": meetings_by_date(),
     }
 
 
@@ -127,14 +129,14 @@ def _heading(line: str, blocks: dict, current: _Block | None) -> tuple[tuple, in
 
 def _paragraph(source: Source, block: _Block, order: list[tuple]) -> Paragraph:
     number, letter = block.key
-    item = f"{source.identifier} item {number}"
+    item = ids.top_paragraph(ids.parse(source.identifier), "item", number)
     siblings = [k for k in order if (k[1] is None) == (letter is None) and (letter is None or k[0] == number)]
     text = " ".join(source.text[s:e] for s, e in block.pieces)
     span = Span(block.pieces[0][0], block.pieces[-1][1])
     return Paragraph(
-        identifier=f"{item} ({letter})" if letter else item,
+        identifier=str(ids.sub_part(item, letter)) if letter else str(item),
         kind="agenda-subitem" if letter else "agenda-item",
-        parent=item if letter else source.identifier,
+        parent=str(item) if letter else source.identifier,
         number=letter or number, position=siblings.index(block.key) + 1,
         text=text, span=span, normalized=normalize(text).text, line=source.line_of(span.start),
         documents=tuple(dict.fromkeys(block.documents)))

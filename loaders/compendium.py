@@ -29,9 +29,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from tipkg import identifiers as ids
 from tipkg.errors import TipkgError
 from tipkg.model import Document, Meeting, Source, Span, StructuredSource
 from tipkg.normalize import cop_session_first
+from tipkg.tables import meeting_reports
 
 from .compendium_parts import (ITEM, SUB, TOP, Footnotes, Line, Outline, Segment, iso_date, leading_segment,
                                lines_of, patterns, table, trimmed)
@@ -110,8 +112,8 @@ def _meeting(source: Source, heading: Line, m: re.Match, body: list[Line], footn
     if number is None:
         raise TipkgError(source.path, f"compendium: unknown ordinal {m.group('ordinal')!r}", heading.number)
     date, end_date = _meeting_dates(source, heading, m.group("when"))
-    report = table()["meeting_reports"].get(str(number))
-    outline = Outline(report or f"TIP-WG {number}", f"TIP-WG {number}", source.text, warnings)
+    report = meeting_reports().get(str(number))
+    outline = Outline(report or str(ids.Meeting(number)), ids.Meeting(number), source.text, warnings)
     notes = []
     for line in footnotes.running(body, notes):
         seg = leading_segment(line)
@@ -191,7 +193,7 @@ def _instrument(source: Source, session: int, year: str, heading: Line, m: re.Ma
     infix, kind = table()["instrument_kinds"][m.group("kind")]
     s, n = cop_session_first(int(m.group("a")), int(m.group("b")), session_context=session)
     identifier = f"CTOC/COP/{infix}/{s}/{n}"
-    outline = Outline(identifier, identifier, source.text, warnings)
+    outline = Outline(identifier, ids.Document(identifier), source.text, warnings)
     state, title, notes, in_title = _Operative(), [], [], True
     for line in footnotes.running(body, notes):
         start = line.start

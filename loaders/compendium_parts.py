@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
+from tipkg import identifiers as ids
+from tipkg.errors import TipkgError
 from tipkg.model import Footnote, Paragraph, Span
-from tipkg.normalize import normalize
+from tipkg.normalize import normalize, plain_superscripts
 from tipkg.tables import load
 
 from .numbering import abjad_letters, latin_letter, month, roman
@@ -39,7 +41,7 @@ def patterns() -> dict[str, re.Pattern]:
 
 
 def table() -> dict:
-    """The whole table (its data sections: report symbols, instrument kinds)."""
+    """The whole table (its data sections: instrument kinds, where Part B instruments were published)."""
     return load(TABLE)
 
 
@@ -67,7 +69,6 @@ def lines_of(text: str) -> list[Line]:
     return out
 
 
-_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
 def mark_number(mark: str) -> str:
@@ -76,7 +77,7 @@ def mark_number(mark: str) -> str:
     >>> mark_number("⁽¹²⁾"), mark_number("(4)")
     ('12', '4')
     """
-    return re.sub(r"\D", "", mark.translate(_SUPERSCRIPT))
+    return re.sub(r"\D", "", plain_superscripts(mark))
 
 
 def footnote_marks(text: str) -> tuple[str, ...]:
@@ -138,18 +139,20 @@ class _Draft:
     level: int
     line: int
     pieces: list[tuple[int, int]]
+    ref: ids.Part | None = None
     children: int = 0
 
 
 class Outline:
     """The paragraphs of one document, opened and continued line by line.
 
-    ``base`` prefixes top-level identifiers ("TIP-WG 2" + "rec 6",
-    "CTOC/COP/DEC/1/5" + "para a"); lower levels append "(b)" / "(ii)" to their
-    parent. Numbers that break the expected sequence are reported as warnings.
+    ``base`` is what top-level paragraphs hang below (``TIP-WG 2`` for "rec 6",
+    ``CTOC/COP/DEC/1/5`` for "para a"); lower levels are its sub-paragraphs and
+    sub-items, all spelled by ``tipkg.identifiers``. Numbers that break the
+    expected sequence are reported as warnings.
     """
 
-    def __init__(self, document: str, base: str, text: str, warnings: list[str]):
+    def __init__(self, document: str, base: ids.Meeting | ids.Document, text: str, warnings: list[str]):
         self.document, self.base, self.text, self.warnings = document, base, text, warnings
         self.drafts: list[_Draft] = []
         self.path: list[_Draft] = []
@@ -177,13 +180,17 @@ class Outline:
             level = TOP
         series = f"{kind} {label}" if level == TOP else f"level {level}"
         local = self._local(series, number, level, parent, line)
+        try:
+            ref = ids.top_paragraph(self.base, label, local) if parent is None else ids.sub_part(parent.ref, local)
+        except ids.IdentifierError as exc:
+            raise TipkgError(self.document, f"line {line}: {exc}", line) from None
         if parent is None:
             self.top_children += 1
-            position, identifier, parent_id = self.top_children, f"{self.base} {label} {local}", self.document
+            position, parent_id = self.top_children, self.document
         else:
             parent.children += 1
-            position, identifier, parent_id = parent.children, f"{parent.identifier} ({local})", parent.identifier
-        draft = _Draft(identifier, kind, parent_id, local, position, level, line, [piece])
+            position, parent_id = parent.children, parent.identifier
+        draft = _Draft(str(ref), kind, parent_id, local, position, level, line, [piece], ref)
         self.drafts.append(draft)
         self.path.append(draft)
         return draft

@@ -31,7 +31,7 @@ def latin_letter(arabic: str) -> str | None:
     """The Latin letter for an abjad sub-paragraph letter, or None if it is not one."""
     key = arabic.strip().strip("()").replace("\u0640", "")
     letters = _letters()
-    return letters.get(key) or letters.get(key + "ـ") or ({"ه": "e"}.get(key))
+    return letters.get(key) or letters.get(key + "ـ")  # "(ه)" is a variant of the table
 
 
 def abjad_letters() -> tuple[str, ...]:

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tipkg import identifiers as ids
 from tipkg.model import Document, Footnote, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, normalize, search_form
 from tipkg.tables import load as load_table
@@ -197,6 +198,7 @@ class _Reader:
     def __init__(self, source: Source):
         self.source = source
         self.doc = source.identifier
+        self.doc_id = ids.parse(source.identifier)  # a document: tipkg.sources checked the manifest
         self.visual = is_visual_source(source.text)
         self.lines = split_lines(source.text, self.visual)
         self.rules = rules()
@@ -252,7 +254,7 @@ class _Reader:
             elif latin and number and latin == _letter(sub_letter + 1):
                 sub_letter += 1
                 current = self._new("subparagraph", latin, _operative_verb(line, lettered), line,
-                                    parent=f"{self.doc} para {number}")
+                                    parent=ids.Paragraph(self.doc_id, number))
             elif in_preamble and (opener := self._opener(line.folded, 0)):
                 current = self._new("preambular", None, opener[1], line)
             elif current is not None:
@@ -272,16 +274,17 @@ class _Reader:
         return None
 
     def _new(self, kind: str, number: str | None, verb: str | None, line: Line, start: int | None = None,
-             parent: str | None = None) -> _Draft:
+             parent: ids.Paragraph | None = None) -> _Draft:
         if kind == "preambular":
             number = str(sum(1 for d in self.drafts if d.kind == "preambular") + 1)
-            identifier = f"{self.doc} pp {number}"
+            identifier = str(ids.top_paragraph(self.doc_id, "pp", number))
         elif kind == "operative":
-            identifier = f"{self.doc} para {number}"
+            identifier = str(ids.top_paragraph(self.doc_id, "para", number))
         else:
-            identifier = f"{parent} ({number})"
+            identifier = str(ids.sub_part(parent, number))
         lo, hi = line.content
-        draft = _Draft(kind, number, parent or self.doc, identifier, verb, [(start if start is not None else lo, hi, line)])
+        draft = _Draft(kind, number, str(parent) if parent else self.doc, identifier, verb,
+                       [(start if start is not None else lo, hi, line)])
         self.drafts.append(draft)
         return draft
 

@@ -66,6 +66,7 @@ from itertools import combinations
 
 import numpy as np
 
+from tipkg import identifiers as ids
 from tipkg.model import StructuredSource
 from tipkg.normalize import search_form
 
@@ -269,7 +270,7 @@ def attestations(found: Sequence[Passage], sets: Sequence[set[str]]) -> list[Att
 
 def edge_key(*parts: str) -> str:
     """The identifier of a reified edge node: ``edge:`` + 16 hex digits of a SHA-1."""
-    return "edge:" + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
+    return str(ids.Edge(hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]))
 
 
 def add_echoes(graph, echoes: Iterable[Echo], attested: Iterable[Attestation], base: str | None = None) -> int:
@@ -299,7 +300,7 @@ def add_echoes(graph, echoes: Iterable[Echo], attested: Iterable[Attestation], b
                 edge_key(echo.later, "echoes", echo.earlier))
         count += 1
     for item in attested:
-        node = reified(mint(f"source:{item.later_source}", base), mint(f"source:{item.earlier_source}", base),
+        node = reified(mint(str(ids.SourceFile(item.later_source)), base), mint(str(ids.SourceFile(item.earlier_source)), base),
                        item.score, f"attestation: mean Jaccard over {item.paragraphs} paragraphs",
                        edge_key(item.later_source, "echoes", item.earlier_source, item.document))
         graph.add((node, DCTERMS.subject, mint(item.document, base)))

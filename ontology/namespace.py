@@ -149,6 +149,7 @@ class TIP(DefinedNamespace):
     due: URIRef
     recurrence: URIRef
     reviewClause: URIRef
+    reviewedIn: URIRef
     hasReviewClause: URIRef
     status: URIRef
     sessionNumber: URIRef

@@ -103,8 +103,8 @@ def nodes(run: Run, kind: str) -> list[Node]:
         rows = run(_PREFIX + "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> "
                    "SELECT DISTINCT ?r WHERE { ?c a tip:Citation ; rdf:predicate ?r }").rows
         tip = PREFIXES["tip"]
-        return sorted(Node(r[0].value[len(tip):], r[0].value) for r in rows
-                      if r[0] is not None and r[0].value.startswith(tip))
+        return sorted((Node(r[0].value[len(tip):], r[0].value) for r in rows
+                       if r[0] is not None and r[0].value.startswith(tip)), key=lambda n: n.identifier)
     query = (_PREFIX + "SELECT ?n ?id ?label WHERE { VALUES ?c { " + _classes(kind) + " } "
              "?n a ?c ; dcterms:identifier ?id . "
              "OPTIONAL { ?n rdfs:label|skos:prefLabel|skos:altLabel ?label "

@@ -4,7 +4,7 @@ The manifests (w3c/rdf-tests PR #324) describe each test as HTTP requests in
 the W3C HTTP vocabulary (``ht:``) with machine-checkable expectations. This
 runner reads them with rdflib and sends every request as written: the method,
 the query string of ``ht:absolutePath`` (its ``/sparql`` prefix replaced by the
-endpoint's path), the request headers, and the body encoded in its
+endpoint's path), the ``Host`` of ``ht:connectionAuthority``, the request headers, and the body encoded in its
 ``cnt:characterEncoding`` (UTF-16 bodies really are UTF-16 on the wire). It uses
 ``http.client`` because other clients refuse a GET with a body, which one test
 sends on purpose.
@@ -60,6 +60,7 @@ class Request:
     path: str
     headers: list[tuple[str, str]]
     body: bytes | None
+    authority: str                 # the Host the manifest's connection names
     statuses: list[str]            # "2", "3", "4" …: the acceptable status classes
     media: list[str]               # acceptable response media types (empty: any)
     result_format: str | None      # "boolean", "tabular" or "RDF"
@@ -95,7 +96,7 @@ def _items(g: Graph, node, prop) -> list:
     return list(Collection(g, head)) if head is not None else []
 
 
-def _request(g: Graph, node) -> Request:
+def _request(g: Graph, node, authority: str) -> Request:
     headers = [(_text(g, h, HT.fieldName), _text(g, h, HT.fieldValue)) for h in _items(g, node, HT.headers)]
     body = None
     if (b := g.value(node, HT.body)) is not None:
@@ -115,7 +116,7 @@ def _request(g: Graph, node) -> Request:
     result_format = _text(g, resp, MF.expectedFormat)
     if boolean is not None and result_format is None:
         result_format = "boolean"
-    return Request(_text(g, node, HT.methodName), _text(g, node, HT.absolutePath), headers, body,
+    return Request(_text(g, node, HT.methodName), _text(g, node, HT.absolutePath), headers, body, authority,
                    sorted(set(statuses)), media, result_format,
                    None if boolean is None else bool(Literal(boolean).toPython()))
 
@@ -130,7 +131,9 @@ def load_tests() -> list[Test]:
             test = Test(str(node).rsplit("#", 1)[1], path.name)
             for gd in g.objects(node, UT.graphData):
                 test.graphs.append((SUITE / str(g.value(gd, UT.graph)).rsplit("/", 1)[1], _text(g, gd, RDFS.label)))
-            test.requests = [_request(g, r) for r in _items(g, g.value(node, MF.action), HT.requests)]
+            action = g.value(node, MF.action)
+            authority = _text(g, action, HT.connectionAuthority) or "www.example"
+            test.requests = [_request(g, r, authority) for r in _items(g, action, HT.requests)]
             tests.append(test)
     return tests
 
@@ -163,7 +166,8 @@ def send(endpoint: str, request: Request) -> tuple[int, str, bytes]:
     path = url.path + ("?" + query if query else "")
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     try:
-        conn.putrequest(request.method, path)
+        conn.putrequest(request.method, path, skip_host=True)
+        conn.putheader("Host", request.authority)
         for name, value in request.headers:
             conn.putheader(name, value)
         if request.body is not None:

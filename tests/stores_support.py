@@ -77,8 +77,8 @@ ServerPort = 127.0.0.1:{sql}
 DisableUnixSocket = 1
 CaseMode = 2
 DirsAllowed = {db}
-NumberOfBuffers = 170000
-MaxDirtyBuffers = 130000
+NumberOfBuffers = 40000
+MaxDirtyBuffers = 30000
 ThreadsPerQuery = 2
 [HTTPServer]
 ServerPort = 127.0.0.1:{http}

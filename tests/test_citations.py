@@ -5,9 +5,7 @@ tests/gold/citations.tsv (dev and holdout)."""
 
 from __future__ import annotations
 
-import csv
 import re
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -20,19 +18,15 @@ from tipkg.graph.uris import mint
 from tipkg.normalize import normalize, search_form
 from tipkg.ontology.namespace import CITO, ELI, TIP
 from tipkg.pipeline import reference_counts, write_report
-from tipkg.references import extract_references, numbers_reversed
+from tipkg.references import numbers_reversed
+from tipkg.references.evaluate import evaluate, load_gold
 from tipkg.references.citations import CitationContext, _name_patterns, find_citations, fold
 from tipkg.tables import load
 
 GOLD = Path(__file__).parent / "gold" / "citations.tsv"
 
-#: how each source's examples are read: year, numbers reversed, visual order, document kind
-SOURCE_CONTEXT = {
-    "000": dict(year=2008, reversed_numbers=False, visual=True, document_kind="draft-decision"),
-    "002": dict(year=2006, reversed_numbers=True, document_kind="cop-decision"),
-    "003": dict(year=2010, reversed_numbers=True, document_kind="cop-resolution"),
-    "004": dict(year=2006, reversed_numbers=False, visual=True, document_kind="ga-resolution"),
-}
+#: how each source's examples are read: year, numbers reversed, visual order, document kind (the table says)
+SOURCE_CONTEXT = load("citations")["example_context"]
 
 
 def example_context(label: str, **extra) -> CitationContext:
@@ -162,11 +156,6 @@ def test_numbers_put_session_first_by_orientation():
 # ----------------------------------------------------------- the real corpus
 
 @pytest.fixture(scope="module")
-def references(structured):
-    return extract_references(structured)
-
-
-@pytest.fixture(scope="module")
 def edges(references):
     return {(r.paragraph, r.relation, r.target) for r in references.found}
 
@@ -268,40 +257,22 @@ def test_unresolved_listed_with_reason(references):
 
 # ------------------------------------------------------------------ the gold
 
-def _gold():
-    rows = list(csv.DictReader(GOLD.open(encoding="utf-8"), delimiter="\t"))
-    out = defaultdict(lambda: defaultdict(set))
-    for row in rows:
-        out[row["split"]].setdefault("_paragraphs", set()).add(row["paragraph"])
-        if row["relation"] != "-":
-            out[row["split"]][row["relation"]].add((row["paragraph"], row["target"]))
-    return out
-
-
-def scores(edges, split: dict) -> dict[str, tuple[float, float, int]]:
-    """relation -> (precision, recall, gold size) on the paragraphs of one split."""
-    paragraphs = split["_paragraphs"]
-    out = {}
-    for relation in ("refersTo", "citesArticle"):
-        gold = split.get(relation, set())
-        found = {(p, t) for p, rel, t in edges if rel == relation and p in paragraphs}
-        hit = len(gold & found)
-        out[relation] = (hit / len(found) if found else 1.0, hit / len(gold) if gold else 1.0, len(gold))
-    return out
+RELATIONS = ("refersTo", "citesArticle")
 
 
 def test_gold_sample_size():
-    gold = _gold()
-    sizes = {split: sum(len(v) for k, v in rels.items() if k != "_paragraphs") for split, rels in gold.items()}
+    gold = load_gold(GOLD)
+    sizes = {split: sum(1 for g in gold if g.split == split and g.relation in RELATIONS) for split in ("dev", "holdout")}
     assert sum(sizes.values()) >= 60 and sizes["holdout"] >= 0.35 * sum(sizes.values())
 
 
 @pytest.mark.parametrize("split", ["dev", "holdout"])
-def test_precision_and_recall_against_gold(edges, split):
-    for relation, (precision, recall, n) in scores(edges, _gold()[split]).items():
-        assert n > 0
-        assert precision >= 0.95, (split, relation, precision)
-        assert recall >= 0.90, (split, relation, recall)
+def test_precision_and_recall_against_gold(references, split):
+    """Scored by tipkg.references.evaluate, as `python -m tipkg.references.evaluate` scores them."""
+    for relation, s in evaluate(references.found, load_gold(GOLD), split=split, relations=RELATIONS).items():
+        assert s.true_positives + s.false_negatives > 0, (split, relation)
+        assert s.precision >= 0.95, (split, relation, s)
+        assert s.recall >= 0.90, (split, relation, s)
 
 
 # ------------------------------------------------------------------ the graph
@@ -340,14 +311,3 @@ def test_build_counts_and_report(references, tmp_path):
     assert lines[0].split("\t") == ["paragraph", "kind", "text", "reason", "span"]
     assert lines[1].startswith("TIP-WG 5 rec 24\tarticle\tالفقرة 15 من")
     assert lines[1].endswith("003_b6c4df457a9ee32e.txt#char=49702,49714")
-
-
-if __name__ == "__main__":  # python tests/test_citations.py: print the figures
-    from tipkg.loaders import load_structure
-    from tipkg.sources import read_corpus
-
-    found = extract_references([load_structure(s) for s in read_corpus()]).found
-    all_edges = {(r.paragraph, r.relation, r.target) for r in found}
-    for name, split in sorted(_gold().items()):
-        for relation, (p, r, n) in scores(all_edges, split).items():
-            print(f"{name:8} {relation:13} gold {n:3}  precision {p:.3f}  recall {r:.3f}")

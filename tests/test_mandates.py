@@ -71,9 +71,10 @@ def test_ordinals():
     assert ordinal("الخامس،") == 5
 
 
-def test_calendar_agrees_with_the_corpus_sentence():
-    row = next(r for r in T["calendar"]["conference"] if r["session"] == 6)
-    assert str(row["year"]) in row["example"]
+def test_session_years_agree_with_the_corpus(paragraphs):
+    from tipkg.references.mandates import session_year
+    assert "2012" in paragraphs["CTOC/COP/DEC/4/4 para t"].normalized and session_year("conference", 6) == 2012
+    assert session_year("general-assembly", 63) == 2008 and session_year("general-assembly", 61) == 2006
 
 
 # --- mandates on the corpus -------------------------------------------------------
@@ -220,3 +221,28 @@ def test_repeated_requests_across_the_conferences_decisions(structured, mandates
     for r in found:
         assert r.score >= THRESHOLD and r.later.action == r.earlier.action and r.later.document != r.earlier.document
 
+
+
+# --- review and end clauses ----------------------------------------------------------
+
+@pytest.mark.parametrize("example", T["review"]["examples"])
+def test_review_examples_match(example):
+    from tipkg.references.mandates import _compiled
+    assert _compiled("review").search(_quote(example))
+
+
+@pytest.mark.parametrize("example", T["review"]["counter_examples"])
+def test_a_bare_hatta_is_no_end(example):
+    from tipkg.references.mandates import _compiled
+    assert not _compiled("review").search(_quote(example))
+
+
+def test_a_review_set_by_another_paragraph_of_the_same_decision(mandates):
+    """4/4 (t) "قرّر أن يستعرض فعالية الفريق العامل ومستقبله" provides for the review of 4/4's mandates to
+    the Working Group, not of its mandates to the Secretariat."""
+    for p in ("CTOC/COP/DEC/4/4 para o", "CTOC/COP/DEC/4/4 para p", "CTOC/COP/DEC/4/4 para s"):
+        assert mandates[p].review_paragraph == "CTOC/COP/DEC/4/4 para t" and "يستعرض" in mandates[p].review.text
+    assert mandates["CTOC/COP/DEC/4/4 para r"].review is None
+    assert mandates["CTOC/COP/RES/5/2 para 14"].review_paragraph == "CTOC/COP/RES/5/2 para 15"
+    assert mandates["CTOC/COP/RES/5/2 para 15"].review_paragraph is None  # its own words
+    assert sum(m.review is not None for m in mandates.values()) == 5

@@ -118,6 +118,14 @@ def test_values_lists_the_actors_with_both_labels(built, capsys):
     assert "A/RES/61/180\t" in out and "CTOC/COP/DEC/4/4 draft\t" in out
 
 
+def test_a_relation_is_checked_against_the_relations_of_the_graph(built, capsys):
+    """The relation kind once crashed sorting its nodes (found by benchmarks/bench_first_page.py)."""
+    code, out, _ = query(capsys, built, "--values", "relation", "--format", "tsv")
+    assert code == 0 and "\nrequests\t" in out and "\nrecommendsRequest\t" in out
+    code, out, err = query(capsys, built, "edge-source-text", "--param", "relation=citesArticel")
+    assert code == 2 and "closest: citesArticle" in one_line(err)
+
+
 def test_a_user_query_gets_the_catalog_prefixes(built, capsys, tmp_path):
     q = tmp_path / "mine.rq"
     q.write_text("# who requests the Secretariat\nSELECT ?id WHERE {\n  ?p tip:requests ?a ; dcterms:identifier ?id .\n"

@@ -167,9 +167,10 @@ def test_a_body_that_stops_arriving_times_out(guarded):
     assert time.monotonic() - start < READ_TIMEOUT + 5
 
 
-def test_half_open_connections_neither_exhaust_threads_nor_stay(guarded):
-    """Ten times the cap of connections that send nothing: the server's threads stay bounded, extra
-    connections get 503 at once, and after the read timeout every slot is free again."""
+def test_half_open_connections_neither_exhaust_threads_nor_lock_others_out(guarded):
+    """Ten times the cap of connections that send nothing: the server's threads stay bounded, a real
+    request is still answered at once (the oldest idle connection makes room), and after the read
+    timeout every idle connection is closed."""
     proc, url = guarded
     host, port = url.split("//")[1].split(":")
     before = threads_of(proc.pid)
@@ -180,17 +181,41 @@ def test_half_open_connections_neither_exhaust_threads_nor_stay(guarded):
     time.sleep(0.5)
     assert time.monotonic() - start < READ_TIMEOUT, "opening the connections was too slow to test the cap"
     assert threads_of(proc.pid) <= before + CAP
-    status, headers, body = query_get(url, ASK)
-    assert status == 503 and headers["retry-after"] and b"connections are open" in body
+    for _ in range(3):
+        began = time.monotonic()
+        assert query_get(url, ASK)[0] == 200
+        assert time.monotonic() - began < 1.5
+    assert threads_of(proc.pid) <= before + CAP
     time.sleep(READ_TIMEOUT + 1.5)
-    assert query_get(url, ASK)[0] == 200
     assert threads_of(proc.pid) <= before + 1
     closed = 0
     for sock in idle:
         sock.settimeout(0.5)
         try:
-            closed += sock.recv(1024) is not None
+            closed += sock.recv(1024) == b""
         except OSError:
             closed += 1
         sock.close()
     assert closed == len(idle)
+
+
+def test_when_every_slot_holds_a_real_request_one_more_gets_503(guarded):
+    """Connections past their request head are not evicted: with the cap taken by requests whose body
+    is still arriving, one more connection is told 503 with Retry-After, at once."""
+    _, url = guarded
+    host, port = url.split("//")[1].split(":")
+    busy = []
+    for _ in range(CAP):
+        sock = socket.create_connection((host, int(port)), timeout=5)
+        sock.sendall(request("POST", "/sparql", {"Content-Type": "application/sparql-query",
+                                                 "Content-Length": "100"}, b"ASK"))
+        busy.append(sock)
+    time.sleep(0.5)
+    began = time.monotonic()
+    status, headers, body = query_get(url, ASK)
+    assert status == 503 and headers["retry-after"] and b"connections are open" in body
+    assert time.monotonic() - began < 2
+    for sock in busy:
+        sock.close()
+    time.sleep(READ_TIMEOUT + 1)
+    assert query_get(url, ASK)[0] == 200

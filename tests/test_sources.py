@@ -120,3 +120,19 @@ def test_missing_and_unquoted_keys(corpus):
 def test_no_manifest(tmp_path):
     message = failure(tmp_path)
     assert message.startswith(str(tmp_path / "manifest.toml")) and "no manifest.toml" in message
+
+
+@pytest.mark.parametrize("wrong, reason", [
+    ("ctoc/cop/wg.4/2010/1", "starts upper-case"),            # not the canonical spelling
+    ("CTOC/COP/WG.4/2010/1 ", "single spaces"),                # a trailing space
+    ("CTOC/COP/WG.4/2010/1 para 1", "kind Paragraph"),      # a paragraph, not a document
+    ("TIPP", "kind Instrument"),                             # an instrument code
+])
+def test_manifest_identifier_outside_the_grammar(corpus, wrong, reason):
+    manifest = corpus / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace('identifier = "CTOC/COP/WG.4/2010/1"', f'identifier = "{wrong}"'), encoding="utf-8")
+    message = failure(corpus)
+    assert message.startswith(str(manifest)) and repr(wrong) in message and reason in message
+    entry = manifest_line(corpus, AGENDA) - 1
+    assert f"manifest.toml:{entry}:" in message and "ontology/identifiers.md" in message

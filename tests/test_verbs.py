@@ -10,7 +10,6 @@ import pytest
 
 from tipkg.model import Span
 from tipkg.normalize import search_form
-from tipkg.references import extract_references
 from tipkg.references.evaluate import GOLD_DIR, evaluate, load_gold
 from tipkg.references.types import Reference
 from tipkg.references.verbs import (actor_forms, addressees, clauses, find_verbs, main_verb, recalls_from, request_relation,
@@ -173,8 +172,8 @@ def test_recalls_from_prefers_the_article_to_its_instrument():
 # --- on the corpus ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def found(structured):
-    return extract_references(structured).found
+def found(references):
+    return references.found  # the session build's (conftest)
 
 
 def _edges(found, paragraph):

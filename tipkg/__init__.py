@@ -12,7 +12,8 @@ This folder holds the pipeline and what it shares: ``pipeline`` (the stages
 in order), ``cli`` and the ``commands`` package (one module per sub-command),
 ``sources`` (stage 1, the corpus), ``normalize`` (stage 2), ``reading_order`` (visual-order
 paragraphs joined and measured for tip:normalizedText), ``model`` (the
-plain data between stages), the ``references`` package (stage 4), ``units`` (per-source work
+plain data between stages), ``identifiers`` (the one grammar of canonical
+identifiers), the ``references`` package (stage 4), ``units`` (per-source work
 units and their cache), ``parallel`` (a stage in a forked child), ``replica``
 (replicated sources for the benchmarks), ``errors`` (located errors), the
 ``server`` package (linked data and /sparql) and the ``tables`` package (the

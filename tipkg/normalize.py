@@ -169,12 +169,26 @@ def is_visual_source(text: str) -> bool:
 
 
 def western_digits(text: str) -> str:
-    """Arabic-Indic and Eastern digits made Western, nothing else changed.
+    """Arabic-Indic and Eastern digits made Western, nothing else changed (one character for one).
 
     >>> western_digits("٢٠١٠")
     '2010'
     """
-    return text.translate({ord(k): v for k, v in load("normalization")["digits"].items()})
+    return text.translate(_section("digits"))
+
+
+def plain_superscripts(text: str) -> str:
+    """Superscript digits and parentheses made plain, nothing else changed (one character for one).
+
+    >>> plain_superscripts("⁽¹²⁾")
+    '(12)'
+    """
+    return text.translate(_section("superscripts"))
+
+
+@lru_cache(maxsize=None)
+def _section(name: str) -> dict[int, str]:
+    return {ord(k): v for k, v in load("normalization")[name].items()}
 
 
 def search_form(text: str) -> str:
@@ -188,9 +202,11 @@ def search_form(text: str) -> str:
 
 # --- numbers written back to front -------------------------------------------
 
-#: General Assembly resolutions are numbered ``session/n`` from session 31 (1976).
-GA_FIRST_NUMBERED_SESSION = 31
-GA_FIRST_SESSION_YEAR = 1946
+#: General Assembly resolutions are numbered ``session/n`` from session 31 (1976); session 1 met
+#: in 1946 (tables/sessions.toml [ga]).
+GA_FIRST_NUMBERED_SESSION = load("sessions")["ga"]["first_numbered_session"]
+GA_FIRST_SESSION_YEAR = load("sessions")["ga"]["first_session_year"]
+GA_LAST_SESSION_WHEN_UNDATED = load("sessions")["ga"]["last_session_when_undated"]
 
 
 def ga_session_first(a: int, b: int, *, year: int | None = None, reversed_source: bool | None = None) -> tuple[int, int]:
@@ -207,7 +223,7 @@ def ga_session_first(a: int, b: int, *, year: int | None = None, reversed_source
     >>> ga_session_first(61, 180, year=2006)
     (61, 180)
     """
-    last = (year - GA_FIRST_SESSION_YEAR + 1) if year else 90
+    last = (year - GA_FIRST_SESSION_YEAR + 1) if year else GA_LAST_SESSION_WHEN_UNDATED
 
     def ok(s: int) -> bool:
         return GA_FIRST_NUMBERED_SESSION <= s <= last

@@ -31,29 +31,54 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import lru_cache
 
+from tipkg import identifiers as ids
 from tipkg.model import Source, StructuredSource
 
-_SESSION = re.compile(r"^(A/RES/|E/CN\.15/RES/|CTOC/COP/DEC/|CTOC/COP/RES/|TIP-WG )(\d+)")
+# UN symbol formats whose numbers a copy shifts: session first, or year first.
+_SESSION = re.compile(r"^(A/RES/|E/CN\.15/RES/|CTOC/COP/DEC/|CTOC/COP/RES/)(\d+)")
 _YEAR = re.compile(r"^(CTOC/COP/WG\.4/|CTOC/COP/|E/RES/|E/DEC/)(\d{4})/(\d+)")
 _EDITION = re.compile(r"^(UNODC-TIP-Compendium-)(\d{4})")
 _DATE = re.compile(r"^(\d{4})")
 
 
 def shift_identifier(identifier: str | None, k: int) -> str | None:
-    """The identifier copy ``k`` uses for what the original calls ``identifier``."""
+    """The identifier copy ``k`` uses for what the original calls ``identifier``.
+
+    The grammar finds the document or meeting an identifier hangs below
+    (``A/RES/61/180 para 5 mandate``, ``TIP-WG 7 rec 2 (n)``), which it starts
+    with; the rest is kept. What has none (an article, an actor, a verb's name
+    as a reference target) is left as it is.
+    """
     if not identifier or k == 0:
         return identifier
-    out = _SESSION.sub(lambda m: f"{m[1]}{int(m[2]) + 100 * k}", identifier)
-    out = _EDITION.sub(lambda m: f"{m[1]}{int(m[2]) + k}", out)
-    return _YEAR.sub(lambda m: f"{m[1]}{int(m[2]) + k}/{int(m[3]) + 1000 * k}", out)
+    lead, rest = _rooted(identifier)
+    return identifier if lead is None else _shifted(lead, k) + rest
 
 
 def unshift_identifier(identifier: str, k: int) -> str:
     """The original's identifier for what copy ``k`` calls ``identifier``."""
-    out = _SESSION.sub(lambda m: f"{m[1]}{int(m[2]) - 100 * k}", identifier)
-    out = _EDITION.sub(lambda m: f"{m[1]}{int(m[2]) - k}", out)
-    return _YEAR.sub(lambda m: f"{m[1]}{int(m[2]) - k}/{int(m[3]) - 1000 * k}", out)
+    return shift_identifier(identifier, -k)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rooted(identifier: str) -> tuple[ids.Document | ids.Meeting | None, str]:
+    """The identifier's root and what follows it, parsed once: every copy shifts the same identifiers."""
+    named = ids.try_parse(identifier)
+    lead = ids.root(named) if named is not None else None
+    return (lead, identifier[len(str(lead)):]) if lead is not None else (None, identifier)
+
+
+@lru_cache(maxsize=1 << 16)
+def _shifted(x: ids.Document | ids.Meeting, k: int) -> str:
+    """Copy ``k``'s spelling of a document or meeting (a few dozen per corpus: cached)."""
+    if isinstance(x, ids.Meeting):
+        return str(ids.Meeting(x.number + 100 * k))
+    symbol = _SESSION.sub(lambda m: f"{m[1]}{int(m[2]) + 100 * k}", x.symbol)
+    symbol = _EDITION.sub(lambda m: f"{m[1]}{int(m[2]) + k}", symbol)
+    symbol = _YEAR.sub(lambda m: f"{m[1]}{int(m[2]) + k}/{int(m[3]) + 1000 * k}", symbol)
+    return str(ids.Document(symbol, x.draft))
 
 
 def shift_date(date: str | None, k: int) -> str | None:

@@ -27,6 +27,7 @@ import unicodedata
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from . import identifiers as ids
 from .errors import TipkgError
 from .model import SOURCE_KINDS, Source
 
@@ -84,6 +85,13 @@ def _read_source(folder: Path, manifest: Path, entry: dict, line: int | None) ->
         raise TipkgError(manifest, f"[[source]] entry: {', '.join(unquoted)} must be quoted strings", line)
     if entry["kind"] not in KINDS:
         raise TipkgError(manifest, f"unknown kind {entry['kind']!r} (expected one of {', '.join(KINDS)})", line)
+    try:
+        named = ids.parse(entry["identifier"])
+    except ids.IdentifierError as exc:
+        raise TipkgError(manifest, f"identifier {exc} (see ontology/identifiers.md)", line) from None
+    if not isinstance(named, ids.Document):
+        raise TipkgError(manifest, f"identifier {entry['identifier']!r} is of kind {type(named).__name__}, "
+                                   "not a document symbol (see ontology/identifiers.md)", line)
     path = confined(folder, manifest, entry["file"], line)
     data = path.read_bytes()
     if not data.strip():

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 
 from tipkg.model import Document, Source, StructuredSource
 from tipkg.normalize import ga_session_first, is_visual_source
+from tipkg.tables import load
 
-from .citations import Citation, CitationContext, find_citations, footnote_resolution
+from .citations import CitationContext, find_citations, footnote_resolution, is_year
 from .spans import Locator
 from .thematic_index import ThematicIndex, parse_index
 from .types import Context, Reference, Unresolved
@@ -66,20 +67,14 @@ def extract_references(structured: list[StructuredSource]) -> References:
 
 def _paragraph_citations(context: Context, base: CitationContext, carried: dict, out: References) -> None:
     source, paragraph = context.source, context.paragraph
-    locator = Locator(source.text, paragraph.normalized, paragraph.span)
+    locator = Locator.of(source, paragraph)
     found, seen = find_citations(paragraph.normalized, base)
-    out.found += [_reference(paragraph.identifier, c, source, locator) for c in found]
+    out.found += [locator.reference(paragraph.identifier, c) for c in found]
     out.unresolved += [Unresolved(paragraph.identifier, s.kind, source.file, locator.original(s.start, s.end),
                                   paragraph.normalized[s.start:s.end], s.reason) for s in seen]
     for mark in paragraph.footnote_marks:
         for citation, locator_fn in carried.get(mark, ()):
-            out.found.append(_reference(paragraph.identifier, citation, source, locator_fn, via=mark))
-
-
-def _reference(paragraph: str, c: Citation, source: Source, locator: Locator, via: str | None = None) -> Reference:
-    span = locator.original(c.start, c.end)
-    return Reference(paragraph, c.relation, c.target, c.target_kind, source.file, span,
-                     source.text[span.start:span.end], c.rule, via)
+            out.found.append(locator_fn.reference(paragraph.identifier, citation, via=mark))
 
 
 def footnote_citations(document: Document, source: Source, base: CitationContext) -> dict[str, list]:
@@ -89,7 +84,7 @@ def footnote_citations(document: Document, source: Source, base: CitationContext
     for footnote in document.footnotes:
         ctx = CitationContext(base.document_kind, base.year, base.reversed_numbers, base.visual, True, previous)
         found, _ = find_citations(footnote.normalized, ctx)
-        locator = Locator(source.text, footnote.normalized, footnote.span)
+        locator = Locator.of(source, footnote)
         carried.setdefault(footnote.mark, []).extend((c, locator) for c in found)
         previous = footnote_resolution(footnote.normalized, ctx) or previous
     return carried
@@ -108,15 +103,16 @@ def numbers_reversed(item: StructuredSource) -> bool:
     General Assembly numbers whose order is unambiguous (one order only gives
     a numbered session up to the document's year)."""
     straight = backward = 0
+    cues = load("citations")["orientation"]
     for document in item.documents:
         year = document_year(document, item.source)
         texts = [p.normalized for p in document.paragraphs] + [f.normalized for f in document.footnotes]
         for text in texts:
-            if "الجمعيه العامه" not in _fold(text) and "قرار" not in text:
+            if not any(w in _fold(text) for w in cues["folded"]) and not any(w in text for w in cues["printed"]):
                 continue
-            for m in re.finditer(r"(?<![A-Za-z0-9/.])(\d+)/(\d+)(?![A-Za-z0-9/])", text):
+            for m in re.finditer(cues["pair"], text):
                 a, b = int(m.group(1)), int(m.group(2))
-                if 1946 <= a <= 2100 or 1946 <= b <= 2100:
+                if is_year(a) or is_year(b):
                     continue
                 s, _ = ga_session_first(a, b, year=year)
                 t, _ = ga_session_first(b, a, year=year)

@@ -29,12 +29,15 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from tipkg import identifiers as ids
 from tipkg.loaders.numbering import latin_letter, roman
 from tipkg.normalize import cop_session_first, ga_session_first, normalize, search_form
-from tipkg.tables import load
+from tipkg.tables import load, reports_by_year
 
-_L = "\u0621-\u064a"
-_NUMBER_PAIR = re.compile(r"(?<![A-Za-z0-9/.])(\d+)/(\d+)(?![A-Za-z0-9/])")
+from .types import Found
+
+_L = load("citations")["clitics"]["letters"]
+_NUMBER_PAIR = re.compile(load("citations")["orientation"]["pair"])
 
 
 #: rule suffix of a resolution cited as the source of an annexed instrument: a
@@ -54,16 +57,8 @@ class CitationContext:
     previous_resolution: str | None = None
 
 
-@dataclass(frozen=True)
-class Citation:
-    """A resolved reference: ``[start, end)`` in the working text given."""
-
-    relation: str
-    target: str
-    target_kind: str
-    start: int
-    end: int
-    rule: str
+#: a resolved reference: ``[start, end)`` in the working text given (the first step of types.Found)
+Citation = Found
 
 
 @dataclass(frozen=True)
@@ -105,9 +100,10 @@ def _form_regex(form: str, visual: bool) -> str:
     body = fold(form)
     if visual:
         return re.escape(body)
-    front = _tables()["clitics"]["front"]
-    if body.startswith("ال"):
-        head = rf"(?:{front}ال|[وف]?لل)" + re.escape(body[2:])
+    clitics = _tables()["clitics"]
+    front, definite = clitics["front"], clitics["definite"]
+    if body.startswith(definite):
+        head = rf"(?:{front}{definite}|{clitics['lam_definite']})" + re.escape(body[len(definite):])
     else:
         head = front + re.escape(body)
     return rf"(?<![{_L}]){head}(?![{_L}])"
@@ -126,8 +122,14 @@ def _name_patterns() -> tuple[tuple[re.Pattern, str, str], ...]:
     return tuple((re.compile(_form_regex(form, visual)), target, rule) for form, target, rule, visual in rows)
 
 
+@lru_cache(maxsize=None)
+def _protocols() -> frozenset[str]:
+    """The instruments an anaphoric "the Protocol" can stand for (instruments.toml ``protocol``)."""
+    return frozenset(row["identifier"] for row in _instrument_rows() if row.get("protocol"))
+
+
 def _is_protocol(identifier: str) -> bool:
-    return identifier in {"TIPP", "SOMP", "FAP", "CRC-OPSC"}
+    return identifier in _protocols()
 
 
 # ------------------------------------------------------------ instruments
@@ -143,11 +145,12 @@ def _instruments(f: str) -> list[_Mention]:
     taken.sort()
     frames = [fold(x["before"].strip()) + " " for x in _tables()["frame"]]
     defaults = _tables()["anaphora"]
+    supplement = re.compile(fold(defaults["supplement"]))
     out: list[_Mention] = []
     protocols: list[str] = []
     for start, end, target, rule in taken:
         framed = any(f[max(0, start - 25):start].endswith(fr) for fr in frames)
-        if target == "@convention" and re.match(r"[^.؛]{0,20}التكميليه", f[end:]):
+        if target == "@convention" and supplement.match(f[end:]):
             continue
         if target.startswith("@"):
             targets = _resolve_anaphora(target[1:], protocols, defaults)
@@ -175,19 +178,27 @@ def _resolve_anaphora(kind: str, protocols: list[str], defaults: dict) -> tuple[
 @lru_cache(maxsize=None)
 def _article_regex() -> re.Pattern:
     t = _tables()["article"]
+    sep, of, particles = t["list_separator"], t["of"], _tables()["clitics"]["particles"]
     part = r"(?:\d+(?:\s?\([" + _L + r"]{1,2}\))*|\([" + _L + r"]{1,2}\))"
-    parts = rf"{part}(?:\s*(?:،|و)\s*{part})*"
-    nums = r"\d+(?:\s*(?:،|و)\s*\d+)*"
-    return re.compile(rf"(?:{fold(t['paragraph_word'])}\s+(?P<paras>{parts})\s+من\s+)?"
-                      rf"(?<![{_L}])[وبل]{{0,2}}{fold(t['article_word'])}\s+(?P<arts>{nums})(?![\d/])")
+    parts = rf"{part}(?:\s*(?:{sep})\s*{part})*"
+    nums = rf"\d+(?:\s*(?:{sep})\s*\d+)*"
+    return re.compile(rf"(?:{fold(t['paragraph_word'])}\s+(?P<paras>{parts})\s+{of}\s+)?"
+                      rf"(?<![{_L}]){particles}{fold(t['article_word'])}\s+(?P<arts>{nums})(?![\d/])")
 
 
-def _sub_label(token: str, original: str) -> str:
-    """'2 (ج)' -> '(2)(c)'; '(أ)' -> '(a)' (letters taken from the unfolded text)."""
-    out = ""
+def _sub_parts(original: str) -> tuple[str, ...]:
+    """'2 (ج)' -> ('2', 'c'); '(أ)' -> ('a',) (letters taken from the unfolded text).
+
+    A letter that is no sub-paragraph letter ends the parts: the citation goes
+    to the coarser node above it rather than to an identifier the grammar refuses.
+    """
+    out = []
     for number, letter in re.findall(r"(\d+)|\(([" + _L + r"]{1,2})\)", original):
-        out += f"({number})" if number else f"({latin_letter(letter) or letter})"
-    return out
+        part = number or latin_letter(letter)
+        if part is None:
+            break
+        out.append(part)
+    return tuple(out)
 
 
 def _articles(f: str, w: str, offsets, mentions: list[_Mention]) -> list[Citation]:
@@ -207,14 +218,15 @@ def _articles(f: str, w: str, offsets, mentions: list[_Mention]) -> list[Citatio
             instruments = before[-1].targets[-1:] if before else (_tables()["anaphora"]["default_protocol"],)
             rule = "article.context" if before else "article.default-protocol"
         arts = re.findall(r"\d+", m.group("arts"))
-        subs = [""]
+        subs: list[tuple[str, ...]] = [()]
         if m.group("paras"):
             original = w[offsets[m.start("paras")]:offsets[m.end("paras")]]
-            subs = [_sub_label(tok, tok) for tok in re.split(r"\s*(?:،|\sو\s?|^و)\s*", original) if tok.strip()]
+            split = _tables()["article"]["parts_split"]
+            subs = [_sub_parts(tok) for tok in re.split(split, original) if tok.strip()]
         for instrument in instruments:
             for art in arts:
                 for sub in subs:
-                    found.append(Citation("citesArticle", f"{instrument} art {art}{sub}", "article",
+                    found.append(Citation("citesArticle", str(ids.Article(instrument, int(art), sub)), "article",
                                           m.start(), m.end(), rule))
     return found
 
@@ -230,7 +242,7 @@ def _visual_articles(f: str, mentions: list[_Mention]) -> list[Citation]:
                     continue
                 instrument = near[0].targets[-1]
             para = m.groupdict().get("para")
-            target = f"{instrument} art {m.group('art')}" + (f"({para})" if para else "")
+            target = str(ids.Article(instrument, int(m.group("art")), (para,) if para else ()))
             found.append(Citation("citesArticle", target, "article", m.start(), m.end(), rule["name"]))
     return found
 
@@ -248,7 +260,8 @@ class _Head:
 def _heads() -> tuple[tuple[re.Pattern, dict], ...]:
     out = []
     for row in _tables()["resolution_head"]:
-        regex = re.compile(rf"(?<![{_L}])[وبل]{{0,2}}(?:{fold(row['pattern'])})(?![{_L}])")
+        particles = _tables()["clitics"]["particles"]
+        regex = re.compile(rf"(?<![{_L}]){particles}(?:{fold(row['pattern'])})(?![{_L}])")
         if (regex.pattern, row["kind"]) not in {(r.pattern, k["kind"]) for r, k in out}:
             out.append((regex, row))
     return tuple(out)
@@ -269,33 +282,45 @@ def _find_heads(f: str, ctx: CitationContext) -> list[_Head]:
 
 
 def cop_max_session(year: int | None) -> int | None:
-    """The last COP session held by ``year`` (tables: citations.toml [cop_sessions])."""
+    """The last COP session held by ``year`` (tables: sessions.toml [cop.held])."""
     if year is None:
         return None
-    held = [int(s) for s, y in _tables()["cop_sessions"].items() if y <= year]
+    held = [int(s) for s, y in load("sessions")["cop"]["held"].items() if y <= year]
     return max(held) if held else None
 
 
 def session_first(kind: str, a: int, b: int, ctx: CitationContext) -> tuple[int, int] | None:
     """The number ``a/b`` of a body's resolution, session (or year) first; None if impossible."""
+    t = load("sessions")
     if kind == "ecosoc":
-        if 1946 <= a <= 2100:
+        if is_year(a):
             return a, b
-        if 1946 <= b <= 2100:
+        if is_year(b):
             return b, a
         return None
     if kind == "ga":
-        last = (ctx.year - 1945) if ctx.year else 90
+        last = (ctx.year - t["ga"]["first_session_year"] + 1) if ctx.year else t["ga"]["last_session_when_undated"]
         s, n = ga_session_first(a, b, year=ctx.year, reversed_source=ctx.reversed_numbers)
-        return (s, n) if 31 <= s <= last else None
+        return (s, n) if t["ga"]["first_numbered_session"] <= s <= last else None
     if kind.startswith("cop"):
         limit = cop_max_session(ctx.year)
         s, n = cop_session_first(a, b, max_session=limit, reversed_source=ctx.reversed_numbers)
-        return (s, n) if (limit is None or s <= limit) and s <= 20 else None
+        return (s, n) if (limit is None or s <= limit) and s <= t["cop"]["last_session"] else None
     if kind == "ccpcj":
         s, n = (b, a) if ctx.reversed_numbers else (a, b)
-        return (s, n) if 1 <= s <= 40 else None
+        return (s, n) if t["ccpcj"]["first_session"] <= s <= t["ccpcj"]["last_session"] else None
     return None
+
+
+def _paragraph_of(symbol: str, number: str) -> str:
+    """``<symbol> para <n>``: an operative paragraph of a document the text names."""
+    return str(ids.Paragraph(ids.Document(symbol), int(number)))
+
+
+def is_year(n: int) -> bool:
+    """Whether a number of an "a/b" pair is a year (sessions.toml [years])."""
+    years = load("sessions")["years"]
+    return years["first"] <= n <= years["last"]
 
 
 def resolution_identifier(kind: str, session: int, number: int) -> tuple[str, str]:
@@ -350,7 +375,7 @@ def _resolutions(f: str, ctx: CitationContext, consumed: list[tuple[int, int]]) 
             rule = f"resolution.{h.kind}" + ("" if h is head else ".nearest-head")
             para = re.search(fold(_tables()["report_paragraph"]["resolution_paragraph"]), f[max(0, h.start - 30):h.start])
             if para and m.start() == min((p.start() for p in pairs if claimed.get(p.start()) == h), default=-1):
-                target, kind, rule = f"{target} para {para.group('n')}", "paragraph", rule + ".paragraph"
+                target, kind, rule = _paragraph_of(target, para.group("n")), "paragraph", rule + ".paragraph"
             found.append(Citation("refersTo", target, kind, min(h.start, m.start()), max(h.end, m.end()), rule))
             break
     found += _ecosoc_sessions(f)
@@ -401,23 +426,23 @@ def _report_paragraphs(f: str) -> tuple[list[Citation], list[Seen], list[tuple[i
     found, seen, consumed = [], [], []
     symbol_re = re.compile(_tables()["symbol"]["pattern"])
     for m in re.finditer(fold(t["pattern"]), f):
-        window = re.split(r"[؛]", f[m.end():m.end() + t["symbol_within"]])[0]
+        window = f[m.end():m.end() + t["symbol_within"]].split(_tables()["clitics"]["semicolon"])[0]
         sym = symbol_re.search(window)
         year = re.search(fold(t["year"]), window[:80])
         if sym:
             symbol = sym.group(0).rstrip(".,")
             consumed.append((m.end() + sym.start(), m.end() + sym.end()))
-            found.append(Citation("refersTo", f"{symbol} para {m.group('n')}", "paragraph", m.start(),
+            found.append(Citation("refersTo", _paragraph_of(symbol, m.group("n")), "paragraph", m.start(),
                                   m.end() + sym.end(), "report-paragraph.symbol"))
-        elif year and year.group("year") in _tables()["meeting_reports"]:
-            symbol = _tables()["meeting_reports"][year.group("year")]
-            found.append(Citation("refersTo", f"{symbol} para {m.group('n')}", "paragraph", m.start(),
+        elif year and year.group("year") in reports_by_year():
+            symbol = reports_by_year()[year.group("year")]
+            found.append(Citation("refersTo", _paragraph_of(symbol, m.group("n")), "paragraph", m.start(),
                                   m.end() + year.end(), "report-paragraph.year"))
         else:
             seen.append(Seen("report-paragraph", m.start(), m.end(), "the report is named neither by symbol nor by a year with one meeting"))
     for m in re.finditer(fold(t["symbol_then_paragraph"]), f):
         consumed.append((m.start(), m.start() + len(m.group("symbol"))))
-        found.append(Citation("refersTo", f"{m.group('symbol')} para {m.group('n')}", "paragraph", m.start(), m.end(),
+        found.append(Citation("refersTo", _paragraph_of(m.group("symbol"), m.group("n")), "paragraph", m.start(), m.end(),
                               "report-paragraph.symbol-first"))
     return found, seen, consumed
 

@@ -1,10 +1,11 @@
-"""Precision and recall of the reference extractors against hand-checked gold.
+"""Precision and recall of the reference extractors against hand-checked gold:
+the ONE scorer, used by every test that measures an extractor and by this command.
 
 Gold files are TSV in ``tests/gold/`` with the columns ``paragraph``,
 ``relation``, ``target``, ``split`` (``dev`` or ``holdout``) and ``note``; one
 row per edge a careful reader draws from the paragraph. A paragraph that is in
 the sample but draws no edge of a relation is listed with relation ``none``
-(target ``-``), so that whatever an extractor claims there counts as a false
+(or ``-``, as tests/gold/citations.tsv writes it; target ``-``), so that whatever an extractor claims there counts as a false
 positive. Only paragraphs named in the gold are scored: the sample is what was
 read, the rest of the corpus is not judged.
 
@@ -67,7 +68,8 @@ def load_gold(path: str | Path) -> list[GoldEdge]:
         split = row["split"].strip()
         if split not in SPLITS:
             raise ValueError(f"{path}:{n}: split must be dev or holdout, not {split!r}")
-        rows.append(GoldEdge(row["paragraph"].strip(), row["relation"].strip(), row["target"].strip(),
+        relation = row["relation"].strip()
+        rows.append(GoldEdge(row["paragraph"].strip(), "none" if relation == "-" else relation, row["target"].strip(),
                              split, (row.get("note") or "").strip()))
     return rows
 
@@ -127,6 +129,14 @@ def report(found: list[Reference], gold: list[GoldEdge]) -> str:
     return "\n".join(lines)
 
 
+def index_references(index) -> list[Reference]:
+    """The thematic index's entries as ``indexedUnder`` references (what the graph draws)."""
+    if index is None:
+        return []
+    return [Reference(e.paragraph, "indexedUnder", e.topic, "topic", index.source_file, e.span, e.text, e.rule)
+            for e in index.entries]
+
+
 def corpus_references() -> list[Reference]:
     """Every reference the extractors find in the bundled corpus, the thematic
     index's ``indexedUnder`` entries and the mandates' records included."""
@@ -137,9 +147,7 @@ def corpus_references() -> list[Reference]:
 
     structured = [load_structure(s) for s in read_corpus()]
     refs = extract_references(structured)
-    index = [] if refs.index is None else [
-        Reference(e.paragraph, "indexedUnder", e.topic, "topic", refs.index.source_file, e.span, e.text, e.rule)
-        for e in refs.index.entries]
+    index = index_references(refs.index)
     from .mandate_quality import mandate_records  # tests/gold/mandates.tsv scores these
     from .mandates import find_mandates
     return refs.found + index + mandate_records(find_mandates(structured, refs.found))

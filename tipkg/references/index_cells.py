@@ -28,10 +28,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from tipkg.loaders.numbering import abjad_letters, latin_letter, ordinal, roman
+from tipkg.normalize import western_digits
 from tipkg.tables import load
 
-# Arabic-Indic and Persian digits -> Western, one character for one (offsets unchanged).
-DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 @lru_cache(maxsize=None)
@@ -51,8 +50,8 @@ def _scanner() -> re.Pattern:
     parts = [("part_a", t["part_a"]["pattern"]), ("part_b", t["part_b"]["pattern"]),
              ("ord", t["ordinal"]["pattern"]), ("pre", t["preamble"]["pattern"]),
              ("letter", t["letter"]["pattern"]), ("subitem", t["subitem"]["pattern"]),
-             ("alef", t["alef_word"]["pattern"]), ("num", r"و?\d+"), ("dash", r"[-–]"),
-             ("waw", r"و(?=\s|$)"), ("punct", r"[:؛،.;,]"), ("word", r"[^\s\d\-–:؛،;,]+")]
+             ("alef", t["alef_word"]["pattern"])]
+    parts += [(name, t["tokens"][name]) for name in ("num", "dash", "waw", "punct", "word")]
     return re.compile("|".join(f"(?P<k_{name}>{body})" for name, body in parts))
 
 
@@ -67,7 +66,7 @@ class Token:
 
 def tokens(cell: str, base: int) -> list[Token]:
     """The tokens of a cell; offsets are ``base`` + position in the cell."""
-    text = cell.translate(DIGITS)
+    text = western_digits(cell)  # one character for one: offsets unchanged
     out = []
     for m in _scanner().finditer(text):
         kind = next((name[2:] for name, value in m.groupdict().items() if name.startswith("k_") and value), None)
@@ -77,7 +76,7 @@ def tokens(cell: str, base: int) -> list[Token]:
         if kind == "ord":
             value = ordinal(m.group("word"))
         elif kind == "num":
-            value = int(m.group().lstrip("و"))
+            value = int(m.group().lstrip(table()["tokens"]["conjunction"]))
         elif kind == "letter":
             value = latin_letter(m.group("letter"))
             if value is None:
@@ -199,7 +198,7 @@ def _number_or_range(toks: list[Token], i: int, section: int, after_ordinal: boo
     """A number at ``toks[i]``, or a range "21-23" / "39-خامساً-41"; returns (numbers, end, last index, rule)."""
     t = toks[i]
     kinds = [x.kind for x in toks[i + 1:i + 5]]
-    if kinds[:2] == ["dash", "num"] and not toks[i + 2].text.startswith("و"):
+    if kinds[:2] == ["dash", "num"] and not toks[i + 2].text.startswith(table()["tokens"]["conjunction"]):
         hi = toks[i + 2]
         return _span(t.value, hi.value), hi.end, i + 2, "range"
     if after_ordinal and kinds[:2] == ["dash", "ord"] and toks[i + 2].value == section:

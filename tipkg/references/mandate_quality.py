@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from typing import Iterable
 
+from tipkg import identifiers as ids
 from tipkg.model import Span
 
 from .evaluate import GOLD_DIR, evaluate, load_gold, report
@@ -32,7 +33,7 @@ def mandate_records(mandates: Iterable[Mandate]) -> list[Reference]:
             return Reference(m.paragraph, relation, target, "mandate", m.source_file, Span(0, 0), "", "mandate")
         out.append(rec("mandate", "yes"))
         out += [rec("addressee", a.actor) for a in m.addressees]
-        out.append(rec("action", f"action:{m.action}"))
+        out.append(rec("action", str(ids.Action(m.action))))
         if m.due is not None and m.due.identifier:
             out.append(rec("due", m.due.identifier))
     return out

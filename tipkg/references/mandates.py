@@ -14,7 +14,7 @@ module turns every request a body *made* into one ``Mandate`` record:
   ...") is a mandate too (``[direction]``);
 * the requested clause — from the request verb to the next coordinated verb —
   is classified into the action scheme (``[[action]]``, first match wins), and
-  searched for a deadline (``[due]`` and the ``[calendar]``), a recurrence and
+  searched for a deadline (``[due]``; the year from tables/sessions.toml), a recurrence and
   a review or end clause.
 
 Every part keeps the Arabic words it was read from and their span in the
@@ -34,16 +34,17 @@ dataclasses, no RDF: ``tipkg.graph.mandates`` turns them into triples.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from tipkg import identifiers as ids
 from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, search_form
 from tipkg.tables import load
 
 from .types import Reference
-from .verbs import _OriginalMap, _actors_at, find_verbs, main_verb
+from .verbs import _OriginalMap, _actors_at, actor_forms, find_verbs, main_verb
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Due:
         """``session:COP-6`` / ``session:GA-63`` (None when the session is not numbered)."""
         if self.session is None:
             return None
-        return f"session:{'GA' if self.body == 'general-assembly' else 'COP'}-{self.session}"
+        return str(ids.Session("GA" if self.body == "general-assembly" else "COP", self.session))
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Mandate:
     recurrence: str | None = None
     recurrence_words: Words | None = None
     review: Words | None = None
+    review_paragraph: str | None = None    # where the review is set, when not in the mandating paragraph
 
     @property
     def identifier(self) -> str:
@@ -110,7 +112,7 @@ class Mandate:
 
 def mandate_id(paragraph: str) -> str:
     """The canonical identifier of the mandate a paragraph creates: ``<paragraph> mandate``."""
-    return f"{paragraph} mandate"
+    return str(ids.Mandate(ids.parse_part(paragraph)))
 
 
 # --- tables ---------------------------------------------------------------------
@@ -165,11 +167,11 @@ def ordinal(words: str) -> int | None:
 
 
 def session_year(body: str, session: int) -> int | None:
-    """The year a numbered session met, from the calendar table."""
-    cal = table()["calendar"]
+    """The year a numbered session met (tables/sessions.toml: the project's one calendar)."""
+    sessions = load("sessions")
     if body == "general-assembly":
-        return cal["ga_first_year"] + session
-    return next((row["year"] for row in cal.get(body, ()) if row["session"] == session), None)
+        return sessions["ga"]["first_session_year"] + session - 1
+    return sessions["cop"]["held"].get(str(session))
 
 
 def find_due(clause: str, *, mandating_session: int | None = None) -> tuple[str, int | None, int | None, int, int, str] | None:
@@ -238,7 +240,28 @@ def find_mandates(structured: Iterable[StructuredSource], references: Iterable[R
                 m = _mandate(item.source, document, p, own, visual, verbs.get(p.identifier))
                 if m is not None:
                     out[p.identifier] = m
+            _document_reviews(item.source, document, out, visual)
     return list(out.values())
+
+
+def _document_reviews(source: Source, document: Document, found: dict[str, Mandate], visual: bool) -> None:
+    """A review or end set by another paragraph of the same text for the mandate's addressee
+    ("قرّر أن يستعرض فعالية الفريق العامل ومستقبله") counts as the mandate's review clause."""
+    reviews = []
+    for p in document.paragraphs:
+        text = search_form(p.normalized or p.text)
+        hit = _compiled("review").search(text)
+        if hit:
+            span, _ = _OriginalMap(source, p, visual).span(hit.start(), hit.end())
+            reviews.append((p.identifier, text, Words(source.text[span.start:span.end], source.file, span)))
+    for key, m in list(found.items()):
+        if m.document != document.identifier or m.review is not None:
+            continue
+        for paragraph, text, words in reviews:
+            if paragraph != m.paragraph and any(f.pattern.search(text) for a in m.addressees
+                                                for f in actor_forms() if f.actor == a.actor and not f.visual_only):
+                found[key] = replace(m, review=words, review_paragraph=paragraph)
+                break
 
 
 def _mandate(source: Source, document: Document, p: Paragraph, requests: Sequence[Reference],

@@ -31,9 +31,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from tipkg import identifiers as ids
 from tipkg.errors import TipkgError
 from tipkg.model import Source, Span
-from tipkg.tables import load
+from tipkg.tables import load, meeting_reports
 
 from .index_cells import CompendiumRef, ReportNumber, pattern, read_references, read_report_numbers, table
 
@@ -119,8 +120,8 @@ def topics_by_heading() -> dict[str, Topic]:
             head = row["ar"].split("، ", 1)[0]
             if head not in by_ar:
                 raise TipkgError(f"topics.toml: head {head!r} of {row['ar']!r} has no entry")
-            broader = "topic:" + by_ar[head]["slug"]
-        topic = Topic("topic:" + row["slug"], row["ar"], row["en"], broader)
+            broader = str(ids.Topic(by_ar[head]["slug"]))
+        topic = Topic(str(ids.Topic(row["slug"])), row["ar"], row["en"], broader)
         out[row["ar"]] = topic
         if "printed" in row:
             out[_clean(row["printed"])] = topic
@@ -132,26 +133,34 @@ def topics_by_heading() -> dict[str, Topic]:
 def paragraph_identifier(ref: CompendiumRef) -> str | None:
     """The canonical identifier of the paragraph a compendium reference names (None if impossible)."""
     t = table()
-    tail = "".join(f" ({x})" for x in (ref.letter, ref.roman) if x)
     if ref.part == "A":
-        if ref.number is None or ref.preamble or str(ref.section) not in t["meeting_reports"]:
+        if ref.number is None or ref.preamble or str(ref.section) not in meeting_reports():
             return None
-        return f"TIP-WG {ref.section} rec {ref.number}{tail}"
+        return _with_parts(ids.Recommendation(ids.Meeting(ref.section), ref.number), ref.letter, ref.roman)
     document = t["part_b_sections"].get(str(ref.section))
     if document is None:
         return None
+    document = ids.parse(document)
     if ref.preamble:
-        return f"{document} pp {ref.number}" if ref.number is not None and not tail else None
-    if "/RES/" in document:
-        return f"{document} para {ref.number}{tail}" if ref.number is not None else None
+        return str(ids.PreambularParagraph(document, ref.number)) if ref.number is not None and not (ref.letter or ref.roman) else None
+    if "/RES/" in document.symbol:
+        return _with_parts(ids.Paragraph(document, ref.number), ref.letter, ref.roman) if ref.number is not None else None
     if ref.number is not None or ref.letter is None:
         return None
-    return f"{document} para {ref.letter}" + (f" ({ref.roman})" if ref.roman else "")
+    return _with_parts(ids.Paragraph(document, ref.letter), ref.roman)
 
 
 def notation(meeting: int, number: int, ref: CompendiumRef) -> str:
-    tail = "".join(f" ({x})" for x in (ref.letter, ref.roman) if x)
-    return f"{table()['meeting_reports'][str(meeting)]} para {number}{tail}"
+    """The report paragraph a recommendation was first numbered as (``skos:notation``)."""
+    report = ids.parse(meeting_reports()[str(meeting)])
+    return _with_parts(ids.Paragraph(report, number), ref.letter, ref.roman)
+
+
+def _with_parts(paragraph: ids.Part, *parts: str | None) -> str:
+    """``paragraph`` with its sub-paragraph and sub-item, as the grammar nests them."""
+    for part in filter(None, parts):
+        paragraph = ids.sub_part(paragraph, part)
+    return str(paragraph)
 
 
 # --- rows ------------------------------------------------------------------------------
@@ -259,8 +268,8 @@ def parse_index(source: Source, span: Span | None = None) -> ThematicIndex:
                                 f"{previous.label_ar if previous else None!r}")
             current = topic
         if current is None:
-            ids = tuple(filter(None, (paragraph_identifier(r) for r in row.refs)))
-            unplaced.append(UnplacedRow(line, text, Span(start, end), ids))
+            named = tuple(filter(None, (paragraph_identifier(r) for r in row.refs)))
+            unplaced.append(UnplacedRow(line, text, Span(start, end), named))
             continue
         used[current.identifier] = current
         by_topic[current.identifier].append(row)
@@ -376,7 +385,7 @@ def index_report_lines(index: ThematicIndex) -> list[str]:
            f"entries, {len(index.notations)} report notations, {len(index.unreconciled)} unreconciled, "
            f"{len(index.unplaced)} unplaced rows",
            "kind\tmeeting\treport\toffset\treconciled\treferences"]
-    reports = table()["meeting_reports"]
+    reports = meeting_reports()
     for meeting, offset in sorted(index.offsets.items()):
         hit, total = index.offset_support[meeting]
         out.append(f"offset\t{meeting}\t{reports[str(meeting)]}\t{offset:+d}\t{hit}\t{total}")

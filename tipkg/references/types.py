@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tipkg import identifiers as ids
 from tipkg.model import Document, Footnote, Paragraph, Source, Span
 
 
@@ -24,6 +25,19 @@ class Context:
 
 
 @dataclass(frozen=True)
+class Found:
+    """What an extractor found in the text it read, before it is resolved to the file:
+    ``[start, end)`` index that text (``spans.Locator.reference`` makes the ``Reference``)."""
+
+    relation: str
+    target: str
+    target_kind: str
+    start: int
+    end: int
+    rule: str
+
+
+@dataclass(frozen=True)
 class Reference:
     """One edge read from the text.
 
@@ -34,6 +48,11 @@ class Reference:
     original words it came from, in ``source_file``; ``rule`` names the table
     pattern that produced it; ``via_footnote`` is the footnote mark when the
     reference was carried from a footnote to the paragraph bearing its mark.
+
+    ``target`` stays the canonical string: it is what the gold files, the
+    per-source cache and the citation node's hash (``graph.references.citation_id``)
+    are keyed on, and a verb's target there is its bare name (``requests``).
+    ``identifier`` is the same target as the grammar reads it, structured.
     """
 
     paragraph: str
@@ -45,6 +64,11 @@ class Reference:
     text: str
     rule: str
     via_footnote: str | None = None
+
+    @property
+    def identifier(self) -> ids.Identifier | None:
+        """The target as ``tipkg.identifiers`` reads it (a verb's name as ``ids.Verb``); None if it is none."""
+        return ids.Verb(self.target) if self.target_kind == "verb" else ids.try_parse(self.target)
 
 
 @dataclass(frozen=True)

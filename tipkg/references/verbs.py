@@ -23,7 +23,7 @@ inherit the verb and addressees of their parent: "ينبغي أن تقوم ال�
 
 Matching happens on the search form of ``Paragraph.normalized`` (harakat
 dropped, alef/yaa/taa marbuta folded); spans are mapped back to the original
-file through the same normalizer (``_OriginalMap``). In visual-order sources
+file through the one span mapping (``spans.Locator``, folded). In visual-order sources
 (000, 004) the words of a line come out of order, so there the verb is looked
 for in the head of the paragraph even when glued to a neighbour, and the
 addressee is the first actor whose words all occur in that head.
@@ -36,12 +36,14 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable
 
+from tipkg import identifiers as ids
 from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
-from tipkg.normalize import is_visual_source, normalize, search_form
+from tipkg.normalize import is_visual_source, search_form
 from tipkg.tables import load
 
 from .citations import ANNEXED
-from .types import Reference
+from .spans import Locator
+from .types import Found, Reference
 
 SUB_KINDS = ("subparagraph", "subitem")
 SKIPPED_KINDS = ("agenda-item", "agenda-subitem")
@@ -90,9 +92,10 @@ class ActorForm:
 def _verb_pattern(form: str) -> re.Pattern:
     words = search_form(form).split(" ")
     body = re.escape(words[0]) + _adverbs() + "".join(r"\s+" + re.escape(w) for w in words[1:])
-    if words[-1] == "ل":  # "يمكن للدول": the lām belongs to the addressee
+    lam = grammar()["lam"]
+    if words[-1] == lam:  # "يمكن للدول": the lām belongs to the addressee
         head = re.escape(words[0]) + _adverbs()
-        return re.compile(rf"{_start()}{head}(?=\s+ل\w)")
+        return re.compile(rf"{_start()}{head}(?=\s+{re.escape(lam)}\w)")
     return re.compile(rf"{_start()}{body}(?!{_W})")
 
 
@@ -206,7 +209,7 @@ def main_verb(text: str, *, visual: bool = False, sub: bool = False) -> VerbMatc
     if not verbs:
         return None
     first = verbs[0]
-    if sub and text[:first.start].strip(" -،و") and not first.form.relation:
+    if sub and text[:first.start].strip(" -" + grammar()["comma"] + grammar()["conjunction"]) and not first.form.relation:
         return None
     return first
 
@@ -266,7 +269,7 @@ def addressees(text: str, verb: VerbMatch, *, visual: bool = False) -> list[Acto
         while m and m.end() > pos:
             pos = m.end()
             m = qualifiers.match(text, pos)
-        pos = len(text) - len(text[pos:].lstrip(" ،"))
+        pos = len(text) - len(text[pos:].lstrip(" " + grammar()["comma"]))
         nxt = _actors_at(text, pos) if text.startswith(grammar()["conjunction"], pos) else None
         if nxt is None:
             return found
@@ -289,7 +292,8 @@ def _visual_addressees(text: str, verb: VerbMatch, *, after: bool = False) -> li
         positions = []
         for word in af.words:
             hit = [p for p, tok in tokens
-                   if (tok.strip("،؛:.()") == word or (tok.endswith(word) and not tok.startswith("ل")))
+                   if (tok.strip(grammar()["punctuation"]) == word
+                       or (tok.endswith(word) and not tok.startswith(grammar()["lam"])))
                    and not (verb.start <= p < verb.end)]
             if not hit:
                 break
@@ -419,8 +423,9 @@ def recalls_from(paragraph_refs: Iterable[Reference], recall_spans: Iterable[Spa
     # "المهام المسندة إليه في المادة 32 من اتفاقية ...(1)، التي ... بما يشمل بروتوكول ...":
     # in a clause that recalls an article, the instruments it names (or its
     # footnote carries) locate or qualify the article: they are not recalled.
-    with_article = {clause_of[i] for i, r in enumerate(out) if " art " in r.target}
-    located = {r.target.split(" art ")[0] for r in out if " art " in r.target}
+    articles = {i: a for i, r in enumerate(out) if isinstance(a := r.identifier, ids.Article)}
+    with_article = {clause_of[i] for i in articles}
+    located = {str(article.instrument) for article in articles.values()}
     return [r for i, r in enumerate(out) if r.target not in located
             and (clause_of[i] not in with_article or r.target_kind != "instrument")]
 
@@ -428,34 +433,14 @@ def recalls_from(paragraph_refs: Iterable[Reference], recall_spans: Iterable[Spa
 # --- from paragraphs to references ------------------------------------------------
 
 class _OriginalMap:
-    """Maps offsets of a paragraph's search form back to the original file.
-
-    The paragraph's search form is re-found in the search form of its original
-    span, normalized the same way (visual lines reordered), whose offsets point
-    into the file.
-    """
+    """Search-form offsets of a paragraph -> (original span, ""): the one mapping (``spans.Locator``,
+    folded), under the name the mandates and answers extractors import."""
 
     def __init__(self, source: Source, paragraph: Paragraph, visual: bool):
-        self.paragraph = paragraph
-        self.base = paragraph.span.start
-        raw = source.text[paragraph.span.start:paragraph.span.end]
-        self.folded = normalize(raw, visual=visual, fold=True)
-        self.text = search_form(paragraph.normalized or paragraph.text)
+        self.locator = Locator.of(source, paragraph, folded=True)
 
     def span(self, start: int, end: int) -> tuple[Span, str]:
-        piece = self.text[start:end]
-        nth = self.text.count(piece, 0, start)
-        at = -1
-        for _ in range(nth + 1):
-            at = self.folded.text.find(piece, at + 1)
-            if at < 0:
-                break
-        if at < 0:
-            at = self.folded.text.find(piece)
-        if at < 0 or not piece:
-            return self.paragraph.span, self.paragraph.text
-        s = self.folded.original_span(at, at + len(piece))
-        return Span(s.start + self.base, s.end + self.base), ""
+        return self.locator.original(start, end), ""
 
 
 @dataclass(frozen=True)
@@ -472,15 +457,14 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
                          inherited: ParagraphVerbs | None = None) -> tuple[list[Reference], ParagraphVerbs]:
     """The verb records, addressee edges and recalls of one paragraph."""
     text = search_form(paragraph.normalized or paragraph.text)
-    omap = _OriginalMap(source, paragraph, visual)
+    locator = Locator.of(source, paragraph, folded=True)
+    locate = locator.original
     sub = paragraph.kind in SUB_KINDS
     verb = main_verb(text, visual=visual, sub=sub)
     refs: list[Reference] = []
 
     def ref(relation: str, target: str, kind: str, start: int, end: int, rule: str) -> Reference:
-        span, _ = omap.span(start, end)
-        return Reference(paragraph.identifier, relation, target, kind, source.file, span,
-                         source.text[span.start:span.end], rule)
+        return locator.reference(paragraph.identifier, Found(relation, target, kind, start, end, rule))
 
     if verb is None:
         if sub and inherited and inherited.verb:
@@ -503,16 +487,16 @@ def paragraph_references(source: Source, paragraph: Paragraph, *, visual: bool,
         for am in addressees(text, vm, visual=False) or (_visual_addressees(text, vm, after=True) if visual else []):
             if any(r.relation == vm.form.relation and r.target == am.actor for r in refs):
                 continue
-            refs.append(ref(vm.form.relation, am.actor, "actor", vm.start, am.end, f"{vm.verb}:و{vm.form.form}"))
+            refs.append(ref(vm.form.relation, am.actor, "actor", vm.start, am.end, f"{vm.verb}:{grammar()['conjunction']}{vm.form.form}"))
     refs += _named_requests(text, verb, refs, ref, verb.verb)
-    recall_spans = [omap.span(c.start, c.end)[0] for c in clauses(text, visual=visual)
+    recall_spans = [locate(c.start, c.end) for c in clauses(text, visual=visual)
                     if verb_families().get(c.verb, {}).get("objects")]
     if recall_spans:
         marks = {}
         for mark in paragraph.footnote_marks:
             at = text.find(f"({mark})")
             if at >= 0:
-                marks[mark] = omap.span(at, at + len(mark) + 2)[0]
+                marks[mark] = locate(at, at + len(mark) + 2)
         own = [r for r in citations if r.paragraph == paragraph.identifier]
         refs.extend(recalls_from(own, recall_spans, mark_spans=marks, rule=f"recalls:{verb.form.form}"))
     return refs, ParagraphVerbs(verb.verb, verb.form.relation, tuple(actors))

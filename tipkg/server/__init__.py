@@ -13,7 +13,8 @@ base's own path, e.g. ``/tipkg/id/<path>``) is answered for the URI
 graph can be browsed locally while the data stays canonical.
 
 Modules: ``linked_data`` (store, base, negotiation), ``handler`` (routes),
-``protocol`` (the SPARQL Protocol's requests), ``pages`` (HTML).
+``protocol`` (the SPARQL Protocol's requests), ``pages`` (HTML),
+``mandate_timeline`` (a mandate's life in words, on its node page).
 
 Limits: ``SERVICE`` is refused (``outbound``: no outbound requests), idle
 connections time out and concurrent ones are capped (``limits``).

@@ -40,6 +40,14 @@ class Handler(BaseHTTPRequestHandler):
         if getattr(self.server, "verbose", False):
             super().log_message(fmt, *args)
 
+    def parse_request(self) -> bool:
+        """http.server's reading of the request head; once read, the connection may no longer be evicted
+        to make room for others (``limits.GuardedServer``)."""
+        ok = super().parse_request()
+        if hasattr(self.server, "head_read"):
+            self.server.head_read(self.request)
+        return ok
+
     def send(self, status: int, media: str, body: bytes, vary: bool = False, headers: dict | None = None) -> None:
         """Every answer goes through here: charset on text types, CORS for browser clients, Vary when negotiated."""
         self.send_response(status)

@@ -28,6 +28,7 @@ STEPS = (
     ("due", "out", "due at", 2),
     ("answers", "in", "answered by", 4),
     ("reportsAnswer", "in", "reported done by", 4),
+    ("reviewedIn", "out", "review or end set by", 3),
     ("repeats", "out", "repeats the earlier", 3),
     ("repeats", "in", "repeated by", 5),
 )
