@@ -159,8 +159,9 @@ class _Builder:
             article = self.node(str(ids.Article(row["instrument"], row["number"])), TIP.Article)
             self.graph.add((article, ELI.is_part_of, self.uri(row["instrument"])))
             self.graph.add((article, TIP.position, literal(row["number"])))
-            self.label(article, f"{row['instrument']} article {row['number']}: {row['title_en']}", "en")
-            self.label(article, f"المادة {row['number']}: {row['title_ar']}", "ar")
+            labels = load("articles")  # "TIPP article 9: …", "المادة 9: …"
+            self.label(article, labels["label_en"].format(**row, title=row["title_en"]), "en")
+            self.label(article, labels["label_ar"].format(**row, title=row["title_ar"]), "ar")
 
     def source(self, source: Source) -> None:
         node = self.node(str(ids.SourceFile(source.file)), TIP.SourceText)

@@ -78,14 +78,14 @@ def _first(patterns, text: str) -> re.Match | None:
 def find_phrase(entries: tuple[Phrase, ...], text: str, *, skip_after_wa: bool = False) -> list[tuple[re.Match, str]]:
     """Every match of every phrase in ``text``, as (match, phrase), in text order.
 
-    With ``skip_after_wa`` a match glued to a preceding conjunction و (a later
-    clause of the same paragraph, "وتشجع") is left out.
+    With ``skip_after_wa`` a match glued to a preceding conjunction و (verbs.toml
+    [grammar]; a later clause of the same paragraph, "وتشجع") is left out.
     """
     out = []
     for entry in entries:
         for pattern in entry.patterns:
             for m in pattern.finditer(text):
-                if skip_after_wa and m.start() and text[m.start() - 1] == "و" and (
+                if skip_after_wa and m.start() and text[m.start() - 1] == load_table("verbs")["grammar"]["conjunction"] and (
                         m.start() == 1 or text[m.start() - 2] == " "):
                     continue
                 out.append((m, entry.phrase))

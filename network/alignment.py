@@ -107,6 +107,17 @@ def align(structured: Iterable[StructuredSource]) -> list[Aligned]:
     return out
 
 
+def decimal_text(value: float) -> str:
+    """A score in the canonical xsd:decimal form ("0.91", not "0.910"): stores that
+    canonicalize (Jena) then print the same value as the embedded store.
+
+    >>> decimal_text(0.910), decimal_text(0.345), decimal_text(1.0)
+    ('0.91', '0.345', '1.0')
+    """
+    text = f"{value:.3f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
 def add_alignments(graph, rows: Iterable[Aligned], base: str | None = None) -> int:
     """Assert the pairs (``tip:adoptedAs``) and one ``tip:Alignment`` node per row."""
     from rdflib import RDF, XSD
@@ -131,6 +142,6 @@ def add_alignments(graph, rows: Iterable[Aligned], base: str | None = None) -> i
             graph.add((node, RDF.object, mint(row.adopted, base)))
         if row.draft and row.adopted:
             graph.add((mint(row.draft, base), TIP.adoptedAs, mint(row.adopted, base)))
-            graph.add((node, TIP.score, literal(f"{row.score:.3f}", datatype=XSD.decimal)))
+            graph.add((node, TIP.score, literal(decimal_text(row.score), datatype=XSD.decimal)))
         count += 1
     return count

@@ -63,6 +63,7 @@ def ranking(g: nx.Graph, metric: str = "pagerank", kind: str | None = None, top:
     if metric not in METRICS:
         raise TipkgError("--metric", f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
     values = metrics(g)
+    gists = any("gist" in d for _, d in g.nodes(data=True))  # paragraphs: what each one does, in English
     rows = []
     for node, data in g.nodes(data=True):
         if kind and data.get("kind") != kind:
@@ -74,6 +75,8 @@ def ranking(g: nx.Graph, metric: str = "pagerank", kind: str | None = None, top:
             if isinstance(value, float):  # a count summed from integer weights prints as one ("6", not "6.0000")
                 value = int(value) if value.is_integer() and name == "citations" else round(value, 6)
             row[name] = value
+        if gists:
+            row["gist"] = data.get("gist", "")
         rows.append(row)
     rows.sort(key=lambda r: (-r[metric], r["identifier"]))
     return rows[:top] if top else rows

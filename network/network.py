@@ -74,11 +74,12 @@ def render(rows: list[dict], fmt: str = "table") -> str:
         writer.writerows(rows)
         return out.getvalue().rstrip("\n")
 
-    def cell(value) -> str:
+    def cell(value, column: str) -> str:
         text = f"{value:.4f}" if isinstance(value, float) else str(value)
-        return text if len(text) <= 48 else text[:47] + "…"
+        width = 140 if column == "gist" else 48  # a gist is read, not scanned
+        return text if len(text) <= width else text[:width - 1] + "…"
 
-    cells = [[cell(r.get(c, "")) for c in columns] for r in rows]
+    cells = [[cell(r.get(c, ""), c) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]

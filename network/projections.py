@@ -28,6 +28,11 @@ actors       document -> actor, from ``requests`` and the other verbs whose
              target is an actor; ``weight`` = paragraphs.
 reuse        paragraph -> paragraph ``echoes`` (later -> earlier), ``weight``
              = similarity score (network/reuse.py).
+overview     documents, instruments and topics; paragraph-level edges
+             aggregated into weighted document-level edges (citations as in
+             ``documents``, ``indexedUnder`` as document -> topic, ``weight``
+             = paragraphs), and topic -> broader topic: the default page,
+             readable without zooming.
 mandates     mandating body -> addressee, one edge per action (a multigraph:
              the Conference asks the Secretariat for reports and for
              assistance), ``relation`` = the action's English label,
@@ -56,7 +61,7 @@ from tipkg.errors import TipkgError
 
 from tipkg.ontology.namespace import ELI, TIP
 
-PROJECTIONS = ("documents", "articles", "topics", "actors", "reuse", "mandates", "full")
+PROJECTIONS = ("overview", "documents", "articles", "topics", "actors", "reuse", "mandates", "full")
 
 #: class local name -> coarse kind used for colours, shapes and filters
 KINDS = {
@@ -98,6 +103,7 @@ class Node:
     date: str = ""
     parent: URIRef | None = None
     meeting: URIRef | None = None
+    gist: str = ""
 
 
 def local_name(uri: URIRef) -> str:
@@ -128,6 +134,8 @@ class Index:
                     slot.setdefault("labels", []).append((key, p == SKOS.prefLabel, str(o)))
             elif p == TIP.text:
                 slot["text"] = str(o)
+            elif p == TIP.gist:
+                slot["gist"] = str(o)
             elif p in _DATES:
                 slot["date"] = str(o)
             elif p == ELI.is_part_of:
@@ -150,7 +158,8 @@ class Index:
             if any(k == "edge" for k, _ in kinds):
                 kind, cls = "edge", min(t for k, t in kinds if k == "edge")
             self.nodes[uri] = Node(slot["identifier"], kind, cls, slot.get("label_en", ""), slot.get("label_ar", ""),
-                                   slot.get("text", ""), slot.get("date", ""), slot.get("parent"), slot.get("meeting"))
+                                   slot.get("text", ""), slot.get("date", ""), slot.get("parent"), slot.get("meeting"),
+                                   slot.get("gist", ""))
         self._years: dict[URIRef, int | None] = {}
         self.by_identifier = {node.identifier: uri for uri, node in self.nodes.items()}
         self.edges = [(s, p, o) for s, p, o in self.edges if s in self.nodes and o in self.nodes]
@@ -208,6 +217,8 @@ class Index:
             out["year"] = year
         if text and node.text:
             out["text"] = node.text
+        if node.gist:
+            out["gist"] = node.gist
         return out
 
     def add_node(self, g: nx.Graph, uri: URIRef, **extra) -> str:
@@ -218,16 +229,18 @@ class Index:
 
 
 def _add_edge(g: nx.Graph, a: str, b: str, relation: str, weight: float = 1.0) -> None:
+    """Add or strengthen the edge a-b; ``by_relation`` keeps the count per relation ("recalls:2,refersTo:5")."""
     if g.has_edge(a, b):
         data = g.edges[a, b]
         data["weight"] += weight
         data["count"] += 1
-        relations = set(data["relations"].split(","))
-        relations.add(relation)
-        data["relations"] = ",".join(sorted(relations))
-        data["relation"] = min(relations)
+        counts = dict(item.rsplit(":", 1) for item in data["by_relation"].split(","))
+        counts[relation] = str(int(counts.get(relation, 0)) + 1)
+        data["by_relation"] = ",".join(f"{r}:{counts[r]}" for r in sorted(counts))
+        data["relations"] = ",".join(sorted(counts))
+        data["relation"] = max(sorted(counts), key=lambda r: int(counts[r]))
     else:
-        g.add_edge(a, b, relation=relation, relations=relation, weight=weight, count=1)
+        g.add_edge(a, b, relation=relation, relations=relation, weight=weight, count=1, by_relation=f"{relation}:1")
 
 
 def project(graph: Graph | Index, name: str = "full") -> nx.Graph:
@@ -270,6 +283,20 @@ def _documents(ix: Index) -> nx.DiGraph:
         source, target = ix.container(s), ix.container(o)
         if source is not None and target is not None and source != target:
             _add_edge(g, ix.add_node(g, source), ix.add_node(g, target), local_name(p))
+    return g
+
+
+def _overview(ix: Index) -> nx.DiGraph:
+    g = _documents(ix)
+    for s, p, o in ix.edges:
+        if p == TIP.indexedUnder and ix.nodes[o].kind == "topic":
+            document = ix.container(s)
+            if document is not None:
+                _add_edge(g, ix.add_node(g, document), ix.add_node(g, o), "indexedUnder")
+        elif p == SKOS.broader and ix.nodes[s].kind == "topic" and ix.nodes[o].kind == "topic":
+            _add_edge(g, ix.add_node(g, s), ix.add_node(g, o), "broader")
+    isolated = [n for n in g if g.degree(n) == 0]
+    g.remove_nodes_from(isolated)  # instruments and cited documents nothing links to say nothing here
     return g
 
 
@@ -361,6 +388,6 @@ def _full(ix: Index) -> nx.DiGraph:
     return g
 
 
-_BUILDERS = {"documents": _documents, "articles": _articles, "topics": _topics, "actors": _actors,
-             "reuse": _reuse, "mandates": _mandates, "full": _full}
+_BUILDERS = {"overview": _overview, "documents": _documents, "articles": _articles, "topics": _topics,
+             "actors": _actors, "reuse": _reuse, "mandates": _mandates, "full": _full}
 assert tuple(_BUILDERS) == PROJECTIONS

@@ -62,3 +62,13 @@ def test_the_timeline_renders_in_chromium(server, tmp_path):
         browser.screenshot(OUTPUT / "mandate-timeline.png")
     finally:
         browser.close()
+
+
+def test_a_restated_mandate_says_by_what(server):
+    """4/4 (p) is restated by the 2010 agenda's item 1 (b) ("وقرر المؤتمر في المقرر ذاته أن يجتمع الفريق العامل")
+    and answered by the reports of the Working Group's first two meetings."""
+    page = html(server + "/id/CTOC/COP/DEC/4/4_para_p_mandate")
+    life = page[page.index("Life of this mandate"):page.index("<h2>Statements")]
+    assert "restated by" in life and "CTOC/COP/WG.4/2010/1 item 1 (b)" in life and "في المقرر ذاته" in life
+    assert "CTOC/COP/WG.4/2009/2" in life and "CTOC/COP/WG.4/2010/6" in life
+    assert "review or end set by" in life and "CTOC/COP/DEC/4/4 para t" in life

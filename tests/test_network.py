@@ -116,7 +116,7 @@ def test_full_projection_holds_every_paragraph_once(index, built):
 def test_unknown_projection_is_refused(index):
     with pytest.raises(TipkgError, match="unknown projection 'people'"):
         project(index, "people")
-    assert PROJECTIONS == ("documents", "articles", "topics", "actors", "reuse", "mandates", "full")
+    assert PROJECTIONS == ("overview", "documents", "articles", "topics", "actors", "reuse", "mandates", "full")
 
 
 def test_topic_cooccurrence_counts_match_the_index_edges(index, built):
@@ -257,10 +257,11 @@ def test_viz_writes_an_offline_page(tmp_path, capsys):
     out = tmp_path / "page.html"
     assert main(["viz", "--focus", "CTOC/COP/DEC/4/4", "--depth", "1", "--out", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
-    assert "tipkg — the whole corpus, within 1 step of CTOC/COP/DEC/4/4" in html
+    assert "tipkg — around Conference of the Parties decision 4/4 (CTOC/COP/DEC/4/4), within 1 step" in html
     assert "https://cdn" not in html and 'src="http' not in html and "bootstrap" not in html.lower()
     assert 'network.on("stabilizationIterationsDone"' in html and "setOptions({physics: false})" in html
     assert main(["viz", "--focus", "NO SUCH NODE", "--out", str(out)]) == 2
+    assert "no node 'NO SUCH NODE'" in capsys.readouterr().err
     assert main(["viz", "--years", "2013-2009", "--out", str(out)]) == 2
     assert main(["viz", "--years", "2009-2010", "--out", str(out)]) == 0
     assert "dated 2009-2010" in capsys.readouterr().out

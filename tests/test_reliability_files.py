@@ -120,9 +120,10 @@ def test_nul_is_refused_with_its_line(corpus):
 
 def test_bidi_controls_are_removed_with_a_warning_naming_file_and_line(corpus, capsys):
     text = (corpus / AGENDA).read_text(encoding="utf-8")
-    at = text.index("المسائل")
+    words = "سوف يفتح الفريق"  # a sentence the graph holds as a literal: without the fix, U+202E reaches graph.nt
+    at = text.index(words)
     line = text.count("\n", 0, at) + 1
-    rewrite(corpus, AGENDA, (text[:at] + RLO + "المسائل" + PDF + text[at + len("المسائل"):]).encode())
+    rewrite(corpus, AGENDA, (text[:at] + RLO + words + PDF + text[at + len(words):]).encode())
     result = build(corpus, out_dir=None, jobs=1, cache=None)
     warning = capsys.readouterr().err
     assert f"{AGENDA}:{line}: warning: removed bidirectional control characters" in warning

@@ -341,7 +341,7 @@ def resolution_identifier(kind: str, session: int, number: int) -> tuple[str, st
 def _resolutions(f: str, ctx: CitationContext, consumed: list[tuple[int, int]]) -> list[Citation]:
     heads = _find_heads(f, ctx)
     stop = re.compile(fold(_tables()["resolution_list"]["stop"]))
-    gap_max = _tables()["resolution_list"]["max_gap"]
+    gap_max, first_gap = _tables()["resolution_list"]["max_gap"], _tables()["resolution_list"]["first_gap"]
     pairs = [m for m in _NUMBER_PAIR.finditer(f) if not _inside(m.start(), consumed)]
     claimed: dict[int, _Head] = {}
     if ctx.visual:
@@ -355,7 +355,7 @@ def _resolutions(f: str, ctx: CitationContext, consumed: list[tuple[int, int]]) 
             if m.start() < head.end or m.start() in claimed:
                 continue
             gap = f[cursor:m.start()]
-            if (first and len(gap.strip(" ،")) > 3) or len(gap) > gap_max or (not first and stop.search(gap)):
+            if (first and len(gap.strip(first_gap)) > 3) or len(gap) > gap_max or (not first and stop.search(gap)):
                 break
             claimed[m.start()] = head
             cursor, first = m.end(), False

@@ -116,8 +116,9 @@ def topics_by_heading() -> dict[str, Topic]:
     out: dict[str, Topic] = {}
     for row in rows:
         broader = None
-        if "، " in row["ar"] and not row.get("whole"):
-            head = row["ar"].split("، ", 1)[0]
+        separator = load("topics")["head_separator"]
+        if separator in row["ar"] and not row.get("whole"):
+            head = row["ar"].split(separator, 1)[0]
             if head not in by_ar:
                 raise TipkgError(f"topics.toml: head {head!r} of {row['ar']!r} has no entry")
             broader = str(ids.Topic(by_ar[head]["slug"]))

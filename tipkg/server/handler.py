@@ -2,7 +2,8 @@
 
 Routes: ``/id/…`` (content negotiation: text/turtle, application/ld+json,
 application/n-triples, text/html; ``?format=ttl|jsonld|nt|html`` overrides),
-``/sparql`` (``protocol.py``), ``/void``, ``/ontology``,
+``/sparql`` (``protocol.py``), ``/sparql/table`` and ``/sparql/form`` (a query
+as an HTML table, for a browser), ``/viz/`` (the map), ``/void``, ``/ontology``,
 ``/ontology/context.jsonld``, and the dump files (``/graph.nt`` …) that
 void.ttl links to.
 """
@@ -21,7 +22,7 @@ from tipkg.ontology.files import ONTOLOGY_HTML, ONTOLOGY_TTL
 from tipkg.queries.querypool import FORMAT_PARAMS, Dataset
 from tipkg.server.outbound import service_refusal
 from tipkg.server.linked_data import DUMPS, PAGE_TYPES, RDF_TYPES, LinkedData, negotiate, serialize
-from tipkg.server.pages import home_page, node_page, page, sparql_form
+from tipkg.server.pages import home_page, node_page, page, results_page, sparql_form, viz_html
 from tipkg.server.protocol import ALLOW, ProtocolError, read_request
 
 #: methods the other routes answer
@@ -122,6 +123,10 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/sparql":
             return self.sparql()
         params = parse_qs(url.query)
+        if url.path in ("/viz", "/viz/") or url.path.startswith("/viz/"):
+            return self.viz(params)
+        if url.path in ("/sparql/table", "/sparql/form"):
+            return self.sparql_page(url.path, params)
         if url.path in ("/", ""):
             return self.send(200, "text/html", home_page(self.ld))
         if url.path == "/void":
@@ -173,6 +178,36 @@ class Handler(BaseHTTPRequestHandler):
         g = Graph().parse(str(path), format="turtle")
         body = g.serialize(format="json-ld" if media == "application/ld+json" else "nt")
         self.negotiated(media, body.encode("utf-8") if isinstance(body, str) else body)
+
+    def viz(self, params) -> None:
+        """/viz/: the map (pages.viz_html); a name that names nothing is a 404 naming the closest ones."""
+        from tipkg.errors import TipkgError
+
+        try:
+            self.send(200, "text/html", viz_html(self.ld, params))
+        except TipkgError as refused:
+            self.send(404, "text/html", page("not on the map", f"<h1>Not on the map</h1><p>{escape(str(refused))}</p>"))
+
+    def sparql_page(self, path: str, params) -> None:
+        """/sparql/form: the form with a query in it; /sparql/table: a query (or a catalog query by ``name``)
+        answered by the pool as an HTML table."""
+        query = (params.get("query") or [""])[0]
+        name = (params.get("name") or [""])[0]
+        if path == "/sparql/form":
+            return self.send(200, "text/html", sparql_form(query or None))
+        title = "SPARQL results"
+        if name:
+            from tipkg.queries.catalog import catalog
+
+            found = catalog().get(name)
+            if found is None:
+                return self.error(404, f"no catalog query {name!r}; the catalog is listed at /sparql")
+            query, title = found.text, found.question
+        if not query.strip():
+            return self.error(400, "no query: give ?query= or ?name= (a catalog query)")
+        answer = self.ld.pool.query(query, ["application/sparql-results+json"])
+        self.send(200 if answer.status == 200 else answer.status, "text/html",
+                  results_page(self.ld, query, answer.body, answer.status, title))
 
     def do_POST(self):
         if urlparse(self.path).path != "/sparql":

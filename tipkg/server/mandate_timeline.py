@@ -26,6 +26,7 @@ _PREFIXES = ("PREFIX tip: <https://w3id.org/tipkg/ontology#> PREFIX dcterms: <ht
 STEPS = (
     ("mandatedBy", "out", "made by", 1),
     ("due", "out", "due at", 2),
+    ("restates", "in", "restated by", 4),
     ("answers", "in", "answered by", 4),
     ("reportsAnswer", "in", "reported done by", 4),
     ("reviewedIn", "out", "review or end set by", 3),
@@ -67,8 +68,14 @@ def timeline_html(store: ox.Store, iri: str, link: Callable[[ox.NamedNode], str]
                 && LANG(?status) = "en" && LANG(?statusAr) = "ar") }}"""))
     events: list[tuple[str, int, str]] = []
     for prop, direction, phrase, order in STEPS:
-        pattern = f"<{iri}> tip:{prop} ?n" if direction == "out" else f"?n tip:{prop} <{iri}>"
-        citing, cited = ("<" + iri + ">", "?n") if direction == "out" else ("?n", "<" + iri + ">")
+        target = f"<{iri}>"
+        if prop == "restates":  # a restatement points at the mandating paragraph, not at the mandate
+            made = [row["p"] for row in _select(store, f"SELECT ?p WHERE {{ <{iri}> tip:mandatedBy ?p }}")]
+            if not made:
+                continue
+            target = f"<{made[0].value}>"
+        pattern = f"<{iri}> tip:{prop} ?n" if direction == "out" else f"?n tip:{prop} {target}"
+        citing, cited = ("<" + iri + ">", "?n") if direction == "out" else ("?n", target)
         query = f"""SELECT ?n ?words WHERE {{ {pattern} .
             OPTIONAL {{ ?c cito:hasCitingEntity {citing} ; cito:hasCitedEntity {cited} ;
                         rdf:predicate tip:{prop} ; tip:text ?words }} }} ORDER BY ?n"""
