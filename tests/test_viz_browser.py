@@ -95,6 +95,9 @@ def test_overview_reads_at_a_glance(index, browser, tmp_path):
     colours = browser.evaluate("Array.from(document.querySelectorAll('#relations span.line')).map(s => s.style.background)")
     assert len(colours) == len(set(colours)) >= 5
     browser.screenshot(OUTPUT / "viz-overview.png")
+    # a double click opens the paragraphs around a node where a server can draw them (/viz/), not from a file
+    assert browser.evaluate("tipkgOpenHref('A/RES/61/180', '/viz/')") == "/viz/?focus=A%2FRES%2F61%2F180"
+    assert browser.evaluate("tipkgOpenHref('A/RES/61/180', location.pathname)") is None
 
 
 def test_filters_change_what_is_drawn(index, browser, tmp_path):
