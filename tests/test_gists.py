@@ -51,10 +51,8 @@ READ = [
 
 
 @pytest.fixture(scope="module")
-def graph():
-    from tipkg.pipeline import build
-
-    return build(out_dir=None).graph
+def graph(corpus_graph):
+    return corpus_graph  # the session build's (conftest)
 
 
 @pytest.fixture(scope="module")

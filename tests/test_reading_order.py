@@ -11,7 +11,6 @@ import pytest
 
 from tipkg.graph.store import open_store
 from tipkg.normalize import search_form
-from tipkg.pipeline import build
 from tipkg.reading_order import (corpus_lexicon, fragment_rate, join_nonwords, joins, order_agreement,
                                  order_line, repair, repaired_texts, vocabulary, words)
 from tipkg.tables import load
@@ -71,10 +70,8 @@ def test_fragment_rate_falls_on_the_visual_sources(structured):
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reading") / "out"
-    build(out_dir=out)
-    return open_store(out)
+def store(built_out):
+    return open_store(built_out)  # the session build's folder (conftest)
 
 
 def test_the_graph_reads_in_order_and_keeps_the_extraction(store):

@@ -16,7 +16,6 @@ from tipkg.cli import main
 from tipkg.commands.publish import DEFAULT_GRAPH
 from tipkg.commands.query import render
 from tipkg.graph.store import open_store
-from tipkg.pipeline import build
 from tipkg.queries.catalog import bind, catalog
 from tipkg.queries.sparql import results_from_json, run_local, run_remote
 
@@ -32,10 +31,8 @@ def require_stores() -> None:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("stores") / "out"
-    build(out_dir=out)
-    return out
+def built(built_out) -> Path:
+    return built_out  # the session build's folder (conftest): read only
 
 
 @pytest.fixture(scope="module")
