@@ -191,13 +191,14 @@ def _agenda_answers(source: Source, d, mandates: Sequence[Mandate], visual: bool
 
 def _evidence(source: Source, d, mandates: Sequence[Mandate], visual: bool) -> list[Answer]:
     out = []
+    anchor = re.compile(table()["restates"]["anchor"])  # a decision named by number: the table's one pattern
     for p in d.paragraphs:
         text = search_form(p.normalized or p.text)
+        numbers = [m.group("number") for m in anchor.finditer(text)]
+        # the corpus prints "المقرّر 5/1" for decision 1/5: try both orders
+        named = [decision_id(n) for n in numbers] + [decision_id("/".join(reversed(n.split("/")))) for n in numbers]
         for row in table()["evidence"]:
             for hit in re.finditer(row["pattern"], text):
-                named = [decision_id(n) for n in re.findall(r"(?:مقرر|للمقرر|مقرره)\s+(\d+/\d+)", text)]
-                # the corpus prints "المقرّر 5/1" for decision 1/5: try both orders
-                named += [decision_id("/".join(reversed(n.split("/")))) for n in re.findall(r"(?:مقرر|للمقرر|مقرره)\s+(\d+/\d+)", text)]
                 candidates = [m for m in mandates if m.action == row["action"] and m.document != d.identifier
                               and any(a.actor == "actor:secretariat" for a in m.addressees)
                               and (m.year or 0) <= (int(d.date[:4]) if d.date else 9999)]
