@@ -29,9 +29,10 @@ from tipkg.graph.mandates import add_repeats
 from tipkg.graph.store import store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
-from tipkg.units import BuildStamp, build_key, default_cache, extract_units
+from tipkg.units import BuildStamp, build_key, default_cache, extract_units, key_of
 from tipkg.network.alignment import add_alignments, align
-from tipkg.network.reuse import add_echoes, find_reuse
+from tipkg.network.reuse import add_echoes
+from tipkg.network.reuse_index import reuse_stage
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
 from tipkg.model import StructuredSource
@@ -116,7 +117,9 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             chunks = Path(tempfile.mkdtemp(prefix=".tipkg-chunks-", dir=_parent(out_dir)))
             cleanup.callback(shutil.rmtree, chunks, ignore_errors=True)
             sink = SpilledTriples(PREFIXES, chunks)
-        reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the graph stage
+        # text reuse needs only the structure: it runs beside the graph stage, through the on-disk index
+        # of the cache when there is one (network/reuse_index.py)
+        reuse = Forked(reuse_stage, structured, [key_of(s) for s in sources] if cache else None, cache, say)
         say("building graph")
         graph = build_graph(structured, base, references=references.found, index=references.index, graph=sink)
         lap("graph")

@@ -207,6 +207,9 @@ def _extract_and_store(source: Source, key: str, folder: str | None) -> SourceUn
     unit = extract_unit(source)
     if folder is not None:
         UnitCache(folder).put(key, unit)
+        from tipkg.network.reuse_index import store_summary  # its shingles, for the text-reuse index
+
+        store_summary(folder, key, unit.structured)
     return unit
 
 
