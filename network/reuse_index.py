@@ -55,10 +55,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import pickle
 import sqlite3
-import tempfile
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -146,18 +144,11 @@ class SummaryCache:
         return summary if isinstance(summary, Summary) else None
 
     def put(self, unit_key: str, summary: Summary) -> None:
-        """Store ``summary`` atomically (unique temporary file, then ``os.replace``)."""
+        """Store ``summary`` atomically (``tipkg.units.write_atomically``)."""
+        from tipkg.units import write_atomically  # locked temporary file, swept if a kill leaves it
+
         payload = zlib.compress(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        target = self.path(unit_key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=".summary.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path(unit_key), MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
 
 
 def store_summary(cache: str | Path, unit_key: str, item: StructuredSource) -> None:
@@ -309,10 +300,9 @@ class _Index:
     def seal(self) -> None:
         self.db.close()
         self.db = None
-        fd, temporary = tempfile.mkstemp(prefix=".seal.", suffix=".tmp", dir=self.path.parent)
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(f"{version()} {_sha256(self.path)}\n")
-        os.replace(temporary, self.seal_path)
+        from tipkg.units import write_atomically
+
+        write_atomically(self.seal_path, f"{version()} {_sha256(self.path)}\n".encode("ascii"))
 
     # -- the update -----------------------------------------------------------------------------
 

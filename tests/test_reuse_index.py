@@ -25,7 +25,7 @@ from benchmarks.replicate import write_corpus
 from tipkg.network.reuse import find_reuse
 from tipkg.network.reuse_index import SummaryCache, indexed_reuse, reuse_stage, summarize
 from tipkg.pipeline import build
-from tipkg.sources import default_corpus_dir, read_corpus
+from tipkg.sources import read_corpus
 from tipkg.units import extract_units, key_of
 
 ROOT = Path(__file__).resolve().parent.parent
