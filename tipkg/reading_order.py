@@ -128,8 +128,8 @@ def tatweel_pairs(tokens: list[str], model: Model) -> list[tuple[int, int]]:
 def split_glued(token: str, others: list[str], model: Model) -> list[str]:
     """A token that is no word, split where two chunks were glued: into two words
     ("يستذكروإذ"), into two pieces of one word written back to front ("ةالجريم"), or into
-    a word and a piece that makes a word with another token of the line (``others``:
-    "أُسنإذ" → "أُسن" + "إذ", "دت" being on the line)."""
+    a word and a piece that makes a word with another piece of the line (``others``:
+    "أُسنإذ" → "أُسن" + "إذ", "دت" being on the line; "قراراتها" stays whole)."""
     k = _key(token)
     if not k or model.word(k) or len(k) < 3:
         return [token]
@@ -137,8 +137,9 @@ def split_glued(token: str, others: list[str], model: Model) -> list[str]:
     t = _table()
     proclitics, enclitics = set(map(search_form, t["proclitics"])), set(map(search_form, t["enclitics"]))
 
-    def completes(piece: str) -> bool:
-        return any((piece + o) in model.vocabulary or (o + piece) in model.vocabulary for o in others)
+    def completes(piece: str) -> bool:                # with another piece of the line, not a whole word
+        return any((piece + o) in model.vocabulary or (o + piece) in model.vocabulary
+                   for o in others if not model.word(o))
     best, best_score = [token], 0
     for j in range(1, len(token)):
         if unicodedata.combining(token[j]):           # a shadda stays on its letter ("يؤدّأن")
