@@ -120,7 +120,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the graph stage
         parts = None
         if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
-            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say)
+            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh)
             lap("parts")
         say("building graph")
         graph = build_graph(structured, base, references=references.found, index=references.index, graph=sink,

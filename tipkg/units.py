@@ -206,6 +206,7 @@ class Extraction:
     cached: int = 0
     extracted: int = 0
     keys: list[str] = field(default_factory=list)  # each unit's cache key
+    fresh: list[int] = field(default_factory=list)  # the units extracted (not read back), by index
 
 
 def _extract_and_store(source: Source, key: str, folder: str | None, base: str | None = None) -> SourceUnit:
@@ -244,7 +245,7 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
                 unit.structured = dataclasses.replace(unit.structured, source=sources[i])
                 units[i] = unit
                 meter.tick()
-    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo), keys=keys)
+    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo), keys=keys, fresh=todo)
 
 
 class Meter:
@@ -287,7 +288,7 @@ class PartCache:
     SHA-256 of both files; written last, so an entry is whole once it is there). Verified on read."""
 
     def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
+        self.folder = Path(folder) / "parts"
 
     def paths(self, key: str) -> tuple[Path, Path, Path]:
         at = self.folder / key[:2]
@@ -365,11 +366,12 @@ class Parts:
 
 
 def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | Path, base: str,
-                jobs: int | None = None, progress: Callable[[str], None] | None = None) -> Parts:
+                jobs: int | None = None, progress: Callable[[str], None] | None = None,
+                fresh: Sequence[int] = ()) -> Parts:
     """The graph part of every unit (``graph.parts``): read back from ``folder`` when a whole entry
     is there, else computed — in a process pool of ``jobs`` workers — and stored there. The parts
     of the visual-order sources are keyed by the corpus's lexicon too, so they are redone when
-    it changes."""
+    it changes. ``fresh``: the units extracted by this build (their parts were computed with them)."""
     say = progress or (lambda message: None)
     store = PartCache(folder)
     lex = lexicon(u.lexicon for u in units if u.lexicon is not None)
@@ -383,14 +385,14 @@ def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | 
     if jobs == 1 or len(todo) <= 1:
         _remember_lexicon(lex)
         for i in todo:
-            parts[i] = _part(units[i], part_keys[i], str(store.folder), base)
+            parts[i] = _part(units[i], part_keys[i], folder, base)
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_remember_lexicon,
                                  initargs=(lex,)) as pool:
-            futures = {pool.submit(_part, _light(units[i]), part_keys[i], str(store.folder), base): i for i in todo}
+            futures = {pool.submit(_part, _light(units[i]), part_keys[i], str(folder), base): i for i in todo}
             for future in as_completed(futures):
                 parts[futures[future]] = future.result()
-    return Parts(parts, computed=len(todo))
+    return Parts(parts, computed=len(set(todo) | set(fresh)))
 
 
 def _light(unit: SourceUnit) -> SourceUnit:
