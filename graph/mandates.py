@@ -35,14 +35,11 @@ from .triples import TripleSet, literal
 from .uris import mint
 
 SCHEME = "action:scheme"
-STATUS = {
-    "answered": ("answered (in this corpus)", "نُفّذت (في هذا المتن)"),
-    "overdue": ("open, overdue — no answer in this corpus", "مفتوحة ومتأخرة — لا استجابة لها في هذا المتن"),
-    "open": ("open — no deadline, no answer in this corpus", "مفتوحة — بلا موعد، ولا استجابة لها في هذا المتن"),
-    "pending": ("open — due after the corpus ends", "مفتوحة — موعدها بعد نهاية المتن"),
-}
-BODY_AR = {"conference": "مؤتمر الأطراف", "general-assembly": "الجمعية العامة"}
-BODY_EN = {"conference": "Conference of the Parties", "general-assembly": "General Assembly"}
+
+
+def _body(body: str, lang: str) -> str:
+    """The name of a body whose session is a deadline (``[body_names]`` of tables/mandates.toml)."""
+    return table()["body_names"][body][lang]
 
 
 @lru_cache(maxsize=None)
@@ -101,8 +98,8 @@ def add_mandates(graph: TripleSet, mandates: Sequence[Mandate], *, answered: Ite
             add((node, TIP.reviewedIn, mint(where, base)))
             _cite(graph, m, node, "reviewedIn", where, mint(where, base), m.review, "review", base)
         s = status(m, m.identifier in done, corpus_year)
-        add((node, TIP.status, literal(STATUS[s][0], lang="en")))
-        add((node, TIP.status, literal(STATUS[s][1], lang="ar")))
+        add((node, TIP.status, literal(table()["status"][s]["en"], lang="en")))
+        add((node, TIP.status, literal(table()["status"][s]["ar"], lang="ar")))
     return graph
 
 
@@ -115,8 +112,8 @@ def labels(m: Mandate) -> tuple[str, str]:
     en = f"{m.paragraph}: {rows[m.action]['label_en']} — {who_en}"
     ar = f"{m.paragraph}: {rows[m.action]['label_ar']} — {who_ar}"
     if m.due is not None and m.due.session:
-        en += f", due at session {m.due.session} of the {BODY_EN[m.due.body]}" + (f" ({m.due.year})" if m.due.year else "")
-        ar += f"، في الدورة {m.due.session} لـ{BODY_AR[m.due.body]}" + (f" ({m.due.year})" if m.due.year else "")
+        en += f", due at session {m.due.session} of the {_body(m.due.body, 'en')}" + (f" ({m.due.year})" if m.due.year else "")
+        ar += f"، في الدورة {m.due.session} لـ{_body(m.due.body, 'ar')}" + (f" ({m.due.year})" if m.due.year else "")
     return en, ar
 
 
@@ -147,8 +144,8 @@ def _session(graph: TripleSet, body: str, number: int, year: int | None, base: s
     graph.add((node, TIP.sessionNumber, literal(str(number), datatype=XSD.integer)))
     graph.add((node, TIP.sessionOf, _actor(graph, str(ids.Actor(body)), base)))
     suffix = f" ({year})" if year else ""
-    graph.add((node, RDFS.label, literal(f"{BODY_EN[body]}, session {number}{suffix}", lang="en")))
-    graph.add((node, RDFS.label, literal(f"{BODY_AR[body]}، الدورة {number}{suffix}", lang="ar")))
+    graph.add((node, RDFS.label, literal(f"{_body(body, 'en')}, session {number}{suffix}", lang="en")))
+    graph.add((node, RDFS.label, literal(f"{_body(body, 'ar')}، الدورة {number}{suffix}", lang="ar")))
     if year:
         graph.add((node, TIP.sessionYear, literal(str(year), datatype=XSD.gYear)))
     return node

@@ -100,14 +100,35 @@ def staged_output(out_dir: str | Path):
         os.close(held)
 
 
-def clean_stale(out: Path) -> list[Path]:
-    """Remove the ``.NAME.new-*`` stages (and ``.NAME.old``) that killed builds left beside ``out``.
+@contextmanager
+def scratch_folder(out_dir: str | Path):
+    """Yield a locked working folder ``.NAME.chunks-XXXX`` beside ``out_dir``, removed when the build ends.
 
-    A stage is stale when no process holds its lock: a build that is still
-    running (another ``tipkg build`` on the same ``--out``) keeps its stage.
+    A build's sorted triple chunks live there while ``graph.nt`` is merged. A
+    build killed at any moment leaves the folder behind, unlocked; the next
+    build's ``clean_stale`` removes it, as it removes stale stages.
+    """
+    out = Path(out_dir).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.chunks-", dir=out.parent))
+    held = _lock(folder)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(held)
+
+
+def clean_stale(out: Path) -> list[Path]:
+    """Remove the ``.NAME.new-*`` stages, ``.NAME.chunks-*`` scratch folders (and ``.NAME.old``)
+    that killed builds left beside ``out``.
+
+    A folder is stale when no process holds its lock: a build that is still
+    running (another ``tipkg build`` on the same ``--out``) keeps its own.
     """
     removed = []
-    for path in sorted(out.parent.glob(f".{glob.escape(out.name)}.new-*")) + [out.parent / f".{out.name}.old"]:
+    leftovers = [*out.parent.glob(f".{glob.escape(out.name)}.new-*"), *out.parent.glob(f".{glob.escape(out.name)}.chunks-*")]
+    for path in sorted(leftovers) + [out.parent / f".{out.name}.old"]:
         if not path.is_dir() or path.is_symlink():
             continue
         try:

@@ -9,7 +9,9 @@ never find it missing. Stale staging folders are removed by the next build.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +22,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from tipkg.graph.outputs import staged_output
+from tipkg.graph.outputs import clean_stale, scratch_folder, staged_output
+from tipkg.units import UnitCache
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = {"graph.nt", "graph.ttl", "graph.jsonld", "graph.trig", "void.ttl", "context.jsonld", "store"}
@@ -154,3 +157,53 @@ def test_a_live_stage_is_not_taken_for_litter(tmp_path):
         write_version(out, "fast")  # a second build, started and finished meanwhile
         assert slow_stage.is_dir() and os.listdir(slow_stage)
     assert version_of(out) == {"slow"} and stages(out) == []
+
+
+def test_builds_killed_with_a_cache_leave_it_usable_and_no_litter(first, tmp_path):
+    """Killed while extracting into the cache, merging chunks or writing dumps: the next build on the
+    same cache sweeps the killed builds' temporary files and chunk folders and writes the same graph."""
+    _, reference, took = first
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    for fraction in (0.1, 0.35, 0.6, 0.85):
+        proc = subprocess.Popen([sys.executable, "-m", "tipkg", "build", "--out", str(out), "--quiet",
+                                 "--cache", str(cache), "--jobs", "2"], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(took * fraction)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finished = subprocess.run([sys.executable, "-m", "tipkg", "build", "--out", str(out), "--quiet",
+                               "--cache", str(cache)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr
+    assert_whole(out, reference)
+    assert stages(out) == []  # no stage, no .out.chunks-* folder left beside OUT
+    assert sorted(p.name for p in cache.glob("**/*.tmp")) == []
+    entries = [p for p in cache.glob("??/*") if p.is_file()]
+    assert len(entries) == 5  # one whole unit per source of the corpus
+
+
+def test_a_live_scratch_folder_is_not_taken_for_litter(tmp_path):
+    """The chunk folder of a build still running is kept by another build's clean-up; an unlocked one goes."""
+    out = tmp_path / "out"
+    with scratch_folder(out) as live:
+        (live / "chunk-0.nt").write_text("<a> <b> <c> .\n")
+        dead = tmp_path / ".out.chunks-dead"
+        dead.mkdir()
+        assert clean_stale(out.resolve()) == [dead]
+        assert live.is_dir()
+    assert not live.exists()
+
+
+def test_a_killed_cache_write_is_swept_and_a_live_one_kept(tmp_path):
+    cache = UnitCache(tmp_path)
+    dead = tmp_path / "ab" / ".abcdef12.x.tmp"
+    dead.parent.mkdir()
+    dead.write_bytes(b"half an entry")
+    live = tmp_path / "ab" / ".abcdef12.y.tmp"
+    live.write_bytes(b"being written")
+    fd = os.open(live, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as write_atomically holds it
+        assert cache.sweep() == 1
+        assert live.exists() and not dead.exists()
+    finally:
+        os.close(fd)

@@ -12,9 +12,7 @@ structure, runs in a forked child beside the graph stage (``tipkg.parallel``).
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from contextlib import ExitStack
@@ -36,7 +34,7 @@ from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
 from tipkg.model import StructuredSource
 from tipkg.errors import ValidationFailed
-from tipkg.graph.outputs import staged_output, write_dumps
+from tipkg.graph.outputs import scratch_folder, staged_output, write_dumps
 from tipkg.parallel import Forked
 from tipkg.references import References
 from tipkg.references.thematic_index import index_report_lines
@@ -114,8 +112,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     with ExitStack() as cleanup:
         sink = None
         if out_dir is not None:  # the graph goes to sorted chunk files beside OUT, merged into graph.nt
-            chunks = Path(tempfile.mkdtemp(prefix=".tipkg-chunks-", dir=_parent(out_dir)))
-            cleanup.callback(shutil.rmtree, chunks, ignore_errors=True)
+            chunks = cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if this one is killed
             sink = SpilledTriples(PREFIXES, chunks)
         reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the graph stage
         parts = None
@@ -169,12 +166,6 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> No
     if isinstance(result.triples, SpilledTriples):
         result.triples.relocate(Path(out_dir) / "graph.nt", store_path(out_dir))
     lap("outputs")
-
-
-def _parent(out_dir) -> Path:
-    parent = Path(out_dir).resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    return parent
 
 
 def merged_references(units) -> References:

@@ -13,7 +13,7 @@ that one only.
 A cache entry is one file, written to a unique temporary name and moved into
 place (``os.replace``), so two builds sharing a cache never see each other's
 half-written files, and a build killed at any moment leaves only whole
-entries. Each entry carries the SHA-256 of its payload and is verified on
+entries (and at most a temporary file, which the next build sweeps away). Each entry carries the SHA-256 of its payload and is verified on
 read: a corrupt or truncated entry is recomputed, never trusted.
 
 >>> here = Source("X", "agenda", "x.txt", "/a/x.txt", "0" * 64, "2010", "ar", "", "", "", "text")
@@ -26,6 +26,7 @@ False
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -137,13 +138,47 @@ class UnitCache:
         light = dataclasses.replace(unit, structured=dataclasses.replace(
             unit.structured, source=dataclasses.replace(unit.structured.source, text="", path="")))
         payload = zlib.compress(pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=target.parent)
+        write_atomically(self.path(key), MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
+
+    def sweep(self) -> int:
+        """Remove the temporary files that killed builds left in the cache; return how many.
+
+        A temporary file is held under an exclusive ``flock`` for as long as it
+        is being written, so one that can be locked belongs to no live build.
+        """
+        removed = 0
+        for path in self.folder.glob("**/*.tmp"):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                path.unlink(missing_ok=True)
+                removed += 1
+            except OSError:
+                pass  # a live build is writing it
+            finally:
+                os.close(fd)
+        return removed
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a locked temporary file moved into place: a reader sees
+    the old file or the new one, whole; a kill leaves at most an unlocked ``.tmp`` (see ``sweep``)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(3):
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name[:8]}.", suffix=".tmp", dir=target.parent)
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
-            os.replace(temporary, target)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with os.fdopen(fd, "wb") as out:  # closing releases the lock, after the rename
+                out.write(data)
+                out.flush()
+                os.replace(temporary, target)
+            return
+        except FileNotFoundError:  # swept by another build between mkstemp and flock: write it again
+            if attempt == 2:
+                raise
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -182,11 +217,8 @@ class BuildStamp:
     def record(self, key: str, **facts) -> None:
         """Remember that the folder now holds the outputs of a build with ``key`` (written atomically)."""
         stat = (self.out / "graph.nt").stat()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=".stamp.", suffix=".tmp", dir=self.path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"key": key, "graph.nt": [stat.st_size, stat.st_mtime_ns], **facts}, out)
-        os.replace(temporary, self.path)
+        record = {"key": key, "graph.nt": [stat.st_size, stat.st_mtime_ns], **facts}
+        write_atomically(self.path, json.dumps(record).encode("utf-8"))
 
 
 def default_cache(out_dir: str | Path) -> Path:
@@ -226,6 +258,8 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     and cached in the same task, unless it waits for the lexicon (a visual-order source)."""
     say = progress or (lambda message: None)
     store = UnitCache(cache) if cache is not None else None
+    if store is not None:
+        store.sweep()
     keys = [key_of(s) for s in sources]
     units: list[SourceUnit | None] = [store.get(k, s) if store else None for k, s in zip(keys, sources)]
     todo = [i for i, u in enumerate(units) if u is None]

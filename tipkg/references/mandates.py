@@ -44,7 +44,7 @@ from tipkg.normalize import is_visual_source, search_form
 from tipkg.tables import load
 
 from .types import Reference
-from .verbs import _OriginalMap, _actors_at, actor_forms, find_verbs, main_verb
+from .verbs import _OriginalMap, _actors_at, actor_forms, find_verbs, grammar, main_verb
 
 
 @dataclass(frozen=True)
@@ -155,14 +155,17 @@ def ordinal(words: str) -> int | None:
     parts = words.split()
     if not parts:
         return None
-    first = parts[0].rstrip("،,.؛")
+    g = grammar()  # tables/verbs.toml [grammar]: the conjunction "و", the punctuation a word is stripped of
+    marks = g["punctuation"] + g["comma"] + ","
+    first = parts[0].rstrip(marks)
     if first in o["tens"]:
         return o["tens"][first]
     if first not in o["units"]:
         return None
     n = o["units"][first]
-    if len(parts) > 1 and parts[1].startswith("و") and parts[1][1:].rstrip("،,.؛") in o["tens"]:
-        n += o["tens"][parts[1][1:].rstrip("،,.؛")]
+    tens = parts[1][len(g["conjunction"]):].rstrip(marks) if len(parts) > 1 and parts[1].startswith(g["conjunction"]) else None
+    if tens in o["tens"]:
+        n += o["tens"][tens]
     return n
 
 
@@ -341,8 +344,8 @@ def _clause(text: str, start: int, visual: bool) -> tuple[int, int]:
     addressee ("... ويدعو الدول الأعضاء ..."), or to the end of the paragraph."""
     for vm in find_verbs(text, visual=visual):
         if vm.start > start + 3 and vm.form.relation and vm.form.relation != "requests" \
-                and text[max(0, vm.start - 1):vm.start] == "و":
-            return start, vm.start - 1
+                and text[:vm.start].endswith(grammar()["conjunction"]):
+            return start, vm.start - len(grammar()["conjunction"])
     return start, len(text)
 
 

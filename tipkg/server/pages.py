@@ -101,30 +101,19 @@ def value_html(ld: LinkedData, term) -> str:
     return escape(str(term))
 
 
-def citations_of(ld: LinkedData, iri: str) -> list[dict]:
-    """Who cites a node, in words: citing paragraph, its gist, the relation and the original words."""
-    query = f"""SELECT ?p ?rel ?words ?gist WHERE {{
-        ?c <{_CITO}hasCitedEntity> <{iri}> ; <{_CITO}hasCitingEntity> ?p ;
+def citations(ld: LinkedData, iri: str, incoming: bool) -> list[dict]:
+    """A node's citations, in words: who cites it (``incoming``: the citing paragraph and its gist)
+    or what it cites (the target); each with the relation and the original words."""
+    this, other = ("hasCitedEntity", "hasCitingEntity") if incoming else ("hasCitingEntity", "hasCitedEntity")
+    query = f"""SELECT ?o ?rel ?words ?gist WHERE {{
+        ?c <{_CITO}{this}> <{iri}> ; <{_CITO}{other}> ?o ;
            <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> ?rel .
         OPTIONAL {{ ?c <{_TIP}text> ?words }}
-        OPTIONAL {{ ?p <{_TIP}gist> ?gist }}
+        {f"OPTIONAL {{ ?o <{_TIP}gist> ?gist }}" if incoming else ""}
     }}"""
-    rows = [{"paragraph": s["p"], "relation": s["rel"].value, "words": s["words"].value if s["words"] else "",
-             "gist": s["gist"].value if s["gist"] else ""} for s in ld.store.query(query)]
-    rows.sort(key=lambda r: (r["relation"], ld.identifier(r["paragraph"]) or "", r["words"]))
-    return rows
-
-
-def cites_from(ld: LinkedData, iri: str) -> list[dict]:
-    """What a paragraph cites, in words: the relation, the target and the original words."""
-    query = f"""SELECT ?t ?rel ?words WHERE {{
-        ?c <{_CITO}hasCitingEntity> <{iri}> ; <{_CITO}hasCitedEntity> ?t ;
-           <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> ?rel .
-        OPTIONAL {{ ?c <{_TIP}text> ?words }}
-    }}"""
-    rows = [{"target": s["t"], "relation": s["rel"].value, "words": s["words"].value if s["words"] else ""}
-            for s in ld.store.query(query)]
-    rows.sort(key=lambda r: (r["relation"], ld.identifier(r["target"]) or "", r["words"]))
+    rows = [{"node": s["o"], "relation": s["rel"].value, "words": s["words"].value if s["words"] else "",
+             "gist": s["gist"].value if incoming and s["gist"] else ""} for s in ld.store.query(query)]
+    rows.sort(key=lambda r: (r["relation"], ld.identifier(r["node"]) or "", r["words"]))
     return rows
 
 
@@ -163,25 +152,25 @@ def node_page(ld: LinkedData, iri: str, out: list[ox.Quad], into: list[ox.Quad])
         if q.predicate not in (TEXT, NORMALIZED, GIST):
             parts.append(f"<tr><td>{property_html(q.predicate.value)}</td><td>{value_html(ld, q.object)}</td></tr>")
     parts.append("</table>")
-    cites = cites_from(ld, iri)
+    cites = citations(ld, iri, incoming=False)
     if cites:
         parts.append(f"<h2 id='cites'>What it cites, in its words ({len(cites)})</h2><ul class='cites'>")
         for c in cites[:500]:
             words = f" — <q lang='ar' dir='rtl'>{escape(c['words'])}</q>" if c["words"] else ""
-            parts.append(f"<li>{property_html(c['relation'])} {value_html(ld, c['target'])}{words}</li>")
+            parts.append(f"<li>{property_html(c['relation'])} {value_html(ld, c['node'])}{words}</li>")
         parts.append("</ul>")
-    cited = citations_of(ld, iri)
+    cited = citations(ld, iri, incoming=True)
     if cited:
         parts.append(f"<h2 id='cited-by'>Cited by ({len(cited)})</h2><ul class='citations'>")
         for c in cited[:500]:
             words = f" — <q lang='ar' dir='rtl'>{escape(c['words'])}</q>" if c["words"] else ""
             said = f" — {escape(c['gist'])}" if c["gist"] else ""
-            parts.append(f"<li>cited by {value_html(ld, c['paragraph'])} <small class='muted'>"
+            parts.append(f"<li>cited by {value_html(ld, c['node'])} <small class='muted'>"
                          f"({property_html(c['relation'])})</small>{said}{words}</li>")
         parts.append("</ul>")
     records = {q.subject for q in into if q.predicate.value.startswith(_CITO)}
     others = [q for q in into if q.subject not in records and not q.predicate.value.startswith(_CITO)
-              and not (cited and q.predicate.value.startswith(_TIP) and q.subject in {c["paragraph"] for c in cited})]
+              and not (cited and q.predicate.value.startswith(_TIP) and q.subject in {c["node"] for c in cited})]
     if others:
         parts.append(f"<h2>Other links in ({len(others)})</h2><table><tr><th>from</th><th>relation</th></tr>")
         for q in sorted(others, key=lambda q: (q.predicate.value, ld.identifier(q.subject) or ""))[:500]:
