@@ -350,12 +350,12 @@ class PartCache:
         """Store a part atomically (each file to a temporary name, then moved into place; the claims last)."""
         meta, lines_path, contested_path = self.paths(key)
         meta.parent.mkdir(parents=True, exist_ok=True)
-        _atomic(lines_path, lines)
-        _atomic(contested_path, contested)
+        write_atomically(lines_path, lines)
+        write_atomically(contested_path, contested)
         record = {"nt": hashlib.sha256(lines).hexdigest(), "contested": hashlib.sha256(contested).hexdigest(),
                   "claims": claims}
         payload = zlib.compress(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        _atomic(meta, PART_MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
+        write_atomically(meta, PART_MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
         return FilePart(lines_path, contested_path, claims)
 
 
@@ -365,17 +365,6 @@ def _digest(path: Path) -> str:
         while block := f.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _atomic(path: Path, data: bytes) -> None:
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name[:8]}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 _LEXICON = None
