@@ -131,7 +131,7 @@ class MemoryPart:
 
     def add_to(self, graph: TripleSet, lost: set[str]) -> None:
         for t in self.contested:
-            if t.subject.value not in lost:
+            if not (isinstance(t.subject, ox.NamedNode) and t.subject.value in lost):
                 graph.add((t.subject, t.predicate, t.object))
 
 
