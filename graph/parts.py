@@ -29,10 +29,10 @@ sorted N-Triples files and merged into ``graph.nt`` (``tipkg.units``,
 ``graph.streams``).
 
 One input is not the source's own: the reading order of the visual-order
-sources (``tipkg.reading_order``) uses the words and word pairs of every
-logical-order source. Each source's share of that lexicon (``lexicon_share``)
-is small and kept with its unit; the union is hashed into the key of the parts
-of the visual sources, which are computed once it is known.
+sources (``tipkg.reading_order``) uses a model of the words and word pairs of
+every logical-order source. Each source's share of it (``lexicon_share``:
+counts, small) is kept with its unit; the sum is hashed into the key of the
+parts of the visual sources, which are computed once it is known.
 
 >>> c = Claims()
 >>> c.label("http://x/n", "en", "A"); c.label("http://x/n", "en", "B"); c.label("http://x/n", "en", "A")
@@ -43,7 +43,7 @@ of the visual sources, which are computed once it is known.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +54,7 @@ from rdflib.namespace import SKOS
 
 from tipkg.model import StructuredSource
 from tipkg.normalize import is_visual_source
-from tipkg.reading_order import bigrams, repair, repaired_texts, vocabulary
+from tipkg.reading_order import Model, repair, repaired_texts, vocabulary, words
 
 from .references import add_references
 from .triples import TripleSet, literal
@@ -188,50 +188,68 @@ def source_chunk(item: StructuredSource, found, base: str | None,
     return graph.ntriples(), contested.ntriples(), claims
 
 
-# --- the one input shared by the visual sources: the lexicon of the reading-order repair ---------
+# --- the one input shared by the visual sources: the reading-order model ------------------------
 
-Lexicon = tuple[frozenset[str], frozenset[tuple[str, str]]]
+#: a source's share of the model: word counts, word-pair counts (of a logical-order source's
+#: paragraphs), and the words a join may make (``reading_order.vocabulary``)
+Lexicon = tuple[Counter, Counter, frozenset[str]]
 
 
 def lexicon_share(item: StructuredSource) -> Lexicon:
-    """What ``item`` adds to the lexicon the repair reads (``reading_order.repaired_texts``): the
-    words a join may make, and, for a logical-order source, the word pairs of its paragraphs."""
+    """What ``item`` adds to the model the repair reads (``reading_order.corpus_model``)."""
     text = item.source.text
     if is_visual_source(text):
-        return vocabulary((), (text,)), frozenset()
-    return vocabulary((text,), ()), bigrams(p.normalized or p.text for d in item.documents for p in d.paragraphs)
+        return Counter(), Counter(), vocabulary((), (text,))
+    unigrams: Counter = Counter()
+    pairs: Counter = Counter()
+    for d in item.documents:
+        for p in d.paragraphs:
+            w = words(p.normalized or p.text)
+            unigrams.update(w)
+            pairs.update(zip(w, w[1:]))
+    return unigrams, pairs, vocabulary((text,), ())
 
 
 def lexicon(shares: Iterable[Lexicon]) -> Lexicon:
+    """The shares of every source summed: the counts and words ``corpus_model`` reads from the corpus."""
+    unigrams: Counter = Counter()
+    pairs: Counter = Counter()
     known: set[str] = set()
-    pairs: set[tuple[str, str]] = set()
-    for words, twos in shares:
-        known |= words
-        pairs |= twos
-    return frozenset(known), frozenset(pairs)
+    for one, two, joinable in shares:
+        unigrams.update(one)
+        pairs.update(two)
+        known |= joinable
+    return unigrams, pairs, frozenset(known)
 
 
 def lexicon_key(lex: Lexicon) -> str:
+    """A hash of the summed shares (what the parts of the visual sources are keyed by)."""
     digest = hashlib.sha256()
-    for word in sorted(lex[0]):
-        digest.update(word.encode("utf-8") + b"\0")
-    digest.update(b"\1")
-    for a, b in sorted(lex[1]):
-        digest.update(f"{a} {b}\0".encode("utf-8"))
+    for part in (sorted(lex[0].items()), sorted(lex[1].items()), sorted(lex[2])):
+        digest.update(repr(part).encode("utf-8") + b"\1")
     return digest.hexdigest()
+
+
+def model(lex: Lexicon) -> Model:
+    """The ``reading_order.Model`` of the summed shares (as ``corpus_model`` makes it from the texts)."""
+    made = Model((), lex[2])
+    made.unigrams.update(lex[0])
+    made.bigrams.update(lex[1])
+    made.vocabulary = frozenset(made.unigrams) | lex[2]
+    made.total = sum(made.unigrams.values())
+    return made
 
 
 def visual(item: StructuredSource) -> bool:
     return is_visual_source(item.source.text)
 
 
-def reading_of(item: StructuredSource, lex: Lexicon | None) -> dict[tuple[str, str], str]:
+def reading_of(item: StructuredSource, reader: Model | None) -> dict[tuple[str, str], str]:
     """The repaired texts of a visual source's paragraphs (as ``repaired_texts`` gives them), {} otherwise."""
-    if lex is None or not visual(item):
+    if reader is None or not visual(item):
         return {}
-    known, pairs = lex
     text = item.source.text
-    return {(item.source.file, p.identifier): repair(text[p.span.start:p.span.end], known, pairs)
+    return {(item.source.file, p.identifier): repair(text[p.span.start:p.span.end], reader)
             for d in item.documents for p in d.paragraphs}
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tipkg.graph.parts import lexicon, lexicon_share, reading_of, visual
+from tipkg.graph.parts import lexicon, lexicon_share, model, reading_of, visual
 from tipkg.graph.uris import base_iri
 from tipkg.loaders import load_structure
 from tipkg.pipeline import build
@@ -123,9 +123,9 @@ def test_the_repair_read_source_by_source_is_the_corpus_repair():
     """A visual source's repaired texts from the lexicon shares of every source (what its part
     reads) are those ``repaired_texts`` gives from the whole corpus."""
     structured = [load_structure(s) for s in read_corpus()]
-    lex = lexicon(lexicon_share(item) for item in structured)
+    reader = model(lexicon(lexicon_share(item) for item in structured))
     per_source = {}
     for item in structured:
-        per_source.update(reading_of(item, lex))
+        per_source.update(reading_of(item, reader))
     assert sum(visual(item) for item in structured) == 2
     assert per_source == repaired_texts(structured) and len(per_source) > 50

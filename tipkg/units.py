@@ -41,7 +41,8 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from tipkg.graph.parts import Claims, FilePart, lexicon, lexicon_key, lexicon_share, reading_of, source_chunk, visual
+from tipkg.graph.parts import (Claims, FilePart, lexicon, lexicon_key, lexicon_share, model, reading_of, source_chunk,
+                              visual)
 from tipkg.model import Source, StructuredSource
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
@@ -372,7 +373,7 @@ _LEXICON = None
 
 def _remember_lexicon(lex) -> None:
     global _LEXICON
-    _LEXICON = lex
+    _LEXICON = model(lex)
 
 
 def _part(unit: SourceUnit, key: str, folder: str, base: str) -> FilePart:
