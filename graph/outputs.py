@@ -177,14 +177,19 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings = DumpSettings(),
-                names: Collection[str] | None = None, check: Callable[[TripleSet], None] | None = None) -> list[Path]:
+                names: Collection[str] | None = None, check: Callable[[TripleSet], object] | None = None,
+                judge: Callable[[object], None] | None = None, fed: Callable[[], None] | None = None) -> list[Path]:
     """Write every output of the writers' table (``writers.py``) into ``folder``; the paths written.
 
     ``names`` limits the outputs to those named. The writers that feed the
-    others (``graph.nt``, the store) run first; then ``check(triples)`` (the
-    build's validation, over that store: it raises to stop before anything
-    else is written); then the pure-Python writers (JSON-LD, TriG) run in a
-    forked child while the parent writes the others (``tipkg.parallel``).
+    others (``graph.nt``, the store) run first (then ``fed()`` is called). Then ``check(triples)`` (the
+    build's validation) runs in a forked child, beside the other writers:
+    the pure-Python ones (JSON-LD, TriG) in a second child, the rest in this
+    process — on two cores validation costs no wall time of its own. When all
+    are done, ``judge(what check returned)`` decides: it raises to refuse the
+    outputs, and since ``folder`` is the build's staged folder, nothing of
+    them is ever seen in ``OUT``. Without ``fork`` (or with ``TIPKG_JOBS=1``)
+    the check runs first, alone, and is judged before anything else is written.
     """
     triples = TripleSet.of(graph)
     chosen = [w for w in writers() if names is None or w.name in names]
@@ -192,19 +197,43 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
     spilled = isinstance(triples, SpilledTriples)
     if spilled and any(w.name == "store" for w in chosen):
         triples.attach_store(folder / "store")
+    if fed is not None:
+        fed()
     try:
-        if check is not None:
-            check(triples)
         rest = [w for w in chosen if not w.feeds]
         if not spilled:
-            triples.ntriples()  # sorted once, before the fork, for both processes
+            triples.ntriples()  # sorted once, before the fork, for every process
+        checking = Forked(check, triples) if check is not None else None
+        if checking is not None and not checking.running:  # it ran here, at once: judge before writing more
+            (judge or (lambda verdict: None))(checking.result())
+            checking = None
         child = Forked(_write_each, [w for w in rest if w.forked], triples, folder, settings)
-        _write_each([w for w in rest if not w.forked], triples, folder, settings)
-        child.result()
+        try:
+            _write_each([w for w in rest if not w.forked], triples, folder, settings)
+        finally:  # both children are waited for, whatever happened here, before the stage can be removed
+            checked, written = _outcome(checking), _outcome(child)
+        if checking is not None:
+            (judge or (lambda verdict: None))(checked())
+        written()
     finally:
         if spilled:
             triples.close_store()
     return [folder / w.name for w in chosen]
+
+
+def _outcome(forked: Forked | None) -> Callable[[], object]:
+    """Wait for ``forked``; a function giving its value or raising its exception."""
+    if forked is None:
+        return lambda: None
+    try:
+        value = forked.result()
+    except BaseException as exc:  # noqa: BLE001 — raised again by the caller, in its order
+        error = exc
+
+        def fail():
+            raise error
+        return fail
+    return lambda: value
 
 
 def _write_each(chosen: list[Writer], triples: TripleSet, folder: Path, settings: DumpSettings) -> None:

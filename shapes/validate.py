@@ -52,7 +52,7 @@ from tipkg.ontology.files import ONTOLOGY_TTL
 from tipkg.ontology.namespace import curie
 from tipkg.shapes.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
 
-__all__ = ["ENGINES", "ValidationReport", "ValidationResult", "UnsupportedShape", "validate"]
+__all__ = ["ENGINES", "ValidationReport", "ValidationResult", "UnsupportedShape", "validate", "validation_store"]
 
 ENGINES = ("sparql", "pyshacl", "split")  # "split" is the former name of "sparql"
 SHAPES_TTL = Path(str(resources.files("tipkg.shapes").joinpath("tipkg-shapes.ttl")))
@@ -171,6 +171,22 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
     results = run_checks(store, checks)
     timings["sparql (oxigraph)"] = time.perf_counter() - clock
     return ValidationReport(results, timings, _triples(store))
+
+
+#: a graph.nt up to this size is validated in an in-memory store (about 3.6 bytes of RAM per byte of N-Triples)
+IN_MEMORY_BYTES = 128 * 1024 * 1024
+
+
+def validation_store(triples: TripleSet) -> ox.Store:
+    """The store a build validates: its graph.nt bulk-loaded into memory when the file is small
+    (the compiled queries run about twice as fast there as over RocksDB, load included: ×1 0.37 s
+    against 0.74 s), else the build's persistent store, opened read-only, so memory stays bounded."""
+    path = getattr(triples, "path", None)
+    if path is not None and Path(path).stat().st_size <= IN_MEMORY_BYTES:
+        store = ox.Store()
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+        return store
+    return triples.store()
 
 
 # -- rdflib <-> pyoxigraph ----------------------------------------------------------------------

@@ -7,30 +7,51 @@ a non-zero exit.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import pkgutil
 import sys
 from importlib import import_module
+from pathlib import Path
 
 from tipkg import __version__, commands
 from tipkg.errors import TipkgError
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``command`` named, only that sub-command's module is imported (the
+    others are listed by their docstrings, read without importing them): ``tipkg build`` does not
+    pay for the server's, the network analysis' or the notebooks' imports."""
     top = argparse.ArgumentParser(prog="tipkg", description=__doc__.split("\n")[0].replace("``", ""))
     top.add_argument("--version", action="version", version=f"tipkg {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        name = info.name.replace("_", "-")
+        if command is not None and name != command:
+            sub.add_parser(name, help=_docstring(info).strip().splitlines()[0])
+            continue
         module = import_module(f"{commands.__name__}.{info.name}")
-        command = sub.add_parser(info.name.replace("_", "-"), help=module.__doc__.strip().splitlines()[0],
-                                 description=module.__doc__)
-        module.add_arguments(command)
-        command.set_defaults(run=module.run)
+        parsed = sub.add_parser(name, help=module.__doc__.strip().splitlines()[0], description=module.__doc__)
+        module.add_arguments(parsed)
+        parsed.set_defaults(run=module.run)
     return top
 
 
+def _docstring(info: pkgutil.ModuleInfo) -> str:
+    """A command module's docstring, read from its source without importing it."""
+    spec = info.module_finder.find_spec(info.name, None)
+    source = Path(spec.origin).read_text(encoding="utf-8")
+    return ast.get_docstring(ast.parse(source)) or info.name
+
+
+def _command(argv: list[str]) -> str | None:
+    """The sub-command named on the command line (the first word that is not an option), if any."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser(_command(argv)).parse_args(argv)
     try:
         return args.run(args) or 0
     except TipkgError as exc:

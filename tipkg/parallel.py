@@ -47,6 +47,11 @@ class Forked(Generic[T]):
         self._process.start()
         send.close()
 
+    @property
+    def running(self) -> bool:
+        """True while ``fn`` runs in a child (False: it already ran here, in this process)."""
+        return self._process is not None
+
     def result(self) -> T:
         if self._process is not None:
             try:

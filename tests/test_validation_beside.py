@@ -1,0 +1,71 @@
+"""Validation runs beside the writers (``graph.outputs.write_dumps``): a graph that does not conform
+still never reaches ``OUT`` — the previous outputs stay as they were, byte for byte, and no staged
+folder is left — and the store a build validates (in memory for a small graph.nt, the persistent one
+for a large) gives the same report."""
+
+from __future__ import annotations
+
+import pytest
+from test_validate import break_duplicate_identifier, break_orphan, small
+
+import tipkg.pipeline as pipeline
+from tipkg.errors import ValidationFailed
+from tipkg.graph.streams import SpilledTriples
+from tipkg.graph.triples import TripleSet
+from tipkg.ontology.namespace import PREFIXES
+from tipkg.shapes import validate as validation
+
+
+def _snapshot(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _broken_graph_builder(breaker):
+    """A graph stage that adds a small graph, broken by ``breaker``, into the build's own sink."""
+
+    def build_graph(structured, base=None, graph=None, **kwargs):
+        g = small()
+        breaker(g)
+        sink = graph if graph is not None else TripleSet(PREFIXES)
+        for triple in g:
+            sink.add(triple)
+        return sink
+    return build_graph
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])  # forked beside the writers; TIPKG_JOBS=1: in place, first
+def test_a_failed_validation_leaves_the_previous_out_untouched(tmp_path, monkeypatch, jobs):
+    out = tmp_path / "out"
+    pipeline.build(out_dir=out, cache=None)
+    before = _snapshot(out)
+    monkeypatch.setenv("TIPKG_JOBS", jobs)
+    monkeypatch.setattr(pipeline, "build_graph", _broken_graph_builder(break_orphan))
+    with pytest.raises(ValidationFailed) as err:
+        pipeline.build(out_dir=out, cache=None)
+    assert "tipsh:ParagraphParent" in str(err.value) and err.value.exit_code == 3
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no stage, no chunk folder left
+
+
+def test_in_memory_and_persistent_stores_report_the_same(tmp_path, monkeypatch):
+    """The same broken graph.nt validated in memory and over the RocksDB store: the same results."""
+    from tipkg.graph.store import build_store
+
+    g = small()
+    break_orphan(g)
+    break_duplicate_identifier(g)
+    triples = SpilledTriples(PREFIXES, tmp_path / "chunks")
+    for triple in g:
+        triples.add(triple)
+    triples.finish(tmp_path / "graph.nt")
+    build_store(tmp_path / "graph.nt", tmp_path / "store")
+    triples.attach_store(tmp_path / "store")
+    in_memory = validation.validation_store(triples)
+    assert in_memory is not triples.store()
+    monkeypatch.setattr(validation, "IN_MEMORY_BYTES", 0)
+    assert validation.validation_store(triples) is triples.store()
+    memory, disk = validation.validate(in_memory), validation.validate(triples.store())
+    assert not memory.conforms
+    assert sorted(set(memory.results)) == sorted(set(disk.results))
+    assert {r.shape for r in memory.results} >= {"tipsh:ParagraphParent", "tipsh:UniqueIdentifier"}
+    triples.close_store()
