@@ -8,6 +8,7 @@ the other tests (``check=False``) so that the many builds stay quick."""
 from __future__ import annotations
 
 import hashlib
+import sys
 import shutil
 from pathlib import Path
 
@@ -129,3 +130,19 @@ def test_the_repair_read_source_by_source_is_the_corpus_repair():
         per_source.update(reading_of(item, reader))
     assert sum(visual(item) for item in structured) == 2
     assert per_source == repaired_texts(structured) and len(per_source) > 50
+
+
+def test_two_copies_give_the_single_pass_graph(tmp_path):
+    """×2 replicated: two thematic indexes (the second's entries cite the first index's file, as the
+    merged index does), decision 3/3 and 103/3 each printed by two sources, the visual sources of
+    both copies. The cached parts (the second index's part computed once the first is known) give
+    the graph of the single in-memory pass, byte for byte."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import replicate
+
+    corpus = replicate.write_corpus(2, tmp_path / "corpus")
+    result = build(corpus, tmp_path / "out", cache=tmp_path / "cache", jobs=2, check=False)
+    assert result.parts == 10
+    assert sum(1 for u in result.references.index.entries) > 2 * 1000  # both indexes' entries
+    single = build(corpus, out_dir=None)
+    assert single.triples.ntriples() == graph_nt(tmp_path / "out")
