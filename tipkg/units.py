@@ -246,6 +246,9 @@ def _extract_and_store(source: Source, key: str, folder: str | None, base: str |
     unit = extract_unit(source)
     if folder is not None:
         UnitCache(folder).put(key, unit)
+        from tipkg.network.reuse_index import store_summary  # its shingles, for the text-reuse index
+
+        store_summary(folder, key, unit.structured)
         if base is not None and not visual(unit.structured):  # its graph part too, while the unit is here
             # (an index's entries cite the corpus's first index file: this one, most likely — checked later)
             own = unit.index.source_file if unit.index is not None else ""
