@@ -1,6 +1,7 @@
 """The RDF graph: built from the pipeline's plain dataclasses, then written out.
 
-Building: ``build`` (stage 5, ``build_graph``) calls ``uris`` (the one function
+Building: ``build`` (stage 5, ``build_graph``) builds source by source — ``parts`` (what one
+source adds on its own, and its claims — labels, texts — resolved in manifest order) — and calls ``uris`` (the one function
 that mints every URI), ``triples`` (the set of pyoxigraph triples the build
 collects), ``streams`` (that set spilled to sorted chunk files and merged k-way into
 ``graph.nt``, then read back as a stream), ``labels`` (English and Arabic labels from identifiers and text),

@@ -26,14 +26,12 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from tipkg import identifiers as ids
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
 from tipkg.normalize import search_form
-from tipkg.reading_order import repaired_texts
 from tipkg.ontology.namespace import ELI, PREFIXES, TIP
 from tipkg.tables import load
 
 from .gists import add_gists
 from .labels import document_label_en, paragraph_label_ar
 from .thematic_index import add_index
-from .references import add_references
 from .mandates import add_corpus_mandates
 from .triples import TripleSet, literal
 from .uris import mint
@@ -77,29 +75,31 @@ def bind_prefixes(graph: Graph) -> Graph:
 
 
 def build_graph(structured: Sequence[StructuredSource], base: str | None = None, references=None,
-                index=None, graph: TripleSet | None = None) -> TripleSet:
+                index=None, graph: TripleSet | None = None, parts=None) -> TripleSet:
     """The RDF graph of every instrument, document, meeting and paragraph read,
     and, given ``references`` and the thematic ``index`` (stage 4), their edges
     with provenance — added to ``graph`` (default: a new ``TripleSet``; ``tipkg build``
-    passes a ``SpilledTriples`` that writes sorted chunks as it fills)."""
-    builder = _Builder(graph if graph is not None else TripleSet(PREFIXES), base)
-    builder.reading = repaired_texts(structured)  # visual-order paragraphs in reading order (tipkg/reading_order.py)
-    builder.instruments()
-    for item in structured:
-        builder.source(item.source)
-    for item in structured:
-        for meeting in item.meetings:
-            builder.meeting(meeting, item.source)
-        for document in item.documents:
-            builder.document(document, item.source)
+    passes a ``SpilledTriples`` that writes sorted chunks as it fills).
+
+    The graph is built source by source (``graph/parts.py``): what a source adds on its own,
+    and its claims (labels, texts) resolved in manifest order. ``parts``: those of every
+    source already computed (``tipkg build`` computes them in its process pool and caches
+    them: ``tipkg.units``); without them they are computed here, in this process."""
+    from .parts import in_memory_parts, resolve
+
+    graph = graph if graph is not None else TripleSet(PREFIXES)
+    tables = _Builder(graph, base)
+    tables.instruments()
+    if parts is None:
+        parts = in_memory_parts(structured, base, references, tables)
+    for part, lost in zip(parts, resolve(graph, [tables.claims] + [p.claims for p in parts])):
+        part.add_to(graph, lost)
     if references is not None:
-        add_references(builder.graph, references, base,
-                       labelled={node: text for (node, lang), text in builder.pref_labels.items() if lang == "en"})
-        add_corpus_mandates(builder.graph, structured, references, base)  # graph/mandates.py
+        add_corpus_mandates(graph, structured, references, base)  # graph/mandates.py
     if index is not None:
-        add_index(builder.graph, index, base)
-    add_gists(builder.graph, base)  # last: a gist reads the edges above
-    return builder.graph
+        add_index(graph, index, base)
+    add_gists(graph, base)  # last: a gist reads the edges above
+    return graph
 
 
 def footnote_id(document: str, mark: str) -> str:
@@ -108,11 +108,19 @@ def footnote_id(document: str, mark: str) -> str:
 
 
 class _Builder:
-    def __init__(self, graph: TripleSet, base: str | None):
+    """What one source adds (or the tables, ``instruments``): the triples it adds whatever the other
+    sources say go to ``graph``; the texts of the nodes it prints first go to ``contested`` (the
+    first source that prints a node gives its text), and its labels are claims (``Claims``), both
+    resolved in manifest order by ``graph.parts.resolve``."""
+
+    def __init__(self, graph: TripleSet, base: str | None, contested: TripleSet | None = None):
+        from .parts import Claims
+
         self.graph = graph
+        self.contested = contested if contested is not None else graph
         self.base = base
         self.texts_seen: set[URIRef] = set()
-        self.pref_labels: dict[tuple[URIRef, str], str] = {}
+        self.claims = Claims()
         self.reading: dict[tuple[str, str], str] = {}
 
     def uri(self, identifier: str) -> URIRef:
@@ -128,12 +136,7 @@ class _Builder:
         if text:
             # one rdfs:label and one prefLabel per language; a second source's other
             # name ("Conference of the Parties decision 3/3" beside its title) is an altLabel
-            preferred = self.pref_labels.setdefault((node, lang), text)
-            if preferred == text:
-                self.graph.add((node, RDFS.label, literal(text, lang=lang)))
-                self.graph.add((node, SKOS.prefLabel, literal(text, lang=lang)))
-            else:
-                self.graph.add((node, SKOS.altLabel, literal(text, lang=lang)))
+            self.claims.label(str(node), lang, text)
 
     def date(self, node: URIRef, value: str | None) -> None:
         if not value:
@@ -222,11 +225,12 @@ class _Builder:
         if node in self.texts_seen:
             return
         self.texts_seen.add(node)
-        self.graph.add((node, TIP.text, literal(text, lang="ar")))
+        self.claims.claimed.append(str(node))
+        self.contested.add((node, TIP.text, literal(text, lang="ar")))
         if normalized:
-            self.graph.add((node, TIP.normalizedText, literal(normalized, lang="ar")))
+            self.contested.add((node, TIP.normalizedText, literal(normalized, lang="ar")))
             # folded once here, so an Arabic search is a CONTAINS, not a REPLACE chain per paragraph
-            self.graph.add((node, TIP.searchText, literal(search_text(normalized))))
+            self.contested.add((node, TIP.searchText, literal(search_text(normalized))))
 
     def paragraph(self, paragraph: Paragraph, document: Document, source: Source) -> None:
         repaired = self.reading.get((source.file, paragraph.identifier))
@@ -239,8 +243,7 @@ class _Builder:
         self.graph.add((node, ELI.id_local, literal(paragraph.number)))
         self.graph.add((node, RDFS.label, literal(paragraph.identifier, lang="en")))
         if node not in self.texts_seen:
-            self.graph.add((node, SKOS.prefLabel, literal(paragraph_label_ar(paragraph), lang="ar")))
-            self.pref_labels[(node, "ar")] = paragraph_label_ar(paragraph)
+            self.contested.add((node, SKOS.prefLabel, literal(paragraph_label_ar(paragraph), lang="ar")))
         self.text(node, paragraph.text, paragraph.normalized)
         self.derived(node, source, paragraph.span, paragraph.line)
         if paragraph.notation:

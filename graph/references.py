@@ -62,14 +62,15 @@ def citation_id(reference: Reference) -> str:
 
 
 def add_references(graph: TripleSet, references: Iterable[Reference], base: str | None = None,
-                   labelled: Mapping[URIRef, str] | None = None) -> TripleSet:
+                   labelled: Mapping[URIRef, str] | None = None, claims=None) -> TripleSet:
     """Assert every reference's edge, its target node and its citation node.
 
     ``labelled``: nodes that already carry an English ``rdfs:label`` -> that label (a document's
     title, an article's heading); the name a reference gives them ("General Assembly
     resolution 61/180", "TIPP art 9") becomes a ``skos:altLabel``, so that each node
-    has one ``rdfs:label`` per language."""
-    targets = _Targets(graph, base, labelled)
+    has one ``rdfs:label`` per language. ``claims`` (a ``graph.parts.Claims``): the names are
+    claims instead, resolved once every source's labels are known (``graph.parts.resolve``)."""
+    targets = _Targets(graph, base, labelled, claims)
     add, a, span, text, rule = graph.add, RDF.type, TIP.sourceSpan, TIP.text, TIP.rule  # read once: hot loop
     for ref in references:
         paragraph = mint(ref.paragraph, base)
@@ -108,14 +109,18 @@ def add_citation(graph: TripleSet, ref: Reference, subject: URIRef, target: URIR
 
 
 class _Targets:
-    def __init__(self, graph: TripleSet, base: str | None, labelled: Mapping[URIRef, str] | None = None):
+    def __init__(self, graph: TripleSet, base: str | None, labelled: Mapping[URIRef, str] | None = None,
+                 claims=None):
         self.graph, self.base = graph, base
         self.done: set[str] = set()
         self.labelled = dict(labelled or {})
+        self.claims = claims
 
     def label_en(self, node: URIRef, text: str) -> None:
         """The node's English label, or an altLabel when it has one already."""
-        if node in self.labelled:
+        if self.claims is not None:
+            self.claims.name(str(node), text)
+        elif node in self.labelled:
             if self.labelled[node] != text:
                 self.graph.add((node, SKOS.altLabel, literal(text, lang="en")))
         else:

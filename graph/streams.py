@@ -30,7 +30,7 @@ from __future__ import annotations
 import gc
 import heapq
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -50,10 +50,16 @@ def sorted_chunk(lines: Iterable[bytes], path: Path) -> Path:
     return path
 
 
-def merged(paths: Iterable[Path]) -> Iterator[bytes]:
-    """The lines of sorted files, merged k-way into one sorted stream without repeats (newlines kept)."""
+def merged(paths: Iterable[Path], extra: Iterable[Callable[[], Iterator[bytes]]] = ()) -> Iterator[bytes]:
+    """The lines of sorted files (and of the sorted line streams ``extra`` makes), merged k-way into
+    one sorted stream without repeats (newlines kept)."""
     with ExitStack() as files:
         streams = [files.enter_context(open(p, "rb", buffering=1 << 20)) for p in paths]
+        for make in extra:
+            stream = make()
+            if hasattr(stream, "close"):
+                files.callback(stream.close)
+            streams.append(stream)
         previous = None
         for line in heapq.merge(*streams):
             if line != previous:
@@ -98,6 +104,7 @@ class SpilledTriples(TripleSet):
         self.folder = Path(folder)
         self.limit = limit or CHUNK_TRIPLES
         self.chunks: list[Path] = []
+        self.extra: list[Callable[[], Iterator[bytes]]] = []  # sorted line streams merged in (``include``)
         self.path: Path | None = None
         self.count = 0
         self._store_folder: Path | None = None
@@ -119,6 +126,13 @@ class SpilledTriples(TripleSet):
         if len(self._triples) >= self.limit:
             self.spill()
 
+    def include(self, lines: Callable[[], Iterator[bytes]]) -> None:
+        """Merge in the sorted N-Triples lines (newlines kept) ``lines()`` yields — a source's part
+        read from the cache (``graph/parts.py``) — as if its triples had been added."""
+        if self.path is not None:
+            raise RuntimeError("the graph was already written out; nothing can be added")
+        self.extra.append(lines)
+
     def spill(self) -> None:
         """Write the triples in memory to a sorted chunk and forget them (and the IRIs converted)."""
         if not self._triples:
@@ -134,12 +148,12 @@ class SpilledTriples(TripleSet):
         self.spill()
         count = 0
         with open(path, "wb", buffering=1 << 20) as out:
-            for line in merged(self.chunks):
+            for line in merged(self.chunks, self.extra):
                 out.write(line)
                 count += 1
         for chunk in self.chunks:
             chunk.unlink(missing_ok=True)
-        self.chunks, self.path, self.count = [], Path(path), count
+        self.chunks, self.extra, self.path, self.count = [], [], Path(path), count
         return count
 
     def relocate(self, path: str | Path, store: str | Path | None = None) -> None:
@@ -154,7 +168,10 @@ class SpilledTriples(TripleSet):
         return self.path
 
     def __len__(self) -> int:
-        return self.count if self.path is not None else len(self._triples) + sum(1 for _ in merged(self.chunks))
+        if self.path is not None:
+            return self.count
+        self.spill()
+        return sum(1 for _ in merged(self.chunks, self.extra))
 
     def __iter__(self) -> Iterator[ox.Triple]:
         """Every triple, in N-Triples order: from the file once written, else from the chunks (the
@@ -162,7 +179,7 @@ class SpilledTriples(TripleSet):
         if self.path is not None:
             return self.oxigraph()
         self.spill()
-        return _parsed(merged(self.chunks))
+        return _parsed(merged(self.chunks, self.extra))
 
     def lines(self) -> Iterator[bytes]:
         """The lines of ``graph.nt`` (without their newlines)."""

@@ -29,7 +29,7 @@ READ = [
       "General Assembly resolution 58/137 (Strengthening international cooperation",
       "General Assembly resolution 59/166 (Trafficking in women and girls)"]),
     ("A/RES/61/180 para 3", ["تحث الدول الأعضاء", "بروتوكول منع وقمع الاتجار بالأشخاص",
-                             "اتفاقية الأمم المتحدة )1(لمكافحة الجريمة المنظمة"],
+                             "اتفاقية الأمم المتحدة لمكافحة الجريمة المنظمة"],   # in reading order (issue 13)
      ["urges Member States", "Protocol to Prevent, Suppress and Punish Trafficking in Persons",
       "United Nations Convention against Transnational Organized Crime"]),
     ("A/RES/61/180 para 15", ["تدعو فريق التنسيق المشترك بين الوكالات"],
@@ -40,7 +40,7 @@ READ = [
      ["the Conference of the Parties invites States", "Protocol to Prevent, Suppress and Punish"]),
     ("CTOC/COP/DEC/3/3 para l", ["يطلب كذلك إلى أمانته", "المادة 6 من بروتوكول مكافحة تهريب المهاجرين"],
      ["requests Secretariat", "SOMP art 6", "Protocol against the Smuggling of Migrants by Land, Sea and Air"]),
-    ("CTOC/COP/DEC/4/4 draft para 5", ["يدعو", "الدول", "الأعضاء", "من 9 من المادة 5", "وتوكول الاتجار"],
+    ("CTOC/COP/DEC/4/4 draft para 5", ["يدعو", "الدول", "الأعضاء", "الفقرة 5 من المادة 9 من بروتوكول الاتجار"],
      ["invites Member States", "TIPP article 9(5): Prevention of trafficking in persons"]),
     ("CTOC/COP/RES/5/2 para 14", ["يقرّر", "مقرّر المؤتمر 4/4"],
      ["the Conference of the Parties decides", "Conference of the Parties decision 4/4 (Trafficking in human beings)"]),

@@ -27,7 +27,7 @@ from tipkg.graph.mandates import add_repeats
 from tipkg.graph.store import store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
-from tipkg.units import BuildStamp, build_key, default_cache, extract_units
+from tipkg.units import BuildStamp, build_key, default_cache, extract_units, graph_parts
 from tipkg.network.alignment import add_alignments, align
 from tipkg.network.reuse import add_echoes, find_reuse
 from tipkg.graph.triples import TripleSet
@@ -60,6 +60,7 @@ class BuildResult:
     validation: ValidationReport | None = None
     cached: int = 0  # sources whose unit was read back from the cache
     extracted: int = 0  # sources extracted by this build
+    parts: int = 0  # sources whose graph part (graph/parts.py) this build computed, not read back
     up_to_date: str | None = None  # the validation line of the build whose outputs were current (nothing done)
 
     @cached_property
@@ -95,7 +96,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     if cache == DEFAULT_CACHE:
         cache = default_cache(out_dir) if out_dir is not None else None
     say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
-    extraction = extract_units(sources, cache, jobs, say)
+    extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None)
     structured = [unit.structured for unit in extraction.units]
     references = merged_references(extraction.units)
     lap("extract")
@@ -114,8 +115,13 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             chunks = cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if this one is killed
             sink = SpilledTriples(PREFIXES, chunks)
         reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the graph stage
+        parts = None
+        if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
+            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh)
+            lap("parts")
         say("building graph")
-        graph = build_graph(structured, base, references=references.found, index=references.index, graph=sink)
+        graph = build_graph(structured, base, references=references.found, index=references.index, graph=sink,
+                            parts=parts.parts if parts else None)
         lap("graph")
         say("text reuse")
         echoes, attested = reuse.result()
@@ -124,7 +130,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
         lap("reuse")
         result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
-                             references=references, cached=extraction.cached, extracted=extraction.extracted)
+                             references=references, cached=extraction.cached, extracted=extraction.extracted,
+                             parts=parts.computed if parts else 0)
         if out_dir is not None:
             _write(result, out_dir, base, check, say, lap)
             if stamp is not None:

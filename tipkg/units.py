@@ -41,6 +41,8 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from tipkg.graph.parts import (Claims, FilePart, lexicon, lexicon_key, lexicon_share, model, reading_of, source_chunk,
+                              visual)
 from tipkg.model import Source, StructuredSource
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
@@ -62,6 +64,7 @@ class SourceUnit:
     found: list[Reference] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     index: ThematicIndex | None = None
+    lexicon: tuple | None = None  # its share of the reading-order lexicon (``graph.parts.lexicon_share``)
 
 
 def extract_unit(source: Source) -> SourceUnit:
@@ -75,7 +78,9 @@ def extract_unit(source: Source) -> SourceUnit:
     structured = shifted(structured, k)
     if k:
         structured = dataclasses.replace(structured, source=source)
-    return SourceUnit(structured, *shifted_references(found.found, found.unresolved, found.index, k))
+    unit = SourceUnit(structured, *shifted_references(found.found, found.unresolved, found.index, k))
+    unit.lexicon = lexicon_share(structured)
+    return unit
 
 
 @lru_cache(maxsize=None)
@@ -233,19 +238,25 @@ class Extraction:
     units: list[SourceUnit]
     cached: int = 0
     extracted: int = 0
+    keys: list[str] = field(default_factory=list)  # each unit's cache key
+    fresh: list[int] = field(default_factory=list)  # the units extracted (not read back), by index
 
 
-def _extract_and_store(source: Source, key: str, folder: str | None) -> SourceUnit:
+def _extract_and_store(source: Source, key: str, folder: str | None, base: str | None = None) -> SourceUnit:
     unit = extract_unit(source)
     if folder is not None:
         UnitCache(folder).put(key, unit)
+        if base is not None and not visual(unit.structured):  # its graph part too, while the unit is here
+            PartCache(folder).put(part_key(key, base), *source_chunk(unit.structured, unit.found, base, {}))
     return unit
 
 
 def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jobs: int | None = None,
-                  progress: Callable[[str], None] | None = None) -> Extraction:
+                  progress: Callable[[str], None] | None = None, base: str | None = None) -> Extraction:
     """The unit of every source: read back from ``cache`` when a whole entry is there, else
-    extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored."""
+    extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored.
+    Given the ``base`` IRI, a source extracted has its graph part (``graph_parts``) computed
+    and cached in the same task, unless it waits for the lexicon (a visual-order source)."""
     say = progress or (lambda message: None)
     store = UnitCache(cache) if cache is not None else None
     if store is not None:
@@ -258,18 +269,18 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(todo) <= 1:
         for i in todo:
-            units[i] = _extract_and_store(sources[i], keys[i], folder)
+            units[i] = _extract_and_store(sources[i], keys[i], folder, base)
             meter.tick()
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder): i for i in todo}
+            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base): i for i in todo}
             for future in as_completed(futures):
                 i = futures[future]
                 unit = future.result()
                 unit.structured = dataclasses.replace(unit.structured, source=sources[i])
                 units[i] = unit
                 meter.tick()
-    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo))
+    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo), keys=keys, fresh=todo)
 
 
 class Meter:
@@ -293,3 +304,121 @@ class Meter:
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+# --- graph parts: each source's share of the graph, cached beside its unit -----------------------
+
+PART_MAGIC = b"TIPKG-PART 1\n"
+
+
+def part_key(unit_key: str, base: str, lexicon_hash: str = "") -> str:
+    """The key of a source's graph part: its unit's key, the base IRI, and for a visual-order
+    source the lexicon its reading-order repair read (``graph.parts``)."""
+    return hashlib.sha256(f"{unit_key}\0part\0{base}\0{lexicon_hash}".encode("utf-8")).hexdigest()
+
+
+class PartCache:
+    """Graph parts, three files each under ``<key[:2]>/``: ``<key>.nt`` (the source's own triples,
+    sorted N-Triples), ``<key>.contested.nt`` (its texts) and ``<key>.part`` (its claims and the
+    SHA-256 of both files; written last, so an entry is whole once it is there). Verified on read."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder) / "parts"
+
+    def paths(self, key: str) -> tuple[Path, Path, Path]:
+        at = self.folder / key[:2]
+        return at / f"{key}.part", at / f"{key}.nt", at / f"{key}.contested.nt"
+
+    def get(self, key: str) -> FilePart | None:
+        """The part stored under ``key``, or None if absent or not whole (any file short or altered)."""
+        meta, lines, contested = self.paths(key)
+        try:
+            data = meta.read_bytes()
+            head = len(PART_MAGIC) + 64
+            if not data.startswith(PART_MAGIC) or len(data) <= head:
+                return None
+            payload = data[head:]
+            if hashlib.sha256(payload).hexdigest().encode() != data[len(PART_MAGIC):head]:
+                return None
+            record = pickle.loads(zlib.decompress(payload))
+            if _digest(lines) != record["nt"] or _digest(contested) != record["contested"]:
+                return None
+        except Exception:  # noqa: BLE001 — absent, short or unloadable: recomputed
+            return None
+        return FilePart(lines, contested, record["claims"])
+
+    def put(self, key: str, lines: bytes, contested: bytes, claims: Claims) -> FilePart:
+        """Store a part atomically (each file to a temporary name, then moved into place; the claims last)."""
+        meta, lines_path, contested_path = self.paths(key)
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(lines_path, lines)
+        write_atomically(contested_path, contested)
+        record = {"nt": hashlib.sha256(lines).hexdigest(), "contested": hashlib.sha256(contested).hexdigest(),
+                  "claims": claims}
+        payload = zlib.compress(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        write_atomically(meta, PART_MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
+        return FilePart(lines_path, contested_path, claims)
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+_LEXICON = None
+
+
+def _remember_lexicon(lex) -> None:
+    global _LEXICON
+    _LEXICON = model(lex)
+
+
+def _part(unit: SourceUnit, key: str, folder: str, base: str) -> FilePart:
+    lex = _LEXICON if visual(unit.structured) else None
+    return PartCache(folder).put(key, *source_chunk(unit.structured, unit.found, base, reading_of(unit.structured, lex)))
+
+
+@dataclass
+class Parts:
+    """Every source's graph part in manifest order, and how many this build computed."""
+
+    parts: list[FilePart]
+    computed: int = 0
+
+
+def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | Path, base: str,
+                jobs: int | None = None, progress: Callable[[str], None] | None = None,
+                fresh: Sequence[int] = ()) -> Parts:
+    """The graph part of every unit (``graph.parts``): read back from ``folder`` when a whole entry
+    is there, else computed — in a process pool of ``jobs`` workers — and stored there. The parts
+    of the visual-order sources are keyed by the corpus's lexicon too, so they are redone when
+    it changes. ``fresh``: the units extracted by this build (their parts were computed with them)."""
+    say = progress or (lambda message: None)
+    store = PartCache(folder)
+    lex = lexicon(u.lexicon for u in units if u.lexicon is not None)
+    lex_hash = lexicon_key(lex) if any(visual(u.structured) for u in units) else ""
+    part_keys = [part_key(k, base, lex_hash if visual(u.structured) else "") for k, u in zip(keys, units)]
+    parts: list[FilePart | None] = [store.get(k) for k in part_keys]
+    todo = [i for i, p in enumerate(parts) if p is None]
+    if todo:
+        say(f"graph parts of {len(todo)} sources")
+    jobs = max(1, jobs or default_jobs())
+    if jobs == 1 or len(todo) <= 1:
+        _remember_lexicon(lex)
+        for i in todo:
+            parts[i] = _part(units[i], part_keys[i], folder, base)
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_remember_lexicon,
+                                 initargs=(lex,)) as pool:
+            futures = {pool.submit(_part, _light(units[i]), part_keys[i], str(folder), base): i for i in todo}
+            for future in as_completed(futures):
+                parts[futures[future]] = future.result()
+    return Parts(parts, computed=len(set(todo) | set(fresh)))
+
+
+def _light(unit: SourceUnit) -> SourceUnit:
+    """The unit as a part needs it (its lexicon share left behind: the worker has the whole lexicon)."""
+    return dataclasses.replace(unit, lexicon=None, unresolved=[], index=None)

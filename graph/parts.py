@@ -1,0 +1,256 @@
+"""The graph source by source: what one source adds on its own, and its claims, resolved in manifest order.
+
+Most triples of the graph follow from one source alone: its nodes, their
+positions, parents, spans, the edges its references make and their citation
+nodes. The graph is a set, so the union of each source's triples is the graph,
+whatever the order. A few decisions are not the source's to make, because two
+sources may speak of the same node and the first one in the manifest wins:
+
+- **labels** — the first text given for a node in a language is its
+  ``rdfs:label`` and ``skos:prefLabel``, every other one an ``skos:altLabel``
+  (decision 3/3 is titled by 002, then called "Conference of the Parties
+  decision 3/3" by the compendium 003);
+- **names a reference gives a target** ("General Assembly resolution 61/180")
+  — an ``rdfs:label`` unless the node has an English label already, then an
+  ``altLabel`` if they differ;
+- **texts** — the first source that prints a paragraph or footnote gives its
+  ``tip:text``, ``normalizedText``, ``searchText`` and Arabic ``prefLabel``
+  (decision 3/3 is printed by 002 and by the compendium).
+
+So each source's part (``source_graph``) is: the triples it adds whatever the
+others say; its *contested* triples (the texts of the nodes it prints, each
+with that node as subject); and its ``Claims`` (label texts in the order it
+makes them, reference names, the nodes whose texts it holds) — small, no
+text beyond labels. ``resolve`` reads every source's claims in manifest
+order, adds the label triples the old single pass added, and says per source
+which nodes' texts an earlier source gave: those contested triples are
+dropped. A source's part can thus be computed in any process, cached as two
+sorted N-Triples files and merged into ``graph.nt`` (``tipkg.units``,
+``graph.streams``).
+
+One input is not the source's own: the reading order of the visual-order
+sources (``tipkg.reading_order``) uses a model of the words and word pairs of
+every logical-order source. Each source's share of it (``lexicon_share``:
+counts, small) is kept with its unit; the sum is hashed into the key of the
+parts of the visual sources, which are computed once it is known.
+
+>>> c = Claims()
+>>> c.label("http://x/n", "en", "A"); c.label("http://x/n", "en", "B"); c.label("http://x/n", "en", "A")
+>>> list(c.labels)
+[('http://x/n', 'en', 'A'), ('http://x/n', 'en', 'B')]
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import RDFS
+from rdflib.namespace import SKOS
+
+from tipkg.model import StructuredSource
+from tipkg.normalize import is_visual_source
+from tipkg.reading_order import Model, repair, repaired_texts, vocabulary, words
+
+from .references import add_references
+from .triples import TripleSet, literal
+
+
+@dataclass
+class Claims:
+    """What a source says that the sources before it may overrule (see the module's docstring)."""
+
+    labels: dict[tuple[str, str, str], None] = field(default_factory=dict)  # (node, lang, text), in order made
+    names: set[tuple[str, str]] = field(default_factory=set)  # (node, English name) from a reference
+    claimed: list[str] = field(default_factory=list)  # nodes whose texts are in the contested triples
+
+    def label(self, node: str, lang: str, text: str) -> None:
+        self.labels.setdefault((node, lang, text), None)
+
+    def name(self, node: str, text: str) -> None:
+        self.names.add((node, text))
+
+
+def source_graph(graph: TripleSet, contested: TripleSet, item: StructuredSource, found, base: str | None,
+                 reading: dict[tuple[str, str], str]) -> Claims:
+    """Add what ``item`` (and its references ``found``; None: none at all) says to ``graph``, its
+    texts to ``contested``; return its claims. ``reading``: the repaired texts of its paragraphs."""
+    from .build import _Builder
+
+    builder = _Builder(graph, base, contested)
+    builder.reading = reading
+    builder.source(item.source)
+    for meeting in item.meetings:
+        builder.meeting(meeting, item.source)
+    for document in item.documents:
+        builder.document(document, item.source)
+    if found is not None:
+        add_references(graph, found, base, claims=builder.claims)
+    return builder.claims
+
+
+def resolve(graph: TripleSet, claims: Sequence[Claims]) -> list[set[str]]:
+    """Add the label triples the ``claims`` (the tables' first, then every source's in manifest
+    order) come to; return, for each source after the first, the nodes whose texts it lost."""
+    preferred: dict[tuple[str, str], str] = {}
+    other: set[tuple[str, str, str]] = set()
+    for c in claims:
+        for node, lang, text in c.labels:
+            if preferred.setdefault((node, lang), text) != text:
+                other.add((node, lang, text))
+    add = graph.add
+    for (node, lang), text in preferred.items():
+        subject, label = ox.NamedNode(node), literal(text, lang=lang)
+        add((subject, RDFS.label, label))
+        add((subject, SKOS.prefLabel, label))
+    for node, lang, text in other:
+        add((ox.NamedNode(node), SKOS.altLabel, literal(text, lang=lang)))
+    for c in claims:
+        for node, text in c.names:
+            title = preferred.get((node, "en"))
+            if title is None:
+                add((ox.NamedNode(node), RDFS.label, literal(text, lang="en")))
+            elif title != text:
+                add((ox.NamedNode(node), SKOS.altLabel, literal(text, lang="en")))
+    first: dict[str, int] = {}
+    lost = []
+    for i, c in enumerate(claims):
+        lost.append({node for node in c.claimed if first.setdefault(node, i) != i})
+    return lost[1:]
+
+
+class MemoryPart:
+    """A source's part held in memory (``build_graph`` without precomputed parts)."""
+
+    def __init__(self, contested: TripleSet, claims: Claims):
+        self.contested, self.claims = contested, claims
+
+    def add_to(self, graph: TripleSet, lost: set[str]) -> None:
+        for t in self.contested:
+            if not (isinstance(t.subject, ox.NamedNode) and t.subject.value in lost):
+                graph.add((t.subject, t.predicate, t.object))
+
+
+@dataclass
+class FilePart:
+    """A source's part as two sorted N-Triples files (the cache's, ``tipkg.units``) and its claims."""
+
+    lines: Path
+    contested: Path
+    claims: Claims
+
+    def add_to(self, graph, lost: set[str]) -> None:
+        """Have ``graph`` (a ``SpilledTriples``) merge in the files, less the texts ``lost``."""
+        drop = frozenset(b"<" + node.encode("utf-8") + b">" for node in lost)
+        graph.include(lambda: file_lines(self.lines))
+        graph.include(lambda: file_lines(self.contested, drop))
+
+
+def file_lines(path: Path, drop: frozenset[bytes] = frozenset()) -> Iterator[bytes]:
+    """The lines of a sorted N-Triples file (newlines kept), less those whose subject is in ``drop``."""
+    with open(path, "rb", buffering=1 << 20) as lines:
+        if not drop:
+            yield from lines
+            return
+        for line in lines:
+            if line.split(b" ", 1)[0] not in drop:
+                yield line
+
+
+def in_memory_parts(structured: Sequence[StructuredSource], base: str | None, references, tables) -> list[MemoryPart]:
+    """Every source's part, computed here: unconditional triples straight into ``tables.graph``."""
+    graph = tables.graph
+    reading = repaired_texts(structured)
+    by_file: dict[str, list] = defaultdict(list)
+    for r in references or ():
+        by_file[r.source_file].append(r)
+    files = {item.source.file for item in structured}
+    stray = [r for f, rs in by_file.items() if f not in files for r in rs]
+    if stray:  # references of no source given: named like any other
+        add_references(graph, stray, base, claims=tables.claims)
+    parts = []
+    for item in structured:
+        contested = TripleSet()
+        found = by_file.get(item.source.file, []) if references is not None else None
+        parts.append(MemoryPart(contested, source_graph(graph, contested, item, found, base, reading)))
+    return parts
+
+
+def source_chunk(item: StructuredSource, found, base: str | None,
+                 reading: dict[tuple[str, str], str]) -> tuple[bytes, bytes, Claims]:
+    """A source's part as sorted N-Triples: (its own lines, its contested lines, its claims)."""
+    graph, contested = TripleSet(), TripleSet()
+    claims = source_graph(graph, contested, item, found, base, reading)
+    return graph.ntriples(), contested.ntriples(), claims
+
+
+# --- the one input shared by the visual sources: the reading-order model ------------------------
+
+#: a source's share of the model: word counts, word-pair counts (of a logical-order source's
+#: paragraphs), and the words a join may make (``reading_order.vocabulary``)
+Lexicon = tuple[Counter, Counter, frozenset[str]]
+
+
+def lexicon_share(item: StructuredSource) -> Lexicon:
+    """What ``item`` adds to the model the repair reads (``reading_order.corpus_model``)."""
+    text = item.source.text
+    if is_visual_source(text):
+        return Counter(), Counter(), vocabulary((), (text,))
+    unigrams: Counter = Counter()
+    pairs: Counter = Counter()
+    for d in item.documents:
+        for p in d.paragraphs:
+            w = words(p.normalized or p.text)
+            unigrams.update(w)
+            pairs.update(zip(w, w[1:]))
+    return unigrams, pairs, vocabulary((text,), ())
+
+
+def lexicon(shares: Iterable[Lexicon]) -> Lexicon:
+    """The shares of every source summed: the counts and words ``corpus_model`` reads from the corpus."""
+    unigrams: Counter = Counter()
+    pairs: Counter = Counter()
+    known: set[str] = set()
+    for one, two, joinable in shares:
+        unigrams.update(one)
+        pairs.update(two)
+        known |= joinable
+    return unigrams, pairs, frozenset(known)
+
+
+def lexicon_key(lex: Lexicon) -> str:
+    """A hash of the summed shares (what the parts of the visual sources are keyed by)."""
+    digest = hashlib.sha256()
+    for part in (sorted(lex[0].items()), sorted(lex[1].items()), sorted(lex[2])):
+        digest.update(repr(part).encode("utf-8") + b"\1")
+    return digest.hexdigest()
+
+
+def model(lex: Lexicon) -> Model:
+    """The ``reading_order.Model`` of the summed shares (as ``corpus_model`` makes it from the texts)."""
+    made = Model((), lex[2])
+    made.unigrams.update(lex[0])
+    made.bigrams.update(lex[1])
+    made.vocabulary = frozenset(made.unigrams) | lex[2]
+    made.total = sum(made.unigrams.values())
+    return made
+
+
+def visual(item: StructuredSource) -> bool:
+    return is_visual_source(item.source.text)
+
+
+def reading_of(item: StructuredSource, reader: Model | None) -> dict[tuple[str, str], str]:
+    """The repaired texts of a visual source's paragraphs (as ``repaired_texts`` gives them), {} otherwise."""
+    if reader is None or not visual(item):
+        return {}
+    text = item.source.text
+    return {(item.source.file, p.identifier): repair(text[p.span.start:p.span.end], reader)
+            for d in item.documents for p in d.paragraphs}
+
+
+LineSource = Callable[[], Iterable[bytes]]

@@ -1,0 +1,131 @@
+"""The graph source by source (graph/parts.py): each source's part computed from that source alone,
+cached beside its unit, its claims resolved in manifest order — and the same graph.nt whatever was
+cached, on the bundled corpus.
+
+Real builds (``tipkg.pipeline.build``) with the cache in a temporary folder; validation is left to
+the other tests (``check=False``) so that the many builds stay quick."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tipkg.graph.parts import lexicon, lexicon_share, model, reading_of, visual
+from tipkg.graph.uris import base_iri
+from tipkg.loaders import load_structure
+from tipkg.pipeline import build
+from tipkg.reading_order import repaired_texts
+from tipkg.sources import default_corpus_dir, read_corpus
+from tipkg.units import PartCache, key_of, part_key
+
+AGENDA, GA = "001_799863f35f69a5cc.txt", "004_e1b135029fdaca29.txt"
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory):
+    """A first build into a fresh cache: every source's unit and part computed, in two processes."""
+    folder = tmp_path_factory.mktemp("parts")
+    result = build(out_dir=folder / "out", cache=folder / "cache", jobs=2, check=False)
+    return folder, result
+
+
+def graph_nt(folder: Path) -> bytes:
+    return (folder / "graph.nt").read_bytes()
+
+
+def edited(tmp_path: Path, name: str, tail: bytes) -> Path:
+    """A copy of the corpus with ``tail`` appended to source ``name`` and its checksum updated."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(default_corpus_dir(), corpus, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    target = corpus / name
+    old = hashlib.sha256(target.read_bytes()).hexdigest()
+    target.write_bytes(target.read_bytes() + tail)
+    manifest = corpus / "manifest.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, hashlib.sha256(target.read_bytes()).hexdigest()),
+                        encoding="utf-8")
+    return corpus
+
+
+def test_cold_build_computes_and_keeps_every_part(cold):
+    folder, result = cold
+    assert result.parts == 5
+    assert len(list((folder / "cache" / "parts").glob("??/*.part"))) == 5
+
+
+def test_warm_build_computes_no_part_and_writes_the_same_graph(cold, tmp_path):
+    folder, _ = cold
+    again = build(out_dir=tmp_path / "out", cache=folder / "cache", jobs=2, check=False)
+    assert (again.extracted, again.parts) == (0, 0)
+    assert graph_nt(tmp_path / "out") == graph_nt(folder / "out")
+
+
+def test_the_parts_give_the_graph_the_single_pass_gives(cold):
+    """The cached-parts path of ``tipkg build`` and the in-memory ``build_graph`` (all sources in one
+    process, the old single pass's order) give the same bytes: the claims are resolved as it decided."""
+    folder, _ = cold
+    assert build(out_dir=None).triples.ntriples() == graph_nt(folder / "out")
+
+
+@pytest.mark.parametrize("name", [AGENDA, GA])
+def test_one_changed_source_recomputes_only_its_part(cold, tmp_path, name):
+    """A logical-order source (the agenda) and a visual-order one (GA 61/180) edited in turn: only
+    that source's unit and part are computed again, and graph.nt is that of a build without cache."""
+    folder, _ = cold
+    cache = tmp_path / "cache"
+    shutil.copytree(folder / "cache", cache)
+    corpus = edited(tmp_path, name, b"\n")
+    result = build(corpus, tmp_path / "out", cache=cache, jobs=2, check=False)
+    assert (result.extracted, result.parts) == (1, 1)
+    build(corpus, tmp_path / "cold", cache=None, jobs=1, check=False)
+    assert graph_nt(tmp_path / "out") == graph_nt(tmp_path / "cold")
+
+
+def test_a_new_word_in_a_logical_source_redoes_the_visual_sources_parts(cold, tmp_path):
+    """The visual-order sources read their text in the order the corpus's lexicon suggests: a source
+    that brings new words changes that lexicon, so their parts are computed again — and only theirs."""
+    folder, _ = cold
+    cache = tmp_path / "cache"
+    shutil.copytree(folder / "cache", cache)
+    corpus = edited(tmp_path, AGENDA, "\nكلمةجديدة\n".encode("utf-8"))
+    result = build(corpus, tmp_path / "out", cache=cache, jobs=2, check=False)
+    assert (result.extracted, result.parts) == (1, 3)  # the agenda, 000 and 004
+    build(corpus, tmp_path / "cold", cache=None, jobs=1, check=False)
+    assert graph_nt(tmp_path / "out") == graph_nt(tmp_path / "cold")
+
+
+def test_a_corrupt_or_truncated_part_is_recomputed_not_trusted(cold, tmp_path):
+    folder, _ = cold
+    cache = tmp_path / "cache"
+    shutil.copytree(folder / "cache", cache)
+    sources = read_corpus()
+    agenda = next(s for s in sources if s.file == AGENDA)
+    compendium = next(s for s in sources if s.kind == "compendium")
+    store = PartCache(cache)
+    _, lines, _ = store.paths(part_key(key_of(agenda), base_iri()))
+    meta, _, contested = store.paths(part_key(key_of(compendium), base_iri()))
+    data = bytearray(lines.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit of one triple
+    lines.write_bytes(bytes(data))
+    contested.write_bytes(contested.read_bytes()[:-300])  # a text cut short
+    assert store.get(part_key(key_of(agenda), base_iri())) is None
+    result = build(out_dir=tmp_path / "out", cache=cache, jobs=1, check=False)
+    assert (result.extracted, result.parts) == (0, 2)
+    assert graph_nt(tmp_path / "out") == graph_nt(folder / "out")
+    assert store.get(part_key(key_of(agenda), base_iri())) is not None  # rewritten whole
+    meta.write_bytes(meta.read_bytes()[:50])  # the claims cut short: recomputed too
+    assert store.get(part_key(key_of(compendium), base_iri())) is None
+
+
+def test_the_repair_read_source_by_source_is_the_corpus_repair():
+    """A visual source's repaired texts from the lexicon shares of every source (what its part
+    reads) are those ``repaired_texts`` gives from the whole corpus."""
+    structured = [load_structure(s) for s in read_corpus()]
+    reader = model(lexicon(lexicon_share(item) for item in structured))
+    per_source = {}
+    for item in structured:
+        per_source.update(reading_of(item, reader))
+    assert sum(visual(item) for item in structured) == 2
+    assert per_source == repaired_texts(structured) and len(per_source) > 50
