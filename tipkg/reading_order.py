@@ -65,7 +65,7 @@ class Model:
     word, and how much better one word follows another than chance (pointwise
     mutual information, smoothed, clipped to ``[pmi_low, pmi_high]``)."""
 
-    def __init__(self, texts: Iterable[str], vocabulary: Iterable[str] = ()):
+    def __init__(self, texts: Iterable[str], vocabulary: Iterable[str] = (), stretched: Iterable[str] = ()):
         self.unigrams: Counter = Counter()
         self.bigrams: Counter = Counter()
         for text in texts:
@@ -73,6 +73,7 @@ class Model:
             self.unigrams.update(w)
             self.bigrams.update(zip(w, w[1:]))
         self.vocabulary = frozenset(self.unigrams) | frozenset(vocabulary)
+        self.stretched = frozenset(stretched)
         self.total = sum(self.unigrams.values())
         t = _table()
         self.alpha, self.low, self.high = float(t["alpha"]), float(t["pmi_low"]), float(t["pmi_high"])
@@ -80,6 +81,10 @@ class Model:
     def word(self, key: str) -> bool:
         """A word of the vocabulary (a single letter is a piece, whatever an item label says)."""
         return len(key) >= 2 and key in self.vocabulary
+
+    def whole(self, key: str) -> bool:
+        """A word, or a word the visual sources print stretched (no piece to cut around)."""
+        return self.word(key) or key in self.stretched
 
     def association(self, x: str, y: str) -> float:
         """How much the model prefers word ``y`` after word ``x`` (0: no evidence)."""
@@ -201,8 +206,7 @@ def atoms(line: str, model: Model) -> list[tuple[str, str]]:
     keys = [_key(p[0]) for p in pieces]
     split: list[list] = []
     for i, (p, boundary, kind, stretched) in enumerate(pieces):
-        parts = [p] if stretched or kind != "plain" else \
-            split_glued(p, [k for j, k in enumerate(keys) if j != i and k], model)
+        parts = [p] if kind != "plain" else split_glued(p, [k for j, k in enumerate(keys) if j != i and k], model)
         split += [[q, "cut", kind if k == 0 or kind != "tail" else "plain"] for k, q in enumerate(parts)]
         split[-1][1] = boundary
     dropped = set()
@@ -234,7 +238,7 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
     if n < 2 or n > int(t["longest_line"]):
         return [p for p, _ in pieces]
     text = [p for p, _ in pieces]
-    is_piece = [bool(k) and not model.word(k) for k in map(_key, text)]
+    is_piece = [bool(k) and not model.whole(k) for k in map(_key, text)]
     inner = [0.0]
     for i in range(n - 1):
         inner.append(inner[-1] + model.pair(text[i], text[i + 1]))
@@ -324,17 +328,29 @@ def repair(raw: str, model: Model) -> str:
 
 def vocabulary(logical: Iterable[str], visual: Iterable[str]) -> frozenset[str]:
     """The words a join may make (search form): every word of the logical-order
-    sources, and the words of the visual ones that carry a tatweel inside
-    ("الاقتــصادي": stretched, hence whole). A bare token of a visual source may
-    itself be a piece ("الاقت"), so it does not count."""
+    sources, and the words of the visual ones met stretched with a tatweel inside
+    ("الاقتــصادي": stretched, hence whole) and at least twice in all: a token met
+    once may be a stretched word glued to a piece ("المتجــرينت", 004 pp 11)."""
     tatweel, marks = _table()["tatweel"], _table()["punctuation"]
     out = {w for text in logical for w in words(text)}
+    stretched, seen = set(), Counter()
     for text in visual:
         for token in text.split():
             core = token.strip(marks)
+            found = words(core)
+            seen.update(found)
             if tatweel in core.strip(tatweel) and not core.startswith(tatweel) and not core.endswith(tatweel):
-                out.update(words(core))
-    return frozenset(out)
+                stretched.update(found)
+    return frozenset(out | {w for w in stretched if seen[w] >= 2})
+
+
+def stretched_words(visual: Iterable[str]) -> frozenset[str]:
+    """Every word of the visual sources met with a tatweel inside: whole words as a rule,
+    hence no piece to cut around, but not words a join may make (``vocabulary``)."""
+    tatweel, marks = _table()["tatweel"], _table()["punctuation"]
+    return frozenset(w for text in visual for token in text.split()
+                     if tatweel in (core := token.strip(marks)).strip(tatweel)
+                     and not core.startswith(tatweel) and not core.endswith(tatweel) for w in words(core))
 
 
 def corpus_model(structured, *, held_out: bool = False) -> Model:
@@ -344,7 +360,8 @@ def corpus_model(structured, *, held_out: bool = False) -> Model:
     visual = [i for i in structured if is_visual_source(i.source.text)]
     texts = [p.normalized or p.text for i in logical for d in i.documents for p in d.paragraphs
              if not (held_out and p.identifier.startswith("CTOC/COP/DEC/4/4 p"))]
-    return Model(texts, vocabulary((i.source.text for i in logical), (i.source.text for i in visual)))
+    return Model(texts, vocabulary((i.source.text for i in logical), (i.source.text for i in visual)),
+                 stretched_words(i.source.text for i in visual))
 
 
 def repaired_texts(structured, *, held_out: bool = False) -> dict[tuple[str, str], str]:
