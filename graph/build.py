@@ -84,18 +84,22 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     The graph is built source by source (``graph/parts.py``): what a source adds on its own,
     and its claims (labels, texts) resolved in manifest order. ``parts``: those of every
     source already computed (``tipkg build`` computes them in its process pool and caches
-    them: ``tipkg.units``); without them they are computed here, in this process."""
-    from .parts import in_memory_parts, resolve
+    them: ``tipkg.units``); without them they are computed here, in this process. With ``parts``,
+    the thematic index is theirs (``index`` is not read)."""
+    from .parts import in_memory_parts, index_header, resolve
 
     graph = graph if graph is not None else TripleSet(PREFIXES)
     tables = _Builder(graph, base)
     tables.instruments()
+    precomputed = parts is not None
     if parts is None:
         parts = in_memory_parts(structured, base, references, tables)
     for part, lost in zip(parts, resolve(graph, [tables.claims] + [p.claims for p in parts])):
         part.add_to(graph, lost)
     if references is not None:
         add_corpus_mandates(graph, structured, references, base)  # graph/mandates.py
+    if precomputed:  # the parts hold the index's entries; its scheme, topics and notations are claims
+        index = index_header(p.claims for p in parts)
     if index is not None:
         add_index(graph, index, base)
     add_gists(graph, base)  # last: a gist reads the edges above

@@ -45,7 +45,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -54,9 +54,11 @@ from rdflib.namespace import SKOS
 
 from tipkg.model import StructuredSource
 from tipkg.normalize import is_visual_source
+from tipkg.references.thematic_index import ThematicIndex
 from tipkg.reading_order import Model, repair, repaired_texts, vocabulary, words
 
 from .references import add_references
+from .thematic_index import add_entry
 from .triples import TripleSet, literal
 
 
@@ -67,6 +69,7 @@ class Claims:
     labels: dict[tuple[str, str, str], None] = field(default_factory=dict)  # (node, lang, text), in order made
     names: set[tuple[str, str]] = field(default_factory=set)  # (node, English name) from a reference
     claimed: list[str] = field(default_factory=list)  # nodes whose texts are in the contested triples
+    index: ThematicIndex | None = None  # the thematic index it prints, without its entries (``index_header``)
 
     def label(self, node: str, lang: str, text: str) -> None:
         self.labels.setdefault((node, lang, text), None)
@@ -76,9 +79,14 @@ class Claims:
 
 
 def source_graph(graph: TripleSet, contested: TripleSet, item: StructuredSource, found, base: str | None,
-                 reading: dict[tuple[str, str], str]) -> Claims:
+                 reading: dict[tuple[str, str], str], index: ThematicIndex | None = None,
+                 index_file: str | None = None) -> Claims:
     """Add what ``item`` (and its references ``found``; None: none at all) says to ``graph``, its
-    texts to ``contested``; return its claims. ``reading``: the repaired texts of its paragraphs."""
+    texts to ``contested``; return its claims. ``reading``: the repaired texts of its paragraphs.
+
+    ``index``: the thematic index the source prints: its entries are added here (their citations
+    carry ``index_file``, the file of the corpus's first index, as the merged index of
+    ``pipeline.merged_references`` gives them), the rest is a claim (``index_header``)."""
     from .build import _Builder
 
     builder = _Builder(graph, base, contested)
@@ -90,7 +98,22 @@ def source_graph(graph: TripleSet, contested: TripleSet, item: StructuredSource,
         builder.document(document, item.source)
     if found is not None:
         add_references(graph, found, base, claims=builder.claims)
+    if index is not None:
+        for entry in index.entries:
+            add_entry(graph, entry, index_file or index.source_file, base)
+        builder.claims.index = replace(index, entries=(), unreconciled=(), unplaced=(), warnings=())
     return builder.claims
+
+
+def index_header(claims: Iterable[Claims]) -> ThematicIndex | None:
+    """The thematic index as ``pipeline.merged_references`` merges the sources' indexes, without
+    its entries (each source's part has its own): the first index's scheme, topics and offsets,
+    and the notations of all, a later index's overriding an earlier one's."""
+    out = None
+    for c in claims:
+        if c.index is not None:
+            out = c.index if out is None else replace(out, notations={**out.notations, **c.index.notations})
+    return out
 
 
 def resolve(graph: TripleSet, claims: Sequence[Claims]) -> list[set[str]]:
@@ -180,11 +203,11 @@ def in_memory_parts(structured: Sequence[StructuredSource], base: str | None, re
     return parts
 
 
-def source_chunk(item: StructuredSource, found, base: str | None,
-                 reading: dict[tuple[str, str], str]) -> tuple[bytes, bytes, Claims]:
+def source_chunk(item: StructuredSource, found, base: str | None, reading: dict[tuple[str, str], str],
+                 index: ThematicIndex | None = None, index_file: str | None = None) -> tuple[bytes, bytes, Claims]:
     """A source's part as sorted N-Triples: (its own lines, its contested lines, its claims)."""
     graph, contested = TripleSet(), TripleSet()
-    claims = source_graph(graph, contested, item, found, base, reading)
+    claims = source_graph(graph, contested, item, found, base, reading, index, index_file)
     return graph.ntriples(), contested.ntriples(), claims
 
 

@@ -82,3 +82,5 @@ register("graph.trig", "application/trig", "tipkg.graph.dumps:write_trig", forke
 register("void.ttl", "text/turtle", "tipkg.graph.dumps:write_void", dump=False)
 register("context.jsonld", "application/ld+json", "tipkg.graph.dumps:write_context", dump=False)
 register("store", None, "tipkg.graph.store:write_store", dump=False, feeds=True)
+# after the store: the answers of the whole-graph catalog queries, run on it (queries/precomputed.py)
+register("precomputed", None, "tipkg.queries.precomputed:write_precomputed", dump=False)

@@ -210,23 +210,32 @@ def find_reuse(structured: Iterable[StructuredSource] | Sequence[Passage],
     for i in usable:
         classes[frozenset(sets[i])].append(i)
     keys = list(classes)
-    for members in classes.values():
-        members.sort(key=lambda i: (found[i].order, found[i].identifier))
     scored = [(x, y, jaccard(keys[x], keys[y])) for x, y in candidate_pairs([set(k) for k in keys], hashes)]
-    scored += [(x, x, 1.0) for x, k in enumerate(keys) if len(classes[k]) > 1]
+    return echoes_of(found, list(classes.values()), scored, threshold), attestations(found, raw)
+
+
+def echoes_of(found: Sequence[Passage], classes: Sequence[list[int]], scored: Iterable[tuple[int, int, float]],
+              threshold: float = THRESHOLD) -> list[Echo]:
+    """The echoes, given the classes of identical wordings (``classes[c]``: indexes into ``found``) and
+    the verified candidate pairs of classes ``(x, y, score)``; every class of two or more passages
+    is also paired with itself (score 1). Shared by ``find_reuse`` and the on-disk index
+    (``network.reuse_index``), so both give the same echoes from the same pairs."""
+    for members in classes:
+        members.sort(key=lambda i: (found[i].order, found[i].identifier))
+    scored = [*scored, *((x, x, 1.0) for x, members in enumerate(classes) if len(members) > 1)]
     best: dict[int, list[tuple[float, tuple, int]]] = defaultdict(list)
     for x, y, score in scored:
         if score < threshold:
             continue
         for later_class, earlier_class in ((x, y), (y, x)) if x != y else ((x, x),):
-            _offer(found, classes[keys[later_class]], classes[keys[earlier_class]], score, best)
+            _offer(found, classes[later_class], classes[earlier_class], score, best)
     echoes = []
     for later, offers in best.items():
         for score, _, earlier in sorted(offers, reverse=True)[:MAX_ECHOES]:
             a, b = found[later], found[earlier]
             echoes.append(Echo(a.identifier, b.identifier, round(score, 3), a.document, b.document))
     echoes.sort(key=lambda e: (-e.score, e.later, e.earlier))
-    return echoes, attestations(found, raw)
+    return echoes
 
 
 def _offer(found: Sequence[Passage], later: list[int], earlier: list[int], score: float,

@@ -89,3 +89,40 @@ def test_a_label_two_nodes_share_is_ambiguous_without_a_scan():
     with pytest.raises(TipkgError, match=r"'Bureau' names 2 actors: actor:bureau-a, actor:bureau-b"):
         params.resolve(run, "actor", "Bureau")
     assert not run.listed_every_node()
+
+
+# --- whole-graph answers precomputed by the build (queries/precomputed.py) --------------------------
+
+def test_the_build_precomputes_each_whole_graph_query_and_the_page_is_the_live_page(built_out, store, capsys):
+    from tipkg.commands.query import answer
+    from tipkg.queries import precomputed
+    from tipkg.queries.catalog import catalog
+
+    ask = lambda text, path="query": run_local(store, text, path)  # noqa: E731
+    whole = {name: q for name, q in catalog().items() if precomputed.whole_graph(q)}
+    assert {"topic-year-counts", "topics-together", "documents-overview"} <= set(whole)
+    assert not {"topic-paragraphs", "requests-to-actor", "search-arabic"} & set(whole)  # a node parameter: live
+    assert len(list((built_out / precomputed.FOLDER).glob("*.jsonl"))) == len(whole)
+    for name, q in whole.items():
+        text = precomputed.text_of(q)
+        live = run_local(store, text, q.path).rows
+        assert live and precomputed.lookup(built_out, text).rows == live, name
+        for limit, offset in ((3, 0), (4, 2), (5, len(live) - 2)):
+            rows, more = answer(ask, q, {}, limit, offset, str(built_out))
+            assert rows.rows == live[offset:offset + limit], (name, limit, offset)
+            assert more == (offset + limit < len(live)), (name, limit, offset)
+
+
+def test_another_parameter_value_or_text_runs_live(built_out, store, capsys):
+    from tipkg.cli import main
+    from tipkg.queries import precomputed
+    from tipkg.queries.catalog import catalog
+
+    q = catalog()["topics-together"]
+    assert precomputed.lookup(built_out, precomputed.text_of(q, {"minimum": "2"})) is not None  # the default
+    assert precomputed.lookup(built_out, precomputed.text_of(q, {"minimum": "17"})) is None
+    assert precomputed.lookup(built_out, precomputed.text_of(q) + " ") is None
+    assert main(["query", "topics-together", "--param", "minimum=17", "--format", "csv", "--out", str(built_out)]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    live = run_local(store, precomputed.text_of(q, {"minimum": "17"})).rows
+    assert len(rows) == len(live) == 2 and all(int(r.rsplit(",", 1)[1]) >= 17 for r in rows)

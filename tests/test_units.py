@@ -91,6 +91,7 @@ def test_the_default_cache_lives_beside_out(tmp_path, capsys):
     cache = tmp_path / CACHE_NAME
     assert len([p for p in cache.glob("??/*") if p.is_file()]) == 5  # one unit per source
     assert len(list(cache.glob("parts/??/*.part"))) == 5  # and its graph part (graph/parts.py)
+    assert len(list(cache.glob("reuse/summaries/??/*"))) == 5  # and its text-reuse summary (network/reuse_index.py)
     assert len(list((cache / "builds").iterdir())) == 1  # the stamp of out
 
 

@@ -29,7 +29,8 @@ from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
 from tipkg.units import BuildStamp, build_key, default_cache, extract_units, graph_parts
 from tipkg.network.alignment import add_alignments, align
-from tipkg.network.reuse import add_echoes, find_reuse
+from tipkg.network.reuse import add_echoes
+from tipkg.network.reuse_index import reuse_stage
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
 from tipkg.model import StructuredSource
@@ -114,7 +115,9 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         if out_dir is not None:  # the graph goes to sorted chunk files beside OUT, merged into graph.nt
             chunks = cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if this one is killed
             sink = SpilledTriples(PREFIXES, chunks)
-        reuse = Forked(find_reuse, structured)  # text reuse needs only the structure: it runs beside the graph stage
+        # text reuse needs only the structure: it runs beside the graph stage, through the on-disk index
+        # of the cache when there is one (network/reuse_index.py)
+        reuse = Forked(reuse_stage, structured, extraction.keys if cache else None, cache, say)
         parts = None
         if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
             parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh)

@@ -246,8 +246,14 @@ def _extract_and_store(source: Source, key: str, folder: str | None, base: str |
     unit = extract_unit(source)
     if folder is not None:
         UnitCache(folder).put(key, unit)
+        from tipkg.network.reuse_index import store_summary  # its shingles, for the text-reuse index
+
+        store_summary(folder, key, unit.structured)
         if base is not None and not visual(unit.structured):  # its graph part too, while the unit is here
-            PartCache(folder).put(part_key(key, base), *source_chunk(unit.structured, unit.found, base, {}))
+            # (an index's entries cite the corpus's first index file: this one, most likely — checked later)
+            own = unit.index.source_file if unit.index is not None else ""
+            PartCache(folder).put(part_key(key, base, "", own),
+                                  *source_chunk(unit.structured, unit.found, base, {}, unit.index, own or None))
     return unit
 
 
@@ -311,10 +317,11 @@ def _duration(seconds: float) -> str:
 PART_MAGIC = b"TIPKG-PART 1\n"
 
 
-def part_key(unit_key: str, base: str, lexicon_hash: str = "") -> str:
-    """The key of a source's graph part: its unit's key, the base IRI, and for a visual-order
-    source the lexicon its reading-order repair read (``graph.parts``)."""
-    return hashlib.sha256(f"{unit_key}\0part\0{base}\0{lexicon_hash}".encode("utf-8")).hexdigest()
+def part_key(unit_key: str, base: str, lexicon_hash: str = "", index_file: str = "") -> str:
+    """The key of a source's graph part: its unit's key, the base IRI, for a visual-order source
+    the lexicon its reading-order repair read, and for a source that prints a thematic index the
+    file of the corpus's first index (``graph.parts``)."""
+    return hashlib.sha256(f"{unit_key}\0part\0{base}\0{lexicon_hash}\0{index_file}".encode("utf-8")).hexdigest()
 
 
 class PartCache:
@@ -376,9 +383,10 @@ def _remember_lexicon(lex) -> None:
     _LEXICON = model(lex)
 
 
-def _part(unit: SourceUnit, key: str, folder: str, base: str) -> FilePart:
+def _part(unit: SourceUnit, key: str, folder: str, base: str, index_file: str) -> FilePart:
     lex = _LEXICON if visual(unit.structured) else None
-    return PartCache(folder).put(key, *source_chunk(unit.structured, unit.found, base, reading_of(unit.structured, lex)))
+    return PartCache(folder).put(key, *source_chunk(unit.structured, unit.found, base, reading_of(unit.structured, lex),
+                                                    unit.index, index_file or None))
 
 
 @dataclass
@@ -400,7 +408,9 @@ def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | 
     store = PartCache(folder)
     lex = lexicon(u.lexicon for u in units if u.lexicon is not None)
     lex_hash = lexicon_key(lex) if any(visual(u.structured) for u in units) else ""
-    part_keys = [part_key(k, base, lex_hash if visual(u.structured) else "") for k, u in zip(keys, units)]
+    first_index = next((u.index.source_file for u in units if u.index is not None), "")
+    part_keys = [part_key(k, base, lex_hash if visual(u.structured) else "", first_index if u.index is not None else "")
+                 for k, u in zip(keys, units)]
     parts: list[FilePart | None] = [store.get(k) for k in part_keys]
     todo = [i for i, p in enumerate(parts) if p is None]
     if todo:
@@ -409,11 +419,12 @@ def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | 
     if jobs == 1 or len(todo) <= 1:
         _remember_lexicon(lex)
         for i in todo:
-            parts[i] = _part(units[i], part_keys[i], folder, base)
+            parts[i] = _part(units[i], part_keys[i], folder, base, first_index)
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_remember_lexicon,
                                  initargs=(lex,)) as pool:
-            futures = {pool.submit(_part, _light(units[i]), part_keys[i], str(folder), base): i for i in todo}
+            futures = {pool.submit(_part, _light(units[i]), part_keys[i], str(folder), base, first_index): i
+                       for i in todo}
             for future in as_completed(futures):
                 parts[futures[future]] = future.result()
     return Parts(parts, computed=len(set(todo) | set(fresh)))
@@ -421,4 +432,4 @@ def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | 
 
 def _light(unit: SourceUnit) -> SourceUnit:
     """The unit as a part needs it (its lexicon share left behind: the worker has the whole lexicon)."""
-    return dataclasses.replace(unit, lexicon=None, unresolved=[], index=None)
+    return dataclasses.replace(unit, lexicon=None, unresolved=[])

@@ -16,7 +16,8 @@ naming the parameter, the value and the closest existing values (exit 2).
 `tipkg query --values KIND` lists what exists. A query that uses the catalog's
 prefixes (tip:, dcterms:, …) without declaring them gets them. On an endpoint
 without --graph, data that sits in one named graph is found and queried there.
---limit/--offset page a long answer.
+--limit/--offset page a long answer; the answer of a whole-graph query (no node
+parameter: counts, overviews) is precomputed by the build and paged from there.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tipkg.errors import TipkgError
 from tipkg.pipeline import DEFAULT_OUT
 from tipkg.ontology.namespace import PREFIXES
 from tipkg.queries import params as parameters
+from tipkg.queries import precomputed
 from tipkg.queries.sparql import (Results, Term, check_syntax, data_graph, paged, run_local, run_remote,
                                   with_prefixes)
 from tipkg.graph.store import open_store
@@ -79,15 +81,7 @@ def run(args: argparse.Namespace) -> int:
     given, notes = parameters.resolve_all(ask, parse_params(args.param), query.path)
     for note in notes:
         print(f"tipkg query: {note}", file=sys.stderr)
-    text, added = with_prefixes(bind(query.text, given, path=query.path), PREFIXES)
-    check_syntax(text, query.path, added)
-    page, by_store = paged(text, args.limit, args.offset)
-    results = ask(page, query.path)
-    if not by_store:
-        results = Results(results.variables, results.rows[args.offset:], results.boolean)
-    more = args.limit is not None and len(results.rows) > args.limit
-    if args.limit is not None:
-        results = Results(results.variables, results.rows[:args.limit], results.boolean)
+    results, more = answer(ask, query, given, args.limit, args.offset, None if args.endpoint else args.out)
     sys.stdout.write(render(results, args.format))
     if not results.rows and results.boolean is None and given and not args.offset:
         bound = ", ".join(f"{k}={v}" for k, v in given.items())
@@ -95,6 +89,27 @@ def run(args: argparse.Namespace) -> int:
     if more:
         print(f"tipkg query: more rows follow: --offset {args.offset + args.limit}", file=sys.stderr)
     return 0
+
+
+def answer(ask, query, given: dict[str, str], limit: int | None, offset: int = 0,
+           out: str | None = None) -> tuple[Results, bool]:
+    """One page of ``query``'s answer (parameters ``given``, already resolved) and whether
+    more rows follow. On the embedded store of ``out``, a whole-graph query whose answer
+    the build precomputed (queries/precomputed.py) is paged from that file; otherwise
+    the store (or endpoint) is asked for the page (``limit`` + 1 rows)."""
+    text, added = with_prefixes(bind(query.text, given, path=query.path), PREFIXES)
+    check_syntax(text, query.path, added)
+    results = precomputed.lookup(out, text, limit, offset) if out is not None else None
+    by_store = results is not None  # paged by the lookup
+    if results is None:
+        page, by_store = paged(text, limit, offset)
+        results = ask(page, query.path)
+    if not by_store:
+        results = Results(results.variables, results.rows[offset:], results.boolean)
+    more = limit is not None and len(results.rows) > limit
+    if limit is not None:
+        results = Results(results.variables, results.rows[:limit], results.boolean)
+    return results, more
 
 
 def _runner(args: argparse.Namespace):

@@ -1,0 +1,519 @@
+"""Text reuse kept on disk: a MinHash/LSH index that each build brings up to date with what changed.
+
+``find_reuse`` (``network.reuse``) compares every passage of the corpus at
+every build. With a cache folder, a build instead keeps the work of the
+previous one in a SQLite index (``<cache>/reuse/index.sqlite``) and redoes
+only what its changes can affect; the echoes and attestations are the same,
+to the byte, as ``find_reuse``'s on the same corpus (``tests/test_reuse_index.py``
+compares them after sources are removed, added back and edited).
+
+What is where, and why it stays exact:
+
+- **Per-source summaries.** A passage's shingle set (word-internal 4-grams,
+  the slow part: normalization and regular expressions) is computed in the
+  extraction worker beside the source's unit and kept as its own verified
+  cache entry (``SummaryCache``: magic + SHA-256, atomic ``os.replace``), keyed
+  by the unit's key and the version of this package's code. A build reads the
+  summaries of the sources new to the index only, one at a time.
+- **The index** holds, per source (by unit key), its passages with their raw
+  shingle sets (numbered through a shared vocabulary); per shingle the number of
+  *first* passages holding it (the document frequency ``find_reuse`` counts,
+  over one passage per paragraph identifier: the first source in manifest
+  order) and whether it is boilerplate; the **classes** of identical filtered
+  sets with their LSH bands; and the verified **pairs** of classes whose exact
+  Jaccard reaches the threshold.
+- **What a change can affect.** Removing or adding a source changes which
+  passage is first for its identifiers (recomputed in SQL from the manifest
+  order), hence the document frequencies and the number of identifiers, hence
+  the boilerplate limit. Boilerplate is global, so the index does not assume it
+  stays put: the shingles whose verdict flipped are found from the stored
+  frequencies, and every first passage holding one is classified again (its
+  filtered set changed). Everything else keeps its class. A class's pairs
+  depend only on its own set and the other's (exact Jaccard, MinHash bands of
+  the same seeded functions), so pairs between two classes that both survive
+  are reused as verified; a class that appears is banded and its candidates are
+  looked up in the band table (an SQL join) and verified; a class left without
+  passages is deleted with its bands and pairs.
+- **The echoes** are then drawn from the stored pairs by the same code as
+  ``find_reuse`` (``reuse.echoes_of``: best ``MAX_ECHOES`` per later paragraph,
+  identical texts as one class), and the **attestations** from the raw sets of
+  the paragraphs printed by two sources (``reuse.attestations``). These two
+  steps read compact rows (identifiers, dates, class numbers), not shingle sets.
+- **Never trusted blindly.** After every update the file's SHA-256 and the code
+  version are written to a seal (``index.seal``, atomically); a build whose index
+  does not match its seal (killed mid-update, damaged, written by other code)
+  deletes it and rebuilds it from the summaries. Builds sharing a cache take an
+  exclusive ``flock`` on ``reuse/lock`` for the whole update, so a second build
+  waits for the first and then applies its own changes.
+
+Without a cache (``tipkg build --no-cache``) ``reuse_stage`` is ``find_reuse``
+in memory, as before.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import pickle
+import sqlite3
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tipkg.model import StructuredSource
+from tipkg.network.reuse import (BANDS, BOILERPLATE_SHARE, MIN_SHINGLES, ROWS, THRESHOLD, Attestation, Echo,
+                                 Passage, _hash, _signatures, attestations, echoes_of, find_reuse, passages, shingles)
+
+MAGIC = b"TIPKG-REUSE-SUMMARY 1\n"
+FOLDER = "reuse"
+SCHEMA = """
+CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE vocab(sid INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, hash INTEGER NOT NULL,
+                   df INTEGER NOT NULL DEFAULT 0, boiler INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE sources(src INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
+CREATE TABLE passages(pid INTEGER PRIMARY KEY, src INTEGER NOT NULL, seq INTEGER NOT NULL,
+                      identifier TEXT NOT NULL, document TEXT NOT NULL, source_file TEXT NOT NULL,
+                      ord TEXT NOT NULL, raw BLOB NOT NULL, first INTEGER NOT NULL DEFAULT 0, cid INTEGER);
+CREATE INDEX passages_src ON passages(src);
+CREATE INDEX passages_identifier ON passages(identifier);
+CREATE TABLE classes(cid INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, members INTEGER NOT NULL,
+                     shingles BLOB NOT NULL);
+CREATE TABLE bands(band INTEGER NOT NULL, bucket INTEGER NOT NULL, cid INTEGER NOT NULL);
+CREATE INDEX bands_bucket ON bands(band, bucket);
+CREATE INDEX bands_cid ON bands(cid);
+CREATE TABLE pairs(x INTEGER NOT NULL, y INTEGER NOT NULL, inter INTEGER NOT NULL, uni INTEGER NOT NULL,
+                   PRIMARY KEY (x, y)) WITHOUT ROWID;
+CREATE INDEX pairs_y ON pairs(y);
+"""
+
+
+def version() -> str:
+    """The code the summaries and the index depend on: every module of ``tipkg.network`` (when in
+    doubt, all), beside what the unit keys already cover (normalization, loaders)."""
+    from tipkg.units import code_version
+
+    return code_version(("tipkg.network",))
+
+
+# --- per-source summaries ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Summary:
+    """One source's passages as the index needs them: identifier, document, date order, raw shingles."""
+
+    source_file: str
+    passages: tuple[tuple[str, str, tuple, tuple[str, ...]], ...]
+
+
+def summarize(item: StructuredSource) -> Summary:
+    """The summary of one structured source (the shingling ``find_reuse`` would do for it)."""
+    return Summary(item.source.file, tuple((p.identifier, p.document, p.order, tuple(sorted(shingles(p.text))))
+                                           for p in passages([item])))
+
+
+class SummaryCache:
+    """Verified summary files beside the units: ``<cache>/reuse/summaries/<key[:2]>/<key>``."""
+
+    def __init__(self, cache: str | Path):
+        self.folder = Path(cache) / FOLDER / "summaries"
+
+    def path(self, unit_key: str) -> Path:
+        key = hashlib.sha256(f"{unit_key}\0{version()}".encode()).hexdigest()
+        return self.folder / key[:2] / key
+
+    def get(self, unit_key: str) -> Summary | None:
+        """The summary stored for the unit ``unit_key``, or None if absent or not whole."""
+        try:
+            data = self.path(unit_key).read_bytes()
+        except OSError:
+            return None
+        head = len(MAGIC) + 64
+        payload = data[head:]
+        if not data.startswith(MAGIC) or hashlib.sha256(payload).hexdigest().encode() != data[len(MAGIC):head]:
+            return None
+        try:
+            summary = pickle.loads(zlib.decompress(payload))
+        except Exception:  # noqa: BLE001 — a payload that does not load is recomputed
+            return None
+        return summary if isinstance(summary, Summary) else None
+
+    def put(self, unit_key: str, summary: Summary) -> None:
+        """Store ``summary`` atomically (``tipkg.units.write_atomically``)."""
+        from tipkg.units import write_atomically  # locked temporary file, swept if a kill leaves it
+
+        payload = zlib.compress(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        write_atomically(self.path(unit_key), MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
+
+
+def store_summary(cache: str | Path, unit_key: str, item: StructuredSource) -> None:
+    """Called by the extraction worker (``tipkg.units``) beside the unit it just stored."""
+    SummaryCache(cache).put(unit_key, summarize(item))
+
+
+# --- the stage -----------------------------------------------------------------------------------
+
+@dataclass
+class Stats:
+    """What an update of the index did (for tests and the benchmark)."""
+
+    rebuilt: bool = False          # an index that did not match its seal was thrown away
+    added: int = 0                 # sources new to the index
+    removed: int = 0               # sources no longer in the corpus
+    summarized: int = 0            # summaries computed here (no cache entry)
+    first_changed: int = 0         # passages that became / stopped being their paragraph's first
+    flipped: int = 0               # shingles whose boilerplate verdict changed
+    classified: int = 0            # first passages whose filtered set was (re)computed
+    fresh: int = 0                 # classes created
+    dead: int = 0                  # classes deleted
+    checked: int = 0               # candidate pairs verified (exact Jaccard)
+    pairs: int = 0                 # verified pairs in the index after the update
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Reuse:
+    echoes: list[Echo]
+    attestations: list[Attestation]
+    stats: Stats
+
+
+class IndexCorrupt(Exception):
+    """The index contradicts itself: it is rebuilt, never trusted."""
+
+
+def reuse_stage(structured: Sequence[StructuredSource], keys: Sequence[str] | None, cache: str | Path | None,
+                progress: Callable[[str], None] | None = None) -> tuple[list[Echo], list[Attestation]]:
+    """The build's text-reuse stage: through the on-disk index when there is a cache, else in memory."""
+    if cache is None or keys is None or len(set(keys)) != len(keys):
+        return find_reuse(structured)
+    found = indexed_reuse(structured, keys, cache, progress)
+    return found.echoes, found.attestations
+
+
+def indexed_reuse(structured: Sequence[StructuredSource], keys: Sequence[str], cache: str | Path,
+                  progress: Callable[[str], None] | None = None) -> Reuse:
+    """Bring ``<cache>/reuse/index.sqlite`` up to the corpus (``keys[i]``: the unit key of
+    ``structured[i]``, in manifest order) and read its echoes and attestations."""
+    say = progress or (lambda message: None)
+    folder = Path(cache) / FOLDER
+    summaries = SummaryCache(cache)
+    stats = Stats()
+
+    def summary_of(i: int) -> Summary:
+        found = summaries.get(keys[i])
+        if found is None:
+            found = summarize(structured[i])
+            summaries.put(keys[i], found)
+            stats.summarized += 1
+        return found
+
+    with _locked(folder, say):
+        for attempt in (1, 2):
+            index = None
+            try:
+                index = _Index(folder)
+                stats.rebuilt = stats.rebuilt or index.fresh_after_damage
+                result = index.update(keys, summary_of, stats)
+            except (sqlite3.DatabaseError, IndexCorrupt):
+                _Index.remove(folder) if index is None else index.discard()
+                if attempt == 2:
+                    raise
+                stats.rebuilt = True
+                continue
+            index.seal()
+            return Reuse(*result, stats)
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def _locked(folder: Path, say: Callable[[str], None]):
+    """An exclusive lock on the index for the whole update (a second build waits for the first)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"text reuse: waiting for another build to release {folder / 'index.sqlite'}")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _array(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.uint32)
+
+
+class _Index:
+    """The SQLite file, opened only if it matches its seal (else replaced by an empty one)."""
+
+    def __init__(self, folder: Path):
+        self.path, self.seal_path = folder / "index.sqlite", folder / "index.seal"
+        self.fresh_after_damage = False
+        if self.path.exists() and not self._sealed():
+            self.fresh_after_damage = True
+            self.discard()
+        new = not self.path.exists()
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=MEMORY")  # the seal, not a journal, guards against a kill
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("PRAGMA temp_store=MEMORY")
+        if new:
+            self.db.executescript(SCHEMA)
+            self.db.execute("INSERT INTO meta VALUES ('version', ?)", (version(),))
+        elif self.db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone() != (version(),):
+            raise IndexCorrupt("the index was written by other code")
+
+    def _sealed(self) -> bool:
+        try:
+            return self.seal_path.read_text(encoding="ascii") == f"{version()} {_sha256(self.path)}\n"
+        except (OSError, UnicodeDecodeError):
+            return False
+
+    def discard(self) -> None:
+        if getattr(self, "db", None) is not None:
+            self.db.close()
+            self.db = None
+        self.remove(self.path.parent)
+
+    @staticmethod
+    def remove(folder: Path) -> None:
+        (folder / "index.seal").unlink(missing_ok=True)
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            (folder / f"index.sqlite{suffix}").unlink(missing_ok=True)
+
+    def seal(self) -> None:
+        self.db.close()
+        self.db = None
+        from tipkg.units import write_atomically
+
+        write_atomically(self.seal_path, f"{version()} {_sha256(self.path)}\n".encode("ascii"))
+
+    # -- the update -----------------------------------------------------------------------------
+
+    def update(self, keys: Sequence[str], summary_of: Callable[[int], Summary],
+               stats: Stats) -> tuple[list[Echo], list[Attestation]]:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            df: Counter = Counter()          # sid -> change of its document frequency
+            members: Counter = Counter()     # cid -> change of its number of passages
+            self._sources(keys, summary_of, df, members, stats)
+            classify = self._firsts(keys, df, members, stats)
+            boiler, flipped = self._boilerplate(df, stats)
+            fresh = self._classify(classify, boiler, flipped, members, stats)
+            self._pairs(fresh, members, stats)
+            result = self._echoes(), self._attestations()
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return result
+
+    def _sources(self, keys, summary_of, df: Counter, members: Counter, stats: Stats) -> None:
+        """Delete the passages of sources no longer in the corpus; insert those of new sources."""
+        db = self.db
+        current = set(keys)
+        known = dict(db.execute("SELECT key, src FROM sources"))
+        for key, src in known.items():
+            if key in current:
+                continue
+            stats.removed += 1
+            for raw, first, cid in db.execute("SELECT raw, first, cid FROM passages WHERE src = ?", (src,)):
+                if first:
+                    df.subtract(_array(raw).tolist())
+                if cid is not None:
+                    members[cid] -= 1
+            db.execute("DELETE FROM passages WHERE src = ?", (src,))
+            db.execute("DELETE FROM sources WHERE src = ?", (src,))
+        added = [i for i, key in enumerate(keys) if key not in known]
+        if not added:
+            return
+        vocabulary = dict(db.execute("SELECT text, sid FROM vocab"))
+        for i in added:
+            stats.added += 1
+            summary = summary_of(i)
+            src = db.execute("INSERT INTO sources(key) VALUES (?)", (keys[i],)).lastrowid
+            words, rows = [], []
+            for seq, (identifier, document, order, grams) in enumerate(summary.passages):
+                sids = []
+                for gram in grams:
+                    sid = vocabulary.get(gram)
+                    if sid is None:
+                        sid = vocabulary[gram] = len(vocabulary) + 1
+                        words.append((sid, gram, _hash(gram)))
+                    sids.append(sid)
+                rows.append((src, seq, identifier, document, summary.source_file, json.dumps(order),
+                             np.array(sorted(sids), dtype=np.uint32).tobytes()))
+            db.executemany("INSERT INTO vocab(sid, text, hash) VALUES (?, ?, ?)", words)
+            db.executemany("INSERT INTO passages(src, seq, identifier, document, source_file, ord, raw)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def _firsts(self, keys, df: Counter, members: Counter, stats: Stats) -> set[int]:
+        """Recompute which passage is first for its identifier (manifest order, then reading order);
+        the passages that change side move the document frequencies. Returns those to classify."""
+        db = self.db
+        position = {key: i for i, key in enumerate(keys)}
+        db.execute("DROP TABLE IF EXISTS temp.position")
+        db.execute("CREATE TEMP TABLE position(src INTEGER PRIMARY KEY, pos INTEGER NOT NULL)")
+        db.executemany("INSERT INTO temp.position VALUES (?, ?)",
+                       [(src, position[key]) for key, src in db.execute("SELECT key, src FROM sources")])
+        changed = db.execute("""
+            SELECT pid, now, raw, cid FROM (
+              SELECT p.pid, p.first, p.raw, p.cid,
+                     row_number() OVER (PARTITION BY p.identifier ORDER BY o.pos, p.seq) = 1 AS now
+              FROM passages p JOIN temp.position o ON o.src = p.src)
+            WHERE first != now""").fetchall()
+        classify = set()
+        for pid, now, raw, cid in changed:
+            stats.first_changed += 1
+            if now:
+                df.update(_array(raw).tolist())
+                classify.add(pid)
+            else:
+                df.subtract(_array(raw).tolist())
+                if cid is not None:
+                    members[cid] -= 1
+        db.executemany("UPDATE passages SET first = ?, cid = NULL WHERE pid = ?",
+                       [(now, pid) for pid, now, _, _ in changed])
+        return classify
+
+    def _boilerplate(self, df: Counter, stats: Stats) -> tuple[np.ndarray, np.ndarray]:
+        """Apply the frequency changes; the boilerplate shingles now, and those whose verdict flipped."""
+        db = self.db
+        db.executemany("UPDATE vocab SET df = df + ? WHERE sid = ?", [(d, s) for s, d in df.items() if d])
+        count = db.execute("SELECT count(*) FROM passages WHERE first = 1").fetchone()[0]
+        limit = max(2, BOILERPLATE_SHARE * count)
+        flipped = [s for (s,) in db.execute("SELECT sid FROM vocab WHERE boiler != (df > ?)", (limit,))]
+        db.executemany("UPDATE vocab SET boiler = 1 - boiler WHERE sid = ?", [(s,) for s in flipped])
+        if db.execute("SELECT count(*) FROM vocab WHERE df < 0").fetchone()[0]:
+            raise IndexCorrupt("a negative document frequency")
+        stats.flipped = len(flipped)
+        boiler = np.array([s for (s,) in db.execute("SELECT sid FROM vocab WHERE boiler = 1 ORDER BY sid")],
+                          dtype=np.uint32)
+        return boiler, np.array(sorted(flipped), dtype=np.uint32)
+
+    def _classify(self, classify: set[int], boiler: np.ndarray, flipped: np.ndarray, members: Counter,
+                  stats: Stats) -> dict[int, np.ndarray]:
+        """The class of every first passage whose filtered set may have changed. Returns the classes
+        created (cid -> filtered set)."""
+        db = self.db
+        if not classify and not len(flipped):
+            return {}
+        fresh: dict[int, np.ndarray] = {}
+        known: dict[bytes, int] = {}
+        updates = []
+        for pid, raw, old in db.execute("SELECT pid, raw, cid FROM passages WHERE first = 1"):
+            raw = _array(raw)
+            if pid not in classify and not (len(flipped) and np.isin(raw, flipped, assume_unique=True).any()):
+                continue
+            kept = np.setdiff1d(raw, boiler, assume_unique=True)
+            stats.classified += 1
+            if old is not None:
+                members[old] -= 1
+            cid = None
+            if len(kept) >= MIN_SHINGLES:
+                blob = kept.tobytes()
+                digest = hashlib.blake2b(blob, digest_size=16).digest()
+                cid = known.get(digest)
+                if cid is None:
+                    row = db.execute("SELECT cid FROM classes WHERE digest = ?", (digest,)).fetchone()
+                    if row is None:
+                        cid = db.execute("INSERT INTO classes(digest, members, shingles) VALUES (?, 0, ?)",
+                                         (digest, blob)).lastrowid
+                        fresh[cid] = kept
+                    else:
+                        cid = row[0]
+                    known[digest] = cid
+                members[cid] += 1
+            updates.append((cid, pid))
+        db.executemany("UPDATE passages SET cid = ? WHERE pid = ?", updates)
+        return fresh
+
+    def _pairs(self, fresh: dict[int, np.ndarray], members: Counter, stats: Stats) -> None:
+        """Drop the classes left without passages; band the new ones and verify their candidates."""
+        db = self.db
+        db.executemany("UPDATE classes SET members = members + ? WHERE cid = ?",
+                       [(d, c) for c, d in members.items() if d])
+        dead = [(c,) for (c,) in db.execute("SELECT cid FROM classes WHERE members <= 0")]
+        if any(c in fresh for (c,) in dead):
+            raise IndexCorrupt("a class created without passages")
+        stats.dead = len(dead)
+        for table, where in (("bands", "cid = ?"), ("pairs", "x = ?"), ("pairs", "y = ?"), ("classes", "cid = ?")):
+            db.executemany(f"DELETE FROM {table} WHERE {where}", dead)
+        stats.fresh = len(fresh)
+        if fresh:
+            hashes = np.zeros(db.execute("SELECT max(sid) FROM vocab").fetchone()[0] + 1, dtype=np.int64)
+            for sid, value in db.execute("SELECT sid, hash FROM vocab"):
+                hashes[sid] = value
+            cids = list(fresh)
+            signatures = _signatures([fresh[c].tolist() for c in cids], hashes)
+            assert ROWS == 2, "a band's bucket packs its two rows into one integer"
+            buckets = signatures[:, 0::ROWS] * (1 << 31) + signatures[:, 1::ROWS]
+            db.execute("DROP TABLE IF EXISTS temp.fresh")
+            db.execute("CREATE TEMP TABLE fresh(cid INTEGER PRIMARY KEY)")
+            db.executemany("INSERT INTO temp.fresh VALUES (?)", [(c,) for c in cids])
+            db.executemany("INSERT INTO bands VALUES (?, ?, ?)",
+                           [(band, int(buckets[row, band]), c) for row, c in enumerate(cids) for band in range(BANDS)])
+            candidates = {(min(a, b), max(a, b)) for a, b in db.execute("""
+                SELECT DISTINCT f.cid, o.cid FROM temp.fresh n
+                JOIN bands f ON f.cid = n.cid
+                JOIN bands o ON o.band = f.band AND o.bucket = f.bucket AND o.cid != f.cid""")}
+            sets = dict(fresh)
+            kept = []
+            for x, y in sorted(candidates):
+                for c in (x, y):
+                    if c not in sets:
+                        sets[c] = _array(db.execute("SELECT shingles FROM classes WHERE cid = ?", (c,)).fetchone()[0])
+                inter = len(np.intersect1d(sets[x], sets[y], assume_unique=True))
+                union = len(sets[x]) + len(sets[y]) - inter
+                stats.checked += 1
+                if inter / union >= THRESHOLD:
+                    kept.append((x, y, inter, union))
+            db.executemany("INSERT INTO pairs VALUES (?, ?, ?, ?)", kept)
+        stats.pairs = db.execute("SELECT count(*) FROM pairs").fetchone()[0]
+
+    def _echoes(self) -> list[Echo]:
+        """The echoes from the stored classes and pairs (``reuse.echoes_of``, as ``find_reuse``)."""
+        found: list[Passage] = []
+        classes: dict[int, list[int]] = defaultdict(list)
+        for identifier, document, order, cid in self.db.execute(
+                "SELECT identifier, document, ord, cid FROM passages WHERE first = 1 AND cid IS NOT NULL"):
+            classes[cid].append(len(found))
+            found.append(Passage(identifier, document, "", tuple(json.loads(order)), ""))
+        counted = dict(self.db.execute("SELECT cid, members FROM classes"))
+        if counted != {c: len(m) for c, m in classes.items()}:
+            raise IndexCorrupt("class sizes disagree with the passages")
+        number = {cid: n for n, cid in enumerate(classes)}
+        scored = [(number[x], number[y], inter / union)
+                  for x, y, inter, union in self.db.execute("SELECT x, y, inter, uni FROM pairs")]
+        return echoes_of(found, list(classes.values()), scored)
+
+    def _attestations(self) -> list[Attestation]:
+        """The attestations from the raw sets of the paragraphs printed more than once (``reuse.attestations``)."""
+        rows = self.db.execute("""
+            SELECT p.identifier, p.document, p.source_file, p.ord, p.raw FROM passages p
+            JOIN temp.position o ON o.src = p.src
+            WHERE p.identifier IN (SELECT identifier FROM passages GROUP BY identifier HAVING count(*) > 1)
+            ORDER BY o.pos, p.seq""")
+        found, sets = [], []
+        for identifier, document, source_file, order, raw in rows:
+            found.append(Passage(identifier, document, source_file, tuple(json.loads(order)), ""))
+            sets.append(set(_array(raw).tolist()))
+        return attestations(found, sets)

@@ -1,0 +1,88 @@
+"""The answers of the whole-graph catalog queries, computed when the store is built.
+
+A catalog query that names no node — counts per topic and year, topics filed
+together, the documents overview, verbs per document … — reads every
+paragraph of the graph whatever page is asked: its first page costs the whole
+aggregate (0.3–2.4 s on the corpus ×100), and no rewriting of the SPARQL can
+avoid that. So the build runs each such query (its parameters at their
+defaults) on the store it has just loaded and writes the answer beside it,
+``OUT/precomputed/<sha256 of the query text>.jsonl`` (SPARQL JSON bindings).
+``tipkg query NAME`` on that store pages the file when the text it would send
+is exactly the one answered (same query, same parameter values); any other
+text — another ``--param minimum``, an edited query, a remote endpoint — runs
+live. The files sit in the same staged folder as the store, so they are
+replaced with it or not at all, and they are exact: the same query on the same
+store. graph.nt does not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from tipkg.ontology.namespace import PREFIXES
+
+from .catalog import Query, bind, catalog
+from .params import KINDS
+from .sparql import Results, results_from_json, run_local, with_prefixes
+
+#: the folder inside OUT
+FOLDER = "precomputed"
+
+
+def whole_graph(query: Query) -> bool:
+    """A query none of whose parameters names a node: its answer is an aggregate of the graph."""
+    return all(KINDS.get(name) == "integer" for name in query.parameters)
+
+
+def text_of(query: Query, given: dict[str, str] | None = None) -> str:
+    """The text `tipkg query` sends for ``query`` with ``given`` parameters (before paging)."""
+    return with_prefixes(bind(query.text, given or {}, path=query.path), PREFIXES)[0]
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_precomputed(triples, path: Path, settings=None) -> None:
+    """The writers' table entry: answer every whole-graph catalog query on the store just
+    loaded beside ``path``; each answer to ``path/<key>.jsonl``: a first line naming the
+    query, its key and variables, then one SPARQL JSON binding per row, in order — a page
+    is read from the first lines without parsing the rest."""
+    from tipkg.graph.store import open_store
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    store = open_store(path.parent)
+    for name, query in catalog().items():
+        if not whole_graph(query):
+            continue
+        text = text_of(query)
+        results = run_local(store, text, query.path)
+        lines = [json.dumps({"query": name, "sha256": _key(text), "vars": list(results.variables),
+                             "rows": len(results.rows)}, ensure_ascii=False)]
+        lines += [json.dumps({v: t.sparql_json() for v, t in zip(results.variables, row) if t is not None},
+                             ensure_ascii=False, sort_keys=True) for row in results.rows]
+        (path / f"{_key(text)}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def lookup(out_dir: str | Path, text: str, limit: int | None = None, offset: int = 0) -> Results | None:
+    """Rows ``offset`` … ``offset + limit`` (one more than the page, to tell whether more
+    follow; all when ``limit`` is None) of the answer the build wrote for exactly ``text``
+    into ``out_dir``; None when it wrote none (run the query live)."""
+    key = _key(text)
+    try:
+        with open(Path(out_dir) / FOLDER / f"{key}.jsonl", encoding="utf-8") as lines:
+            head = json.loads(next(lines))
+            if head.get("sha256") != key:
+                return None
+            rows = []
+            for number, line in enumerate(lines):
+                if limit is not None and number >= offset + limit + 1:
+                    break
+                if number >= offset:
+                    rows.append(json.loads(line))
+    except (OSError, ValueError, StopIteration):
+        return None
+    return results_from_json({"head": {"vars": head["vars"]}, "results": {"bindings": rows}})
