@@ -65,18 +65,23 @@ class Model:
     word, and how much better one word follows another than chance (pointwise
     mutual information, smoothed, clipped to ``[pmi_low, pmi_high]``)."""
 
-    def __init__(self, texts: Iterable[str], vocabulary: Iterable[str] = (), stretched: Iterable[str] = ()):
-        self.unigrams: Counter = Counter()
-        self.bigrams: Counter = Counter()
-        for text in texts:
-            w = words(text)
-            self.unigrams.update(w)
-            self.bigrams.update(zip(w, w[1:]))
-        self.vocabulary = frozenset(self.unigrams) | frozenset(vocabulary)
-        self.stretched = frozenset(stretched)
-        self.total = sum(self.unigrams.values())
+    def __init__(self, unigrams: Counter, bigrams: Counter, vocabulary: frozenset, stretched: frozenset):
+        self.unigrams, self.bigrams = unigrams, bigrams
+        self.vocabulary, self.stretched = vocabulary, stretched
+        self.total = sum(unigrams.values())
         t = _table()
         self.alpha, self.low, self.high = float(t["alpha"]), float(t["pmi_low"]), float(t["pmi_high"])
+
+    @classmethod
+    def of(cls, summed: "Share") -> "Model":
+        """The model of the summed shares of a corpus (``share``, ``total``). The words a join
+        may make: every word of the logical-order sources, and the words of the visual ones
+        met stretched with a tatweel inside ("الاقتــصادي": stretched, hence whole) and at least
+        twice in all — a token met once may be a stretched word glued to a piece
+        ("المتجــرينت", 004 pp 11). Every stretched word counts as whole (``whole``)."""
+        unigrams, pairs, logical, seen, stretched = summed
+        joinable = frozenset(unigrams) | logical | {w for w in stretched if seen[w] >= 2}
+        return cls(unigrams, pairs, joinable, stretched)
 
     def word(self, key: str) -> bool:
         """A word of the vocabulary (a single letter is a piece, whatever an item label says)."""
@@ -326,42 +331,50 @@ def repair(raw: str, model: Model) -> str:
 
 # --- over the corpus -------------------------------------------------------------------
 
-def vocabulary(logical: Iterable[str], visual: Iterable[str]) -> frozenset[str]:
-    """The words a join may make (search form): every word of the logical-order
-    sources, and the words of the visual ones met stretched with a tatweel inside
-    ("الاقتــصادي": stretched, hence whole) and at least twice in all: a token met
-    once may be a stretched word glued to a piece ("المتجــرينت", 004 pp 11)."""
-    tatweel, marks = _table()["tatweel"], _table()["punctuation"]
-    out = {w for text in logical for w in words(text)}
-    stretched, seen = set(), Counter()
-    for text in visual:
-        for token in text.split():
-            core = token.strip(marks)
-            found = words(core)
-            seen.update(found)
-            if tatweel in core.strip(tatweel) and not core.startswith(tatweel) and not core.endswith(tatweel):
-                stretched.update(found)
-    return frozenset(out | {w for w in stretched if seen[w] >= 2})
+#: a source's share of the model, additive over sources: word counts and word-pair counts of
+#: a logical-order source's paragraphs, the words of its text (a join may make them); for a
+#: visual source, how often each word is met and the words met stretched (``Model.of``)
+Share = tuple[Counter, Counter, frozenset, Counter, frozenset]
 
 
-def stretched_words(visual: Iterable[str]) -> frozenset[str]:
-    """Every word of the visual sources met with a tatweel inside: whole words as a rule,
-    hence no piece to cut around, but not words a join may make (``vocabulary``)."""
+def share(text: str, paragraphs: Iterable[str], visual: bool) -> Share:
+    """What one source (its ``text``, its ``paragraphs``' working texts) adds to the model."""
+    if not visual:
+        unigrams, pairs = Counter(), Counter()
+        for paragraph in paragraphs:
+            w = words(paragraph)
+            unigrams.update(w)
+            pairs.update(zip(w, w[1:]))
+        return unigrams, pairs, frozenset(words(text)), Counter(), frozenset()
     tatweel, marks = _table()["tatweel"], _table()["punctuation"]
-    return frozenset(w for text in visual for token in text.split()
-                     if tatweel in (core := token.strip(marks)).strip(tatweel)
-                     and not core.startswith(tatweel) and not core.endswith(tatweel) for w in words(core))
+    seen, stretched = Counter(), set()
+    for token in text.split():
+        core = token.strip(marks)
+        found = words(core)
+        seen.update(found)
+        if tatweel in core.strip(tatweel) and not core.startswith(tatweel) and not core.endswith(tatweel):
+            stretched.update(found)
+    return Counter(), Counter(), frozenset(), seen, frozenset(stretched)
+
+
+def total(shares: Iterable[Share]) -> Share:
+    """The shares of several sources summed."""
+    unigrams, pairs, logical, seen, stretched = Counter(), Counter(), set(), Counter(), set()
+    for one, two, known, met, long in shares:
+        unigrams.update(one)
+        pairs.update(two)
+        logical |= known
+        seen.update(met)
+        stretched |= long
+    return unigrams, pairs, frozenset(logical), seen, frozenset(stretched)
 
 
 def corpus_model(structured, *, held_out: bool = False) -> Model:
-    """The model of the logical-order sources of ``structured``; ``held_out``: without the
-    adopted 4/4, so that measuring the draft against it does not give the answer away."""
-    logical = [i for i in structured if not is_visual_source(i.source.text)]
-    visual = [i for i in structured if is_visual_source(i.source.text)]
-    texts = [p.normalized or p.text for i in logical for d in i.documents for p in d.paragraphs
-             if not (held_out and p.identifier.startswith("CTOC/COP/DEC/4/4 p"))]
-    return Model(texts, vocabulary((i.source.text for i in logical), (i.source.text for i in visual)),
-                 stretched_words(i.source.text for i in visual))
+    """The model of ``structured``; ``held_out``: its word pairs without the adopted 4/4, so
+    that measuring the draft against it does not give the answer away."""
+    return Model.of(total(share(i.source.text, [p.normalized or p.text for d in i.documents for p in d.paragraphs
+                                                if not (held_out and p.identifier.startswith("CTOC/COP/DEC/4/4 p"))],
+                                is_visual_source(i.source.text)) for i in structured))
 
 
 def repaired_texts(structured, *, held_out: bool = False) -> dict[tuple[str, str], str]:
