@@ -13,17 +13,28 @@ text — another ``--param minimum``, an edited query, a remote endpoint — run
 live. The files sit in the same staged folder as the store, so they are
 replaced with it or not at all, and they are exact: the same query on the same
 store. graph.nt does not change.
+
+A query asked of one actor or one topic (requests to an actor, paragraphs
+filed under a topic) grows with the corpus in the same way: at ×100 an actor
+is asked thousands of times and a topic files tens of thousands of
+paragraphs, and the first page of an answer sorted by year or identifier
+needs every row. Actors and topics are few (16 and 82), so these are
+answered for every one of them too — in one run of the query with the
+parameter left free, its value put first in the projection and the order,
+the rows then split by value (the same rows, in the same order, as the query
+bound to each value: the parameter is joined at the top of the WHERE clause).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from tipkg.ontology.namespace import PREFIXES
 
-from .catalog import Query, bind, catalog
+from .catalog import Query, _values, bind, catalog
 from .params import KINDS
 from .sparql import Results, results_from_json, run_local, with_prefixes
 
@@ -31,9 +42,34 @@ from .sparql import Results, results_from_json, run_local, with_prefixes
 FOLDER = "precomputed"
 
 
+#: kinds of parameter whose every value is answered at build time: small, closed sets of nodes
+EVERY_VALUE = ("actor", "topic")
+
+
 def whole_graph(query: Query) -> bool:
     """A query none of whose parameters names a node: its answer is an aggregate of the graph."""
     return all(KINDS.get(name) == "integer" for name in query.parameters)
+
+
+def every_value(query: Query) -> str | None:
+    """The parameter of ``query`` answered for every value: its one parameter, of an EVERY_VALUE kind."""
+    names = list(query.parameters)
+    return names[0] if len(names) == 1 and KINDS.get(names[0]) in EVERY_VALUE else None
+
+
+def free_text(query: Query, name: str) -> str:
+    """``query`` with parameter ``name`` free: its VALUES block removed, ``?name`` first in the
+    (outer) projection and order, so the rows of every value come out grouped by it."""
+    text = query.text
+    for m in sorted(_values(text), key=lambda b: b.span("default")[0], reverse=True):
+        if m["name"] == name:
+            a, b = m.match.span()
+            text = text[:a + m.offset] + text[b + m.offset:]
+    select = re.search(r"(?im)^SELECT\s+(DISTINCT\s+)?", text)
+    text = text[:select.end()] + f"?{name} " + text[select.end():]
+    order = list(re.finditer(r"(?i)\bORDER\s+BY\s+", text))[-1]
+    text = text[:order.end()] + f"?{name} " + text[order.end():]
+    return with_prefixes(text, PREFIXES)[0]
 
 
 def text_of(query: Query, given: dict[str, str] | None = None) -> str:
@@ -46,8 +82,9 @@ def _key(text: str) -> str:
 
 
 def write_precomputed(triples, path: Path, settings=None) -> None:
-    """The writers' table entry: answer every whole-graph catalog query on the store just
-    loaded beside ``path``; each answer to ``path/<key>.jsonl``: a first line naming the
+    """The writers' table entry: answer every whole-graph catalog query, and each query of one
+    actor or topic for all of them, on the store just loaded beside ``path``; each answer to
+    ``path/<key>.jsonl``: a first line naming the
     query, its key and variables, then one SPARQL JSON binding per row, in order — a page
     is read from the first lines without parsing the rest."""
     from tipkg.graph.store import open_store
@@ -56,15 +93,26 @@ def write_precomputed(triples, path: Path, settings=None) -> None:
     path.mkdir(parents=True, exist_ok=True)
     store = open_store(path.parent)
     for name, query in catalog().items():
-        if not whole_graph(query):
-            continue
-        text = text_of(query)
-        results = run_local(store, text, query.path)
-        lines = [json.dumps({"query": name, "sha256": _key(text), "vars": list(results.variables),
-                             "rows": len(results.rows)}, ensure_ascii=False)]
-        lines += [json.dumps({v: t.sparql_json() for v, t in zip(results.variables, row) if t is not None},
-                             ensure_ascii=False, sort_keys=True) for row in results.rows]
-        (path / f"{_key(text)}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if whole_graph(query):
+            text = text_of(query)
+            _write(path, name, text, run_local(store, text, query.path))
+        elif (parameter := every_value(query)) is not None:
+            results = run_local(store, free_text(query, parameter), query.path)
+            groups: dict[str, list] = {}
+            for row in results.rows:
+                if row[0] is not None:
+                    groups.setdefault(row[0].value, []).append(row[1:])
+            for value, rows in groups.items():
+                _write(path, name, text_of(query, {parameter: value}),
+                       Results(results.variables[1:], tuple(rows)))
+
+
+def _write(path: Path, name: str, text: str, results: Results) -> None:
+    lines = [json.dumps({"query": name, "sha256": _key(text), "vars": list(results.variables),
+                         "rows": len(results.rows)}, ensure_ascii=False)]
+    lines += [json.dumps({v: t.sparql_json() for v, t in zip(results.variables, row) if t is not None},
+                         ensure_ascii=False, sort_keys=True) for row in results.rows]
+    (path / f"{_key(text)}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def lookup(out_dir: str | Path, text: str, limit: int | None = None, offset: int = 0) -> Results | None:
