@@ -105,16 +105,28 @@ def version() -> str:
 
 @dataclass(frozen=True)
 class Summary:
-    """One source's passages as the index needs them: identifier, document, date order, raw shingles."""
+    """One source's passages as the index needs them: identifier, document, date order, and the raw
+    shingle set as sorted numbers into the source's own word list ``shingles`` (each shingle text is
+    stored and looked up once per source, not once per passage)."""
 
     source_file: str
-    passages: tuple[tuple[str, str, tuple, tuple[str, ...]], ...]
+    shingles: tuple[str, ...]
+    passages: tuple[tuple[str, str, tuple, bytes], ...]
+
+    def sets(self) -> list[set[str]]:
+        """Each passage's shingle texts (what ``reuse.shingles`` gives for its text)."""
+        return [{self.shingles[i] for i in _array(local).tolist()} for *_, local in self.passages]
 
 
 def summarize(item: StructuredSource) -> Summary:
     """The summary of one structured source (the shingling ``find_reuse`` would do for it)."""
-    return Summary(item.source.file, tuple((p.identifier, p.document, p.order, tuple(sorted(shingles(p.text))))
-                                           for p in passages([item])))
+    found = passages([item])
+    sets = [shingles(p.text) for p in found]
+    words = tuple(sorted(set().union(*sets)))
+    number = {w: i for i, w in enumerate(words)}
+    return Summary(item.source.file, words, tuple(
+        (p.identifier, p.document, p.order, np.array(sorted(number[w] for w in grams), dtype=np.uint32).tobytes())
+        for p, grams in zip(found, sets)))
 
 
 class SummaryCache:
@@ -259,6 +271,26 @@ def _array(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.uint32)
 
 
+class _Changes:
+    """Changes of the document frequencies, one counter per shingle number (a passage's set holds
+    each number once, so adding its array to the counters is exact)."""
+
+    def __init__(self):
+        self.counts = np.zeros(1 << 12, dtype=np.int64)
+
+    def add(self, sids: np.ndarray, sign: int) -> None:
+        if len(sids) and int(sids[-1]) >= len(self.counts):  # sorted: the last is the largest
+            grown = np.zeros(max(2 * len(self.counts), int(sids[-1]) + 1), dtype=np.int64)
+            grown[:len(self.counts)] = self.counts
+            self.counts = grown
+        self.counts[sids] += sign
+
+    def items(self) -> list[tuple[int, int]]:
+        """(change, sid) for every shingle whose frequency changed."""
+        changed = np.flatnonzero(self.counts)
+        return list(zip(self.counts[changed].tolist(), changed.tolist()))
+
+
 class _Index:
     """The SQLite file, opened only if it matches its seal (else replaced by an empty one)."""
 
@@ -311,7 +343,7 @@ class _Index:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            df: Counter = Counter()          # sid -> change of its document frequency
+            df = _Changes()                  # sid -> change of its document frequency
             members: Counter = Counter()     # cid -> change of its number of passages
             self._sources(keys, summary_of, df, members, stats)
             classify = self._firsts(keys, df, members, stats)
@@ -326,7 +358,7 @@ class _Index:
             raise
         return result
 
-    def _sources(self, keys, summary_of, df: Counter, members: Counter, stats: Stats) -> None:
+    def _sources(self, keys, summary_of, df: _Changes, members: Counter, stats: Stats) -> None:
         """Delete the passages of sources no longer in the corpus; insert those of new sources."""
         db = self.db
         current = set(keys)
@@ -337,7 +369,7 @@ class _Index:
             stats.removed += 1
             for raw, first, cid in db.execute("SELECT raw, first, cid FROM passages WHERE src = ?", (src,)):
                 if first:
-                    df.subtract(_array(raw).tolist())
+                    df.add(_array(raw), -1)
                 if cid is not None:
                     members[cid] -= 1
             db.execute("DELETE FROM passages WHERE src = ?", (src,))
@@ -351,21 +383,21 @@ class _Index:
             summary = summary_of(i)
             src = db.execute("INSERT INTO sources(key) VALUES (?)", (keys[i],)).lastrowid
             words, rows = [], []
-            for seq, (identifier, document, order, grams) in enumerate(summary.passages):
-                sids = []
-                for gram in grams:
-                    sid = vocabulary.get(gram)
-                    if sid is None:
-                        sid = vocabulary[gram] = len(vocabulary) + 1
-                        words.append((sid, gram, _hash(gram)))
-                    sids.append(sid)
+            sids = np.empty(len(summary.shingles), dtype=np.uint32)  # the source's word list -> the index's
+            for local, gram in enumerate(summary.shingles):
+                sid = vocabulary.get(gram)
+                if sid is None:
+                    sid = vocabulary[gram] = len(vocabulary) + 1
+                    words.append((sid, gram, _hash(gram)))
+                sids[local] = sid
+            for seq, (identifier, document, order, local) in enumerate(summary.passages):
                 rows.append((src, seq, identifier, document, summary.source_file, json.dumps(order),
-                             np.array(sorted(sids), dtype=np.uint32).tobytes()))
+                             np.sort(sids[_array(local)]).tobytes()))
             db.executemany("INSERT INTO vocab(sid, text, hash) VALUES (?, ?, ?)", words)
             db.executemany("INSERT INTO passages(src, seq, identifier, document, source_file, ord, raw)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
-    def _firsts(self, keys, df: Counter, members: Counter, stats: Stats) -> set[int]:
+    def _firsts(self, keys, df: _Changes, members: Counter, stats: Stats) -> set[int]:
         """Recompute which passage is first for its identifier (manifest order, then reading order);
         the passages that change side move the document frequencies. Returns those to classify."""
         db = self.db
@@ -384,20 +416,21 @@ class _Index:
         for pid, now, raw, cid in changed:
             stats.first_changed += 1
             if now:
-                df.update(_array(raw).tolist())
+                df.add(_array(raw), 1)
                 classify.add(pid)
             else:
-                df.subtract(_array(raw).tolist())
+                df.add(_array(raw), -1)
                 if cid is not None:
                     members[cid] -= 1
         db.executemany("UPDATE passages SET first = ?, cid = NULL WHERE pid = ?",
                        [(now, pid) for pid, now, _, _ in changed])
         return classify
 
-    def _boilerplate(self, df: Counter, stats: Stats) -> tuple[np.ndarray, np.ndarray]:
-        """Apply the frequency changes; the boilerplate shingles now, and those whose verdict flipped."""
+    def _boilerplate(self, df: _Changes, stats: Stats) -> tuple[np.ndarray, np.ndarray]:
+        """Apply the frequency changes; the boilerplate shingles now, and those whose verdict flipped
+        (two masks over the shingle numbers)."""
         db = self.db
-        db.executemany("UPDATE vocab SET df = df + ? WHERE sid = ?", [(d, s) for s, d in df.items() if d])
+        db.executemany("UPDATE vocab SET df = df + ? WHERE sid = ?", df.items())
         count = db.execute("SELECT count(*) FROM passages WHERE first = 1").fetchone()[0]
         limit = max(2, BOILERPLATE_SHARE * count)
         flipped = [s for (s,) in db.execute("SELECT sid FROM vocab WHERE boiler != (df > ?)", (limit,))]
@@ -405,25 +438,27 @@ class _Index:
         if db.execute("SELECT count(*) FROM vocab WHERE df < 0").fetchone()[0]:
             raise IndexCorrupt("a negative document frequency")
         stats.flipped = len(flipped)
-        boiler = np.array([s for (s,) in db.execute("SELECT sid FROM vocab WHERE boiler = 1 ORDER BY sid")],
-                          dtype=np.uint32)
-        return boiler, np.array(sorted(flipped), dtype=np.uint32)
+        size = db.execute("SELECT coalesce(max(sid), 0) + 1 FROM vocab").fetchone()[0]
+        boiler, changed = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)  # indexed by shingle number
+        boiler[[s for (s,) in db.execute("SELECT sid FROM vocab WHERE boiler = 1")]] = True
+        changed[flipped] = True
+        return boiler, changed
 
     def _classify(self, classify: set[int], boiler: np.ndarray, flipped: np.ndarray, members: Counter,
                   stats: Stats) -> dict[int, np.ndarray]:
         """The class of every first passage whose filtered set may have changed. Returns the classes
         created (cid -> filtered set)."""
         db = self.db
-        if not classify and not len(flipped):
+        if not classify and not flipped.any():
             return {}
         fresh: dict[int, np.ndarray] = {}
         known: dict[bytes, int] = {}
         updates = []
         for pid, raw, old in db.execute("SELECT pid, raw, cid FROM passages WHERE first = 1"):
             raw = _array(raw)
-            if pid not in classify and not (len(flipped) and np.isin(raw, flipped, assume_unique=True).any()):
+            if pid not in classify and not flipped[raw].any():
                 continue
-            kept = np.setdiff1d(raw, boiler, assume_unique=True)
+            kept = raw[~boiler[raw]]  # still sorted
             stats.classified += 1
             if old is not None:
                 members[old] -= 1

@@ -5,5 +5,8 @@ binds values safely; ``sparql`` runs a query on the embedded store or on a
 remote SPARQL 1.1 endpoint; ``querypool`` runs queries with a time limit in
 worker processes that can be killed; ``params`` checks and resolves a
 parameter against the graph before the query runs (no silent empty answers);
-``examples`` rewrites each header's example answer from a build.
+``examples`` rewrites each header's example answer from a build;
+``precomputed`` answers the whole-graph queries (and those asked of one actor
+or topic, for every one) when the store is built, so a page of them is read,
+not computed.
 """

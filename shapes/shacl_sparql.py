@@ -92,6 +92,10 @@ class Check:
     messages: tuple[str, ...] = ()  # the reporting shape's sh:message (a template for sh:sparql)
     default: str = ""              # pyshacl-like message when there is no sh:message ({focus} filled in)
     severity: str = "Violation"
+    # the same check starting from the focus nodes, and the two patterns whose sizes choose between them
+    # (``run_checks``: from the focus nodes when they are few beside the values of the path)
+    focused: str | None = None
+    sizes: tuple[str, str] | None = None
 
 
 def _name(term) -> str:
@@ -236,8 +240,9 @@ class _Compiler:
         messages = tuple(sorted(str(m) for m in g.objects(shape, SH.message)))
         severity = str(g.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1]
 
-        def check(component: str, query: str, default: str) -> Check:
-            return Check(root, component, query, where, messages, default, severity)
+        def check(component: str, query: str, default: str, focused: str | None = None) -> Check:
+            return Check(root, component, query, where, messages, default, severity, focused,
+                         (focus, values) if focused else None)
 
         checks = []
         value = "?this" if path is None else "?value"
@@ -246,11 +251,12 @@ class _Compiler:
         value_preds = set(g.predicates(shape, None)) & (VALUE_COMPONENTS | ({SH.hasValue} if path is None else set()))
         for pred in sorted(value_preds, key=str):
             cond = self.value_condition(shape, value, only=pred)
-            if path is not None and member:
-                query = f"{select} WHERE {{ {values} FILTER (!({cond}) && ({member})) }}"
+            focused = f"{select} WHERE {{ {focus} {values} FILTER (!({cond})) }}"
+            if path is not None and member:  # membership tested on the violating rows only (``_members``)
+                query = _members(f"SELECT ?this ?value WHERE {{ {values} FILTER (!({cond})) }}", member, distinct=True)
+                checks.append(check(_component(pred), query, _default(pred, g.value(shape, pred), where), focused))
             else:
-                query = f"{select} WHERE {{ {focus} {values} FILTER (!({cond})) }}"
-            checks.append(check(_component(pred), query, _default(pred, g.value(shape, pred), where)))
+                checks.append(check(_component(pred), focused, _default(pred, g.value(shape, pred), where)))
             if pred == SH.node:  # pyshacl reports why a value does not conform (sh:detail) as results of that shape
                 for node in g.objects(shape, SH.node):
                     of_values = (focus if path is None else
@@ -287,7 +293,7 @@ class _Compiler:
             out.append(("MinCountConstraintComponent", query, f"Less than {n} values on {{focus}}->{where}"))
         for n in g.objects(shape, SH.maxCount):
             query = (f"SELECT ?this WHERE {{ {triple} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(n)})")
-            query = (f"SELECT ?this WHERE {{ {{ {query} }} FILTER ({member}) }}" if member else
+            query = (_members(query, member) if member else
                      f"SELECT ?this WHERE {{ {focus} {triple} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(n)})")
             out.append(("MaxCountConstraintComponent", query, f"More than {int(n)} values on {{focus}}->{where}"))
         for v in g.objects(shape, SH.hasValue):
@@ -298,7 +304,7 @@ class _Compiler:
             same = ("isLiteral(?value) && isLiteral(?_other) && LANG(?value) != \"\" && !sameTerm(?value, ?_other) "
                     "&& LCASE(LANG(?value)) = LCASE(LANG(?_other))")
             pairs = f"{triple} {self.triple(shape, '?this', '?_other')}"
-            query = (f"SELECT DISTINCT ?this WHERE {{ {pairs} FILTER ({same} && ({member})) }}" if member else
+            query = (_members(f"SELECT ?this WHERE {{ {pairs} FILTER ({same}) }}", member, distinct=True) if member else
                      f"SELECT DISTINCT ?this WHERE {{ {focus} {pairs} FILTER ({same}) }}")
             out.append(("UniqueLangConstraintComponent", query, "More than one String shares the same Language"))
         for qualified in g.objects(shape, SH.qualifiedValueShape):
@@ -412,6 +418,16 @@ class _Compiler:
                 elif pred == SH.node:
                     parts.append(self.conforms(obj, v))
         return " && ".join(f"({p})" for p in parts) if parts else "true"
+
+
+def _members(query: str, member: str, distinct: bool = False) -> str:
+    """The solutions of ``query`` whose ``?this`` is a focus node (``member``, a test of a bound ``?this``).
+
+    The test goes outside, on the sub-select's solutions — the few violating rows — not in the same
+    FILTER as the constraint: there Oxigraph evaluated the ``EXISTS`` of the membership test for
+    every value (a scan of the type index per query: ×10 corpus, a pattern check 0.33 s → 0.13 s).
+    """
+    return f"SELECT {'DISTINCT ' if distinct else ''}* WHERE {{ {{ {query} }} FILTER ({member}) }}"
 
 
 def _component(pred) -> str:
