@@ -46,8 +46,10 @@ from .reading_measure import (corpus_lexicon, fragment_rate, fragments, gold_rep
 from .tables import load
 
 _LETTER = re.compile(r"[\u0621-\u064a]")
-#: a comma or parenthesis glued between two words marks a chunk boundary ("الوطنية،لمكافحة")
-_MARK_GLUE = re.compile(r"(?<=[،؛])(?=[\u0621-\u064a()])|(?<=[\u0621-\u064a])(?=[()])|(?<=[()])(?=[\u0621-\u064a])")
+#: a comma or parenthesis glued between two words, or between a word and a number, marks a chunk
+#: boundary ("الوطنية،لمكافحة", "و،٢٠٠٤" of "٢٠٠٤، و…")
+_MARK_GLUE = re.compile(r"(?<=[،؛])(?=[\u0621-\u064a()0-9])|(?<=[\u0621-\u064a])(?=[()]|[،؛][0-9])"
+                        r"|(?<=[()])(?=[\u0621-\u064a])")
 
 
 @lru_cache(maxsize=None)
