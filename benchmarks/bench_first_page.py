@@ -10,7 +10,8 @@ whole-graph query; ``--live`` ignores those); p50 and max of ``--runs`` runs,
 the split between the check and the page, and the ratio to the same query's
 time at the first size in the same run. Issue 13 asks for ≤ 100 ms at ×100.
 
-``--labels`` also times each identifier parameter given by its English label
+A phrase found nowhere is timed beside the free-text query's default (the
+search reads every text). ``--labels`` also times each identifier parameter given by its English label
 (``--param actor="United Nations Office on Drugs and Crime"``), the path that
 resolves a label instead of an identifier.
 
@@ -53,6 +54,8 @@ def cases(ask, labels: bool) -> list[tuple[str, object, dict[str, str]]]:
         defaults = {k: v.strip('"') for k, v in query.parameters.items()
                     if params.KINDS.get(k) not in (None, "text") and not v.startswith(("tip:", "<", "("))}
         out.append((name, query, defaults))
+        if "phrase" in query.parameters:  # a phrase found nowhere: the whole text is searched
+            out.append((f"{name} phrase=(found nowhere)", query, {**defaults, "phrase": "ظظظظ"}))
         if not labels:
             continue
         for key, value in defaults.items():

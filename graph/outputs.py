@@ -178,43 +178,65 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings = DumpSettings(),
                 names: Collection[str] | None = None, check: Callable[[TripleSet], object] | None = None,
-                judge: Callable[[object], None] | None = None, fed: Callable[[], None] | None = None) -> list[Path]:
+                judge: Callable[[object], None] | None = None, fed: Callable[[], None] | None = None,
+                early: Callable[[TripleSet], bool] | None = None) -> list[Path]:
     """Write every output of the writers' table (``writers.py``) into ``folder``; the paths written.
 
     ``names`` limits the outputs to those named. The writers that feed the
-    others (``graph.nt``, the store) run first (then ``fed()`` is called). Then ``check(triples)`` (the
-    build's validation) runs in a forked child, beside the other writers:
-    the pure-Python ones (JSON-LD, TriG) in a second child, the rest in this
-    process — on two cores validation costs no wall time of its own. When all
-    are done, ``judge(what check returned)`` decides: it raises to refuse the
-    outputs, and since ``folder`` is the build's staged folder, nothing of
-    them is ever seen in ``OUT``. Without ``fork`` (or with ``TIPKG_JOBS=1``)
-    the check runs first, alone, and is judged before anything else is written.
+    others (``graph.nt``, the store) run first (then ``fed()`` is called).
+    ``check(triples)`` (the build's validation) runs in a forked child: once
+    graph.nt is written if ``early(triples)`` says it reads only that file
+    (beside the store's bulk load), else once the store is there. The
+    pure-Python writers (JSON-LD, TriG, …) run in a forked child each and the
+    others in this process, beside the check: on two cores validation costs
+    little wall time of its own. When all are done, ``judge(what check
+    returned)`` decides: it raises to refuse the outputs, and since ``folder``
+    is the build's staged folder, nothing of them is ever seen in ``OUT``.
+    Without ``fork`` (or with ``TIPKG_JOBS=1``) the check runs at once, in
+    this process, and is judged before anything else is written.
     """
     triples = TripleSet.of(graph)
     chosen = [w for w in writers() if names is None or w.name in names]
-    _write_each([w for w in chosen if w.feeds], triples, folder, settings)
+    judge = judge or (lambda verdict: None)
     spilled = isinstance(triples, SpilledTriples)
-    if spilled and any(w.name == "store" for w in chosen):
-        triples.attach_store(folder / "store")
-    if fed is not None:
-        fed()
+    checking: Forked | None = None
+    started = False
+    children: list[Forked] = []
+
+    def start_check() -> None:
+        nonlocal checking, started
+        started = True
+        running = Forked(check, triples)
+        if running.running:
+            checking = running
+        else:  # it ran here, at once: judged before anything more is written
+            judge(running.result())
+
     try:
-        rest = [w for w in chosen if not w.feeds]
-        if not spilled:
-            triples.ntriples()  # sorted once, before the fork, for every process
-        checking = Forked(check, triples) if check is not None else None
-        if checking is not None and not checking.running:  # it ran here, at once: judge before writing more
-            (judge or (lambda verdict: None))(checking.result())
-            checking = None
-        child = Forked(_write_each, [w for w in rest if w.forked], triples, folder, settings)
         try:
+            for writer in [w for w in chosen if w.feeds]:
+                writer(triples, folder / writer.name, settings)
+                if check is not None and not started and writer.name == "graph.nt" and early is not None \
+                        and early(triples):
+                    start_check()
+            if spilled and any(w.name == "store" for w in chosen):
+                triples.attach_store(folder / "store")
+            if fed is not None:
+                fed()
+            if not spilled:
+                triples.ntriples()  # sorted once, before the forks, for every process
+            if check is not None and not started:
+                start_check()
+            rest = [w for w in chosen if not w.feeds]
+            children = [Forked(_write_each, [w], triples, folder, settings) for w in rest if w.forked]
             _write_each([w for w in rest if not w.forked], triples, folder, settings)
-        finally:  # both children are waited for, whatever happened here, before the stage can be removed
-            checked, written = _outcome(checking), _outcome(child)
+        finally:  # every child is waited for, whatever happened here, before the stage can be removed
+            checked = _outcome(checking)
+            written = [_outcome(child) for child in children]
         if checking is not None:
-            (judge or (lambda verdict: None))(checked())
-        written()
+            judge(checked())
+        for outcome in written:
+            outcome()
     finally:
         if spilled:
             triples.close_store()

@@ -55,7 +55,7 @@ from rdflib.namespace import SKOS
 from tipkg.model import StructuredSource
 from tipkg.normalize import is_visual_source
 from tipkg.references.thematic_index import ThematicIndex
-from tipkg.reading_order import Model, repair, repaired_texts, vocabulary, words
+from tipkg.reading_order import Model, Share, repair, repaired_texts, share, total
 
 from .references import add_references
 from .thematic_index import add_entry
@@ -213,54 +213,32 @@ def source_chunk(item: StructuredSource, found, base: str | None, reading: dict[
 
 # --- the one input shared by the visual sources: the reading-order model ------------------------
 
-#: a source's share of the model: word counts, word-pair counts (of a logical-order source's
-#: paragraphs), and the words a join may make (``reading_order.vocabulary``)
-Lexicon = tuple[Counter, Counter, frozenset[str]]
+#: a source's share of the model (``reading_order.Share``: counts, small)
+Lexicon = Share
 
 
 def lexicon_share(item: StructuredSource) -> Lexicon:
     """What ``item`` adds to the model the repair reads (``reading_order.corpus_model``)."""
-    text = item.source.text
-    if is_visual_source(text):
-        return Counter(), Counter(), vocabulary((), (text,))
-    unigrams: Counter = Counter()
-    pairs: Counter = Counter()
-    for d in item.documents:
-        for p in d.paragraphs:
-            w = words(p.normalized or p.text)
-            unigrams.update(w)
-            pairs.update(zip(w, w[1:]))
-    return unigrams, pairs, vocabulary((text,), ())
+    return share(item.source.text, [p.normalized or p.text for d in item.documents for p in d.paragraphs],
+                 is_visual_source(item.source.text))
 
 
 def lexicon(shares: Iterable[Lexicon]) -> Lexicon:
     """The shares of every source summed: the counts and words ``corpus_model`` reads from the corpus."""
-    unigrams: Counter = Counter()
-    pairs: Counter = Counter()
-    known: set[str] = set()
-    for one, two, joinable in shares:
-        unigrams.update(one)
-        pairs.update(two)
-        known |= joinable
-    return unigrams, pairs, frozenset(known)
+    return total(shares)
 
 
 def lexicon_key(lex: Lexicon) -> str:
     """A hash of the summed shares (what the parts of the visual sources are keyed by)."""
     digest = hashlib.sha256()
-    for part in (sorted(lex[0].items()), sorted(lex[1].items()), sorted(lex[2])):
-        digest.update(repr(part).encode("utf-8") + b"\1")
+    for part in lex:
+        digest.update(repr(sorted(part.items()) if isinstance(part, Counter) else sorted(part)).encode("utf-8") + b"\1")
     return digest.hexdigest()
 
 
 def model(lex: Lexicon) -> Model:
-    """The ``reading_order.Model`` of the summed shares (as ``corpus_model`` makes it from the texts)."""
-    made = Model((), lex[2])
-    made.unigrams.update(lex[0])
-    made.bigrams.update(lex[1])
-    made.vocabulary = frozenset(made.unigrams) | lex[2]
-    made.total = sum(made.unigrams.values())
-    return made
+    """The ``reading_order.Model`` of the summed shares (as ``corpus_model`` makes it)."""
+    return Model.of(lex)
 
 
 def visual(item: StructuredSource) -> bool:

@@ -152,3 +152,23 @@ def test_a_query_of_one_actor_or_topic_is_precomputed_for_each_and_equals_the_li
             assert found.rows == live, (name, node.identifier)
             answered += 1
     assert answered >= 5, name
+
+
+@pytest.mark.parametrize("phrase", [None, "الاتجار بالأشخاص", "الاتجار  بالاشخاص", "الإتجار", "وإذ تشير إلى قرار",
+                                    "ة", "تـشير", "الضحايا", "zzz", 'a"b\\c'])
+def test_a_phrase_is_searched_in_the_kept_rows_like_the_live_query(built_out, store, phrase):
+    """Spelling variants, tatweel, a letter, a miss, JSON-escaped characters: the whole answer
+    and its pages are the live query's, read from the rows the build kept."""
+    from tipkg.commands.query import answer
+    from tipkg.queries import precomputed
+    from tipkg.queries.catalog import catalog
+
+    q = catalog()["search-arabic"]
+    ask = lambda text, path="query": run_local(store, text, path)  # noqa: E731
+    given = {} if phrase is None else {"phrase": phrase}
+    live = run_local(store, precomputed.text_of(q, given), q.path).rows
+    kept = precomputed.search(built_out, ask, q, given)
+    assert kept is not None and kept.rows == live
+    for limit, offset in ((5, 0), (3, 4), (20, max(len(live) - 3, 0))):
+        page, more = answer(ask, q, given, limit, offset, str(built_out))
+        assert page.rows == live[offset:offset + limit] and more == (offset + limit < len(live))

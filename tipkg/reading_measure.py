@@ -131,11 +131,13 @@ def gold_lines(split: str | None = None) -> list[dict]:
 
 def gold_report(structured, read) -> list[str]:
     """Per split of the hand-read 004 lines: word-order agreement of ``read(raw line)`` with the
-    hand reading, and the share of the hand reading's words that ``read`` gives whole."""
+    hand reading (over the words both hold once), the share of the hand reading's words that
+    ``read`` gives whole, and both at once: of the pairs of words the reading holds once, the
+    share that ``read`` holds whole and in the same order (a word left in pieces loses its pairs)."""
     source = next(i for i in structured if i.source.file.startswith("004")).source.text.split("\n")
     out = []
     for split in sorted({r["split"] for r in gold_lines()}):
-        c = t = hit = total = 0
+        c = t = hit = total = right = pairs = 0
         for row in gold_lines(split):
             got = read(source[row["line"] - 1])
             cc, tt = order_agreement(got, row["reads"])
@@ -143,6 +145,10 @@ def gold_report(structured, read) -> list[str]:
             want = words(row["reads"])
             c, t, total = c + cc, t + tt, total + len(want)
             hit += sum(min(n, have[w]) for w, n in Counter(want).items())
+            once = [w for w in want if want.count(w) == 1]
+            pairs += len(once) * (len(once) - 1) // 2
+            right += cc
         out.append(f"004 hand-read lines ({split}, {len(gold_lines(split))}): word-order agreement "
-                   f"{c / max(t, 1):.3f} ({c}/{t}), words whole {hit / max(total, 1):.1%} ({hit}/{total})")
+                   f"{c / max(t, 1):.3f} ({c}/{t}), words whole {hit / max(total, 1):.1%} ({hit}/{total}), "
+                   f"pairs of the reading's words whole and in order {right / max(pairs, 1):.3f} ({right}/{pairs})")
     return out

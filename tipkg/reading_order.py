@@ -65,21 +65,31 @@ class Model:
     word, and how much better one word follows another than chance (pointwise
     mutual information, smoothed, clipped to ``[pmi_low, pmi_high]``)."""
 
-    def __init__(self, texts: Iterable[str], vocabulary: Iterable[str] = ()):
-        self.unigrams: Counter = Counter()
-        self.bigrams: Counter = Counter()
-        for text in texts:
-            w = words(text)
-            self.unigrams.update(w)
-            self.bigrams.update(zip(w, w[1:]))
-        self.vocabulary = frozenset(self.unigrams) | frozenset(vocabulary)
-        self.total = sum(self.unigrams.values())
+    def __init__(self, unigrams: Counter, bigrams: Counter, vocabulary: frozenset, stretched: frozenset):
+        self.unigrams, self.bigrams = unigrams, bigrams
+        self.vocabulary, self.stretched = vocabulary, stretched
+        self.total = sum(unigrams.values())
         t = _table()
         self.alpha, self.low, self.high = float(t["alpha"]), float(t["pmi_low"]), float(t["pmi_high"])
+
+    @classmethod
+    def of(cls, summed: "Share") -> "Model":
+        """The model of the summed shares of a corpus (``share``, ``total``). The words a join
+        may make: every word of the logical-order sources, and the words of the visual ones
+        met stretched with a tatweel inside ("الاقتــصادي": stretched, hence whole) and at least
+        twice in all — a token met once may be a stretched word glued to a piece
+        ("المتجــرينت", 004 pp 11). Every stretched word counts as whole (``whole``)."""
+        unigrams, pairs, logical, seen, stretched = summed
+        joinable = frozenset(unigrams) | logical | {w for w in stretched if seen[w] >= 2}
+        return cls(unigrams, pairs, joinable, stretched)
 
     def word(self, key: str) -> bool:
         """A word of the vocabulary (a single letter is a piece, whatever an item label says)."""
         return len(key) >= 2 and key in self.vocabulary
+
+    def whole(self, key: str) -> bool:
+        """A word, or a word the visual sources print stretched (no piece to cut around)."""
+        return self.word(key) or key in self.stretched
 
     def association(self, x: str, y: str) -> float:
         """How much the model prefers word ``y`` after word ``x`` (0: no evidence)."""
@@ -104,25 +114,43 @@ class Model:
 
 # --- one line -------------------------------------------------------------------------
 
-def tatweel_pairs(tokens: list[str], model: Model) -> list[tuple[int, int]]:
-    """(head, tail) token indexes of the words a tatweel stretch cut in a raw line: the k-th
-    head ("أيـ") with the k-th tail ("ــضا") when the line has as many of each, otherwise
-    each head with the first free tail that makes a word."""
-    tatweel, marks = _table()["tatweel"], _table()["punctuation"]
-    cores = [t.strip(marks) for t in tokens]
-    heads = [i for i, c in enumerate(cores) if c.strip(tatweel) and c.endswith(tatweel) and not c.startswith(tatweel)]
-    tails = [i for i, c in enumerate(cores) if c.strip(tatweel) and c.startswith(tatweel) and not c.endswith(tatweel)]
-    if not heads or not tails:
+def tatweel_pairs(pieces: list[tuple[str, str]], model: Model) -> list[tuple[int, int]]:
+    """(head, tail) indexes of the words a tatweel stretch cut in a line, from its pieces
+    (normalized text, kind): the tails are the pieces that began with a tatweel ("ــضا"),
+    the heads those that ended with one ("أيـ") or, where the stretch left no tatweel on the
+    head, any other piece that makes a word with the tail ("لملاحق" "ــة"). Heads pair with
+    tails in the same order (the k-th head of a line with its k-th tail: "ــضا ــشير أيـ
+    ــرار وإذ تـ" pairs أيـ+ــضا, تـ+ــشير), choosing the heads that mark themselves first."""
+    tails = [i for i, (_, kind) in enumerate(pieces) if kind == "tail"]
+    heads = [i for i, (text, kind) in enumerate(pieces) if kind != "tail" and _LETTER.search(text)]
+    if not tails:
         return []
-    if len(heads) == len(tails):
-        return list(zip(heads, tails))
-    out, free = [], list(tails)
-    for h in heads:
-        t = next((t for t in free if search_form(cores[h] + cores[t]) in model.vocabulary), None)
-        if t is not None:
-            free.remove(t)
-            out.append((h, t))
-    return out
+    weight = {"head": 4, "plain": 0}
+
+    def gain(h: int, t: int) -> int:                # a tatweel marks a head even if the word is new
+        kh, kt = _key(pieces[h][0]), _key(pieces[t][0])
+        known = bool(kh and kt) and (kh + kt) in model.vocabulary
+        if not known and pieces[h][1] != "head":
+            return 0
+        return weight[pieces[h][1]] + (2 if known else 0) + (0 if model.word(kh) else 1)
+    # best[k][j]: the best pairing of the first k tails with heads among the first j candidates
+    n, m = len(tails), len(heads)
+    best = [[0] * (m + 1) for _ in range(n + 1)]
+    for k in range(1, n + 1):
+        for j in range(1, m + 1):
+            g = gain(heads[j - 1], tails[k - 1])
+            best[k][j] = max(best[k - 1][j], best[k][j - 1], best[k - 1][j - 1] + g if g else 0)
+    out, k, j = [], n, m
+    while k and j:
+        g = gain(heads[j - 1], tails[k - 1])
+        if g and best[k][j] == best[k - 1][j - 1] + g:
+            out.append((heads[j - 1], tails[k - 1]))
+            k, j = k - 1, j - 1
+        elif best[k][j] == best[k - 1][j]:
+            k -= 1
+        else:
+            j -= 1
+    return out[::-1]
 
 
 def split_glued(token: str, others: list[str], model: Model) -> list[str]:
@@ -166,32 +194,36 @@ def split_glued(token: str, others: list[str], model: Model) -> list[str]:
 def atoms(line: str, model: Model) -> list[tuple[str, str]]:
     """The normalized pieces of a raw line in extraction order, each with the boundary that
     follows it: "gap" (two spaces or more), "space", "cut" (a boundary there is certain: a
-    glued split, a number or mark beside a word) or "end"."""
+    glued split, a number or mark beside a word) or "end"; the words a tatweel cut are
+    joined again (``tatweel_pairs``), at the place of their head."""
+    tatweel, marks = _table()["tatweel"], _table()["punctuation"]
     found = list(re.finditer(r"\S+", line))
-    tokens = [m.group() for m in found]
-    after = ["end" if i + 1 == len(found) else "gap" if found[i + 1].start() - m.end() >= 2 else "space"
-             for i, m in enumerate(found)]
-    tatweel = _table()["tatweel"]
-    dropped, whole = set(), {i for i, t in enumerate(tokens) if tatweel in t.strip(tatweel)}  # stretched: whole
-    for h, t in tatweel_pairs(tokens, model):
-        tokens[h] += tokens[t]
-        dropped.add(t)
-        whole.add(h)
-    pieces: list[list] = []
-    for i, token in enumerate(tokens):
-        if i in dropped:
-            continue
+    pieces: list[list] = []          # [text, boundary after, kind, stretched]
+    for i, m in enumerate(found):
+        token, core = m.group(), m.group().strip(marks)
+        boundary = "end" if i + 1 == len(found) else "gap" if found[i + 1].start() - m.end() >= 2 else "space"
+        stretched = tatweel in core.strip(tatweel)             # a tatweel inside: a whole word
         parts = [p for w in normalize(token).text.split(" ") for p in _MARK_GLUE.split(w) if p]
-        pieces += [[p, "cut", i in whole] for p in parts]
-        pieces[-1][1] = after[i]
-    keys = [_key(p) for p, _, _ in pieces]
-    split: list[list[str]] = []
-    for i, (p, boundary, stretched) in enumerate(pieces):
-        parts = [p] if stretched else split_glued(p, [k for j, k in enumerate(keys) if j != i and k], model)
-        split += [[q, "cut"] for q in parts]
+        for k, p in enumerate(parts):
+            kind = ("tail" if k == 0 and core.startswith(tatweel) and not stretched else
+                    "head" if k == len(parts) - 1 and core.endswith(tatweel) and not stretched else "plain")
+            pieces.append([p, "cut" if k < len(parts) - 1 else boundary, kind, stretched])
+    keys = [_key(p[0]) for p in pieces]
+    split: list[list] = []
+    for i, (p, boundary, kind, stretched) in enumerate(pieces):
+        parts = [p] if kind != "plain" else split_glued(p, [k for j, k in enumerate(keys) if j != i and k], model)
+        split += [[q, "cut", kind if k == 0 or kind != "tail" else "plain"] for k, q in enumerate(parts)]
         split[-1][1] = boundary
+    dropped = set()
+    for h, t in tatweel_pairs([(p[0], p[2]) for p in split], model):
+        split[h][0] = _glue(split[h][0], split[t][0])
+        dropped.add(t)
     out: list[list[str]] = []        # numbers and marks next to each other make one piece
-    for p, boundary in split:
+    for i, (p, boundary, _) in enumerate(split):
+        if i in dropped:
+            if out and boundary != "cut":
+                out[-1][1] = boundary if out[-1][1] == "cut" else out[-1][1]
+            continue
         if out and not _LETTER.search(p) and not _LETTER.search(out[-1][0]) and out[-1][1] != "cut":
             out[-1] = [out[-1][0] + " " + p, boundary]
         else:
@@ -211,7 +243,7 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
     if n < 2 or n > int(t["longest_line"]):
         return [p for p, _ in pieces]
     text = [p for p, _ in pieces]
-    is_piece = [bool(k) and not model.word(k) for k in map(_key, text)]
+    is_piece = [bool(k) and not model.whole(k) for k in map(_key, text)]
     inner = [0.0]
     for i in range(n - 1):
         inner.append(inner[-1] + model.pair(text[i], text[i + 1]))
@@ -299,29 +331,50 @@ def repair(raw: str, model: Model) -> str:
 
 # --- over the corpus -------------------------------------------------------------------
 
-def vocabulary(logical: Iterable[str], visual: Iterable[str]) -> frozenset[str]:
-    """The words a join may make (search form): every word of the logical-order
-    sources, and the words of the visual ones that carry a tatweel inside
-    ("الاقتــصادي": stretched, hence whole). A bare token of a visual source may
-    itself be a piece ("الاقت"), so it does not count."""
+#: a source's share of the model, additive over sources: word counts and word-pair counts of
+#: a logical-order source's paragraphs, the words of its text (a join may make them); for a
+#: visual source, how often each word is met and the words met stretched (``Model.of``)
+Share = tuple[Counter, Counter, frozenset, Counter, frozenset]
+
+
+def share(text: str, paragraphs: Iterable[str], visual: bool) -> Share:
+    """What one source (its ``text``, its ``paragraphs``' working texts) adds to the model."""
+    if not visual:
+        unigrams, pairs = Counter(), Counter()
+        for paragraph in paragraphs:
+            w = words(paragraph)
+            unigrams.update(w)
+            pairs.update(zip(w, w[1:]))
+        return unigrams, pairs, frozenset(words(text)), Counter(), frozenset()
     tatweel, marks = _table()["tatweel"], _table()["punctuation"]
-    out = {w for text in logical for w in words(text)}
-    for text in visual:
-        for token in text.split():
-            core = token.strip(marks)
-            if tatweel in core.strip(tatweel) and not core.startswith(tatweel) and not core.endswith(tatweel):
-                out.update(words(core))
-    return frozenset(out)
+    seen, stretched = Counter(), set()
+    for token in text.split():
+        core = token.strip(marks)
+        found = words(core)
+        seen.update(found)
+        if tatweel in core.strip(tatweel) and not core.startswith(tatweel) and not core.endswith(tatweel):
+            stretched.update(found)
+    return Counter(), Counter(), frozenset(), seen, frozenset(stretched)
+
+
+def total(shares: Iterable[Share]) -> Share:
+    """The shares of several sources summed."""
+    unigrams, pairs, logical, seen, stretched = Counter(), Counter(), set(), Counter(), set()
+    for one, two, known, met, long in shares:
+        unigrams.update(one)
+        pairs.update(two)
+        logical |= known
+        seen.update(met)
+        stretched |= long
+    return unigrams, pairs, frozenset(logical), seen, frozenset(stretched)
 
 
 def corpus_model(structured, *, held_out: bool = False) -> Model:
-    """The model of the logical-order sources of ``structured``; ``held_out``: without the
-    adopted 4/4, so that measuring the draft against it does not give the answer away."""
-    logical = [i for i in structured if not is_visual_source(i.source.text)]
-    visual = [i for i in structured if is_visual_source(i.source.text)]
-    texts = [p.normalized or p.text for i in logical for d in i.documents for p in d.paragraphs
-             if not (held_out and p.identifier.startswith("CTOC/COP/DEC/4/4 p"))]
-    return Model(texts, vocabulary((i.source.text for i in logical), (i.source.text for i in visual)))
+    """The model of ``structured``; ``held_out``: its word pairs without the adopted 4/4, so
+    that measuring the draft against it does not give the answer away."""
+    return Model.of(total(share(i.source.text, [p.normalized or p.text for d in i.documents for p in d.paragraphs
+                                                if not (held_out and p.identifier.startswith("CTOC/COP/DEC/4/4 p"))],
+                                is_visual_source(i.source.text)) for i in structured))
 
 
 def repaired_texts(structured, *, held_out: bool = False) -> dict[tuple[str, str], str]:

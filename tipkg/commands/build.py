@@ -69,8 +69,8 @@ def summary(result, out: str) -> str:
               "references (relation: edges found, seen but unresolved):"]
     lines += [f"  {rel}: {found} found, {missed} unresolved" for rel, (found, missed) in reference_counts(result.references).items()]
     lines += ["time: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.timings.items())
-              + f" (total {sum(s for k, s in result.timings.items() if k != 'validate'):.2f}s: validation is part "
-                "of outputs, it runs beside the writers)",
+              + f" (total {sum(s for k, s in result.timings.items() if k != 'validate'):.2f}s; validation ran "
+                "beside the store's load and the writers)",
               ("validation: " + (result.validation.text().splitlines()[0] if result.validation else "SKIPPED")
                if result.up_to_date is None else
                f"up to date: nothing changed since the last build, its outputs kept (validation: {result.up_to_date})"),

@@ -99,7 +99,11 @@ def answer(ask, query, given: dict[str, str], limit: int | None, offset: int = 0
     the store (or endpoint) is asked for the page (``limit`` + 1 rows)."""
     text, added = with_prefixes(bind(query.text, given, path=query.path), PREFIXES)
     check_syntax(text, query.path, added)
-    results = precomputed.lookup(out, text, limit, offset) if out is not None else None
+    results = None
+    if out is not None:
+        results = precomputed.lookup(out, text, limit, offset)
+        if results is None:
+            results = precomputed.search(out, ask, query, given, limit, offset)
     by_store = results is not None  # paged by the lookup
     if results is None:
         page, by_store = paged(text, limit, offset)
