@@ -86,7 +86,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     source already computed (``tipkg build`` computes them in its process pool and caches
     them: ``tipkg.units``); without them they are computed here, in this process. With ``parts``,
     the thematic index is theirs (``index`` is not read)."""
-    from .parts import in_memory_parts, index_header, resolve
+    from .parts import add_parts, in_memory_parts, index_header, resolve
 
     graph = graph if graph is not None else TripleSet(PREFIXES)
     tables = _Builder(graph, base)
@@ -94,8 +94,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     precomputed = parts is not None
     if parts is None:
         parts = in_memory_parts(structured, base, references, tables)
-    for part, lost in zip(parts, resolve(graph, [tables.claims] + [p.claims for p in parts])):
-        part.add_to(graph, lost)
+    add_parts(graph, parts, resolve(graph, [tables.claims] + [p.claims for p in parts]))
     if references is not None:
         add_corpus_mandates(graph, structured, references, base)  # graph/mandates.py
     if precomputed:  # the parts hold the index's entries; its scheme, topics and notations are claims

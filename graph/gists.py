@@ -73,6 +73,25 @@ def titles() -> dict[str, str]:
     return {row["identifier"]: row["title_en"] for row in load("titles")["document"]}
 
 
+_TYPE_LINE = f"<{_RDF_TYPE}> <{_TIP}".encode()
+_LABEL_LINES = tuple(f"<{p}>".encode() for p in _LABELS)
+_KEPT = {f"<{p}>".encode() for p in (_IDENTIFIER, _PART_OF, *_DATES)}
+_TIP_IRI = f"<{_TIP}".encode()
+
+
+def _read(line: bytes) -> bool:
+    """Whether ``_Facts`` reads the N-Triples ``line`` (a cheap test on its bytes, before parsing):
+    a tip: type, an English label, an identifier, a parent, a date, or a tip: edge to a node."""
+    _, predicate, rest = line.split(b" ", 2)
+    if predicate in _KEPT:
+        return True
+    if predicate.startswith(_TIP_IRI):
+        return rest.startswith(b"<")
+    if predicate in _LABEL_LINES:
+        return rest.endswith(b'"@en .\n')
+    return (predicate + b" " + rest).startswith(_TYPE_LINE)
+
+
 def add_gists(graph: TripleSet, base: str | None = None) -> int:
     """Add ``dcterms:title`` to the titled documents and ``tip:gist`` to every paragraph; return how many gists."""
     facts = _Facts(graph, base)
@@ -116,7 +135,7 @@ class _Facts:
         self.verb: dict[str, str] = {}
         self.in_document: dict[str, str] = {}
         wanted = {name for name, _ in self.relations} | {"indexedUnder"}
-        for t in graph:
+        for t in graph.where(_read):
             s, p, o = t.subject, t.predicate.value, t.object
             if not isinstance(s, ox.NamedNode):
                 continue

@@ -22,9 +22,10 @@ others say; its *contested* triples (the texts of the nodes it prints, each
 with that node as subject); and its ``Claims`` (label texts in the order it
 makes them, reference names, the nodes whose texts it holds) — small, no
 text beyond labels. ``resolve`` reads every source's claims in manifest
-order, adds the label triples the old single pass added, and says per source
-which nodes' texts an earlier source gave: those contested triples are
-dropped. A source's part can thus be computed in any process, cached as two
+order and adds the label triples the old single pass added; of the contested
+triples, each node's come from the first source that has any (``first_printers``
+reads that off the sorted contested files in a k-way merge, holding no table of
+nodes). A source's part can thus be computed in any process, cached as two
 sorted N-Triples files and merged into ``graph.nt`` (``tipkg.units``,
 ``graph.streams``).
 
@@ -43,9 +44,12 @@ parts of the visual sources, which are computed once it is known.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -58,6 +62,7 @@ from tipkg.references.thematic_index import ThematicIndex
 from tipkg.reading_order import Model, Share, repair, repaired_texts, share, total
 
 from .references import add_references
+from .streams import SpilledTriples
 from .thematic_index import add_entry
 from .triples import TripleSet, literal
 
@@ -160,28 +165,50 @@ class MemoryPart:
 
 @dataclass
 class FilePart:
-    """A source's part as two sorted N-Triples files (the cache's, ``tipkg.units``) and its claims."""
+    """A source's part as two sorted N-Triples files (the cache's, ``tipkg.units``) and its claims
+    (without ``claimed``: who prints a node first is read off the contested files, ``first_printers``)."""
 
     lines: Path
     contested: Path
     claims: Claims
 
-    def add_to(self, graph, lost: set[str]) -> None:
-        """Have ``graph`` (a ``SpilledTriples``) merge in the files, less the texts ``lost``."""
-        drop = frozenset(b"<" + node.encode("utf-8") + b">" for node in lost)
+    def add_to(self, graph: SpilledTriples, lost: set[str]) -> None:
+        """Have ``graph`` merge in the source's own lines."""
         graph.include(lambda: file_lines(self.lines))
-        graph.include(lambda: file_lines(self.contested, drop))
 
 
-def file_lines(path: Path, drop: frozenset[bytes] = frozenset()) -> Iterator[bytes]:
-    """The lines of a sorted N-Triples file (newlines kept), less those whose subject is in ``drop``."""
-    with open(path, "rb", buffering=1 << 20) as lines:
-        if not drop:
-            yield from lines
-            return
-        for line in lines:
-            if line.split(b" ", 1)[0] not in drop:
+def add_parts(graph: TripleSet, parts: Sequence, lost: Sequence[set[str]]) -> None:
+    """Add every part's triples to ``graph``: its own, and the texts of the nodes it prints first."""
+    for part, gone in zip(parts, lost):
+        part.add_to(graph, gone)
+    files = [p.contested for p in parts if isinstance(p, FilePart)]
+    if files:
+        if not isinstance(graph, SpilledTriples):
+            raise TypeError("parts read from files are merged into a SpilledTriples")
+        graph.include(lambda: first_printers(files))
+
+
+def first_printers(paths: Sequence[Path]) -> Iterator[bytes]:
+    """The lines of the contested files (in manifest order), each node's from the first file that has
+    it: a k-way merge by subject, so no table of nodes is held (a sorted line is sorted by subject
+    first, the subject ending with ``>``). Sorted lines out, newlines kept."""
+    def tagged(i: int, path: Path) -> Iterator[tuple[bytes, int, bytes]]:
+        for line in file_lines(path):
+            yield line[:line.index(b" ")], i, line
+
+    for _, group in groupby(heapq.merge(*(tagged(i, p) for i, p in enumerate(paths))), key=itemgetter(0)):
+        first = None
+        for _, i, line in group:
+            if first is None:
+                first = i
+            if i == first:
                 yield line
+
+
+def file_lines(path: Path) -> Iterator[bytes]:
+    """The lines of a sorted N-Triples file (newlines kept)."""
+    with open(path, "rb", buffering=1 << 20) as lines:
+        yield from lines
 
 
 def in_memory_parts(structured: Sequence[StructuredSource], base: str | None, references, tables) -> list[MemoryPart]:
@@ -208,6 +235,7 @@ def source_chunk(item: StructuredSource, found, base: str | None, reading: dict[
     """A source's part as sorted N-Triples: (its own lines, its contested lines, its claims)."""
     graph, contested = TripleSet(), TripleSet()
     claims = source_graph(graph, contested, item, found, base, reading, index, index_file)
+    claims.claimed = []  # read off the contested lines instead (``first_printers``): no list of every node kept
     return graph.ntriples(), contested.ntriples(), claims
 
 

@@ -181,6 +181,16 @@ class SpilledTriples(TripleSet):
         self.spill()
         return _parsed(merged(self.chunks, self.extra))
 
+    def where(self, keep: Callable[[bytes], bool]) -> Iterator[ox.Triple]:
+        """The triples whose N-Triples line (newline kept) ``keep`` accepts, read as ``__iter__`` reads
+        them: a stage that needs a few predicates of a large graph parses only those lines."""
+        if self.path is not None:
+            stream: Iterator[bytes] = open(self.path, "rb", buffering=1 << 20)
+        else:
+            self.spill()
+            stream = merged(self.chunks, self.extra)
+        return _parsed(line for line in stream if keep(line))
+
     def lines(self) -> Iterator[bytes]:
         """The lines of ``graph.nt`` (without their newlines)."""
         with open(self._written(), "rb", buffering=1 << 20) as f:

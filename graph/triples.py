@@ -108,6 +108,11 @@ class TripleSet:
     def __iter__(self) -> Iterator[ox.Triple]:
         return iter(self._triples)
 
+    def where(self, keep) -> Iterator[ox.Triple]:
+        """The triples a stage reads (``SpilledTriples`` parses only the lines ``keep`` accepts; in
+        memory every triple comes, and the stage looks at each as it would anyway)."""
+        return iter(self._triples)
+
     def namespaces(self) -> Iterator[tuple[str, str]]:
         """(prefix, namespace) pairs, as rdflib's ``Graph.namespaces`` gives them."""
         return iter(self.prefixes.items())

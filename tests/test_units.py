@@ -16,7 +16,7 @@ import pytest
 from tipkg.cli import main
 from tipkg.pipeline import build
 from tipkg.sources import default_corpus_dir, read_corpus
-from tipkg.units import CACHE_NAME, UnitCache, extract_unit, key_of
+from tipkg.units import CACHE_NAME, PartCache, UnitCache, extract_unit, key_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,6 +112,8 @@ def test_two_builds_on_one_cache_at_once(tmp_path):
     assert (tmp_path / "out0" / "graph.nt").read_bytes() == (tmp_path / "out1" / "graph.nt").read_bytes()
     sources = read_corpus()
     assert all(UnitCache(cache).get(key_of(s), s) is not None for s in sources)
+    assert all(PartCache(cache).get(path.name[:-5]) is not None for path in cache.glob("parts/??/*.part"))
+    assert len(list(cache.glob("parts/??/*.part"))) == 5
     assert not [p for p in cache.rglob("*.tmp")]
 
 

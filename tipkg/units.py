@@ -10,6 +10,12 @@ when in doubt, all of it). A rebuild with an unchanged corpus reads every unit
 back and re-extracts nothing; with one source added or edited it re-extracts
 that one only.
 
+Each source's share of the graph (``graph.parts``: its own triples as sorted
+N-Triples, its contested texts, its small claims) is computed in the same task
+and cached beside the unit (``PartCache``, ``graph_parts``); the parts of the
+visual-order sources wait for the corpus's reading-order model, and are keyed
+by it.
+
 A cache entry is one file, written to a unique temporary name and moved into
 place (``os.replace``), so two builds sharing a cache never see each other's
 half-written files, and a build killed at any moment leaves only whole
