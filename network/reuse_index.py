@@ -12,7 +12,7 @@ What is where, and why it stays exact:
 - **Per-source summaries.** A passage's shingle set (word-internal 4-grams,
   the slow part: normalization and regular expressions) is computed in the
   extraction worker beside the source's unit and kept as its own verified
-  cache entry (``SummaryCache``: magic + SHA-256, atomic ``os.replace``), keyed
+  cache entry (``SummaryCache``: magic + SHA-256, ``units.write_atomically``), keyed
   by the unit's key and the version of this package's code. A build reads the
   summaries of the sources new to the index only, one at a time.
 - **The index** holds, per source (by unit key), its passages with their raw
@@ -37,8 +37,12 @@ What is where, and why it stays exact:
 - **The echoes** are then drawn from the stored pairs by the same code as
   ``find_reuse`` (``reuse.echoes_of``: best ``MAX_ECHOES`` per later paragraph,
   identical texts as one class), and the **attestations** from the raw sets of
-  the paragraphs printed by two sources (``reuse.attestations``). These two
-  steps read compact rows (identifiers, dates, class numbers), not shingle sets.
+  the paragraphs printed by two sources (``reuse.attestations``). The echoes
+  read compact rows (identifiers, dates, class numbers), not shingle sets; the
+  attestations read the sets of the paragraphs printed twice, and only those.
+  Both are redone whole at every build (their cost grows with the passages, as
+  their output does); what is incremental is the shingling, the frequencies,
+  the banding and the verification of pairs.
 - **Never trusted blindly.** After every update the file's SHA-256 and the code
   version are written to a seal (``index.seal``, atomically); a build whose index
   does not match its seal (killed mid-update, damaged, written by other code)
@@ -304,7 +308,6 @@ class _Index:
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=MEMORY")  # the seal, not a journal, guards against a kill
         self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("PRAGMA temp_store=MEMORY")
         if new:
             self.db.executescript(SCHEMA)
             self.db.execute("INSERT INTO meta VALUES ('version', ?)", (version(),))
@@ -406,15 +409,17 @@ class _Index:
         db.execute("CREATE TEMP TABLE position(src INTEGER PRIMARY KEY, pos INTEGER NOT NULL)")
         db.executemany("INSERT INTO temp.position VALUES (?, ?)",
                        [(src, position[key]) for key, src in db.execute("SELECT key, src FROM sources")])
-        changed = db.execute("""
-            SELECT pid, now, raw, cid FROM (
-              SELECT p.pid, p.first, p.raw, p.cid,
+        rows = db.execute("""
+            SELECT c.pid, c.now, p.raw, p.cid FROM (
+              SELECT p.pid, p.first,
                      row_number() OVER (PARTITION BY p.identifier ORDER BY o.pos, p.seq) = 1 AS now
-              FROM passages p JOIN temp.position o ON o.src = p.src)
-            WHERE first != now""").fetchall()
-        classify = set()
-        for pid, now, raw, cid in changed:
+              FROM passages p JOIN temp.position o ON o.src = p.src) c
+            JOIN passages p ON p.pid = c.pid
+            WHERE c.first != c.now""")  # the window sorts small columns; each set is read by its row
+        classify, changed = set(), []
+        for pid, now, raw, cid in rows:  # streamed: one passage's set at a time
             stats.first_changed += 1
+            changed.append((now, pid))
             if now:
                 df.add(_array(raw), 1)
                 classify.add(pid)
@@ -422,8 +427,7 @@ class _Index:
                 df.add(_array(raw), -1)
                 if cid is not None:
                     members[cid] -= 1
-        db.executemany("UPDATE passages SET first = ?, cid = NULL WHERE pid = ?",
-                       [(now, pid) for pid, now, _, _ in changed])
+        db.executemany("UPDATE passages SET first = ?, cid = NULL WHERE pid = ?", changed)
         return classify
 
     def _boilerplate(self, df: _Changes, stats: Stats) -> tuple[np.ndarray, np.ndarray]:

@@ -235,3 +235,19 @@ def test_builds_on_one_index_at_once_stay_exact(tripled, tmp_path):
         assert out.strip() == _digest([s for i, s in enumerate(structured) if i != drop])
     last = step(structured, keys, range(len(keys)), tmp_path)
     assert not last.stats.rebuilt
+
+
+def test_an_update_killed_midway_is_rebuilt_by_the_next_build(tripled, tmp_path):
+    """SIGKILL while the index is being filled (file there, seal not yet): the next build
+    does not trust the half-written file, rebuilds it, and answers as from scratch."""
+    corpus, units, structured, keys = tripled
+    child = _child(corpus, units, tmp_path)  # an empty cache: it summarizes 15 sources inside the update
+    index, seal = tmp_path / "reuse" / "index.sqlite", tmp_path / "reuse" / "index.seal"
+    deadline = time.monotonic() + 120
+    while not (index.exists() and index.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    child.kill()
+    child.communicate()
+    assert index.exists() and not seal.exists(), "the child was not caught in the middle of its update"
+    again = step(structured, keys, range(len(keys)), tmp_path)
+    assert again.stats.rebuilt and seal.exists()
