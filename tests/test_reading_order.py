@@ -12,7 +12,7 @@ import pytest
 
 from tipkg.graph.store import open_store
 from tipkg.normalize import normalize
-from tipkg.reading_measure import gold_lines, gold_report, order_agreement, report
+from tipkg.reading_measure import gold_lines, gold_report, report
 from tipkg.reading_order import atoms, corpus_model, repair, repaired_texts, split_glued, tatweel_pairs
 from tipkg.tables import load
 
