@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tipkg.graph.store import open_store
-from tipkg.normalize import normalize
+from tipkg.normalize import is_visual_source, normalize
 from tipkg.reading_measure import gold_lines, gold_report, report
 from tipkg.reading_order import atoms, corpus_model, repair, repaired_texts, split_glued, tatweel_pairs
 from tipkg.tables import load
@@ -49,11 +49,23 @@ def test_two_words_of_the_spelling_dictionary_glued_are_split(model):
     assert split_glued("خطيرايزال", ["ا"], model) == ["خطيرا", "يزال"]
 
 
-def test_without_hunspell_the_repair_says_what_is_missing(monkeypatch):
+def test_the_build_needs_no_spelling_checker(monkeypatch):
+    """The dictionary's verdicts are data (tables/spelling.toml): without hunspell the repair still splits."""
     from tipkg import reading_order
     monkeypatch.setenv("PATH", "/nonexistent")
+    assert reading_order.spelled(["ولا", "يعوق", "ولايعوق", "قراراتها"]) == {"ولا", "يعوق", "قراراتها"}
     with pytest.raises(RuntimeError, match="apt-get install hunspell hunspell-ar"):
-        reading_order.spelled(["ولا"])
+        reading_order.ask_hunspell(["ولا"])  # only remaking the table asks hunspell
+
+
+def test_the_spelling_table_is_the_dictionarys_verdict_on_the_corpus(structured):
+    """Every word the table holds, and only those, hunspell knows among the visual sources' candidates
+    (hunspell + hunspell-ar are installed by .ci/run: this checks the data, it is not a build dependency)."""
+    from tipkg import reading_order
+    candidates = set().union(*(reading_order._candidates(i.source.text) for i in structured
+                               if is_visual_source(i.source.text)))
+    assert reading_order.spelled(candidates) == reading_order.spelling_words(structured)
+    assert reading_order._dictionary_words() <= candidates  # no word from elsewhere
 
 
 def test_a_word_with_its_clitic_is_not_split(model):

@@ -11,7 +11,8 @@ sub-packages inside ``tipkg/`` and needs nothing of this.
 This folder holds the pipeline and what it shares: ``pipeline`` (the stages
 in order), ``cli`` and the ``commands`` package (one module per sub-command),
 ``sources`` (stage 1, the corpus), ``normalize`` (stage 2), ``reading_order`` (visual-order
-paragraphs joined and measured for tip:normalizedText), ``model`` (the
+paragraphs put back in reading order for tip:normalizedText), ``reading_measure`` (its
+measures: fragment rate, word-order agreement, hand-read lines), ``model`` (the
 plain data between stages), ``identifiers`` (the one grammar of canonical
 identifiers), the ``references`` package (stage 4), ``units`` (per-source work
 units and their cache), ``parallel`` (a stage in a forked child), ``replica``

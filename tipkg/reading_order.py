@@ -41,6 +41,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 
 from .normalize import is_visual_source, normalize, search_form
 from .reading_measure import (corpus_lexicon, fragment_rate, fragments, gold_report, lexicon,  # noqa: F401
@@ -369,21 +371,50 @@ def _spelling(text: str) -> str:
 
 
 def spelled(candidates: Iterable[str]) -> frozenset[str]:
-    """Those of ``candidates`` that the Arabic spelling dictionary knows (hunspell with Debian's
-    hunspell-ar: a word with its clitics, "بتقارير", "قراراتها", is a word; two words glued,
-    "ولايعوق", are not). One run of ``hunspell -l`` for all of them."""
+    """Those of ``candidates`` that the Arabic spelling dictionary knows (a word with its clitics,
+    "بتقارير", "قراراتها", is a word; two words glued, "ولايعوق", are not): its verdicts are kept
+    in ``tables/spelling.toml``, so the build runs no spelling checker.
+
+    >>> sorted(spelled(["قراراتها", "ولايعوق", "ولا", "يعوق"]))
+    ['قراراتها', 'ولا', 'يعوق']
+    """
+    return frozenset(c for c in candidates if c in _dictionary_words())
+
+
+@lru_cache(maxsize=1)
+def _dictionary_words() -> frozenset[str]:
+    return frozenset(load("spelling")["words"])
+
+
+def ask_hunspell(candidates: Iterable[str]) -> frozenset[str]:
+    """Those of ``candidates`` that hunspell's Arabic dictionary (Debian ``hunspell-ar``) knows,
+    in one run of ``hunspell -l``: how ``tables/spelling.toml`` is made (``--spelling``)."""
     asked = sorted({c for c in candidates if c})
     if not asked:
         return frozenset()
     exe = shutil.which("hunspell")
     if exe is None:
-        raise RuntimeError("reading order: the hunspell command is missing (it reads the visual-order sources "
-                           "with the Arabic dictionary): apt-get install hunspell hunspell-ar")
+        raise RuntimeError("reading order: the hunspell command is missing (it makes tables/spelling.toml "
+                           "from the visual-order sources): apt-get install hunspell hunspell-ar")
     run = subprocess.run([exe, "-d", "ar", "-l"], input="\n".join(asked), capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(f"reading order: hunspell -d ar failed ({run.stderr.strip()}): "
                            "apt-get install hunspell-ar")
     return frozenset(asked) - frozenset(run.stdout.split())
+
+
+def spelling_words(structured) -> frozenset[str]:
+    """The dictionary's verdict (``ask_hunspell``) on every candidate of the visual sources of ``structured``."""
+    return ask_hunspell(set().union(*(_candidates(i.source.text) for i in structured
+                                      if is_visual_source(i.source.text))))
+
+
+def write_spelling(words: Iterable[str], path) -> None:
+    """Rewrite the word list of ``tables/spelling.toml`` at ``path``, keeping its comments and examples."""
+    text = Path(path).read_text(encoding="utf-8")
+    head = text[:text.index("words = [")]
+    body = "".join(f'  "{w}",\n' for w in sorted(set(words)))
+    Path(path).write_text(f"{head}words = [\n{body}]\n", encoding="utf-8")
 
 
 def _candidates(text: str) -> set[str]:
@@ -457,10 +488,25 @@ def repaired_texts(structured, *, held_out: bool = False) -> dict[tuple[str, str
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tipkg.reading_order``: the measures before and after the repair."""
+    """``python -m tipkg.reading_order``: the measures before and after the repair;
+    ``--spelling [--corpus DIR]`` adds the dictionary's verdicts on that corpus's visual sources to
+    ``tables/spelling.toml`` (in this checkout; needs hunspell)."""
+    import argparse
+
     from tipkg.loaders import load_structure
     from tipkg.sources import read_corpus
-    structured = [load_structure(s) for s in read_corpus()]
+    parser = argparse.ArgumentParser(prog="python -m tipkg.reading_order")
+    parser.add_argument("--spelling", action="store_true", help="update tables/spelling.toml with hunspell")
+    parser.add_argument("--corpus", default=None, help="corpus folder (default: the bundled corpus)")
+    args = parser.parse_args(argv)
+    structured = [load_structure(s) for s in read_corpus(args.corpus)]
+    if args.spelling:
+        table = Path(str(resources.files("tipkg.tables").joinpath("spelling.toml")))  # a checkout's file
+        known = spelling_words(structured)
+        write_spelling(_dictionary_words() | known, table)
+        print(f"{table}: {len(known)} words of this corpus known to the dictionary, "
+              f"{len(known - _dictionary_words())} new")
+        return 0
     print("== as extracted (tip:normalizedText before issue 13)")
     print("\n".join(report(structured)))
     print("\n".join(gold_report(structured, lambda line: normalize(line, visual=True).text)))
