@@ -94,9 +94,6 @@ CREATE INDEX bands_cid ON bands(cid);
 CREATE TABLE pairs(x INTEGER NOT NULL, y INTEGER NOT NULL, inter INTEGER NOT NULL, uni INTEGER NOT NULL,
                    PRIMARY KEY (x, y)) WITHOUT ROWID;
 CREATE INDEX pairs_y ON pairs(y);
-CREATE TABLE echoes(later_pid INTEGER NOT NULL, later TEXT NOT NULL, earlier TEXT NOT NULL, score REAL NOT NULL,
-                    later_document TEXT NOT NULL, earlier_document TEXT NOT NULL);
-CREATE INDEX echoes_later ON echoes(later_pid);
 """
 
 
@@ -192,7 +189,6 @@ class Stats:
     dead: int = 0                  # classes deleted
     checked: int = 0               # candidate pairs verified (exact Jaccard)
     pairs: int = 0                 # verified pairs in the index after the update
-    reechoed: int = 0              # later passages whose echoes were drawn again
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -356,8 +352,8 @@ class _Index:
             classify = self._firsts(keys, df, members, stats)
             boiler, flipped = self._boilerplate(df, stats)
             fresh = self._classify(classify, boiler, flipped, members, stats)
-            touched = self._pairs(fresh, members, stats)
-            result = self._echoes(touched, stats), self._attestations()
+            self._pairs(fresh, members, stats)
+            result = self._echoes(), self._attestations()
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -495,8 +491,6 @@ class _Index:
         db.executemany("UPDATE classes SET members = members + ? WHERE cid = ?",
                        [(d, c) for c, d in members.items() if d])
         dead = [(c,) for (c,) in db.execute("SELECT cid FROM classes WHERE members <= 0")]
-        touched = set(members)  # classes whose passages changed, and (below) the classes paired with one
-        touched |= self._neighbours([c for (c,) in dead])
         if any(c in fresh for (c,) in dead):
             raise IndexCorrupt("a class created without passages")
         stats.dead = len(dead)
@@ -533,59 +527,22 @@ class _Index:
                     kept.append((x, y, inter, union))
             db.executemany("INSERT INTO pairs VALUES (?, ?, ?, ?)", kept)
         stats.pairs = db.execute("SELECT count(*) FROM pairs").fetchone()[0]
-        return (touched | self._neighbours(list(touched))) - {c for (c,) in dead}
 
-    def _neighbours(self, cids: list[int]) -> set[int]:
-        """The classes paired with any of ``cids``."""
-        db = self.db
-        db.execute("DROP TABLE IF EXISTS temp.asked")
-        db.execute("CREATE TEMP TABLE asked(cid INTEGER PRIMARY KEY)")
-        db.executemany("INSERT OR IGNORE INTO temp.asked VALUES (?)", [(c,) for c in cids])
-        return {c for (c,) in db.execute("SELECT y FROM pairs WHERE x IN temp.asked UNION "
-                                          "SELECT x FROM pairs WHERE y IN temp.asked")}
-
-    def _echoes(self, touched: set[int], stats: Stats) -> list[Echo]:
-        """The echoes: those of later passages whose candidates cannot have changed are read back;
-        those of passages in a touched class (its passages changed, or those of a class paired
-        with it) are drawn again from their classes and pairs by ``reuse.echoes_of``, as
-        ``find_reuse`` draws them."""
-        db = self.db
-        sizes = dict(db.execute("SELECT cid, count(*) FROM passages WHERE first = 1 AND cid IS NOT NULL GROUP BY cid"))
-        if sizes != dict(db.execute("SELECT cid, members FROM classes")):
+    def _echoes(self) -> list[Echo]:
+        """The echoes from the stored classes and pairs (``reuse.echoes_of``, as ``find_reuse``)."""
+        found: list[Passage] = []
+        classes: dict[int, list[int]] = defaultdict(list)
+        for identifier, document, order, cid in self.db.execute(
+                "SELECT identifier, document, ord, cid FROM passages WHERE first = 1 AND cid IS NOT NULL"):
+            classes[cid].append(len(found))
+            found.append(Passage(identifier, document, "", tuple(json.loads(order)), ""))
+        counted = dict(self.db.execute("SELECT cid, members FROM classes"))
+        if counted != {c: len(m) for c, m in classes.items()}:
             raise IndexCorrupt("class sizes disagree with the passages")
-        db.execute("DELETE FROM echoes WHERE later_pid NOT IN "
-                   "(SELECT pid FROM passages WHERE first = 1 AND cid IS NOT NULL)")
-        if touched:
-            db.execute("DROP TABLE IF EXISTS temp.touched")
-            db.execute("CREATE TEMP TABLE touched(cid INTEGER PRIMARY KEY)")
-            db.executemany("INSERT INTO temp.touched VALUES (?)", [(c,) for c in touched])
-            loaded = touched | self._neighbours(list(touched))  # every class a touched passage can echo
-            db.execute("DROP TABLE IF EXISTS temp.loaded")
-            db.execute("CREATE TEMP TABLE loaded(cid INTEGER PRIMARY KEY)")
-            db.executemany("INSERT INTO temp.loaded VALUES (?)", [(c,) for c in loaded])
-            found: list[Passage] = []
-            pids: list[int] = []
-            classes: dict[int, list[int]] = defaultdict(list)
-            for pid, identifier, document, order, cid in db.execute(
-                    "SELECT pid, identifier, document, ord, cid FROM passages "
-                    "WHERE first = 1 AND cid IN temp.loaded"):
-                classes[cid].append(len(found))
-                found.append(Passage(identifier, document, "", tuple(json.loads(order)), ""))
-                pids.append(pid)
-            number = {cid: n for n, cid in enumerate(classes)}
-            scored = [(number[x], number[y], inter / union) for x, y, inter, union in db.execute(
-                "SELECT x, y, inter, uni FROM pairs WHERE x IN temp.touched OR y IN temp.touched")]
-            later = {found[i].identifier: pids[i] for c in touched for i in classes.get(c, ())}
-            db.executemany("DELETE FROM echoes WHERE later_pid = ?", [(pid,) for pid in later.values()])
-            drawn = [(later[e.later], e.later, e.earlier, e.score, e.later_document, e.earlier_document)
-                     for e in echoes_of(found, list(classes.values()), scored) if e.later in later]
-            db.executemany("INSERT INTO echoes VALUES (?, ?, ?, ?, ?, ?)", drawn)
-            stats.reechoed = len(later)
-        # the order of find_reuse: score down, then later and earlier (SQLite compares text as
-        # UTF-8 bytes, which orders like Python's code points)
-        return [Echo(*row) for row in db.execute(
-            "SELECT later, earlier, score, later_document, earlier_document FROM echoes "
-            "ORDER BY score DESC, later, earlier")]
+        number = {cid: n for n, cid in enumerate(classes)}
+        scored = [(number[x], number[y], inter / union)
+                  for x, y, inter, union in self.db.execute("SELECT x, y, inter, uni FROM pairs")]
+        return echoes_of(found, list(classes.values()), scored)
 
     def _attestations(self) -> list[Attestation]:
         """The attestations from the raw sets of the paragraphs printed more than once (``reuse.attestations``)."""
