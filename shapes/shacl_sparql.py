@@ -123,15 +123,17 @@ def subclass_closure(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     return closure
 
 
-def compile_shapes(shapes: Graph, closure: dict[str, set[str]] | None = None) -> list[Check]:
-    """Every constraint of every targeted shape of ``shapes``, as a ``Check``."""
-    return _Compiler(shapes, closure or {}).compile()
+def compile_shapes(shapes: Graph, closure: dict[str, set[str]] | None = None, sets: bool = True) -> list[Check]:
+    """Every constraint of every targeted shape of ``shapes``, as a ``Check`` (``sets=False``: no
+    ``conforming`` sets, only the boolean form — what the tests compare them with)."""
+    return _Compiler(shapes, closure or {}, sets).compile()
 
 
 class _Compiler:
-    def __init__(self, shapes: Graph, closure: dict[str, set[str]]):
+    def __init__(self, shapes: Graph, closure: dict[str, set[str]], sets: bool = True):
         self.g = shapes
         self.closure = closure
+        self.sets = sets
         self.term = OxigraphTerms()
         self.fresh = itertools.count(1)
 
@@ -252,6 +254,8 @@ class _Compiler:
         for pred in sorted(value_preds, key=str):
             cond = self.value_condition(shape, value, only=pred)
             focused = f"{select} WHERE {{ {focus} {values} FILTER (!({cond})) }}"
+            if path is None and pred == SH["or"] and self.sets and (sets := self.conforming_sets(shape, focus)) is not None:
+                focused = f"SELECT DISTINCT ?this WHERE {{ {focus} {' '.join(f'MINUS {{ {x} }}' for x in sets)} }}"
             if path is not None and member:  # membership tested on the violating rows only (``_members``)
                 query = _members(f"SELECT ?this ?value WHERE {{ {values} FILTER (!({cond})) }}", member, distinct=True)
                 checks.append(check(_component(pred), query, _default(pred, g.value(shape, pred), where), focused))
@@ -339,6 +343,46 @@ class _Compiler:
         query = "\n".join(prefixes) + f"\nSELECT * WHERE {{ {focus} {{ {body} }} }}"
         messages = [str(m) for m in g.objects(constraint, SH.message)] or [str(m) for m in g.objects(shape, SH.message)]
         return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity)
+
+    # -- conformance as sets: joins and anti-joins ------------------------------------------------
+
+    def conforming_sets(self, shape, focus: str) -> list[str] | None:
+        """For a node shape's ``sh:or``: per member, a group binding ``?this`` to the focus nodes that
+        conform to it — so the violations are the focus nodes MINUS each. None unless every member is
+        ``conforming`` (only classes, and property shapes of one class)."""
+        sets = [self.conforming(m, focus) for m in self.g.items(self.g.value(shape, SH["or"]))]
+        return None if any(x is None for x in sets) or not sets else sets
+
+    def conforming(self, shape, domain: str) -> str | None:
+        """The nodes of ``domain`` (a group binding ``?this``) that conform to ``shape``, as one group:
+        its classes joined, and MINUS the nodes with a value of a property not of the property's class.
+
+        The boolean form (``conforms``) evaluates an EXISTS per node and per value — on the ×10
+        corpus's 4,828 echoing nodes over the store, 1 s for tipsh:EchoesEnds; these hash joins
+        and anti-joins read each index once (0.03 s). The same nodes: a node conforms when it has
+        one of each class (or a sub-class) and every value of each property has the class.
+        None when the shape uses anything else (the boolean form is used)."""
+        g = self.g
+        described = {SH.message, SH.name, SH.description, SH.order, SH.group, SH.severity}
+        if not self.active(shape) or g.value(shape, SH.path) is not None:
+            return None
+        if {p for p in g.predicates(shape, None) if str(p).startswith(str(SH))} - described - {SH["class"], SH.property}:
+            return None
+        joins = []
+        for c in sorted(g.objects(shape, SH["class"]), key=str):
+            k = self.var()
+            joins.append(f"VALUES {k} {{ {' '.join(self.classes(c))} }} ?this a {k} .")
+        minus = []
+        for prop in sorted(g.objects(shape, SH.property), key=str):
+            classes = list(g.objects(prop, SH["class"]))
+            constraints = {p for p in g.predicates(prop, None) if str(p).startswith(str(SH))} - described
+            if not self.active(prop) or constraints != {SH.path, SH["class"]} or len(classes) != 1:
+                return None
+            x, k = self.var(), self.var()
+            minus.append(f"MINUS {{ {self.triple(prop, '?this', x)} "
+                         f"MINUS {{ VALUES {k} {{ {' '.join(self.classes(classes[0]))} }} {x} a {k} }} }}")
+        # with a class, the class's members are the candidates (MINUS keeps to the focus nodes anyway)
+        return f"{{ SELECT DISTINCT ?this WHERE {{ {'' if joins else domain} {' '.join(joins)} }} }} {' '.join(minus)}"
 
     # -- conditions: SPARQL boolean expressions --------------------------------------------------
 

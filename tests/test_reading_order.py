@@ -12,7 +12,7 @@ import pytest
 
 from tipkg.graph.store import open_store
 from tipkg.normalize import normalize
-from tipkg.reading_measure import gold_lines, gold_report, order_agreement, report
+from tipkg.reading_measure import gold_lines, gold_report, report
 from tipkg.reading_order import atoms, corpus_model, repair, repaired_texts, split_glued, tatweel_pairs
 from tipkg.tables import load
 
@@ -41,6 +41,19 @@ def test_glued_tokens_split_where_two_chunks_meet(model):
     assert split_glued("ةالجريم", [], model) == ["ة", "الجريم"]
     # 000 para 10 "يؤدّأن": the shadda stays on its letter
     assert split_glued("يؤدّأن", ["ي"], model) == ["يؤدّ", "أن"]
+
+
+def test_two_words_of_the_spelling_dictionary_glued_are_split(model):
+    # 004 pp 5: "ولايعوق" (ولا + يعوق) and "خطيرايزال" (خطيرا + يزال), words no logical source has
+    assert split_glued("ولايعوق", [], model) == ["ولا", "يعوق"]
+    assert split_glued("خطيرايزال", ["ا"], model) == ["خطيرا", "يزال"]
+
+
+def test_without_hunspell_the_repair_says_what_is_missing(monkeypatch):
+    from tipkg import reading_order
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(RuntimeError, match="apt-get install hunspell hunspell-ar"):
+        reading_order.spelled(["ولا"])
 
 
 def test_a_word_with_its_clitic_is_not_split(model):

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+import subprocess
 import sys
 import unicodedata
 from collections import Counter
@@ -72,9 +74,10 @@ class Model:
     word, and how much better one word follows another than chance (pointwise
     mutual information, smoothed, clipped to ``[pmi_low, pmi_high]``)."""
 
-    def __init__(self, unigrams: Counter, bigrams: Counter, vocabulary: frozenset, stretched: frozenset):
+    def __init__(self, unigrams: Counter, bigrams: Counter, vocabulary: frozenset, stretched: frozenset,
+                 spelled: frozenset = frozenset()):
         self.unigrams, self.bigrams = unigrams, bigrams
-        self.vocabulary, self.stretched = vocabulary, stretched
+        self.vocabulary, self.stretched, self.spelled = vocabulary, stretched, spelled
         self.total = sum(unigrams.values())
         t = _table()
         self.alpha, self.low, self.high = float(t["alpha"]), float(t["pmi_low"]), float(t["pmi_high"])
@@ -86,9 +89,14 @@ class Model:
         met stretched with a tatweel inside ("الاقتــصادي": stretched, hence whole) and at least
         twice in all — a token met once may be a stretched word glued to a piece
         ("المتجــرينت", 004 pp 11). Every stretched word counts as whole (``whole``)."""
-        unigrams, pairs, logical, seen, stretched = summed
+        unigrams, pairs, logical, seen, stretched, known = summed
         joinable = frozenset(unigrams) | logical | {w for w in stretched if seen[w] >= 2}
-        return cls(unigrams, pairs, joinable, stretched)
+        return cls(unigrams, pairs, joinable, stretched, known)
+
+    def spelt(self, piece: str) -> bool:
+        """A word the spelling dictionary knows (``spelled``), of two letters or more."""
+        core = _spelling(piece)
+        return len(core) >= 2 and core in self.spelled
 
     def word(self, key: str) -> bool:
         """A word of the vocabulary (a single letter is a piece, whatever an item label says)."""
@@ -166,12 +174,13 @@ def tatweel_pairs(pieces: list[tuple[str, str]], model: Model) -> list[tuple[int
 
 
 def split_glued(token: str, others: list[str], model: Model) -> list[str]:
-    """A token that is no word, split where two chunks were glued: into two words
-    ("يستذكروإذ"), into two pieces of one word written back to front ("ةالجريم"), or into
-    a word and a piece that makes a word with another piece of the line (``others``:
-    "أُسنإذ" → "أُسن" + "إذ", "دت" being on the line; "قراراتها" stays whole)."""
+    """A token that is no word, split where two chunks were glued, in this order of preference:
+    into two words ("يستذكروإذ"), into two pieces of one word written back to front
+    ("ةالجريم"), into a word and a piece that makes a word with another piece of the line
+    (``others``: "أُسنإذ" → "أُسن" + "إذ", "دت" being on the line), into two words of the
+    spelling dictionary ("ولايعوق"). A token the dictionary knows stays whole ("قراراتها")."""
     k = _key(token)
-    if not k or model.word(k) or len(k) < 3:
+    if not k or model.word(k) or len(k) < 3 or model.spelt(token):
         return [token]
 
     t = _table()
@@ -191,11 +200,13 @@ def split_glued(token: str, others: list[str], model: Model) -> list[str]:
         if model.word(ka) and model.word(kb):
             score = 100 + len(ka) + len(kb)
         elif (kb + ka) in model.vocabulary:
-            score = 50 + len(ka) + len(kb)
+            score = 80 + len(ka) + len(kb)
         elif model.word(ka) and completes(kb):
-            score = len(ka)
+            score = 70 + len(ka)
         elif model.word(kb) and completes(ka):
-            score = len(kb)
+            score = 70 + len(kb)
+        elif model.spelt(a) and model.spelt(b) and min(len(ka), len(kb)) >= 3:
+            score = 60 + len(ka) + len(kb)             # "ولا|يعوق", "خطيرا|يزال": two words of the dictionary
         else:
             continue
         if score > best_score:
@@ -345,8 +356,48 @@ def repair(raw: str, model: Model) -> str:
 
 #: a source's share of the model, additive over sources: word counts and word-pair counts of
 #: a logical-order source's paragraphs, the words of its text (a join may make them); for a
-#: visual source, how often each word is met and the words met stretched (``Model.of``)
-Share = tuple[Counter, Counter, frozenset, Counter, frozenset]
+#: visual source, how often each word is met, the words met stretched, and which of its
+#: tokens and of their two-part splits the Arabic spelling dictionary knows (``Model.of``)
+Share = tuple[Counter, Counter, frozenset, Counter, frozenset, frozenset]
+
+_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
+
+
+def _spelling(text: str) -> str:
+    """A piece as the spelling dictionary is asked about it: no marks, tatweel or punctuation."""
+    return _MARKS.sub("", text.strip(_table()["punctuation"]))
+
+
+def spelled(candidates: Iterable[str]) -> frozenset[str]:
+    """Those of ``candidates`` that the Arabic spelling dictionary knows (hunspell with Debian's
+    hunspell-ar: a word with its clitics, "بتقارير", "قراراتها", is a word; two words glued,
+    "ولايعوق", are not). One run of ``hunspell -l`` for all of them."""
+    asked = sorted({c for c in candidates if c})
+    if not asked:
+        return frozenset()
+    exe = shutil.which("hunspell")
+    if exe is None:
+        raise RuntimeError("reading order: the hunspell command is missing (it reads the visual-order sources "
+                           "with the Arabic dictionary): apt-get install hunspell hunspell-ar")
+    run = subprocess.run([exe, "-d", "ar", "-l"], input="\n".join(asked), capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"reading order: hunspell -d ar failed ({run.stderr.strip()}): "
+                           "apt-get install hunspell-ar")
+    return frozenset(asked) - frozenset(run.stdout.split())
+
+
+def _candidates(text: str) -> set[str]:
+    """The tokens of a visual source as ``atoms`` cuts them, and their two-part splits."""
+    out = set()
+    for token in text.split():
+        for w in normalize(token).text.split(" "):
+            for piece in _MARK_GLUE.split(w):
+                core = _spelling(piece)
+                if len(core) >= 2 and _LETTER.search(core):
+                    out.add(core)
+                    out.update(core[:j] for j in range(2, len(core) - 1))
+                    out.update(core[j:] for j in range(2, len(core) - 1))
+    return out
 
 
 def share(text: str, paragraphs: Iterable[str], visual: bool) -> Share:
@@ -357,7 +408,7 @@ def share(text: str, paragraphs: Iterable[str], visual: bool) -> Share:
             w = words(paragraph)
             unigrams.update(w)
             pairs.update(zip(w, w[1:]))
-        return unigrams, pairs, frozenset(words(text)), Counter(), frozenset()
+        return unigrams, pairs, frozenset(words(text)), Counter(), frozenset(), frozenset()
     tatweel, marks = _table()["tatweel"], _table()["punctuation"]
     seen, stretched = Counter(), set()
     for token in text.split():
@@ -366,19 +417,26 @@ def share(text: str, paragraphs: Iterable[str], visual: bool) -> Share:
         seen.update(found)
         if tatweel in core.strip(tatweel) and not core.startswith(tatweel) and not core.endswith(tatweel):
             stretched.update(found)
-    return Counter(), Counter(), frozenset(), seen, frozenset(stretched)
+    return Counter(), Counter(), frozenset(), seen, frozenset(stretched), _spelled_in(text)
+
+
+@lru_cache(maxsize=64)
+def _spelled_in(text: str) -> frozenset[str]:
+    """``spelled`` over a visual source's candidates, once per text (a replicated corpus repeats it)."""
+    return spelled(_candidates(text))
 
 
 def total(shares: Iterable[Share]) -> Share:
     """The shares of several sources summed."""
-    unigrams, pairs, logical, seen, stretched = Counter(), Counter(), set(), Counter(), set()
-    for one, two, known, met, long in shares:
+    unigrams, pairs, logical, seen, stretched, known = Counter(), Counter(), set(), Counter(), set(), set()
+    for one, two, words_of, met, long, dictionary in shares:
         unigrams.update(one)
         pairs.update(two)
-        logical |= known
+        logical |= words_of
         seen.update(met)
         stretched |= long
-    return unigrams, pairs, frozenset(logical), seen, frozenset(stretched)
+        known |= dictionary
+    return unigrams, pairs, frozenset(logical), seen, frozenset(stretched), frozenset(known)
 
 
 def corpus_model(structured, *, held_out: bool = False) -> Model:
