@@ -155,7 +155,7 @@ def _hash(shingle: str) -> int:
     return zlib.crc32(shingle.encode("utf-8")) % _PRIME
 
 
-def _signatures(sets: Sequence[set], hashes: Sequence[int] | None = None) -> np.ndarray:
+def _signatures(sets: Sequence[Iterable], hashes: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
     """MinHash signatures, one row per set: min over shingles of (a·h + b) mod p (``hashes[i]``
     is h of shingle number i when the sets hold shingle numbers, as ``find_reuse``'s do)."""
     rng = np.random.default_rng(SEED)

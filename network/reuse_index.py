@@ -321,10 +321,14 @@ class _Index:
             return False
 
     def discard(self) -> None:
-        if getattr(self, "db", None) is not None:
-            self.db.close()
-            self.db = None
+        self.close()
         self.remove(self.path.parent)
+
+    def close(self) -> None:
+        db: sqlite3.Connection | None = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+        self.db = None  # type: ignore[assignment]  # closed: no update may follow
 
     @staticmethod
     def remove(folder: Path) -> None:
@@ -333,8 +337,7 @@ class _Index:
             (folder / f"index.sqlite{suffix}").unlink(missing_ok=True)
 
     def seal(self) -> None:
-        self.db.close()
-        self.db = None
+        self.close()
         from tipkg.units import write_atomically
 
         write_atomically(self.seal_path, f"{version()} {_sha256(self.path)}\n".encode("ascii"))
@@ -474,9 +477,11 @@ class _Index:
                 if cid is None:
                     row = db.execute("SELECT cid FROM classes WHERE digest = ?", (digest,)).fetchone()
                     if row is None:
-                        cid = db.execute("INSERT INTO classes(digest, members, shingles) VALUES (?, 0, ?)",
+                        new = db.execute("INSERT INTO classes(digest, members, shingles) VALUES (?, 0, ?)",
                                          (digest, blob)).lastrowid
-                        fresh[cid] = kept
+                        assert new is not None
+                        cid = fresh_cid = new
+                        fresh[fresh_cid] = kept
                     else:
                         cid = row[0]
                     known[digest] = cid
