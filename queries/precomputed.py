@@ -45,6 +45,7 @@ import re
 from array import array
 from pathlib import Path
 
+from tipkg.errors import TipkgError
 from tipkg.ontology.namespace import PREFIXES
 
 from .catalog import Query, _values, bind, catalog
@@ -76,7 +77,9 @@ def every_value(query: Query) -> str | None:
 
 
 def _first_projected(text: str, variable: str) -> str:
-    select = re.search(r"(?im)^SELECT\s+(DISTINCT\s+)?", text)
+    select = re.search(r"(?im)^\s*SELECT\s+(DISTINCT\s+)?", text)
+    if select is None:
+        raise TipkgError("precomputed", f"no SELECT to put ?{variable} in")
     return text[:select.end()] + f"?{variable} " + text[select.end():]
 
 
@@ -108,8 +111,9 @@ def free_text(query: Query, name: str) -> str:
             a, b = m.match.span()
             text = text[:a + m.offset] + text[b + m.offset:]
     text = _first_projected(text, name)
-    order = list(re.finditer(r"(?i)\bORDER\s+BY\s+", text))[-1]
-    text = text[:order.end()] + f"?{name} " + text[order.end():]
+    orders = list(re.finditer(r"(?i)\bORDER\s+BY\s+", text))
+    if orders:  # (without an order the rows are split all the same; the check below decides)
+        text = text[:orders[-1].end()] + f"?{name} " + text[orders[-1].end():]
     return with_prefixes(text, PREFIXES)[0]
 
 
@@ -141,7 +145,10 @@ def write_precomputed(triples, path: Path, settings=None) -> None:
             text = text_view(query)
             _write_text_view(path, name, text, run_local(store, text, query.path))
         elif (parameter := every_value(query)) is not None:
-            results = run_local(store, free_text(query, parameter), query.path)
+            try:
+                results = run_local(store, free_text(query, parameter), query.path)
+            except TipkgError:  # e.g. an aggregate, whose free form does not parse: it stays live
+                continue
             groups: dict[str, list] = {}
             for row in results.rows:
                 if row[0] is not None:

@@ -181,3 +181,36 @@ def test_a_phrase_is_searched_in_the_kept_rows_like_the_live_query(built_out, st
     for limit, offset in ((5, 0), (3, 4), (20, max(len(live) - 3, 0))):
         page, more = answer(ask, q, given, limit, offset, str(built_out))
         assert page.rows == live[offset:offset + limit] and more == (offset + limit < len(live))
+
+
+def test_a_query_whose_split_is_not_its_answer_stays_live(built_out, store, tmp_path, monkeypatch):
+    """The free-parameter run assumes each value's rows are its answer. A LIMIT cuts the rows of all
+    values at once (here: all of the first topic's and one of the second's), an aggregate's free form
+    does not parse: the build compares the split with the live answer of the default value (and
+    survives the error) and keeps such a query live."""
+    from tipkg.queries import precomputed
+    from tipkg.queries.catalog import Query
+
+    body = """PREFIX tip: <https://w3id.org/tipkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT {select} WHERE {{
+  VALUES ?topic {{ "{topic}" }}
+  ?t dcterms:identifier ?topic . ?p tip:indexedUnder ?t ; dcterms:identifier ?paragraph .
+}}
+{tail}
+"""
+    counts = run_local(store, "SELECT ?topic (COUNT(?p) AS ?n) WHERE { ?p <https://w3id.org/tipkg/ontology#indexedUnder> ?t . "
+                              "?t <http://purl.org/dc/terms/identifier> ?topic } GROUP BY ?topic ORDER BY ?topic").rows
+    (first, n1), (second, n2) = [(t.value, int(n.value)) for t, n in counts[:2]]
+    assert n2 >= 2
+    limited = Query("limited", "queries/limited.rq",
+                    body.format(select="?paragraph", topic=second, tail=f"ORDER BY ?paragraph LIMIT {n1 + 1}"))
+    counted = Query("counted", "queries/counted.rq", body.format(select="(COUNT(?p) AS ?n)", topic=second, tail=""))
+    whole = Query("whole", "queries/whole.rq", body.format(select="?paragraph", topic=second, tail="ORDER BY ?paragraph"))
+    monkeypatch.setattr(precomputed, "catalog", lambda: {"limited": limited, "counted": counted, "whole": whole})
+    (tmp_path / "store").symlink_to(built_out / "store")
+    precomputed.write_precomputed(None, tmp_path / precomputed.FOLDER)
+    assert {precomputed.every_value(q) for q in (limited, counted, whole)} == {"topic"}
+    assert precomputed.lookup(tmp_path, precomputed.text_of(limited)) is None   # cut across values: live
+    assert precomputed.lookup(tmp_path, precomputed.text_of(counted)) is None   # does not split: live
+    assert precomputed.lookup(tmp_path, precomputed.text_of(whole)) is not None  # the control
