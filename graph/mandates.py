@@ -172,14 +172,15 @@ def _scheme(graph: TripleSet, base: str | None) -> None:
         graph.add((scheme, SKOS.hasTopConcept, node))
 
 
-def add_corpus_mandates(graph: TripleSet, structured, references: Sequence[Reference], base: str | None = None) -> list[Mandate]:
+def add_corpus_mandates(graph: TripleSet, structured, references: Sequence[Reference], base: str | None = None,
+                        mandates: Sequence[Mandate] | None = None) -> list[Mandate]:
     """Read the mandates of a corpus (and what answered them) and add them to ``graph``:
     the one call ``graph.build`` makes."""
     from tipkg.references.answers import find_answers
     from tipkg.references.mandates import find_mandates
     from .answers import add_answers
 
-    mandates = find_mandates(structured, references)
+    mandates = list(mandates) if mandates is not None else find_mandates(structured, references)
     found = find_answers(structured, mandates)
     years = [int(d.date[:4]) for item in structured for d in item.documents if d.date and d.date[:4].isdigit()]
     add_mandates(graph, mandates, answered={a.mandate for a in found.answers},
@@ -188,13 +189,14 @@ def add_corpus_mandates(graph: TripleSet, structured, references: Sequence[Refer
     return mandates
 
 
-def add_repeats(graph: TripleSet, structured, references: Sequence[Reference], echoes, base: str | None = None) -> int:
+def add_repeats(graph: TripleSet, structured, references: Sequence[Reference], echoes, base: str | None = None,
+                mandates: Sequence[Mandate] | None = None) -> int:
     """``later tip:repeats earlier`` for every duplication flag (``find_repeats``),
     each with a citation node holding the later mandate's request words and the
     echo score in its rule; called by the pipeline once text reuse is known."""
     from tipkg.references.mandates import find_mandates, find_repeats
 
-    found = find_repeats(find_mandates(structured, references), echoes)
+    found = find_repeats(mandates if mandates is not None else find_mandates(structured, references), echoes)
     for r in found:
         later, earlier = mint(r.later.identifier, base), mint(r.earlier.identifier, base)
         graph.add((later, TIP.repeats, earlier))

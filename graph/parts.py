@@ -191,7 +191,17 @@ def add_parts(graph: TripleSet, parts: Sequence, lost: Sequence[set[str]]) -> No
 def first_printers(paths: Sequence[Path]) -> Iterator[bytes]:
     """The lines of the contested files (in manifest order), each node's from the first file that has
     it: a k-way merge by subject, so no table of nodes is held (a sorted line is sorted by subject
-    first, the subject ending with ``>``). Sorted lines out, newlines kept."""
+    first, the subject ending with ``>``). Sorted lines out, newlines kept.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> first, second = folder / "002.nt", folder / "003.nt"  # both print <http://x/p>
+    >>> _ = first.write_bytes(b'<http://x/p> <http://x/text> "as 002 prints it" .\\n')
+    >>> _ = second.write_bytes(b'<http://x/o> <http://x/text> "only 003" .\\n'
+    ...                        b'<http://x/p> <http://x/text> "as 003 prints it" .\\n')
+    >>> [line.decode().split('"')[1] for line in first_printers([first, second])]
+    ['only 003', 'as 002 prints it']
+    """
     def tagged(i: int, path: Path) -> Iterator[tuple[bytes, int, bytes]]:
         for line in file_lines(path):
             yield line[:line.index(b" ")], i, line

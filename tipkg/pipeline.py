@@ -38,6 +38,7 @@ from tipkg.errors import ValidationFailed
 from tipkg.graph.outputs import scratch_folder, staged_output, write_dumps
 from tipkg.parallel import Forked
 from tipkg.references import References
+from tipkg.references.mandates import find_mandates
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.shapes.validate import ValidationReport, in_memory, validate, validation_store
 from tipkg.sources import read_corpus
@@ -123,13 +124,14 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh)
             lap("parts")
         say("building graph")
+        mandates = find_mandates(structured, references.found)  # once, for the graph stage and add_repeats
         graph = build_graph(structured, base, references=references.found, index=references.index, graph=sink,
-                            parts=parts.parts if parts else None)
+                            parts=parts.parts if parts else None, mandates=mandates)
         lap("graph")
         say("text reuse")
         echoes, attested = reuse.result()
         add_echoes(graph, echoes, attested, base)
-        add_repeats(graph, structured, references.found, echoes, base)  # mandates that repeat earlier ones (graph/mandates.py)
+        add_repeats(graph, structured, references.found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
         add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
         lap("reuse")
         result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
