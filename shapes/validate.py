@@ -34,10 +34,10 @@ True
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -144,11 +144,12 @@ def _ontology(path: str | Path = ONTOLOGY_TTL) -> Graph:
 
 
 def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Graph | None = None, *,
-             engine: str = "sparql") -> ValidationReport:
+             engine: str = "sparql", reopen=None) -> ValidationReport:
     """Validate ``data`` (a pyoxigraph store's default graph, or an rdflib graph); never modifies it.
 
     ``engine='sparql'`` runs the shapes compiled to SPARQL in pyoxigraph (fast);
-    ``engine='pyshacl'`` runs everything in pyshacl (the reference, slow).
+    ``engine='pyshacl'`` runs everything in pyshacl (the reference, slow). ``reopen``: how a forked
+    child sharing the checks gets the store (``run_checks``); None: one process.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r} (one of {', '.join(ENGINES)})")
@@ -168,7 +169,7 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
     else:
         store = data
     checks = compiled(shapes, ontology, store)
-    results = run_checks(store, checks)
+    results = run_checks(store, checks, reopen)
     timings["sparql (oxigraph)"] = time.perf_counter() - clock
     return ValidationReport(results, timings, _triples(store))
 
@@ -236,8 +237,14 @@ def compiled(shapes: Graph, ontology: Graph, store: ox.Store) -> list[Check]:
 _IDENTIFIER = ox.NamedNode(str(DCTERMS.identifier))
 
 
-def run_checks(store: ox.Store, checks: list[Check]) -> list[ValidationResult]:
-    """Each check's query once; each solution is a result."""
+def run_checks(store: ox.Store, checks: list[Check], reopen=None) -> list[ValidationResult]:
+    """Each check's query once; each solution is a result.
+
+    pyoxigraph 0.5 holds the GIL while it evaluates a query (two threads took as long as one), so
+    the checks are shared with a forked child instead (``_share``) when the caller says how the
+    child gets its store: every other check runs there, over ``reopen()`` (``lambda: store`` for an
+    in-memory store, inherited by the fork; a function opening a persistent one anew, never a RocksDB
+    handle used across a fork). Without ``reopen`` the checks run here, one after another."""
     identifiers: dict = {}
 
     def identifier(node) -> str | None:
@@ -247,29 +254,34 @@ def run_checks(store: ox.Store, checks: list[Check]) -> list[ValidationResult]:
             identifiers[node] = found[0] if found else None
         return identifiers[node]
 
-    sizes: dict[str, int] = {}
+    def solver(where: ox.Store):
+        sizes: dict[str, int] = {}
 
-    def size(pattern: str) -> int:
-        if pattern not in sizes:
-            ((n,),) = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
-            sizes[pattern] = int(n.value)
-        return sizes[pattern]
+        def size(pattern: str) -> int:
+            if pattern not in sizes:
+                ((n,),) = where.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+                sizes[pattern] = int(n.value)
+            return sizes[pattern]
 
-    def solve(check: Check) -> tuple[list[str], list]:
-        query = check.query
-        if check.focused is not None and check.sizes is not None:
-            focus, values = check.sizes  # few focus nodes: look their values up rather than test every value
-            query = check.focused if 2 * size(focus) <= size(values) else check.query
-        solutions = store.query(query)
-        return [v.value for v in solutions.variables], list(solutions)
+        def solve(check: Check) -> tuple[list[str], list[tuple]]:
+            query = check.query
+            if check.focused is not None and check.sizes is not None:
+                focus, values = check.sizes  # few focus nodes: look their values up rather than test every value
+                query = check.focused if 2 * size(focus) <= size(values) else check.query
+            solutions = where.query(query)
+            return [v.value for v in solutions.variables], [tuple(row) for row in solutions]
+        return solve
 
-    # pyoxigraph releases the GIL while it evaluates: the (read-only) queries run side by side.
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        answers = list(pool.map(solve, checks))
+    if reopen is None:
+        answers = [solver(store)(c) for c in checks]
+    else:
+        answers = _share(checks, lambda part: [solver(store)(c) for c in part],
+                         lambda part: [solver(reopen())(c) for c in part])
     out = []
-    for check, (names, solutions) in zip(checks, answers):
+    for check, (names, rows) in zip(checks, answers):
         shape = curie(check.shape).replace(SHAPES_NS, "tipsh:") if isinstance(check.shape, URIRef) else "(anonymous shape)"
-        for solution in solutions:
+        for row in rows:
+            solution = dict(zip(names, row))
             this = solution["this"]
             if this is None:
                 continue
@@ -285,6 +297,43 @@ def run_checks(store: ox.Store, checks: list[Check]) -> list[ValidationResult]:
                 shape=shape, focus=this.value, identifier=identifier(this), message=message,
                 value=None if value is None else value.value, path=check.path, severity=check.severity,
                 component=check.component))
+    return out
+
+
+def _share(checks: list[Check], here, there) -> list:
+    """``here(checks[0::2]) + there(checks[1::2])`` put back in order, ``there`` in a child made by
+    ``os.fork`` (so it works in a daemonic child too; its answers come back pickled through a pipe).
+    One process only without fork, with ``TIPKG_JOBS=1`` or a single core."""
+    if len(checks) < 2 or not hasattr(os, "fork") or os.environ.get("TIPKG_JOBS") == "1" or (os.cpu_count() or 1) < 2:
+        return here(checks)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer its share, hand it over, leave without running the parent's clean-up
+        code = 0
+        try:
+            os.close(read)
+            try:
+                data = pickle.dumps((True, there(checks[1::2])))
+            except BaseException as exc:  # noqa: BLE001 — handed to the parent as text
+                data = pickle.dumps((False, f"{type(exc).__name__}: {exc}"))
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(data)
+        except BaseException:  # noqa: BLE001
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+    try:
+        mine = here(checks[0::2])
+    finally:
+        with os.fdopen(read, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(pid, 0)
+    ok, theirs = pickle.loads(data) if data else (False, "the child validating half of the checks died")
+    if not ok:
+        raise RuntimeError(f"validation: {theirs}")
+    out = [None] * len(checks)
+    out[0::2], out[1::2] = mine, theirs
     return out
 
 

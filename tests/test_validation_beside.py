@@ -129,3 +129,22 @@ def test_conforming_sets_find_what_the_boolean_form_finds():
             assert rows(store, a.query) == rows(store, b.query), a.query
             found += bool(rows(store, a.query))
     assert found >= 2  # the echo and relation breaks are found by the sets, not only agreed on as none
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_checks_shared_with_a_forked_child_report_the_same(monkeypatch, jobs):
+    """run_checks gives every other check to a forked child (pyoxigraph holds the GIL: threads ran one
+    at a time); with all breaks at once the report is the same as in one process, and TIPKG_JOBS=1 runs
+    them here."""
+    from test_validate import BROKEN
+
+    from tipkg.shapes.validate import store_of
+
+    monkeypatch.setenv("TIPKG_JOBS", jobs)
+    g = small()
+    for breaker, _, _ in BROKEN:
+        breaker(g)
+    store = store_of(g)
+    alone, shared = validation.validate(store), validation.validate(store, reopen=lambda: store)
+    assert not alone.conforms and len(set(alone.results)) > 10
+    assert set(shared.results) == set(alone.results)

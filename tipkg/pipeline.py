@@ -157,7 +157,7 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> No
         start = time.perf_counter()
         store = validation_store(triples)
         loaded = time.perf_counter() - start
-        report = validate(store)
+        report = validate(store, reopen=(lambda: store) if in_memory(triples) else triples.store)
         report.timings = {"store": loaded, **report.timings}
         return report
 
