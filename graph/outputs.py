@@ -110,13 +110,30 @@ def scratch_folder(out_dir: str | Path):
     """
     out = Path(out_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.chunks-", dir=out.parent))
-    held = _lock(folder)
+    parent = _lock(out.parent)  # made and locked while no other build cleans beside it
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.chunks-", dir=out.parent))
+        held = _lock(folder)
+    finally:
+        os.close(parent)
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         os.close(held)
+
+
+def sweep_beside(out_dir: str | Path) -> list[Path]:
+    """``clean_stale`` for a build that writes nothing (its outputs are current): what killed
+    builds left beside ``out_dir`` goes all the same."""
+    out = Path(out_dir).resolve()
+    if not out.parent.is_dir():
+        return []
+    parent = _lock(out.parent)
+    try:
+        return clean_stale(out)
+    finally:
+        os.close(parent)
 
 
 def clean_stale(out: Path) -> list[Path]:

@@ -160,7 +160,8 @@ def test_a_live_stage_is_not_taken_for_litter(tmp_path):
 
 def test_builds_killed_with_a_cache_leave_it_usable_and_no_litter(first, tmp_path):
     """Killed while extracting into the cache, merging chunks or writing dumps: the next build on the
-    same cache sweeps the killed builds' temporary files and chunk folders and writes the same graph."""
+    same cache sweeps the killed builds' temporary files and chunk folders and writes the same graph —
+    also when a killed build had finished its outputs and the next one has nothing to do."""
     _, reference, took = first
     out, cache = tmp_path / "out", tmp_path / "cache"
     for fraction in (0.1, 0.35, 0.6, 0.85):
@@ -206,3 +207,18 @@ def test_a_killed_cache_write_is_swept_and_a_live_one_kept(tmp_path):
         assert live.exists() and not dead.exists()
     finally:
         os.close(fd)
+
+
+def test_a_build_with_nothing_to_do_still_sweeps_what_killed_builds_left(tmp_path):
+    """Regression: an up-to-date build returned before the clean-up, leaving a killed build's
+    ``.out.chunks-*`` folder (seen at load 10 in the test above)."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    command = [sys.executable, "-m", "tipkg", "build", "--out", str(out), "--quiet", "--cache", str(cache)]
+    assert subprocess.run(command, cwd=ROOT, capture_output=True, timeout=600).returncode == 0
+    litter = tmp_path / ".out.chunks-killed"
+    litter.mkdir()
+    (litter / "chunk-0.nt").write_text("<a> <b> <c> .\n")
+    again = subprocess.run([*command[:-5], "--out", str(out), "--cache", str(cache)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "outputs are current" in again.stderr, again.stderr
+    assert stages(out) == []

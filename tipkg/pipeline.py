@@ -35,7 +35,7 @@ from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
 from tipkg.model import StructuredSource
 from tipkg.errors import ValidationFailed
-from tipkg.graph.outputs import scratch_folder, staged_output, write_dumps
+from tipkg.graph.outputs import scratch_folder, staged_output, sweep_beside, write_dumps
 from tipkg.parallel import Forked
 from tipkg.references import References
 from tipkg.references.mandates import find_mandates
@@ -107,6 +107,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     record = stamp.current(key, [w.name for w in writers()]) if stamp else None
     if record is not None:  # the same corpus, code and settings as the build that wrote OUT: it is current
         say(f"nothing changed since the last build of {out_dir}: its outputs are current")
+        sweep_beside(out_dir)  # what killed builds left beside OUT goes, as after any build
         triples = SpilledTriples.written(PREFIXES, Path(out_dir) / "graph.nt", store_path(out_dir), record["triples"])
         return BuildResult(triples, structured, documents=paragraph_counts(structured), timings=timings,
                            references=references, cached=extraction.cached, extracted=extraction.extracted,

@@ -57,7 +57,7 @@ from tipkg.replica import as_original, replica, shifted, shifted_references
 #: the sub-packages whose code or tables a unit depends on (hashed into every key)
 UNIT_PACKAGES = ("tipkg", "tipkg.references", "tipkg.tables", "tipkg.loaders", "tipkg.ontology", "tipkg.graph")
 #: and those the global stages and outputs depend on besides (hashed into a whole build's key)
-BUILD_PACKAGES = UNIT_PACKAGES + ("tipkg.network", "tipkg.shapes")
+BUILD_PACKAGES = UNIT_PACKAGES + ("tipkg.network", "tipkg.shapes", "tipkg.queries")  # queries: precomputed answers
 MAGIC = b"TIPKG-UNIT 1\n"
 CACHE_NAME = ".tipkg-cache"
 
@@ -97,7 +97,7 @@ def code_version(packages: tuple[str, ...] = UNIT_PACKAGES) -> str:
         spec = find_spec(name)
         for folder in spec.submodule_search_locations or ():
             for path in sorted(Path(folder).iterdir()):
-                if path.suffix in (".py", ".toml", ".ttl") and path.is_file():
+                if path.suffix in (".py", ".toml", ".ttl", ".rq") and path.is_file():
                     digest.update(f"{name}/{path.name}\0".encode())
                     digest.update(path.read_bytes())
     return digest.hexdigest()
