@@ -222,3 +222,39 @@ def test_a_build_with_nothing_to_do_still_sweeps_what_killed_builds_left(tmp_pat
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and "outputs are current" in again.stderr, again.stderr
     assert stages(out) == []
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_the_children_of_a_killed_build_die_with_it(tmp_path):
+    """Regression: pool workers of a SIGKILLed build lived on for hours, holding the lock of its chunk
+    folder (so the next build kept the folder as live litter). Every child now dies with its parent."""
+    proc = subprocess.Popen([sys.executable, "-m", "tipkg", "build", "--out", str(tmp_path / "out"), "--quiet",
+                             "--cache", str(tmp_path / "cache"), "--jobs", "2"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    for _ in range(600):  # until the build has started its worker processes
+        children = _children(proc.pid)
+        if len(children) >= 2 or proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    assert len(children) >= 2, "the build never started its workers"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in children):
+        time.sleep(0.05)
+    alive = [c for c in children if Path(f"/proc/{c}").exists()
+             and Path(f"/proc/{c}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert alive == [], f"children of the killed build still running: {alive}"

@@ -9,14 +9,24 @@ back through a pipe) or re-raises its exception. Where ``fork`` is not
 available, or ``TIPKG_JOBS=1``, ``fn`` simply runs at once in the parent:
 the result is the same either way.
 
+A child must not outlive a build killed with SIGKILL (it would go on writing
+into the build's folders and holding their locks, so the next build would take
+them for live): every child of a build — ``Forked`` children and the workers of
+the process pools (``initializer=die_with_parent``) — asks the kernel to kill it
+when its parent dies (``die_with_parent``; Linux ``PR_SET_PDEATHSIG``).
+
 >>> Forked(sum, [1, 2, 3]).result()
 6
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar, cast
@@ -43,7 +53,7 @@ class Forked(Generic[T]):
             return
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run, args=(send, fn, args), daemon=True)
+        self._process = context.Process(target=_run, args=(send, fn, args, os.getpid()), daemon=True)
         self._process.start()
         send.close()
 
@@ -71,7 +81,25 @@ class Forked(Generic[T]):
         return cast(T, self._value)
 
 
-def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None = None, *then: Any) -> None:
+    """In a child: be killed (SIGKILL) when the parent process dies, on Linux; if it is already
+    gone, exit now. ``parent`` is the parent's pid as the parent saw it (default: the current one).
+    Further arguments: an initializer to chain, and its arguments (for a pool's ``initializer``)."""
+    parent = os.getppid() if parent is None else parent
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request was made
+            os._exit(1)
+    if then:
+        then[0](*then[1:])
+
+
+def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent: int) -> None:
+    die_with_parent(parent)
     try:
         outcome = (True, fn(*args))
     except Exception as exc:  # noqa: BLE001 — handed to the parent

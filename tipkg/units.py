@@ -50,6 +50,7 @@ from pathlib import Path
 from tipkg.graph.parts import (Claims, FilePart, lexicon, lexicon_key, lexicon_share, model, reading_of, source_chunk,
                               visual)
 from tipkg.model import Source, StructuredSource
+from tipkg.parallel import die_with_parent
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
 from tipkg.replica import as_original, replica, shifted, shifted_references
@@ -284,7 +285,8 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
             units[i] = _extract_and_store(sources[i], keys[i], folder, base)
             meter.tick()
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base): i for i in todo}
             for future in as_completed(futures):
                 i = futures[future]
@@ -427,8 +429,8 @@ def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | 
         for i in todo:
             parts[i] = _part(units[i], part_keys[i], folder, base, first_index)
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_remember_lexicon,
-                                 initargs=(lex,)) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
+                                 initargs=(os.getpid(), _remember_lexicon, lex)) as pool:
             futures = {pool.submit(_part, _light(units[i]), part_keys[i], str(folder), base, first_index): i
                        for i in todo}
             for future in as_completed(futures):
