@@ -59,9 +59,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import pickle
 import sqlite3
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -145,26 +143,15 @@ class SummaryCache:
 
     def get(self, unit_key: str) -> Summary | None:
         """The summary stored for the unit ``unit_key``, or None if absent or not whole."""
-        try:
-            data = self.path(unit_key).read_bytes()
-        except OSError:
-            return None
-        head = len(MAGIC) + 64
-        payload = data[head:]
-        if not data.startswith(MAGIC) or hashlib.sha256(payload).hexdigest().encode() != data[len(MAGIC):head]:
-            return None
-        try:
-            summary = pickle.loads(zlib.decompress(payload))
-        except Exception:  # noqa: BLE001 — a payload that does not load is recomputed
-            return None
-        return summary if isinstance(summary, Summary) else None
+        from tipkg.units import unsealed  # verified: magic, SHA-256, loadable, a Summary
+
+        return unsealed(self.path(unit_key), MAGIC, Summary)
 
     def put(self, unit_key: str, summary: Summary) -> None:
         """Store ``summary`` atomically (``tipkg.units.write_atomically``)."""
-        from tipkg.units import write_atomically  # locked temporary file, swept if a kill leaves it
+        from tipkg.units import sealed, write_atomically  # locked temporary file, swept if a kill leaves it
 
-        payload = zlib.compress(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        write_atomically(self.path(unit_key), MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
+        write_atomically(self.path(unit_key), sealed(summary, MAGIC))
 
 
 def store_summary(cache: str | Path, unit_key: str, item: StructuredSource) -> None:

@@ -122,21 +122,8 @@ class UnitCache:
 
     def get(self, key: str, source: Source) -> SourceUnit | None:
         """The unit stored under ``key`` (with ``source`` put back in), or None if absent or not whole."""
-        try:
-            data = self.path(key).read_bytes()
-        except OSError:
-            return None
-        head = len(MAGIC) + 64
-        if not data.startswith(MAGIC) or len(data) <= head:
-            return None
-        payload = data[head:]
-        if hashlib.sha256(payload).hexdigest().encode() != data[len(MAGIC):head]:
-            return None
-        try:
-            unit = pickle.loads(zlib.decompress(payload))
-        except Exception:  # noqa: BLE001 — a payload that does not load is recomputed
-            return None
-        if not isinstance(unit, SourceUnit):
+        unit = unsealed(self.path(key), MAGIC, SourceUnit)
+        if unit is None:
             return None
         unit.structured = dataclasses.replace(unit.structured, source=source)
         return unit
@@ -145,8 +132,7 @@ class UnitCache:
         """Store ``unit`` under ``key`` atomically (the source text is not stored: the corpus has it)."""
         light = dataclasses.replace(unit, structured=dataclasses.replace(
             unit.structured, source=dataclasses.replace(unit.structured.source, text="", path="")))
-        payload = zlib.compress(pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        write_atomically(self.path(key), MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
+        write_atomically(self.path(key), sealed(light, MAGIC))
 
     def sweep(self) -> int:
         """Remove the temporary files that killed builds left in the cache; return how many.
@@ -190,6 +176,30 @@ def write_atomically(target: Path, data: bytes) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def sealed(value, magic: bytes) -> bytes:
+    """``value`` as a cache entry: ``magic``, the SHA-256 of the payload, the zlib'd pickle."""
+    payload = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    return magic + hashlib.sha256(payload).hexdigest().encode() + payload
+
+
+def unsealed(path: Path, magic: bytes, kind: type):
+    """The value of the entry ``sealed`` wrote at ``path``, or None if it is absent, not whole
+    (short, altered: its SHA-256 disagrees), unloadable or not a ``kind`` — to be recomputed."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(magic) + 64
+    payload = data[head:]
+    if not data.startswith(magic) or not payload or hashlib.sha256(payload).hexdigest().encode() != data[len(magic):head]:
+        return None
+    try:
+        value = pickle.loads(zlib.decompress(payload))
+    except Exception:  # noqa: BLE001 — a payload that does not load is recomputed
+        return None
+    return value if isinstance(value, kind) else None
 
 
 def build_key(sources: Sequence[Source], *settings) -> str:
@@ -347,18 +357,11 @@ class PartCache:
     def get(self, key: str) -> FilePart | None:
         """The part stored under ``key``, or None if absent or not whole (any file short or altered)."""
         meta, lines, contested = self.paths(key)
+        record = unsealed(meta, PART_MAGIC, dict)
         try:
-            data = meta.read_bytes()
-            head = len(PART_MAGIC) + 64
-            if not data.startswith(PART_MAGIC) or len(data) <= head:
+            if record is None or _digest(lines) != record["nt"] or _digest(contested) != record["contested"]:
                 return None
-            payload = data[head:]
-            if hashlib.sha256(payload).hexdigest().encode() != data[len(PART_MAGIC):head]:
-                return None
-            record = pickle.loads(zlib.decompress(payload))
-            if _digest(lines) != record["nt"] or _digest(contested) != record["contested"]:
-                return None
-        except Exception:  # noqa: BLE001 — absent, short or unloadable: recomputed
+        except (OSError, KeyError):  # a file of the part absent: recomputed
             return None
         return FilePart(lines, contested, record["claims"])
 
@@ -370,8 +373,7 @@ class PartCache:
         write_atomically(contested_path, contested)
         record = {"nt": hashlib.sha256(lines).hexdigest(), "contested": hashlib.sha256(contested).hexdigest(),
                   "claims": claims}
-        payload = zlib.compress(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        write_atomically(meta, PART_MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
+        write_atomically(meta, sealed(record, PART_MAGIC))
         return FilePart(lines_path, contested_path, claims)
 
 

@@ -117,6 +117,23 @@ def citations(ld: LinkedData, iri: str, incoming: bool) -> list[dict]:
     return rows
 
 
+def _citation_list(ld: LinkedData, rows: list[dict], anchor: str, heading: str, css: str) -> list[str]:
+    """A section of ``citations()`` rows: what a node cites ("requests actor:unodc — <words>") or who
+    cites it ("cited by <paragraph> (requests) — <its gist> — <words>"); nothing when there are none."""
+    if not rows:
+        return []
+    items = [f"<h2 id='{anchor}'>{heading}</h2><ul class='{css}'>"]
+    for c in rows[:500]:
+        words = f" — <q lang='ar' dir='rtl'>{escape(c['words'])}</q>" if c["words"] else ""
+        if anchor == "cited-by":
+            said = f" — {escape(c['gist'])}" if c["gist"] else ""
+            items.append(f"<li>cited by {value_html(ld, c['node'])} <small class='muted'>"
+                         f"({property_html(c['relation'])})</small>{said}{words}</li>")
+        else:
+            items.append(f"<li>{property_html(c['relation'])} {value_html(ld, c['node'])}{words}</li>")
+    return items + ["</ul>"]
+
+
 def node_page(ld: LinkedData, iri: str, out: list[ox.Quad], into: list[ox.Quad]) -> bytes:
     """The HTML page of a node: its name, gist and text, what it says of itself, and who cites it, in words."""
     node = ox.NamedNode(iri)
@@ -153,21 +170,9 @@ def node_page(ld: LinkedData, iri: str, out: list[ox.Quad], into: list[ox.Quad])
             parts.append(f"<tr><td>{property_html(q.predicate.value)}</td><td>{value_html(ld, q.object)}</td></tr>")
     parts.append("</table>")
     cites = citations(ld, iri, incoming=False)
-    if cites:
-        parts.append(f"<h2 id='cites'>What it cites, in its words ({len(cites)})</h2><ul class='cites'>")
-        for c in cites[:500]:
-            words = f" — <q lang='ar' dir='rtl'>{escape(c['words'])}</q>" if c["words"] else ""
-            parts.append(f"<li>{property_html(c['relation'])} {value_html(ld, c['node'])}{words}</li>")
-        parts.append("</ul>")
+    parts += _citation_list(ld, cites, "cites", f"What it cites, in its words ({len(cites)})", "cites")
     cited = citations(ld, iri, incoming=True)
-    if cited:
-        parts.append(f"<h2 id='cited-by'>Cited by ({len(cited)})</h2><ul class='citations'>")
-        for c in cited[:500]:
-            words = f" — <q lang='ar' dir='rtl'>{escape(c['words'])}</q>" if c["words"] else ""
-            said = f" — {escape(c['gist'])}" if c["gist"] else ""
-            parts.append(f"<li>cited by {value_html(ld, c['node'])} <small class='muted'>"
-                         f"({property_html(c['relation'])})</small>{said}{words}</li>")
-        parts.append("</ul>")
+    parts += _citation_list(ld, cited, "cited-by", f"Cited by ({len(cited)})", "citations")
     records = {q.subject for q in into if q.predicate.value.startswith(_CITO)}
     others = [q for q in into if q.subject not in records and not q.predicate.value.startswith(_CITO)
               and not (cited and q.predicate.value.startswith(_TIP) and q.subject in {c["node"] for c in cited})]
