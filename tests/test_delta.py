@@ -14,8 +14,10 @@ import io
 import os
 import random
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from tipkg.graph import delta as delta_module
@@ -95,41 +97,99 @@ def test_no_delta_against_a_previous_file_that_is_off(tmp_path):
 
 # --- real builds of the bundled corpus --------------------------------------------------------------
 
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def store_dump(folder: Path) -> list[bytes]:
+    """The store's content as sorted N-Quads lines."""
+    store = ox.Store.read_only(str(folder))
+    return sorted(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+
+
+def assert_same_outputs(out: Path, other: Path) -> None:
+    """Two OUT folders hold the same outputs: every file byte for byte (cmp), the store by its sorted dump."""
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file() and "store" not in p.parts)
+    assert files == sorted(p.relative_to(other) for p in other.rglob("*") if p.is_file() and "store" not in p.parts)
+    assert "graph.nt" in map(str, files) and len(files) > 6
+    for name in files:
+        assert (out / name).read_bytes() == (other / name).read_bytes(), name
+    assert store_dump(out / "store") == store_dump(other / "store")
+
+
+@dataclass
+class Rebuilt:
+    folder: Path
+    corpus: Path
+    first: object  # BuildResult of the first build
+    second: object  # … of the build after the edit, on the same OUT and cache
+    full: object  # … of a --no-cache build of the edited corpus into another OUT
+    previous: bytes  # the first build's graph.nt
+    kept: Path  # hard links to the first build's store files, kept after OUT was replaced
+    kept_digests: dict[str, str]  # their SHA-256 before the second build
+
+
 @pytest.fixture(scope="module")
-def rebuilt(tmp_path_factory):
-    """A build of the bundled corpus, then one with a paragraph's text edited, on the same OUT and cache."""
+def rebuilt(tmp_path_factory) -> Rebuilt:
+    """A build of the bundled corpus, then one with a paragraph's text edited on the same OUT and cache
+    (a delta build), and a --no-cache build of the edited corpus (a full one) to compare it with."""
     folder = tmp_path_factory.mktemp("delta")
     corpus = copy_corpus(folder)
     out, cache = folder / "out", folder / "cache"
-    first = build(corpus, out, cache=cache, jobs=2)
-    previous = (out / "graph.nt").read_bytes()
-    shutil.copy(out / "graph.nt", folder / "previous.nt")
-    edit_one(corpus)
-    second = build(corpus, out, cache=cache, jobs=2)
-    return folder, corpus, first, second, previous
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        first = build(corpus, out, cache=cache, jobs=2)
+        kept = folder / "kept-store"  # the first store's files, as a server holding them would
+        kept.mkdir()
+        for path in (out / "store").iterdir():
+            os.link(path, kept / path.name)
+        kept_digests = digests(kept)
+        previous = (out / "graph.nt").read_bytes()
+        shutil.copy(out / "graph.nt", folder / "previous.nt")
+        edit_one(corpus)
+        second = build(corpus, out, cache=cache, jobs=2)
+        full = build(corpus, folder / "full", cache=None, jobs=2)
+    return Rebuilt(folder, corpus, first, second, full, previous, kept, kept_digests)
 
 
 def test_a_rebuild_after_an_edit_is_diffed_against_the_previous_graph(rebuilt):
-    folder, _, first, second, previous = rebuilt
-    assert first.triples.delta is None  # nothing to start from
-    delta = second.triples.delta
+    folder = rebuilt.folder
+    assert rebuilt.first.triples.delta is None and rebuilt.full.triples.delta is None  # nothing to start from
+    delta = rebuilt.second.triples.delta
     old, new = lines(folder / "previous.nt"), lines(folder / "out" / "graph.nt")
     assert old != new
     assert (delta.removed_count, delta.added_count) == (len(old - new), len(new - old))
     assert delta.previous == (folder / "out").resolve()
-    assert delta.record["triples"] == previous.count(b"\n")
+    assert delta.record["triples"] == rebuilt.previous.count(b"\n")
     assert delta.record["validation"].startswith("conforms")
     assert not delta.removed.exists()  # the scratch folder went with the build
 
 
+def test_the_delta_build_writes_what_a_full_build_writes(rebuilt):
+    """graph.nt and every dump byte for byte, the store by its sorted dump."""
+    assert_same_outputs(rebuilt.folder / "out", rebuilt.folder / "full")
+
+
+def test_the_delta_store_starts_from_the_previous_one_which_is_untouched(rebuilt):
+    """The new store shares the previous one's table files (hard links: the delta path was taken); the
+    previous store's files are byte for byte what they were, and it still opens and answers."""
+    new = {p.stat().st_ino for p in (rebuilt.folder / "out" / "store").iterdir()}
+    assert new & {p.stat().st_ino for p in rebuilt.kept.iterdir()}
+    assert digests(rebuilt.kept) == rebuilt.kept_digests
+    store = ox.Store.read_only(str(rebuilt.kept))
+    assert len(store) == rebuilt.previous.count(b"\n")
+    held = {(q.subject, q.predicate, q.object) for q in store}
+    assert held == {(t.subject, t.predicate, t.object) for t in ox.parse(rebuilt.previous, format=ox.RdfFormat.N_TRIPLES)}
+
+
 def test_the_stamp_offers_the_previous_out_only_for_the_same_recipe(rebuilt):
-    folder, _, _, second, _ = rebuilt
+    folder = rebuilt.folder
     out = folder / "out"
     stamp = BuildStamp(folder / "cache", out)
     names = [p.name for p in out.iterdir()]
     recipe = build_recipe(base_iri(None), True)  # what tipkg build records: the code, the base, validated
     record = stamp.previous(recipe, names)
-    assert record is not None and record["recipe"] == recipe and record["triples"] == len(second.triples)
+    assert record is not None and record["recipe"] == recipe and record["triples"] == len(rebuilt.second.triples)
     assert stamp.previous(build_recipe("http://other.example/", True), names) is None  # another base
     assert stamp.previous(build_recipe(base_iri(None), False), names) is None  # --no-validate
     assert stamp.previous(recipe, names + ["missing.ttl"]) is None  # an output missing
@@ -141,13 +201,3 @@ def test_the_stamp_offers_the_previous_out_only_for_the_same_recipe(rebuilt):
     finally:
         os.utime(graph, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert stamp.previous(recipe, names) == record
-
-
-def test_no_cache_builds_whole(rebuilt, tmp_path):
-    """``--no-cache`` keeps no stamp: no delta, the same graph."""
-    folder, corpus, _, _, _ = rebuilt
-    out = tmp_path / "out"
-    shutil.copytree(folder / "out", out)
-    whole = build(corpus, out, cache=None, jobs=1)
-    assert whole.triples.delta is None
-    assert (out / "graph.nt").read_bytes() == (folder / "out" / "graph.nt").read_bytes()
