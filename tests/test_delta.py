@@ -14,7 +14,7 @@ import io
 import os
 import random
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,6 +22,7 @@ import pytest
 
 from tipkg.graph import delta as delta_module
 from tipkg.graph.delta import write_with_delta
+from tipkg.graph.store import build_store, fingerprint, store_from_previous
 from tipkg.graph.uris import base_iri
 from tipkg.pipeline import build
 from tipkg.sources import default_corpus_dir
@@ -201,3 +202,90 @@ def test_the_stamp_offers_the_previous_out_only_for_the_same_recipe(rebuilt):
     finally:
         os.utime(graph, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert stamp.previous(recipe, names) == record
+
+
+# --- a previous store that is off: loaded whole, never wrong ------------------------------------------
+
+def _small_out(folder: Path, triples: list[bytes]) -> dict:
+    """An OUT folder with graph.nt and its bulk-loaded store, and the stamp record a build would write."""
+    folder.mkdir(parents=True)
+    (folder / "graph.nt").write_bytes(b"".join(triples))
+    build_store(folder / "graph.nt", folder / "store")
+    stat = (folder / "graph.nt").stat()
+    return {"graph.nt": [stat.st_size, stat.st_mtime_ns], "triples": len(triples),
+            "store": fingerprint(folder / "store")}
+
+
+TRIPLES = [f"<http://x/{i:03d}> <http://x/p> \"{i}\" .\n".encode() for i in range(100)]
+
+
+def _delta_of(tmp_path: Path, previous: Path, record: dict, new: list[bytes]):
+    with open(tmp_path / "new.nt", "wb") as out:
+        count, delta = write_with_delta(iter(new), out, previous, record, tmp_path / "scratch")
+    return count, delta
+
+
+@pytest.mark.parametrize("damage", ["none", "sst truncated", "sst removed", "CURRENT removed", "other store",
+                                    "other store, same fingerprint", "graph.nt replaced",
+                                    "every sst damaged in place"])
+def test_a_previous_store_that_is_off_is_not_used(tmp_path, damage):
+    previous = tmp_path / "previous"
+    record = _small_out(previous, TRIPLES[:60])
+    new = TRIPLES[5:65]
+    count, delta = _delta_of(tmp_path, previous, record, new)
+    assert (delta.removed_count, delta.added_count) == (5, 5)
+    store = previous / "store"
+    sst = sorted(store.glob("*.sst"), key=lambda p: p.stat().st_size)[-1]
+    if damage == "sst truncated":
+        sst.write_bytes(sst.read_bytes()[:100])
+    elif damage == "sst removed":
+        sst.unlink()
+    elif damage == "every sst damaged in place":  # size and mtime kept: the stamp cannot tell, the reads must
+        for path in store.glob("*.sst"):
+            stat, data = path.stat(), bytearray(path.read_bytes())
+            data[len(data) // 4: len(data) // 2] = bytes(len(data) // 2 - len(data) // 4)
+            path.write_bytes(bytes(data))
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    elif damage == "CURRENT removed":
+        (store / "CURRENT").unlink()
+    elif damage.startswith("other store"):  # a store of another graph with as many triples
+        shutil.rmtree(store)
+        build_store_from(TRIPLES[40:100], store)
+        if damage.endswith("same fingerprint"):  # the stamp cannot tell: the triples checks must
+            delta = replace(delta, record={**delta.record, "store": fingerprint(store)})
+    elif damage == "graph.nt replaced":  # OUT swapped by another build since the delta was made
+        (previous / "graph.nt").write_bytes(b"".join(TRIPLES[:60]))
+    made = store_from_previous(delta, tmp_path / "made", count)
+    assert made == (damage == "none")
+    assert (tmp_path / "made").exists() == made  # nothing half-made is left for the bulk load
+    if made:
+        assert sorted(ox.Store.read_only(str(tmp_path / "made")).dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines(
+            keepends=True)) == new
+
+
+def build_store_from(triples: list[bytes], folder: Path) -> None:
+    (folder.parent / "other.nt").write_bytes(b"".join(triples))
+    build_store(folder.parent / "other.nt", folder)
+
+
+def test_a_large_delta_is_loaded_whole(tmp_path):
+    previous = tmp_path / "previous"
+    record = _small_out(previous, TRIPLES[:60])
+    count, delta = _delta_of(tmp_path, previous, record, TRIPLES[20:80])
+    assert not store_from_previous(delta, tmp_path / "made", count)  # 40 of 60 changed: a bulk load is cheaper
+
+
+def test_a_delta_build_over_a_corrupted_store_loads_it_whole(tmp_path):
+    """Regression guard at the level users see: a build after an edit, its previous store's largest table
+    file cut short, succeeds and writes the store a full load writes (not a failure, not wrong data)."""
+    corpus = copy_corpus(tmp_path)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(corpus, out, cache=cache, jobs=2)
+    sst = sorted((out / "store").glob("*.sst"), key=lambda p: p.stat().st_size)[-1]
+    sst.write_bytes(sst.read_bytes()[: sst.stat().st_size // 2])
+    edit_one(corpus)
+    again = build(corpus, out, cache=cache, jobs=2)
+    assert again.triples.delta is not None  # graph.nt was diffed; the store was not trusted
+    store = ox.Store.read_only(str(out / "store"))
+    assert sorted(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines(keepends=True)) \
+        == (out / "graph.nt").read_bytes().splitlines(keepends=True)
