@@ -139,7 +139,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                              references=references, cached=extraction.cached, extracted=extraction.extracted,
                              parts=parts.computed if parts else 0)
         if out_dir is not None:
-            _write(result, out_dir, base, check, say, lap)
+            _write(result, out_dir, base, check, say, lap, previous=cache is not None, jobs=jobs)
             if stamp is not None:
                 stamp.record(key, triples=len(result.triples), validation=_validation_line(result))
     return result
@@ -149,10 +149,12 @@ def _validation_line(result: BuildResult) -> str:
     return result.validation.text().splitlines()[0] if result.validation else "SKIPPED"
 
 
-def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> None:
+def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, previous: bool = False,
+           jobs: int | None = None) -> None:
     """graph.nt and the store first; validation in a child beside the store's load (a small graph.nt is
     validated in memory) and the other dumps (``write_dumps``): all in a staged folder that replaces
-    ``out_dir`` only if everything succeeded and the graph conforms."""
+    ``out_dir`` only if everything succeeded and the graph conforms. With ``previous`` (a cached build),
+    the text dumps copy their unchanged segments from those in ``out_dir`` (``graph/segments.py``)."""
 
     def checked(triples) -> ValidationReport:  # in a forked child
         start = time.perf_counter()
@@ -177,7 +179,8 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> No
     timings = result.timings
     say(f"writing graph.nt into {out_dir} and loading the embedded store")
     with staged_output(out_dir) as stage:
-        written = write_dumps(result.triples, stage, DumpSettings(base=base, validated=check),
+        settings = DumpSettings(base=base, validated=check, previous=Path(out_dir) if previous else None, jobs=jobs)
+        written = write_dumps(result.triples, stage, settings,
                               fed=fed,
                               check=checked if check else None, judge=judged, early=in_memory)
     result.written = [Path(out_dir) / p.name for p in written]
