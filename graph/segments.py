@@ -96,7 +96,7 @@ class _Piece:
 
 def write_segmented(triples, folder: Path, settings, names=NAMES) -> None:
     """Write the files of ``names`` among ``NAMES`` into ``folder`` from the sorted triples, a
-    segment at a time (copied from ``settings.previous``'s files where it is unchanged), and the
+    segment at a time (copied from the previous OUT's files, ``settings.delta.previous``, where unchanged), and the
     index of the segments when all three text dumps are written."""
     triples, folder = TripleSet.of(triples), Path(folder)
     names = tuple(n for n in NAMES if n in names)
@@ -106,7 +106,8 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> None:
         context = _Context(str(source), names, prefixes_of(triples),
                            {k: v.value for k, v in written.items()}, {k: v.value for k, v in files.items()}, scratch)
         recipe = _recipe(context)
-        previous = _Previous.read(getattr(settings, "previous", None), recipe)
+        delta = getattr(settings, "delta", None)  # set when OUT holds a build of the same code and settings
+        previous = _Previous.read(delta.previous if delta is not None else None, recipe)
         index = _assemble(context, folder, previous, getattr(settings, "jobs", None))
         if "void.ttl" in names:
             write_void(index.pop("stats"), folder / "void.ttl", settings)

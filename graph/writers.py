@@ -23,15 +23,19 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
+from .delta import Delta
+
 
 @dataclass(frozen=True)
 class DumpSettings:
-    """What writers may need beyond the triples: the URI base and whether the graph was validated."""
+    """What writers may need beyond the triples: the URI base, whether the graph was validated, and
+    the ``delta`` against the previous build of OUT (``delta.py``; set once graph.nt is written, None when
+    there is no usable previous build): a writer may start from its previous output."""
 
     base: str | None = None
     validated: bool = False
-    previous: Path | None = None  # the previous build's OUT: unchanged segments are copied from it (segments.py)
-    jobs: int | None = None  # processes writing the segments (default: every core)
+    delta: Delta | None = None
+    jobs: int | None = None  # processes writing the text dumps' segments (default: every core)
 
 
 @dataclass(frozen=True)

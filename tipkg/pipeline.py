@@ -27,7 +27,7 @@ from tipkg.graph.mandates import add_repeats
 from tipkg.graph.store import store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
-from tipkg.units import BuildStamp, build_key, default_cache, extract_units, graph_parts
+from tipkg.units import BuildStamp, build_key, build_recipe, default_cache, extract_units, graph_parts
 from tipkg.network.alignment import add_alignments, align
 from tipkg.network.reuse import add_echoes
 from tipkg.network.reuse_index import reuse_stage
@@ -139,9 +139,13 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                              references=references, cached=extraction.cached, extracted=extraction.extracted,
                              parts=parts.computed if parts else 0)
         if out_dir is not None:
-            _write(result, out_dir, base, check, say, lap, previous=cache is not None, jobs=jobs)
+            recipe = build_recipe(base, check) if stamp else None
+            previous = stamp.previous(recipe, [w.name for w in writers()]) if stamp else None
+            if previous is not None:  # OUT is a build of the same code and settings: graph.nt is diffed
+                graph.against(stamp.out, previous)  # against its graph.nt, the writers may start from it
+            _write(result, out_dir, base, check, say, lap, jobs=jobs)
             if stamp is not None:
-                stamp.record(key, triples=len(result.triples), validation=_validation_line(result))
+                stamp.record(key, recipe=recipe, triples=len(result.triples), validation=_validation_line(result))
     return result
 
 
@@ -149,12 +153,10 @@ def _validation_line(result: BuildResult) -> str:
     return result.validation.text().splitlines()[0] if result.validation else "SKIPPED"
 
 
-def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, previous: bool = False,
-           jobs: int | None = None) -> None:
+def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs: int | None = None) -> None:
     """graph.nt and the store first; validation in a child beside the store's load (a small graph.nt is
     validated in memory) and the other dumps (``write_dumps``): all in a staged folder that replaces
-    ``out_dir`` only if everything succeeded and the graph conforms. With ``previous`` (a cached build),
-    the text dumps copy their unchanged segments from those in ``out_dir`` (``graph/segments.py``)."""
+    ``out_dir`` only if everything succeeded and the graph conforms."""
 
     def checked(triples) -> ValidationReport:  # in a forked child
         start = time.perf_counter()
@@ -179,7 +181,7 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, previ
     timings = result.timings
     say(f"writing graph.nt into {out_dir} and loading the embedded store")
     with staged_output(out_dir) as stage:
-        settings = DumpSettings(base=base, validated=check, previous=Path(out_dir) if previous else None, jobs=jobs)
+        settings = DumpSettings(base=base, validated=check, jobs=jobs)
         written = write_dumps(result.triples, stage, settings,
                               fed=fed,
                               check=checked if check else None, judge=judged, early=in_memory)
