@@ -94,10 +94,11 @@ class _Piece:
     objects: str | None  # the segment's sorted distinct objects, a file in the scratch folder
 
 
-def write_segmented(triples, folder: Path, settings, names=NAMES) -> None:
+def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, int]:
     """Write the files of ``names`` among ``NAMES`` into ``folder`` from the sorted triples, a
     segment at a time (copied from the previous OUT's files, ``settings.delta.previous``, where unchanged), and the
-    index of the segments when all three text dumps are written."""
+    index of the segments when all three text dumps are written. How many segments there were,
+    and how many of them were copied."""
     triples, folder = TripleSet.of(triples), Path(folder)
     names = tuple(n for n in NAMES if n in names)
     with tempfile.TemporaryDirectory(prefix=".segments-", dir=folder) as scratch:
@@ -114,6 +115,7 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> None:
         if all(name in names for name in TEXT):
             body = json.dumps({"recipe": recipe, "segments": index["segments"]}).encode("utf-8")
             (folder / INDEX).write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    return {"segments": len(index["segments"]), "copied": index["copied"]}
 
 
 def cut(path: Path) -> Iterator[Segment]:
@@ -141,7 +143,7 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, jobs:
              "graph.trig": trig_header(context.prefixes)}
     separators = {"graph.jsonld": jsonld.SEPARATOR}
     feet = {"graph.jsonld": jsonld.FOOTER}
-    entries, stats, objects = [], VoidStatistics(), []
+    entries, stats, objects, copied = [], VoidStatistics(), [], 0
     outs = {name: open(folder / name, "wb", buffering=1 << 20) for name in text}
     try:
         at = {name: 0 for name in text}
@@ -158,6 +160,7 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, jobs:
                 ranges[name] = [at[name], len(body), sha]
                 at[name] += outs[name].write(body)
             entries.append([segment.digest, ranges])
+            copied += not piece.outputs
             if piece.stats is not None:
                 stats = _added(stats, piece.stats)
                 objects.append(piece.objects)
@@ -173,7 +176,7 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, jobs:
     if "void.ttl" in context.names:
         stats.objects, links = _distinct(objects, Path(context.scratch))
         stats.links = {p[1:-1].decode("utf-8"): n for p, n in links.items()}
-    return {"segments": entries, "stats": stats}
+    return {"segments": entries, "stats": stats, "copied": copied}
 
 
 def _pieces(context: _Context, previous: _Previous | None, jobs: int | None) -> Iterator[tuple[Segment, _Piece]]:
