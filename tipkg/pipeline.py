@@ -24,7 +24,7 @@ from rdflib import Graph
 
 from tipkg.graph.build import build_graph
 from tipkg.graph.mandates import add_repeats
-from tipkg.graph.store import store_path
+from tipkg.graph.store import fingerprint, store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
 from tipkg.units import BuildStamp, build_key, build_recipe, default_cache, extract_units, graph_parts
@@ -145,7 +145,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                 graph.against(stamp.out, previous)  # against its graph.nt, the writers may start from it
             _write(result, out_dir, base, check, say, lap, jobs=jobs)
             if stamp is not None:
-                stamp.record(key, recipe=recipe, triples=len(result.triples), validation=_validation_line(result))
+                stamp.record(key, recipe=recipe, triples=len(result.triples), validation=_validation_line(result),
+                             store=fingerprint(store_path(out_dir)))  # the next build checks its base by it
     return result
 
 
