@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Collection
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -233,6 +234,8 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
         try:
             for writer in [w for w in chosen if w.feeds]:
                 writer(triples, folder / writer.name, settings)
+                if spilled and triples.delta is not None:  # graph.nt was diffed against the previous OUT's
+                    settings = replace(settings, delta=triples.delta)
                 if check is not None and not started and writer.name == "graph.nt" and early is not None \
                         and early(triples):
                     start_check()

@@ -8,6 +8,20 @@ folder as the other outputs, so the store is replaced together with them or
 not at all; ``tipkg query`` opens it read-only (several readers at once, no
 lock taken, nothing ever written by a query).
 
+A rebuild of OUT by the same code and settings (``settings.delta``,
+``delta.py``) does not load the whole graph again: the new store starts as a
+checkpoint of the previous OUT's store — RocksDB's table files (``*.sst``) are
+never written once made, so they are hard-linked, and the few small files
+(MANIFEST, CURRENT, OPTIONS, the write-ahead log) are copied — then the
+removed triples are taken out and the added ones put in, and the store is
+flushed and closed, as a bulk load leaves it (RocksDB's own compactions keep
+the table files few over rebuild after rebuild; no full ``optimize``). The
+previous store is only read, never opened by RocksDB at all: a server may be
+reading it. Anything off about it — files not those its build wrote
+(``fingerprint``), a triple to remove that it lacks or one to add that it
+has, another count than ``graph.nt``'s, an error — and the store is
+bulk-loaded whole instead: never a wrong store.
+
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "graph.nt").write_text('<http://x/a> <http://x/p> "1" .\\n')
@@ -20,11 +34,16 @@ lock taken, nothing ever written by a query).
 from __future__ import annotations
 
 import gc
+import hashlib
+import os
+import shutil
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph
 
 from tipkg.errors import TipkgError
+from tipkg.graph.delta import Delta
 
 #: name of the store folder inside the build's --out folder
 STORE_DIR = "store"
@@ -51,8 +70,107 @@ def build_store(ntriples: Path, folder: Path) -> int:
 
 
 def write_store(triples, path: Path, settings=None) -> None:
-    """The writers' table entry: bulk-load ``graph.nt``, written just before, into ``path``."""
+    """The writers' table entry: the previous OUT's store plus the delta (``settings.delta``) when that
+    works out, else ``graph.nt``, written just before, bulk-loaded into ``path``."""
+    delta = getattr(settings, "delta", None)
+    if delta is not None and store_from_previous(delta, Path(path), len(triples)):
+        return
     build_store(Path(path).parent / "graph.nt", Path(path))
+
+
+#: a delta changing more than this share of the triples is loaded whole (a triple removed or added one
+#: at a time costs several times what a bulk load spends on it)
+DELTA_SHARE = 0.2
+#: triples parsed and applied at a time
+BATCH = 20_000
+
+
+class _Off(Exception):
+    """The previous store is not what its build wrote: load the whole graph instead."""
+
+
+def store_from_previous(delta: Delta, folder: Path, count: int) -> bool:
+    """Make the store at ``folder`` from the previous OUT's store plus ``delta``; True if it was, False
+    (and nothing left at ``folder``) if the previous store is off or the delta too large: then the
+    caller bulk-loads. ``count``: the triples of the new graph.nt, which the new store must hold."""
+    if delta.removed_count + delta.added_count > DELTA_SHARE * count:
+        return False
+    previous = Path(delta.previous)
+    graph = previous / "graph.nt"
+    try:
+        before = os.stat(graph)
+        if [before.st_size, before.st_mtime_ns] != delta.record.get("graph.nt") \
+                or fingerprint(previous / STORE_DIR) != delta.record.get("store"):
+            raise _Off
+        _checkpoint(previous / STORE_DIR, folder)
+        after = os.stat(graph)  # OUT swapped by another build while we copied: the store may not match
+        if (after.st_ino, after.st_mtime_ns) != (before.st_ino, before.st_mtime_ns):
+            raise _Off
+        store = pyoxigraph.Store(str(folder))
+        try:
+            _apply(store, delta)
+            store.flush()  # into table files, as a bulk load leaves them (no write-ahead log to replay)
+            whole = len(store) == count  # a full scan of one index: its blocks' checksums are read too
+        finally:
+            del store
+            gc.collect()  # closed before the folder is moved
+        if not whole:
+            raise _Off
+        return True
+    except Exception:  # noqa: BLE001 — whatever is off about the previous store, the graph is loaded whole
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+
+
+def _checkpoint(previous: Path, folder: Path) -> None:
+    """A copy of the closed store at ``previous`` in ``folder``: table files hard-linked (copied across
+    file systems), the others copied; RocksDB's ``LOCK`` and info logs belong to a folder, not copied."""
+    names = sorted(os.listdir(previous))
+    if "CURRENT" not in names:
+        raise _Off
+    folder.mkdir()
+    for name in names:
+        if name == "LOCK" or name.startswith("LOG"):
+            continue
+        source, target = previous / name, folder / name
+        if name.endswith(".sst"):
+            try:
+                os.link(source, target)
+                continue
+            except OSError:
+                pass
+        shutil.copyfile(source, target)
+
+
+def _apply(store: pyoxigraph.Store, delta: Delta) -> None:
+    """Take the removed triples out of ``store`` and put the added ones in, a batch at a time; each
+    removed triple must be there and each added one not, or the store was not the previous graph's."""
+    for batch in _quads(delta.removed):
+        for quad in batch:
+            if quad not in store:
+                raise _Off
+            store.remove(quad)
+    for batch in _quads(delta.added):
+        if any(quad in store for quad in batch):
+            raise _Off
+        store.extend(batch)
+
+
+def _quads(path: Path):
+    triples = pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    while batch := [pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in islice(triples, BATCH)]:
+        yield batch
+
+
+def fingerprint(folder: str | Path) -> str | None:
+    """The names, sizes and modification times of a store's files (None without the folder): a build
+    records it (``BuildStamp``), the next one checks its base is the store that build wrote."""
+    try:
+        entries = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in Path(folder).iterdir()
+                         if p.name != "LOCK" and not p.name.startswith("LOG"))
+    except OSError:
+        return None
+    return hashlib.sha256(repr(entries).encode("utf-8")).hexdigest()
 
 
 def store_path(out_dir: str | Path) -> Path:

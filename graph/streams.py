@@ -10,7 +10,9 @@ file the in-memory set gives (the same set of lines, sorted as bytes). From
 then on the set is a view of that file: ``oxigraph()`` parses it as a stream
 for the writers, ``lines()`` reads its lines, and ``store()`` is the persistent
 store bulk-loaded from it (``attach_store``), opened read-only — what
-validation, VoID and TriG placement query.
+validation, VoID and TriG placement query. Given the previous build of OUT
+(``against``), ``finish`` also computes the ``delta`` against its ``graph.nt``
+on the way (``delta.py``).
 
 >>> import tempfile, pathlib
 >>> from rdflib import URIRef
@@ -36,6 +38,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .delta import Delta, write_with_delta
 from .triples import OxigraphTerms, TripleSet
 
 #: triples held in memory before a chunk is written (about 0.3 GB of pyoxigraph triples)
@@ -109,6 +112,8 @@ class SpilledTriples(TripleSet):
         self.count = 0
         self._store_folder: Path | None = None
         self._opened: tuple[int, ox.Store] | None = None
+        self.previous: tuple[Path, dict] | None = None  # the previous OUT and its stamp record (``against``)
+        self.delta: Delta | None = None  # how graph.nt differs from the previous one (``finish``)
 
     @classmethod
     def written(cls, prefixes: dict[str, str] | None, path: str | Path, store: str | Path | None,
@@ -158,14 +163,25 @@ class SpilledTriples(TripleSet):
         self._term = OxigraphTerms()
         self.chunks.append(sorted_chunk(text.split(b"\n"), self.folder / f"chunk-{len(self.chunks):05d}.nt"))
 
+    def against(self, previous: str | Path, record: dict) -> None:
+        """Diff ``graph.nt`` against the previous OUT's when it is written (``finish``): ``record`` is the
+        stamp of the build that wrote ``previous`` (``tipkg.units.BuildStamp.previous``)."""
+        self.previous = (Path(previous), record)
+
     def finish(self, path: str | Path) -> int:
-        """Merge every chunk into the sorted N-Triples file ``path``; the number of triples."""
+        """Merge every chunk into the sorted N-Triples file ``path``; the number of triples. With a
+        previous OUT (``against``), ``delta`` is how the file differs from the previous one (None if
+        that one is off), its two files in this set's scratch folder."""
         self.spill()
-        count = 0
         with open(path, "wb", buffering=1 << 20) as out:
-            for line in merged(self.chunks, self.extra):
-                out.write(line)
-                count += 1
+            if self.previous is not None:
+                count, self.delta = write_with_delta(merged(self.chunks, self.extra), out, *self.previous,
+                                                     self.folder)
+            else:
+                count = 0
+                for line in merged(self.chunks, self.extra):
+                    out.write(line)
+                    count += 1
         for chunk in self.chunks:
             chunk.unlink(missing_ok=True)
         self.chunks, self.extra, self.path, self.count = [], [], Path(path), count

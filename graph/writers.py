@@ -20,13 +20,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 
+from .delta import Delta
+
 
 @dataclass(frozen=True)
 class DumpSettings:
-    """What writers may need beyond the triples: the URI base and whether the graph was validated."""
+    """What writers may need beyond the triples: the URI base, whether the graph was validated, and
+    the ``delta`` against the previous build of OUT (``delta.py``; set once graph.nt is written, None when
+    there is no usable previous build): a writer may start from its previous output."""
 
     base: str | None = None
     validated: bool = False
+    delta: Delta | None = None
 
 
 @dataclass(frozen=True)

@@ -8,5 +8,9 @@ parameter against the graph before the query runs (no silent empty answers);
 ``examples`` rewrites each header's example answer from a build;
 ``precomputed`` answers the whole-graph queries (and those asked of one actor
 or topic, for every one) when the store is built, so a page of them is read,
-not computed.
+not computed: the files' format and how a page is read; ``precompute`` how the
+build makes them (one run per query, split by value; copied from the previous
+build when a delta cannot change them); ``ordering`` sorts rows in Python by a
+query's own ORDER BY (cheaper than the store's sort); ``reads`` the triple
+patterns a query can read, from its algebra, and whether a delta touches them.
 """

@@ -50,7 +50,7 @@ from tipkg.ontology.namespace import PREFIXES
 
 from .catalog import Query, _values, bind, catalog
 from .params import KINDS
-from .sparql import Results, results_from_json, run_local, with_prefixes
+from .sparql import Results, results_from_json, with_prefixes
 
 #: the folder inside OUT
 FOLDER = "precomputed"
@@ -126,50 +126,41 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def write_precomputed(triples, path: Path, settings=None) -> None:
-    """The writers' table entry: answer every whole-graph catalog query, and each query of one
-    actor or topic for all of them, on the store just loaded beside ``path``; each answer to
-    ``path/<key>.jsonl``: a first line naming the
-    query, its key and variables, then one SPARQL JSON binding per row, in order — a page
-    is read from the first lines without parsing the rest."""
+def write_precomputed(triples, path: Path, settings=None) -> dict:
+    """The writers' table entry: answer every whole-graph catalog query, the free-text query's
+    searched rows, and each query of one actor or topic for all of them, on the store just loaded
+    beside ``path``, into ``path`` (precompute.py: how, and what a ``settings.delta`` lets it copy
+    from the previous build instead); what it did, by query."""
     from tipkg.graph.store import open_store
 
+    from .precompute import write
+
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    store = open_store(path.parent)
-    for name, query in catalog().items():
-        if whole_graph(query):
-            text = text_of(query)
-            _write(path, name, text, run_local(store, text, query.path))
-        elif name in TEXT_SEARCH:
-            text = text_view(query)
-            _write_text_view(path, name, text, run_local(store, text, query.path))
-        elif (parameter := every_value(query)) is not None:
-            try:
-                results = run_local(store, free_text(query, parameter), query.path)
-            except TipkgError:  # e.g. an aggregate, whose free form does not parse: it stays live
-                continue
-            groups: dict[str, list] = {}
-            for row in results.rows:
-                if row[0] is not None:
-                    groups.setdefault(row[0].value, []).append(row[1:])
-            answers = {text_of(query, {parameter: value}): Results(results.variables[1:], tuple(rows))
-                       for value, rows in groups.items()}
-            # the split must give the live answer of the default value, or the query is not of
-            # the shape assumed (parameter joined at the top): then it stays live, all of it
-            default = text_of(query)
-            if answers.get(default, Results(results.variables[1:], ())).rows != run_local(store, default).rows:
-                continue
-            for text, rows in answers.items():
-                _write(path, name, text, rows)
+    return write(open_store(path.parent), path, catalog(), getattr(settings, "delta", None))
 
 
-def _write(path: Path, name: str, text: str, results: Results) -> None:
+def write_answer(path: Path, name: str, text: str, results: Results) -> str:
+    """``results``, the answer of ``text``, to ``path/<key>.jsonl``: a first line naming the query,
+    its key and variables, then one SPARQL JSON binding per row, in order — a page is read from
+    the first lines without parsing the rest. The file's name."""
     lines = [json.dumps({"query": name, "sha256": _key(text), "vars": list(results.variables),
                          "rows": len(results.rows)}, ensure_ascii=False)]
-    lines += [json.dumps({v: t.sparql_json() for v, t in zip(results.variables, row) if t is not None},
-                         ensure_ascii=False, sort_keys=True) for row in results.rows]
+    # each row is json.dumps({var: binding}, sort_keys=True) — written from each variable's and each
+    # term's JSON, made once (the same topics, documents and gists recur on thousands of rows)
+    names = {v: json.dumps(v, ensure_ascii=False) + ": " for v in results.variables}
+    order = sorted(range(len(results.variables)), key=lambda i: results.variables[i])
+    terms: dict = {}
+    for row in results.rows:
+        parts = []
+        for i in order:
+            t = row[i]
+            if t is not None:
+                if (encoded := terms.get(t)) is None:
+                    encoded = terms[t] = json.dumps(t.sparql_json(), ensure_ascii=False, sort_keys=True)
+                parts.append(names[results.variables[i]] + encoded)
+        lines.append("{" + ", ".join(parts) + "}")
     (path / f"{_key(text)}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return f"{_key(text)}.jsonl"
 
 
 def lookup(out_dir: str | Path, text: str, limit: int | None = None, offset: int = 0) -> Results | None:
@@ -193,12 +184,12 @@ def lookup(out_dir: str | Path, text: str, limit: int | None = None, offset: int
     return results_from_json({"head": {"vars": head["vars"]}, "results": {"bindings": rows}})
 
 
-def _write_text_view(path: Path, name: str, text: str, results: Results) -> None:
+def write_text_view(path: Path, name: str, text: str, results: Results) -> list[str]:
     """The rows without the searched text (``<key>.jsonl``), the searched texts alone, one JSON
     string a line in the same order (``<key>.text``: a third of the bytes, what a search reads),
     and where each row's line starts (``<key>.offsets``, 8-byte integers) to read a page's rows."""
     key = _key(text)
-    _write(path, name, text, Results(results.variables[1:], tuple(row[1:] for row in results.rows)))
+    write_answer(path, name, text, Results(results.variables[1:], tuple(row[1:] for row in results.rows)))
     texts = [json.dumps(row[0].value if row[0] is not None else "", ensure_ascii=False) for row in results.rows]
     (path / f"{key}.text").write_text("\n".join([json.dumps(key), *texts]) + "\n", encoding="utf-8")
     data = (path / f"{key}.jsonl").read_bytes()
@@ -207,6 +198,7 @@ def _write_text_view(path: Path, name: str, text: str, results: Results) -> None
         starts.append(at)
         at = data.find(b"\n", at) + 1
     (path / f"{key}.offsets").write_bytes(starts.tobytes())
+    return [f"{key}.jsonl", f"{key}.text", f"{key}.offsets"]
 
 
 def search(out_dir: str | Path, run, query: Query, given: dict[str, str], limit: int | None = None,

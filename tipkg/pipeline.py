@@ -24,10 +24,10 @@ from rdflib import Graph
 
 from tipkg.graph.build import build_graph
 from tipkg.graph.mandates import add_repeats
-from tipkg.graph.store import store_path
+from tipkg.graph.store import fingerprint, store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
-from tipkg.units import BuildStamp, build_key, default_cache, extract_units, graph_parts
+from tipkg.units import BuildStamp, build_key, build_recipe, default_cache, extract_units, graph_parts
 from tipkg.network.alignment import add_alignments, align
 from tipkg.network.reuse import add_echoes
 from tipkg.network.reuse_index import reuse_stage
@@ -140,9 +140,14 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                              references=references, cached=extraction.cached, extracted=extraction.extracted,
                              parts=parts.computed if parts else 0)
         if out_dir is not None:
+            recipe = build_recipe(base, check) if stamp else None
+            previous = stamp.previous(recipe, [w.name for w in writers()]) if stamp else None
+            if previous is not None:  # OUT is a build of the same code and settings: graph.nt is diffed
+                graph.against(stamp.out, previous)  # against its graph.nt, the writers may start from it
             _write(result, out_dir, base, check, say, lap)
             if stamp is not None:
-                stamp.record(key, triples=len(result.triples), validation=_validation_line(result))
+                stamp.record(key, recipe=recipe, triples=len(result.triples), validation=_validation_line(result),
+                             store=fingerprint(store_path(out_dir)))  # the next build checks its base by it
     return result
 
 

@@ -208,12 +208,21 @@ def build_key(sources: Sequence[Source], *settings) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
+def build_recipe(*settings) -> str:
+    """What a build is made by, its sources left out: the code of every stage and the settings. Two builds
+    with the same recipe differ only by their sources, so the later can start from the earlier's outputs
+    (``BuildStamp.previous``, ``graph/delta.py``)."""
+    return hashlib.sha256(f"{code_version(BUILD_PACKAGES)}\0{settings!r}".encode("utf-8")).hexdigest()
+
+
 class BuildStamp:
     """What the last build of an output folder was made from, kept in the cache (``builds/``).
 
     A build whose key (``build_key``) matches the stamp, while the folder still
     holds every output and the very ``graph.nt`` it wrote (size and modification
-    time), has nothing to do: the outputs are current.
+    time), has nothing to do: the outputs are current. One whose recipe
+    (``build_recipe``: the same code and settings, other sources) matches may
+    start from those outputs (``previous``): only its sources changed.
     """
 
     def __init__(self, cache: str | Path, out_dir: str | Path):
@@ -223,17 +232,28 @@ class BuildStamp:
 
     def current(self, key: str, names: Sequence[str]) -> dict | None:
         """The stamp's record if the outputs in the folder are those of a build with ``key``, else None."""
+        return self._matching("key", key, names)
+
+    def previous(self, recipe: str, names: Sequence[str]) -> dict | None:
+        """The stamp's record if the outputs in the folder are those of a build with ``recipe`` (the same
+        code and settings; the sources may differ), else None (no stamp: ``--no-cache``; a first build;
+        other code or settings; the folder's graph.nt not the one that build wrote; an output missing)."""
+        return self._matching("recipe", recipe, names)
+
+    def _matching(self, field: str, value: str, names: Sequence[str]) -> dict | None:
         try:
             record = json.loads(self.path.read_text(encoding="utf-8"))
             stat = (self.out / "graph.nt").stat()
         except (OSError, ValueError):
             return None
-        if record.get("key") != key or record.get("graph.nt") != [stat.st_size, stat.st_mtime_ns]:
+        if not isinstance(record, dict) or record.get(field) != value \
+                or record.get("graph.nt") != [stat.st_size, stat.st_mtime_ns]:
             return None
         return record if all((self.out / name).exists() for name in names) else None
 
     def record(self, key: str, **facts) -> None:
-        """Remember that the folder now holds the outputs of a build with ``key`` (written atomically)."""
+        """Remember that the folder now holds the outputs of a build with ``key`` (and the ``facts``: its
+        ``recipe``, triple count, validation line), written atomically."""
         stat = (self.out / "graph.nt").stat()
         record = {"key": key, "graph.nt": [stat.st_size, stat.st_mtime_ns], **facts}
         write_atomically(self.path, json.dumps(record).encode("utf-8"))
@@ -319,7 +339,10 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
                                  initargs=(os.getpid(),)) as pool:
-            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base): i for i in todo}
+            # the longest first (the compendium is three quarters of the bundled corpus): the last task
+            # to finish is then a short one, and the pool's two workers end together
+            longest_first = sorted(todo, key=lambda i: -len(sources[i].text))
+            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base): i for i in longest_first}
             for future in as_completed(futures):
                 i = futures[future]
                 unit = future.result()
@@ -458,8 +481,9 @@ def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | 
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
                                  initargs=(os.getpid(), _remember_lexicon, lex)) as pool:
+            longest_first = sorted(todo, key=lambda i: -len(units[i].structured.source.text))  # as extract_units
             futures = {pool.submit(_part, _light(units[i]), part_keys[i], str(folder), base, first_index): i
-                       for i in todo}
+                       for i in longest_first}
             for future in as_completed(futures):
                 parts[futures[future]] = future.result()
     return Parts(parts, computed=len(set(todo) | set(fresh)))

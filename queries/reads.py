@@ -1,0 +1,167 @@
+"""Which triples a SPARQL query can read, and whether a delta of the graph touches any of them.
+
+A rebuild after one source changed has a ``Delta`` (graph/delta.py): the
+N-Triples lines removed from the previous ``graph.nt`` and those added. The
+answer of a query is a function of the triples its patterns can match, so if
+no removed or added line can match any pattern of the query, its answer on the
+new graph is its answer on the previous one, and the build copies the answer
+it wrote last time (precomputed.py) instead of running the query again.
+
+The patterns are read from the parsed query (rdflib's SPARQL algebra), never
+from its text, and widened wherever the query could read more than its
+triple patterns say, so "cannot be changed" is sound:
+
+* a triple pattern keeps its constant IRIs (subject, predicate, object); a
+  variable, a blank node or a literal matches anything (a literal's equality
+  is the store's, so it is not relied on);
+* a property path reads triples whose predicate is one of the IRIs in it, with
+  any subject and object; a negated property set reads every predicate;
+* a path that can match zero steps (``*``, ``?``) also relates every node of
+  the graph to itself, so it depends on which nodes exist — unless one end is
+  a constant, or a variable that another triple pattern of the same basic
+  graph pattern (an inner join) also binds: that pattern's own triples then
+  decide which nodes survive the join; otherwise the query reads everything;
+* ``GRAPH``, ``SERVICE``, a ``FROM`` clause, or anything not recognised here:
+  everything.
+
+>>> patterns = reads("SELECT ?x WHERE { ?x a <http://e/C> ; <http://e/p>/<http://e/q>* ?y }")
+>>> sorted(patterns, key=str)
+[(None, 'http://e/p', None), (None, 'http://e/q', None), (None, 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type', 'http://e/C')]
+>>> reads("SELECT ?x WHERE { ?x <http://e/q>* ?y }")
+[(None, None, None)]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import BNode, Literal, URIRef, Variable
+
+#: (subject, predicate, object): an IRI, or None for "any term"
+Pattern = tuple[str | None, str | None, str | None]
+EVERYTHING: Pattern = (None, None, None)
+#: algebra nodes whose triples are not (only) the store's default graph
+_OPAQUE = {"Graph", "GraphGraphPattern", "ServiceGraphPattern", "ServiceGraph", "Load", "DescribeQuery"}
+
+
+class _Everything(Exception):
+    """The query may read any triple."""
+
+
+def reads(text: str) -> list[Pattern]:
+    """The triple patterns ``text`` can read (``[EVERYTHING]`` when it may read any triple)."""
+    try:
+        query = translateQuery(parseQuery(text))
+        if query.algebra.get("datasetClause"):
+            raise _Everything
+        found: set[Pattern] = set()
+        _walk(query.algebra, found)
+    except _Everything:
+        return [EVERYTHING]
+    return sorted(found, key=lambda p: tuple(x or "" for x in p)) if EVERYTHING not in found else [EVERYTHING]
+
+
+def _walk(node, found: set) -> None:
+    if isinstance(node, CompValue):
+        if node.name in _OPAQUE:
+            raise _Everything
+        if node.name in ("BGP", "TriplesBlock"):
+            _triples(node.get("triples") or [], found)
+        for key, value in node.items():
+            if key != "triples":
+                _walk(value, found)
+    elif isinstance(node, dict):
+        for value in node.values():
+            _walk(value, found)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _walk(value, found)
+
+
+def _constant(term) -> str | None:
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, (Variable, BNode, Literal)):
+        return None
+    raise _Everything  # a parse form not understood here
+
+
+def _triples(triples, found: set) -> None:
+    """The patterns of one basic graph pattern (a join of its triples)."""
+    triples = [tuple(t) for t in triples]
+    if any(len(t) != 3 for t in triples):
+        raise _Everything
+    bound = set()  # variables a triple of this join binds to nodes of the graph
+    for s, p, o in triples:
+        if isinstance(p, (URIRef, Variable)) or not _zero_length(p):
+            bound |= {x for x in (s, o) if isinstance(x, (Variable, BNode))}
+    for s, p, o in triples:
+        if isinstance(p, URIRef):
+            found.add((_constant(s), str(p), _constant(o)))
+        elif isinstance(p, Variable):
+            found.add((_constant(s), None, _constant(o)))
+        else:
+            if _zero_length(p) and all(isinstance(x, (Variable, BNode)) and x not in bound for x in (s, o)):
+                raise _Everything  # every node of the graph matches itself
+            _constant(s), _constant(o)
+            found.update((None, iri, None) for iri in _iris(p))
+
+
+def _zero_length(path) -> bool:
+    """Whether ``path`` can match zero steps (a node to itself)."""
+    if isinstance(path, URIRef) or isinstance(path, NegatedPath):
+        return False
+    if isinstance(path, MulPath):
+        return path.mod in ("*", "?") or _zero_length(path.path)
+    if isinstance(path, SequencePath):
+        return all(_zero_length(p) for p in path.args)
+    if isinstance(path, AlternativePath):
+        return any(_zero_length(p) for p in path.args)
+    if isinstance(path, InvPath):
+        return _zero_length(path.arg)
+    raise _Everything
+
+
+def _iris(path) -> set[str]:
+    """The predicates ``path`` steps over."""
+    if isinstance(path, URIRef):
+        return {str(path)}
+    if isinstance(path, MulPath):
+        return _iris(path.path)
+    if isinstance(path, (SequencePath, AlternativePath)):
+        return set().union(*(_iris(p) for p in path.args))
+    if isinstance(path, InvPath):
+        return _iris(path.arg)
+    raise _Everything  # a negated property set steps over any other predicate
+
+
+class Changed:
+    """The triples of a delta (removed and added lines), indexed to ask whether a pattern matches one."""
+
+    def __init__(self, *files: Path):
+        self.count = 0
+        self._by_predicate: dict[str, list[tuple[str, str]]] = {}
+        for file in files:
+            for triple in pyoxigraph.parse(path=str(file), format=pyoxigraph.RdfFormat.N_TRIPLES):
+                self.count += 1
+                self._by_predicate.setdefault(triple.predicate.value, []).append(
+                    (_iri(triple.subject), _iri(triple.object)))
+
+    def touches(self, patterns: list[Pattern]) -> bool:
+        """Whether any changed triple matches any of ``patterns``."""
+        for s, p, o in patterns:
+            groups = self._by_predicate.values() if p is None else [self._by_predicate.get(p, ())]
+            for lines in groups:
+                if any((s is None or s == ls) and (o is None or o == lo) for ls, lo in lines):
+                    return True
+        return False
+
+
+def _iri(term) -> str:
+    """An IRI's text; "" for a blank node or literal (never equal to a pattern's constant IRI)."""
+    return term.value if isinstance(term, pyoxigraph.NamedNode) else ""

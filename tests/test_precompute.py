@@ -1,0 +1,219 @@
+"""The build's precomputed answers made cheaply and incrementally (queries/precompute.py, ordering.py, reads.py).
+
+* Rows sorted in Python by the query's ORDER BY are the store's order, on the
+  real answers of the bundled corpus; a tie among different rows, or a key
+  Python does not order (a language-tagged label), is left to the store.
+* What a query reads is taken from its parsed algebra: the catalog's paths,
+  NOT EXISTS and type constants are in it; what could read any triple (a
+  zero-step path between unbound nodes, GRAPH) reads everything.
+* After one source is edited, a build into the same OUT (a delta build, the
+  real pipeline) re-runs the queries the changed lines can touch and links the
+  others' files from the previous OUT; either way ``precomputed/`` is byte for
+  byte the full build's (×1 here, ×3 marked slow).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tipkg.graph.delta import Delta
+from tipkg.graph.writers import DumpSettings
+from tipkg.queries import precomputed
+from tipkg.queries.catalog import catalog
+from tipkg.queries.ordering import order_keys, sort_rows, unordered
+from tipkg.queries.precompute import _projected, plan, sorted_run
+from tipkg.queries.reads import EVERYTHING, Changed, reads
+from tipkg.queries.sparql import run_local
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import replicate  # noqa: E402
+
+TIP = "https://w3id.org/tipkg/ontology#"
+DCT = "http://purl.org/dc/terms/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: one word of one paragraph of the bundled corpus (a decision's draft, paragraph 7), and another
+WORD, OTHER = "الاتصالات", "المواصلات"
+
+
+@pytest.fixture(scope="module")
+def store(built_out):
+    from tipkg.graph.store import open_store
+    return open_store(built_out)
+
+
+# --- the order of the rows ----------------------------------------------------------------------------
+
+def _planned_texts():
+    return [(name, text) for name, q in catalog().items() if (p := plan(q)) is not None for text in p.texts]
+
+
+@pytest.mark.parametrize("name,text", _planned_texts(), ids=lambda v: v if "\n" not in str(v) else "")
+def test_rows_sorted_here_are_the_stores_order(store, name, text):
+    expected = run_local(store, text).rows
+    results, determined = sorted_run(store, text)
+    assert results.rows == expected, name
+    keys = order_keys(text, _projected(text))
+    rows = run_local(store, unordered(text)).rows
+    done = sort_rows(rows, keys) if keys else None
+    assert determined == (done is not None and not done[1]), name
+    if done is not None and not done[1]:
+        assert tuple(done[0]) == expected, name
+
+
+def test_a_language_tagged_key_is_left_to_the_store(store):
+    text = precomputed.text_of(catalog()["mandates-by-action-year"])  # ORDER BY ?year ?action (@en labels)
+    keys = order_keys(text, _projected(text))
+    assert keys is not None and sort_rows(run_local(store, unordered(text)).rows, keys) is None
+    results, determined = sorted_run(store, text)
+    assert results.rows == run_local(store, text).rows and not determined
+
+
+def test_rows_that_tie_on_every_key_are_left_to_the_store(store):
+    text = (f"PREFIX tip: <{TIP}> PREFIX dcterms: <{DCT}>\nSELECT ?document ?paragraph WHERE {{\n"
+            "  ?p tip:inDocument ?d . ?d dcterms:identifier ?document . ?p dcterms:identifier ?paragraph }\n"
+            "ORDER BY ?document\n")
+    keys = order_keys(text, _projected(text))
+    sorted_here, tied = sort_rows(run_local(store, unordered(text)).rows, keys)
+    assert tied  # many paragraphs per document: their order is the store's choice
+    results, determined = sorted_run(store, text)
+    assert results.rows == run_local(store, text).rows and not determined
+
+
+# --- what a query reads ----------------------------------------------------------------------------------
+
+def _predicates(name):
+    return {p for s, p, o in reads(precomputed.text_of(catalog()[name]))}
+
+
+def test_the_predicates_a_catalog_query_reads_come_from_its_algebra():
+    assert _predicates("topic-paragraphs") == {DCT + "identifier", SKOS + "broader", TIP + "gist",
+                                               TIP + "indexedUnder"}
+    mandates = reads(precomputed.text_of(catalog()["open-mandates-by-addressee"]))
+    assert (None, RDF_TYPE, TIP + "Mandate") in mandates  # the type is a constant object
+    found = {p for s, p, o in mandates}
+    assert {TIP + "answers", TIP + "reportsAnswer"} <= found  # FILTER NOT EXISTS { ?a tip:answers|tip:reportsAnswer ?m }
+    assert {TIP + "action", SKOS + "prefLabel", TIP + "mandatedBy", TIP + "inDocument"} <= found  # sequence paths
+
+
+def test_what_could_read_any_triple_reads_everything():
+    zero = "SELECT ?x ?y WHERE { ?x <http://e/broader>* ?y }"  # every node of the graph matches itself
+    assert reads(zero) == [EVERYTHING]
+    joined = "SELECT ?x ?y WHERE { ?x <http://e/broader>* ?y . ?y <http://e/id> ?i }"  # ?y's nodes: by http://e/id
+    assert EVERYTHING not in reads(joined)
+    assert reads("SELECT * WHERE { GRAPH ?g { ?s <http://e/p> ?o } }") == [EVERYTHING]
+    assert reads("SELECT * WHERE { ?s !<http://e/p> ?o }") == [EVERYTHING]
+    assert reads("SELECT * WHERE { <http://e/s> ?p ?o }") == [("http://e/s", None, None)]
+
+
+# --- copied after one source changed -----------------------------------------------------------------------
+
+def _edit(corpus: Path, name: str) -> None:
+    """Replace WORD in source file ``name`` (once) and update its checksum in the manifest."""
+    path = corpus / name
+    old = hashlib.sha256(path.read_bytes()).hexdigest()
+    text = path.read_text(encoding="utf-8")
+    assert text.count(WORD) == 1
+    path.write_text(text.replace(WORD, OTHER), encoding="utf-8")
+    manifest = corpus / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    at = text.index(f'file = "{name}"')  # this entry only: the replicas of a file share its checksum
+    manifest.write_text(text[:at] + text[at:].replace(old, hashlib.sha256(path.read_bytes()).hexdigest(), 1),
+                        encoding="utf-8")
+
+
+def _files_by_query(folder: Path) -> dict[str, list[str]]:
+    return json.loads((folder / precomputed.FOLDER / "index.json").read_text(encoding="utf-8"))["queries"]
+
+
+def _delta_build(corpus: Path, edited_file: str, work: Path):
+    """Build ``corpus`` into OUT, edit one source, build it into OUT again (a delta build) and into another
+    folder (a full build); (OUT, the full OUT, inode of each previous precomputed file by name)."""
+    from tipkg.pipeline import build
+
+    out, full, cache = work / "out", work / "full", work / "cache"
+    build(corpus, out, cache=cache)
+    before = {f.name: f.stat().st_ino for f in (out / precomputed.FOLDER).iterdir()}
+    _edit(corpus, edited_file)
+    build(corpus, out, cache=cache)
+    build(corpus, full, cache=None)
+    return out, full, before
+
+
+def _check(out: Path, full: Path, before: dict[str, int]) -> dict[str, set[str]]:
+    """Assert OUT's answers are the full build's, byte for byte; the queries copied and re-run."""
+    match, mismatch, errors = filecmp.cmpfiles(out / precomputed.FOLDER, full / precomputed.FOLDER,
+                                               sorted(f.name for f in (full / precomputed.FOLDER).iterdir()),
+                                               shallow=False)
+    assert not mismatch and not errors, (mismatch, errors)
+    assert {f.name for f in (out / precomputed.FOLDER).iterdir()} == set(match)
+    how: dict[str, set[str]] = {"copied": set(), "ran": set()}
+    for name, entry in _files_by_query(out).items():
+        linked = [before.get(f) == (out / precomputed.FOLDER / f).stat().st_ino for f in entry["files"]]
+        if entry["files"]:
+            assert all(linked) or not any(linked), name  # a query's files are copied together or not at all
+            how["copied" if all(linked) else "ran"].add(name)
+    return how
+
+
+@pytest.mark.slow
+def test_after_one_edited_source_untouched_answers_are_copied_and_equal_a_full_build(tmp_path):
+    corpus = tmp_path / "corpus"  # the bundled corpus, copied
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    out, full, before = _delta_build(corpus, "000_34c21bad16896e20.txt", tmp_path)
+    how = _check(out, full, before)
+    # the edit changed a paragraph's text, hence its searched text: the search is re-run …
+    assert "search-arabic" in how["ran"]
+    # … while the queries of topics, actors and counts read nothing the edit changed: copied
+    assert {"topic-paragraphs", "topics-together", "topic-year-counts", "requests-to-actor",
+            "open-mandates-by-addressee", "documents-overview"} <= how["copied"]
+
+
+def test_the_copy_rule_on_a_delta_made_here(built_out, tmp_path):
+    """Without a build: the session build is the previous OUT, the delta one searchText line changed and
+    one indexedUnder line removed; the writer re-runs exactly the queries reading those predicates."""
+    lines = (built_out / "graph.nt").read_bytes().splitlines(keepends=True)
+    search = next(l for l in lines if f"<{TIP}searchText>".encode() in l)
+    indexed = next(l for l in lines if f"<{TIP}indexedUnder>".encode() in l)
+    (tmp_path / "removed.nt").write_bytes(b"".join(sorted([search, indexed])))
+    (tmp_path / "added.nt").write_bytes(search.replace(b'" .', b' x" .'))
+    delta = Delta(built_out, tmp_path / "removed.nt", tmp_path / "added.nt", {}, 2, 1)
+    changed = Changed(delta.removed, delta.added)
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "store").symlink_to(built_out / "store")  # the same store: only the copy rule is tested
+    outcomes = precomputed.write_precomputed(None, tmp_path / "new" / precomputed.FOLDER, DumpSettings(delta=delta))
+    for name, outcome in outcomes.items():
+        p = plan(catalog()[name])
+        touched = any(changed.touches(reads(text)) for text in p.texts)
+        previous = _files_by_query(built_out)[name]
+        assert (outcome.how in ("copied", "live")) == (not touched and previous["determined"]), name
+    assert outcomes["search-arabic"].how == "ran" and outcomes["topic-paragraphs"].how == "ran"
+    assert outcomes["requests-to-actor"].how == "copied"
+    # an index whose plan digest is not this query's (another query text) is never copied from
+    index = json.loads((built_out / precomputed.FOLDER / "index.json").read_text())
+    index["queries"]["requests-to-actor"]["plan"] = "0" * 64
+    (tmp_path / "prev" / precomputed.FOLDER).mkdir(parents=True)
+    for f in (built_out / precomputed.FOLDER).iterdir():
+        (tmp_path / "prev" / precomputed.FOLDER / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "prev" / precomputed.FOLDER / "index.json").write_text(json.dumps(index))
+    other = Delta(tmp_path / "prev", delta.removed, delta.added, {}, 2, 1)
+    again = precomputed.write_precomputed(None, tmp_path / "new" / "again", DumpSettings(delta=other))
+    assert again["requests-to-actor"].how == "ran" and again["open-mandates-by-addressee"].how == "copied"
+    assert filecmp.dircmp(tmp_path / "new" / "again", built_out / precomputed.FOLDER).diff_files == []
+
+
+@pytest.mark.slow
+def test_after_one_edited_source_at_x3_the_answers_equal_a_full_build(tmp_path):
+    corpus = tmp_path / "corpus"
+    replicate.write_corpus(3, corpus)
+    out, full, before = _delta_build(corpus, "r1_000_34c21bad16896e20.txt", tmp_path)
+    how = _check(out, full, before)
+    assert "search-arabic" in how["ran"] and "topic-paragraphs" in how["copied"]
