@@ -144,7 +144,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             previous = stamp.previous(recipe, [w.name for w in writers()]) if stamp else None
             if previous is not None:  # OUT is a build of the same code and settings: graph.nt is diffed
                 graph.against(stamp.out, previous)  # against its graph.nt, the writers may start from it
-            _write(result, out_dir, base, check, say, lap)
+            _write(result, out_dir, base, check, say, lap, jobs=jobs)
             if stamp is not None:
                 stamp.record(key, recipe=recipe, triples=len(result.triples), validation=_validation_line(result),
                              store=fingerprint(store_path(out_dir)))  # the next build checks its base by it
@@ -155,7 +155,7 @@ def _validation_line(result: BuildResult) -> str:
     return result.validation.text().splitlines()[0] if result.validation else "SKIPPED"
 
 
-def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> None:
+def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs: int | None = None) -> None:
     """graph.nt and the store first; validation in a child beside the store's load (a small graph.nt is
     validated in memory) and the other dumps (``write_dumps``): all in a staged folder that replaces
     ``out_dir`` only if everything succeeded and the graph conforms."""
@@ -183,7 +183,8 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap) -> No
     timings = result.timings
     say(f"writing graph.nt into {out_dir} and loading the embedded store")
     with staged_output(out_dir) as stage:
-        written = write_dumps(result.triples, stage, DumpSettings(base=base, validated=check),
+        settings = DumpSettings(base=base, validated=check, jobs=jobs)
+        written = write_dumps(result.triples, stage, settings,
                               fed=fed,
                               check=checked if check else None, judge=judged, early=in_memory)
     result.written = [Path(out_dir) / p.name for p in written]
