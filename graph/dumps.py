@@ -23,7 +23,7 @@ The writers are registered in the table of ``writers.py``.
 from __future__ import annotations
 
 import os
-import tempfile
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,8 +38,6 @@ from tipkg.ontology.namespace import CITO, ELI, ELI_DL, ONTOLOGY_IRI, ONTOLOGY_V
 from tipkg.graph.triples import TripleSet, rdflib_term
 from tipkg.ontology.context import CONTEXT_FILE
 from tipkg.ontology.namespace import curie as _curie
-from tipkg.graph.outputs import prefixes_of
-from tipkg.graph.streams import external_sort
 from tipkg.graph.writers import DumpSettings, dumps, media_type
 
 
@@ -98,45 +96,29 @@ def source_graphs(graph: TripleSet | Graph) -> dict[URIRef | None, Graph]:
     return out
 
 
-def write_trig(graph: TripleSet | Graph, path: Path, settings=None) -> None:
-    """TriG, one named graph per source (sorted by name, the default graph first), each graph's
-    triples sorted and written by pyoxigraph's Turtle writer (rdflib's TriG writer takes
-    seconds on the corpus; a graph block of TriG is Turtle without the prefix lines).
-
-    Streamed: the sorted lines are tagged with their graph's name, sorted by name through
-    chunk files (``streams.external_sort``), and written one graph at a time."""
-    triples = TripleSet.of(graph)
-    prefixes = prefixes_of(triples)
-    with tempfile.TemporaryDirectory(prefix=".trig-", dir=Path(path).parent) as scratch, \
-            open(path, "w", encoding="utf-8") as out:
-        out.writelines(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes.items())
-        tagged = (("" if name is None else name.value).encode("utf-8") + b"\x01" + line
-                  for line, name in placed_lines(triples))
-        name, block = None, []
-        for line in external_sort(tagged, Path(scratch)):
-            tag, _, rest = line.partition(b"\x01")
-            if tag != name and block:
-                _write_block(out, name, block, prefixes)
-                block = []
-            name = tag
-            block.append(rest)
-        if block:
-            _write_block(out, name, block, prefixes)
-
-
 def placed_lines(triples: TripleSet):
     """Each N-Triples line (sorted) with the source node whose named graph holds its triple,
-    as ``placed_triples`` places it, without holding the graph: lines come grouped by subject,
-    so a subject's home is the least source among its own ``prov:wasDerivedFrom`` objects.
+    as ``placed_triples`` places it, without holding the graph (``place`` over ``source_maps``)."""
+    return place(triples.lines(), *source_maps(triples.store()))
 
-    The lines are read as bytes — subject, predicate and object split at the first two
-    spaces (an IRI or blank node label holds none) — not parsed into terms: only a line whose
-    object needs unescaping (a backslash) is parsed. Same placement, 3× less time."""
-    store = triples.store()
+
+def source_maps(store: ox.Store) -> tuple[dict[bytes, ox.NamedNode], dict[str, ox.NamedNode]]:
+    """The source nodes by their N-Triples form, and by their file name (``rdfs:label``): all that
+    ``place`` needs of the whole graph."""
     sources = {s for (s,) in store.query(f"SELECT ?s WHERE {{ ?s a <{TIP.SourceText}> }}")}
     files = {label.value: s
              for s, label in store.query(f"SELECT ?s ?l WHERE {{ ?s a <{TIP.SourceText}> ; <{RDFS.label}> ?l }}")}
-    written = {f"<{s.value}>".encode("utf-8"): s for s in sources if isinstance(s, ox.NamedNode)}
+    return {f"<{s.value}>".encode("utf-8"): s for s in sources if isinstance(s, ox.NamedNode)}, files
+
+
+def place(lines, written: dict[bytes, ox.NamedNode], files: dict[str, ox.NamedNode]):
+    """Each of the sorted N-Triples ``lines`` (no newlines) with its graph's source node (None: default).
+
+    Lines come grouped by subject, so a subject's home is the least source among its own
+    ``prov:wasDerivedFrom`` objects: any run of whole subjects (a segment) is placed alone.
+    The lines are read as bytes — subject, predicate and object split at the first two
+    spaces (an IRI or blank node label holds none) — not parsed into terms: only a line whose
+    object needs unescaping (a backslash) is parsed. Same placement, 3× less time."""
     derived_from = f"<{PROV.wasDerivedFrom}>".encode()
     located = {f"<{TIP.sourceSpan}>".encode(), f"<{TIP.sourceLine}>".encode()}
     subject, run = None, []
@@ -168,7 +150,7 @@ def placed_lines(triples: TripleSet):
             else:
                 yield line, home
 
-    for line in triples.lines():
+    for line in lines:
         first = line.index(b" ")
         second = line.index(b" ", first + 1)
         s = line[:first]
@@ -179,14 +161,27 @@ def placed_lines(triples: TripleSet):
     yield from flush()
 
 
-def _write_block(out, name: bytes, lines: list[bytes], prefixes: dict[str, str]) -> None:
+def trig_blocks(lines, written: dict[bytes, ox.NamedNode], files: dict[str, ox.NamedNode],
+                prefixes: dict[str, str]) -> bytes:
+    """The TriG graph blocks of some whole subjects' sorted lines: one block per graph they touch
+    (the default graph first, then by name), each the graph's lines in order, in Turtle."""
+    graphs: dict[str, list[bytes]] = {}
+    for line, node in place(lines, written, files):
+        graphs.setdefault("" if node is None else node.value, []).append(line)
+    return b"".join(_block(name, graphs[name], prefixes) for name in sorted(graphs, key=lambda n: n.encode("utf-8")))
+
+
+def trig_header(prefixes: dict[str, str]) -> bytes:
+    return "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes.items()).encode("utf-8")
+
+
+def _block(name: str, lines: list[bytes], prefixes: dict[str, str]) -> bytes:
     body = ox.serialize(ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES),
-                        format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
-    while body.startswith("@prefix "):
-        body = body[body.index("\n") + 1:]
-    out.write(f"\n<{name.decode('utf-8')}> {{\n" if name else "\n{\n")
-    out.write(body.lstrip("\n"))
-    out.write("}\n")
+                        format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    while body.startswith(b"@prefix "):
+        body = body[body.index(b"\n") + 1:]
+    head = f"\n<{name}> {{\n" if name else "\n{\n"
+    return head.encode("utf-8") + body.lstrip(b"\n") + b"}\n"
 
 
 # -- VoID + DCAT --------------------------------------------------------------------------------
@@ -198,9 +193,26 @@ def build_time() -> datetime:
     return moment.replace(microsecond=0)
 
 
-def void_graph(graph: TripleSet | Graph, *, base: str | None = None, dumps: list[str] | None = None,
+@dataclass
+class VoidStatistics:
+    """What VoID says of a graph, by value: counts, per class and per property, the least IRI of
+    each example class, each source's least label (None: it has none). Made by ``graph/segments.py``
+    from per-segment counts (sums) and one merge of the segments' sorted objects (distinct counts)."""
+
+    triples: int = 0
+    entities: int = 0  # distinct subjects with a dcterms:identifier
+    subjects: int = 0
+    objects: int = 0  # distinct objects
+    classes: dict[str, int] = field(default_factory=dict)  # class IRI -> rdf:type triples
+    properties: dict[str, int] = field(default_factory=dict)  # property IRI -> triples
+    links: dict[str, int] = field(default_factory=dict)  # property IRI -> distinct IRI objects
+    examples: dict[str, str] = field(default_factory=dict)  # class IRI -> its least IRI node
+    sources: dict[str, str | None] = field(default_factory=dict)  # source IRI -> its least label
+
+
+def void_graph(stats: VoidStatistics, *, base: str | None = None, dumps: list[str] | None = None,
                validated: bool = False, when: datetime | None = None) -> Graph:
-    """The VoID + DCAT description of ``graph``."""
+    """The VoID + DCAT description of a graph of which ``stats`` were counted."""
     v = bind_prefixes(Graph())
     v.bind("void", VOID)
     v.bind("dcat", DCAT)
@@ -223,48 +235,30 @@ def void_graph(graph: TripleSet | Graph, *, base: str | None = None, dumps: list
     add((ds, VOID.sparqlEndpoint, site_iri("sparql", base)))
     for ns in (TIP._NS, ELI, ELI_DL, CITO, DCTERMS, SKOS, PROV):
         add((ds, VOID.vocabulary, URIRef(str(ns))))
-    store = TripleSet.of(graph).store()
-
-    def rows(query: str) -> list[tuple]:
-        return [tuple(solution) for solution in store.query(query)]
-
-    ((triples, subjects, objects),) = rows(
-        "SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?ds) (COUNT(DISTINCT ?o) AS ?do) WHERE { ?s ?p ?o }")
-    ((entities,),) = rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{DCTERMS.identifier}> ?i }}")
-    classes = rows(f"SELECT ?c (COUNT(*) AS ?n) WHERE {{ ?s <{RDF.type}> ?c }} GROUP BY ?c")
-    properties = rows("SELECT ?p (COUNT(*) AS ?n) (COUNT(DISTINCT ?link) AS ?links) "
-                      "WHERE { ?s ?p ?o BIND(IF(isIRI(?o), ?o, ?unbound) AS ?link) } GROUP BY ?p")
-    sources = rows(f"SELECT ?s (MIN(?l) AS ?label) WHERE {{ ?s a <{TIP.SourceText}> OPTIONAL {{ ?s <{RDFS.label}> ?l }} }} "
-                   f"GROUP BY ?s")
-
-    def number(term) -> Literal:
-        return Literal(int(term.value))
-
-    add((ds, VOID.triples, number(triples)))
-    add((ds, VOID.entities, number(entities)))
-    add((ds, VOID.distinctSubjects, number(subjects)))
-    add((ds, VOID.distinctObjects, number(objects)))
-    add((ds, VOID.classes, Literal(len(classes))))
-    add((ds, VOID.properties, Literal(len(properties))))
-    for cls, n in sorted((URIRef(c.value), n) for c, n in classes):
+    add((ds, VOID.triples, Literal(stats.triples)))
+    add((ds, VOID.entities, Literal(stats.entities)))
+    add((ds, VOID.distinctSubjects, Literal(stats.subjects)))
+    add((ds, VOID.distinctObjects, Literal(stats.objects)))
+    add((ds, VOID.classes, Literal(len(stats.classes))))
+    add((ds, VOID.properties, Literal(len(stats.properties))))
+    for cls, n in sorted((URIRef(c), n) for c, n in stats.classes.items()):
         part = URIRef(mint("dataset", base) + f"#class-{_curie(cls).replace(':', '-')}")
         add((ds, VOID.classPartition, part))
         add((part, VOID["class"], cls))
-        add((part, VOID.entities, number(n)))
-    for prop, n, links in sorted((URIRef(p.value), n, links) for p, n, links in properties):
+        add((part, VOID.entities, Literal(n)))
+    for prop, n in sorted((URIRef(p), n) for p, n in stats.properties.items()):
         part = URIRef(mint("dataset", base) + f"#property-{_curie(prop).replace(':', '-')}")
         add((ds, VOID.propertyPartition, part))
         add((part, VOID.property, prop))
-        add((part, VOID.triples, number(n)))
-        if int(links.value):
-            add((part, VOID.distinctObjects, number(links)))
+        add((part, VOID.triples, Literal(n)))
+        if stats.links.get(str(prop)):
+            add((part, VOID.distinctObjects, Literal(stats.links[str(prop)])))
     for cls in EXAMPLE_CLASSES:
-        for (example,) in rows(f"SELECT (MIN(?s) AS ?e) WHERE {{ ?s a <{cls}> FILTER(isIRI(?s)) }}"):
-            if example is not None:
-                add((ds, VOID.exampleResource, URIRef(example.value)))
-    for source, label in sorted((URIRef(s.value), label) for s, label in sources):
+        if str(cls) in stats.examples:
+            add((ds, VOID.exampleResource, URIRef(stats.examples[str(cls)])))
+    for source, label in sorted((URIRef(s), label) for s, label in stats.sources.items()):
         add((ds, DCTERMS.source, source))
-        add((source, RDFS.label, Literal(label.value) if label is not None else Literal(str(source))))
+        add((source, RDFS.label, Literal(label) if label is not None else Literal(str(source))))
     for name in dumps or []:
         dist = URIRef(mint("dataset", base) + f"#dump-{name.replace('.', '-')}")
         add((ds, VOID.dataDump, site_iri(name, base)))
@@ -276,9 +270,9 @@ def void_graph(graph: TripleSet | Graph, *, base: str | None = None, dumps: list
     return v
 
 
-def write_void(graph: TripleSet | Graph, path: Path, settings: DumpSettings) -> None:
+def write_void(stats: VoidStatistics, path: Path, settings: DumpSettings) -> None:
     """``void.ttl``: the VoID + DCAT description of the dumps of the writers' table."""
-    void_graph(graph, base=settings.base, dumps=dumps(), validated=settings.validated).serialize(
+    void_graph(stats, base=settings.base, dumps=dumps(), validated=settings.validated).serialize(
         destination=str(path), format="turtle", encoding="utf-8")
 
 

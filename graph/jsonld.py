@@ -1,20 +1,18 @@
 """The JSON-LD dump, ``graph.jsonld``.
 
-``write_jsonld`` writes the graph compacted with the published context
-(``ontology/context.py``), embedded so the file parses offline: one node
-object per subject, written as the sorted triples stream by (rdflib's
-compacting writer takes minutes on a large corpus).
+The graph compacted with the published context (``ontology/context.py``),
+embedded so the file parses offline: one node object per subject, written as
+the sorted triples stream by (rdflib's compacting writer takes minutes on a
+large corpus), a segment of subjects at a time (``graph/segments.py``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from pathlib import Path
-
 import pyoxigraph as ox
-from rdflib import RDF, XSD, Graph
+from rdflib import RDF, XSD
 
-from tipkg.graph.triples import TripleSet
 from tipkg.ontology.context import published_context
 
 _RDF_TYPE = str(RDF.type)
@@ -22,23 +20,33 @@ _XSD_STRING = str(XSD.string)
 _XSD_INTEGER = str(XSD.integer)
 
 
-def write_jsonld(graph: TripleSet | Graph, path: Path, settings=None) -> None:
-    """JSON-LD compacted with the published context, one node object per subject, subjects sorted.
+#: between the node objects of two segments (``jsonld_nodes`` joins those of one with ",\n")
+SEPARATOR = b","
+FOOTER = b"\n]}\n"
 
-    Written node by node from the sorted triples (rdflib's compacting writer
-    takes minutes on a large corpus). A value that a key's definition cannot
-    carry (a literal without a language under a language map) goes under the
-    property's compact IRI instead, in expanded form, so nothing is lost.
-    """
-    compact = _Compactor(published_context())
-    with open(path, "w", encoding="utf-8") as out:
-        out.write('{"@context": ' + json.dumps(published_context(), ensure_ascii=False, sort_keys=True)
-                  + ',\n"@graph": [')
-        first = True
-        for node in compact.nodes(TripleSet.of(graph).oxigraph()):
-            out.write(("\n" if first else ",\n") + json.dumps(node, ensure_ascii=False, sort_keys=True))
-            first = False
-        out.write("\n]}\n")
+
+def jsonld_header() -> bytes:
+    """The file up to its first node object: the published context, embedded, and ``"@graph": [``."""
+    return ('{"@context": ' + json.dumps(published_context(), ensure_ascii=False, sort_keys=True)
+            + ',\n"@graph": [').encode("utf-8")
+
+
+def jsonld_nodes(ntriples: bytes) -> bytes:
+    """The node objects of whole subjects' sorted N-Triples, each after a newline, joined by commas:
+    so header + nodes + (``SEPARATOR`` + nodes)… + ``FOOTER`` is the whole file, one node object
+    per subject, subjects sorted.
+
+    Written node by node from the sorted triples (rdflib's compacting writer takes minutes on a
+    large corpus). A value that a key's definition cannot carry (a literal without a language
+    under a language map) goes under the property's compact IRI instead, in expanded form, so
+    nothing is lost."""
+    nodes = _compactor().nodes(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+    return ("\n" + ",\n".join(json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes)).encode("utf-8")
+
+
+@functools.cache
+def _compactor() -> _Compactor:
+    return _Compactor(published_context())
 
 
 class _Compactor:

@@ -27,12 +27,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Graph
 
 from tipkg.graph.streams import SpilledTriples
 from tipkg.graph.triples import TripleSet
-from tipkg.graph.writers import DumpSettings, Writer, writers
+from tipkg.graph.writers import DumpSettings, Writer, write_segmented, writers
 from tipkg.parallel import Forked
 
 
@@ -47,11 +46,6 @@ def write_ntriples(triples: TripleSet, path: Path, settings=None) -> None:
         triples.finish(path)
     else:
         Path(path).write_bytes(triples.ntriples())
-
-
-def write_turtle(triples: TripleSet, path: Path, settings=None) -> None:
-    """Turtle with the graph's bound prefixes, subjects grouped (sorted)."""
-    ox.serialize(triples.oxigraph(), output=str(path), format=ox.RdfFormat.TURTLE, prefixes=prefixes_of(triples))
 
 
 @contextmanager
@@ -248,7 +242,10 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
             if check is not None and not started:
                 start_check()
             rest = [w for w in chosen if not w.feeds]
-            children = [Forked(_write_each, [w], triples, folder, settings) for w in rest if w.forked]
+            children = [Forked(_write_each, [w], triples, folder, settings) for w in rest if w.forked and not w.segmented]
+            if segmented := [w for w in rest if w.segmented]:  # one child, its pool renders the segments
+                children.append(Forked(write_segmented, segmented, triples, folder, settings))
+            rest = [w for w in rest if not w.segmented]
             _write_each([w for w in rest if not w.forked], triples, folder, settings)
         finally:  # every child is waited for, whatever happened here, before the stage can be removed
             checked = _outcome(checking)

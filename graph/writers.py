@@ -7,7 +7,9 @@ table in order. Adding a dump is one ``register`` call; the server's list of
 downloadable files and VoID's ``void:dataDump`` links read the same table.
 
 Every writer is called as ``write(triples, path, settings)``: the build's
-sorted triples, the file or folder to write, and the ``DumpSettings``.
+sorted triples, the file or folder to write, and the ``DumpSettings``; the
+``segmented`` writers (the text dumps and VoID) are written together, by
+``write_segmented``.
 
 >>> [w.name for w in writers()][:2]
 ['graph.nt', 'graph.ttl']
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
+from pathlib import Path
 
 from .delta import Delta
 
@@ -32,6 +35,7 @@ class DumpSettings:
     base: str | None = None
     validated: bool = False
     delta: Delta | None = None
+    jobs: int | None = None  # processes writing the text dumps' segments (default: every core)
 
 
 @dataclass(frozen=True)
@@ -46,19 +50,30 @@ class Writer:
     forked: bool = False
     dump: bool = True  # a downloadable RDF dump (listed in VoID and served)
     feeds: bool = False
+    segmented: bool = False  # written with the others so marked, in one pass over graph.nt's segments
 
     def __call__(self, triples, path, settings: DumpSettings) -> None:
+        if self.segmented:
+            write_segmented([self], triples, Path(path).parent, settings)
+            return
         module, _, function = self.function.partition(":")
         getattr(import_module(module), function)(triples, path, settings)
+
+
+def write_segmented(chosen: list[Writer], triples, folder: Path, settings: DumpSettings) -> None:
+    """The files of the segmented writers ``chosen``, written together (``graph/segments.py``)."""
+    from tipkg.graph.segments import write_segmented as write
+
+    write(triples, folder, settings, [w.name for w in chosen])
 
 
 _WRITERS: dict[str, Writer] = {}
 
 
 def register(name: str, media_type: str | None, function: str, *, forked: bool = False, dump: bool = True,
-             feeds: bool = False) -> Writer:
+             feeds: bool = False, segmented: bool = False) -> Writer:
     """Add (or replace) the writer of ``name``; the table keeps the order of registration."""
-    _WRITERS[name] = Writer(name, media_type, function, forked, dump, feeds)
+    _WRITERS[name] = Writer(name, media_type, function, forked, dump, feeds, segmented)
     return _WRITERS[name]
 
 
@@ -81,10 +96,12 @@ def dumps() -> list[str]:
 # graph.nt first: the store is bulk-loaded from it, and every other writer reads the same sorted triples;
 # the store next (``feeds``): validation, VoID and TriG query it before the other files are written.
 register("graph.nt", "application/n-triples", "tipkg.graph.outputs:write_ntriples", feeds=True)
-register("graph.ttl", "text/turtle", "tipkg.graph.outputs:write_turtle")
-register("graph.jsonld", "application/ld+json", "tipkg.graph.jsonld:write_jsonld", forked=True)
-register("graph.trig", "application/trig", "tipkg.graph.dumps:write_trig", forked=True)
-register("void.ttl", "text/turtle", "tipkg.graph.dumps:write_void", dump=False)
+# the text dumps and VoID: one forked child cuts graph.nt into segments, renders them in a process pool
+# and copies those the previous build wrote (graph/segments.py)
+register("graph.ttl", "text/turtle", "tipkg.graph.segments", forked=True, segmented=True)
+register("graph.jsonld", "application/ld+json", "tipkg.graph.segments", forked=True, segmented=True)
+register("graph.trig", "application/trig", "tipkg.graph.segments", forked=True, segmented=True)
+register("void.ttl", "text/turtle", "tipkg.graph.segments", forked=True, dump=False, segmented=True)
 register("context.jsonld", "application/ld+json", "tipkg.graph.dumps:write_context", dump=False)
 register("store", None, "tipkg.graph.store:write_store", dump=False, feeds=True)
 # after the store: the answers of the whole-graph catalog queries, run on it (queries/precomputed.py)

@@ -1,0 +1,405 @@
+"""The text dumps and VoID written a segment of graph.nt at a time; a segment unchanged since the
+previous build is copied from its files instead of being written again.
+
+Segments. ``graph.nt`` is sorted, so a subject's lines are together. ``cut`` splits it at subject
+boundaries: a segment starts at the first line and at every subject whose CRC-32 (of its
+N-Triples form, e.g. ``<https://…/id/A/RES/61/180>``) has its low 8 bits zero — one subject in
+256, about 2,700 lines on the corpus. Whether a subject starts a segment depends on that subject
+alone, so an edit moves no boundary but at the subjects it adds or removes: the segments around
+an edit keep their bytes, hence their SHA-256.
+
+Concatenation. Each text dump is its header, each segment's output (with a separator between two)
+and its footer, byte for byte what one writer over the whole graph gives:
+
+- ``graph.ttl``: the prefix lines, then each segment's subject blocks (pyoxigraph's Turtle writer
+  writes a subject's block from its own triples; nothing spans two subjects);
+- ``graph.jsonld``: the context, then each segment's node objects, "," between two segments,
+  then ``]}`` (``jsonld.py``);
+- ``graph.trig``: the prefix lines, then each segment's graph blocks (``dumps.trig_blocks``). A
+  graph's block is repeated in every segment that has triples in it — valid TriG (blocks of one
+  name are one graph), the same dataset as one block per graph had, in other bytes.
+- ``void.ttl`` (``dumps.void_graph``): sums of per-segment counts (triples, subjects — a subject is
+  in one segment —, entities, per class and property); the distinct objects, overall and IRI
+  objects per property, from one k-way merge of each segment's sorted distinct objects (cost: one
+  pass over the objects of every segment and a merge of their sorted lists, in the pool and in
+  this module's process, never in the build's parent; no graph held).
+
+Reuse. Beside the dumps, ``.segments.json`` indexes them: a recipe (the code of ``graph`` and
+``ontology``, pyoxigraph's version, the prefixes and the sources TriG places triples in), and per
+segment its SHA-256 with, in each file, its byte range and the SHA-256 of those bytes; sealed by
+the SHA-256 of its text. A segment whose SHA-256 is in the previous build's index under the same
+recipe is copied from the previous file — read, verified against its SHA-256, written: a damaged
+or edited previous file or index is never copied, the segment is written anew. The other
+segments are rendered in the standard process pool (``--jobs``), so a first build gains too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import tempfile
+import zlib
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import RDF, RDFS
+from rdflib.namespace import DCTERMS
+
+from tipkg.graph import jsonld
+from tipkg.graph.dumps import EXAMPLE_CLASSES, VoidStatistics, source_maps, trig_blocks, trig_header, write_void
+from tipkg.graph.outputs import prefixes_of
+from tipkg.graph.streams import merged
+from tipkg.graph.triples import TripleSet
+from tipkg.ontology.namespace import TIP
+from tipkg.parallel import die_with_parent
+
+TEXT = ("graph.ttl", "graph.jsonld", "graph.trig")
+NAMES = TEXT + ("void.ttl",)
+INDEX = ".segments.json"
+#: a subject whose CRC-32 has these bits zero starts a segment
+MASK = 0xFF
+#: sorted object files merged at once (below the open-file limit)
+FAN_IN = 256
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: int  # byte range in graph.nt
+    end: int
+    digest: str  # SHA-256 of those bytes
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a worker needs beyond a segment's bytes (small: pickled with each task)."""
+
+    source: str  # the sorted N-Triples file
+    names: tuple[str, ...]
+    prefixes: dict[str, str]
+    written: dict[bytes, str]  # TriG: source nodes by their N-Triples form
+    files: dict[str, str]  # TriG: source nodes by file name
+    scratch: str
+
+
+@dataclass
+class _Piece:
+    outputs: dict[str, tuple[bytes, str]]  # file -> (bytes, SHA-256)
+    stats: VoidStatistics | None
+    objects: str | None  # the segment's sorted distinct objects, a file in the scratch folder
+
+
+def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, int]:
+    """Write the files of ``names`` among ``NAMES`` into ``folder`` from the sorted triples, a
+    segment at a time (copied from the previous OUT's files, ``settings.delta.previous``, where unchanged), and the
+    index of the segments when all three text dumps are written. How many segments there were,
+    and how many of them were copied."""
+    triples, folder = TripleSet.of(triples), Path(folder)
+    names = tuple(n for n in NAMES if n in names)
+    with tempfile.TemporaryDirectory(prefix=".segments-", dir=folder) as scratch:
+        source = _sorted_file(triples, Path(scratch))
+        written, files = source_maps(triples.store()) if "graph.trig" in names else ({}, {})
+        context = _Context(str(source), names, prefixes_of(triples),
+                           {k: v.value for k, v in written.items()}, {k: v.value for k, v in files.items()}, scratch)
+        recipe = _recipe(context)
+        delta = getattr(settings, "delta", None)  # set when OUT holds a build of the same code and settings
+        previous = _Previous.read(delta.previous if delta is not None else None, recipe)
+        index = _assemble(context, folder, previous, getattr(settings, "jobs", None))
+        if "void.ttl" in names:
+            write_void(index.pop("stats"), folder / "void.ttl", settings)
+        if all(name in names for name in TEXT):
+            body = json.dumps({"recipe": recipe, "segments": index["segments"]}).encode("utf-8")
+            (folder / INDEX).write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    return {"segments": len(index["segments"]), "copied": index["copied"]}
+
+
+def cut(path: Path) -> Iterator[Segment]:
+    """The segments of a sorted N-Triples file, in order (see the module's docstring)."""
+    start = offset = 0
+    digest, previous = hashlib.sha256(), None
+    with open(path, "rb", buffering=1 << 20) as f:
+        for line in f:
+            subject = line[:line.index(b" ")]
+            if subject != previous:
+                if offset > start and not zlib.crc32(subject) & MASK:
+                    yield Segment(start, offset, digest.hexdigest())
+                    start, digest = offset, hashlib.sha256()
+                previous = subject
+            digest.update(line)
+            offset += len(line)
+    if offset > start:
+        yield Segment(start, offset, digest.hexdigest())
+
+
+def _assemble(context: _Context, folder: Path, previous: _Previous | None, jobs: int | None) -> dict:
+    """Write the text dumps; the index entries of their segments and the summed VoID statistics."""
+    text = [n for n in TEXT if n in context.names]
+    heads = {"graph.ttl": _turtle_header(context.prefixes), "graph.jsonld": jsonld.jsonld_header(),
+             "graph.trig": trig_header(context.prefixes)}
+    separators = {"graph.jsonld": jsonld.SEPARATOR}
+    feet = {"graph.jsonld": jsonld.FOOTER}
+    entries, stats, objects, copied = [], VoidStatistics(), [], 0
+    outs = {name: open(folder / name, "wb", buffering=1 << 20) for name in text}
+    try:
+        at = {name: 0 for name in text}
+        segments = _pieces(context, previous, jobs)
+        for i, (segment, piece) in enumerate(segments):
+            ranges = {}
+            for name in text:
+                if i == 0:
+                    at[name] += outs[name].write(heads[name])
+                elif name in separators:
+                    at[name] += outs[name].write(separators[name])
+                body, sha = piece.outputs.get(name) or (previous.copy(segment.digest, name) if previous else None) \
+                    or _rendered(context, segment, name)
+                ranges[name] = [at[name], len(body), sha]
+                at[name] += outs[name].write(body)
+            entries.append([segment.digest, ranges])
+            copied += not piece.outputs
+            if piece.stats is not None:
+                stats = _added(stats, piece.stats)
+                objects.append(piece.objects)
+        for name in text:
+            if not entries and name != "graph.ttl":  # an empty graph: Turtle has no prefix lines either
+                outs[name].write(heads[name])
+            outs[name].write(feet.get(name, b""))
+    finally:
+        for out in outs.values():
+            out.close()
+        if previous is not None:
+            previous.close()
+    if "void.ttl" in context.names:
+        stats.objects, links = _distinct(objects, Path(context.scratch))
+        stats.links = {p[1:-1].decode("utf-8"): n for p, n in links.items()}
+    return {"segments": entries, "stats": stats, "copied": copied}
+
+
+def _pieces(context: _Context, previous: _Previous | None, jobs: int | None) -> Iterator[tuple[Segment, _Piece]]:
+    """Each segment with its piece, in order: rendered in the pool if it is new, only counted for VoID
+    if the previous files hold it (its copy is read and verified when it is written)."""
+    jobs = max(1, jobs or len(os.sched_getaffinity(0)))
+    tasks = ((segment, (context, i, segment, previous is None or not previous.holds(segment.digest)))
+             for i, segment in enumerate(cut(Path(context.source))))
+    if jobs == 1 or os.environ.get("TIPKG_JOBS") == "1":
+        for segment, args in tasks:
+            yield segment, _work(*args)
+        return
+    # this runs in a Forked child of the build, which multiprocessing made daemonic, and a daemonic
+    # process may not start a pool: it may here, since each worker dies with it (die_with_parent)
+    multiprocessing.current_process()._config["daemon"] = False
+    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        window: deque = deque()
+        for segment, args in tasks:
+            window.append((segment, pool.submit(_work, *args)))
+            if len(window) >= 4 * jobs:
+                done, future = window.popleft()
+                yield done, future.result()
+        while window:
+            done, future = window.popleft()
+            yield done, future.result()
+
+
+def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
+    """In a worker: a segment's outputs (if ``render``) and its VoID counts."""
+    data = _read(context.source, segment)
+    outputs = {name: _output(context, data, name) for name in TEXT if render and name in context.names}
+    outputs = {name: (body, hashlib.sha256(body).hexdigest()) for name, body in outputs.items()}
+    if "void.ttl" not in context.names:
+        return _Piece(outputs, None, None)
+    stats, objects = _count(data.split(b"\n")[:-1])
+    path = os.path.join(context.scratch, f"objects-{i:07d}")
+    with open(path, "wb") as out:
+        out.writelines(line + b"\n" for line in sorted(objects))
+    return _Piece(outputs, stats, path)
+
+
+def _rendered(context: _Context, segment: Segment, name: str) -> tuple[bytes, str]:
+    """A segment's output in ``name`` written here: its copy was damaged."""
+    body = _output(context, _read(context.source, segment), name)
+    return body, hashlib.sha256(body).hexdigest()
+
+
+def _output(context: _Context, data: bytes, name: str) -> bytes:
+    if name == "graph.ttl":
+        body = ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                            prefixes=context.prefixes)
+        return _without_prefixes(body)
+    if name == "graph.jsonld":
+        return jsonld.jsonld_nodes(data)
+    written = {k: ox.NamedNode(v) for k, v in context.written.items()}
+    files = {k: ox.NamedNode(v) for k, v in context.files.items()}
+    return trig_blocks(data.split(b"\n")[:-1], written, files, context.prefixes)
+
+
+def _read(path: str, segment: Segment) -> bytes:
+    with open(path, "rb") as f:
+        return os.pread(f.fileno(), segment.end - segment.start, segment.start)
+
+
+def _turtle_header(prefixes: dict[str, str]) -> bytes:
+    """The prefix lines pyoxigraph's Turtle writer puts before the first triple."""
+    one = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"))
+    body = ox.serialize([one], format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    return body[:len(body) - len(_without_prefixes(body))]
+
+
+def _without_prefixes(body: bytes) -> bytes:
+    while body.startswith(b"@prefix "):
+        body = body[body.index(b"\n") + 1:]
+    return body
+
+
+# -- VoID: per-segment counts and the distinct objects ------------------------------------------
+
+_TYPE, _IDENTIFIER, _LABEL = (f"<{p}>".encode() for p in (RDF.type, DCTERMS.identifier, RDFS.label))
+_SOURCE_TEXT = f"<{TIP.SourceText}>".encode()
+_EXAMPLES = {f"<{c}>".encode(): str(c) for c in EXAMPLE_CLASSES}
+
+
+def _count(lines: list[bytes]) -> tuple[VoidStatistics, set[bytes]]:
+    """A segment's VoID counts, and its distinct objects as lines to merge (``o OBJECT``, and
+    ``l PROPERTY OBJECT`` for an IRI object)."""
+    stats, classes, properties, objects = VoidStatistics(), Counter(), Counter(), set()
+    subject, types, identified, labels = None, [], False, []
+    for line in lines + [None]:
+        if line is not None:
+            first = line.index(b" ")
+            second = line.index(b" ", first + 1)
+            s, p, o = line[:first], line[first + 1:second], line[second + 1:-2]
+        if line is None or s != subject:
+            if subject is not None:  # the subject's lines are all seen
+                stats.entities += identified
+                for t in types:
+                    if t in _EXAMPLES and subject[:1] == b"<":
+                        iri = subject[1:-1].decode("utf-8")
+                        stats.examples[_EXAMPLES[t]] = min(iri, stats.examples.get(_EXAMPLES[t], iri))
+                if _SOURCE_TEXT in types:
+                    values = [next(ox.parse(x + b"\n", format=ox.RdfFormat.N_TRIPLES)).object.value for x in labels]
+                    stats.sources[_term(subject)] = min(values) if values else None
+            if line is None:
+                break
+            subject, types, identified, labels = s, [], False, []
+            stats.subjects += 1
+        stats.triples += 1
+        properties[p] += 1
+        if p == _TYPE:
+            classes[o] += 1
+            types.append(o)
+        elif p == _IDENTIFIER:
+            identified = True
+        elif p == _LABEL:
+            labels.append(line)
+        objects.add(b"o " + o)
+        if o[:1] == b"<":
+            objects.add(b"l " + p + b" " + o)
+    stats.classes = {_term(c): n for c, n in classes.items()}
+    stats.properties = {_term(p): n for p, n in properties.items()}
+    return stats, objects
+
+
+def _term(term: bytes) -> str:
+    """The value of an N-Triples IRI (or other term, parsed)."""
+    if term[:1] == b"<":
+        return term[1:-1].decode("utf-8")
+    return next(ox.parse(b"<x:s> <x:p> " + term + b" .\n", format=ox.RdfFormat.N_TRIPLES)).object.value
+
+
+def _added(a: VoidStatistics, b: VoidStatistics) -> VoidStatistics:
+    return VoidStatistics(
+        triples=a.triples + b.triples, entities=a.entities + b.entities, subjects=a.subjects + b.subjects,
+        classes=dict(Counter(a.classes) + Counter(b.classes)),
+        properties=dict(Counter(a.properties) + Counter(b.properties)),
+        examples={c: min(x for x in (a.examples.get(c), b.examples.get(c)) if x is not None)
+                  for c in a.examples.keys() | b.examples.keys()},
+        sources={**a.sources, **b.sources})
+
+
+def _distinct(paths: list[str], scratch: Path) -> tuple[int, Counter]:
+    """The distinct objects, and per property the distinct IRI objects, of the segments' sorted
+    object files: merged k-way (``FAN_IN`` files at a time, through merged files if more)."""
+    level = 0
+    while len(paths) > FAN_IN:
+        level += 1
+        batches = [paths[i:i + FAN_IN] for i in range(0, len(paths), FAN_IN)]
+        paths = []
+        for n, batch in enumerate(batches):
+            path = scratch / f"merged-{level}-{n:05d}"
+            with open(path, "wb", buffering=1 << 20) as out:
+                out.writelines(merged(batch))
+            paths.append(str(path))
+    objects, links = 0, Counter()
+    for line in merged(paths):
+        if line[:2] == b"o ":
+            objects += 1
+        else:
+            links[line[2:line.index(b" ", 2)]] += 1
+    return objects, links
+
+
+# -- the previous build's segments --------------------------------------------------------------
+
+def _recipe(context: _Context) -> str:
+    """What a segment's outputs depend on besides its lines."""
+    from tipkg.units import code_version
+
+    facts = [code_version(("tipkg.graph", "tipkg.ontology")), ox.__version__, sorted(context.prefixes.items()),
+             sorted((k.decode("utf-8"), v) for k, v in context.written.items()), sorted(context.files.items())]
+    return hashlib.sha256(json.dumps(facts).encode("utf-8")).hexdigest()
+
+
+class _Previous:
+    """The segments of the previous build's text dumps, by SHA-256: copied once verified."""
+
+    def __init__(self, folder: Path, segments: dict[str, dict]):
+        self.folder, self.segments, self.files = folder, segments, {}
+
+    @classmethod
+    def read(cls, folder: Path | None, recipe: str) -> _Previous | None:
+        """The index in ``folder`` if it is whole (its seal holds) and of the same recipe, else None."""
+        if folder is None:
+            return None
+        try:
+            seal, _, body = (Path(folder) / INDEX).read_bytes().partition(b"\n")
+            if hashlib.sha256(body).hexdigest().encode() != seal:
+                return None
+            index = json.loads(body)
+        except (OSError, ValueError):
+            return None
+        if index.get("recipe") != recipe:
+            return None
+        return cls(Path(folder), {digest: ranges for digest, ranges in index["segments"]})
+
+    def holds(self, digest: str) -> bool:
+        return digest in self.segments and all(name in self.segments[digest] for name in TEXT)
+
+    def copy(self, digest: str, name: str) -> tuple[bytes, str] | None:
+        """The segment's bytes in the previous ``name``, if they are there as indexed (SHA-256)."""
+        if digest not in self.segments or name not in self.segments[digest]:
+            return None
+        offset, length, sha = self.segments[digest][name]
+        try:
+            if name not in self.files:
+                self.files[name] = os.open(self.folder / name, os.O_RDONLY)
+            body = os.pread(self.files[name], length, offset)
+        except OSError:
+            return None
+        return (body, sha) if len(body) == length and hashlib.sha256(body).hexdigest() == sha else None
+
+    def close(self) -> None:
+        for fd in self.files.values():
+            os.close(fd)
+        self.files = {}
+
+
+def _sorted_file(triples: TripleSet, scratch: Path) -> Path:
+    """The graph's sorted N-Triples as a file: the build's graph.nt, else one written in ``scratch``."""
+    path = getattr(triples, "path", None)
+    if path is not None:
+        return Path(path)
+    (scratch / "graph.nt").write_bytes(triples.ntriples())
+    return scratch / "graph.nt"

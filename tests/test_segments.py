@@ -1,0 +1,256 @@
+"""The text dumps and VoID written a segment of graph.nt at a time (``graph/segments.py``).
+
+On the real corpus, bundled (×1) and replicated (×3): a rebuild after one source's text was edited
+copies the unchanged segments from the previous OUT and gives, byte for byte, the dumps of a
+``--no-cache`` build of the edited corpus. Each dump is checked against an independent reference:
+Turtle against pyoxigraph's writer over the whole graph, JSON-LD and TriG read back by rdflib and
+pyoxigraph, VoID against the SPARQL queries over the store that made it before. A damaged previous
+file or index (truncated, edited, re-sealed with a wrong range) is never copied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import zlib
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, RDFS
+from rdflib.namespace import DCTERMS
+
+from tipkg.graph.delta import Delta
+from tipkg.graph.outputs import prefixes_of
+from tipkg.graph.dumps import EXAMPLE_CLASSES, VoidStatistics, placed_triples, void_graph
+from tipkg.graph.segments import INDEX, MASK, TEXT, cut, write_segmented
+from tipkg.graph.store import store_path
+from tipkg.graph.streams import SpilledTriples
+from tipkg.graph.triples import TripleSet
+from tipkg.graph.writers import DumpSettings, dumps
+from tipkg.ontology.namespace import PREFIXES, TIP
+from tipkg.pipeline import build
+from tipkg.sources import default_corpus_dir
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import replicate  # noqa: E402
+
+FILES = ("graph.nt", *TEXT, "void.ttl", INDEX)
+EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}  # void.ttl's dates
+
+
+def edit_last_source(corpus: Path, old: str = "الدول", new: str = "البلدان") -> str:
+    """Replace the last ``old`` word of the manifest's last source by ``new`` and update its sha256
+    (as ``benchmarks/bench_build.py``'s ``change_one``): a paragraph's text, labels and later spans change."""
+    manifest = corpus / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    name = re.findall(r'^file = "([^"]+)"', text, re.M)[-1]
+    data = (corpus / name).read_bytes()
+    at = data.rindex(old.encode())
+    edited = data[:at] + new.encode() + data[at + len(old.encode()):]
+    (corpus / name).write_bytes(edited)
+    at = text.rindex(f'file = "{name}"')
+    manifest.write_text(text[:at] + text[at:].replace(hashlib.sha256(data).hexdigest(),
+                                                      hashlib.sha256(edited).hexdigest(), 1), encoding="utf-8")
+    return name
+
+
+def rebuilt(folder: Path, copies: int) -> Path:
+    """``folder`` with: ``before`` (a build of the corpus), ``out`` (that build, then rebuilt on the
+    same cache after one source was edited) and ``full`` (the edited corpus built with --no-cache)."""
+    if copies == 1:
+        corpus = folder / "corpus"
+        shutil.copytree(default_corpus_dir(), corpus, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    else:
+        corpus = replicate.write_corpus(copies, folder / "corpus")
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in EPOCH.items():
+            env.setenv(name, value)
+        build(corpus, folder / "out", cache=folder / "cache")
+        shutil.copytree(folder / "out", folder / "before")
+        edit_last_source(corpus)
+        build(corpus, folder / "out", cache=folder / "cache")
+        build(corpus, folder / "full", cache=None)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def once(tmp_path_factory) -> Path:
+    return rebuilt(tmp_path_factory.mktemp("segments-x1"), 1)
+
+
+def written(before: Path, full: Path, to: Path, jobs: int | None = None) -> dict:
+    """The segmented files of ``full``'s graph.nt written into ``to``, copying from ``before``."""
+    to.mkdir(exist_ok=True)
+    triples = SpilledTriples.written(PREFIXES, full / "graph.nt", store_path(full), 0)
+    delta = Delta(before, before / "removed", before / "added", {}, 0, 0)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
+        return write_segmented(triples, to, DumpSettings(validated=True, delta=delta, jobs=jobs))
+
+
+def same_files(a: Path, b: Path, names=FILES) -> list[str]:
+    return [name for name in names if (a / name).read_bytes() != (b / name).read_bytes()]
+
+
+def test_a_rebuild_after_one_edit_gives_the_dumps_of_a_full_build(once):
+    assert (once / "before" / "graph.nt").read_bytes() != (once / "full" / "graph.nt").read_bytes()
+    assert same_files(once / "out", once / "full") == []
+
+
+@pytest.mark.slow
+def test_a_rebuild_after_one_edit_gives_the_dumps_of_a_full_build_at_x3(tmp_path):
+    folder = rebuilt(tmp_path, 3)
+    assert same_files(folder / "out", folder / "full") == []
+    counts = written(folder / "before", folder / "full", tmp_path / "again")
+    assert 0 < counts["segments"] - counts["copied"] < counts["segments"] / 3  # a ninth of the sources changed
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_unchanged_segments_are_copied(once, tmp_path, jobs):
+    counts = written(once / "before", once / "full", tmp_path, jobs)
+    assert 0 < counts["copied"] < counts["segments"]
+    assert same_files(tmp_path, once / "full", FILES[1:]) == []
+
+
+def _damage_file(before: Path, name: str) -> None:
+    """Truncate graph.ttl at its half; in another file, change one byte in the middle of every
+    segment's range (as the index gives them)."""
+    data = bytearray((before / name).read_bytes())
+    if name == "graph.ttl":
+        (before / name).write_bytes(bytes(data[:len(data) // 2]))
+        return
+    _, _, body = (before / INDEX).read_bytes().partition(b"\n")
+    for _, ranges in json.loads(body)["segments"]:
+        offset, length, _ = ranges[name]
+        data[offset + length // 2] ^= 1
+    (before / name).write_bytes(bytes(data))
+
+
+def _damage_index(before: Path, how: str) -> None:
+    seal, _, body = (before / INDEX).read_bytes().partition(b"\n")
+    index = json.loads(body)
+    if how == "edited":  # the seal no longer holds
+        (before / INDEX).write_bytes(seal + b"\n" + body.replace(b'"graph.jsonld": [', b'"graph.jsonld": [1', 1))
+        return
+    for _, ranges in index["segments"]:  # re-sealed, each range one byte off: the bytes' SHA-256 disagrees
+        for name in ranges:
+            ranges[name][0] += 1
+    body = json.dumps(index).encode()
+    (before / INDEX).write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+
+
+@pytest.mark.parametrize("damage", ["graph.ttl", "graph.jsonld", "graph.trig", "index edited", "index re-sealed"])
+def test_a_damaged_previous_file_or_index_is_never_copied(once, tmp_path, damage):
+    before = tmp_path / "before"
+    shutil.copytree(once / "before", before)
+    if damage.startswith("index"):
+        _damage_index(before, damage.split()[1])
+    else:
+        _damage_file(before, damage)
+    counts = written(before, once / "full", tmp_path / "to")
+    assert same_files(tmp_path / "to", once / "full", FILES[1:]) == []
+    if damage == "index edited":
+        assert counts["copied"] == 0
+
+
+def test_a_damaged_previous_file_is_rewritten_by_the_build(once, tmp_path):
+    """Through ``tipkg build``: OUT's graph.trig edited by hand (its graph.nt untouched, so the build
+    starts from OUT); without the SHA-256 of each copied range the edits would be copied."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(default_corpus_dir(), corpus, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
+        build(corpus, tmp_path / "out", cache=tmp_path / "cache")
+        _damage_file(tmp_path / "out", "graph.trig")
+        edit_last_source(corpus)
+        build(corpus, tmp_path / "out", cache=tmp_path / "cache")
+    assert same_files(tmp_path / "out", once / "full") == []
+
+
+def test_turtle_is_the_whole_graph_written_at_once(once):
+    whole = ox.serialize(ox.parse(path=str(once / "full" / "graph.nt"), format=ox.RdfFormat.N_TRIPLES),
+                         format=ox.RdfFormat.TURTLE, prefixes=prefixes_of(TripleSet(PREFIXES)))
+    assert (once / "full" / "graph.ttl").read_bytes() == whole
+
+
+def test_jsonld_and_trig_read_back_to_the_graph_and_its_placement(once):
+    full = once / "full"
+    triples = set(ox.parse(path=str(full / "graph.nt"), format=ox.RdfFormat.N_TRIPLES))
+    assert set(ox.parse(path=str(full / "graph.jsonld"), format=ox.RdfFormat.JSON_LD)) == triples
+    graph = SpilledTriples.written(PREFIXES, full / "graph.nt", store_path(full), len(triples))
+    placed = {(t.subject.value, t.predicate.value, t.object.value, "" if g is None else g.value)
+              for t, g in placed_triples(graph)}
+    by_oxigraph = {(q.subject.value, q.predicate.value, q.object.value,
+                    "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value)
+                   for q in ox.parse(path=str(full / "graph.trig"), format=ox.RdfFormat.TRIG)}
+    dataset = Dataset()
+    dataset.parse(str(full / "graph.trig"), format="trig")
+    by_rdflib = {(str(s), str(p), str(o), "" if str(g).startswith("urn:x-rdflib:") else str(g))
+                 for s, p, o, g in dataset.quads()}
+    assert by_oxigraph == by_rdflib == placed and len(placed) == len(triples)
+    # the byte change: a graph's block repeats in each segment holding triples of it
+    blocks = re.findall(rb"^(<[^>]+>|) ?\{$", (full / "graph.trig").read_bytes(), re.M)
+    assert len(blocks) > len(set(blocks)) == len({g for *_, g in placed})
+
+
+def store_statistics(store: ox.Store) -> VoidStatistics:
+    """VoID's figures as the SPARQL queries over the store gave them before segments (the reference)."""
+    def rows(query: str) -> list[tuple]:
+        return [tuple(solution) for solution in store.query(query)]
+
+    ((t, s, o),) = rows("SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?ds) (COUNT(DISTINCT ?o) AS ?do) WHERE { ?s ?p ?o }")
+    ((entities,),) = rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{DCTERMS.identifier}> ?i }}")
+    properties = rows("SELECT ?p (COUNT(*) AS ?n) (COUNT(DISTINCT ?link) AS ?links) "
+                      "WHERE { ?s ?p ?o BIND(IF(isIRI(?o), ?o, ?unbound) AS ?link) } GROUP BY ?p")
+    examples = {str(c): e.value for c in EXAMPLE_CLASSES
+                for (e,) in rows(f"SELECT (MIN(?s) AS ?e) WHERE {{ ?s a <{c}> FILTER(isIRI(?s)) }}") if e is not None}
+    sources = rows(f"SELECT ?s (MIN(?l) AS ?label) WHERE {{ ?s a <{TIP.SourceText}> OPTIONAL {{ ?s <{RDFS.label}> ?l }} }} "
+                   f"GROUP BY ?s")
+    return VoidStatistics(
+        triples=int(t.value), subjects=int(s.value), objects=int(o.value), entities=int(entities.value),
+        classes={c.value: int(n.value) for c, n in rows("SELECT ?c (COUNT(*) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")},
+        properties={p.value: int(n.value) for p, n, _ in properties},
+        links={p.value: int(n.value) for p, _, n in properties if int(n.value)},
+        examples=examples, sources={s.value: None if label is None else label.value for s, label in sources})
+
+
+@pytest.mark.parametrize("build_", ["full", "out"])
+def test_void_from_segments_is_void_from_the_store(once, build_):
+    """void.ttl, cold and copied, is what the store's queries give (dates from SOURCE_DATE_EPOCH)."""
+    folder = once / build_
+    stats = store_statistics(ox.Store.read_only(str(store_path(folder))))
+    assert stats.objects > stats.subjects > 1000 and stats.links  # not additive: merged from the segments
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
+        expected = void_graph(stats, dumps=dumps(), validated=True).serialize(format="turtle", encoding="utf-8")
+    assert (folder / "void.ttl").read_bytes() == expected
+
+
+def test_segments_are_cut_at_subjects_by_their_own_hash(once):
+    data = (once / "full" / "graph.nt").read_bytes()
+    segments = list(cut(once / "full" / "graph.nt"))
+    assert segments[0].start == 0 and segments[-1].end == len(data) and len(segments) > 5
+    assert all(a.end == b.start for a, b in zip(segments, segments[1:]))
+    for before, segment in zip(segments, segments[1:]):
+        last = data[before.start:before.end].rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        first = data[segment.start:data.index(b"\n", segment.start)]
+        subject = first[:first.index(b" ")]
+        assert last[:last.index(b" ")] != subject and not zlib.crc32(subject) & MASK
+        assert hashlib.sha256(data[segment.start:segment.end]).hexdigest() == segment.digest
+    lines = sum(1 for _ in open(once / "full" / "graph.nt", "rb"))
+    assert 1000 < lines / len(segments) < 10_000  # some thousands of lines each
+    previous = {s.digest for s in cut(once / "before" / "graph.nt")}
+    assert sum(s.digest in previous for s in segments) >= len(segments) // 3  # the edit kept the others whole
+
+
+def test_an_empty_graph(tmp_path):
+    counts = write_segmented(TripleSet(PREFIXES), tmp_path, DumpSettings())
+    assert counts["segments"] == 0 and (tmp_path / "graph.ttl").read_bytes() == b""
+    assert json.loads((tmp_path / "graph.jsonld").read_text(encoding="utf-8"))["@graph"] == []
+    assert list(ox.parse(path=str(tmp_path / "graph.trig"), format=ox.RdfFormat.TRIG)) == []
+    assert os.path.getsize(tmp_path / "void.ttl") > 0
