@@ -149,18 +149,21 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, jobs:
         at = {name: 0 for name in text}
         segments = _pieces(context, previous, jobs)
         for i, (segment, piece) in enumerate(segments):
-            ranges = {}
+            ranges, whole = {}, bool(text) and not piece.outputs  # whole: every file's part copied
             for name in text:
                 if i == 0:
                     at[name] += outs[name].write(heads[name])
                 elif name in separators:
                     at[name] += outs[name].write(separators[name])
                 body, sha = piece.outputs.get(name) or (previous.copy(segment.digest, name) if previous else None) \
-                    or _rendered(context, segment, name)
+                    or (None, None)
+                if body is None:  # its copy is damaged
+                    body, sha = _rendered(context, segment, name)
+                    whole = False
                 ranges[name] = [at[name], len(body), sha]
                 at[name] += outs[name].write(body)
             entries.append([segment.digest, ranges])
-            copied += not piece.outputs
+            copied += whole
             if piece.stats is not None:
                 stats = _added(stats, piece.stats)
                 objects.append(piece.objects)
