@@ -9,7 +9,7 @@ from __future__ import annotations
 from tipkg.references.answers import Answers
 from tipkg.references.types import Reference
 
-from .references import add_citation
+from .references import add_citation, tip
 from .triples import TripleSet
 from .uris import mint
 
@@ -24,7 +24,7 @@ def add_answers(graph: TripleSet, found: Answers, base: str | None = None) -> Tr
                                       r.words.span, r.words.text, r.rule), subject, target, base)
     for a in found.answers:
         subject, target = mint(a.subject, base), mint(a.mandate, base)
-        graph.add((subject, getattr(TIP, a.relation), target))
+        graph.add((subject, tip(a.relation), target))
         add_citation(graph, Reference(a.subject, a.relation, a.mandate, "mandate", a.words.source_file,
                                       a.words.span, a.words.text, a.rule), subject, target, base)
     return graph

@@ -138,6 +138,21 @@ class SpilledTriples(TripleSet):
             raise RuntimeError("the graph was already written out; nothing can be added")
         self.extra.append(lines)
 
+    def add_lines(self, lines: Iterable[bytes]) -> None:
+        """Write N-Triples ``lines`` (without their newlines) straight to sorted chunk files, at most
+        ``limit`` lines each: merged into ``graph.nt`` with the rest, never parsed."""
+        if self.path is not None:
+            raise RuntimeError("the graph was already written out; nothing can be added")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        batch: list[bytes] = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) >= self.limit:
+                self.chunks.append(sorted_chunk(batch, self.folder / f"chunk-{len(self.chunks):05d}.nt"))
+                batch = []
+        if batch:
+            self.chunks.append(sorted_chunk(batch, self.folder / f"chunk-{len(self.chunks):05d}.nt"))
+
     def spill(self) -> None:
         """Write the triples in memory to a sorted chunk and forget them (and the IRIs converted)."""
         if not self._triples:

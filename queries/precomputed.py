@@ -34,6 +34,10 @@ kept with the folded text each is searched in (``TEXT_SEARCH``); a page is
 the first rows, in that order, whose text contains the phrase folded by the
 query's own BINDs (run on the store, so the folding is SPARQL's). Reading
 stops at the end of the page.
+
+This module is the files' format and how a page is read from them; how the
+build makes them cheaply, and copies them from the previous build when a
+delta of the graph cannot change them, is ``precompute.py``.
 """
 
 from __future__ import annotations

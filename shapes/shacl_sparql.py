@@ -263,9 +263,7 @@ class _Compiler:
                 checks.append(check(_component(pred), focused, _default(pred, g.value(shape, pred), where)))
             if pred == SH.node:  # pyshacl reports why a value does not conform (sh:detail) as results of that shape
                 for node in g.objects(shape, SH.node):
-                    of_values = (focus if path is None else
-                                 f"{{ SELECT DISTINCT ?this WHERE {{ {{ SELECT (?this AS ?_f) WHERE {{ {focus} }} }} "
-                                 f"{self.triple(shape, '?_f', '?this')} }} }}")
+                    of_values = focus if path is None else self.values_focus(shape, focus)
                     checks += self.shape_checks(node, node, of_values, None, (*stack, shape))
         if path is not None:
             checks += [check(c, q, m) for c, q, m in self.path_checks(shape, focus, member, where)]
@@ -282,6 +280,15 @@ class _Compiler:
             if self.active(constraint):
                 checks.append(self.sparql_check(shape, root, constraint, focus, severity))
         return checks
+
+    def values_focus(self, shape, focus: str) -> str:
+        """The values of a property shape on the focus nodes ``focus``: the focus nodes of its ``sh:node``."""
+        return (f"{{ SELECT DISTINCT ?this WHERE {{ {{ SELECT (?this AS ?_f) WHERE {{ {focus} }} }} "
+                f"{self.triple(shape, '?_f', '?this')} }} }}")
+
+    def constraint_body(self, body: str) -> str:
+        """A ``sh:sparql`` constraint's SELECT as it runs (``$this`` free; shapes/affected.py binds it)."""
+        return body
 
     def path_checks(self, shape, focus: str, member: str | None, where: str | None) -> list[tuple[str, str, str]]:
         """(component, query, default message) for the constraints on a property's values taken together."""
@@ -339,7 +346,7 @@ class _Compiler:
             raise UnsupportedShape(shape, "$shapesGraph, $currentShape or $PATH in sh:select")
         prefixes = sorted({f"PREFIX {g.value(d, SH.prefix)}: <{g.value(d, SH.namespace)}>"
                            for declarer in g.objects(constraint, SH.prefixes) for d in g.objects(declarer, SH.declare)})
-        body = re.sub(r"\$this\b", "?this", str(select))
+        body = self.constraint_body(re.sub(r"\$this\b", "?this", str(select)))
         query = "\n".join(prefixes) + f"\nSELECT * WHERE {{ {focus} {{ {body} }} }}"
         messages = [str(m) for m in g.objects(constraint, SH.message)] or [str(m) for m in g.objects(shape, SH.message)]
         return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity)

@@ -80,6 +80,7 @@ class ValidationReport:
     results: list[ValidationResult]
     timings: dict[str, float] = field(default_factory=dict)
     triples: int = 0
+    scope: str = ""  # what was validated when not the whole graph (shapes/affected.py: a delta's focus nodes)
 
     @property
     def conforms(self) -> bool:
@@ -93,7 +94,7 @@ class ValidationReport:
 
     def text(self, limit: int = 20) -> str:
         """A readable report grouped by shape, then node; at most ``limit`` nodes per shape."""
-        timing = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
+        timing = "; ".join(([self.scope] if self.scope else []) + [", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())])
         if self.conforms and not self.results:
             return f"conforms: {self.triples} triples, no violations ({timing})"
         lines = [f"{'conforms' if self.conforms else 'DOES NOT CONFORM'}: {len(set(self.results))} results "
@@ -221,12 +222,18 @@ def _triples(store: ox.Store) -> int:
 _compiled: dict[tuple, tuple[Graph, list[Check]]] = {}
 
 
-def compiled(shapes: Graph, ontology: Graph, store: ox.Store) -> list[Check]:
-    """The checks of ``shapes``; classes reach their sub-classes in the ontology and in the data."""
+def class_pairs(ontology: Graph, store: ox.Store) -> frozenset[tuple[str, str]]:
+    """(sub-class, class) of the ontology and of the data: what ``sh:class`` and ``sh:targetClass`` reach."""
     sub_class = ox.NamedNode(str(RDFS.subClassOf))
     pairs = {(str(s), str(o)) for s, o in ontology.subject_objects(RDFS.subClassOf)}
     pairs |= {(q.subject.value, q.object.value) for q in store.quads_for_pattern(None, sub_class, None, ox.DefaultGraph())}
-    key = (id(shapes), len(shapes), frozenset(pairs))
+    return frozenset(pairs)
+
+
+def compiled(shapes: Graph, ontology: Graph, store: ox.Store) -> list[Check]:
+    """The checks of ``shapes``; classes reach their sub-classes in the ontology and in the data."""
+    pairs = class_pairs(ontology, store)
+    key = (id(shapes), len(shapes), pairs)
     if key not in _compiled:
         if len(_compiled) > 8:
             _compiled.clear()

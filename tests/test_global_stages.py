@@ -1,0 +1,78 @@
+"""The build's global pass on compact data (issue 11): what the parent process does over the whole
+corpus between extraction and the outputs, made cheaper without changing a byte of ``graph.nt``.
+
+- The echoes are written as N-Triples lines (``network.reuse.echo_lines``), not added triple by
+  triple: the lines must be the very triples the old reification added, on the real corpus.
+- The units' reading-order lexicon shares are summed as the units come and dropped from them
+  (``units.Extraction.lexicon``): the sum must be the one the shares give.
+"""
+
+from __future__ import annotations
+
+from rdflib import RDF, XSD
+from rdflib.namespace import DCTERMS
+
+from tipkg import identifiers as ids
+from tipkg.graph.parts import lexicon, lexicon_key, lexicon_share
+from tipkg.graph.streams import SpilledTriples
+from tipkg.graph.triples import TripleSet, literal
+from tipkg.graph.uris import base_iri, mint
+from tipkg.network.reuse import RULE, add_echoes, edge_key, find_reuse
+from tipkg.ontology.namespace import TIP
+from tipkg.sources import read_corpus
+from tipkg.units import extract_units
+
+
+def reified_as_before(echoes, attested, base) -> TripleSet:
+    """The echoes reified triple by triple, as ``add_echoes`` did before it wrote lines (the spec)."""
+    graph = TripleSet()
+
+    def reified(subject, obj, score, rule, key):
+        graph.add((subject, TIP.echoes, obj))
+        node = mint(key, base)
+        graph.add((node, RDF.type, TIP.TextReuse))
+        graph.add((node, RDF.subject, subject))
+        graph.add((node, RDF.predicate, TIP.echoes))
+        graph.add((node, RDF.object, obj))
+        graph.add((node, TIP.score, literal(f"{score:.3f}", datatype=XSD.decimal)))
+        graph.add((node, TIP.rule, literal(rule)))
+        return node
+
+    for echo in echoes:
+        reified(mint(echo.later, base), mint(echo.earlier, base), echo.score, RULE,
+                edge_key(echo.later, "echoes", echo.earlier))
+    for item in attested:
+        node = reified(mint(str(ids.SourceFile(item.later_source)), base),
+                       mint(str(ids.SourceFile(item.earlier_source)), base), item.score,
+                       f"attestation: mean Jaccard over {item.paragraphs} paragraphs",
+                       edge_key(item.later_source, "echoes", item.earlier_source, item.document))
+        graph.add((node, DCTERMS.subject, mint(item.document, base)))
+    return graph
+
+
+def test_echo_lines_are_the_reified_triples(structured, tmp_path):
+    echoes, attested = find_reuse(structured)
+    assert len(echoes) > 50 and attested  # the corpus has both: 4/4 echoes its draft, 3/3 is printed twice
+    scores = [f"{x.score:.3f}" for x in [*echoes, *attested]]
+    assert any(s.endswith("0") for s in scores)  # "0.910" is written "0.91": the canonical decimal
+    base = base_iri(None)
+    expected = reified_as_before(echoes, attested, base).ntriples()
+    in_memory = TripleSet()
+    assert add_echoes(in_memory, echoes, attested, base) == len(echoes) + len(attested)
+    assert in_memory.ntriples() == expected
+    spilled = SpilledTriples({}, tmp_path / "chunks", limit=100)  # several chunk files
+    add_echoes(spilled, echoes, attested, base)
+    assert len(spilled.chunks) > 1
+    spilled.finish(tmp_path / "graph.nt")
+    assert (tmp_path / "graph.nt").read_bytes() == expected
+
+
+def test_lexicon_is_summed_as_the_units_come(tmp_path):
+    sources = read_corpus()
+    extraction = extract_units(sources, tmp_path / "cache", jobs=2)
+    assert all(u.lexicon is None for u in extraction.units)  # dropped from every unit
+    expected = lexicon(lexicon_share(u.structured) for u in extraction.units)
+    assert lexicon_key(extraction.lexicon) == lexicon_key(expected)
+    again = extract_units(sources, tmp_path / "cache", jobs=1)  # read back from the cache
+    assert again.cached == len(sources)
+    assert lexicon_key(again.lexicon) == lexicon_key(expected)

@@ -1,0 +1,252 @@
+"""Validation over a delta (shapes/affected.py) reports exactly what a whole validation reports.
+
+Every break of tests/test_validate.py is applied to the built corpus as a delta (the
+lines it adds and removes): the delta validation of the new graph, from the previous
+conforming build, gives the same (shape, focus, component, path, value) set as
+validating the new graph whole. So does the corpus with one source's text edited
+(two real builds). Dropping the inverse steps of the derivation is caught.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Literal
+
+import test_validate as tv
+from tipkg.graph.triples import OxigraphTerms, rdflib_term
+from tipkg.graph.uris import mint
+from tipkg.shapes import affected
+from tipkg.shapes.validate import validate
+
+CONFORMED = {"validation": "conforms: 38598 triples, no violations (sparql (oxigraph) 0.40s)"}
+
+
+@dataclass(frozen=True)
+class Delta:
+    """The contract of graph/delta.py's Delta (the fields validation reads), made here from two sets of lines."""
+
+    previous: Path
+    removed: Path
+    added: Path
+    record: dict
+    removed_count: int
+    added_count: int
+
+
+def delta_of(before: set[str], after: set[str], folder: Path, record=CONFORMED) -> Delta:
+    removed, added = sorted(before - after), sorted(after - before)
+    (folder / "removed.nt").write_text("".join(removed), encoding="utf-8")
+    (folder / "added.nt").write_text("".join(added), encoding="utf-8")
+    return Delta(folder, folder / "removed.nt", folder / "added.nt", record, len(removed), len(added))
+
+
+def outcome(report) -> set[tuple]:
+    return {(r.shape, r.focus, r.component, r.path, r.value) for r in report.results}
+
+
+_whole: dict[str, set[tuple]] = {}
+
+
+def whole_outcome(name: str, store: ox.Store) -> set[tuple]:
+    """A whole validation's outcome of the store with the break ``name`` applied (once per break)."""
+    if name not in _whole:
+        report = validate(store)
+        assert not report.conforms, f"{name} breaks nothing on the corpus"
+        _whole[name] = outcome(report)
+    return _whole[name]
+
+
+class Recording:
+    """What a break of test_validate does (add, remove, set), done to a store and remembered as lines."""
+
+    def __init__(self, store: ox.Store):
+        self.store, self.term = store, OxigraphTerms()
+        self.added: set[str] = set()
+        self.removed: set[str] = set()
+
+    def _quad(self, s, p, o) -> ox.Quad:
+        return ox.Quad(self.term(s), self.term(p), self.term(o))
+
+    def add(self, triple) -> None:
+        quad = self._quad(*triple)
+        if quad not in self.store:
+            self.store.add(quad)
+            self.added.add(_line(quad))
+
+    def remove(self, pattern) -> None:
+        s, p, o = (None if t is None else self.term(t) for t in pattern)
+        for quad in list(self.store.quads_for_pattern(s, p, o, ox.DefaultGraph())):
+            self.store.remove(quad)
+            self.removed.add(_line(quad))
+
+    def set(self, triple) -> None:
+        self.remove((triple[0], triple[1], None))
+        self.add(triple)
+
+    def objects(self, s, p):
+        return [rdflib_term(q.object) for q in self.store.quads_for_pattern(self.term(s), self.term(p), None)]
+
+    def undo(self) -> None:
+        for line in self.added:
+            self.store.remove(_quad_of(line))
+        for line in self.removed:
+            self.store.add(_quad_of(line))
+
+
+def _line(quad) -> str:
+    return f"{quad.subject} {quad.predicate} {quad.object} .\n"
+
+
+def _quad_of(line: str) -> ox.Quad:
+    (t,) = ox.parse(line.encode(), format=ox.RdfFormat.N_TRIPLES)
+    return ox.Quad(t.subject, t.predicate, t.object)
+
+
+# the small graph's nodes that the corpus names otherwise (the others are in the corpus as they are)
+CORPUS_NODES = {"topic:victims": "topic:victims-protection-and-assistance",
+                "source:002_62009398838004c9.txt": "source:000_34c21bad16896e20.txt"}
+
+
+@pytest.fixture(scope="module")
+def corpus_store(built_out):
+    store = ox.Store()
+    store.bulk_load(path=str(built_out / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+    assert validate(store).conforms
+    return store
+
+
+@pytest.fixture(scope="module")
+def citations(corpus_store):
+    """Two citation nodes of the corpus whose edge is asserted (for the small graph's edge:…3 and edge:…4):
+    their names for ``mint`` and the ends of the edge."""
+    rows = corpus_store.query("""SELECT ?c ?s ?o WHERE { ?c a <http://purl.org/spar/cito/Citation> ;
+        <http://purl.org/spar/cito/hasCitingEntity> ?s ; <http://purl.org/spar/cito/hasCitedEntity> ?o ;
+        <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> <https://w3id.org/tipkg/ontology#requests> .
+        ?s <https://w3id.org/tipkg/ontology#requests> ?o } ORDER BY ?c LIMIT 2""")
+    return [("edge:" + row["c"].value.rsplit("/", 1)[1], rdflib_term(row["s"]), rdflib_term(row["o"])) for row in rows]
+
+
+def breaks_on_the_corpus(monkeypatch, citations):
+    """test_validate's breaks, their nodes mapped to the corpus's."""
+    names = {**CORPUS_NODES, "edge:0000000000000003": citations[0][0], "edge:0000000000000004": citations[1][0]}
+    monkeypatch.setattr(tv, "mint", lambda identifier: mint(names.get(identifier, identifier)))
+    return [breaker for breaker, _, _ in tv.BROKEN]
+
+
+def corpus_break(breaker, store, folder: Path, citations):
+    """Apply ``breaker`` to the store as a delta; the Recording (to undo) and the Delta."""
+    recording = Recording(store)
+    if breaker is tv.break_citation_without_its_edge:  # the edge the first citation describes
+        _, s, o = citations[0]
+        recording.remove((s, tv.TIP.requests, o))
+    else:
+        breaker(recording)
+    return recording, delta_of(recording.removed, recording.added, folder)
+
+
+@pytest.mark.parametrize("name", [b.__name__ for b, _, _ in tv.BROKEN])
+def test_each_break_as_a_delta_gives_the_whole_report(name, corpus_store, citations, monkeypatch, tmp_path):
+    breaker = {b.__name__: b for b in breaks_on_the_corpus(monkeypatch, citations)}[name]
+    recording, delta = corpus_break(breaker, corpus_store, tmp_path, citations)
+    try:
+        assert delta.removed_count + delta.added_count > 0
+        report = affected.validate_delta(corpus_store, delta)
+        assert outcome(report) == whole_outcome(name, corpus_store)
+        assert "delta validation" in report.text().splitlines()[0]
+    finally:
+        recording.undo()
+
+
+WEAKENED = {
+    "no neighbours": lambda r: r.path == "",  # only triples of the focus node itself
+    "no inverse reads": lambda r: r.forward,  # never the focus nodes that point at a changed object
+    "one step at most": lambda r: not any(c in r.path for c in "/*+"),  # not the meeting of a recommendation's report
+}
+
+
+@pytest.mark.parametrize("weakening", sorted(WEAKENED))
+def test_a_derivation_missing_a_step_is_caught(weakening, corpus_store, citations, monkeypatch, tmp_path):
+    """The equality above can fail: with reads dropped from the derivation, some break's delta report
+    misses results the whole validation has."""
+    keep = WEAKENED[weakening]
+    full = affected.reads
+    monkeypatch.setattr(affected, "reads", lambda query: None if (found := full(query)) is None else
+                        frozenset(r for r in found if keep(r)))
+    missed = []
+    for breaker in breaks_on_the_corpus(monkeypatch, citations):
+        recording, delta = corpus_break(breaker, corpus_store, tmp_path, citations)
+        try:
+            if outcome(affected.validate_delta(corpus_store, delta)) != whole_outcome(breaker.__name__, corpus_store):
+                missed.append(breaker.__name__)
+        finally:
+            recording.undo()
+    assert missed, weakening
+
+
+def edit_one_word(corpus: Path) -> str:
+    """The last "الدول" (States) of the corpus's last source becomes "البلدان" (countries), its sha256 updated in
+    the manifest (as benchmarks/bench_build.py's one-changed rebuild): a text, its labels, gist and spans change."""
+    manifest = corpus / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    name = re.findall(r'^file = "([^"]+)"', text, re.M)[-1]
+    data = (corpus / name).read_bytes()
+    old, word = hashlib.sha256(data).hexdigest(), "الدول".encode()
+    at = data.rindex(word)
+    data = data[:at] + "البلدان".encode() + data[at + len(word):]
+    (corpus / name).write_bytes(data)
+    manifest.write_text(text.replace(old, hashlib.sha256(data).hexdigest()), encoding="utf-8")
+    return name
+
+
+def test_one_source_edited_delta_gives_the_whole_report(built_out, tmp_path):
+    from tipkg.pipeline import build
+    from tipkg.sources import default_corpus_dir
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(default_corpus_dir(), corpus)
+    edit_one_word(corpus)
+    build(corpus, tmp_path / "out", cache=None, check=False)
+    new = tmp_path / "out" / "graph.nt"
+    delta = delta_of(set(open(built_out / "graph.nt", encoding="utf-8")), set(open(new, encoding="utf-8")), tmp_path)
+    assert delta.removed_count > 5 and delta.added_count > 5
+    store = ox.Store()
+    store.bulk_load(path=str(new), format=ox.RdfFormat.N_TRIPLES)
+    whole = validate(store)
+    report = affected.validate_delta(store, delta)
+    assert outcome(report) == outcome(whole) and whole.conforms
+    # the same edit breaking the graph: the paragraph's gist goes too
+    (gist,) = store.query("SELECT ?p ?g WHERE { ?p <https://w3id.org/tipkg/ontology#gist> ?g } ORDER BY ?p LIMIT 1")
+    removed = f"{gist['p']} <https://w3id.org/tipkg/ontology#gist> {gist['g']} .\n"
+    store.remove(ox.Quad(gist["p"], ox.NamedNode("https://w3id.org/tipkg/ontology#gist"), gist["g"]))
+    new_lines = set(open(new, encoding="utf-8")) - {removed}
+    delta = delta_of(set(open(built_out / "graph.nt", encoding="utf-8")), new_lines, tmp_path)
+    whole = validate(store)
+    assert not whole.conforms and outcome(affected.validate_delta(store, delta)) == outcome(whole)
+
+
+def test_a_rebuild_after_an_edit_validates_the_delta(tmp_path):
+    """The build wires it: the rebuild of OUT after one source changed validates only the focus nodes the
+    delta reaches (its report and the stamp say so), and its report is the whole validation's."""
+    from tipkg.pipeline import build
+    from tipkg.sources import default_corpus_dir
+
+    corpus, out, cache = tmp_path / "corpus", tmp_path / "out", tmp_path / "cache"
+    shutil.copytree(default_corpus_dir(), corpus)
+    first = build(corpus, out, cache=cache)
+    assert not first.validation.scope
+    edit_one_word(corpus)
+    second = build(corpus, out, cache=cache)
+    line = second.validation.text().splitlines()[0]
+    assert re.match(r"conforms: \d+ triples, no violations \(delta validation of \d+ changed triples: \d+ focus nodes, "
+                    r"\d+ of \d+ checks;", line), line
+    assert (cache / "validation-reads.json").is_file()
+    store = ox.Store()
+    store.bulk_load(path=str(out / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+    assert outcome(validate(store)) == outcome(second.validation) == set()
