@@ -68,11 +68,12 @@ def _diff(tmp_path: Path, old: list[bytes], new: list[bytes], triples: int | Non
     return delta
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(40))
 def test_the_delta_is_the_set_difference_across_block_boundaries(tmp_path, monkeypatch, seed):
     monkeypatch.setattr(delta_module, "BLOCK", 3)  # every kind of block: equal, shifted, at the edges
     rng = random.Random(seed)
-    universe = [f"<http://x/{i:04d}> <http://x/p> \"{i}\" .\n".encode() for i in range(60)]
+    universe = [f"<http://x/{i:04d}> <http://x/p> \"{'x' * rng.randint(0, 30)}\" .\n".encode()  # lines of any length:
+                for i in range(60)]  # a block's bytes end anywhere in a previous line
     old = sorted(rng.sample(universe, rng.randint(0, 40)))
     new = sorted(set(old) - set(rng.sample(old, min(len(old), rng.randint(0, 5))))
                  | set(rng.sample(universe, rng.randint(0, 5))))
