@@ -46,6 +46,9 @@ from .reads import Changed, reads
 from .sparql import Results, run_local
 
 INDEX = "index.json"
+#: changed lines past which nothing is copied (the changed triples are indexed in memory; a delta
+#: this big touches every query anyway)
+BIG_DELTA = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def write(store, path: Path, catalog: dict[str, Query], delta=None) -> dict[str,
 def _previous(delta):
     """(the previous precomputed folder, its index, the changed triples), or None when there is
     nothing usable to copy from."""
-    if delta is None:
+    if delta is None or delta.removed_count + delta.added_count > BIG_DELTA:
         return None
     folder = Path(delta.previous) / P.FOLDER
     try:
@@ -164,7 +167,8 @@ def _answer(store, p: Plan, path: Path) -> Outcome:
     answers, determined = _split(store, p)
     if answers is None:
         return Outcome("live", [], determined)
-    return Outcome("ran", [P.write_answer(path, query.name, text, results) for text, results in answers.items()],
+    terms: dict = {}
+    return Outcome("ran", [P.write_answer(path, query.name, text, results, terms) for text, results in answers.items()],
                    determined)
 
 

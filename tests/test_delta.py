@@ -29,6 +29,7 @@ from tipkg.sources import default_corpus_dir
 from tipkg.units import BuildStamp, build_recipe
 
 EDITED = "004_e1b135029fdaca29.txt"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def edit_one(corpus: Path, old: str = "الدول", new: str = "البلدان") -> None:
@@ -67,11 +68,12 @@ def _diff(tmp_path: Path, old: list[bytes], new: list[bytes], triples: int | Non
     return delta
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(40))
 def test_the_delta_is_the_set_difference_across_block_boundaries(tmp_path, monkeypatch, seed):
     monkeypatch.setattr(delta_module, "BLOCK", 3)  # every kind of block: equal, shifted, at the edges
     rng = random.Random(seed)
-    universe = [f"<http://x/{i:04d}> <http://x/p> \"{i}\" .\n".encode() for i in range(60)]
+    universe = [f"<http://x/{i:04d}> <http://x/p> \"{'x' * rng.randint(0, 30)}\" .\n".encode()  # lines of any length:
+                for i in range(60)]  # a block's bytes end anywhere in a previous line
     old = sorted(rng.sample(universe, rng.randint(0, 40)))
     new = sorted(set(old) - set(rng.sample(old, min(len(old), rng.randint(0, 5))))
                  | set(rng.sample(universe, rng.randint(0, 5))))
@@ -153,6 +155,7 @@ def rebuilt(tmp_path_factory) -> Rebuilt:
     return Rebuilt(folder, corpus, first, second, full, previous, kept, kept_digests)
 
 
+@pytest.mark.slow
 def test_a_rebuild_after_an_edit_is_diffed_against_the_previous_graph(rebuilt):
     folder = rebuilt.folder
     assert rebuilt.first.triples.delta is None and rebuilt.full.triples.delta is None  # nothing to start from
@@ -166,11 +169,13 @@ def test_a_rebuild_after_an_edit_is_diffed_against_the_previous_graph(rebuilt):
     assert not delta.removed.exists()  # the scratch folder went with the build
 
 
+@pytest.mark.slow
 def test_the_delta_build_writes_what_a_full_build_writes(rebuilt):
     """graph.nt and every dump byte for byte, the store by its sorted dump."""
     assert_same_outputs(rebuilt.folder / "out", rebuilt.folder / "full")
 
 
+@pytest.mark.slow
 def test_the_delta_store_starts_from_the_previous_one_which_is_untouched(rebuilt):
     """The new store shares the previous one's table files (hard links: the delta path was taken); the
     previous store's files are byte for byte what they were, and it still opens and answers."""
@@ -183,6 +188,7 @@ def test_the_delta_store_starts_from_the_previous_one_which_is_untouched(rebuilt
     assert held == {(t.subject, t.predicate, t.object) for t in ox.parse(rebuilt.previous, format=ox.RdfFormat.N_TRIPLES)}
 
 
+@pytest.mark.slow
 def test_the_stamp_offers_the_previous_out_only_for_the_same_recipe(rebuilt):
     folder = rebuilt.folder
     out = folder / "out"
@@ -275,6 +281,7 @@ def test_a_large_delta_is_loaded_whole(tmp_path):
     assert not store_from_previous(delta, tmp_path / "made", count)  # 40 of 60 changed: a bulk load is cheaper
 
 
+@pytest.mark.slow
 def test_a_delta_build_over_a_corrupted_store_loads_it_whole(tmp_path):
     """Regression guard at the level users see: a build after an edit, its previous store's largest table
     file cut short, succeeds and writes the store a full load writes (not a failure, not wrong data)."""
@@ -289,3 +296,27 @@ def test_a_delta_build_over_a_corrupted_store_loads_it_whole(tmp_path):
     store = ox.Store.read_only(str(out / "store"))
     assert sorted(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines(keepends=True)) \
         == (out / "graph.nt").read_bytes().splitlines(keepends=True)
+
+
+@pytest.mark.slow
+def test_at_x3_the_delta_build_writes_what_a_full_build_writes(tmp_path, monkeypatch):
+    """The corpus ×3 (``benchmarks/replicate.py``), a word of its last source edited (``bench_build``'s
+    ``change_one``): the delta build's OUT equals a --no-cache build's, file for file."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import bench_build
+    import replicate
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    corpus = replicate.write_corpus(3, tmp_path / "corpus")
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(corpus, out, cache=cache, jobs=2)
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    for path in (out / "store").iterdir():
+        os.link(path, kept / path.name)
+    bench_build.change_one(corpus)
+    again = build(corpus, out, cache=cache, jobs=2)
+    assert again.triples.delta is not None and again.triples.delta.added_count > 0
+    assert {p.stat().st_ino for p in (out / "store").iterdir()} & {p.stat().st_ino for p in kept.iterdir()}
+    build(corpus, tmp_path / "full", cache=None, jobs=2)
+    assert_same_outputs(out, tmp_path / "full")

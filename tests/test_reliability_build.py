@@ -258,3 +258,124 @@ def test_the_children_of_a_killed_build_die_with_it(tmp_path):
     alive = [c for c in children if Path(f"/proc/{c}").exists()
              and Path(f"/proc/{c}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
     assert alive == [], f"children of the killed build still running: {alive}"
+
+
+# --- the delta build (graph/delta.py, graph/store.py): killed, it leaves the previous OUT as it was ---------
+
+STORE_KILL_CHILD = """
+import sys, time
+from pathlib import Path
+import tipkg.graph.store as store
+flag = sys.argv[1]
+real = store._apply
+def applied_then_wait(target, delta):  # the new store half made: links to the previous one, the delta in
+    real(target, delta)
+    Path(flag).touch(); time.sleep(60)
+store._apply = applied_then_wait
+from tipkg.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _edited_corpus(folder: Path) -> tuple[Path, Path, bytes, bytes]:
+    """A copy of the bundled corpus and the bytes of one source before and after a word of it is edited."""
+    import shutil
+
+    from tipkg.sources import default_corpus_dir
+
+    corpus = folder / "corpus"
+    shutil.copytree(default_corpus_dir(), corpus, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    source = corpus / "004_e1b135029fdaca29.txt"
+    original = source.read_bytes()
+    at = original.rindex("الدول".encode())
+    return corpus, source, original, original[:at] + "البلدان".encode() + original[at + len("الدول".encode()):]
+
+
+def _use(corpus: Path, source: Path, data: bytes) -> None:
+    """Put ``data`` in ``source`` and its sha256 in the manifest."""
+    import hashlib
+    import re
+
+    source.write_bytes(data)
+    manifest = corpus / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    at = text.index(f'file = "{source.name}"')
+    text = text[:at] + re.sub(r'sha256 = "[0-9a-f]{64}"', f'sha256 = "{hashlib.sha256(data).hexdigest()}"',
+                              text[at:], count=1)
+    manifest.write_text(text, encoding="utf-8")
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.slow  # builds eight times
+def test_delta_builds_killed_at_any_moment_leave_the_previous_out_untouched(tmp_path):
+    """A rebuild after an edit starts from OUT (its store hard-linked). Killed at moments spread over it,
+    and once in the middle of the store's delta (the new store half made of links to the old one): OUT
+    is whole, the previous build's, its store files byte for byte as they were; the next build finishes
+    from the same base and writes the graph of the corpus as it is, nothing left beside OUT or in the cache."""
+    corpus, source, original, edited = _edited_corpus(tmp_path)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    command = [sys.executable, "-m", "tipkg", "build", "--corpus", str(corpus), "--out", str(out), "--quiet",
+               "--cache", str(cache), "--jobs", "2"]
+
+    def run(data: bytes) -> float:
+        _use(corpus, source, data)
+        start = time.monotonic()
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        return time.monotonic() - start
+
+    def based_on_edited(n: int) -> tuple[Path, dict[str, str]]:
+        """OUT built from the edited corpus (a delta build), the corpus put back to the original (so the
+        next build is a delta against it); links to OUT's store files and their digests."""
+        run(edited)
+        kept = tmp_path / f"kept-{n}"
+        kept.mkdir()
+        for path in (out / "store").iterdir():
+            os.link(path, kept / path.name)
+        _use(corpus, source, original)
+        return kept, _digests(kept)
+
+    run(original)
+    before = (out / "graph.nt").read_bytes()
+    run(edited)
+    reference = (out / "graph.nt").read_bytes()
+    assert reference != before
+    took = run(original)  # as long as a killed build would take (the same delta, the same cache)
+    kept, digests = based_on_edited(0)
+    for n, fraction in enumerate((0.25, 0.5, 0.75, 0.9)):
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(took * fraction)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        graph = (out / "graph.nt").read_bytes()
+        assert graph in (reference, before)  # the previous build's OUT, or (finished before the kill) the new
+        assert_whole(out, graph)
+        assert _digests(kept) == digests
+        if graph == before:
+            kept, digests = based_on_edited(n + 1)
+    flag = tmp_path / "flag"
+    proc = subprocess.Popen([sys.executable, "-c", STORE_KILL_CHILD, str(flag), *command[3:]], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for _ in range(1200):
+        if flag.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert flag.exists(), "the build never reached the store's delta: " + proc.communicate()[1].decode()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    assert_whole(out, reference)
+    assert _digests(kept) == digests
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr
+    assert_whole(out, before)  # the original corpus's graph again, its store by the delta from the edited one
+    assert {p.stat().st_ino for p in (out / "store").iterdir()} & {p.stat().st_ino for p in kept.iterdir()}
+    assert _digests(kept) == digests
+    store = ox.Store.read_only(str(out / "store"))
+    assert sorted(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines(keepends=True)) \
+        == before.splitlines(keepends=True)
+    assert stages(out) == [] and sorted(p.name for p in cache.glob("**/*.tmp")) == []

@@ -40,6 +40,7 @@ from tipkg.parallel import Forked
 from tipkg.references import References
 from tipkg.references.mandates import find_mandates
 from tipkg.references.thematic_index import index_report_lines
+from tipkg.shapes.affected import validate_delta
 from tipkg.shapes.validate import ValidationReport, in_memory, validate, validation_store
 from tipkg.sources import read_corpus
 from tipkg.graph.writers import DumpSettings, writers
@@ -144,7 +145,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             previous = stamp.previous(recipe, [w.name for w in writers()]) if stamp else None
             if previous is not None:  # OUT is a build of the same code and settings: graph.nt is diffed
                 graph.against(stamp.out, previous)  # against its graph.nt, the writers may start from it
-            _write(result, out_dir, base, check, say, lap, jobs=jobs)
+            _write(result, out_dir, base, check, say, lap, jobs=jobs, cache=cache)
             if stamp is not None:
                 stamp.record(key, recipe=recipe, triples=len(result.triples), validation=_validation_line(result),
                              store=fingerprint(store_path(out_dir)))  # the next build checks its base by it
@@ -155,16 +156,22 @@ def _validation_line(result: BuildResult) -> str:
     return result.validation.text().splitlines()[0] if result.validation else "SKIPPED"
 
 
-def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs: int | None = None) -> None:
+def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs: int | None = None,
+           cache=None) -> None:
     """graph.nt and the store first; validation in a child beside the store's load (a small graph.nt is
     validated in memory) and the other dumps (``write_dumps``): all in a staged folder that replaces
-    ``out_dir`` only if everything succeeded and the graph conforms."""
+    ``out_dir`` only if everything succeeded and the graph conforms. With a delta against a previous
+    build that conformed, only the focus nodes the delta can affect are validated (shapes/affected.py)."""
 
     def checked(triples) -> ValidationReport:  # in a forked child
         start = time.perf_counter()
         store = validation_store(triples)
         loaded = time.perf_counter() - start
-        report = validate(store, reopen=(lambda: store) if in_memory(triples) else triples.store)
+        reopen = (lambda: store) if in_memory(triples) else triples.store
+        delta = getattr(triples, "delta", None)
+        report = validate_delta(store, delta, reopen=reopen, cache=cache) if delta is not None else None
+        if report is None:  # no delta, or it cannot be used: the whole graph
+            report = validate(store, reopen=reopen)
         report.timings = {"store": loaded, **report.timings}
         return report
 
