@@ -167,6 +167,10 @@ def test_a_rebuild_after_an_edit_is_diffed_against_the_previous_graph(rebuilt):
     assert delta.record["triples"] == rebuilt.previous.count(b"\n")
     assert delta.record["validation"].startswith("conforms")
     assert not delta.removed.exists()  # the scratch folder went with the build
+    from tipkg.commands.build import summary
+
+    assert f"delta: {delta.removed_count} lines removed, {delta.added_count} added" in summary(rebuilt.second, "out")
+    assert "delta:" not in summary(rebuilt.full, "full")
 
 
 @pytest.mark.slow
