@@ -14,10 +14,11 @@ order exactly:
 * the keys are projected variables or ``STR`` of one, ascending or descending
   (a clause of the simple form the catalog writes, read as tokens; anything
   else — an expression, a LIMIT after it — gives ``None``);
-* a key's values are unbound, IRIs, plain (``xsd:string``) literals or
-  ``xsd:integer`` literals, never a plain and an integer literal in one key
-  (SPARQL orders unbound < IRI < literal, strings by code point, integers by
-  value; Oxigraph and Python agree on these) — anything else: ``None``;
+* a key's values are unbound, IRIs, and literals of one kind: plain
+  (``xsd:string``), ``xsd:integer``, or language-tagged with one same tag
+  (Oxigraph orders unbound < IRI < literal, strings and same-tag strings by
+  code point, integers by value; it does not order a string against an
+  integer or two tags by value — they compare equal) — anything else: ``None``;
 * two different rows equal on every key are an order the engine chooses
   (Oxigraph's sort is not stable): ``sort_rows`` says so (``tied``) and the
   caller asks the store instead.
@@ -92,7 +93,7 @@ def unordered(text: str) -> str | None:
 
 def _column_key(values: list, str_of: bool):
     """A sort key for each value of one column, comparable among themselves; None if one cannot be
-    ordered here (a blank node, a language-tagged or other typed literal, strings mixed with integers)."""
+    ordered here (a blank node, another typed literal, two kinds of literal or two language tags)."""
     kinds, out = set(), []
     for term in values:
         if term is None:
@@ -104,13 +105,16 @@ def _column_key(values: list, str_of: bool):
         elif term.kind == "literal" and not term.lang and term.datatype in ("", XSD + "string"):
             out.append((2, term.value))
             kinds.add("string")
+        elif term.kind == "literal" and term.lang and not str_of:
+            out.append((2, term.value))
+            kinds.add("@" + term.lang.lower())
         elif term.kind == "literal" and term.datatype == XSD + "integer" and not str_of \
                 and re.fullmatch(r"[+-]?\d+", term.value):
             out.append((2, int(term.value)))
             kinds.add("integer")
         else:
             return None
-    if {"string", "integer"} <= kinds:
+    if len(kinds - {"iri"}) > 1:  # strings with integers, or two language tags: not compared by value
         return None
     return out
 
