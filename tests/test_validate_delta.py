@@ -201,7 +201,8 @@ def edit_one_word(corpus: Path) -> str:
     at = data.rindex(word)
     data = data[:at] + "البلدان".encode() + data[at + len(word):]
     (corpus / name).write_bytes(data)
-    manifest.write_text(text.replace(old, hashlib.sha256(data).hexdigest()), encoding="utf-8")
+    at = text.rindex(f'file = "{name}"')  # its entry only: a replicated corpus has copies of the same checksum
+    manifest.write_text(text[:at] + text[at:].replace(old, hashlib.sha256(data).hexdigest(), 1), encoding="utf-8")
     return name
 
 
