@@ -18,19 +18,19 @@ and its footer, byte for byte what one writer over the whole graph gives:
 - ``graph.trig``: the prefix lines, then each segment's graph blocks (``dumps.trig_blocks``). A
   graph's block is repeated in every segment that has triples in it — valid TriG (blocks of one
   name are one graph), the same dataset as one block per graph had, in other bytes.
-- ``void.ttl`` (``dumps.void_graph``): sums of per-segment counts (triples, subjects — a subject is
-  in one segment —, entities, per class and property); the distinct objects, overall and IRI
-  objects per property, from one k-way merge of each segment's sorted distinct objects (cost: one
-  pass over the objects of every segment and a merge of their sorted lists, in the pool and in
-  this module's process, never in the build's parent; no graph held).
+- ``void.ttl`` (``dumps.void_graph``): sums of per-segment counts, and the distinct objects counted
+  exactly by a merge of the segments' sorted objects, or from the previous build's figures and the
+  delta (``void_stats.py``): in the pool and this module's process, never in the build's parent.
 
 Reuse. Beside the dumps, ``.segments.json`` indexes them: a recipe (the code of ``graph`` and
-``ontology``, pyoxigraph's version, the prefixes and the sources TriG places triples in), and per
-segment its SHA-256 with, in each file, its byte range and the SHA-256 of those bytes; sealed by
-the SHA-256 of its text. A segment whose SHA-256 is in the previous build's index under the same
-recipe is copied from the previous file — read, verified against its SHA-256, written: a damaged
-or edited previous file or index is never copied, the segment is written anew. The other
-segments are rendered in the standard process pool (``--jobs``), so a first build gains too.
+``ontology``, pyoxigraph's version, the prefixes and the sources TriG places triples in), graph.nt's
+size and distinct objects, and per segment its SHA-256, its VoID counts and, in each file, its byte
+range and the SHA-256 of those bytes; sealed by the SHA-256 of its text. It is the same whether
+a build copied segments or not (a delta build's OUT equals a full build's). A segment whose
+SHA-256 is in the previous build's index under the same recipe is copied from the previous file
+— read, verified against its SHA-256, written: a damaged or edited previous file or index is
+never copied, the segment is written anew — and its VoID counts are read from the index. The
+other segments are rendered in the standard process pool (``--jobs``), so a first build gains too.
 """
 
 from __future__ import annotations
@@ -41,22 +41,18 @@ import multiprocessing
 import os
 import tempfile
 import zlib
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS
-from rdflib.namespace import DCTERMS
 
-from tipkg.graph import jsonld
-from tipkg.graph.dumps import EXAMPLE_CLASSES, VoidStatistics, source_maps, trig_blocks, trig_header, write_void
+from tipkg.graph import jsonld, void_stats
+from tipkg.graph.dumps import VoidStatistics, source_maps, trig_blocks, trig_header, write_void
 from tipkg.graph.outputs import prefixes_of
-from tipkg.graph.streams import merged
 from tipkg.graph.triples import TripleSet
-from tipkg.ontology.namespace import TIP
 from tipkg.parallel import die_with_parent
 
 TEXT = ("graph.ttl", "graph.jsonld", "graph.trig")
@@ -64,8 +60,6 @@ NAMES = TEXT + ("void.ttl",)
 INDEX = ".segments.json"
 #: a subject whose CRC-32 has these bits zero starts a segment
 MASK = 0xFF
-#: sorted object files merged at once (below the open-file limit)
-FAN_IN = 256
 
 
 @dataclass(frozen=True)
@@ -85,6 +79,7 @@ class _Context:
     written: dict[bytes, str]  # TriG: source nodes by their N-Triples form
     files: dict[str, str]  # TriG: source nodes by file name
     scratch: str
+    objects: bool = False  # each segment's distinct objects written for one merge (void_stats.merged_distinct)
 
 
 @dataclass
@@ -98,7 +93,7 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
     """Write the files of ``names`` among ``NAMES`` into ``folder`` from the sorted triples, a
     segment at a time (copied from the previous OUT's files, ``settings.delta.previous``, where unchanged), and the
     index of the segments when all three text dumps are written. How many segments there were,
-    and how many of them were copied."""
+    how many of them were copied, and whether VoID was ``counted`` from the previous figures."""
     triples, folder = TripleSet.of(triples), Path(folder)
     names = tuple(n for n in NAMES if n in names)
     with tempfile.TemporaryDirectory(prefix=".segments-", dir=folder) as scratch:
@@ -109,13 +104,29 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
         recipe = _recipe(context)
         delta = getattr(settings, "delta", None)  # set when OUT holds a build of the same code and settings
         previous = _Previous.read(delta.previous if delta is not None else None, recipe)
-        index = _assemble(context, folder, previous, getattr(settings, "jobs", None))
+        counted = "void.ttl" in names and previous is not None and previous.counted()
+        context = replace(context, objects="void.ttl" in names and not counted)
+        index = _assemble(context, folder, previous, counted, getattr(settings, "jobs", None))
+        stats = index["stats"]
         if "void.ttl" in names:
-            write_void(index.pop("stats"), folder / "void.ttl", settings)
+            if counted:  # from the previous figures and the delta's objects
+                distinct = void_stats.distinct_after(previous.void["objects"], previous.void["links"],
+                                                     delta.removed, delta.added, triples.store())
+                if distinct is None:  # a blank node: merge them all
+                    context = replace(context, objects=True)
+                    distinct = void_stats.merged_distinct([p.objects for _, p in _pieces(context, None, False, 1, False)],
+                                                          Path(scratch))
+            else:
+                distinct = void_stats.merged_distinct(index["objects"], Path(scratch))
+            stats.objects, stats.links = distinct
+            write_void(stats, folder / "void.ttl", settings)
         if all(name in names for name in TEXT):
-            body = json.dumps({"recipe": recipe, "segments": index["segments"]}).encode("utf-8")
+            record = {"recipe": recipe, "graph.nt": os.path.getsize(source), "segments": index["segments"]}
+            if "void.ttl" in names:
+                record["void"] = {"objects": stats.objects, "links": stats.links}
+            body = json.dumps(record).encode("utf-8")
             (folder / INDEX).write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-    return {"segments": len(index["segments"]), "copied": index["copied"]}
+    return {"segments": len(index["segments"]), "copied": index["copied"], "counted": counted}
 
 
 def cut(path: Path) -> Iterator[Segment]:
@@ -136,8 +147,9 @@ def cut(path: Path) -> Iterator[Segment]:
         yield Segment(start, offset, digest.hexdigest())
 
 
-def _assemble(context: _Context, folder: Path, previous: _Previous | None, jobs: int | None) -> dict:
-    """Write the text dumps; the index entries of their segments and the summed VoID statistics."""
+def _assemble(context: _Context, folder: Path, previous: _Previous | None, counted: bool, jobs: int | None) -> dict:
+    """Write the text dumps; the index entries of their segments, the summed VoID counts and the
+    segments' object files (``counted``: a segment the previous build wrote has its counts there)."""
     text = [n for n in TEXT if n in context.names]
     heads = {"graph.ttl": _turtle_header(context.prefixes), "graph.jsonld": jsonld.jsonld_header(),
              "graph.trig": trig_header(context.prefixes)}
@@ -147,22 +159,26 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, jobs:
     outs = {name: open(folder / name, "wb", buffering=1 << 20) for name in text}
     try:
         at = {name: 0 for name in text}
-        segments = _pieces(context, previous, jobs)
+        segments = _pieces(context, previous, counted, jobs)
         for i, (segment, piece) in enumerate(segments):
-            ranges = {}
+            ranges, whole = {}, bool(text) and not piece.outputs  # whole: every file's part copied
             for name in text:
                 if i == 0:
                     at[name] += outs[name].write(heads[name])
                 elif name in separators:
                     at[name] += outs[name].write(separators[name])
                 body, sha = piece.outputs.get(name) or (previous.copy(segment.digest, name) if previous else None) \
-                    or _rendered(context, segment, name)
+                    or (None, None)
+                if body is None:  # its copy is damaged
+                    body, sha = _rendered(context, segment, name)
+                    whole = False
                 ranges[name] = [at[name], len(body), sha]
                 at[name] += outs[name].write(body)
-            entries.append([segment.digest, ranges])
-            copied += not piece.outputs
+            entries.append([segment.digest, ranges, asdict(piece.stats) if piece.stats else None])
+            copied += whole
             if piece.stats is not None:
-                stats = _added(stats, piece.stats)
+                stats = void_stats.added(stats, piece.stats)
+            if piece.objects is not None:
                 objects.append(piece.objects)
         for name in text:
             if not entries and name != "graph.ttl":  # an empty graph: Turtle has no prefix lines either
@@ -173,45 +189,54 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, jobs:
             out.close()
         if previous is not None:
             previous.close()
-    if "void.ttl" in context.names:
-        stats.objects, links = _distinct(objects, Path(context.scratch))
-        stats.links = {p[1:-1].decode("utf-8"): n for p, n in links.items()}
-    return {"segments": entries, "stats": stats, "copied": copied}
+    return {"segments": entries, "stats": stats, "objects": objects, "copied": copied}
 
 
-def _pieces(context: _Context, previous: _Previous | None, jobs: int | None) -> Iterator[tuple[Segment, _Piece]]:
-    """Each segment with its piece, in order: rendered in the pool if it is new, only counted for VoID
-    if the previous files hold it (its copy is read and verified when it is written)."""
+def _pieces(context: _Context, previous: _Previous | None, counted: bool, jobs: int | None,
+            render: bool = True) -> Iterator[tuple[Segment, _Piece]]:
+    """Each segment with its piece, in order: rendered in the pool if it is new; if the previous
+    files hold it (its copy is read and verified when it is written), its VoID counts are read from
+    the previous index (``counted``) or counted in the pool."""
     jobs = max(1, jobs or len(os.sched_getaffinity(0)))
-    tasks = ((segment, (context, i, segment, previous is None or not previous.holds(segment.digest)))
-             for i, segment in enumerate(cut(Path(context.source))))
+    void = "void.ttl" in context.names
+
+    def tasks():
+        for i, segment in enumerate(cut(Path(context.source))):
+            held = previous is not None and previous.holds(segment.digest)
+            if held and (not void or counted):
+                yield segment, _Piece({}, previous.stats(segment.digest) if void else None, None)
+            else:
+                yield segment, (context, i, segment, render and not held)
+
     if jobs == 1 or os.environ.get("TIPKG_JOBS") == "1":
-        for segment, args in tasks:
-            yield segment, _work(*args)
+        for segment, task in tasks():
+            yield segment, task if isinstance(task, _Piece) else _work(*task)
         return
     # this runs in a Forked child of the build, which multiprocessing made daemonic, and a daemonic
     # process may not start a pool: it may here, since each worker dies with it (die_with_parent)
     multiprocessing.current_process()._config["daemon"] = False
     with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         window: deque = deque()
-        for segment, args in tasks:
-            window.append((segment, pool.submit(_work, *args)))
-            if len(window) >= 4 * jobs:
-                done, future = window.popleft()
-                yield done, future.result()
+        for segment, task in tasks():
+            window.append((segment, task if isinstance(task, _Piece) else pool.submit(_work, *task)))
+            while len(window) > 4 * jobs or (window and isinstance(window[0][1], _Piece)):
+                done, piece = window.popleft()
+                yield done, piece if isinstance(piece, _Piece) else piece.result()
         while window:
-            done, future = window.popleft()
-            yield done, future.result()
+            done, piece = window.popleft()
+            yield done, piece if isinstance(piece, _Piece) else piece.result()
 
 
 def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
-    """In a worker: a segment's outputs (if ``render``) and its VoID counts."""
+    """In a worker: a segment's outputs (if ``render``), its VoID counts and its objects' file."""
     data = _read(context.source, segment)
     outputs = {name: _output(context, data, name) for name in TEXT if render and name in context.names}
     outputs = {name: (body, hashlib.sha256(body).hexdigest()) for name, body in outputs.items()}
     if "void.ttl" not in context.names:
         return _Piece(outputs, None, None)
-    stats, objects = _count(data.split(b"\n")[:-1])
+    stats, objects = void_stats.count(data.split(b"\n")[:-1], context.objects)
+    if not context.objects:
+        return _Piece(outputs, stats, None)
     path = os.path.join(context.scratch, f"objects-{i:07d}")
     with open(path, "wb") as out:
         out.writelines(line + b"\n" for line in sorted(objects))
@@ -254,93 +279,6 @@ def _without_prefixes(body: bytes) -> bytes:
     return body
 
 
-# -- VoID: per-segment counts and the distinct objects ------------------------------------------
-
-_TYPE, _IDENTIFIER, _LABEL = (f"<{p}>".encode() for p in (RDF.type, DCTERMS.identifier, RDFS.label))
-_SOURCE_TEXT = f"<{TIP.SourceText}>".encode()
-_EXAMPLES = {f"<{c}>".encode(): str(c) for c in EXAMPLE_CLASSES}
-
-
-def _count(lines: list[bytes]) -> tuple[VoidStatistics, set[bytes]]:
-    """A segment's VoID counts, and its distinct objects as lines to merge (``o OBJECT``, and
-    ``l PROPERTY OBJECT`` for an IRI object)."""
-    stats, classes, properties, objects = VoidStatistics(), Counter(), Counter(), set()
-    subject, types, identified, labels = None, [], False, []
-    for line in lines + [None]:
-        if line is not None:
-            first = line.index(b" ")
-            second = line.index(b" ", first + 1)
-            s, p, o = line[:first], line[first + 1:second], line[second + 1:-2]
-        if line is None or s != subject:
-            if subject is not None:  # the subject's lines are all seen
-                stats.entities += identified
-                for t in types:
-                    if t in _EXAMPLES and subject[:1] == b"<":
-                        iri = subject[1:-1].decode("utf-8")
-                        stats.examples[_EXAMPLES[t]] = min(iri, stats.examples.get(_EXAMPLES[t], iri))
-                if _SOURCE_TEXT in types:
-                    values = [next(ox.parse(x + b"\n", format=ox.RdfFormat.N_TRIPLES)).object.value for x in labels]
-                    stats.sources[_term(subject)] = min(values) if values else None
-            if line is None:
-                break
-            subject, types, identified, labels = s, [], False, []
-            stats.subjects += 1
-        stats.triples += 1
-        properties[p] += 1
-        if p == _TYPE:
-            classes[o] += 1
-            types.append(o)
-        elif p == _IDENTIFIER:
-            identified = True
-        elif p == _LABEL:
-            labels.append(line)
-        objects.add(b"o " + o)
-        if o[:1] == b"<":
-            objects.add(b"l " + p + b" " + o)
-    stats.classes = {_term(c): n for c, n in classes.items()}
-    stats.properties = {_term(p): n for p, n in properties.items()}
-    return stats, objects
-
-
-def _term(term: bytes) -> str:
-    """The value of an N-Triples IRI (or other term, parsed)."""
-    if term[:1] == b"<":
-        return term[1:-1].decode("utf-8")
-    return next(ox.parse(b"<x:s> <x:p> " + term + b" .\n", format=ox.RdfFormat.N_TRIPLES)).object.value
-
-
-def _added(a: VoidStatistics, b: VoidStatistics) -> VoidStatistics:
-    return VoidStatistics(
-        triples=a.triples + b.triples, entities=a.entities + b.entities, subjects=a.subjects + b.subjects,
-        classes=dict(Counter(a.classes) + Counter(b.classes)),
-        properties=dict(Counter(a.properties) + Counter(b.properties)),
-        examples={c: min(x for x in (a.examples.get(c), b.examples.get(c)) if x is not None)
-                  for c in a.examples.keys() | b.examples.keys()},
-        sources={**a.sources, **b.sources})
-
-
-def _distinct(paths: list[str], scratch: Path) -> tuple[int, Counter]:
-    """The distinct objects, and per property the distinct IRI objects, of the segments' sorted
-    object files: merged k-way (``FAN_IN`` files at a time, through merged files if more)."""
-    level = 0
-    while len(paths) > FAN_IN:
-        level += 1
-        batches = [paths[i:i + FAN_IN] for i in range(0, len(paths), FAN_IN)]
-        paths = []
-        for n, batch in enumerate(batches):
-            path = scratch / f"merged-{level}-{n:05d}"
-            with open(path, "wb", buffering=1 << 20) as out:
-                out.writelines(merged(batch))
-            paths.append(str(path))
-    objects, links = 0, Counter()
-    for line in merged(paths):
-        if line[:2] == b"o ":
-            objects += 1
-        else:
-            links[line[2:line.index(b" ", 2)]] += 1
-    return objects, links
-
-
 # -- the previous build's segments --------------------------------------------------------------
 
 def _recipe(context: _Context) -> str:
@@ -353,10 +291,13 @@ def _recipe(context: _Context) -> str:
 
 
 class _Previous:
-    """The segments of the previous build's text dumps, by SHA-256: copied once verified."""
+    """The segments of the previous build's text dumps, by SHA-256: copied once verified; their VoID
+    counts, and the previous graph's distinct objects (``void``)."""
 
-    def __init__(self, folder: Path, segments: dict[str, dict]):
-        self.folder, self.segments, self.files = folder, segments, {}
+    def __init__(self, folder: Path, index: dict):
+        self.folder, self.files = folder, {}
+        self.segments = {digest: (ranges, stats) for digest, ranges, stats in index["segments"]}
+        self.void, self.graph = index.get("void"), index.get("graph.nt")
 
     @classmethod
     def read(cls, folder: Path | None, recipe: str) -> _Previous | None:
@@ -368,25 +309,38 @@ class _Previous:
             if hashlib.sha256(body).hexdigest().encode() != seal:
                 return None
             index = json.loads(body)
-        except (OSError, ValueError):
+            if index.get("recipe") != recipe:
+                return None
+            return cls(Path(folder), index)
+        except (OSError, ValueError, TypeError, KeyError):
             return None
-        if index.get("recipe") != recipe:
-            return None
-        return cls(Path(folder), {digest: ranges for digest, ranges in index["segments"]})
 
     def holds(self, digest: str) -> bool:
-        return digest in self.segments and all(name in self.segments[digest] for name in TEXT)
+        return digest in self.segments and all(name in self.segments[digest][0] for name in TEXT)
+
+    def counted(self) -> bool:
+        """Whether the index has every segment's counts and the distinct objects of the graph.nt beside it,
+        from which the delta leads to the new graph's. (That graph.nt is the one its build wrote is the
+        build stamp's check, ``BuildStamp.previous``; its size is checked here too.)"""
+        try:
+            size = os.path.getsize(self.folder / "graph.nt")
+        except OSError:
+            return False
+        return self.void is not None and self.graph == size and all(s is not None for _, s in self.segments.values())
+
+    def stats(self, digest: str) -> VoidStatistics:
+        return VoidStatistics(**self.segments[digest][1])
 
     def copy(self, digest: str, name: str) -> tuple[bytes, str] | None:
         """The segment's bytes in the previous ``name``, if they are there as indexed (SHA-256)."""
-        if digest not in self.segments or name not in self.segments[digest]:
+        if digest not in self.segments or name not in self.segments[digest][0]:
             return None
-        offset, length, sha = self.segments[digest][name]
+        offset, length, sha = self.segments[digest][0][name]
         try:
             if name not in self.files:
                 self.files[name] = os.open(self.folder / name, os.O_RDONLY)
             body = os.pread(self.files[name], length, offset)
-        except OSError:
+        except (OSError, ValueError, OverflowError):
             return None
         return (body, sha) if len(body) == length and hashlib.sha256(body).hexdigest() == sha else None
 

@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -24,6 +25,7 @@ import pytest
 from rdflib import Dataset, RDFS
 from rdflib.namespace import DCTERMS
 
+from tipkg.graph import void_stats
 from tipkg.graph.delta import Delta
 from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.dumps import EXAMPLE_CLASSES, VoidStatistics, placed_triples, void_graph
@@ -87,10 +89,19 @@ def written(before: Path, full: Path, to: Path, jobs: int | None = None) -> dict
     """The segmented files of ``full``'s graph.nt written into ``to``, copying from ``before``."""
     to.mkdir(exist_ok=True)
     triples = SpilledTriples.written(PREFIXES, full / "graph.nt", store_path(full), 0)
-    delta = Delta(before, before / "removed", before / "added", {}, 0, 0)
+    delta = delta_between(before, full, to)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
         return write_segmented(triples, to, DumpSettings(validated=True, delta=delta, jobs=jobs))
+
+
+def delta_between(before: Path, after: Path, folder: Path) -> Delta:
+    """The lines of ``before``'s graph.nt not in ``after``'s and the reverse (sets, sorted): what
+    ``graph/delta.py`` gives a build, made here on its own."""
+    old, new = (set(open(f / "graph.nt", "rb")) for f in (before, after))
+    (folder / ".removed").write_bytes(b"".join(sorted(old - new)))
+    (folder / ".added").write_bytes(b"".join(sorted(new - old)))
+    return Delta(before, folder / ".removed", folder / ".added", {}, len(old - new), len(new - old))
 
 
 def same_files(a: Path, b: Path, names=FILES) -> list[str]:
@@ -113,7 +124,7 @@ def test_a_rebuild_after_one_edit_gives_the_dumps_of_a_full_build_at_x3(tmp_path
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_unchanged_segments_are_copied(once, tmp_path, jobs):
     counts = written(once / "before", once / "full", tmp_path, jobs)
-    assert 0 < counts["copied"] < counts["segments"]
+    assert 0 < counts["copied"] < counts["segments"] and counts["counted"]  # VoID from the delta
     assert same_files(tmp_path, once / "full", FILES[1:]) == []
 
 
@@ -125,7 +136,7 @@ def _damage_file(before: Path, name: str) -> None:
         (before / name).write_bytes(bytes(data[:len(data) // 2]))
         return
     _, _, body = (before / INDEX).read_bytes().partition(b"\n")
-    for _, ranges in json.loads(body)["segments"]:
+    for _, ranges, _ in json.loads(body)["segments"]:
         offset, length, _ = ranges[name]
         data[offset + length // 2] ^= 1
     (before / name).write_bytes(bytes(data))
@@ -137,7 +148,7 @@ def _damage_index(before: Path, how: str) -> None:
     if how == "edited":  # the seal no longer holds
         (before / INDEX).write_bytes(seal + b"\n" + body.replace(b'"graph.jsonld": [', b'"graph.jsonld": [1', 1))
         return
-    for _, ranges in index["segments"]:  # re-sealed, each range one byte off: the bytes' SHA-256 disagrees
+    for _, ranges, _ in index["segments"]:  # re-sealed, each range one byte off: the bytes' SHA-256 disagrees
         for name in ranges:
             ranges[name][0] += 1
     body = json.dumps(index).encode()
@@ -152,10 +163,13 @@ def test_a_damaged_previous_file_or_index_is_never_copied(once, tmp_path, damage
         _damage_index(before, damage.split()[1])
     else:
         _damage_file(before, damage)
+    clean = written(once / "before", once / "full", tmp_path / "clean")["copied"]
     counts = written(before, once / "full", tmp_path / "to")
     assert same_files(tmp_path / "to", once / "full", FILES[1:]) == []
-    if damage == "index edited":
-        assert counts["copied"] == 0
+    if damage == "graph.ttl":  # the segments in its first half are still copied whole
+        assert 0 < counts["copied"] < clean
+    else:
+        assert counts["copied"] == 0 < clean
 
 
 def test_a_damaged_previous_file_is_rewritten_by_the_build(once, tmp_path):
@@ -254,3 +268,28 @@ def test_an_empty_graph(tmp_path):
     assert json.loads((tmp_path / "graph.jsonld").read_text(encoding="utf-8"))["@graph"] == []
     assert list(ox.parse(path=str(tmp_path / "graph.trig"), format=ox.RdfFormat.TRIG)) == []
     assert os.path.getsize(tmp_path / "void.ttl") > 0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_distinct_objects_after_a_delta_are_the_counted_ones(tmp_path, seed):
+    """``void_stats.distinct_after`` (previous figures + delta + new store) equals counting the new
+    graph's distinct objects and links, on random edits of a small graph: objects shared by several
+    triples, some all removed, some new, some moved from one property to another."""
+    import random
+
+    rng = random.Random(seed)
+    terms = [f"<http://x/o{i}>" for i in range(8)] + [f'"v{i}"' for i in range(4)] + ['"v"@ar']
+    universe = [f"<http://x/s{s}> <http://x/p{p}> {o} .\n".encode() for s in range(6) for p in range(3) for o in terms]
+    old = set(rng.sample(universe, 60))
+    new = (old - set(rng.sample(sorted(old), 25))) | set(rng.sample(universe, 25))
+
+    def figures(lines):
+        triples = [void_stats.split(line.rstrip(b"\n")) for line in lines]
+        links = Counter(void_stats._value(p) for p, o in {(p, o) for _, p, o in triples if o[:1] == b"<"})
+        return len({o for *_, o in triples}), dict(links)
+
+    store = ox.Store()
+    store.load(b"".join(sorted(new)), format=ox.RdfFormat.N_TRIPLES)
+    (tmp_path / "removed").write_bytes(b"".join(sorted(old - new)))
+    (tmp_path / "added").write_bytes(b"".join(sorted(new - old)))
+    assert void_stats.distinct_after(*figures(old), tmp_path / "removed", tmp_path / "added", store) == figures(new)

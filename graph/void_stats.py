@@ -1,0 +1,164 @@
+"""VoID's figures counted from graph.nt's segments, without holding the graph or querying the store whole.
+
+Most figures add up over segments (``count`` one, ``added`` two): triples; subjects and entities (a
+subject's lines are all in one segment); triples per class and per property; the least IRI of
+each example class and each source's least label (minima). Two do not: the distinct objects, and
+per property the distinct IRI objects ("links"). They are counted exactly either way:
+
+- ``merged_distinct``: each segment's distinct objects, sorted, in a file; one k-way merge of
+  the files counts them (a pass over the objects of every segment: O(triples) reads, in the
+  process that assembles the dumps, never in the build's parent);
+- ``distinct_after``: from the previous build's figures and the delta (the lines removed from and
+  added to graph.nt, ``graph/delta.py``): an object ``o`` changed is present now if the new store
+  has a triple with it, and was present before if it has more than ``added(o) − removed(o)`` such
+  triples; so each figure moves by (now − before) over the objects of the delta alone — at most
+  ``added(o) − removed(o) + 1`` of their triples looked at. O(delta), not O(graph).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import RDF, RDFS
+from rdflib.namespace import DCTERMS
+
+from tipkg.graph.dumps import EXAMPLE_CLASSES, VoidStatistics
+from tipkg.graph.streams import merged
+from tipkg.ontology.namespace import TIP
+
+#: sorted object files merged at once (below the open-file limit)
+FAN_IN = 256
+
+_TYPE, _IDENTIFIER, _LABEL = (f"<{p}>".encode() for p in (RDF.type, DCTERMS.identifier, RDFS.label))
+_SOURCE_TEXT = f"<{TIP.SourceText}>".encode()
+_EXAMPLES = {f"<{c}>".encode(): str(c) for c in EXAMPLE_CLASSES}
+
+
+def split(line: bytes) -> tuple[bytes, bytes, bytes]:
+    """Subject, predicate and object of an N-Triples line (no newline): split at the first two spaces
+    (an IRI or blank node label holds none), the `` .`` dropped."""
+    first = line.index(b" ")
+    second = line.index(b" ", first + 1)
+    return line[:first], line[first + 1:second], line[second + 1:-2]
+
+
+def count(lines: list[bytes], objects: bool = True) -> tuple[VoidStatistics, set[bytes]]:
+    """A segment's VoID counts (whole subjects' sorted lines), and if ``objects`` its distinct objects
+    as lines to merge (``o OBJECT``, and ``l PROPERTY OBJECT`` for an IRI object)."""
+    stats, classes, properties, seen = VoidStatistics(), Counter(), Counter(), set()
+    subject, types, identified, labels = None, [], False, []
+    for line in [*lines, None]:
+        if line is not None:
+            s, p, o = split(line)
+        if line is None or s != subject:
+            if subject is not None:  # the subject's lines are all seen
+                stats.entities += identified
+                for t in types:
+                    if t in _EXAMPLES and subject[:1] == b"<":
+                        iri = subject[1:-1].decode("utf-8")
+                        stats.examples[_EXAMPLES[t]] = min(iri, stats.examples.get(_EXAMPLES[t], iri))
+                if _SOURCE_TEXT in types:
+                    values = [_object(x).object.value for x in labels]
+                    stats.sources[_value(subject)] = min(values) if values else None
+            if line is None:
+                break
+            subject, types, identified, labels = s, [], False, []
+            stats.subjects += 1
+        stats.triples += 1
+        properties[p] += 1
+        if p == _TYPE:
+            classes[o] += 1
+            types.append(o)
+        elif p == _IDENTIFIER:
+            identified = True
+        elif p == _LABEL:
+            labels.append(line)
+        if objects:
+            seen.add(b"o " + o)
+            if o[:1] == b"<":
+                seen.add(b"l " + p + b" " + o)
+    stats.classes = {_value(c): n for c, n in classes.items()}
+    stats.properties = {_value(p): n for p, n in properties.items()}
+    return stats, seen
+
+
+def added(a: VoidStatistics, b: VoidStatistics) -> VoidStatistics:
+    """The counts of two runs of whole subjects together (not the distinct objects)."""
+    return VoidStatistics(
+        triples=a.triples + b.triples, entities=a.entities + b.entities, subjects=a.subjects + b.subjects,
+        classes=dict(Counter(a.classes) + Counter(b.classes)),
+        properties=dict(Counter(a.properties) + Counter(b.properties)),
+        examples={c: min(x for x in (a.examples.get(c), b.examples.get(c)) if x is not None)
+                  for c in a.examples.keys() | b.examples.keys()},
+        sources={**a.sources, **b.sources})
+
+
+def merged_distinct(paths: list[str], scratch: Path) -> tuple[int, dict[str, int]]:
+    """The distinct objects, and per property IRI the distinct IRI objects, of the segments' sorted
+    object files (``count``'s lines): merged k-way, ``FAN_IN`` files at a time."""
+    level = 0
+    while len(paths) > FAN_IN:
+        level += 1
+        batches = [paths[i:i + FAN_IN] for i in range(0, len(paths), FAN_IN)]
+        paths = []
+        for n, batch in enumerate(batches):
+            path = scratch / f"merged-{level}-{n:05d}"
+            with open(path, "wb", buffering=1 << 20) as out:
+                out.writelines(merged(batch))
+            paths.append(str(path))
+    objects, links = 0, Counter()
+    for line in merged(paths):
+        if line[:2] == b"o ":
+            objects += 1
+        else:
+            links[line[2:line.index(b" ", 2)]] += 1
+    return objects, {_value(p): n for p, n in links.items()}
+
+
+def distinct_after(objects: int, links: dict[str, int], removed: Path, added_lines: Path,
+                   store: ox.Store) -> tuple[int, dict[str, int]] | None:
+    """The distinct objects and links of the new graph (its ``store``) from the previous graph's
+    and the delta's sorted lines; None if the delta has a blank node (a store is not asked about one)."""
+    changes: dict[bytes, list[int]] = {}  # object -> [removed, added]; (property, object) alike
+    pairs: dict[tuple[bytes, bytes], list[int]] = {}
+    for side, path in ((0, removed), (1, added_lines)):
+        with open(path, "rb", buffering=1 << 20) as lines:
+            for line in lines:
+                s, p, o = split(line.rstrip(b"\n"))
+                if s[:1] == b"_" or o[:1] == b"_":
+                    return None
+                changes.setdefault(o, [0, 0])[side] += 1
+                if o[:1] == b"<":
+                    pairs.setdefault((p, o), [0, 0])[side] += 1
+    links = Counter(links)
+    for o, (gone, new) in changes.items():
+        objects += _moved(store, None, o, gone, new)
+    for (p, o), (gone, new) in pairs.items():
+        links[_value(p)] += _moved(store, p, o, gone, new)
+    return objects, {p: n for p, n in links.items() if n}
+
+
+def _moved(store: ox.Store, p: bytes | None, o: bytes, gone: int, new: int) -> int:
+    """+1 if the object (with that property) appears now and did not before, -1 if the reverse, else 0:
+    before = now − new + gone, so only whether now is 0 and whether it exceeds new − gone matter."""
+    term = _object(b"<x:s> <x:p> " + o + b" .").object
+    predicate = ox.NamedNode(p[1:-1].decode("utf-8")) if p is not None else None
+    limit = max(new - gone, 0) + 1
+    now = sum(1 for _ in itertools.islice(store.quads_for_pattern(None, predicate, term, ox.DefaultGraph()), limit))
+    before = now > new - gone if now < limit else True
+    return (now > 0) - before
+
+
+def _object(line: bytes) -> ox.Quad:
+    (triple,) = ox.parse(line + b"\n", format=ox.RdfFormat.N_TRIPLES)
+    return triple
+
+
+def _value(term: bytes) -> str:
+    """The value of an N-Triples IRI (or other term, parsed)."""
+    if term[:1] == b"<":
+        return term[1:-1].decode("utf-8")
+    return _object(b"<x:s> <x:p> " + term + b" .").object.value
