@@ -9,8 +9,10 @@ replaced as a whole.
 
 N-Triples are written sorted, line by line, so the same corpus always gives
 byte-identical ``graph.nt``; a build's ``SpilledTriples`` (``streams.py``) merge
-their sorted chunks straight into the file. The store is bulk-loaded from that
-file, and the other writers read the file and the store as streams.
+their sorted chunks straight into the file (diffed against the previous build's on the
+way: ``delta.py``). The store is bulk-loaded from that file (or made from the
+previous store plus the delta: ``store.py``), and the other writers read the
+file and the store as streams.
 """
 
 from __future__ import annotations

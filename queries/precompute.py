@@ -167,7 +167,8 @@ def _answer(store, p: Plan, path: Path) -> Outcome:
     answers, determined = _split(store, p)
     if answers is None:
         return Outcome("live", [], determined)
-    return Outcome("ran", [P.write_answer(path, query.name, text, results) for text, results in answers.items()],
+    terms: dict = {}
+    return Outcome("ran", [P.write_answer(path, query.name, text, results, terms) for text, results in answers.items()],
                    determined)
 
 

@@ -143,17 +143,18 @@ def write_precomputed(triples, path: Path, settings=None) -> dict:
     return write(open_store(path.parent), path, catalog(), getattr(settings, "delta", None))
 
 
-def write_answer(path: Path, name: str, text: str, results: Results) -> str:
+def write_answer(path: Path, name: str, text: str, results: Results, terms: dict | None = None) -> str:
     """``results``, the answer of ``text``, to ``path/<key>.jsonl``: a first line naming the query,
     its key and variables, then one SPARQL JSON binding per row, in order — a page is read from
-    the first lines without parsing the rest. The file's name."""
+    the first lines without parsing the rest. The file's name. ``terms``: each term's JSON, kept
+    from one answer to the next (a paragraph's gist recurs under each of its topics)."""
     lines = [json.dumps({"query": name, "sha256": _key(text), "vars": list(results.variables),
                          "rows": len(results.rows)}, ensure_ascii=False)]
     # each row is json.dumps({var: binding}, sort_keys=True) — written from each variable's and each
     # term's JSON, made once (the same topics, documents and gists recur on thousands of rows)
     names = {v: json.dumps(v, ensure_ascii=False) + ": " for v in results.variables}
     order = sorted(range(len(results.variables)), key=lambda i: results.variables[i])
-    terms: dict = {}
+    terms = {} if terms is None else terms
     for row in results.rows:
         parts = []
         for i in order:

@@ -167,6 +167,10 @@ def test_a_rebuild_after_an_edit_is_diffed_against_the_previous_graph(rebuilt):
     assert delta.record["triples"] == rebuilt.previous.count(b"\n")
     assert delta.record["validation"].startswith("conforms")
     assert not delta.removed.exists()  # the scratch folder went with the build
+    from tipkg.commands.build import summary
+
+    assert f"delta: {delta.removed_count} lines removed, {delta.added_count} added" in summary(rebuilt.second, "out")
+    assert "delta:" not in summary(rebuilt.full, "full")
 
 
 @pytest.mark.slow
@@ -320,3 +324,28 @@ def test_at_x3_the_delta_build_writes_what_a_full_build_writes(tmp_path, monkeyp
     assert {p.stat().st_ino for p in (out / "store").iterdir()} & {p.stat().st_ino for p in kept.iterdir()}
     build(corpus, tmp_path / "full", cache=None, jobs=2)
     assert_same_outputs(out, tmp_path / "full")
+
+
+def test_store_after_store_from_deltas_stays_right_and_compact(tmp_path):
+    """Twenty rebuilds in a row, each store made from the one before plus a delta: the last holds exactly
+    the last graph, and RocksDB's own compactions keep its table files few (no full ``optimize`` needed)."""
+    universe = [f"<http://x/{i:05d}> <http://x/p> \"{i}\" .\n".encode() for i in range(4000)]
+    previous = tmp_path / "o0"
+    record = _small_out(previous, universe[:3000])
+    first = len(list((previous / "store").glob("*.sst")))
+    graph = set(universe[:3000])
+    for n in range(1, 21):
+        graph ^= set(universe[n * 50:n * 50 + 20]) | set(universe[3000 + n * 40:3000 + n * 40 + 20])
+        out = tmp_path / f"o{n}"
+        out.mkdir()
+        with open(out / "graph.nt", "wb") as f:
+            count, delta = write_with_delta(iter(sorted(graph)), f, previous, record, tmp_path / "scratch")
+        assert store_from_previous(delta, out / "store", count)
+        stat = (out / "graph.nt").stat()
+        record = {"graph.nt": [stat.st_size, stat.st_mtime_ns], "triples": count, "store": fingerprint(out / "store")}
+        shutil.rmtree(previous)
+        previous = out
+    store = ox.Store.read_only(str(previous / "store"))
+    assert sorted(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines(keepends=True)) \
+        == sorted(graph)
+    assert len(list((previous / "store").glob("*.sst"))) <= first + 10

@@ -66,6 +66,9 @@ def summary(result, out: str) -> str:
               f"{'documents: ' + str(len(result.documents)):<{width}}  {total:>10}",
               f"triples: {len(result.triples)}",
               f"sources: {result.extracted} extracted, {result.cached} from the cache",
+              *([f"delta: {delta.removed_count} lines removed, {delta.added_count} added against the previous "
+                 "build of OUT (the store and the writers started from its outputs)"]
+                if (delta := getattr(result.triples, "delta", None)) is not None else []),
               "references (relation: edges found, seen but unresolved):"]
     lines += [f"  {rel}: {found} found, {missed} unresolved" for rel, (found, missed) in reference_counts(result.references).items()]
     lines += ["time: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.timings.items())

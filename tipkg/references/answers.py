@@ -21,6 +21,7 @@ Plain frozen dataclasses with the words and their span; no RDF.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -66,7 +67,28 @@ def content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"[\u0621-\u064a]+", text) if len(w) > 1 and w not in stop}
 
 
+class _Mandates:
+    """The corpus's mandates (in corpus order) indexed the ways the evidence looks them up: each
+    lookup scanned every mandate, once per agenda, meeting, request and evidence hit — quadratic
+    in the corpus (×1000 a hundred times ×100's work). The answers are the same."""
+
+    def __init__(self, mandates: Sequence[Mandate]):
+        self.by_document: dict[str, list[Mandate]] = defaultdict(list)
+        self.to_secretariat: dict[str, list[Mandate]] = defaultdict(list)  # by action, in corpus order
+        self.to_working_group: list[Mandate] = []  # the Conference's meet / other directions, with a year
+        for m in mandates:
+            self.by_document[m.document].append(m)
+            actors = {a.actor for a in m.addressees}
+            if "actor:secretariat" in actors:
+                self.to_secretariat[m.action].append(m)
+            if m.body == "actor:conference" and m.action in ("meeting", "other") and "actor:working-group" in actors \
+                    and m.year is not None:
+                self.to_working_group.append(m)
+        self.order = {id(m): n for n, m in enumerate(mandates)}
+
+
 def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate]) -> Answers:
+    index = _Mandates(mandates)
     paragraphs: dict[str, list[Paragraph]] = {}
     for item in structured:
         for d in item.documents:
@@ -76,16 +98,18 @@ def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mand
                 paragraphs[d.identifier] += [p for p in d.paragraphs if p.identifier not in known]
     restatements: list[Restatement] = []
     answers: list[Answer] = []
+    texts: dict[str, str] | None = None  # every paragraph's working text, made at the first agenda
     for item in structured:
         visual = is_visual_source(item.source.text)
         for d in item.documents:
             if d.kind == "agenda":
                 restatements += _restatements(item.source, d.paragraphs, paragraphs, visual)
-                texts = {q.identifier: q.normalized or q.text for qs in paragraphs.values() for q in qs}
-                answers += _agenda_answers(item.source, d, mandates, visual, texts)
-            answers += _evidence(item.source, d, mandates, visual)
-        answers += _front_matter(item, mandates)
-        answers += _wg_reports(item, mandates)
+                if texts is None:
+                    texts = {q.identifier: q.normalized or q.text for qs in paragraphs.values() for q in qs}
+                answers += _agenda_answers(item.source, d, index, visual, texts)
+            answers += _evidence(item.source, d, index, visual)
+        answers += _front_matter(item, index)
+        answers += _wg_reports(item, index)
     unique = {(a.subject, a.relation, a.mandate): a for a in answers}
     return Answers(tuple(restatements), tuple(unique.values()))
 
@@ -161,7 +185,7 @@ def _continues(text: str, start: int) -> bool:
     return not before.endswith(".") and bool(before)
 
 
-def _agenda_answers(source: Source, d, mandates: Sequence[Mandate], visual: bool, texts: dict[str, str]) -> list[Answer]:
+def _agenda_answers(source: Source, d, mandates: _Mandates, visual: bool, texts: dict[str, str]) -> list[Answer]:
     t = table()["agenda"]
     out = []
     decision = None
@@ -174,7 +198,7 @@ def _agenda_answers(source: Source, d, mandates: Sequence[Mandate], visual: bool
             prepared = (d.identifier, words(m.start(), m.end()))
     if decision is None:
         return out
-    assist = [m for m in mandates if m.document == decision and m.action == "assistance"
+    assist = [m for m in mandates.by_document.get(decision, ()) if m.action == "assistance"
               and any(a.actor == "actor:secretariat" for a in m.addressees)
               and re.search(t["assists"], search_form(texts.get(m.paragraph, "")))]
     for m in assist:
@@ -189,7 +213,7 @@ def _agenda_answers(source: Source, d, mandates: Sequence[Mandate], visual: bool
     return out
 
 
-def _evidence(source: Source, d, mandates: Sequence[Mandate], visual: bool) -> list[Answer]:
+def _evidence(source: Source, d, mandates: _Mandates, visual: bool) -> list[Answer]:
     out = []
     anchor = re.compile(table()["restates"]["anchor"])  # a decision named by number: the table's one pattern
     for p in d.paragraphs:
@@ -199,17 +223,29 @@ def _evidence(source: Source, d, mandates: Sequence[Mandate], visual: bool) -> l
         named = [decision_id(n) for n in numbers] + [decision_id("/".join(reversed(n.split("/")))) for n in numbers]
         for row in table()["evidence"]:
             for hit in re.finditer(row["pattern"], text):
-                candidates = [m for m in mandates if m.action == row["action"] and m.document != d.identifier
-                              and any(a.actor == "actor:secretariat" for a in m.addressees)
-                              and (m.year or 0) <= (int(d.date[:4]) if d.date else 9999)]
-                chosen = [m for m in candidates if m.document in named] or candidates[-1:]
-                for m in chosen[:1]:
+                for m in _evidenced(mandates, row["action"], d, named)[:1]:
                     out.append(Answer(p.identifier, "paragraph", "reportsAnswer", m.identifier,
                                       _words(source, p, visual)(hit.start(), hit.end()), f"reportsAnswer:{row['action']}"))
     return out
 
 
-def _front_matter(item: StructuredSource, mandates: Sequence[Mandate]) -> list[Answer]:
+def _evidenced(mandates: _Mandates, action: str, d, named: list[str]) -> list[Mandate]:
+    """The mandate a report of ``action`` in document ``d`` answers: of the mandates to the Secretariat
+    for that action made by another document not after ``d``'s year, the first (in corpus order) made
+    by a decision ``d`` names, else the last of them all."""
+    year = int(d.date[:4]) if d.date else 9999
+
+    def fits(m: Mandate) -> bool:
+        return m.action == action and m.document != d.identifier and (m.year or 0) <= year \
+            and any(a.actor == "actor:secretariat" for a in m.addressees)
+
+    chosen = [m for document in dict.fromkeys(named) for m in mandates.by_document.get(document, ()) if fits(m)]
+    if chosen:
+        return [min(chosen, key=lambda m: mandates.order[id(m)])]
+    return next(([m] for m in reversed(mandates.to_secretariat.get(action, ())) if fits(m)), [])
+
+
+def _front_matter(item: StructuredSource, mandates: _Mandates) -> list[Answer]:
     t = table()["front_matter"]
     source = item.source
     covered = [(d.span.start, d.span.end) for d in item.documents if d.span and d.paragraphs]
@@ -226,25 +262,23 @@ def _front_matter(item: StructuredSource, mandates: Sequence[Mandate]) -> list[A
         if any(s <= span.start < e for s, e in covered):
             continue
         meeting_docs = {d.identifier for d in item.documents if d.meeting == n}
-        for mandate in mandates:
-            if mandate.document in meeting_docs and any(a.actor == "actor:secretariat" for a in mandate.addressees):
+        made = sorted((m for document in meeting_docs for m in mandates.by_document.get(document, ())),
+                      key=lambda m: mandates.order[id(m)])  # in corpus order, as a scan of them all met them
+        for mandate in made:
+            if any(a.actor == "actor:secretariat" for a in mandate.addressees):
                 out.append(Answer(source.identifier, "document", "answers", mandate.identifier,
                                   Words(text[span.start:span.end], source.file, span),
                                   "answers:front-matter"))
     return out
 
 
-def _wg_reports(item: StructuredSource, mandates: Sequence[Mandate]) -> list[Answer]:
+def _wg_reports(item: StructuredSource, mandates: _Mandates) -> list[Answer]:
     out = []
     for meeting in item.meetings:
         if not meeting.report or not meeting.date:
             continue
         year = int(meeting.date[:4])
-        for m in mandates:
-            if m.body != "actor:conference" or m.action not in ("meeting", "other"):
-                continue
-            if not any(a.actor == "actor:working-group" for a in m.addressees) or m.year is None:
-                continue
+        for m in mandates.to_working_group:
             due = m.due.year if m.due else None
             if year > m.year and (due is None or year <= due):
                 line_end = item.source.text.find("\n", meeting.span.start, meeting.span.end)
