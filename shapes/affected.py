@@ -488,4 +488,6 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     timings["sparql (oxigraph)"] = time.perf_counter() - clock
     scope = (f"delta validation of {changes.count} changed triples: {len(nodes)} focus nodes, "
              f"{len(chosen)} of {len(checks)} checks" + (f" ({len(whole)} whole)" if whole else ""))
-    return ValidationReport(results, timings, _triples(store), scope=scope)
+    count = delta.record.get("triples")  # the store is the previous one plus the delta (graph/delta.py)
+    count = _triples(store) if count is None else int(count) - delta.removed_count + delta.added_count
+    return ValidationReport(results, timings, count, scope=scope)
