@@ -77,12 +77,13 @@ def _iris(*iris: str) -> bytes:
     return b"|".join(re.escape(f"<{iri}>".encode()) for iri in iris)
 
 
-#: the N-Triples lines ``_Facts`` reads (matched whole, in blocks of bytes, before any parsing): an
-#: identifier, a parent, a date, a tip: edge to a node, an English label, a tip: type
-_READ = re.compile(rb"^\S+ (?:(?:" + _iris(_IDENTIFIER, _PART_OF, *_DATES) + rb") .*"
+#: the N-Triples lines ``_Facts`` reads (found in blocks of bytes, before any parsing; the pattern's
+#: group is the line, its leading newline lets the engine jump from line to line): an identifier, a
+#: parent, a date, a tip: edge to a node, an English label, a tip: type
+_READ = re.compile(rb"\n(\S+ (?:(?:" + _iris(_IDENTIFIER, _PART_OF, *_DATES) + rb") .*"
                    rb"|" + re.escape(f"<{_TIP}".encode()) + rb"[^>]*> <.*"
                    rb"|(?:" + _iris(*_LABELS) + rb") .*\"@en \."
-                   rb"|" + re.escape(f"<{_RDF_TYPE}> <{_TIP}".encode()) + rb".*)$", re.M)
+                   rb"|" + re.escape(f"<{_RDF_TYPE}> <{_TIP}".encode()) + rb".*))$", re.M)
 
 
 def add_gists(graph: TripleSet, base: str | None = None) -> int:
