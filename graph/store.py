@@ -49,9 +49,10 @@ from tipkg.graph.delta import Delta
 STORE_DIR = "store"
 
 
-#: lines bulk-loaded at a time: pyoxigraph's loader holds what one call loads, so a single call over a
-#: large graph.nt was most of a build's peak memory (×30: 1.39 GB; in blocks of 500,000 lines 0.57 GB)
-LOAD_LINES = 500_000
+#: bytes of graph.nt bulk-loaded at a time (whole lines; about 500,000): pyoxigraph's loader holds what one
+#: call loads, so one call over a large graph.nt was most of a build's peak memory (×100: 1.71 GB in one
+#: call, 0.58 GB in blocks of 500,000 lines)
+LOAD_BYTES = 80 << 20
 
 
 def build_store(ntriples: Path, folder: Path) -> int:
@@ -66,9 +67,16 @@ def build_store(ntriples: Path, folder: Path) -> int:
         raise TipkgError(folder, "store folder already exists; a store is only ever built fresh")
     store = pyoxigraph.Store(str(folder))
     try:
-        with open(ntriples, "rb", buffering=1 << 20) as lines:  # N-Triples: any run of whole lines parses alone
-            while block := b"".join(islice(lines, LOAD_LINES)):
-                store.bulk_load(block, format=pyoxigraph.RdfFormat.N_TRIPLES)
+        with open(ntriples, "rb") as lines:  # N-Triples: any run of whole lines parses alone
+            rest = b""
+            while data := lines.read(LOAD_BYTES):
+                data = rest + data
+                cut = data.rfind(b"\n") + 1
+                if cut:
+                    store.bulk_load(data[:cut], format=pyoxigraph.RdfFormat.N_TRIPLES)
+                rest = data[cut:]
+            if rest:
+                store.bulk_load(rest, format=pyoxigraph.RdfFormat.N_TRIPLES)
         store.optimize()  # the blocks' table files overlap: compacted into one run per index
         count = len(store)
     finally:
