@@ -13,7 +13,10 @@ triple patterns say, so "cannot be changed" is sound:
 
 * a triple pattern keeps its constant IRIs (subject, predicate, object); a
   variable, a blank node or a literal matches anything (a literal's equality
-  is the store's, so it is not relied on);
+  is the store's, so it is not relied on) — except a variable that a VALUES
+  table joined with the pattern's basic graph pattern binds to IRIs on every
+  row (``VALUES ?class { tip:A tip:B } ?doc a ?class``): a triple with another
+  IRI there joins with no row of the table, so only those IRIs are read;
 * a property path reads triples whose predicate is one of the IRIs in it, with
   any subject and object; a negated property set reads every predicate;
 * a path that can match zero steps (``*``, ``?``) also relates every node of
@@ -70,6 +73,12 @@ def _walk(node, found: set) -> None:
     if isinstance(node, CompValue):
         if node.name in _OPAQUE:
             raise _Everything
+        if node.name == "Join":  # VALUES joined with a basic graph pattern: its variables take only those IRIs
+            for table, bgp in ((node.p1, node.p2), (node.p2, node.p1)):
+                if getattr(bgp, "name", None) == "BGP" and (only := _iris_of(table)):
+                    _triples(bgp.get("triples") or [], found, only)
+                    _walk(table, found)
+                    return
         if node.name in ("BGP", "TriplesBlock"):
             _triples(node.get("triples") or [], found)
         for key, value in node.items():
@@ -83,6 +92,16 @@ def _walk(node, found: set) -> None:
             _walk(value, found)
 
 
+def _iris_of(table) -> dict:
+    """The variables a VALUES table (``ToMultiSet(values)``) binds to an IRI on every row, with those IRIs."""
+    if getattr(table, "name", None) != "ToMultiSet" or getattr(table.p, "name", None) != "values":
+        return {}
+    rows = table.p.get("res") or []
+    names = set().union(*(row.keys() for row in rows)) if rows else set()
+    return {v: {str(row[v]) for row in rows} for v in names
+            if all(isinstance(row.get(v), URIRef) for row in rows)}
+
+
 def _constant(term) -> str | None:
     if isinstance(term, URIRef):
         return str(term)
@@ -91,8 +110,10 @@ def _constant(term) -> str | None:
     raise _Everything  # a parse form not understood here
 
 
-def _triples(triples, found: set) -> None:
-    """The patterns of one basic graph pattern (a join of its triples)."""
+def _triples(triples, found: set, only: dict | None = None) -> None:
+    """The patterns of one basic graph pattern (a join of its triples); ``only``: variables a VALUES
+    table joined with it binds, each to a set of IRIs (its other matches join with no row)."""
+    only = only or {}
     triples = [tuple(t) for t in triples]
     if any(len(t) != 3 for t in triples):
         raise _Everything
@@ -101,15 +122,23 @@ def _triples(triples, found: set) -> None:
         if isinstance(p, (URIRef, Variable)) or not _zero_length(p):
             bound |= {x for x in (s, o) if isinstance(x, (Variable, BNode))}
     for s, p, o in triples:
-        if isinstance(p, URIRef):
-            found.add((_constant(s), str(p), _constant(o)))
-        elif isinstance(p, Variable):
-            found.add((_constant(s), None, _constant(o)))
+        if isinstance(p, (URIRef, Variable)):
+            for ts in _choices(s, only):
+                for tp in _choices(p, only):
+                    for to in _choices(o, only):
+                        found.add((ts, tp, to))
         else:
             if _zero_length(p) and all(isinstance(x, (Variable, BNode)) and x not in bound for x in (s, o)):
                 raise _Everything  # every node of the graph matches itself
             _constant(s), _constant(o)
             found.update((None, iri, None) for iri in _iris(p))
+
+
+def _choices(term, only: dict) -> list[str | None]:
+    """The IRIs ``term`` can match: itself if a constant IRI, its VALUES if it has them, else any (None)."""
+    if isinstance(term, Variable) and term in only:
+        return sorted(only[term])
+    return [_constant(term)]
 
 
 def _zero_length(path) -> bool:

@@ -112,6 +112,16 @@ def test_the_predicates_a_catalog_query_reads_come_from_its_algebra():
     assert {TIP + "action", SKOS + "prefLabel", TIP + "mandatedBy", TIP + "inDocument"} <= found  # sequence paths
 
 
+def test_a_values_table_of_iris_narrows_the_pattern_it_joins():
+    overview = reads(precomputed.text_of(catalog()["documents-overview"]))  # VALUES ?class {…} ?doc a ?class
+    assert (None, RDF_TYPE, TIP + "GAResolution") in overview and (None, RDF_TYPE, None) not in overview
+    # a row that leaves the variable UNDEF, or binds it to a literal, narrows nothing
+    undef = "SELECT * WHERE { VALUES (?c ?d) { (<http://e/A> UNDEF) (<http://e/B> 2) } ?x a ?c ; <http://e/q> ?d }"
+    assert set(reads(undef)) == {(None, RDF_TYPE, "http://e/A"), (None, RDF_TYPE, "http://e/B"),
+                                 (None, "http://e/q", None)}
+    assert (None, RDF_TYPE, None) in reads("SELECT * WHERE { VALUES ?c { 1 } ?x a ?c }")
+
+
 def test_what_could_read_any_triple_reads_everything():
     zero = "SELECT ?x ?y WHERE { ?x <http://e/broader>* ?y }"  # every node of the graph matches itself
     assert reads(zero) == [EVERYTHING]
