@@ -73,23 +73,17 @@ def titles() -> dict[str, str]:
     return {row["identifier"]: row["title_en"] for row in load("titles")["document"]}
 
 
-_TYPE_LINE = f"<{_RDF_TYPE}> <{_TIP}".encode()
-_LABEL_LINES = tuple(f"<{p}>".encode() for p in _LABELS)
-_KEPT = {f"<{p}>".encode() for p in (_IDENTIFIER, _PART_OF, *_DATES)}
-_TIP_IRI = f"<{_TIP}".encode()
+def _iris(*iris: str) -> bytes:
+    return b"|".join(re.escape(f"<{iri}>".encode()) for iri in iris)
 
 
-def _read(line: bytes) -> bool:
-    """Whether ``_Facts`` reads the N-Triples ``line`` (a cheap test on its bytes, before parsing):
-    a tip: type, an English label, an identifier, a parent, a date, or a tip: edge to a node."""
-    _, predicate, rest = line.split(b" ", 2)
-    if predicate in _KEPT:
-        return True
-    if predicate.startswith(_TIP_IRI):
-        return rest.startswith(b"<")
-    if predicate in _LABEL_LINES:
-        return rest.endswith(b'"@en .\n')
-    return (predicate + b" " + rest).startswith(_TYPE_LINE)
+#: the N-Triples lines ``_Facts`` reads (found in blocks of bytes, before any parsing; the pattern's
+#: group is the line, its leading newline lets the engine jump from line to line): an identifier, a
+#: parent, a date, a tip: edge to a node, an English label, a tip: type
+_READ = re.compile(rb"\n(\S+ (?:(?:" + _iris(_IDENTIFIER, _PART_OF, *_DATES) + rb") .*"
+                   rb"|" + re.escape(f"<{_TIP}".encode()) + rb"[^>]*> <.*"
+                   rb"|(?:" + _iris(*_LABELS) + rb") .*\"@en \."
+                   rb"|" + re.escape(f"<{_RDF_TYPE}> <{_TIP}".encode()) + rb".*))$", re.M)
 
 
 def add_gists(graph: TripleSet, base: str | None = None) -> int:
@@ -116,6 +110,32 @@ def listed(names) -> str:
     return ", ".join(f"“{n}”" if ", " in n else n for n in sorted(set(names)))
 
 
+class _Last:
+    """``table[s]``: the value of the triple a pass over the sorted lines would have met last — of two,
+    the one whose line sorts after (by predicate where two fill one table, the dates; then object, as
+    N-Triples). While the triples come the table holds (predicate, object term); ``values`` strips it."""
+
+    @staticmethod
+    def offer(table: dict, s: str, o, p: str = "") -> None:
+        old = table.get(s)
+        if old is None or (old[0], str(old[1])) < (p, str(o)):
+            table[s] = (p, o)
+
+    @staticmethod
+    def values(table: dict) -> dict[str, str]:
+        return {s: o.value for s, (_, o) in table.items()}
+
+
+class _Longest:
+    """A node's English label of one kind: the longest; of two as long, the first in sorted lines."""
+
+    @staticmethod
+    def offer(labels: dict[bool, str], preferred: bool, o: ox.Literal) -> None:
+        old = labels.get(preferred)
+        if old is None or len(o.value) > len(old) or (len(o.value) == len(old) and str(o) < str(ox.Literal(old, language="en"))):
+            labels[preferred] = o.value
+
+
 class _Facts:
     """What the gists need of the graph, read in one pass over its triples."""
 
@@ -135,7 +155,11 @@ class _Facts:
         self.verb: dict[str, str] = {}
         self.in_document: dict[str, str] = {}
         wanted = {name for name, _ in self.relations} | {"indexedUnder"}
-        for t in graph.where(_read):
+        # The triples come in no particular order (``where``: no merge of the sorted parts), so where
+        # a node has two values the one kept is the one the sorted graph gives last (single values)
+        # or the longest, then first (labels): ``_Last``, ``_Longest``. The same gists either way.
+        last, longest = _Last, _Longest
+        for t in graph.where(_READ):
             s, p, o = t.subject, t.predicate.value, t.object
             if not isinstance(s, ox.NamedNode):
                 continue
@@ -146,23 +170,25 @@ class _Facts:
             elif p in _LABELS:
                 if isinstance(o, ox.Literal) and o.language == "en":
                     # prefLabel over rdfs:label; of two labels the one that is not the symbol's spelled-out form
-                    self.labels[s][p == _LABELS[1]] = max(self.labels[s].get(p == _LABELS[1], ""), o.value, key=len)
+                    longest.offer(self.labels[s], p == _LABELS[1], o)
             elif p == _IDENTIFIER:
-                self.identifier[s] = o.value
+                last.offer(self.identifier, s, o)
             elif p == _PART_OF:
-                self.parent[s] = o.value
+                last.offer(self.parent, s, o)
             elif p in _DATES:
-                self.date[s] = o.value
+                last.offer(self.date, s, o, f"<{p}>")
             elif p.startswith(_TIP) and isinstance(o, ox.NamedNode):
                 name = p[len(_TIP):]
                 if name in wanted:
                     self.edges[s][name].add(o.value)
                 elif name == "verb":
-                    self.verb[s] = o.value
+                    last.offer(self.verb, s, o)
                 elif name == "reportOf":
-                    self.report_of[s] = o.value
+                    last.offer(self.report_of, s, o)
                 elif name == "inDocument":
-                    self.in_document[s] = o.value
+                    last.offer(self.in_document, s, o)
+        for name in ("identifier", "parent", "date", "verb", "report_of", "in_document"):
+            setattr(self, name, last.values(getattr(self, name)))
 
     def paragraphs(self) -> list[str]:
         return [s for s, types in self.types.items() if types & set(_PART_CLASSES) and s in self.identifier]

@@ -32,8 +32,10 @@ from __future__ import annotations
 import gc
 import heapq
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -100,6 +102,18 @@ def _parsed(lines: Iterable[bytes], batch: int = 20_000) -> Iterator[ox.Triple]:
             block = []
     if block:
         yield from ox.parse(b"".join(block), format=ox.RdfFormat.N_TRIPLES)
+
+
+def _blocks(stream: Path | Callable[[], Iterable[bytes]], size: int = 1 << 24) -> Iterator[bytes]:
+    """A file (or the lines a callable yields) in blocks of whole lines of about ``size`` bytes."""
+    if isinstance(stream, Path):
+        with open(stream, "rb") as f:
+            while block := f.read(size):
+                yield block + f.readline()
+        return
+    lines = iter(stream())
+    while block := b"".join(islice(lines, size // 128)):
+        yield block
 
 
 class SpilledTriples(TripleSet):
@@ -215,15 +229,23 @@ class SpilledTriples(TripleSet):
         self.spill()
         return _parsed(merged(self.chunks, self.extra))
 
-    def where(self, keep: Callable[[bytes], bool]) -> Iterator[ox.Triple]:
-        """The triples whose N-Triples line (newline kept) ``keep`` accepts, read as ``__iter__`` reads
-        them: a stage that needs a few predicates of a large graph parses only those lines."""
+    def where(self, keep: re.Pattern[bytes]) -> Iterator[ox.Triple]:
+        """The triples of the N-Triples lines the pattern ``keep`` finds (``findall``: the whole match,
+        or its one group), in no particular order: the file once written, else each chunk and each
+        stream merged in (``include``), searched a block of whole lines at a time, the block preceded
+        by a newline (so every line is, and a pattern that starts with one is fast). The pattern
+        runs in C, the lines it leaves are never parsed, nothing is merged: a stage that needs a few
+        predicates of a large graph (the gists) reads them so (×30: 2.0 M lines, 0.5 M kept)."""
         if self.path is not None:
-            stream: Iterator[bytes] = open(self.path, "rb", buffering=1 << 20)
+            streams: list = [self.path]
         else:
             self.spill()
-            stream = merged(self.chunks, self.extra)
-        return _parsed(line for line in stream if keep(line))
+            streams = [*self.chunks, *self.extra]
+        for stream in streams:
+            for block in _blocks(stream):
+                found = keep.findall(b"\n" + block)
+                if found:
+                    yield from ox.parse(b"\n".join(found) + b"\n", format=ox.RdfFormat.N_TRIPLES)
 
     def lines(self) -> Iterator[bytes]:
         """The lines of ``graph.nt`` (without their newlines)."""

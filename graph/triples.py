@@ -134,8 +134,9 @@ class TripleSet:
         return iter(self._triples)
 
     def where(self, keep) -> Iterator[ox.Triple]:
-        """The triples a stage reads (``SpilledTriples`` parses only the lines ``keep`` accepts; in
-        memory every triple comes, and the stage looks at each as it would anyway)."""
+        """The triples a stage reads, in no particular order (``SpilledTriples`` parses only the lines
+        the pattern ``keep`` matches; in memory every triple comes, and the stage looks at each as it
+        would anyway)."""
         return iter(self._triples)
 
     def namespaces(self) -> Iterator[tuple[str, str]]:

@@ -76,3 +76,32 @@ def test_lexicon_is_summed_as_the_units_come(tmp_path):
     again = extract_units(sources, tmp_path / "cache", jobs=1)  # read back from the cache
     assert again.cached == len(sources)
     assert lexicon_key(again.lexicon) == lexicon_key(expected)
+
+
+def test_gist_facts_do_not_depend_on_the_order_triples_come_in(tmp_path):
+    """The gists read the graph without merging its sorted parts (``SpilledTriples.where``); where a
+    node has two values, the one kept is the one a pass over the sorted lines kept: the last line
+    for a single value, the longest label (the first of two as long)."""
+    from rdflib import URIRef
+    from rdflib.namespace import DCTERMS, RDFS, SKOS
+
+    from tipkg.graph.gists import _Facts
+    from tipkg.ontology.namespace import ELI
+
+    x = URIRef("http://x/doc")
+    triples = [(x, DCTERMS.identifier, literal("B/2")), (x, DCTERMS.identifier, literal("A/1")),
+               (x, ELI.date_document, literal("2010-05-01", datatype=XSD.date)),
+               (x, DCTERMS.issued, literal("2009", datatype=XSD.gYear)),
+               (x, SKOS.prefLabel, literal("Beta", lang="en")), (x, SKOS.prefLabel, literal("Alfa", lang="en")),
+               (x, RDFS.label, literal("short", lang="en")), (x, RDFS.label, literal("the longer one", lang="en")),
+               (x, ELI.is_part_of, URIRef("http://x/a/b")), (x, ELI.is_part_of, URIRef("http://x/a")),
+               (x, RDF.type, TIP.GAResolution)]
+    for n, order in enumerate((triples, triples[::-1])):
+        spilled = SpilledTriples({}, tmp_path / f"chunks{n}", limit=1)  # a chunk per triple
+        for t in order:
+            spilled.add(t)
+        facts = _Facts(spilled, None)
+        got = (facts.identifier[str(x)], facts.date[str(x)], facts.labels[str(x)], facts.parent[str(x)])
+        # sorted lines: "A/1" < "B/2"; dc:issued after eli:date_document; "Alfa" first of two as long;
+        # <http://x/a/b> sorts before <http://x/a> ("/" < ">"), so the last is http://x/a
+        assert got == ("B/2", "2009", {True: "Alfa", False: "the longer one"}, "http://x/a")
