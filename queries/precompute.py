@@ -91,14 +91,16 @@ def write(store, path: Path, catalog: dict[str, Query], delta=None) -> dict[str,
     path.mkdir(parents=True, exist_ok=True)
     previous = _previous(delta)
     outcomes: dict[str, Outcome] = {}
+    digests: dict[str, str] = {}
     for name, query in catalog.items():
         p = plan(query)
         if p is None:
             continue
+        digests[name] = p.digest
         outcome = _copied(p, path, *previous) if previous else None
         outcomes[name] = outcome or _answer(store, p, path)
-    index = {"queries": {name: {"plan": plan(catalog[name]).digest, "files": o.files,
-                                "determined": o.determined} for name, o in sorted(outcomes.items())}}
+    index = {"queries": {name: {"plan": digests[name], "files": o.files, "determined": o.determined}
+                         for name, o in sorted(outcomes.items())}}
     (path / INDEX).write_text(json.dumps(index, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return outcomes
 
