@@ -236,3 +236,25 @@ def test_after_one_edited_source_at_x3_the_answers_equal_a_full_build(tmp_path):
     out, full, before = _delta_build(corpus, "r1_000_34c21bad16896e20.txt", tmp_path)
     how = _check(out, full, before)
     assert "search-arabic" in how["ran"] and "topic-paragraphs" in how["copied"]
+    # and each answer is the live one at ×3 too (three times the rows sorted here; every actor and topic)
+    from tipkg.graph.store import open_store
+    from tipkg.queries import params
+
+    store = open_store(out)
+    ask = lambda text, path="query": run_local(store, text, path)  # noqa: E731
+    for name, q in catalog().items():
+        p = plan(q)
+        if p is None or p.kind == "search":
+            continue
+        values = [None] if p.parameter is None else \
+            [n.identifier for n in params.nodes(ask, params.KINDS[p.parameter])]
+        for value in values:
+            text = precomputed.text_of(q, {} if value is None else {p.parameter: value})
+            live = run_local(store, text, q.path).rows
+            found = precomputed.lookup(out, text)
+            assert (found.rows if found is not None else ()) == live, (name, value)
+    search = catalog()["search-arabic"]
+    for phrase in (None, "الإتجار", "الاتصالات", "المواصلات"):  # the default, a variant, the edited word and its replacement
+        given = {} if phrase is None else {"phrase": phrase}
+        kept = precomputed.search(out, ask, search, given)
+        assert kept is not None and kept.rows == run_local(store, precomputed.text_of(search, given)).rows, phrase
