@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Literal
 
 import test_validate as tv
 from tipkg.graph.triples import OxigraphTerms, rdflib_term
@@ -326,3 +325,16 @@ def test_at_x3_the_rebuild_validates_the_delta_and_reports_what_the_whole_does(t
     whole = validate(store)
     assert {r.shape for r in whole.results} == {"tipsh:Gist", "tipsh:Labels"}
     assert outcome(affected.validate_delta(store, delta)) == outcome(whole)
+
+
+def test_no_delta_validation_when_it_cannot_be_trusted_or_pays_less(corpus_store, tmp_path):
+    """None (the build validates whole): the previous build was not validated, or had results; a class
+    hierarchy in the data changed (compiled into the checks); more than a tenth of the triples changed."""
+    lines = {f"<https://w3id.org/tipkg/id/x{i}> <http://www.w3.org/2000/01/rdf-schema#label> \"x\"@en .\n" for i in range(20)}
+    for record in ({"validation": "SKIPPED"}, {"validation": "conforms: 3 results in 1 shapes, 9 triples ()"},
+                   {**CONFORMED, "triples": 150}):
+        assert affected.validate_delta(corpus_store, delta_of(set(), lines, tmp_path, record)) is None
+    assert affected.validate_delta(corpus_store, delta_of(set(), lines, tmp_path, {**CONFORMED, "triples": 250})) is not None
+    hierarchy = {"<https://w3id.org/tipkg/id/C> <http://www.w3.org/2000/01/rdf-schema#subClassOf> "
+                 "<https://w3id.org/tipkg/ontology#Paragraph> .\n"}
+    assert affected.validate_delta(corpus_store, delta_of(set(), hierarchy, tmp_path)) is None

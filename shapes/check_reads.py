@@ -1,0 +1,331 @@
+"""What a compiled check reads: the triples whose change can change its answer for a focus node.
+
+A check's query (``shapes/shacl_sparql.py``) is parsed into rdflib's SPARQL algebra
+and walked into the triple patterns it joins, one set per UNION branch, with the
+scopes of SPARQL kept (a sub-select's, an EXISTS's or a MINUS's own variables are
+not the outer ones). From ``?this`` every pattern is reached breadth first; a pattern
+``x p y`` reached at ``x`` along path P (property paths and inverse steps included)
+is a ``Read`` (P, p, forward): an added or removed triple ``s p o`` can change the
+check's answer only for the focus nodes ``f`` with ``f P s`` in the new graph (on the
+shortest path to the first changed triple of a solution, the triples before it are
+unchanged, so they are in the new graph too). Reached at ``y``: (P, p, inverse), and
+``o`` is looked up. A variable predicate reads any predicate. A pattern no path from
+``?this`` reaches (parts joined only by a FILTER, GRAPH, SERVICE, too many UNION
+branches) cannot be bounded: ``reads`` is None and the check runs whole.
+
+Parsing is slow (rdflib's parser, ~20 ms a query), so constants that read nothing
+are blanked first (many checks then share one form), each form is parsed once per
+process, and the results are kept in the build's cache folder between builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import BNode, URIRef, Variable
+from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
+
+from tipkg.shapes.shacl_sparql import Check
+
+_ANY = "urn:x-tipkg:no-such-predicate"  # ``!<this>``: any predicate (a variable predicate's step)
+
+
+class Unbounded(Exception):
+    """A check whose affected focus nodes cannot be read off its query."""
+
+
+@dataclass(frozen=True)
+class Read:
+    """A triple the check reads: predicate ``predicate`` (None: any) at a node ``path`` leads to from ``?this``
+    (a SPARQL property path; "" for ``?this`` itself), the node being the triple's subject when ``forward``."""
+
+    path: str
+    predicate: str | None
+    forward: bool
+
+
+# -- paths: tuples ("iri", p) ("inv", p) ("any",) ("anyinv",) ("seq", …) ("alt", …) ("star"|"plus"|"opt", x) --------
+
+EPS = ("seq",)
+
+
+def _seq(*parts) -> tuple:
+    flat = [x for p in parts for x in (p[1:] if p[0] == "seq" else (p,))]
+    return flat[0] if len(flat) == 1 else ("seq", *flat)
+
+
+def _inv(p) -> tuple:
+    kind = p[0]
+    if kind in ("iri", "inv"):
+        return ("inv" if kind == "iri" else "iri", p[1])
+    if kind in ("any", "anyinv"):
+        return ("anyinv",) if kind == "any" else ("any",)
+    if kind == "seq":
+        return _seq(*(_inv(x) for x in reversed(p[1:])))
+    if kind == "alt":
+        return ("alt", *(_inv(x) for x in p[1:]))
+    return (kind, _inv(p[1]))
+
+
+def _path(p) -> tuple:
+    """rdflib's predicate or path of a triple pattern as a tuple."""
+    if isinstance(p, URIRef):
+        return ("iri", str(p))
+    if isinstance(p, (Variable, BNode)):
+        return ("any",)
+    if isinstance(p, InvPath):
+        return _inv(_path(p.arg))
+    if isinstance(p, SequencePath):
+        return _seq(*(_path(x) for x in p.args))
+    if isinstance(p, AlternativePath):
+        return ("alt", *(_path(x) for x in p.args))
+    if isinstance(p, MulPath):
+        return ({"*": "star", "+": "plus", "?": "opt"}[p.mod], _path(p.path))
+    if isinstance(p, NegatedPath):
+        return ("alt", ("any",), ("anyinv",))
+    raise Unbounded(f"predicate {p!r}")
+
+
+def sparql_path(p) -> str:
+    """The tuple as a SPARQL property path."""
+    kind = p[0]
+    if kind == "iri":
+        return f"<{p[1]}>"
+    if kind == "inv":
+        return f"^<{p[1]}>"
+    if kind == "any":
+        return f"!<{_ANY}>"
+    if kind == "anyinv":
+        return f"!^<{_ANY}>"
+    if kind == "seq":
+        return "(" + "/".join(sparql_path(x) for x in p[1:]) + ")"
+    if kind == "alt":
+        return "(" + "|".join(sparql_path(x) for x in p[1:]) + ")"
+    return f"({sparql_path(p[1])}){ {'star': '*', 'plus': '+', 'opt': '?'}[kind]}"
+
+
+def _reads(p) -> list[tuple[tuple, str | None, bool]]:
+    """The triples a traversal of path ``p`` reads: (path from its start to the node read, predicate, forward)."""
+    kind = p[0]
+    if kind in ("iri", "inv"):
+        return [(EPS, p[1], kind == "iri")]
+    if kind in ("any", "anyinv"):
+        return [(EPS, None, kind == "any")]
+    if kind == "seq":
+        if len(p) == 1:
+            return []
+        first, rest = p[1], _seq(*p[2:]) if len(p) > 2 else EPS
+        return _reads(first) + [(_seq(first, prefix), pred, fwd) for prefix, pred, fwd in _reads(rest)]
+    if kind == "alt":
+        return [r for x in p[1:] for r in _reads(x)]
+    if kind == "opt":
+        return _reads(p[1])
+    return [(_seq(("star", p[1]), prefix), pred, fwd) for prefix, pred, fwd in _reads(p[1])]  # star, plus
+
+
+# -- the patterns of a query: alternatives (one per UNION branch) of edges between scoped variables ------------
+
+class _Scope:
+    fresh = itertools.count()
+
+    def __init__(self, names: dict[str, str] | None = None):
+        self.names = names if names is not None else {}
+
+    def key(self, term) -> str:
+        if isinstance(term, (Variable, BNode)):
+            name = str(term)
+            if name not in self.names:
+                self.names[name] = f"{name}#{next(self.fresh)}"
+            return self.names[name]
+        return "=" + term.n3()  # a constant: the same node everywhere
+
+    def sharing(self, names) -> "_Scope":
+        """A scope of its own (a sub-select, EXISTS, MINUS) that shares ``names`` with this one."""
+        return _Scope({n: self.key(Variable(n)) for n in names})
+
+
+_CAP = 4096  # alternatives (UNION branches multiplied out) past which a check is not bounded
+
+
+def _product(*choices: list[list]) -> list[list]:
+    out = [[]]
+    for options in choices:
+        out = [a + b for a in out for b in options]
+        if len(out) > _CAP:
+            raise Unbounded("too many UNION branches")
+    return out
+
+
+def _names(node) -> set[str]:
+    """The variables a pattern binds (a sub-select: only those it projects)."""
+    name = getattr(node, "name", None)
+    if name == "BGP":
+        return {str(t) for triple in node.triples for t in (triple[0], triple[2], triple[1])
+                if isinstance(t, (Variable, BNode))}
+    if name == "Project":
+        return {str(v) for v in node.PV}
+    if name == "values":
+        return {str(v) for row in node.res for v in row}
+    out = {str(node.var)} if name == "Extend" else set()
+    for part in ("p", "p1", "p2"):
+        if part in node:
+            out |= _names(node[part])
+    return out
+
+
+def _exists(expr, scope: _Scope, outer: set[str]) -> list[list]:
+    """The patterns of the EXISTS / NOT EXISTS inside a filter expression, joined."""
+    found = []
+
+    def visit(e):
+        if getattr(e, "name", None) in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
+            found.append(_walk(translateGroupGraphPattern(e.graph), scope.sharing(outer)))
+            return
+        if hasattr(e, "values"):
+            for v in e.values():
+                visit(v)
+        elif isinstance(e, (list, tuple)):
+            for v in e:
+                visit(v)
+
+    visit(expr)
+    return _product(*found)
+
+
+def _walk(node, scope: _Scope) -> list[list]:
+    name = getattr(node, "name", None)
+    if name in ("SelectQuery", "Distinct", "Reduced", "OrderBy", "Slice", "ToMultiSet", "Group", "AggregateJoin"):
+        return _walk(node.p, scope)
+    if name == "Project":
+        return _walk(node.p, scope.sharing(str(v) for v in node.PV))
+    if name == "BGP":
+        return [[(scope.key(s), _path(p), scope.key(o)) for s, p, o in node.triples]]
+    if name == "values":
+        return [[]]
+    if name == "Join":
+        return _product(_walk(node.p1, scope), _walk(node.p2, scope))
+    if name == "Union":
+        return _walk(node.p1, scope) + _walk(node.p2, scope)
+    if name == "LeftJoin":
+        return _product(_walk(node.p1, scope), _walk(node.p2, scope),
+                        _exists(node.expr, scope, _names(node.p1) | _names(node.p2)))
+    if name == "Minus":
+        return _product(_walk(node.p1, scope), _walk(node.p2, scope.sharing(_names(node.p1))))
+    if name == "Filter":
+        return _product(_walk(node.p, scope), _exists(node.expr, scope, _names(node.p)))
+    if name == "Extend":
+        alias = [[(scope.key(node.var), EPS, scope.key(node.expr))]] if isinstance(node.expr, Variable) else \
+            _exists(node.expr, scope, _names(node.p))
+        return _product(_walk(node.p, scope), alias)
+    raise Unbounded(f"a {name} pattern")
+
+
+def _alternative_reads(edges: list, root: str) -> set[Read]:
+    """The reads of one alternative: each edge from its endpoint nearer to ``?this`` (breadth first)."""
+    adjacent = defaultdict(list)
+    for u, p, v in edges:
+        adjacent[u].append((p, v))
+        adjacent[v].append((_inv(p), u))
+    path, order = {root: EPS}, [root]
+    for node in order:
+        for p, other in adjacent[node]:
+            if other not in path:
+                path[other] = _seq(path[node], p)
+                order.append(other)
+    rank = {n: i for i, n in enumerate(order)}
+    out = set()
+    for u, p, v in edges:
+        if u not in path:
+            raise Unbounded("a pattern not joined to ?this")
+        start, step = (u, p) if rank[u] <= rank[v] else (v, _inv(p))
+        for prefix, pred, fwd in _reads(step):
+            full = _seq(path[start], prefix)
+            out.add(Read("" if full == EPS else sparql_path(full), pred, fwd))
+    return out
+
+
+# literals (each its own: a constant in a pattern is a node), IN lists and VALUES rows read nothing
+_CONSTANTS = [(re.compile(r'"(?:[^"\\]|\\.)*"(?!\^\^)'), None),
+              (re.compile(r"\bIN \((?:\s*<[^>]*>\s*,?)*\)"), "IN (<urn:x>)"),
+              (re.compile(r"(\bVALUES \?\w+ \{)(?:\s*<[^>]*>)*\s*\}"), r"\1 <urn:x> }")]
+
+
+def _reads_of(normalized: str) -> frozenset[Read] | None:
+    from rdflib.plugins.sparql.algebra import translateQuery  # a slow import: only when a check is new
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        scope = _Scope({"this": "this"})
+        alternatives = _walk(translateQuery(parseQuery(normalized)).algebra, scope)
+        return frozenset(r for edges in alternatives for r in _alternative_reads(edges, "this"))
+    except Unbounded:
+        return None
+
+
+#: reads by the SHA-1 of the normalized query: parsed once per process, and kept in the build's cache
+#: folder across builds (``load_reads``/``save_reads``): rdflib's parser takes ~20 ms a check, 3 s in all
+_known: dict[str, frozenset[Read] | None] = {}
+_READS_FILE = "validation-reads.json"
+
+
+def _normalized(query: str) -> tuple[str, str]:
+    """(key, query) with the constants that read nothing blanked: the parser is slow, and many checks become one."""
+    for pattern, blank in _CONSTANTS:
+        number = itertools.count()
+        query = pattern.sub(blank or (lambda m: f'"{next(number)}"'), query)
+    return hashlib.sha1(query.encode()).hexdigest(), query
+
+
+def reads(query: str) -> frozenset[Read] | None:
+    """What a check's query reads, relative to ``?this``; None when it cannot be bounded."""
+    key, query = _normalized(query)
+    if key not in _known:
+        _known[key] = _reads_of(query)
+    return _known[key]
+
+
+def derive_reads(checks: list[Check]) -> None:
+    """The reads of every check not known yet, half of them in a forked child (``validate._share``)."""
+    from tipkg.shapes.validate import _share
+
+    missing = dict(_normalized(c.query) for c in checks)
+    missing = sorted((k, q) for k, q in missing.items() if k not in _known)
+    found = _share([q for _, q in missing], lambda part: [_reads_of(q) for q in part],
+                   lambda part: [_reads_of(q) for q in part])
+    _known.update(zip((k for k, _ in missing), found))
+
+
+def load_reads(folder: Path | None) -> set[str]:
+    """What earlier builds derived (``save_reads``), if the file is there and readable; its keys."""
+    try:
+        data = json.loads((Path(folder) / _READS_FILE).read_text(encoding="utf-8"))
+        found = {k: None if v is None else frozenset(Read(*r) for r in v) for k, v in data.items()}
+    except (OSError, ValueError, TypeError):
+        return set()
+    _known.update({k: v for k, v in found.items() if k not in _known})
+    return set(found)
+
+
+def save_reads(folder: Path | None) -> None:
+    """Keep the derived reads for the next build (written whole, then renamed: never half a file)."""
+    if folder is None or not Path(folder).is_dir():
+        return
+    path = Path(folder) / _READS_FILE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    data = {k: None if v is None else sorted(([r.path, r.predicate, r.forward] for r in v), key=json.dumps)
+            for k, v in _known.items()}
+    try:
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a cache that cannot be written costs the next build the parsing, nothing else
+        tmp.unlink(missing_ok=True)
+
+
