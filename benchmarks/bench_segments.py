@@ -8,8 +8,8 @@ the processes it waited for: the pool's workers) and wall time are measured:
 
 - ``alone NAME``: one file (``graph.ttl``, ``graph.jsonld``, ``graph.trig``, ``void.ttl``) by itself;
 - ``all``: the four together (with ``--jobs``), as a cold build writes them;
-- ``all, one changed``: the four together, the unchanged segments copied from ``before``
-  (only where ``graph/segments.py`` exists).
+- ``all, one changed``: the four together, the unchanged segments copied from ``before`` and
+  VoID from its figures and the delta (only where ``graph/segments.py`` exists).
 
 ``--root TREE`` measures the writers of another checkout (a ``git archive`` of main, say), so
 that before and after are measured in the same run; a tree without segments writes each file
@@ -58,7 +58,8 @@ def cpu(who):
 start, own = time.perf_counter(), cpu(resource.RUSAGE_SELF)
 copied = None
 if write_segmented is not None:
-    delta = Delta(Path(previous), Path("-"), Path("-"), {}, 0, 0) if previous != "-" else None
+    delta = Delta(Path(previous), Path(previous).parent / "removed.nt", Path(previous).parent / "added.nt",
+                  {}, 0, 0) if previous != "-" else None
     counts = write_segmented(triples, Path(out), DumpSettings(validated=True, delta=delta, jobs=int(jobs)), names)
     copied = f"{counts['copied']}/{counts['segments']}"
 else:
@@ -91,6 +92,9 @@ def prepare(n: int, work: Path, root: Path) -> tuple[Path, Path]:
         subprocess.run([*build, "--out", str(before)], check=True, cwd=root)
         change_one(corpus)
         subprocess.run([*build, "--out", str(after)], check=True, cwd=root)
+        old, new = (set(open(f / "graph.nt", "rb")) for f in (before, after))  # the delta, as graph/delta.py gives it
+        (work / "removed.nt").write_bytes(b"".join(sorted(old - new)))
+        (work / "added.nt").write_bytes(b"".join(sorted(new - old)))
     return before, after
 
 

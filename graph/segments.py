@@ -110,9 +110,12 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
         stats = index["stats"]
         if "void.ttl" in names:
             if counted:  # from the previous figures and the delta's objects
-                distinct = void_stats.distinct_after(previous.void["objects"], previous.void["links"],
-                                                     delta.removed, delta.added, triples.store())
-                if distinct is None:  # a blank node: merge them all
+                try:
+                    distinct = void_stats.distinct_after(previous.void["objects"], previous.void["links"],
+                                                         delta.removed, delta.added, triples.store())
+                except OSError:  # the delta's files unreadable
+                    distinct = None
+                if distinct is None:  # a blank node, or no delta to read: merge them all
                     context = replace(context, objects=True)
                     distinct = void_stats.merged_distinct([p.objects for _, p in _pieces(context, None, False, 1, False)],
                                                           Path(scratch))

@@ -263,7 +263,8 @@ def _alternative_reads(edges: list, root: str) -> set[Read]:
     return out
 
 
-_CONSTANTS = [(re.compile(r'"(?:[^"\\]|\\.)*"(?!\^\^)'), '""'),  # literals, IN lists and VALUES rows read nothing
+# literals (each its own: a constant in a pattern is a node), IN lists and VALUES rows read nothing
+_CONSTANTS = [(re.compile(r'"(?:[^"\\]|\\.)*"(?!\^\^)'), None),
               (re.compile(r"\bIN \((?:\s*<[^>]*>\s*,?)*\)"), "IN (<urn:x>)"),
               (re.compile(r"(\bVALUES \?\w+ \{)(?:\s*<[^>]*>)*\s*\}"), r"\1 <urn:x> }")]
 
@@ -286,15 +287,31 @@ _known: dict[str, frozenset[Read] | None] = {}
 _READS_FILE = "validation-reads.json"
 
 
-def reads(query: str) -> frozenset[Read] | None:
-    """What a check's query reads, relative to ``?this``; None when it cannot be bounded.
-    (Constants that read nothing are blanked first: the parser is slow, and many checks become one.)"""
+def _normalized(query: str) -> tuple[str, str]:
+    """(key, query) with the constants that read nothing blanked: the parser is slow, and many checks become one."""
     for pattern, blank in _CONSTANTS:
-        query = pattern.sub(blank, query)
-    key = hashlib.sha1(query.encode()).hexdigest()
+        number = itertools.count()
+        query = pattern.sub(blank or (lambda m: f'"{next(number)}"'), query)
+    return hashlib.sha1(query.encode()).hexdigest(), query
+
+
+def reads(query: str) -> frozenset[Read] | None:
+    """What a check's query reads, relative to ``?this``; None when it cannot be bounded."""
+    key, query = _normalized(query)
     if key not in _known:
         _known[key] = _reads_of(query)
     return _known[key]
+
+
+def derive_reads(checks: list[Check]) -> None:
+    """The reads of every check not known yet, half of them in a forked child (``validate._share``)."""
+    from tipkg.shapes.validate import _share
+
+    missing = dict(_normalized(c.query) for c in checks)
+    missing = sorted((k, q) for k, q in missing.items() if k not in _known)
+    found = _share([q for _, q in missing], lambda part: [_reads_of(q) for q in part],
+                   lambda part: [_reads_of(q) for q in part])
+    _known.update(zip((k for k, _ in missing), found))
 
 
 def load_reads(folder: Path | None) -> set[str]:
@@ -466,6 +483,7 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     timings = {"changes, compile": time.perf_counter() - clock}
     clock = time.perf_counter()
     kept = load_reads(cache) if cache is not None else set()
+    derive_reads(checks)
     chosen, nodes, whole, memo = [], set(), [], {}
     for check, restricted in zip(checks, _restricted[key]):
         found = reads(check.query)

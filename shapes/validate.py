@@ -281,10 +281,11 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None) -> list[Valida
         return solve
 
     if reopen is None:
-        answers = [solver(store)(c) for c in checks]
-    else:
-        answers = _share(checks, lambda part: [solver(store)(c) for c in part],
-                         lambda part: [solver(reopen())(c) for c in part])
+        answers = _solve_all(solver(store), checks)
+    else:  # one solver per process: its counts are shared by the checks of a shape (made per check, they were
+        # counted again for each: x10, 416 COUNT queries, 40 % of the validation's time)
+        answers = _share(checks, lambda part: _solve_all(solver(store), part),
+                         lambda part: _solve_all(solver(reopen()), part))
     out = []
     for check, (names, rows) in zip(checks, answers):
         shape = curie(check.shape).replace(SHAPES_NS, "tipsh:") if isinstance(check.shape, URIRef) else "(anonymous shape)"
@@ -306,6 +307,10 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None) -> list[Valida
                 value=None if value is None else value.value, path=check.path, severity=check.severity,
                 component=check.component))
     return out
+
+
+def _solve_all(solve, checks: list[Check]) -> list:
+    return [solve(c) for c in checks]
 
 
 def _share(checks: list[Check], here, there) -> list:

@@ -349,3 +349,18 @@ def test_store_after_store_from_deltas_stays_right_and_compact(tmp_path):
     assert sorted(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines(keepends=True)) \
         == sorted(graph)
     assert len(list((previous / "store").glob("*.sst"))) <= first + 10
+
+
+def test_a_store_loaded_in_blocks_holds_what_one_load_holds(built_out, tmp_path, monkeypatch):
+    """``build_store`` loads graph.nt a block of whole lines at a time (bounded memory): the bundled
+    corpus's graph in blocks of 100 kB (some 60 blocks, each cut at a line's end) gives the store one
+    ``bulk_load`` of the file gives."""
+    import tipkg.graph.store as store_module
+
+    monkeypatch.setattr(store_module, "LOAD_BYTES", 100_000)
+    graph = built_out / "graph.nt"
+    assert build_store(graph, tmp_path / "blocks") == graph.read_bytes().count(b"\n")
+    assert graph.stat().st_size > 50 * 100_000
+    whole = ox.Store()
+    whole.bulk_load(path=str(graph), format=ox.RdfFormat.N_TRIPLES)
+    assert store_dump(tmp_path / "blocks") == sorted(whole.dump(format=ox.RdfFormat.N_QUADS).splitlines())
