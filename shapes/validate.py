@@ -19,6 +19,9 @@ graph for every constraint component the shapes use.
 
 Both engines give one report, in one format (``ValidationResult``), readable
 (``report.text()``) and as a SHACL validation report graph (``report.graph()``).
+A rebuild whose previous build conformed validates only the focus nodes its
+delta can affect (``shapes/affected.py``): the same report, and its first line
+says so (``ValidationReport.scope``).
 
 >>> from rdflib import Graph
 >>> validate(Graph()).conforms
