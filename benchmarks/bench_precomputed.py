@@ -51,13 +51,14 @@ def main(argv=None) -> int:
     parser.add_argument("out", type=Path, help="an output folder of `tipkg build` (only read)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", action="append", help="time only these queries (and not the whole)")
+    parser.add_argument("--whole", action="store_true", help="time only the whole writer")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
     print(f"# {args.out}  load average {os.getloadavg()}", flush=True)
     _timed({}, args.out)  # imports and the store's first opening, not counted
     figures = {}
     for name, query in catalog().items():
-        if args.only and name not in args.only:
+        if (args.only and name not in args.only) or args.whole:
             continue
         runs = [_timed({name: query}, args.out) for _ in range(args.runs)]
         figures[name] = {"cpu_s": statistics.median(r[0] for r in runs),

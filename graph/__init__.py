@@ -14,4 +14,11 @@ Writing (stage 7): ``writers`` is the one table of output writers that the
 pipeline and the streaming build share; ``outputs`` writes them into a staged
 folder that replaces ``OUT`` whole; ``dumps`` (TriG, VoID + DCAT), ``jsonld``
 (``graph.jsonld``) and ``store`` (the persistent pyoxigraph store) are writers.
+
+Rebuilding from the previous ``OUT`` (same code and settings, other sources): ``delta`` diffs the
+new ``graph.nt`` against the previous one while it is merged (the lines removed and added), the
+store starts from a hard-link checkpoint of the previous one plus the delta; ``segments`` writes the
+text dumps and VoID a content-defined segment of ``graph.nt`` at a time and copies the segments
+that did not change from the previous files; ``void_stats`` keeps VoID's distinct counts right after
+a delta without a pass over the whole graph.
 """

@@ -2,5 +2,7 @@
 
 ``validate`` (stage 6) checks a graph or the build's store against the shapes
 and reports by shape and node; ``shacl_sparql`` compiles the shapes to SPARQL,
-one query per constraint over all focus nodes, run in pyoxigraph.
+one query per constraint over all focus nodes, run in pyoxigraph; ``affected`` validates a
+rebuild over its delta: only the focus nodes a removed or added triple can affect, read off
+each compiled check's query, with the report a whole validation gives.
 """

@@ -19,6 +19,9 @@ graph for every constraint component the shapes use.
 
 Both engines give one report, in one format (``ValidationResult``), readable
 (``report.text()``) and as a SHACL validation report graph (``report.graph()``).
+A rebuild whose previous build conformed validates only the focus nodes its
+delta can affect (``shapes/affected.py``): the same report, and its first line
+says so (``ValidationReport.scope``).
 
 >>> from rdflib import Graph
 >>> validate(Graph()).conforms
@@ -281,10 +284,11 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None) -> list[Valida
         return solve
 
     if reopen is None:
-        answers = [solver(store)(c) for c in checks]
-    else:
-        answers = _share(checks, lambda part: [solver(store)(c) for c in part],
-                         lambda part: [solver(reopen())(c) for c in part])
+        answers = _solve_all(solver(store), checks)
+    else:  # one solver per process: its counts are shared by the checks of a shape (made per check, they were
+        # counted again for each: x10, 416 COUNT queries, 40 % of the validation's time)
+        answers = _share(checks, lambda part: _solve_all(solver(store), part),
+                         lambda part: _solve_all(solver(reopen()), part))
     out = []
     for check, (names, rows) in zip(checks, answers):
         shape = curie(check.shape).replace(SHAPES_NS, "tipsh:") if isinstance(check.shape, URIRef) else "(anonymous shape)"
@@ -306,6 +310,10 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None) -> list[Valida
                 value=None if value is None else value.value, path=check.path, severity=check.severity,
                 component=check.component))
     return out
+
+
+def _solve_all(solve, checks: list[Check]) -> list:
+    return [solve(c) for c in checks]
 
 
 def _share(checks: list[Check], here, there) -> list:

@@ -28,6 +28,7 @@ from tipkg.graph.writers import DumpSettings
 from tipkg.queries import precomputed
 from tipkg.queries.catalog import catalog
 from tipkg.queries.ordering import order_keys, sort_rows, unordered
+from tipkg.queries import precompute
 from tipkg.queries.precompute import _projected, plan, sorted_run
 from tipkg.queries.reads import EVERYTHING, Changed, reads
 from tipkg.queries.sparql import run_local
@@ -41,6 +42,12 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: one word of one paragraph of the bundled corpus (a decision's draft, paragraph 7), and another
 WORD, OTHER = "الاتصالات", "المواصلات"
+
+
+@pytest.fixture
+def every_answer_checked(monkeypatch):
+    """Check every answer against the delta, however small (the bundled corpus's answers are)."""
+    monkeypatch.setattr(precompute, "WORTH_COPYING", 0)
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +190,7 @@ def _check(out: Path, full: Path, before: dict[str, int]) -> dict[str, set[str]]
 
 
 @pytest.mark.slow
-def test_after_one_edited_source_untouched_answers_are_copied_and_equal_a_full_build(tmp_path):
+def test_after_one_edited_source_untouched_answers_are_copied_and_equal_a_full_build(tmp_path, every_answer_checked):
     corpus = tmp_path / "corpus"  # the bundled corpus, copied
     shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus,
                     ignore=shutil.ignore_patterns("__pycache__", "*.py"))
@@ -196,7 +203,7 @@ def test_after_one_edited_source_untouched_answers_are_copied_and_equal_a_full_b
             "open-mandates-by-addressee", "documents-overview"} <= how["copied"]
 
 
-def test_the_copy_rule_on_a_delta_made_here(built_out, tmp_path):
+def test_the_copy_rule_on_a_delta_made_here(built_out, tmp_path, every_answer_checked):
     """Without a build: the session build is the previous OUT, the delta one searchText line changed and
     one indexedUnder line removed; the writer re-runs exactly the queries reading those predicates."""
     lines = (built_out / "graph.nt").read_bytes().splitlines(keepends=True)
@@ -229,10 +236,48 @@ def test_the_copy_rule_on_a_delta_made_here(built_out, tmp_path):
     assert filecmp.dircmp(tmp_path / "new" / "again", built_out / precomputed.FOLDER).diff_files == []
 
 
+def test_a_small_answer_is_run_again_rather_than_checked(built_out, tmp_path, monkeypatch):
+    """Parsing a query costs more than running a small one: under WORTH_COPYING it is re-run, delta or not."""
+    (tmp_path / "removed.nt").write_bytes(b"")
+    (tmp_path / "added.nt").write_bytes(b"")
+    delta = Delta(built_out, tmp_path / "removed.nt", tmp_path / "added.nt", {}, 0, 0)
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "store").symlink_to(built_out / "store")
+    sizes = {name: sum((built_out / precomputed.FOLDER / f).stat().st_size for f in entry["files"])
+             for name, entry in _files_by_query(built_out).items()}
+    monkeypatch.setattr(precompute, "WORTH_COPYING", sorted(sizes.values())[len(sizes) // 2])
+    outcomes = precomputed.write_precomputed(None, tmp_path / "new" / precomputed.FOLDER, DumpSettings(delta=delta))
+    for name, outcome in outcomes.items():  # an empty delta touches nothing: only the size decides
+        assert outcome.how == ("copied" if sizes[name] >= precompute.WORTH_COPYING else "ran"), name
+    assert {o.how for o in outcomes.values()} == {"copied", "ran"}
+
+
 @pytest.mark.slow
-def test_after_one_edited_source_at_x3_the_answers_equal_a_full_build(tmp_path):
+def test_after_one_edited_source_at_x3_the_answers_equal_a_full_build(tmp_path, every_answer_checked):
     corpus = tmp_path / "corpus"
     replicate.write_corpus(3, corpus)
     out, full, before = _delta_build(corpus, "r1_000_34c21bad16896e20.txt", tmp_path)
     how = _check(out, full, before)
     assert "search-arabic" in how["ran"] and "topic-paragraphs" in how["copied"]
+    # and each answer is the live one at ×3 too (three times the rows sorted here; every actor and topic)
+    from tipkg.graph.store import open_store
+    from tipkg.queries import params
+
+    store = open_store(out)
+    ask = lambda text, path="query": run_local(store, text, path)  # noqa: E731
+    for name, q in catalog().items():
+        p = plan(q)
+        if p is None or p.kind == "search":
+            continue
+        values = [None] if p.parameter is None else \
+            [n.identifier for n in params.nodes(ask, params.KINDS[p.parameter])]
+        for value in values:
+            text = precomputed.text_of(q, {} if value is None else {p.parameter: value})
+            live = run_local(store, text, q.path).rows
+            found = precomputed.lookup(out, text)
+            assert (found.rows if found is not None else ()) == live, (name, value)
+    search = catalog()["search-arabic"]
+    for phrase in (None, "الإتجار", "الاتصالات", "المواصلات"):  # the default, a variant, the edited word and its replacement
+        given = {} if phrase is None else {"phrase": phrase}
+        kept = precomputed.search(out, ask, search, given)
+        assert kept is not None and kept.rows == run_local(store, precomputed.text_of(search, given)).rows, phrase
