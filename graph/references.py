@@ -36,7 +36,7 @@ from tipkg.references.types import Reference
 from tipkg.tables import load
 
 from .labels import document_label_en
-from .triples import TripleSet, literal
+from .triples import TripleSet, literal, nt
 from .uris import mint
 
 TARGET_CLASSES = {
@@ -95,16 +95,17 @@ def add_references(graph: TripleSet, references: Iterable[Reference], base: str 
 def add_citation(graph: TripleSet, ref: Reference, subject: URIRef, target: URIRef, base: str | None = None) -> URIRef:
     """Describe one edge ``subject --tip:<ref.relation>--> target`` by its citation node
     (the same node ``add_references`` makes), for edges whose subject is not a
-    paragraph (a mandate's addressee, action, deadline)."""
-    relation = tip(ref.relation)
+    paragraph (a mandate's addressee, action, deadline). Its nine triples go in as N-Triples lines
+    (``TripleSet.add_lines``): the global pass makes one per mandate edge and answer, tens of
+    thousands on a large corpus, and lines cost a fraction of term objects."""
     c = mint(citation_id(ref), base)
-    for triple in ((c, RDF.type, CITO.Citation), (c, RDF.type, _CITATION),
-                   (c, CITO.hasCitingEntity, subject), (c, CITO.hasCitedEntity, target),
-                   (c, RDF.predicate, relation),
-                   (c, _SPAN, literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")),
-                   (c, _TEXT, literal(ref.text, lang="ar")), (c, _RULE, literal(ref.rule)),
-                   (c, PROV.wasDerivedFrom, mint(str(ids.SourceFile(ref.source_file)), base))):
-        graph.add(triple)
+    node = nt(c)
+    graph.add_lines(f"{node} {p} {o} .".encode() for p, o in (
+        (_TYPE, _CITO_CITATION), (_TYPE, _TIP_CITATION), (_CITING, nt(subject)), (_CITED, nt(target)),
+        (_PREDICATE, nt(tip(ref.relation))),
+        (_SPAN, nt(literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}"))),
+        (_TEXT, nt(literal(ref.text, lang="ar"))), (_RULE, nt(literal(ref.rule))),
+        (_DERIVED, nt(mint(str(ids.SourceFile(ref.source_file)), base)))))
     return c
 
 
@@ -115,7 +116,10 @@ def tip(name: str) -> URIRef:
     return getattr(TIP, name)
 
 
-_CITATION, _SPAN, _TEXT, _RULE = TIP.Citation, TIP.sourceSpan, TIP.text, TIP.rule
+#: the fixed terms of a citation node's lines, as N-Triples
+_TYPE, _CITO_CITATION, _TIP_CITATION = nt(RDF.type), nt(CITO.Citation), nt(TIP.Citation)
+_CITING, _CITED, _PREDICATE = nt(CITO.hasCitingEntity), nt(CITO.hasCitedEntity), nt(RDF.predicate)
+_SPAN, _TEXT, _RULE, _DERIVED = nt(TIP.sourceSpan), nt(TIP.text), nt(TIP.rule), nt(PROV.wasDerivedFrom)
 
 
 class _Targets:

@@ -125,6 +125,7 @@ class SpilledTriples(TripleSet):
         self.limit = limit or CHUNK_TRIPLES
         self.chunks: list[Path] = []
         self.extra: list[Callable[[], Iterator[bytes]]] = []  # sorted line streams merged in (``include``)
+        self._lines: list[bytes] = []  # N-Triples lines added as text (``add_lines``), not yet in a chunk
         self.path: Path | None = None
         self.count = 0
         self._store_folder: Path | None = None
@@ -156,22 +157,27 @@ class SpilledTriples(TripleSet):
         self.extra.append(lines)
 
     def add_lines(self, lines: Iterable[bytes]) -> None:
-        """Write N-Triples ``lines`` (without their newlines) straight to sorted chunk files (at most
-        ``LINES_PER_TRIPLE × limit`` each): merged into ``graph.nt`` with the rest, never parsed."""
+        """Add N-Triples ``lines`` (without their newlines): held as bytes and written, sorted, to a
+        chunk file of their own once ``LINES_PER_TRIPLE × limit`` are held (or at ``spill``), then
+        merged into ``graph.nt`` with the rest — never parsed, no term objects made."""
         if self.path is not None:
             raise RuntimeError("the graph was already written out; nothing can be added")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        batch: list[bytes] = []
+        held, most = self._lines, LINES_PER_TRIPLE * self.limit
         for line in lines:
-            batch.append(line)
-            if len(batch) >= LINES_PER_TRIPLE * self.limit:
-                self.chunks.append(sorted_chunk(batch, self.folder / f"chunk-{len(self.chunks):05d}.nt"))
-                batch = []
-        if batch:
-            self.chunks.append(sorted_chunk(batch, self.folder / f"chunk-{len(self.chunks):05d}.nt"))
+            held.append(line)
+            if len(held) >= most:
+                self._write_lines()
+                held = self._lines
+
+    def _write_lines(self) -> None:
+        if self._lines:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.chunks.append(sorted_chunk(self._lines, self.folder / f"chunk-{len(self.chunks):05d}.nt"))
+            self._lines = []
 
     def spill(self) -> None:
-        """Write the triples in memory to a sorted chunk and forget them (and the IRIs converted)."""
+        """Write the triples (and lines) in memory to sorted chunks and forget them (and the IRIs converted)."""
+        self._write_lines()
         if not self._triples:
             return
         self.folder.mkdir(parents=True, exist_ok=True)

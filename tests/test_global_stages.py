@@ -62,6 +62,7 @@ def test_echo_lines_are_the_reified_triples(structured, tmp_path):
     assert in_memory.ntriples() == expected
     spilled = SpilledTriples({}, tmp_path / "chunks", limit=100)  # several chunk files
     add_echoes(spilled, echoes, attested, base)
+    spilled.spill()
     assert len(spilled.chunks) > 1
     spilled.finish(tmp_path / "graph.nt")
     assert (tmp_path / "graph.nt").read_bytes() == expected
@@ -105,3 +106,34 @@ def test_gist_facts_do_not_depend_on_the_order_triples_come_in(tmp_path):
         # sorted lines: "A/1" < "B/2"; dc:issued after eli:date_document; "Alfa" first of two as long;
         # <http://x/a/b> sorts before <http://x/a> ("/" < ">"), so the last is http://x/a
         assert got == ("B/2", "2009", {True: "Alfa", False: "the longer one"}, "http://x/a")
+
+
+def test_citation_lines_are_the_citation_triples(references, tmp_path):
+    """``add_citation`` writes a citation node's nine triples as lines: the triples it added one by one
+    before, for the references of the real corpus (Arabic words, spans, rules), in memory and spilled."""
+    from rdflib.namespace import PROV
+
+    from tipkg.graph.references import add_citation, citation_id
+    from tipkg.ontology.namespace import CITO
+
+    base = base_iri(None)
+    expected, in_memory = TripleSet(), TripleSet()
+    spilled = SpilledTriples({}, tmp_path / "chunks", limit=200)
+    assert len(references.found) > 1000
+    for ref in references.found:
+        subject, target = mint(ref.paragraph, base), mint(ref.target, base)
+        c = mint(citation_id(ref), base)
+        for triple in ((c, RDF.type, CITO.Citation), (c, RDF.type, TIP.Citation),
+                       (c, CITO.hasCitingEntity, subject), (c, CITO.hasCitedEntity, target),
+                       (c, RDF.predicate, getattr(TIP, ref.relation)),
+                       (c, TIP.sourceSpan, literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")),
+                       (c, TIP.text, literal(ref.text, lang="ar")), (c, TIP.rule, literal(ref.rule)),
+                       (c, PROV.wasDerivedFrom, mint(str(ids.SourceFile(ref.source_file)), base))):
+            expected.add(triple)
+        for graph in (in_memory, spilled):
+            assert add_citation(graph, ref, subject, target, base) == c
+    assert in_memory.ntriples() == expected.ntriples()
+    spilled.spill()
+    assert len(spilled.chunks) > 1
+    spilled.finish(tmp_path / "graph.nt")
+    assert (tmp_path / "graph.nt").read_bytes() == expected.ntriples()
