@@ -96,6 +96,7 @@ class Check:
     # (``run_checks``: from the focus nodes when they are few beside the values of the path)
     focused: str | None = None
     sizes: tuple[str, str] | None = None
+    few: int = 2  # ``focused`` runs when few × |focus nodes| ≤ |values| (a count from them: 8, it joins more)
 
 
 def _name(term) -> str:
@@ -242,9 +243,9 @@ class _Compiler:
         messages = tuple(sorted(str(m) for m in g.objects(shape, SH.message)))
         severity = str(g.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1]
 
-        def check(component: str, query: str, default: str, focused: str | None = None) -> Check:
+        def check(component: str, query: str, default: str, focused: str | None = None, few: int = 2) -> Check:
             return Check(root, component, query, where, messages, default, severity, focused,
-                         (focus, values) if focused else None)
+                         (focus, values) if focused else None, few)
 
         checks = []
         value = "?this" if path is None else "?value"
@@ -266,7 +267,9 @@ class _Compiler:
                     of_values = focus if path is None else self.values_focus(shape, focus)
                     checks += self.shape_checks(node, node, of_values, None, (*stack, shape))
         if path is not None:
-            checks += [check(c, q, m, f) for c, q, m, f in self.path_checks(shape, focus, member, where)]
+            # a count from the focus nodes joins each with its values: worth it only when they are far fewer
+            # (x10: 25,516 text-reuse nodes among 55,167 rdf:predicate values took 0.47 s that way, 0.2 s not)
+            checks += [check(c, q, m, f, 8) for c, q, m, f in self.path_checks(shape, focus, member, where)]
         elif set(g.predicates(shape, None)) & (PATH_COMPONENTS - {SH.hasValue}):
             raise UnsupportedShape(shape, "a count or qualified shape without sh:path")
         for prop in sorted(g.objects(shape, SH.property), key=str):

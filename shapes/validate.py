@@ -278,7 +278,7 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None) -> list[Valida
             query = check.query
             if check.focused is not None and check.sizes is not None:
                 focus, values = check.sizes  # few focus nodes: look their values up rather than test every value
-                query = check.focused if 2 * size(focus) <= size(values) else check.query
+                query = check.focused if check.few * size(focus) <= size(values) else check.query
             solutions = where.query(query)
             return [v.value for v in solutions.variables], [tuple(row) for row in solutions]
         return solve
