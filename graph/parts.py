@@ -32,8 +32,8 @@ sorted N-Triples files and merged into ``graph.nt`` (``tipkg.units``,
 One input is not the source's own: the reading order of the visual-order
 sources (``tipkg.reading_order``) uses a model of the words and word pairs of
 every logical-order source. Each source's share of it (``lexicon_share``:
-counts, small) is kept with its unit; the sum is hashed into the key of the
-parts of the visual sources, which are computed once it is known.
+counts, small) is kept with its unit; the model of the sum is hashed into the key
+of the parts of the visual sources, which are computed once it is known.
 
 >>> c = Claims()
 >>> c.label("http://x/n", "en", "A"); c.label("http://x/n", "en", "B"); c.label("http://x/n", "en", "A")
@@ -267,9 +267,15 @@ def lexicon(shares: Iterable[Lexicon]) -> Lexicon:
 
 
 def lexicon_key(lex: Lexicon) -> str:
-    """A hash of the summed shares (what the parts of the visual sources are keyed by)."""
+    """A hash of the model the summed shares make (what the parts of the visual sources are keyed by).
+
+    The model, not the shares: a visual source's share counts every word it prints, of which the
+    model keeps only the stretched words met twice, so an edited word of a visual source ("الدول"
+    made "البلدان" in 004) changes the shares, not the model, and must not redo every visual part.
+    """
+    reader = Model.of(lex)
     digest = hashlib.sha256()
-    for part in lex:
+    for part in (reader.unigrams, reader.bigrams, reader.vocabulary, reader.stretched, reader.spelled):
         digest.update(repr(sorted(part.items()) if isinstance(part, Counter) else sorted(part)).encode("utf-8") + b"\1")
     return digest.hexdigest()
 

@@ -57,6 +57,26 @@ def test_one_edited_source_is_the_only_one_extracted_again(cold, tmp_path):
     assert result.documents == cold[1].documents
 
 
+def test_an_edited_word_of_a_visual_source_redoes_its_part_only(cold, tmp_path):
+    """Regression: a word of 004 edited ("الدول" made "البلدان", the benchmark's edit) changed the
+    summed lexicon shares, which keyed the parts of every visual source, though the reading-order
+    model they make was the same: at ×100 the 200 visual parts were computed again (48 s)."""
+    folder, _ = cold
+    corpus = tmp_path / "corpus"
+    shutil.copytree(default_corpus_dir(), corpus, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    target = corpus / "004_e1b135029fdaca29.txt"
+    old = hashlib.sha256(target.read_bytes()).hexdigest()
+    text = target.read_text(encoding="utf-8")
+    at = text.rindex("الدول")
+    target.write_text(text[:at] + "البلدان" + text[at + len("الدول"):], encoding="utf-8")
+    manifest = corpus / "manifest.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, hashlib.sha256(target.read_bytes()).hexdigest()),
+                        encoding="utf-8")
+    result = build(corpus, tmp_path / "out", cache=folder / "cache", jobs=2)
+    assert (result.extracted, result.parts) == (1, 1)  # 000, the other visual source, is read back
+    assert "البلدان الأعضاء" in (tmp_path / "out" / "graph.nt").read_text(encoding="utf-8")
+
+
 def test_a_corrupt_or_truncated_entry_is_recomputed_not_trusted(cold, tmp_path):
     folder, first = cold
     cache = tmp_path / "cache"
