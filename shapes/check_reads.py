@@ -273,30 +273,55 @@ def _reads_of(normalized: str) -> frozenset[Read] | None:
 #: reads by the SHA-1 of the normalized query: parsed once per process, and kept in the build's cache
 #: folder across builds (``load_reads``/``save_reads``): rdflib's parser takes ~20 ms a check, 3 s in all
 _known: dict[str, frozenset[Read] | None] = {}
-_READS_FILE = "validation-reads.json"
+_READS_FILE = "validation-reads.v2.json"  # by template (v1: by query)
 
 
-def _normalized(query: str) -> tuple[str, str]:
-    """(key, query) with the constants that read nothing blanked: the parser is slow, and many checks become one."""
+_IRI = re.compile(r"<([^<>\s]*)>")
+_SLOT = "urn:x-tipkg:iri:"  # the n-th IRI of a query in its template: <urn:x-tipkg:iri:n:>
+_SLOTTED = re.compile(re.escape(_SLOT) + r"(\d+):")
+
+
+def _normalized(query: str) -> tuple[str, str, list[str]]:
+    """(key, template, its IRIs): the constants that read nothing blanked, and each IRI a numbered slot
+    (PREFIX declarations too: ``tip:recalls`` becomes slot n + "recalls"). The parser is slow; the ~230
+    checks are a few dozen templates (one per kind of check, whatever its class and property)."""
     for pattern, blank in _CONSTANTS:
         number = itertools.count()
         query = pattern.sub(blank or (lambda m: f'"{next(number)}"'), query)
-    return hashlib.sha1(query.encode()).hexdigest(), query
+    iris: list[str] = []
+    index: dict[str, int] = {}
+
+    def slot(m) -> str:
+        if m.group(1) not in index:
+            index[m.group(1)] = len(iris)
+            iris.append(m.group(1))
+        return f"<{_SLOT}{index[m.group(1)]}:>"
+
+    query = _IRI.sub(slot, query)
+    return hashlib.sha1(query.encode()).hexdigest(), query, iris
+
+
+def _filled(found: frozenset[Read] | None, iris: list[str]) -> frozenset[Read] | None:
+    """A template's reads with its slots back to the query's IRIs."""
+    if found is None:
+        return None
+    fill = lambda text: _SLOTTED.sub(lambda m: iris[int(m.group(1))], text)  # noqa: E731
+    return frozenset(Read(fill(r.path), None if r.predicate is None else fill(r.predicate), r.forward) for r in found)
 
 
 def reads(query: str) -> frozenset[Read] | None:
     """What a check's query reads, relative to ``?this``; None when it cannot be bounded."""
-    key, query = _normalized(query)
+    key, template, iris = _normalized(query)
     if key not in _known:
-        _known[key] = _reads_of(query)
-    return _known[key]
+        _known[key] = _reads_of(template)
+    return _filled(_known[key], iris)
 
 
 def derive_reads(checks: list[Check]) -> None:
-    """The reads of every check not known yet, half of them in a forked child (``validate._share``)."""
+    """The reads of every template not known yet, half of them in a forked child (``validate._share``)."""
     from tipkg.shapes.validate import _share
 
-    missing = dict(_normalized(c.query) for c in checks)
+    missing = {key: template for key, template, _ in map(_normalized, (c.query for c in checks))}
     missing = sorted((k, q) for k, q in missing.items() if k not in _known)
     found = _share([q for _, q in missing], lambda part: [_reads_of(q) for q in part],
                    lambda part: [_reads_of(q) for q in part])

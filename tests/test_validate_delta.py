@@ -248,7 +248,7 @@ def test_a_rebuild_after_an_edit_validates_the_delta(tmp_path):
     line = second.validation.text().splitlines()[0]
     assert re.match(r"conforms: \d+ triples, no violations \(delta validation of \d+ changed triples: \d+ focus nodes, "
                     r"\d+ of \d+ checks;", line), line
-    assert (cache / "validation-reads.json").is_file()
+    assert (cache / "validation-reads.v2.json").is_file()
     store = ox.Store()
     store.bulk_load(path=str(out / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
     assert outcome(validate(store)) == outcome(second.validation) == set()
