@@ -42,10 +42,11 @@ import os
 import tempfile
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any, cast
 
 import pyoxigraph as ox
 
@@ -110,6 +111,8 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
         stats = index["stats"]
         if "void.ttl" in names:
             if counted:  # from the previous figures and the delta's objects
+                # counted: previous read from delta.previous, and previous.counted() checked its figures
+                assert previous is not None and previous.void is not None and delta is not None
                 try:
                     distinct = void_stats.distinct_after(previous.void["objects"], previous.void["links"],
                                                          delta.removed, delta.added, triples.store())
@@ -117,7 +120,7 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
                     distinct = None
                 if distinct is None:  # a blank node, or no delta to read: merge them all
                     context = replace(context, objects=True)
-                    distinct = void_stats.merged_distinct([p.objects for _, p in _pieces(context, None, False, 1, False)],
+                    distinct = void_stats.merged_distinct(_objects_files(_pieces(context, None, False, 1, False)),
                                                           Path(scratch))
             else:
                 distinct = void_stats.merged_distinct(index["objects"], Path(scratch))
@@ -217,7 +220,8 @@ def _pieces(context: _Context, previous: _Previous | None, counted: bool, jobs: 
         return
     # this runs in a Forked child of the build, which multiprocessing made daemonic, and a daemonic
     # process may not start a pool: it may here, since each worker dies with it (die_with_parent)
-    multiprocessing.current_process()._config["daemon"] = False
+    process: Any = multiprocessing.current_process()  # _config is private: not in typeshed
+    process._config["daemon"] = False
     with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         window: deque = deque()
         for segment, task in tasks():
@@ -230,11 +234,21 @@ def _pieces(context: _Context, previous: _Previous | None, counted: bool, jobs: 
             yield done, piece if isinstance(piece, _Piece) else piece.result()
 
 
+def _objects_files(pieces: Iterable[tuple[Segment, _Piece]]) -> list[str]:
+    """The sorted objects' file of each piece (pieces counted with ``context.objects``: each has one)."""
+    files = []
+    for segment, piece in pieces:
+        if piece.objects is None:
+            raise ValueError(f"the segment at bytes {segment.start}-{segment.end} of graph.nt wrote no objects' file")
+        files.append(piece.objects)
+    return files
+
+
 def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
     """In a worker: a segment's outputs (if ``render``), its VoID counts and its objects' file."""
     data = _read(context.source, segment)
-    outputs = {name: _output(context, data, name) for name in TEXT if render and name in context.names}
-    outputs = {name: (body, hashlib.sha256(body).hexdigest()) for name, body in outputs.items()}
+    bodies = {name: _output(context, data, name) for name in TEXT if render and name in context.names}
+    outputs = {name: (body, hashlib.sha256(body).hexdigest()) for name, body in bodies.items()}
     if "void.ttl" not in context.names:
         return _Piece(outputs, None, None)
     stats, objects = void_stats.count(data.split(b"\n")[:-1], context.objects)
@@ -254,9 +268,7 @@ def _rendered(context: _Context, segment: Segment, name: str) -> tuple[bytes, st
 
 def _output(context: _Context, data: bytes, name: str) -> bytes:
     if name == "graph.ttl":
-        body = ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
-                            prefixes=context.prefixes)
-        return _without_prefixes(body)
+        return _without_prefixes(_turtle(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), context.prefixes))
     if name == "graph.jsonld":
         return jsonld.jsonld_nodes(data)
     written = {k: ox.NamedNode(v) for k, v in context.written.items()}
@@ -272,8 +284,13 @@ def _read(path: str, segment: Segment) -> bytes:
 def _turtle_header(prefixes: dict[str, str]) -> bytes:
     """The prefix lines pyoxigraph's Turtle writer puts before the first triple."""
     one = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"))
-    body = ox.serialize([one], format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    body = _turtle([one], prefixes)
     return body[:len(body) - len(_without_prefixes(body))]
+
+
+def _turtle(triples: Iterable[ox.Triple] | Iterable[ox.Quad], prefixes: dict[str, str]) -> bytes:
+    """``triples`` in Turtle: bytes, since no output is given (the stub says ``bytes | None`` whatever the call)."""
+    return cast(bytes, ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
 
 
 def _without_prefixes(body: bytes) -> bytes:
@@ -298,7 +315,8 @@ class _Previous:
     counts, and the previous graph's distinct objects (``void``)."""
 
     def __init__(self, folder: Path, index: dict):
-        self.folder, self.files = folder, {}
+        self.folder = folder
+        self.files: dict[str, int] = {}  # file name -> an open descriptor (``copy``)
         self.segments = {digest: (ranges, stats) for digest, ranges, stats in index["segments"]}
         self.void, self.graph = index.get("void"), index.get("graph.nt")
 

@@ -39,6 +39,7 @@ import os
 import shutil
 from itertools import islice
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph
 
@@ -91,7 +92,9 @@ def build_store(ntriples: Path, folder: Path) -> int:
             end = lines.seek(0, os.SEEK_END)
             lines.seek(0)
             while (start := lines.tell()) < end:
-                store.bulk_load(_Block(lines, LOAD_BYTES), format=pyoxigraph.RdfFormat.N_TRIPLES)
+                # the stub wants an IO[bytes]; bulk_load only calls read(n), which _Block has
+                block = cast(IO[bytes], _Block(lines, LOAD_BYTES))
+                store.bulk_load(block, format=pyoxigraph.RdfFormat.N_TRIPLES)
                 if lines.tell() == start:
                     raise TipkgError(ntriples, "the store's loader read nothing of a block")
         store.optimize()  # the blocks' table files overlap: compacted into one run per index

@@ -58,7 +58,7 @@ def sorted_chunk(lines: Iterable[bytes], path: Path) -> Path:
     return path
 
 
-def merged(paths: Iterable[Path], extra: Iterable[Callable[[], Iterator[bytes]]] = ()) -> Iterator[bytes]:
+def merged(paths: Iterable[str | Path], extra: Iterable[Callable[[], Iterator[bytes]]] = ()) -> Iterator[bytes]:
     """The lines of sorted files (and of the sorted line streams ``extra`` makes), merged k-way into
     one sorted stream without repeats (newlines kept)."""
     with ExitStack() as files:

@@ -48,8 +48,13 @@ def split(line: bytes) -> tuple[bytes, bytes, bytes]:
 def count(lines: list[bytes], objects: bool = True) -> tuple[VoidStatistics, set[bytes]]:
     """A segment's VoID counts (whole subjects' sorted lines), and if ``objects`` its distinct objects
     as lines to merge (``o OBJECT``, and ``l PROPERTY OBJECT`` for an IRI object)."""
-    stats, classes, properties, seen = VoidStatistics(), Counter(), Counter(), set()
-    subject, types, identified, labels = None, [], False, []
+    stats, seen = VoidStatistics(), set()
+    classes: Counter[bytes] = Counter()
+    properties: Counter[bytes] = Counter()
+    subject: bytes | None = None
+    types: list[bytes] = []
+    labels: list[bytes] = []
+    identified = False
     for line in [*lines, None]:
         if line is not None:
             s, p, o = split(line)
@@ -61,7 +66,7 @@ def count(lines: list[bytes], objects: bool = True) -> tuple[VoidStatistics, set
                         iri = subject[1:-1].decode("utf-8")
                         stats.examples[_EXAMPLES[t]] = min(iri, stats.examples.get(_EXAMPLES[t], iri))
                 if _SOURCE_TEXT in types:
-                    values = [_object(x).object.value for x in labels]
+                    values = [_term(x).value for x in labels]
                     stats.sources[_value(subject)] = min(values) if values else None
             if line is None:
                 break
@@ -109,7 +114,8 @@ def merged_distinct(paths: list[str], scratch: Path) -> tuple[int, dict[str, int
             with open(path, "wb", buffering=1 << 20) as out:
                 out.writelines(merged(batch))
             paths.append(str(path))
-    objects, links = 0, Counter()
+    objects = 0
+    links: Counter[bytes] = Counter()
     for line in merged(paths):
         if line[:2] == b"o ":
             objects += 1
@@ -157,8 +163,16 @@ def _object(line: bytes) -> ox.Quad:
     return triple
 
 
+def _term(line: bytes) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """The object of an N-Triples line: never a triple term in graph.nt (RDF 1.1), which would have no value."""
+    term = _object(line).object
+    if isinstance(term, ox.Triple):
+        raise ValueError(f"a triple term as an object, which VoID does not count: {line!r}")
+    return term
+
+
 def _value(term: bytes) -> str:
     """The value of an N-Triples IRI (or other term, parsed)."""
     if term[:1] == b"<":
         return term[1:-1].decode("utf-8")
-    return _object(b"<x:s> <x:p> " + term + b" .").object.value
+    return _term(b"<x:s> <x:p> " + term + b" .").value

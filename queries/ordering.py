@@ -94,7 +94,8 @@ def unordered(text: str) -> str | None:
 def _column_key(values: list, str_of: bool):
     """A sort key for each value of one column, comparable among themselves; None if one cannot be
     ordered here (a blank node, another typed literal, two kinds of literal or two language tags)."""
-    kinds, out = set(), []
+    kinds: set[str] = set()
+    out: list[tuple[int | str, ...]] = []  # (rank of the kind, value): None, then IRIs, then values
     for term in values:
         if term is None:
             out.append((0,))

@@ -161,9 +161,12 @@ def sorted_run(store, text: str, path: str = "query") -> tuple[Results, bool]:
 def _projected(text: str) -> list[str]:
     """The variables ``text`` projects, as the store names them (asked of an empty store)."""
     try:
-        return [v.value for v in pyoxigraph.Store().query(text).variables]
-    except (SyntaxError, AttributeError):  # not a SELECT: nothing to sort here
+        results = pyoxigraph.Store().query(text)
+    except SyntaxError:
         return []
+    if not isinstance(results, pyoxigraph.QuerySolutions):  # not a SELECT: nothing to sort here
+        return []
+    return [v.value for v in results.variables]
 
 
 def _answer(store, p: Plan, path: Path) -> Outcome:
@@ -187,6 +190,8 @@ def _split(store, p: Plan) -> tuple[dict[str, Results] | None, bool]:
     parameter free; None when the split is not the live answer of the default value (the query is
     not of the shape assumed: parameter joined at the top), so that the query stays live."""
     query, parameter = p.query, p.parameter
+    if parameter is None:
+        raise ValueError(f"the plan of {query.name} splits by value but names no parameter")
     keys = order_keys(p.texts[1], _projected(p.texts[1]))
     bare = unordered(p.texts[0])
     try:

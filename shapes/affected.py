@@ -25,7 +25,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
 from rdflib import RDFS, Graph
@@ -49,13 +49,14 @@ class _Restricted(_Compiler):
     so every check starts from the few focus nodes, and looks their values up (NOT EXISTS, not MINUS:
     Oxigraph evaluates MINUS's right side whole); a ``sh:sparql`` body binds ``?this`` itself."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.whole: dict[str, str] = {}  # restricted focus -> the shape's whole focus (for sh:node's values)
         self.members: dict[str, str] = {}  # restricted focus -> its membership test of a bound ?this
 
     def focus(self, shape) -> tuple[str, None]:
         select, member = super().focus(shape)
+        assert member is not None  # _Compiler.focus always gives a membership test (only this override gives None)
         restricted = f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?this {{ {AFFECTED} }} FILTER ({member}) }} }}"
         self.whole[restricted], self.members[restricted] = select, member
         return restricted, None  # no membership test: every check starts from the focus nodes
@@ -137,7 +138,8 @@ def focus_nodes(store: ox.Store, found: frozenset[Read], changes: Changes, memo:
                 for i in range(0, len(nodes), 2000):
                     query = (f"SELECT DISTINCT ?f WHERE {{ VALUES ?x {{ {_values(nodes[i:i + 2000])} }} "
                              f"?f {read.path} ?x }}")
-                    memo[key] |= {row[0] for row in store.query(query)}
+                    rows = cast(ox.QuerySolutions, store.query(query))  # a SELECT: its solutions
+                    memo[key] |= {row[0] for row in rows}
         out |= memo[key]
     return out
 
@@ -192,7 +194,8 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     clock = time.perf_counter()
     kept = load_reads(cache) if cache is not None else set()
     derive_reads(checks)
-    chosen, nodes, whole, memo = [], set(), [], {}
+    chosen, nodes, whole = [], set(), []
+    memo: dict[tuple[str, str | None, bool], set] = {}  # a read -> the focus nodes it leads to
     for check, restricted in zip(checks, _restricted[key]):
         found = reads(check.query)
         try:

@@ -155,7 +155,7 @@ _CAP = 4096  # alternatives (UNION branches multiplied out) past which a check i
 
 
 def _product(*choices: list[list]) -> list[list]:
-    out = [[]]
+    out: list[list] = [[]]
     for options in choices:
         out = [a + b for a in out for b in options]
         if len(out) > _CAP:
@@ -327,8 +327,8 @@ def derive_reads(checks: list[Check]) -> None:
     """The reads of every template not known yet, half of them in a forked child (``validate._share``)."""
     from tipkg.shapes.validate import _share
 
-    missing = {key: template for key, template, _ in map(_normalized, (c.query for c in checks))}
-    missing = sorted((k, q) for k, q in missing.items() if k not in _known)
+    templates = {key: template for key, template, _ in map(_normalized, (c.query for c in checks))}
+    missing = sorted((k, q) for k, q in templates.items() if k not in _known)
     found = _share([q for _, q in missing], lambda part: [_reads_of(q) for q in part],
                    lambda part: [_reads_of(q) for q in part])
     _known.update(zip((k for k, _ in missing), found))
@@ -336,6 +336,8 @@ def derive_reads(checks: list[Check]) -> None:
 
 def load_reads(folder: Path | None) -> set[str]:
     """What earlier builds derived (``save_reads``), if the file is there and readable; its keys."""
+    if folder is None:
+        return set()
     try:
         data = json.loads((Path(folder) / _READS_FILE).read_text(encoding="utf-8"))
         found = {k: None if v is None else frozenset(Read(*r) for r in v) for k, v in data.items()}

@@ -211,8 +211,9 @@ class _Compiler:
             out.append((f"VALUES ?this {{ {nodes} }}",) * 2)
         return out
 
-    def focus(self, shape) -> tuple[str, str]:
-        """The shape's focus nodes: a sub-select binding ``?this`` (each once), and a test of a bound ``?this``.
+    def focus(self, shape) -> tuple[str, str | None]:
+        """The shape's focus nodes: a sub-select binding ``?this`` (each once), and a test of a bound ``?this``
+        (always here; None from a subclass whose checks all start from the focus nodes, ``affected._Restricted``).
 
         Constraints on values start from the data and test the few violating
         rows for membership (``FILTER EXISTS``): cheaper than joining with the

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
@@ -54,6 +55,8 @@ from tipkg.graph.triples import TripleSet, rdflib_term
 from tipkg.ontology.files import ONTOLOGY_TTL
 from tipkg.ontology.namespace import curie
 from tipkg.shapes.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
+
+_T = TypeVar("_T")  # what _share hands out: checks, or check_reads' templates
 
 __all__ = ["ENGINES", "ValidationReport", "ValidationResult", "UnsupportedShape", "validate", "validation_store", "in_memory"]
 
@@ -316,7 +319,7 @@ def _solve_all(solve, checks: list[Check]) -> list:
     return [solve(c) for c in checks]
 
 
-def _share(checks: list[Check], here, there) -> list:
+def _share(checks: list[_T], here, there) -> list:
     """``here(checks[0::2]) + there(checks[1::2])`` put back in order, ``there`` in a child made by
     ``os.fork`` (so it works in a daemonic child too; its answers come back pickled through a pipe).
     One process only without fork, with ``TIPKG_JOBS=1`` or a single core."""
