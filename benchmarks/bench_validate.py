@@ -23,7 +23,6 @@ import shutil
 import statistics
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's tipkg, run as a script
@@ -32,18 +31,9 @@ import pyoxigraph as ox  # noqa: E402
 
 import replicate  # noqa: E402
 from test_validate_delta import edit_one_word  # noqa: E402
+from tipkg.graph.delta import Delta  # noqa: E402
 from tipkg.shapes import affected, check_reads  # noqa: E402
 from tipkg.shapes.validate import _ontology, compiled, load_shapes, validate  # noqa: E402
-
-
-@dataclass(frozen=True)
-class Delta:
-    previous: Path
-    removed: Path
-    added: Path
-    record: dict
-    removed_count: int
-    added_count: int
 
 
 def outcome(report) -> set:

@@ -12,31 +12,19 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 import test_validate as tv
+from tipkg.graph.delta import Delta
 from tipkg.graph.triples import OxigraphTerms, rdflib_term
 from tipkg.graph.uris import mint
 from tipkg.shapes import affected, check_reads
 from tipkg.shapes.validate import validate
 
 CONFORMED = {"validation": "conforms: 38598 triples, no violations (sparql (oxigraph) 0.40s)"}
-
-
-@dataclass(frozen=True)
-class Delta:
-    """The contract of graph/delta.py's Delta (the fields validation reads), made here from two sets of lines."""
-
-    previous: Path
-    removed: Path
-    added: Path
-    record: dict
-    removed_count: int
-    added_count: int
 
 
 def delta_of(before: set[str], after: set[str], folder: Path, record=CONFORMED) -> Delta:
