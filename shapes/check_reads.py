@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -348,17 +347,17 @@ def load_reads(folder: Path | None) -> set[str]:
 
 
 def save_reads(folder: Path | None) -> None:
-    """Keep the derived reads for the next build (written whole, then renamed: never half a file)."""
+    """Keep the derived reads for the next build, as every cache entry is kept (``units.write_atomically``:
+    never half a file, and a killed build's temporary file is swept by the next)."""
+    from tipkg.units import write_atomically  # the cache's writer; imported late (units imports the graph stage)
+
     if folder is None or not Path(folder).is_dir():
         return
-    path = Path(folder) / _READS_FILE
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
     data = {k: None if v is None else sorted(([r.path, r.predicate, r.forward] for r in v), key=json.dumps)
             for k, v in _known.items()}
     try:
-        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(Path(folder) / _READS_FILE, json.dumps(data, sort_keys=True).encode("utf-8"))
     except OSError:  # a cache that cannot be written costs the next build the parsing, nothing else
-        tmp.unlink(missing_ok=True)
+        pass
 
 
