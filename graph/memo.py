@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -76,7 +76,7 @@ def add_grouped(graph, stage: str, records: Iterable[R], *, group: Callable[[R],
     return made
 
 
-def _reader(path: Path) -> Callable[[], Iterable[bytes]]:
+def _reader(path: Path) -> Callable[[], Iterator[bytes]]:
     return lambda: file_lines(path)
 
 
@@ -132,7 +132,7 @@ class Collected:
     they came (as ``SpilledTriples`` keeps them), triples as pyoxigraph writes them — what a group's
     file holds, the same bytes the stage's lines would have had in ``graph.nt``."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from .triples import TripleSet
 
         self.terms = TripleSet()
@@ -147,8 +147,10 @@ class Collected:
     def lines(self) -> list[bytes]:
         import pyoxigraph as ox
 
-        made = ox.serialize(self.terms._triples, format=ox.RdfFormat.N_TRIPLES).split(b"\n") if len(self.terms) else []
-        return self.raw + made
+        if not len(self.terms):
+            return self.raw
+        text = ox.serialize(self.terms._triples, format=ox.RdfFormat.N_TRIPLES)
+        return self.raw + (text.split(b"\n") if text else [])
 
 
 def collected(fill: Callable[[Collected], object]) -> list[bytes]:
