@@ -119,6 +119,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         if out_dir is not None:  # the graph goes to sorted chunk files beside OUT, merged into graph.nt
             chunks = cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if this one is killed
             sink = SpilledTriples(PREFIXES, chunks)
+            sink.memo = Path(cache or chunks)  # the global pass's lines by group, made again where changed
         # text reuse needs only the structure: it runs beside the graph stage, through the on-disk index
         # of the cache when there is one (network/reuse_index.py)
         reuse = Forked(reuse_stage, structured, extraction.keys if cache else None, cache, say)
