@@ -123,8 +123,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         reuse = Forked(reuse_stage, structured, extraction.keys if cache else None, cache, say)
         parts = None
         if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
-            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh,
-                                extraction.lexicon)
+            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh)
             lap("parts")
         say("building graph")
         mandates = find_mandates(structured, references.found)  # once, for the graph stage and add_repeats
