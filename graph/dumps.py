@@ -23,9 +23,11 @@ The writers are registered in the table of ``writers.py``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
@@ -33,6 +35,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, SKOS
 
 from tipkg import __version__
 from tipkg.graph.build import bind_prefixes
+from tipkg.graph.jsonld import split_lines
 from tipkg.graph.uris import base_iri, mint, site_iri
 from tipkg.ontology.namespace import CITO, ELI, ELI_DL, ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
 from tipkg.graph.triples import TripleSet, rdflib_term
@@ -119,6 +122,16 @@ def place(lines, written: dict[bytes, ox.NamedNode], files: dict[str, ox.NamedNo
     The lines are read as bytes — subject, predicate and object split at the first two
     spaces (an IRI or blank node label holds none) — not parsed into terms: only a line whose
     object needs unescaping (a backslash) is parsed. Same placement, 3× less time."""
+    nodes = {n.value: n for n in (*written.values(), *files.values())}
+    for run in placed_runs(split_lines(lines), {k: v.value for k, v in written.items()},
+                           {k: v.value for k, v in files.items()}):
+        for line, name in run:
+            yield line, None if name is None else nodes[name]
+
+
+def placed_runs(parts, written: dict[bytes, str], files: dict[str, str]):
+    """``place`` of lines already split (``jsonld.split_lines``), the source nodes by IRI: a list of
+    (line, the IRI of its graph or None) per subject."""
     derived_from = f"<{PROV.wasDerivedFrom}>".encode()
     located = {f"<{TIP.sourceSpan}>".encode(), f"<{TIP.sourceLine}>".encode()}
     subject, run = None, []
@@ -137,51 +150,104 @@ def place(lines, written: dict[bytes, ox.NamedNode], files: dict[str, ox.NamedNo
         return text.split("#", 1)[0]
 
     def flush():
-        homes = [written[o] for _, p, o in run if p == derived_from and o in written]
-        home = min(homes, key=lambda n: n.value) if homes else None
+        homes = [written[o] for _, p, o, _ in run if p == derived_from and o in written]
+        home = min(homes) if homes else None
         own = written.get(subject)
-        for line, p, o in run:
-            if own is not None:
-                yield line, own
-            elif p == derived_from and o in written:
-                yield line, written[o]
+        if own is not None:
+            return [(line, own) for *_, line in run]
+        out = []
+        for _, p, o, line in run:
+            if p == derived_from and o in written:
+                out.append((line, written[o]))
             elif p in located and (name := file_of(line, o)) in files:
-                yield line, files[name]
+                out.append((line, files[name]))
             else:
-                yield line, home
+                out.append((line, home))
+        return out
 
-    for line in lines:
-        first = line.index(b" ")
-        second = line.index(b" ", first + 1)
-        s = line[:first]
-        if s != subject:
-            yield from flush()
-            subject, run = s, []
-        run.append((line, line[first + 1:second], line[second + 1:-2]))
-    yield from flush()
+    for part in parts:
+        if part[0] != subject:
+            if run:
+                yield flush()
+            subject, run = part[0], []
+        run.append(part)
+    if run:
+        yield flush()
 
 
-def trig_blocks(lines, written: dict[bytes, ox.NamedNode], files: dict[str, ox.NamedNode],
-                prefixes: dict[str, str]) -> bytes:
+def trig_blocks(lines, written: dict[bytes, str], files: dict[str, str],
+                prefixes: dict[str, str], turtle: bytes | None = None) -> bytes:
     """The TriG graph blocks of some whole subjects' sorted lines: one block per graph they touch
-    (the default graph first, then by name), each the graph's lines in order, in Turtle."""
-    graphs: dict[str, list[bytes]] = {}
-    for line, node in place(lines, written, files):
-        graphs.setdefault("" if node is None else node.value, []).append(line)
-    return b"".join(_block(name, graphs[name], prefixes) for name in sorted(graphs, key=lambda n: n.encode("utf-8")))
+    (the default graph first, then by name), each the graph's lines in order, in Turtle. The source
+    nodes are given by IRI (``source_maps``' values' ``value``).
+
+    ``lines`` may come split (``jsonld.split_lines``) with ``turtle``, the same lines in Turtle
+    without prefix lines: a graph's block is then made of that text's subject blocks (a subject's
+    block is written from its own triples alone), and only a subject whose triples go to several
+    graphs has its triples of each written again."""
+    parts = lines if turtle is not None else split_lines(lines)
+    runs = list(placed_runs(parts, written, files))
+    blocks = subject_blocks(turtle) if turtle is not None else None
+    if blocks is not None and len(blocks) == len(runs):
+        graphs: dict[str, list[bytes | None]] = {}  # None: a subject split among graphs, written below
+        split: dict[str, list[bytes]] = {}  # a graph's lines of those subjects
+        for block, run in zip(blocks, runs):
+            first = run[0][1]
+            if all(node == first for _, node in run):
+                graphs.setdefault(first or "", []).append(block)
+                continue
+            mine: dict[str, list[bytes]] = {}
+            for line, node in run:
+                mine.setdefault(node or "", []).append(line)
+            for name, own in mine.items():
+                graphs.setdefault(name, []).append(None)
+                split.setdefault(name, []).extend(own)
+        for name, own in split.items():
+            again = subject_blocks(_turtle_body(own, prefixes))
+            if len(again) != graphs[name].count(None):
+                break
+            again.reverse()
+            graphs[name] = [block if block is not None else again.pop() for block in graphs[name]]
+        else:
+            return b"".join(_head(name) + b"".join(cast(list[bytes], graphs[name])) + b"}\n"
+                            for name in sorted(graphs, key=lambda n: n.encode("utf-8")))
+    lines_of: dict[str, list[bytes]] = {}  # no Turtle given (or not cut as expected): each graph written whole
+    for run in runs:
+        for line, node in run:
+            lines_of.setdefault(node or "", []).append(line)
+    return b"".join(_block(name, lines_of[name], prefixes) for name in sorted(lines_of, key=lambda n: n.encode("utf-8")))
+
+
+_SUBJECT = re.compile(rb"\n(?=[^\t])")
+
+
+def subject_blocks(turtle: bytes) -> list[bytes]:
+    """pyoxigraph's Turtle (no prefix lines) cut into its subject blocks: each starts a line, its
+    other lines start with a tab (literals' line breaks are escaped)."""
+    if not turtle:
+        return []
+    cuts = [0, *(m.end() for m in _SUBJECT.finditer(turtle)), len(turtle)]
+    return [turtle[a:b] for a, b in zip(cuts, cuts[1:])]
 
 
 def trig_header(prefixes: dict[str, str]) -> bytes:
     return "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes.items()).encode("utf-8")
 
 
-def _block(name: str, lines: list[bytes], prefixes: dict[str, str]) -> bytes:
-    body = ox.serialize(ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES),
-                        format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+def _turtle_body(lines: list[bytes], prefixes: dict[str, str]) -> bytes:
+    body = cast(bytes, ox.serialize(ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES),
+                                    format=ox.RdfFormat.TURTLE, prefixes=prefixes))
     while body.startswith(b"@prefix "):
         body = body[body.index(b"\n") + 1:]
-    head = f"\n<{name}> {{\n" if name else "\n{\n"
-    return head.encode("utf-8") + body.lstrip(b"\n") + b"}\n"
+    return body.lstrip(b"\n")
+
+
+def _head(name: str) -> bytes:
+    return (f"\n<{name}> {{\n" if name else "\n{\n").encode("utf-8")
+
+
+def _block(name: str, lines: list[bytes], prefixes: dict[str, str]) -> bytes:
+    return _head(name) + _turtle_body(lines, prefixes) + b"}\n"
 
 
 # -- VoID + DCAT --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 import pyoxigraph as ox
 from rdflib import RDF, XSD
 
@@ -40,8 +41,20 @@ def jsonld_nodes(ntriples: bytes) -> bytes:
     large corpus). A value that a key's definition cannot carry (a literal without a language
     under a language map) goes under the property's compact IRI instead, in expanded form, so
     nothing is lost."""
-    nodes = _compactor().nodes(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
-    return ("\n" + ",\n".join(json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes)).encode("utf-8")
+    return jsonld_nodes_of(split_lines(ntriples.split(b"\n")[:-1]))
+
+
+def split_lines(lines) -> list[tuple[bytes, bytes, bytes, bytes]]:
+    """Each N-Triples line (no newline) as (subject, predicate, object, line): split at the first two
+    spaces (an IRI or blank node label holds none), the `` .`` dropped."""
+    return [(*line[:-2].split(b" ", 2), line) for line in lines]
+
+
+def jsonld_nodes_of(parts) -> bytes:
+    """``jsonld_nodes`` of lines already split (``split_lines``): the segments' writer splits each
+    line once for all its files."""
+    dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    return ("\n" + ",\n".join(dumps(node) for node in _compactor().nodes(parts))).encode("utf-8")
 
 
 @functools.cache
@@ -49,13 +62,53 @@ def _compactor() -> _Compactor:
     return _Compactor(published_context())
 
 
+#: a term read from its N-Triples form: (kind, value, language, datatype); a literal without a
+#: language has its datatype (xsd:string when none is written), one with a language has none
+IRI, BLANK, LITERAL = 0, 1, 2
+Term = tuple[int, str, "str | None", "str | None"]
+
+
+def term_of(term: bytes, line: bytes) -> Term:
+    """A subject's or object's N-Triples bytes as a ``Term``. Read from the bytes when they need no
+    unescaping and the language tag is in lower case (as graph.nt writes them); else, from
+    pyoxigraph's parse of the whole ``line`` (the same terms, by the parser of the other dumps)."""
+    head = term[:1]
+    if b"\\" not in term:
+        if head == b"<":
+            return IRI, term[1:-1].decode("utf-8"), None, None
+        if head == b"_":
+            return BLANK, term[2:].decode("utf-8"), None, None
+        end = term.rindex(b'"')
+        rest = term[end + 1:]
+        if not rest:
+            return LITERAL, term[1:end].decode("utf-8"), None, _XSD_STRING
+        if rest[:3] == b"^^<":
+            return LITERAL, term[1:end].decode("utf-8"), None, rest[3:-1].decode("utf-8")
+        if rest[:1] == b"@" and rest == rest.lower():
+            return LITERAL, term[1:end].decode("utf-8"), rest[1:].decode("utf-8"), None
+    (quad,) = ox.parse(line + b"\n", format=ox.RdfFormat.N_TRIPLES)
+    return _from_ox(quad.subject if line.startswith(term + b" ") else quad.object)
+
+
+def _from_ox(term) -> Term:
+    if isinstance(term, ox.NamedNode):
+        return IRI, term.value, None, None
+    if isinstance(term, ox.BlankNode):
+        return BLANK, term.value, None, None
+    if isinstance(term, ox.Literal):
+        return LITERAL, term.value, term.language, None if term.language else term.datatype.value
+    raise ValueError(f"a triple term, which graph.nt (RDF 1.1) does not hold: {term}")
+
+
 class _Compactor:
     """Turns runs of triples sharing a subject into compact JSON-LD node objects."""
 
-    def __init__(self, context: dict):
+    def __init__(self, context: dict, shortcuts: bool = True):
+        self.shortcuts = shortcuts  # False: every value read as a term (``term_of``), the reference of the shortcuts
         self.prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#"))}
         self.keys: dict[str, tuple[str, str | None, str | None]] = {}  # IRI -> (key, container, type)
         self.classes: dict[str, str] = {}
+        self.rules: dict[bytes, Callable[[dict, bytes, bytes], None]] = {}  # by predicate bytes: ``rule``
         for key, value in sorted(context.items()):
             if key.startswith("@") or key in self.prefixes or key in ("id", "type"):
                 continue
@@ -71,65 +124,126 @@ class _Compactor:
         prefix, _, local = name.partition(":")
         return self.prefixes[prefix] + local if prefix in self.prefixes and not local.startswith("//") else name
 
+    @functools.lru_cache(maxsize=4096)
     def curie(self, iri: str) -> str:
         for prefix, ns in self.prefixes.items():
             if iri.startswith(ns) and "/" not in iri[len(ns):] and "#" not in iri[len(ns):]:
                 return f"{prefix}:{iri[len(ns):]}"
         return iri
 
+    @functools.lru_cache(maxsize=4096)
+    def class_name(self, iri: str) -> str:
+        return self.classes.get(iri) or self.curie(iri)
+
+    def rule(self, predicate: bytes, line: bytes) -> Callable[[dict, bytes, bytes], None]:
+        """How a predicate's values are put in a node object: ``put`` of a value's bytes and line,
+        with the common cases (an IRI, a plain or language-tagged literal that needs no unescaping)
+        taken from the bytes at once."""
+        if predicate in self.rules:
+            return self.rules[predicate]
+        iri = term_of(predicate, line)[1]
+        key, container, kind = self.keys.get(iri, (None, None, None))
+        compact = self.curie(iri)
+        put = self.put
+
+        def general(node: dict, o: bytes, line: bytes) -> None:
+            put(node, iri == _RDF_TYPE, key, container, kind, compact, term_of(o, line))
+
+        rule = general
+        if not self.shortcuts:
+            pass
+        elif iri == _RDF_TYPE:
+            names = self.class_name
+
+            def rule(node: dict, o: bytes, line: bytes) -> None:
+                if o[:1] == b"<" and b"\\" not in o:
+                    node.setdefault("type", []).append(names(o[1:-1].decode("utf-8")))
+                else:
+                    general(node, o, line)
+        elif key is not None and container == "@language":
+            def rule(node: dict, o: bytes, line: bytes) -> None:
+                end = o.rfind(b'"@')
+                if end > 0 and b"\\" not in o and o[end + 2:].islower():
+                    node.setdefault(key, {}).setdefault(o[end + 2:].decode("utf-8"), []).append(
+                        o[1:end].decode("utf-8"))
+                else:
+                    general(node, o, line)
+        elif key is not None and container is None and kind == "@id":
+            def rule(node: dict, o: bytes, line: bytes) -> None:
+                if o[:1] == b"<" and b"\\" not in o:
+                    node.setdefault(key, []).append(o[1:-1].decode("utf-8"))
+                else:
+                    general(node, o, line)
+        elif key is not None and container is None and kind is None:
+            def rule(node: dict, o: bytes, line: bytes) -> None:
+                if o[:1] == b'"' and o[-1:] == b'"' and b"\\" not in o:
+                    node.setdefault(key, []).append(o[1:-1].decode("utf-8"))
+                else:
+                    general(node, o, line)
+        self.rules[predicate] = rule
+        return rule
+
     @staticmethod
-    def node_id(term) -> str:
-        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+    def node_id(term: Term) -> str:
+        return f"_:{term[1]}" if term[0] == BLANK else term[1]
 
-    def expanded(self, term) -> dict:
-        if not isinstance(term, ox.Literal):
+    def expanded(self, term: Term) -> dict:
+        kind, value, language, datatype = term
+        if kind != LITERAL:
             return {"@id": self.node_id(term)}
-        if term.language:
-            return {"@value": term.value, "@language": term.language}
-        if term.datatype.value == _XSD_STRING:
-            return {"@value": term.value}
-        return {"@value": term.value, "@type": self.curie(term.datatype.value)}
+        if language:
+            return {"@value": value, "@language": language}
+        if datatype == _XSD_STRING:
+            return {"@value": value}
+        return {"@value": value, "@type": self.curie(datatype)}
 
-    def native(self, term):
+    def native(self, term: Term):
         """Plain strings and canonical integers as JSON values (what JSON-LD reads back as the same
         literal), anything else in expanded form."""
-        if isinstance(term, ox.Literal) and not term.language:
-            if term.datatype.value == _XSD_STRING:
-                return term.value
-            if term.datatype.value == _XSD_INTEGER and term.value.lstrip("-").isdigit() \
-                    and str(int(term.value)) == term.value:
-                return int(term.value)
+        kind, value, language, datatype = term
+        if kind == LITERAL and not language:
+            if datatype == _XSD_STRING:
+                return value
+            if datatype == _XSD_INTEGER and value.lstrip("-").isdigit() and str(int(value)) == value:
+                return int(value)
         return self.expanded(term)
 
-    def put(self, node: dict, predicate: str, term) -> None:
-        if predicate == _RDF_TYPE and isinstance(term, ox.NamedNode):
-            node.setdefault("type", []).append(self.classes.get(term.value) or self.curie(term.value))
+    def put(self, node: dict, typed: bool, key: str | None, container: str | None, kind: str | None,
+            compact: str, term: Term) -> None:
+        """Put ``term`` in ``node`` as a value of a predicate (rdf:type if ``typed``) with the
+        context's ``key``, ``container`` and ``kind`` (type) for it, and its ``compact`` IRI."""
+        literal = term[0] == LITERAL
+        if typed and term[0] == IRI:
+            node.setdefault("type", []).append(self.class_name(term[1]))
             return
-        key, container, kind = self.keys.get(predicate, (None, None, None))
         if key is not None:
-            if container == "@language" and isinstance(term, ox.Literal) and term.language:
-                node.setdefault(key, {}).setdefault(term.language, []).append(term.value)
+            if container == "@language" and literal and term[2]:
+                node.setdefault(key, {}).setdefault(term[2], []).append(term[1])
                 return
-            if container is None and kind == "@id" and not isinstance(term, ox.Literal):
+            if container is None and kind == "@id" and not literal:
                 node.setdefault(key, []).append(self.node_id(term))
                 return
-            if container is None and kind is not None and kind != "@id" and isinstance(term, ox.Literal) \
-                    and not term.language and term.datatype.value == kind:
-                node.setdefault(key, []).append(term.value)
+            if container is None and kind is not None and kind != "@id" and literal \
+                    and not term[2] and term[3] == kind:
+                node.setdefault(key, []).append(term[1])
                 return
             if container is None and kind is None:
                 node.setdefault(key, []).append(self.native(term))
                 return
-        node.setdefault(self.curie(predicate), []).append(self.expanded(term))
+        node.setdefault(compact, []).append(self.expanded(term))
 
-    def nodes(self, triples):
-        node, subject = None, None
-        for t in triples:
-            if t.subject != subject:
+    def nodes(self, parts):
+        """The node objects of (subject, predicate, object, line) parts of sorted N-Triples."""
+        node, subject, rules = None, None, self.rules
+        for s, p, o, line in parts:
+            if s != subject:
                 if node is not None:
                     yield _single(node)
-                subject, node = t.subject, {"id": self.node_id(t.subject)}
-            self.put(node, t.predicate.value, t.object)
+                subject, node = s, {"id": self.node_id(term_of(s, line))}
+            rule = rules.get(p)
+            if rule is None:
+                rule = self.rule(p, line)
+            rule(node, o, line)
         if node is not None:
             yield _single(node)
 

@@ -245,13 +245,15 @@ def _objects_files(pieces: Iterable[tuple[Segment, _Piece]]) -> list[str]:
 
 
 def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
-    """In a worker: a segment's outputs (if ``render``), its VoID counts and its objects' file."""
+    """In a worker: a segment's outputs (if ``render``), its VoID counts and its objects' file. Its
+    lines are split once for all of them, and its Turtle serves TriG too (``dumps.trig_blocks``)."""
     data = _read(context.source, segment)
-    bodies = {name: _output(context, data, name) for name in TEXT if render and name in context.names}
+    parts = jsonld.split_lines(data.split(b"\n")[:-1])
+    bodies = _outputs(context, data, parts, [n for n in TEXT if n in context.names] if render else [])
     outputs = {name: (body, hashlib.sha256(body).hexdigest()) for name, body in bodies.items()}
     if "void.ttl" not in context.names:
         return _Piece(outputs, None, None)
-    stats, objects = void_stats.count(data.split(b"\n")[:-1], context.objects)
+    stats, objects = void_stats.count(parts, context.objects)
     if not context.objects:
         return _Piece(outputs, stats, None)
     path = os.path.join(context.scratch, f"objects-{i:07d}")
@@ -262,18 +264,24 @@ def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
 
 def _rendered(context: _Context, segment: Segment, name: str) -> tuple[bytes, str]:
     """A segment's output in ``name`` written here: its copy was damaged."""
-    body = _output(context, _read(context.source, segment), name)
+    data = _read(context.source, segment)
+    body = _outputs(context, data, jsonld.split_lines(data.split(b"\n")[:-1]), [name])[name]
     return body, hashlib.sha256(body).hexdigest()
 
 
-def _output(context: _Context, data: bytes, name: str) -> bytes:
-    if name == "graph.ttl":
-        return _without_prefixes(_turtle(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), context.prefixes))
-    if name == "graph.jsonld":
-        return jsonld.jsonld_nodes(data)
-    written = {k: ox.NamedNode(v) for k, v in context.written.items()}
-    files = {k: ox.NamedNode(v) for k, v in context.files.items()}
-    return trig_blocks(data.split(b"\n")[:-1], written, files, context.prefixes)
+def _outputs(context: _Context, data: bytes, parts: list, names: list[str]) -> dict[str, bytes]:
+    """A segment's text in each of ``names`` (its bytes, and its lines split)."""
+    out: dict[str, bytes] = {}
+    turtle = None
+    if "graph.ttl" in names or "graph.trig" in names:
+        turtle = _without_prefixes(_turtle(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), context.prefixes))
+    if "graph.ttl" in names and turtle is not None:
+        out["graph.ttl"] = turtle
+    if "graph.jsonld" in names:
+        out["graph.jsonld"] = jsonld.jsonld_nodes_of(parts)
+    if "graph.trig" in names:
+        out["graph.trig"] = trig_blocks(parts, context.written, context.files, context.prefixes, turtle)
+    return out
 
 
 def _read(path: str, segment: Segment) -> bytes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from operator import itemgetter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -35,6 +36,7 @@ FAN_IN = 256
 _TYPE, _IDENTIFIER, _LABEL = (f"<{p}>".encode() for p in (RDF.type, DCTERMS.identifier, RDFS.label))
 _SOURCE_TEXT = f"<{TIP.SourceText}>".encode()
 _EXAMPLES = {f"<{c}>".encode(): str(c) for c in EXAMPLE_CLASSES}
+_SPECIAL = {_TYPE, _IDENTIFIER, _LABEL}
 
 
 def split(line: bytes) -> tuple[bytes, bytes, bytes]:
@@ -45,48 +47,33 @@ def split(line: bytes) -> tuple[bytes, bytes, bytes]:
     return line[:first], line[first + 1:second], line[second + 1:-2]
 
 
-def count(lines: list[bytes], objects: bool = True) -> tuple[VoidStatistics, set[bytes]]:
-    """A segment's VoID counts (whole subjects' sorted lines), and if ``objects`` its distinct objects
-    as lines to merge (``o OBJECT``, and ``l PROPERTY OBJECT`` for an IRI object)."""
-    stats, seen = VoidStatistics(), set()
-    classes: Counter[bytes] = Counter()
-    properties: Counter[bytes] = Counter()
-    subject: bytes | None = None
-    types: list[bytes] = []
-    labels: list[bytes] = []
-    identified = False
-    for line in [*lines, None]:
-        if line is not None:
-            s, p, o = split(line)
-        if line is None or s != subject:
-            if subject is not None:  # the subject's lines are all seen
-                stats.entities += identified
-                for t in types:
-                    if t in _EXAMPLES and subject[:1] == b"<":
-                        iri = subject[1:-1].decode("utf-8")
-                        stats.examples[_EXAMPLES[t]] = min(iri, stats.examples.get(_EXAMPLES[t], iri))
-                if _SOURCE_TEXT in types:
-                    values = [_term(x).value for x in labels]
-                    stats.sources[_value(subject)] = min(values) if values else None
-            if line is None:
-                break
-            subject, types, identified, labels = s, [], False, []
-            stats.subjects += 1
-        stats.triples += 1
-        properties[p] += 1
-        if p == _TYPE:
-            classes[o] += 1
-            types.append(o)
-        elif p == _IDENTIFIER:
-            identified = True
-        elif p == _LABEL:
-            labels.append(line)
-        if objects:
-            seen.add(b"o " + o)
-            if o[:1] == b"<":
-                seen.add(b"l " + p + b" " + o)
-    stats.classes = {_value(c): n for c, n in classes.items()}
-    stats.properties = {_value(p): n for p, n in properties.items()}
+def count(parts, objects: bool = True) -> tuple[VoidStatistics, set[bytes]]:
+    """A segment's VoID counts (whole subjects' sorted lines, split: ``jsonld.split_lines``), and if
+    ``objects`` its distinct objects as lines to merge (``o OBJECT``, and ``l PROPERTY OBJECT`` for
+    an IRI object). Counted over columns (``Counter``, sets) rather than line by line; only the lines
+    of rdf:type, dcterms:identifier and rdfs:label are looked at one by one."""
+    stats = VoidStatistics(triples=len(parts), subjects=len(set(map(itemgetter(0), parts))))
+    stats.properties = {_value(p): n for p, n in Counter(map(itemgetter(1), parts)).items()}
+    special = [part for part in parts if part[1] in _SPECIAL]
+    types = [(s, o) for s, p, o, _ in special if p == _TYPE]
+    stats.classes = {_value(c): n for c, n in Counter(map(itemgetter(1), types)).items()}
+    stats.entities = len({s for s, p, _, _ in special if p == _IDENTIFIER})
+    for s, o in types:
+        if o in _EXAMPLES and s[:1] == b"<":
+            iri = s[1:-1].decode("utf-8")
+            stats.examples[_EXAMPLES[o]] = min(iri, stats.examples.get(_EXAMPLES[o], iri))
+    sources = {s for s, o in types if o == _SOURCE_TEXT}
+    if sources:
+        labels: dict[bytes, list[str]] = {}
+        for s, p, _, line in special:
+            if p == _LABEL and s in sources:
+                labels.setdefault(s, []).append(_term(line).value)
+        stats.sources = {_value(s): min(labels[s]) if s in labels else None for s in sorted(sources)}
+    if not objects:
+        return stats, set()
+    seen = {b"o " + o for o in set(map(itemgetter(2), parts))}
+    seen.update(b"l " + p + b" " + o for p, o in set(zip(map(itemgetter(1), parts), map(itemgetter(2), parts)))
+                if o[:1] == b"<")
     return stats, seen
 
 

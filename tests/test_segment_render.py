@@ -1,0 +1,83 @@
+"""The segments' writer reads each line's bytes once for all four files (``graph/segments.py``
+``_outputs``): JSON-LD from the split bytes, TriG from the Turtle already written, VoID counted by
+columns. Each shortcut is checked, on the bundled corpus's graph.nt, against the longer way it
+replaces: pyoxigraph's parse of every term, each TriG graph block written whole, every JSON-LD
+value read as a term. (That the files equal a full build's and read back to the graph is
+tests/test_segments.py.)"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from tipkg.graph import jsonld, void_stats
+from tipkg.graph.dumps import placed_runs, source_maps, subject_blocks, trig_blocks
+from tipkg.graph.outputs import prefixes_of
+from tipkg.graph.segments import _turtle, _without_prefixes, cut
+from tipkg.graph.store import store_path
+from tipkg.graph.streams import SpilledTriples
+from tipkg.ontology.context import published_context
+from tipkg.ontology.namespace import PREFIXES
+
+
+@pytest.fixture(scope="module")
+def graph(built_out):
+    triples = SpilledTriples.written(PREFIXES, built_out / "graph.nt", store_path(built_out), 0)
+    written, files = source_maps(triples.store())
+    data = (built_out / "graph.nt").read_bytes()
+    segments = [data[s.start:s.end] for s in cut(built_out / "graph.nt")]
+    return {"data": data, "segments": segments, "prefixes": prefixes_of(triples),
+            "written": {k: v.value for k, v in written.items()}, "files": {k: v.value for k, v in files.items()}}
+
+
+def test_every_term_read_from_its_bytes_is_the_parsed_term(graph):
+    lines = graph["data"].split(b"\n")[:-1]
+    escaped = [line for line in lines if b"\\" in line]
+    assert escaped, "the corpus has escaped literals: the parsed way is exercised"
+    # a language tag in capitals (as another writer may give it) is read by the parser too
+    tagged = next(line for line in lines if line.endswith(b'"@ar .'))
+    for line in [*lines, tagged[:-6] + b'"@AR .']:
+        s, _, o, _ = jsonld.split_lines([line])[0]
+        (quad,) = ox.parse(line + b"\n", format=ox.RdfFormat.N_TRIPLES)
+        assert jsonld.term_of(s, line) == jsonld._from_ox(quad.subject), line
+        assert jsonld.term_of(o, line) == jsonld._from_ox(quad.object), line
+
+
+def test_jsonld_shortcuts_give_what_terms_give(graph):
+    reference = jsonld._Compactor(published_context(), shortcuts=False)
+    for segment in graph["segments"]:
+        parts = jsonld.split_lines(segment.split(b"\n")[:-1])
+        assert list(jsonld._compactor().nodes(parts)) == list(reference.nodes(parts))
+
+
+def test_trig_from_the_turtle_pieces_is_trig_written_per_graph(graph):
+    split = 0
+    for segment in graph["segments"]:
+        parts = jsonld.split_lines(segment.split(b"\n")[:-1])
+        turtle = _without_prefixes(_turtle(ox.parse(segment, format=ox.RdfFormat.N_TRIPLES), graph["prefixes"]))
+        runs = list(placed_runs(parts, graph["written"], graph["files"]))
+        assert len(subject_blocks(turtle)) == len(runs)
+        split += sum(len({node for _, node in run}) > 1 for run in runs)
+        assert trig_blocks(parts, graph["written"], graph["files"], graph["prefixes"], turtle) == \
+            trig_blocks([line for *_, line in parts], graph["written"], graph["files"], graph["prefixes"])
+    assert split > 0, "subjects whose triples go to several graphs: their blocks are written again"
+
+
+def test_void_counts_by_columns_are_the_line_by_line_counts(graph):
+    for segment in graph["segments"]:
+        parts = jsonld.split_lines(segment.split(b"\n")[:-1])
+        stats, seen = void_stats.count(parts)
+        assert stats.triples == len(parts)
+        subjects: dict[bytes, list] = {}
+        for s, p, o, line in parts:
+            subjects.setdefault(s, []).append((p, o, line))
+        assert stats.subjects == len(subjects)
+        identifier, label = (f"<{p}>".encode() for p in ("http://purl.org/dc/terms/identifier",
+                                                          "http://www.w3.org/2000/01/rdf-schema#label"))
+        assert stats.entities == sum(any(p == identifier for p, _, _ in run) for run in subjects.values())
+        assert seen == {b"o " + o for _, _, o, _ in parts} | {b"l " + p + b" " + o for _, p, o, _ in parts
+                                                               if o.startswith(b"<")}
+        for source, least in stats.sources.items():
+            run = subjects[f"<{source}>".encode()]
+            labels = [void_stats._term(line).value for p, _, line in run if p == label]
+            assert least == (min(labels) if labels else None)
