@@ -9,6 +9,8 @@ outputs left out (the writers are another stage's), and reports per stage the pa
 (``time.process_time``: the forked reuse child and the pools are not in it, so the figure is the parent's
 work, little moved by the load of other processes), and the parent's peak RSS (``VmHWM``) when the global
 pass ends. Each checkout keeps its own cache (its code version differs): a first, unmeasured run fills it.
+With ``--change``, a word of the corpus's last source is edited before each round of runs (``bench_build``'s
+``change_one``): the figures are then those of a rebuild after one source changed.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ def main() -> None:
     parser.add_argument("--root", action="append", type=Path, help="a checkout to measure (default: this one)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--change", action="store_true", help="edit one word before each round (a rebuild)")
     args = parser.parse_args()
     roots = [r.resolve() for r in (args.root or [HERE.parent])]
     with tempfile.TemporaryDirectory(prefix="tipkg-global-") as tmp:
@@ -84,6 +87,10 @@ def main() -> None:
             run(root, corpus, work, caches[root])
         results: dict[Path, list[dict]] = {root: [] for root in roots}
         for _ in range(args.runs):
+            if args.change:
+                import bench_build
+
+                bench_build.change_one(corpus)
             for root in roots:
                 results[root].append(run(root, corpus, work, caches[root]))
     report = {}

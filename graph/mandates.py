@@ -57,13 +57,15 @@ def status(mandate: Mandate, answered: bool, corpus_year: int | None) -> str:
 
 
 def add_mandates(graph: TripleSet, mandates: Sequence[Mandate], *, answered: Iterable[str] = (),
-                 corpus_year: int | None = None, base: str | None = None) -> TripleSet:
-    """The mandate nodes, their edges with citations, the action scheme and the sessions.
+                 corpus_year: int | None = None, base: str | None = None, scheme: bool = True) -> TripleSet:
+    """The mandate nodes, their edges with citations, the action scheme (unless ``scheme`` is false)
+    and the sessions.
 
     ``answered`` holds the identifiers of the mandates something answers (their status).
     """
     done = set(answered)
-    _scheme(graph, base)
+    if scheme:
+        _scheme(graph, base)
     for m in mandates:
         node = mint(m.identifier, base)
         add = graph.add
@@ -176,16 +178,28 @@ def add_corpus_mandates(graph: TripleSet, structured, references: Sequence[Refer
                         mandates: Sequence[Mandate] | None = None) -> list[Mandate]:
     """Read the mandates of a corpus (and what answered them) and add them to ``graph``:
     the one call ``graph.build`` makes."""
-    from tipkg.references.answers import find_answers
+    from tipkg.references.answers import Answer, Answers, Restatement, find_answers
     from tipkg.references.mandates import find_mandates
     from .answers import add_answers
+    from .memo import add_grouped, collected
 
     mandates = list(mandates) if mandates is not None else find_mandates(structured, references)
     found = find_answers(structured, mandates)
     years = [int(d.date[:4]) for item in structured for d in item.documents if d.date and d.date[:4].isdigit()]
-    add_mandates(graph, mandates, answered={a.mandate for a in found.answers},
-                 corpus_year=max(years) if years else None, base=base)
-    add_answers(graph, found, base)
+    year = max(years) if years else None
+    done = {a.mandate for a in found.answers}
+    _scheme(graph, base)
+    # kept by group of the source that asks (graph/memo.py): a rebuild makes the lines of the groups that changed;
+    # a mandate's lines are its record's and its status's
+    add_grouped(graph, "mandates", [(m, status(m, m.identifier in done, year)) for m in mandates],
+                group=lambda r: r[0].source_file, base=base,
+                lines=lambda group: collected(lambda g: add_mandates(
+                    g, [m for m, _ in group], answered=[m.identifier for m, s in group if s == "answered"],
+                    corpus_year=year, base=base, scheme=False)))
+    add_grouped(graph, "answers", [*found.restatements, *found.answers], group=lambda r: r.words.source_file,
+                base=base, lines=lambda group: collected(lambda g: add_answers(g, Answers(
+                    tuple(r for r in group if isinstance(r, Restatement)),
+                    tuple(a for a in group if isinstance(a, Answer))), base)))
     return mandates
 
 
@@ -196,10 +210,20 @@ def add_repeats(graph: TripleSet, structured, references: Sequence[Reference], e
     echo score in its rule; called by the pipeline once text reuse is known."""
     from tipkg.references.mandates import find_mandates, find_repeats
 
+    from .memo import add_grouped, collected
+
     found = find_repeats(mandates if mandates is not None else find_mandates(structured, references), echoes)
-    for r in found:
-        later, earlier = mint(r.later.identifier, base), mint(r.earlier.identifier, base)
-        graph.add((later, TIP.repeats, earlier))
-        _cite(graph, r.later, later, "repeats", r.earlier.identifier, earlier, r.later.ask,
-              f"repeats: same addressee and action, tip:echoes {r.score:.2f}", base)
+
+    def lines(group) -> list[bytes]:
+        def fill(graph) -> None:
+            for r in group:
+                later, earlier = mint(r.later.identifier, base), mint(r.earlier.identifier, base)
+                graph.add((later, TIP.repeats, earlier))
+                _cite(graph, r.later, later, "repeats", r.earlier.identifier, earlier, r.later.ask,
+                      f"repeats: same addressee and action, tip:echoes {r.score:.2f}", base)
+        return collected(fill)
+
+    # kept by group of the later mandate's source (graph/memo.py); its lines read only what the signature holds
+    add_grouped(graph, "repeats", found, group=lambda r: r.later.source_file, lines=lines, base=base,
+                signature=lambda r: repr((r.later.identifier, r.earlier.identifier, r.later.ask, r.score)))
     return len(found)

@@ -132,6 +132,7 @@ class SpilledTriples(TripleSet):
         self._opened: tuple[int, ox.Store] | None = None
         self.previous: tuple[Path, dict] | None = None  # the previous OUT and its stamp record (``against``)
         self.delta: Delta | None = None  # how graph.nt differs from the previous one (``finish``)
+        self.memo: Path | None = None  # where the global pass keeps its lines by group (``graph/memo.py``)
 
     @classmethod
     def written(cls, prefixes: dict[str, str] | None, path: str | Path, store: str | Path | None,

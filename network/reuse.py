@@ -284,10 +284,20 @@ def edge_key(*parts: str) -> str:
 
 def add_echoes(graph, echoes: Iterable[Echo], attested: Iterable[Attestation], base: str | None = None) -> int:
     """Assert the echoes in ``graph``: direct ``tip:echoes`` edges and reified ``tip:TextReuse`` nodes
-    (seven triples an echo, eight an attestation: ``echo_lines``); return how many edges."""
-    echoes, attested = list(echoes), list(attested)
-    graph.add_lines(echo_lines(echoes, attested, base))
-    return len(echoes) + len(attested)
+    (seven triples an echo, eight an attestation: ``echo_lines``); return how many edges. The lines are
+    kept by group of the later document (``graph.memo``): a rebuild makes those of the groups that changed."""
+    from tipkg.graph.memo import add_grouped
+
+    records: list[Echo | Attestation] = [*echoes, *attested]
+    add_grouped(graph, "echoes", records, group=_echo_group, base=base,
+                lines=lambda group: echo_lines([e for e in group if isinstance(e, Echo)],
+                                               [a for a in group if isinstance(a, Attestation)], base))
+    return len(records)
+
+
+def _echo_group(record: Echo | Attestation) -> str:
+    """The group of an echo's lines (``graph.memo``): the later paragraph's document, an attestation's."""
+    return record.later_document if isinstance(record, Echo) else record.document
 
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

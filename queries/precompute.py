@@ -44,7 +44,6 @@ from tipkg.errors import TipkgError
 from . import precomputed as P
 from .catalog import Query
 from .ordering import order_keys, sort_rows, unordered
-from .reads import Changed, reads
 from .sparql import Results, run_local
 
 INDEX = "index.json"
@@ -121,11 +120,16 @@ def _previous(delta):
         index = json.loads((folder / INDEX).read_text(encoding="utf-8"))["queries"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    from .reads import Changed  # late: rdflib's SPARQL parser (pyparsing) is a 0.15 s import a cold build never needs
+
     return folder, index, Changed(delta.removed, delta.added)
 
 
-def _copied(p: Plan, path: Path, folder: Path, index: dict, changed: Changed) -> Outcome | None:
-    """The previous answer of ``p`` linked into ``path``, if the delta cannot have changed it."""
+def _copied(p: Plan, path: Path, folder: Path, index: dict, changed) -> Outcome | None:
+    """The previous answer of ``p`` linked into ``path``, if the delta cannot have changed it
+    (``changed``: the delta's triples, a ``reads.Changed``)."""
+    from .reads import reads
+
     entry = index.get(p.query.name)
     if not isinstance(entry, dict) or entry.get("plan") != p.digest or entry.get("determined") is not True:
         return None

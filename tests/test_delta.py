@@ -130,6 +130,7 @@ class Rebuilt:
     previous: bytes  # the first build's graph.nt
     kept: Path  # hard links to the first build's store files, kept after OUT was replaced
     kept_digests: dict[str, str]  # their SHA-256 before the second build
+    memo: set[Path]  # the global pass's line groups in the cache after the first build (graph/memo.py)
 
 
 @pytest.fixture(scope="module")
@@ -149,10 +150,11 @@ def rebuilt(tmp_path_factory) -> Rebuilt:
         kept_digests = digests(kept)
         previous = (out / "graph.nt").read_bytes()
         shutil.copy(out / "graph.nt", folder / "previous.nt")
+        memo = set((cache / "lines").rglob("*.nt"))
         edit_one(corpus)
         second = build(corpus, out, cache=cache, jobs=2)
         full = build(corpus, folder / "full", cache=None, jobs=2)
-    return Rebuilt(folder, corpus, first, second, full, previous, kept, kept_digests)
+    return Rebuilt(folder, corpus, first, second, full, previous, kept, kept_digests, memo)
 
 
 @pytest.mark.slow
@@ -177,6 +179,19 @@ def test_a_rebuild_after_an_edit_is_diffed_against_the_previous_graph(rebuilt):
 def test_the_delta_build_writes_what_a_full_build_writes(rebuilt):
     """graph.nt and every dump byte for byte, the store by its sorted dump."""
     assert_same_outputs(rebuilt.folder / "out", rebuilt.folder / "full")
+
+
+@pytest.mark.slow
+def test_the_rebuild_makes_only_the_line_groups_whose_records_changed(rebuilt):
+    """The global pass's lines kept by group (graph/memo.py): the edit changed some mandates' or echoes'
+    records, so some groups are made again, and most are read back; what they give is the full build's
+    (``test_the_delta_build_writes_what_a_full_build_writes``)."""
+    after = set((rebuilt.folder / "cache" / "lines").rglob("*.nt"))
+    stages = {p.parent.parent.name for p in rebuilt.memo}
+    assert stages == {"mandates", "answers", "echoes", "repeats"}
+    made = after - rebuilt.memo
+    assert made, "the edit changes the records of some group"
+    assert len(made) < len(rebuilt.memo) / 4, sorted(p.parent.parent.name for p in made)
 
 
 @pytest.mark.slow

@@ -35,7 +35,7 @@ from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
 from tipkg.model import StructuredSource
 from tipkg.errors import ValidationFailed
-from tipkg.graph.outputs import scratch_folder, staged_output, sweep_beside, write_dumps
+from tipkg.graph.outputs import prepare, scratch_folder, staged_output, sweep_beside, write_dumps
 from tipkg.parallel import Forked
 from tipkg.references import References
 from tipkg.references.mandates import find_mandates
@@ -99,7 +99,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     if cache == DEFAULT_CACHE:
         cache = default_cache(out_dir) if out_dir is not None else None
     say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
-    extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None)
+    extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
+                               meanwhile=(lambda: prepare(check)) if out_dir is not None else None)
     structured = [unit.structured for unit in extraction.units]
     references = merged_references(extraction.units)
     lap("extract")
@@ -118,6 +119,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         if out_dir is not None:  # the graph goes to sorted chunk files beside OUT, merged into graph.nt
             chunks = cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if this one is killed
             sink = SpilledTriples(PREFIXES, chunks)
+            sink.memo = Path(cache or chunks)  # the global pass's lines by group, made again where changed
         # text reuse needs only the structure: it runs beside the graph stage, through the on-disk index
         # of the cache when there is one (network/reuse_index.py)
         reuse = Forked(reuse_stage, structured, extraction.keys if cache else None, cache, say)

@@ -316,9 +316,11 @@ def _extract_and_store(source: Source, key: str, folder: str | None, base: str |
 
 
 def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jobs: int | None = None,
-                  progress: Callable[[str], None] | None = None, base: str | None = None) -> Extraction:
+                  progress: Callable[[str], None] | None = None, base: str | None = None,
+                  meanwhile: Callable[[], None] | None = None) -> Extraction:
     """The unit of every source: read back from ``cache`` when a whole entry is there, else
     extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored.
+    ``meanwhile()`` is called here once a pool has every task (this process would only wait).
     Given the ``base`` IRI, a source extracted has its graph part (``graph_parts``) computed
     and cached in the same task, unless it waits for the lexicon (a visual-order source)."""
     say = progress or (lambda message: None)
@@ -343,6 +345,8 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
             # to finish is then a short one, and the pool's two workers end together
             longest_first = sorted(todo, key=lambda i: -len(sources[i].text))
             futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base): i for i in longest_first}
+            if meanwhile is not None:
+                meanwhile()
             for future in as_completed(futures):
                 i = futures[future]
                 unit = future.result()

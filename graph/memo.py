@@ -1,0 +1,160 @@
+"""The global pass's lines, remembered by what they are made of: a rebuild redoes the groups that changed.
+
+After the sources' parts (``graph/parts.py``), the build's parent makes lines of its own from records
+of the whole corpus: the mandates and what answered them (``graph/mandates.py``, ``graph/answers.py``),
+the text-reuse echoes (``network/reuse.py``), the repeats. Each line follows from one record alone
+(and the base IRI), so the records are put in groups — by the source file or document they come from,
+hashed into ``BUCKETS`` buckets — and each group's lines are kept as one sorted N-Triples file in the
+cache (``lines/<stage>/``), named by a hash of its records (``signature``), the code version and the
+base IRI. A rebuild after one source changed finds most groups' records unchanged: their files are
+merged into ``graph.nt`` as they are (``SpilledTriples.include``), neither made nor sorted again; the
+groups whose records changed are made and stored.
+
+The file of a group depends only on the group's records, so what comes out is what making every line
+afresh gives (tested against ``--no-cache`` builds, whose groups go to the build's scratch folder).
+An entry is a lines file and a sealed record of its SHA-256, written last (as ``tipkg.units.PartCache``
+does): a file that is short or altered is made again, never merged.
+
+>>> lines = lambda group: [f"<http://x/{r}> <http://x/p> <http://x/o> .".encode() for r in group]
+>>> from tipkg.graph.triples import TripleSet
+>>> t = TripleSet()
+>>> add_grouped(t, "demo", ["b", "a"], group=str, lines=lines)
+2
+>>> len(t)
+2
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from .parts import file_lines
+from .streams import SpilledTriples
+
+R = TypeVar("R")
+
+#: groups a stage's records fall into (by a CRC-32 of their group's name): an edit redoes the buckets of the
+#: records it changed, so more buckets redo less; each bucket is one more stream in graph.nt's k-way merge
+BUCKETS = 64
+MAGIC = b"TIPKG-LINES 1\n"
+
+
+def add_grouped(graph, stage: str, records: Iterable[R], *, group: Callable[[R], str],
+                lines: Callable[[Sequence[R]], Iterable[bytes]], signature: Callable[[R], str] = repr,
+                base: str | None = None) -> int:
+    """Add the lines ``lines(records)`` makes to ``graph``; return how many groups were made (not read back).
+
+    ``group(record)``: the name of the record's group (its source file, its document): records of one
+    source fall in one bucket. ``signature(record)``: a text that changes whenever the record's lines
+    would (``repr`` of a frozen dataclass). The lines of a bucket are those ``lines`` makes of its records,
+    any order, no newlines. With a ``SpilledTriples`` whose ``memo`` folder is set, each bucket's sorted
+    lines are kept there and merged in; otherwise the lines are added."""
+    records = list(records)
+    folder = getattr(graph, "memo", None)
+    if not isinstance(graph, SpilledTriples) or folder is None:
+        if records:
+            graph.add_lines(lines(records))
+        return len({_bucket(group(r)) for r in records})
+    buckets: dict[int, list[R]] = defaultdict(list)
+    for r in records:
+        buckets[_bucket(group(r))].append(r)
+    store = LineStore(Path(folder), stage)
+    made = 0
+    for number in sorted(buckets):
+        members = buckets[number]
+        key = _key(stage, base, number, members, signature)
+        path = store.get(key)
+        if path is None:
+            path = store.put(key, lines(members))
+            made += 1
+        graph.include(_reader(path))
+    return made
+
+
+def _reader(path: Path) -> Callable[[], Iterator[bytes]]:
+    return lambda: file_lines(path)
+
+
+def _bucket(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8")) % BUCKETS
+
+
+def _key(stage: str, base: str | None, number: int, members: Sequence, signature: Callable) -> str:
+    from tipkg.units import BUILD_PACKAGES, code_version  # late: tipkg.units imports this package
+
+    digest = hashlib.sha256(f"{code_version(BUILD_PACKAGES)}\0{stage}\0{base}\0{number}\0".encode("utf-8"))
+    for member in members:
+        digest.update(signature(member).encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+class LineStore:
+    """Sorted line files of one stage under ``<folder>/lines/<stage>/<key[:2]>/``: ``<key>.nt`` and
+    ``<key>.sum`` (its SHA-256, sealed; written last, so an entry is whole once it is there)."""
+
+    def __init__(self, folder: Path, stage: str):
+        self.folder = folder / "lines" / stage
+
+    def paths(self, key: str) -> tuple[Path, Path]:
+        at = self.folder / key[:2]
+        return at / f"{key}.nt", at / f"{key}.sum"
+
+    def get(self, key: str) -> Path | None:
+        """The lines file stored under ``key``, or None if absent or not whole."""
+        from tipkg.units import _digest, unsealed
+
+        path, check = self.paths(key)
+        record = unsealed(check, MAGIC, str)
+        try:
+            return path if record is not None and _digest(path) == record else None
+        except OSError:
+            return None
+
+    def put(self, key: str, lines: Iterable[bytes]) -> Path:
+        """Store ``lines`` sorted, without repeats, atomically (the lines file first, its sum last)."""
+        from tipkg.units import sealed, write_atomically
+
+        path, check = self.paths(key)
+        data = b"".join(line + b"\n" for line in sorted(set(lines)) if line)
+        write_atomically(path, data)
+        write_atomically(check, sealed(hashlib.sha256(data).hexdigest(), MAGIC))
+        return path
+
+
+class Collected:
+    """A ``TripleSet`` stand-in that keeps what a stage adds as N-Triples lines: lines added as text as
+    they came (as ``SpilledTriples`` keeps them), triples as pyoxigraph writes them — what a group's
+    file holds, the same bytes the stage's lines would have had in ``graph.nt``."""
+
+    def __init__(self) -> None:
+        from .triples import TripleSet
+
+        self.terms = TripleSet()
+        self.raw: list[bytes] = []
+
+    def add(self, triple: tuple) -> None:
+        self.terms.add(triple)
+
+    def add_lines(self, lines: Iterable[bytes]) -> None:
+        self.raw.extend(lines)
+
+    def lines(self) -> list[bytes]:
+        import pyoxigraph as ox
+
+        if not len(self.terms):
+            return self.raw
+        text = ox.serialize(self.terms._triples, format=ox.RdfFormat.N_TRIPLES)
+        return self.raw + (text.split(b"\n") if text else [])
+
+
+def collected(fill: Callable[[Collected], object]) -> list[bytes]:
+    """The lines ``fill(graph)`` adds to a graph."""
+    graph = Collected()
+    fill(graph)
+    return graph.lines()
