@@ -174,7 +174,7 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs:
         delta = getattr(triples, "delta", None)
         report = validate_delta(store, delta, reopen=reopen, cache=cache) if delta is not None else None
         if report is None:  # no delta, or it cannot be used: the whole graph
-            report = validate(store, reopen=reopen, triples=len(triples))
+            report = validate(store, reopen=reopen, triples=len(triples), nt=getattr(triples, "path", None))
         report.timings = {"store": loaded, **report.timings}
         return report
 
