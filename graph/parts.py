@@ -62,7 +62,7 @@ from tipkg.reading_order import repaired_of, repaired_texts
 
 from .references import add_references
 from .streams import SpilledTriples
-from .thematic_index import add_entry
+from .thematic_index import add_entries
 from .triples import TripleSet, literal
 
 
@@ -103,8 +103,7 @@ def source_graph(graph: TripleSet, contested: TripleSet, item: StructuredSource,
     if found is not None:
         add_references(graph, found, base, claims=builder.claims)
     if index is not None:
-        for entry in index.entries:
-            add_entry(graph, entry, index_file or index.source_file, base)
+        add_entries(graph, index.entries, index_file or index.source_file, base)
         builder.claims.index = replace(index, entries=(), unreconciled=(), unplaced=(), warnings=())
     return builder.claims
 

@@ -133,22 +133,30 @@ def topics_by_heading() -> dict[str, Topic]:
 
 def paragraph_identifier(ref: CompendiumRef) -> str | None:
     """The canonical identifier of the paragraph a compendium reference names (None if impossible)."""
+    return _paragraph_identifier(ref.part, ref.section, ref.number, ref.letter, ref.roman, ref.preamble)
+
+
+@lru_cache(maxsize=1 << 16)
+def _paragraph_identifier(part: str, section: int, number: int | None, letter: str | None, roman: str | None,
+                          preamble: bool) -> str | None:
+    """``paragraph_identifier`` by the reference's numbering (an index names the same paragraph many
+    times, and the grammar's objects validate themselves as they are made: once each here)."""
     t = table()
-    if ref.part == "A":
-        if ref.number is None or ref.preamble or str(ref.section) not in meeting_reports():
+    if part == "A":
+        if number is None or preamble or str(section) not in meeting_reports():
             return None
-        return _with_parts(ids.Recommendation(ids.Meeting(ref.section), ref.number), ref.letter, ref.roman)
-    document = t["part_b_sections"].get(str(ref.section))
-    if document is None:
+        return _with_parts(ids.Recommendation(ids.Meeting(section), number), letter, roman)
+    symbol = t["part_b_sections"].get(str(section))
+    if symbol is None:
         return None
-    document = ids.parse(document)
-    if ref.preamble:
-        return str(ids.PreambularParagraph(document, ref.number)) if ref.number is not None and not (ref.letter or ref.roman) else None
+    document = ids.parse(symbol)
+    if preamble:
+        return str(ids.PreambularParagraph(document, number)) if number is not None and not (letter or roman) else None
     if "/RES/" in document.symbol:
-        return _with_parts(ids.Paragraph(document, ref.number), ref.letter, ref.roman) if ref.number is not None else None
-    if ref.number is not None or ref.letter is None:
+        return _with_parts(ids.Paragraph(document, number), letter, roman) if number is not None else None
+    if number is not None or letter is None:
         return None
-    return _with_parts(ids.Paragraph(document, ref.letter), ref.roman)
+    return _with_parts(ids.Paragraph(document, letter), roman)
 
 
 def notation(meeting: int, number: int, ref: CompendiumRef) -> str:
