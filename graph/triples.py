@@ -133,7 +133,7 @@ class TripleSet:
     def __iter__(self) -> Iterator[ox.Triple]:
         return iter(self._triples)
 
-    def where(self, keep) -> Iterator[ox.Triple]:
+    def where(self, keep, known: bool = False) -> Iterator[ox.Triple]:
         """The triples a stage reads, in no particular order (``SpilledTriples`` parses only the lines
         the pattern ``keep`` matches; in memory every triple comes, and the stage looks at each as it
         would anyway)."""
