@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import multiprocessing
 import os
+import re
 import tempfile
 import zlib
 from collections import deque
@@ -85,9 +87,10 @@ class _Context:
 
 @dataclass
 class _Piece:
-    outputs: dict[str, tuple[bytes, str]]  # file -> (bytes, SHA-256)
+    outputs: dict[str, tuple[int, int, str]]  # file -> (offset in ``rendered``, length, SHA-256)
     stats: VoidStatistics | None
     objects: str | None  # the segment's sorted distinct objects, a file in the scratch folder
+    rendered: str | None = None  # the outputs' bytes one after another, a file in the scratch folder
 
 
 def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, int]:
@@ -135,22 +138,28 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
     return {"segments": len(index["segments"]), "copied": index["copied"], "counted": counted}
 
 
+#: one subject's run of lines: its first line, then every following line of the same subject
+_RUN = re.compile(rb"(\S+) [^\n]*\n(?:\1 [^\n]*\n)*")
+
+
 def cut(path: Path) -> Iterator[Segment]:
-    """The segments of a sorted N-Triples file, in order (see the module's docstring)."""
-    start = offset = 0
-    digest, previous = hashlib.sha256(), None
-    with open(path, "rb", buffering=1 << 20) as f:
-        for line in f:
-            subject = line[:line.index(b" ")]
-            if subject != previous:
-                if offset > start and not zlib.crc32(subject) & MASK:
-                    yield Segment(start, offset, digest.hexdigest())
-                    start, digest = offset, hashlib.sha256()
-                previous = subject
-            digest.update(line)
-            offset += len(line)
-    if offset > start:
-        yield Segment(start, offset, digest.hexdigest())
+    """The segments of a sorted N-Triples file, in order (see the module's docstring). The file is
+    read a subject's run of lines at a time (``_RUN``, matched over the file mapped in memory)."""
+    if os.path.getsize(path) == 0:
+        return
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        start = offset = 0
+        for run in _RUN.finditer(data):
+            if run.start() != offset:
+                raise ValueError(f"{path}: no N-Triples line at byte {offset}")
+            if offset > start and not zlib.crc32(run[1]) & MASK:
+                yield Segment(start, offset, hashlib.sha256(data[start:offset]).hexdigest())
+                start = offset
+            offset = run.end()
+        if offset != len(data):
+            raise ValueError(f"{path}: no N-Triples line at byte {offset}")
+        if offset > start:
+            yield Segment(start, offset, hashlib.sha256(data[start:offset]).hexdigest())
 
 
 def _assemble(context: _Context, folder: Path, previous: _Previous | None, counted: bool, jobs: int | None) -> dict:
@@ -162,24 +171,35 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, count
     separators = {"graph.jsonld": jsonld.SEPARATOR}
     feet = {"graph.jsonld": jsonld.FOOTER}
     entries, stats, objects, copied = [], VoidStatistics(), [], 0
-    outs = {name: open(folder / name, "wb", buffering=1 << 20) for name in text}
+    # unbuffered: a rendered part goes from the worker's file to the dump in the kernel (_copy_range)
+    outs = {name: open(folder / name, "wb", buffering=0) for name in text}
     try:
         at = {name: 0 for name in text}
         segments = _pieces(context, previous, counted, jobs)
         for i, (segment, piece) in enumerate(segments):
             ranges, whole = {}, bool(text) and not piece.outputs  # whole: every file's part copied
-            for name in text:
-                if i == 0:
-                    at[name] += outs[name].write(heads[name])
-                elif name in separators:
-                    at[name] += outs[name].write(separators[name])
-                body, sha = piece.outputs.get(name) or (previous.copy(segment.digest, name) if previous else None) \
-                    or (None, None)
-                if body is None:  # its copy is damaged
-                    body, sha = _rendered(context, segment, name)
-                    whole = False
-                ranges[name] = [at[name], len(body), sha]
-                at[name] += outs[name].write(body)
+            rendered = os.open(piece.rendered, os.O_RDONLY) if piece.rendered else None
+            try:
+                for name in text:
+                    if i == 0:
+                        at[name] += _write(outs[name], heads[name])
+                    elif name in separators:
+                        at[name] += _write(outs[name], separators[name])
+                    if name in piece.outputs and rendered is not None:
+                        offset, length, sha = piece.outputs[name]
+                        _copy_range(rendered, outs[name], offset, length)
+                    else:
+                        body, sha = (previous.copy(segment.digest, name) if previous else None) or (None, "")
+                        if body is None:  # its copy is damaged
+                            body, sha = _rendered(context, segment, name)
+                            whole = False
+                        length = _write(outs[name], body)
+                    ranges[name] = [at[name], length, sha]
+                    at[name] += length
+            finally:
+                if rendered is not None:
+                    os.close(rendered)
+                    os.unlink(cast(str, piece.rendered))
             entries.append([segment.digest, ranges, asdict(piece.stats) if piece.stats else None])
             copied += whole
             if piece.stats is not None:
@@ -188,14 +208,36 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, count
                 objects.append(piece.objects)
         for name in text:
             if not entries and name != "graph.ttl":  # an empty graph: Turtle has no prefix lines either
-                outs[name].write(heads[name])
-            outs[name].write(feet.get(name, b""))
+                _write(outs[name], heads[name])
+            _write(outs[name], feet.get(name, b""))
     finally:
         for out in outs.values():
             out.close()
         if previous is not None:
             previous.close()
     return {"segments": entries, "stats": stats, "objects": objects, "copied": copied}
+
+
+def _write(out, data: bytes) -> int:
+    """Write all of ``data`` to the unbuffered ``out``; its length."""
+    done = 0
+    while done < len(data):
+        done += out.write(data[done:])
+    return done
+
+
+def _copy_range(source: int, out, offset: int, length: int) -> None:
+    """``length`` bytes of the file ``source`` from ``offset`` appended to ``out`` (at its position),
+    copied by the kernel where it can."""
+    end = offset + length
+    while offset < end:
+        try:
+            n = os.copy_file_range(source, out.fileno(), end - offset, offset)
+        except OSError:  # e.g. a file system that cannot: read and write
+            n = _write(out, os.pread(source, min(end - offset, 1 << 24), offset))
+        if n <= 0:
+            raise OSError(f"the rendered part ended {end - offset} bytes early")
+        offset += n
 
 
 def _pieces(context: _Context, previous: _Previous | None, counted: bool, jobs: int | None,
@@ -245,21 +287,29 @@ def _objects_files(pieces: Iterable[tuple[Segment, _Piece]]) -> list[str]:
 
 
 def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
-    """In a worker: a segment's outputs (if ``render``), its VoID counts and its objects' file. Its
-    lines are split once for all of them, and its Turtle serves TriG too (``dumps.trig_blocks``)."""
+    """In a worker: a segment's outputs (if ``render``; in a file of the scratch folder, so that only
+    its name goes back through the pool's pipe), its VoID counts and its objects' file. Its lines are
+    split once for all of them, and its Turtle serves TriG too (``dumps.trig_blocks``)."""
     data = _read(context.source, segment)
     parts = jsonld.split_lines(data.split(b"\n")[:-1])
     bodies = _outputs(context, data, parts, [n for n in TEXT if n in context.names] if render else [])
-    outputs = {name: (body, hashlib.sha256(body).hexdigest()) for name, body in bodies.items()}
+    outputs, rendered, at = {}, None, 0
+    if bodies:
+        rendered = os.path.join(context.scratch, f"rendered-{i:07d}")
+        with open(rendered, "wb") as out:
+            for name, body in bodies.items():
+                out.write(body)
+                outputs[name] = (at, len(body), hashlib.sha256(body).hexdigest())
+                at += len(body)
     if "void.ttl" not in context.names:
-        return _Piece(outputs, None, None)
+        return _Piece(outputs, None, None, rendered)
     stats, objects = void_stats.count(parts, context.objects)
     if not context.objects:
-        return _Piece(outputs, stats, None)
+        return _Piece(outputs, stats, None, rendered)
     path = os.path.join(context.scratch, f"objects-{i:07d}")
     with open(path, "wb") as out:
         out.writelines(line + b"\n" for line in sorted(objects))
-    return _Piece(outputs, stats, path)
+    return _Piece(outputs, stats, path, rendered)
 
 
 def _rendered(context: _Context, segment: Segment, name: str) -> tuple[bytes, str]:

@@ -151,6 +151,13 @@ class SpilledTriples(TripleSet):
         if len(self._triples) >= self.limit:
             self.spill()
 
+    def add_triples(self, triples) -> None:
+        if self.path is not None:
+            raise RuntimeError("the graph was already written out; nothing can be added")
+        super().add_triples(triples)
+        if len(self._triples) >= self.limit:
+            self.spill()
+
     def include(self, lines: Callable[[], Iterator[bytes]], known: bool = False) -> None:
         """Merge in the sorted N-Triples lines (newlines kept) ``lines()`` yields — a source's part
         read from the cache (``graph/parts.py``) — as if its triples had been added. ``known``: what

@@ -81,3 +81,14 @@ def test_void_counts_by_columns_are_the_line_by_line_counts(graph):
             run = subjects[f"<{source}>".encode()]
             labels = [void_stats._term(line).value for p, _, line in run if p == label]
             assert least == (min(labels) if labels else None)
+
+
+def test_a_graph_nt_cut_short_is_an_error_naming_the_byte(built_out, tmp_path):
+    """The subjects' runs are matched over the file: a last line without its newline is no line."""
+    data = (built_out / "graph.nt").read_bytes()
+    short = tmp_path / "graph.nt"
+    short.write_bytes(data[:-1])
+    last = data.rindex(b"\n", 0, len(data) - 1) + 1  # where the last line starts
+    with pytest.raises(ValueError, match=f"no N-Triples line at byte {last}$"):
+        list(cut(short))
+    assert [s.end for s in cut(built_out / "graph.nt")][-1] == len(data)
