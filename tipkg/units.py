@@ -395,7 +395,7 @@ class PartCache:
                 return None
         except (OSError, KeyError):  # a file of the part absent: recomputed
             return None
-        return FilePart(lines, contested, record["claims"])
+        return FilePart(lines, contested, record["claims"], record.get("facts"))
 
     def put(self, key: str, lines: bytes, contested: bytes, claims: Claims) -> FilePart:
         """Store a part atomically (each file to a temporary name, then moved into place; the claims last)."""
@@ -404,9 +404,18 @@ class PartCache:
         write_atomically(lines_path, lines)
         write_atomically(contested_path, contested)
         record = {"nt": hashlib.sha256(lines).hexdigest(), "contested": hashlib.sha256(contested).hexdigest(),
-                  "claims": claims}
+                  "claims": claims, "facts": _gist_tables(lines, contested)}
         write_atomically(meta, sealed(record, PART_MAGIC))
-        return FilePart(lines_path, contested_path, claims)
+        return FilePart(lines_path, contested_path, claims, record["facts"])
+
+
+def _gist_tables(lines: bytes, contested: bytes):
+    """What the gists read of a part (``graph.gists.Tables``), made here so the build's parent merges
+    tables instead of reading every part's lines; None (the parent reads them) if its contested texts
+    held anything the gists read, which ``first_printers`` would take from the first printer only."""
+    from tipkg.graph.gists import Tables
+
+    return None if Tables.of(contested) else Tables.of(lines)
 
 
 def _digest(path: Path) -> str:
