@@ -169,10 +169,11 @@ class FilePart:
     lines: Path
     contested: Path
     claims: Claims
+    facts: object = None  # what the gists read of its own lines (``graph.gists.Tables``), if cached with it
 
     def add_to(self, graph: SpilledTriples, lost: set[str]) -> None:
-        """Have ``graph`` merge in the source's own lines."""
-        graph.include(lambda: file_lines(self.lines))
+        """Have ``graph`` merge in the source's own lines (known to the gists when its tables are here)."""
+        graph.include(lambda: file_lines(self.lines), known=self.facts is not None)
 
 
 def add_parts(graph: TripleSet, parts: Sequence, lost: Sequence[set[str]]) -> None:
@@ -183,7 +184,8 @@ def add_parts(graph: TripleSet, parts: Sequence, lost: Sequence[set[str]]) -> No
     if files:
         if not isinstance(graph, SpilledTriples):
             raise TypeError("parts read from files are merged into a SpilledTriples")
-        graph.include(lambda: first_printers(files))
+        # texts only: nothing a gist reads (``tipkg.units.PartCache`` checks each file for it)
+        graph.include(lambda: first_printers(files), known=all(p.facts is not None for p in parts))
 
 
 def first_printers(paths: Sequence[Path]) -> Iterator[bytes]:
