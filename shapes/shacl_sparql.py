@@ -456,9 +456,40 @@ class _Compiler:
         prefixes = sorted({f"PREFIX {g.value(d, SH.prefix)}: <{g.value(d, SH.namespace)}>"
                            for declarer in g.objects(constraint, SH.prefixes) for d in g.objects(declarer, SH.declare)})
         body = self.constraint_body(re.sub(r"\$this\b", "?this", str(select)))
+        if shape == root and self.implied(shape, str(select), prefixes):
+            focus = ""  # each row's ?this is a focus node already
         query = "\n".join(prefixes) + f"\nSELECT * WHERE {{ {focus} {{ {body} }} }}"
         messages = [str(m) for m in g.objects(constraint, SH.message)] or [str(m) for m in g.objects(shape, SH.message)]
         return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity)
+
+    def implied(self, shape, select: str, prefixes: list[str]) -> bool:
+        """Whether every row of a ``sh:select`` binds ``$this`` to a focus node of ``shape``: its WHERE
+        opens with ``$this a C`` (so every row has it), C one of the shape's target classes or their
+        sub-classes. Then joining the rows with the focus nodes changes nothing, and costs a lookup per
+        row (CitationShape at ×30 over the persistent store: 0.6 s of 3.7).
+
+        >>> c = _Compiler(Graph().parse(data='<urn:S> <http://www.w3.org/ns/shacl#targetClass> <urn:C> .', format="turtle"), {})
+        >>> [c.implied(URIRef("urn:S"), q, ["PREFIX x: <urn:>"]) for q in (
+        ...     "SELECT $this WHERE { $this a x:C . $this x:p ?v }", "SELECT $this WHERE { $this a <urn:D> }",
+        ...     "SELECT $this WHERE { { $this a x:C } UNION { $this x:p ?v } }")]
+        [True, False, False]
+        """
+        m = re.match(r"\s*SELECT\b[^{]*?\bWHERE\s*\{\s*\$this\s+a\s+(<[^<>\s]*>|[A-Za-z][\w-]*:[\w-]*)\s*[.;]",
+                     select, re.IGNORECASE)
+        if m is None:
+            return False
+        name = m.group(1)
+        if not name.startswith("<"):
+            declared = dict(re.findall(r"PREFIX (\S*): <([^>]*)>", "\n".join(prefixes)))
+            prefix, local = name.split(":", 1)
+            if prefix not in declared:
+                return False
+            name = f"<{declared[prefix]}{local}>"
+        g = self.g
+        classes = {c for t in g.objects(shape, SH.targetClass) for c in self.classes(t)}
+        if (shape, RDF.type, RDFS.Class) in g or (shape, RDF.type, OWL.Class) in g:
+            classes |= set(self.classes(shape))
+        return name in classes
 
     # -- conformance as sets: joins and anti-joins ------------------------------------------------
 
