@@ -131,11 +131,16 @@ class TripleSet:
         for line in lines:
             batch.append(line)
             if len(batch) >= 50_000:
-                self._triples.update(ox.parse(b"\n".join(batch) + b"\n", format=ox.RdfFormat.N_TRIPLES))
+                self._add_parsed(batch)
                 batch = []
         if batch:
-            self._triples.update(ox.parse(b"\n".join(batch) + b"\n", format=ox.RdfFormat.N_TRIPLES))
+            self._add_parsed(batch)
         self._ntriples = self._store = None
+
+    def _add_parsed(self, batch: list[bytes]) -> None:
+        # ``ox.parse`` gives quads (in the default graph): each is kept as its triple, or a triple added
+        # both ways (a term object and a line) would be two members of the set, two lines of ntriples()
+        self._triples.update(q.triple for q in ox.parse(b"\n".join(batch) + b"\n", format=ox.RdfFormat.N_TRIPLES))
 
     def __len__(self) -> int:
         return len(self._triples)
@@ -143,7 +148,7 @@ class TripleSet:
     def __iter__(self) -> Iterator[ox.Triple]:
         return iter(self._triples)
 
-    def where(self, keep) -> Iterator[ox.Triple]:
+    def where(self, keep, known: bool = False) -> Iterator[ox.Triple]:
         """The triples a stage reads, in no particular order (``SpilledTriples`` parses only the lines
         the pattern ``keep`` matches; in memory every triple comes, and the stage looks at each as it
         would anyway)."""

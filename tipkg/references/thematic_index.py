@@ -120,7 +120,7 @@ def topics_by_heading() -> dict[str, Topic]:
         if separator in row["ar"] and not row.get("whole"):
             head = row["ar"].split(separator, 1)[0]
             if head not in by_ar:
-                raise TipkgError(f"topics.toml: head {head!r} of {row['ar']!r} has no entry")
+                raise TipkgError("tipkg/tables/topics.toml", f"head {head!r} of {row['ar']!r} has no entry")
             broader = str(ids.Topic(by_ar[head]["slug"]))
         topic = Topic(str(ids.Topic(row["slug"])), row["ar"], row["en"], broader)
         out[row["ar"]] = topic
@@ -190,7 +190,7 @@ def index_span(source: Source) -> Span:
     """The index: from its heading (the last one in the file) to the end of its last table row."""
     heads = list(pattern("heading").finditer(source.text))
     if not heads:
-        raise TipkgError(f"{source.file}: no thematic index heading")
+        raise TipkgError(source.file, "no thematic index heading")
     start = source.text.rfind("\n", 0, heads[-1].start()) + 1
     end = start
     pos = start
@@ -271,7 +271,7 @@ def parse_index(source: Source, span: Span | None = None) -> ThematicIndex:
             name = _clean(pattern("continued").sub("", row.topic_text))
             topic = headings.get(name)
             if topic is None:
-                raise TipkgError(f"{source.file} line {line}: index heading not in tables/topics.toml: {name!r}")
+                raise TipkgError(source.file, f"index heading not in tables/topics.toml: {name!r}", line=line)
             if pattern("continued").search(row.topic_text) and previous is not topic:
                 warnings.append(f"line {line}: '(تابع)' continues {name!r} but the page before ended with "
                                 f"{previous.label_ar if previous else None!r}")
