@@ -102,7 +102,8 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
         index = index_header(p.claims for p in parts)
     if index is not None:
         add_index(graph, index, base)
-    add_gists(graph, base)  # last: a gist reads the edges above
+    known = [p.facts for p in parts] if precomputed else []  # each part's gist tables, made in the pool
+    add_gists(graph, base, [k for k in known if k is not None])  # last: a gist reads the edges above
     return graph
 
 

@@ -34,7 +34,7 @@ General Assembly resolution 61/180 (2006), operative paragraph 5 — the General
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections.abc import Sequence
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -86,9 +86,10 @@ _READ = re.compile(rb"\n(\S+ (?:(?:" + _iris(_IDENTIFIER, _PART_OF, *_DATES) + r
                    rb"|" + re.escape(f"<{_RDF_TYPE}> <{_TIP}".encode()) + rb".*))$", re.M)
 
 
-def add_gists(graph: TripleSet, base: str | None = None) -> int:
-    """Add ``dcterms:title`` to the titled documents and ``tip:gist`` to every paragraph; return how many gists."""
-    facts = _Facts(graph, base)
+def add_gists(graph: TripleSet, base: str | None = None, known: Sequence[Tables] = ()) -> int:
+    """Add ``dcterms:title`` to the titled documents and ``tip:gist`` to every paragraph; return how many gists.
+    ``known``: the ``Tables`` of the lines ``graph.where(…, known=True)`` leaves out (the parts')."""
+    facts = _Facts(graph, base, known)
     for identifier, title in titles().items():
         uri = str(mint(identifier, base))
         if uri in facts.identifier:
@@ -110,85 +111,146 @@ def listed(names) -> str:
     return ", ".join(f"“{n}”" if ", " in n else n for n in sorted(set(names)))
 
 
-class _Last:
-    """``table[s]``: the value of the triple a pass over the sorted lines would have met last — of two,
-    the one whose line sorts after (by predicate where two fill one table, the dates; then object, as
-    N-Triples). While the triples come the table holds (predicate, object term); ``values`` strips it."""
-
-    @staticmethod
-    def offer(table: dict, s: str, o, p: str = "") -> None:
-        old = table.get(s)
-        if old is None or (old[0], str(old[1])) < (p, str(o)):
-            table[s] = (p, o)
-
-    @staticmethod
-    def values(table: dict) -> dict[str, str]:
-        return {s: o.value for s, (_, o) in table.items()}
+def _longer(new: str, old: str | None) -> bool:
+    """Of two English labels of one kind, the one a node keeps: the longest; of two as long, the one whose
+    line sorts first (so the same whatever the order the lines come in)."""
+    return old is None or len(new) > len(old) or (
+        len(new) == len(old) and str(ox.Literal(new, language="en")) < str(ox.Literal(old, language="en")))
 
 
-class _Longest:
-    """A node's English label of one kind: the longest; of two as long, the first in sorted lines."""
-
-    @staticmethod
-    def offer(labels: dict[bool, str], preferred: bool, o: ox.Literal) -> None:
-        old = labels.get(preferred)
-        if old is None or len(o.value) > len(old) or (len(o.value) == len(old) and str(o) < str(ox.Literal(old, language="en"))):
-            labels[preferred] = o.value
+#: the facts of which a node keeps one value: of two, the one whose line sorts after (by predicate where
+#: two predicates fill one table, the dates; then by object, as N-Triples writes it)
+_SINGLE = ("identifier", "parent", "date", "verb", "report_of", "in_document")
 
 
-class _Facts:
-    """What the gists need of the graph, read in one pass over its triples."""
+class Tables:
+    """What the gists read of some N-Triples lines, in a form in which the tables of two sets of lines
+    merge into those of their union (``merge``), whatever the order: so each source's part has its own,
+    made in the process pool and cached with the part (``tipkg.units.PartCache``), and the build's
+    parent reads only the lines that are not in a part (labels, mandates, the index) and merges.
+    A single value is held as (predicate, object as N-Triples, value), so the one the sorted graph gives
+    last is kept; a label kind as the longest value (``_longer``)."""
 
-    def __init__(self, graph: TripleSet, base: str | None):
-        table = load("gists")
-        self.bodies = {row["class"]: row["body_en"] for row in table["body"]}
-        self.parts = table["part"]
-        self.relations = [(row["name"], row["words"]) for row in table["relation"]]
-        self.addressee_first = set(table["addressee_first"])
-        self.types: dict[str, set[str]] = defaultdict(set)
-        self.labels: dict[str, dict[bool, str]] = defaultdict(dict)
-        self.identifier: dict[str, str] = {}
-        self.parent: dict[str, str] = {}
-        self.date: dict[str, str] = {}
-        self.edges: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        self.report_of: dict[str, str] = {}
-        self.verb: dict[str, str] = {}
-        self.in_document: dict[str, str] = {}
-        wanted = {name for name, _ in self.relations} | {"indexedUnder"}
-        # The triples come in no particular order (``where``: no merge of the sorted parts), so where
-        # a node has two values the one kept is the one the sorted graph gives last (single values)
-        # or the longest, then first (labels): ``_Last``, ``_Longest``. The same gists either way.
-        last, longest = _Last, _Longest
-        for t in graph.where(_READ):
+    def __init__(self) -> None:
+        self.types: dict[str, set[str]] = {}
+        self.labels: dict[str, dict[bool, str]] = {}
+        self.single: dict[str, dict[str, tuple[str, str, str]]] = {name: {} for name in _SINGLE}
+        self.edges: dict[str, dict[str, set[str]]] = {}
+
+    @classmethod
+    def of(cls, lines: bytes) -> Tables:
+        """The tables of sorted N-Triples ``lines`` (a part's file)."""
+        tables = cls()
+        found = _READ.findall(b"\n" + lines)
+        if found:
+            tables.read(ox.parse(b"\n".join(found) + b"\n", format=ox.RdfFormat.N_TRIPLES))
+        return tables
+
+    def __bool__(self) -> bool:
+        return bool(self.types or self.labels or self.edges or any(self.single.values()))
+
+    def read(self, triples) -> None:
+        """Add what the gists read of ``triples`` (those ``_READ`` finds; others are passed over)."""
+        wanted = {row["name"] for row in load("gists")["relation"]} | {"indexedUnder"}
+        tip_single = {"verb": self.single["verb"], "reportOf": self.single["report_of"],
+                      "inDocument": self.single["in_document"]}
+        identifier, parent, date = self.single["identifier"], self.single["parent"], self.single["date"]
+        types, labels, edges = self.types, self.labels, self.edges
+        for t in triples:
             s, p, o = t.subject, t.predicate.value, t.object
             if not isinstance(s, ox.NamedNode):
                 continue
             s = s.value
             if p == _RDF_TYPE:
                 if o.value.startswith(_TIP):
-                    self.types[s].add(o.value[len(_TIP):])
+                    types.setdefault(s, set()).add(o.value[len(_TIP):])
             elif p in _LABELS:
                 if isinstance(o, ox.Literal) and o.language == "en":
                     # prefLabel over rdfs:label; of two labels the one that is not the symbol's spelled-out form
-                    longest.offer(self.labels[s], p == _LABELS[1], o)
+                    kinds = labels.setdefault(s, {})
+                    preferred = p == _LABELS[1]
+                    if _longer(o.value, kinds.get(preferred)):
+                        kinds[preferred] = o.value
             elif p == _IDENTIFIER:
-                last.offer(self.identifier, s, o)
+                _offer(identifier, s, ("", str(o), o.value))
             elif p == _PART_OF:
-                last.offer(self.parent, s, o)
+                _offer(parent, s, ("", str(o), o.value))
             elif p in _DATES:
-                last.offer(self.date, s, o, f"<{p}>")
+                _offer(date, s, (f"<{p}>", str(o), o.value))
             elif p.startswith(_TIP) and isinstance(o, ox.NamedNode):
                 name = p[len(_TIP):]
                 if name in wanted:
-                    self.edges[s][name].add(o.value)
-                elif name == "verb":
-                    last.offer(self.verb, s, o)
-                elif name == "reportOf":
-                    last.offer(self.report_of, s, o)
-                elif name == "inDocument":
-                    last.offer(self.in_document, s, o)
-        for name in ("identifier", "parent", "date", "verb", "report_of", "in_document"):
-            setattr(self, name, last.values(getattr(self, name)))
+                    edges.setdefault(s, {}).setdefault(name, set()).add(o.value)
+                elif name in tip_single:
+                    _offer(tip_single[name], s, ("", str(o), o.value))
+
+    def merge(self, other: Tables) -> None:
+        """Add the tables of other lines."""
+        types, labels, edges = self.types, self.labels, self.edges
+        for s, names in other.types.items():
+            held = types.get(s)
+            if held is None:
+                types[s] = set(names)
+            else:
+                held |= names
+        for s, kinds in other.labels.items():
+            mine = labels.get(s)
+            if mine is None:
+                labels[s] = dict(kinds)
+                continue
+            for preferred, value in kinds.items():
+                if _longer(value, mine.get(preferred)):
+                    mine[preferred] = value
+        for name, table in other.single.items():
+            into = self.single[name]
+            for s, value in table.items():
+                _offer(into, s, value)
+        for s, relations in other.edges.items():
+            mine_edges = edges.get(s)
+            if mine_edges is None:
+                edges[s] = {name: set(targets) for name, targets in relations.items()}
+                continue
+            for name, targets in relations.items():
+                held = mine_edges.get(name)
+                if held is None:
+                    mine_edges[name] = set(targets)
+                else:
+                    held |= targets
+
+
+def _offer(table: dict[str, tuple[str, str, str]], s: str, value: tuple[str, str, str]) -> None:
+    old = table.get(s)
+    if old is None or old[:2] < value[:2]:
+        table[s] = value
+
+
+class _Facts:
+    """What the gists need of the graph, read in one pass over its triples (and the tables ``known``
+    of the parts whose lines ``where`` leaves out: ``Tables``)."""
+
+    def __init__(self, graph: TripleSet, base: str | None, known: Sequence[Tables] = ()):
+        table = load("gists")
+        self.bodies = {row["class"]: row["body_en"] for row in table["body"]}
+        self.parts = table["part"]
+        self.relations = [(row["name"], row["words"]) for row in table["relation"]]
+        self.addressee_first = set(table["addressee_first"])
+        # The triples come in no particular order (``where``: no merge of the sorted parts), so where
+        # a node has two values the one kept is the one the sorted graph gives last (single values)
+        # or the longest, then first (labels): ``Tables``. The same gists either way.
+        tables = Tables()
+        for part in known:
+            tables.merge(part)
+        tables.read(graph.where(_READ, known=True) if known else graph.where(_READ))
+        self.types: dict[str, set[str]] = tables.types
+        self.labels: dict[str, dict[bool, str]] = tables.labels
+        self.edges: dict[str, dict[str, set[str]]] = tables.edges
+        single = {name: {s: v[2] for s, v in t.items()} for name, t in tables.single.items()}
+        self.identifier: dict[str, str] = single["identifier"]
+        self.parent: dict[str, str] = single["parent"]
+        self.date: dict[str, str] = single["date"]
+        self.verb: dict[str, str] = single["verb"]
+        self.report_of: dict[str, str] = single["report_of"]
+        self.in_document: dict[str, str] = single["in_document"]
 
     def paragraphs(self) -> list[str]:
         return [s for s, types in self.types.items() if types & set(_PART_CLASSES) and s in self.identifier]

@@ -29,11 +29,11 @@ nodes). A source's part can thus be computed in any process, cached as two
 sorted N-Triples files and merged into ``graph.nt`` (``tipkg.units``,
 ``graph.streams``).
 
-One input is not the source's own: the reading order of the visual-order
-sources (``tipkg.reading_order``) uses a model of the words and word pairs of
-every logical-order source. Each source's share of it (``lexicon_share``:
-counts, small) is kept with its unit; the model of the sum is hashed into the key
-of the parts of the visual sources, which are computed once it is known.
+The reading order of the visual-order sources (``tipkg.reading_order``) reads a
+model of words and word pairs too, but the one shipped with the code
+(``tables/reading_model.toml``) and the source's own words, not the corpus's
+(``reading_order.source_model``): so a visual source's part also follows from
+that source alone, and an edit elsewhere does not recompute it.
 
 >>> c = Claims()
 >>> c.label("http://x/n", "en", "A"); c.label("http://x/n", "en", "B"); c.label("http://x/n", "en", "A")
@@ -43,9 +43,8 @@ of the parts of the visual sources, which are computed once it is known.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
@@ -59,11 +58,11 @@ from rdflib.namespace import SKOS
 from tipkg.model import StructuredSource
 from tipkg.normalize import is_visual_source
 from tipkg.references.thematic_index import ThematicIndex
-from tipkg.reading_order import Model, Share, repair, repaired_texts, share, total
+from tipkg.reading_order import repaired_of, repaired_texts
 
 from .references import add_references
 from .streams import SpilledTriples
-from .thematic_index import add_entry
+from .thematic_index import add_entries
 from .triples import TripleSet, literal
 
 
@@ -104,8 +103,7 @@ def source_graph(graph: TripleSet, contested: TripleSet, item: StructuredSource,
     if found is not None:
         add_references(graph, found, base, claims=builder.claims)
     if index is not None:
-        for entry in index.entries:
-            add_entry(graph, entry, index_file or index.source_file, base)
+        add_entries(graph, index.entries, index_file or index.source_file, base)
         builder.claims.index = replace(index, entries=(), unreconciled=(), unplaced=(), warnings=())
     return builder.claims
 
@@ -171,10 +169,11 @@ class FilePart:
     lines: Path
     contested: Path
     claims: Claims
+    facts: object = None  # what the gists read of its own lines (``graph.gists.Tables``), if cached with it
 
     def add_to(self, graph: SpilledTriples, lost: set[str]) -> None:
-        """Have ``graph`` merge in the source's own lines."""
-        graph.include(lambda: file_lines(self.lines))
+        """Have ``graph`` merge in the source's own lines (known to the gists when its tables are here)."""
+        graph.include(lambda: file_lines(self.lines), known=self.facts is not None)
 
 
 def add_parts(graph: TripleSet, parts: Sequence, lost: Sequence[set[str]]) -> None:
@@ -185,7 +184,8 @@ def add_parts(graph: TripleSet, parts: Sequence, lost: Sequence[set[str]]) -> No
     if files:
         if not isinstance(graph, SpilledTriples):
             raise TypeError("parts read from files are merged into a SpilledTriples")
-        graph.include(lambda: first_printers(files))
+        # texts only: nothing a gist reads (``tipkg.units.PartCache`` checks each file for it)
+        graph.include(lambda: first_printers(files), known=all(p.facts is not None for p in parts))
 
 
 def first_printers(paths: Sequence[Path]) -> Iterator[bytes]:
@@ -249,53 +249,14 @@ def source_chunk(item: StructuredSource, found, base: str | None, reading: dict[
     return graph.ntriples(), contested.ntriples(), claims
 
 
-# --- the one input shared by the visual sources: the reading-order model ------------------------
-
-#: a source's share of the model (``reading_order.Share``: counts, small)
-Lexicon = Share
-
-
-def lexicon_share(item: StructuredSource) -> Lexicon:
-    """What ``item`` adds to the model the repair reads (``reading_order.corpus_model``)."""
-    return share(item.source.text, [p.normalized or p.text for d in item.documents for p in d.paragraphs],
-                 is_visual_source(item.source.text))
-
-
-def lexicon(shares: Iterable[Lexicon]) -> Lexicon:
-    """The shares of every source summed: the counts and words ``corpus_model`` reads from the corpus."""
-    return total(shares)
-
-
-def lexicon_key(lex: Lexicon) -> str:
-    """A hash of the model the summed shares make (what the parts of the visual sources are keyed by).
-
-    The model, not the shares: a visual source's share counts every word it prints, of which the
-    model keeps only the stretched words met twice, so an edited word of a visual source ("الدول"
-    made "البلدان" in 004) changes the shares, not the model, and must not redo every visual part.
-    """
-    reader = Model.of(lex)
-    digest = hashlib.sha256()
-    for part in (reader.unigrams, reader.bigrams, reader.vocabulary, reader.stretched, reader.spelled):
-        digest.update(repr(sorted(part.items()) if isinstance(part, Counter) else sorted(part)).encode("utf-8") + b"\1")
-    return digest.hexdigest()
-
-
-def model(lex: Lexicon) -> Model:
-    """The ``reading_order.Model`` of the summed shares (as ``corpus_model`` makes it)."""
-    return Model.of(lex)
-
-
 def visual(item: StructuredSource) -> bool:
     return is_visual_source(item.source.text)
 
 
-def reading_of(item: StructuredSource, reader: Model | None) -> dict[tuple[str, str], str]:
-    """The repaired texts of a visual source's paragraphs (as ``repaired_texts`` gives them), {} otherwise."""
-    if reader is None or not visual(item):
-        return {}
-    text = item.source.text
-    return {(item.source.file, p.identifier): repair(text[p.span.start:p.span.end], reader)
-            for d in item.documents for p in d.paragraphs}
+def reading_of(item: StructuredSource) -> dict[tuple[str, str], str]:
+    """The repaired texts of a visual source's paragraphs (``reading_order.repaired_of``: from the
+    source and the shipped word model alone), {} for any other source."""
+    return repaired_of(item) if visual(item) else {}
 
 
 LineSource = Callable[[], Iterable[bytes]]

@@ -26,6 +26,7 @@ import hashlib
 from functools import lru_cache
 from collections.abc import Iterable, Mapping
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
@@ -71,24 +72,24 @@ def add_references(graph: TripleSet, references: Iterable[Reference], base: str 
     has one ``rdfs:label`` per language. ``claims`` (a ``graph.parts.Claims``): the names are
     claims instead, resolved once every source's labels are known (``graph.parts.resolve``)."""
     targets = _Targets(graph, base, labelled, claims)
-    add, a, span, text, rule = graph.add, RDF.type, TIP.sourceSpan, TIP.text, TIP.rule  # read once: hot loop
+    term, put, Triple = graph.term, graph.add_triples, ox.Triple  # a hot loop: triples made here, fixed terms once
+    a, citation, tip_citation, citing, cited, predicate, span, text, rule, derived, mark = _FIXED
+    files: dict[str, ox.NamedNode] = {}
     for ref in references:
-        paragraph = mint(ref.paragraph, base)
-        target = targets.node(str(ids.Verb(ref.target)) if ref.target_kind == "verb" else ref.target, ref.target_kind)
-        relation = tip(ref.relation)
-        add((paragraph, relation, target))
-        c = mint(citation_id(ref), base)
-        add((c, a, CITO.Citation))
-        add((c, a, TIP.Citation))
-        add((c, CITO.hasCitingEntity, paragraph))
-        add((c, CITO.hasCitedEntity, target))
-        add((c, RDF.predicate, relation))
-        add((c, span, literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")))
-        add((c, text, literal(ref.text, lang="ar")))
-        add((c, rule, literal(ref.rule)))
-        add((c, PROV.wasDerivedFrom, mint(str(ids.SourceFile(ref.source_file)), base)))
+        paragraph = term(mint(ref.paragraph, base))
+        target = term(targets.node(str(ids.Verb(ref.target)) if ref.target_kind == "verb" else ref.target,
+                                   ref.target_kind))
+        relation = term(tip(ref.relation))
+        c = term(mint(citation_id(ref), base))
+        if (file := files.get(ref.source_file)) is None:
+            file = files[ref.source_file] = term(mint(str(ids.SourceFile(ref.source_file)), base))
+        put((Triple(paragraph, relation, target), Triple(c, a, citation), Triple(c, a, tip_citation),
+             Triple(c, citing, paragraph), Triple(c, cited, target), Triple(c, predicate, relation),
+             Triple(c, span, literal(f"{ref.source_file}#char={ref.span.start},{ref.span.end}")),
+             Triple(c, text, literal(ref.text, lang="ar")), Triple(c, rule, literal(ref.rule)),
+             Triple(c, derived, file)))
         if ref.via_footnote:
-            add((c, TIP.footnoteMark, literal(ref.via_footnote)))
+            put((Triple(c, mark, literal(ref.via_footnote)),))
     return graph
 
 
@@ -107,6 +108,12 @@ def add_citation(graph: TripleSet, ref: Reference, subject: URIRef, target: URIR
         (_TEXT, nt(literal(ref.text, lang="ar"))), (_RULE, nt(literal(ref.rule))),
         (_DERIVED, nt(mint(str(ids.SourceFile(ref.source_file)), base)))))
     return c
+
+
+#: the fixed terms of ``add_references``' triples, as pyoxigraph terms
+_FIXED = tuple(ox.NamedNode(str(t)) for t in (
+    RDF.type, CITO.Citation, TIP.Citation, CITO.hasCitingEntity, CITO.hasCitedEntity, RDF.predicate,
+    TIP.sourceSpan, TIP.text, TIP.rule, PROV.wasDerivedFrom, TIP.footnoteMark))
 
 
 @lru_cache(maxsize=None)

@@ -125,6 +125,7 @@ class SpilledTriples(TripleSet):
         self.limit = limit or CHUNK_TRIPLES
         self.chunks: list[Path] = []
         self.extra: list[Callable[[], Iterator[bytes]]] = []  # sorted line streams merged in (``include``)
+        self.known: set[int] = set()  # of those, the ones ``where(…, known=True)`` leaves out (their places)
         self._lines: list[bytes] = []  # N-Triples lines added as text (``add_lines``), not yet in a chunk
         self.path: Path | None = None
         self.count = 0
@@ -150,11 +151,22 @@ class SpilledTriples(TripleSet):
         if len(self._triples) >= self.limit:
             self.spill()
 
-    def include(self, lines: Callable[[], Iterator[bytes]]) -> None:
-        """Merge in the sorted N-Triples lines (newlines kept) ``lines()`` yields — a source's part
-        read from the cache (``graph/parts.py``) — as if its triples had been added."""
+    def add_triples(self, triples) -> None:
         if self.path is not None:
             raise RuntimeError("the graph was already written out; nothing can be added")
+        super().add_triples(triples)
+        if len(self._triples) >= self.limit:
+            self.spill()
+
+    def include(self, lines: Callable[[], Iterator[bytes]], known: bool = False) -> None:
+        """Merge in the sorted N-Triples lines (newlines kept) ``lines()`` yields — a source's part
+        read from the cache (``graph/parts.py``) — as if its triples had been added. ``known``: what
+        the stage that reads the graph needs of them is known already (a part's gist tables, cached with
+        it: ``graph.gists.Tables``), so ``where(…, known=True)`` leaves them out."""
+        if self.path is not None:
+            raise RuntimeError("the graph was already written out; nothing can be added")
+        if known:
+            self.known.add(len(self.extra))
         self.extra.append(lines)
 
     def add_lines(self, lines: Iterable[bytes]) -> None:
@@ -209,6 +221,7 @@ class SpilledTriples(TripleSet):
         for chunk in self.chunks:
             chunk.unlink(missing_ok=True)
         self.chunks, self.extra, self.path, self.count = [], [], Path(path), count
+        self.known = set()
         return count
 
     def relocate(self, path: str | Path, store: str | Path | None = None) -> None:
@@ -236,18 +249,19 @@ class SpilledTriples(TripleSet):
         self.spill()
         return _parsed(merged(self.chunks, self.extra))
 
-    def where(self, keep: re.Pattern[bytes]) -> Iterator[ox.Triple]:
+    def where(self, keep: re.Pattern[bytes], known: bool = False) -> Iterator[ox.Triple]:
         """The triples of the N-Triples lines the pattern ``keep`` finds (``findall``: the whole match,
         or its one group), in no particular order: the file once written, else each chunk and each
         stream merged in (``include``), searched a block of whole lines at a time, the block preceded
         by a newline (so every line is, and a pattern that starts with one is fast). The pattern
         runs in C, the lines it leaves are never parsed, nothing is merged: a stage that needs a few
-        predicates of a large graph (the gists) reads them so (×30: 2.0 M lines, 0.5 M kept)."""
+        predicates of a large graph (the gists) reads them so (×30: 2.0 M lines, 0.5 M kept).
+        ``known``: the streams included as known are left out (the caller has what it needs of them)."""
         if self.path is not None:
             streams: list = [self.path]
         else:
             self.spill()
-            streams = [*self.chunks, *self.extra]
+            streams = [*self.chunks, *(e for i, e in enumerate(self.extra) if not (known and i in self.known))]
         for stream in streams:
             for block in _blocks(stream):
                 found = keep.findall(b"\n" + block)

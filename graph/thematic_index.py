@@ -23,6 +23,8 @@ Design (documented here because it is a choice):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
@@ -75,13 +77,19 @@ def add_index(graph: TripleSet, index: ThematicIndex, base: str | None = None) -
     for meeting, offset in index.offsets.items():  # the renumbering the SHACL shapes check notations against
         if meeting in reports:
             graph.add((mint(reports[meeting], base), TIP.numberingOffset, literal(offset)))
-    for entry in index.entries:
-        add_entry(graph, entry, index.source_file, base)
+    add_entries(graph, index.entries, index.source_file, base)
     return scheme
 
 
 def add_entry(graph: TripleSet, entry: IndexEntry, file: str, base: str | None = None) -> None:
     """One ``indexedUnder`` edge, asserted and reified with its provenance."""
-    graph.add((mint(entry.paragraph, base), DCTERMS.identifier, literal(entry.paragraph)))
+    add_entries(graph, [entry], file, base)
+
+
+def add_entries(graph: TripleSet, entries: Iterable[IndexEntry], file: str, base: str | None = None) -> None:
+    """``add_entry`` of each entry, in one pass (a topic node is described once, not once an entry)."""
+    entries = list(entries)
+    for entry in entries:
+        graph.add((mint(entry.paragraph, base), DCTERMS.identifier, literal(entry.paragraph)))
     add_references(graph, [Reference(entry.paragraph, "indexedUnder", entry.topic, "topic", file, entry.span,
-                                     entry.text, entry.rule)], base)
+                                     entry.text, entry.rule) for entry in entries], base)

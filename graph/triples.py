@@ -112,6 +112,16 @@ class TripleSet:
         self._triples.add(ox.Triple(term(s), term(p), term(o)))
         self._ntriples = self._store = None
 
+    def term(self, t):
+        """``t`` as the pyoxigraph term ``add`` would make of it (an IRI converted once per set)."""
+        return self._term(t)
+
+    def add_triples(self, triples: Iterable[ox.Triple]) -> None:
+        """Add pyoxigraph triples as they are: a hot loop converts its fixed terms once (``term``) and
+        makes the triples itself, instead of three conversions a triple in ``add``."""
+        self._triples.update(triples)
+        self._ntriples = self._store = None
+
     def add_lines(self, lines: Iterable[bytes]) -> None:
         """Add the triples of N-Triples ``lines`` (without their newlines), in any order. A stage
         with millions of triples of a fixed shape (the echoes, ``network.reuse.echo_lines``) writes
@@ -121,11 +131,16 @@ class TripleSet:
         for line in lines:
             batch.append(line)
             if len(batch) >= 50_000:
-                self._triples.update(ox.parse(b"\n".join(batch) + b"\n", format=ox.RdfFormat.N_TRIPLES))
+                self._add_parsed(batch)
                 batch = []
         if batch:
-            self._triples.update(ox.parse(b"\n".join(batch) + b"\n", format=ox.RdfFormat.N_TRIPLES))
+            self._add_parsed(batch)
         self._ntriples = self._store = None
+
+    def _add_parsed(self, batch: list[bytes]) -> None:
+        # ``ox.parse`` gives quads (in the default graph): each is kept as its triple, or a triple added
+        # both ways (a term object and a line) would be two members of the set, two lines of ntriples()
+        self._triples.update(q.triple for q in ox.parse(b"\n".join(batch) + b"\n", format=ox.RdfFormat.N_TRIPLES))
 
     def __len__(self) -> int:
         return len(self._triples)
@@ -133,7 +148,7 @@ class TripleSet:
     def __iter__(self) -> Iterator[ox.Triple]:
         return iter(self._triples)
 
-    def where(self, keep) -> Iterator[ox.Triple]:
+    def where(self, keep, known: bool = False) -> Iterator[ox.Triple]:
         """The triples a stage reads, in no particular order (``SpilledTriples`` parses only the lines
         the pattern ``keep`` matches; in memory every triple comes, and the stage looks at each as it
         would anyway)."""

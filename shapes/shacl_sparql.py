@@ -55,6 +55,7 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from tipkg.ontology.namespace import curie
 from tipkg.graph.triples import OxigraphTerms
+from tipkg.shapes.local import Local, Targets, python_pattern, term_of
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -97,6 +98,8 @@ class Check:
     focused: str | None = None
     sizes: tuple[str, str] | None = None
     few: int = 2  # ``focused`` runs when few × |focus nodes| ≤ |values| (a count from them: 8, it joins more)
+    # the same check answered from the focus node's own triples (``shapes/local.py``); None: only the query
+    local: Local | None = None
 
 
 def _name(term) -> str:
@@ -244,9 +247,15 @@ class _Compiler:
         messages = tuple(sorted(str(m) for m in g.objects(shape, SH.message)))
         severity = str(g.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1]
 
-        def check(component: str, query: str, default: str, focused: str | None = None, few: int = 2) -> Check:
+        targets = self.local_targets(root) if path is not None and member and stack in ((), (root,)) else None
+
+        def check(component: str, query: str, default: str, focused: str | None = None, few: int = 2,
+                  kind: tuple | None = None) -> Check:
+            local = None
+            if targets is not None and kind is not None and (preds := self.local_path(shape)) is not None:
+                local = Local(targets, preds, kind)
             return Check(root, component, query, where, messages, default, severity, focused,
-                         (focus, values) if focused else None, few)
+                         (focus, values) if focused else None, few, local)
 
         checks = []
         value = "?this" if path is None else "?value"
@@ -260,7 +269,9 @@ class _Compiler:
                 focused = f"SELECT DISTINCT ?this WHERE {{ {focus} {' '.join(f'MINUS {{ {x} }}' for x in sets)} }}"
             if path is not None and member:  # membership tested on the violating rows only (``_members``)
                 query = _members(f"SELECT ?this ?value WHERE {{ {values} FILTER (!({cond})) }}", member, distinct=True)
-                checks.append(check(_component(pred), query, _default(pred, g.value(shape, pred), where), focused))
+                atoms = self.local_atoms(shape, pred)
+                checks.append(check(_component(pred), query, _default(pred, g.value(shape, pred), where), focused,
+                                    kind=None if atoms is None else ("value", atoms)))
             else:
                 checks.append(check(_component(pred), focused, _default(pred, g.value(shape, pred), where)))
             if pred == SH.node:  # pyshacl reports why a value does not conform (sh:detail) as results of that shape
@@ -270,7 +281,7 @@ class _Compiler:
         if path is not None:
             # a count from the focus nodes joins each with its values: worth it only when they are far fewer
             # (x10: 25,516 text-reuse nodes among 55,167 rdf:predicate values took 0.47 s that way, 0.2 s not)
-            checks += [check(c, q, m, f, 8) for c, q, m, f in self.path_checks(shape, focus, member, where)]
+            checks += [check(c, q, m, f, 8, k) for c, q, m, f, k in self.path_checks(shape, focus, member, where)]
         elif set(g.predicates(shape, None)) & (PATH_COMPONENTS - {SH.hasValue}):
             raise UnsupportedShape(shape, "a count or qualified shape without sh:path")
         for prop in sorted(g.objects(shape, SH.property), key=str):
@@ -284,6 +295,82 @@ class _Compiler:
             if self.active(constraint):
                 checks.append(self.sparql_check(shape, root, constraint, focus, severity))
         return checks
+
+    # -- what a check local to its focus node needs (``shapes/local.py``) ----------------------------
+
+    def local_targets(self, shape) -> Targets | None:
+        """The shape's focus nodes as read from their own triples; None with a target of other nodes."""
+        g = self.g
+        if any(True for _ in g.objects(shape, SH.targetObjectsOf)):
+            return None
+        nodes = list(g.objects(shape, SH.targetNode))
+        if not all(isinstance(n, URIRef) for n in nodes):
+            return None
+        classes = {c[1:-1] for t in g.objects(shape, SH.targetClass) for c in self.classes(t)}
+        if (shape, RDF.type, RDFS.Class) in g or (shape, RDF.type, OWL.Class) in g:
+            classes |= {c[1:-1] for c in self.classes(shape)}
+        return Targets(frozenset(classes), tuple(sorted(str(p) for p in g.objects(shape, SH.targetSubjectsOf))),
+                       tuple(sorted(str(n) for n in nodes)))
+
+    def local_path(self, shape) -> tuple[str, ...] | None:
+        """The predicates of a path that is one IRI or an alternative of IRIs; None for any other path."""
+        path = self.g.value(shape, SH.path)
+        if isinstance(path, URIRef):
+            return (str(path),)
+        alternatives = self.g.value(path, SH.alternativePath) if isinstance(path, BNode) else None
+        items = list(self.g.items(alternatives)) if alternatives is not None else []
+        if items and all(isinstance(p, URIRef) for p in items):
+            return tuple(str(p) for p in items)
+        return None
+
+    def local_atoms(self, shape, pred) -> tuple | None:
+        """The conjuncts of ``value_condition(shape, ?value, only=pred)`` as ``Local`` atoms; None when
+        one needs more than the value itself (a class, a nested shape) or Python could read it otherwise."""
+        g, atoms = self.g, []
+        for obj in g.objects(shape, pred):
+            if pred == SH.datatype:
+                checked = str(obj) in CHECKED_DATATYPES
+                expression = f"COALESCE(sameTerm(DATATYPE(?value), <{obj}>) && isLiteral(<{obj}>(STR(?value))), false)"
+                atoms.append(("datatype", str(obj), expression if checked else ""))
+            elif pred == SH.nodeKind:
+                kinds = {SH.IRI: "I", SH.BlankNode: "B", SH.Literal: "L", SH.BlankNodeOrIRI: "IB",
+                         SH.BlankNodeOrLiteral: "BL", SH.IRIOrLiteral: "IL"}.get(obj)
+                if kinds is None:
+                    return None
+                atoms.append(("kind", kinds))
+            elif pred == SH.pattern:
+                flags = g.value(shape, SH.flags)
+                regex = python_pattern(str(obj), None if flags is None else str(flags))
+                if regex is None:
+                    return None
+                atoms.append(("pattern", regex))
+            elif pred == SH.languageIn:
+                atoms.append(("lang", tuple(str(lang).lower() for lang in g.items(obj))))
+            elif pred in RANGES:
+                atoms.append(("sparql", f"COALESCE(?value {RANGES[pred]} {self.sparql(obj)}, false)"))
+            elif pred == SH["in"] or (pred == SH.hasValue and g.value(shape, SH.path) is None):
+                terms = [term_of(x) for x in (g.items(obj) if pred == SH["in"] else [obj])]
+                if any(t is None for t in terms):
+                    return None
+                atoms.append(("in", frozenset(terms)))
+            else:
+                return None
+        return tuple(atoms)
+
+    def local_conforms(self, shape) -> tuple | None:
+        """``conforms(shape, ?value)`` as atoms when the shape only constrains the value itself."""
+        if not self.active(shape):
+            return ()
+        g = self.g
+        if g.value(shape, SH.path) is not None or g.value(shape, SH.property) is not None or g.value(shape, SH.sparql) is not None:
+            return None
+        atoms: list = []
+        for pred in sorted((set(g.predicates(shape, None)) & VALUE_COMPONENTS) | {SH.hasValue}, key=str):
+            found = self.local_atoms(shape, pred)
+            if found is None:
+                return None
+            atoms += found
+        return tuple(atoms)
 
     def values_focus(self, shape, focus: str) -> str:
         """The values of a property shape on the focus nodes ``focus``: the focus nodes of its ``sh:node``."""
@@ -316,26 +403,31 @@ class _Compiler:
             else:
                 query = (f"SELECT ?this WHERE {{ {focus} OPTIONAL {triple} }} "
                          f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {n})")
-            out.append(("MinCountConstraintComponent", query, f"Less than {n} values on {{focus}}->{where}", focused))
+            out.append(("MinCountConstraintComponent", query, f"Less than {n} values on {{focus}}->{where}", focused,
+                        ("min", n)))
         for n in g.objects(shape, SH.maxCount):
             grouped = f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(n)})"
             focused = f"SELECT ?this WHERE {{ {focus} {triple} }} {grouped}"
             query = _members(f"SELECT ?this WHERE {{ {triple} }} {grouped}", member) if member else focused
             out.append(("MaxCountConstraintComponent", query, f"More than {int(n)} values on {{focus}}->{where}",
-                        focused if member else None))
+                        focused if member else None, ("max", int(n))))
         for v in g.objects(shape, SH.hasValue):
             query = f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {self.triple(shape, '?this', self.sparql(v))} }}"
+            term = term_of(v)
             out.append(("HasValueConstraintComponent", query,
-                        f"Node {{focus}}->{where} does not contain Value {curie(v)}", None))
+                        f"Node {{focus}}->{where} does not contain Value {curie(v)}", None,
+                        None if term is None else ("has", term)))
         if (shape, SH.uniqueLang, Literal(True)) in g:
             same = ("isLiteral(?value) && isLiteral(?_other) && LANG(?value) != \"\" && !sameTerm(?value, ?_other) "
                     "&& LCASE(LANG(?value)) = LCASE(LANG(?_other))")
             pairs = f"{triple} {self.triple(shape, '?this', '?_other')}"
             query = (_members(f"SELECT ?this WHERE {{ {pairs} FILTER ({same}) }}", member, distinct=True) if member else
                      f"SELECT DISTINCT ?this WHERE {{ {focus} {pairs} FILTER ({same}) }}")
-            out.append(("UniqueLangConstraintComponent", query, "More than one String shares the same Language", None))
+            out.append(("UniqueLangConstraintComponent", query, "More than one String shares the same Language", None,
+                        ("unique",)))
         for qualified in g.objects(shape, SH.qualifiedValueShape):
             cond = self.conforms(qualified, "?value")
+            atoms = self.local_conforms(qualified)
             for pred, op, name in ((SH.qualifiedMinCount, "<", "Min"), (SH.qualifiedMaxCount, ">", "Max")):
                 for n in g.objects(shape, pred):
                     n = int(n)
@@ -347,7 +439,8 @@ class _Compiler:
                         query = (f"SELECT ?this WHERE {{ {focus} {inner} }} "
                                  f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) {op} {n})")
                     out.append((f"Qualified{name}CountConstraintComponent", query,
-                                f"Focus node does not conform to shape {_name(qualified)}", None))
+                                f"Focus node does not conform to shape {_name(qualified)}", None,
+                                None if atoms is None else ("q" + name.lower(), n, atoms)))
         return out
 
     def sparql_check(self, shape, root, constraint, focus: str, severity: str) -> Check:

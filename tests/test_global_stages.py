@@ -3,8 +3,6 @@ corpus between extraction and the outputs, made cheaper without changing a byte 
 
 - The echoes are written as N-Triples lines (``network.reuse.echo_lines``), not added triple by
   triple: the lines must be the very triples the old reification added, on the real corpus.
-- The units' reading-order lexicon shares are summed as the units come and dropped from them
-  (``units.Extraction.lexicon``): the sum must be the one the shares give.
 """
 
 from __future__ import annotations
@@ -13,14 +11,11 @@ from rdflib import RDF, XSD
 from rdflib.namespace import DCTERMS
 
 from tipkg import identifiers as ids
-from tipkg.graph.parts import lexicon, lexicon_key, lexicon_share
 from tipkg.graph.streams import SpilledTriples
 from tipkg.graph.triples import TripleSet, literal
 from tipkg.graph.uris import base_iri, mint
 from tipkg.network.reuse import RULE, add_echoes, edge_key, find_reuse
 from tipkg.ontology.namespace import TIP
-from tipkg.sources import read_corpus
-from tipkg.units import extract_units
 
 
 def reified_as_before(echoes, attested, base) -> TripleSet:
@@ -66,17 +61,6 @@ def test_echo_lines_are_the_reified_triples(structured, tmp_path):
     assert len(spilled.chunks) > 1
     spilled.finish(tmp_path / "graph.nt")
     assert (tmp_path / "graph.nt").read_bytes() == expected
-
-
-def test_lexicon_is_summed_as_the_units_come(tmp_path):
-    sources = read_corpus()
-    extraction = extract_units(sources, tmp_path / "cache", jobs=2)
-    assert all(u.lexicon is None for u in extraction.units)  # dropped from every unit
-    expected = lexicon(lexicon_share(u.structured) for u in extraction.units)
-    assert lexicon_key(extraction.lexicon) == lexicon_key(expected)
-    again = extract_units(sources, tmp_path / "cache", jobs=1)  # read back from the cache
-    assert again.cached == len(sources)
-    assert lexicon_key(again.lexicon) == lexicon_key(expected)
 
 
 def test_gist_facts_do_not_depend_on_the_order_triples_come_in(tmp_path):

@@ -35,3 +35,22 @@ def test_text_reuse_of_the_corpus_is_the_same_forked():
     assert forked == find_reuse(structured)
     echoes, attested = forked
     assert echoes and attested  # the corpus has both: 4/4 echoes its draft, 3/3 is printed twice
+
+
+def test_children_forked_in_a_frozen_heap_leave_the_parents_objects_alone(monkeypatch):
+    """Inside ``frozen_heap`` a child's collector never visits what it inherited (so it does not copy those
+    pages): the structures of the real corpus are in the child's permanent generation; after the block the
+    parent's objects are back with its collector."""
+    import gc
+
+    from tipkg.parallel import frozen_heap
+
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)
+    structured = [load_structure(s) for s in read_corpus()]
+    paragraphs = [p for item in structured for d in item.documents for p in d.paragraphs]
+    with frozen_heap():
+        frozen, tracked = Forked(lambda: (gc.get_freeze_count(), gc.is_tracked(paragraphs[0]))).result()
+        assert frozen >= len(paragraphs) and tracked  # the paragraphs are frozen in the child, not untracked
+        assert Forked(gc.get_freeze_count).result() >= len(paragraphs)  # and so does a second fork
+    assert gc.get_freeze_count() == 0
+    assert Forked(gc.get_freeze_count).result() == 0  # outside the block a fork freezes nothing

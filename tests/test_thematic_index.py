@@ -259,3 +259,20 @@ def test_graph_scheme_topics_edges_and_provenance(index):
     assert len(citations) == len(index.entries)
     c = next(c for c in citations if (c, TIP.text, Literal("أولاً-20", lang="ar")) in g)
     assert g.value(c, TIP.rule) is not None and str(g.value(c, TIP.sourceSpan)).startswith("003_")
+
+
+def test_an_unknown_index_heading_is_one_clear_error(source, structured):
+    """Regression: a heading the topics table does not know ("التعاون الدولي" made "التعاون البلداني"
+    by a word edit, line 955) raised a TypeError (the error was made with one argument) instead of
+    the error naming file, line and reason."""
+    from dataclasses import replace
+
+    from tipkg.errors import TipkgError
+
+    loaded = next(s for s in structured if s.source.identifier == "UNODC-TIP-Compendium-2021")
+    at = source.text.rindex("الدولي")
+    assert source.text.count("\n", 0, at) + 1 == 955
+    edited = replace(source, text=source.text[:at] + "البلداني" + source.text[at + len("الدولي"):])
+    with pytest.raises(TipkgError) as error:
+        parse_index(edited, replace(loaded.index_span, end=loaded.index_span.end + 2))
+    assert str(error.value).startswith(f"{source.file}:955: index heading not in tables/topics.toml")

@@ -36,7 +36,7 @@ from tipkg.graph.uris import base_iri
 from tipkg.model import StructuredSource
 from tipkg.errors import ValidationFailed
 from tipkg.graph.outputs import prepare, scratch_folder, staged_output, sweep_beside, write_dumps
-from tipkg.parallel import Forked
+from tipkg.parallel import Forked, frozen_heap
 from tipkg.references import References
 from tipkg.references.mandates import find_mandates
 from tipkg.references.thematic_index import index_report_lines
@@ -115,6 +115,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                            references=references, cached=extraction.cached, extracted=extraction.extracted,
                            written=[Path(out_dir) / w.name for w in writers()], up_to_date=record["validation"])
     with ExitStack() as cleanup:
+        cleanup.enter_context(frozen_heap())  # the children forked from here on share the parent's heap (tipkg.parallel)
         sink = None
         if out_dir is not None:  # the graph goes to sorted chunk files beside OUT, merged into graph.nt
             chunks = cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if this one is killed
@@ -125,8 +126,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         reuse = Forked(reuse_stage, structured, extraction.keys if cache else None, cache, say)
         parts = None
         if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
-            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh,
-                                extraction.lexicon)
+            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh)
             lap("parts")
         say("building graph")
         mandates = find_mandates(structured, references.found)  # once, for the graph stage and add_repeats
@@ -173,7 +173,7 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs:
         delta = getattr(triples, "delta", None)
         report = validate_delta(store, delta, reopen=reopen, cache=cache) if delta is not None else None
         if report is None:  # no delta, or it cannot be used: the whole graph
-            report = validate(store, reopen=reopen, triples=len(triples))
+            report = validate(store, reopen=reopen, triples=len(triples), nt=getattr(triples, "path", None))
         report.timings = {"store": loaded, **report.timings}
         return report
 

@@ -471,17 +471,78 @@ def total(shares: Iterable[Share]) -> Share:
 
 
 def corpus_model(structured, *, held_out: bool = False) -> Model:
-    """The model of ``structured``; ``held_out``: its word pairs without the adopted 4/4, so
-    that measuring the draft against it does not give the answer away."""
+    """The model of ``structured`` (every source's share summed); ``held_out``: its word pairs
+    without the adopted 4/4, so that measuring the draft against it does not give the answer away.
+    What the measures read; the build reads ``source_model`` instead."""
     return Model.of(total(share(i.source.text, [p.normalized or p.text for d in i.documents for p in d.paragraphs
                                                 if not (held_out and p.identifier.startswith("CTOC/COP/DEC/4/4 p"))],
                                 is_visual_source(i.source.text)) for i in structured))
 
 
+# --- the model the build reads: the shipped word model and the source's own share ------------------
+
+def logical_share(structured) -> tuple[Share, list[tuple[str, str]]]:
+    """The shares of the logical-order sources of ``structured`` summed, and their (file, sha256):
+    what ``tables/reading_model.toml`` holds (``python -m tipkg.reading_order --model``)."""
+    logical = [i for i in structured if not is_visual_source(i.source.text)]
+    return (total(share(i.source.text, [p.normalized or p.text for d in i.documents for p in d.paragraphs], False)
+                  for i in logical), [(i.source.file, i.source.sha256) for i in logical])
+
+
+def write_model(summed: Share, sources: Iterable[tuple[str, str]], path) -> None:
+    """Rewrite the word model of ``tables/reading_model.toml`` at ``path`` (its comments kept): one
+    "word count" or "word word count" line each, in a literal string (read in a few milliseconds,
+    where an array of 12,000 entries takes tomllib a quarter of a second)."""
+    unigrams, pairs, logical = summed[:3]
+    if any(not w or set(w) & set(" \n'") for w in logical | set(unigrams)):
+        raise ValueError("reading model: a word with a space, newline or quote cannot be written")
+    text = Path(path).read_text(encoding="utf-8")
+    head = text[:text.index("sources = [")]
+    rows = "".join(f'  {{file = "{f}", sha256 = "{h}"}},\n' for f, h in sources)
+    body = (f"sources = [\n{rows}]\n"
+            f"unigrams = '''\n{''.join(f'{w} {n}{chr(10)}' for w, n in sorted(unigrams.items()))}'''\n"
+            f"bigrams = '''\n{''.join(f'{x} {y} {n}{chr(10)}' for (x, y), n in sorted(pairs.items()))}'''\n"
+            f"words = '''\n{''.join(f'{w}{chr(10)}' for w in sorted(logical - set(unigrams)))}'''\n")
+    Path(path).write_text(head + body, encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def shipped_share() -> Share:
+    """The word model of the bundled corpus's logical-order sources, as ``tables/reading_model.toml``
+    keeps it (tests check it is what the bundled corpus gives): the build's logical-order half of
+    every visual source's model, whatever corpus it builds."""
+    table = load("reading_model")
+    unigrams = Counter({w: int(n) for w, n in (row.split(" ") for row in table["unigrams"].splitlines())})
+    pairs = Counter({(x, y): int(n) for x, y, n in (row.split(" ") for row in table["bigrams"].splitlines())})
+    logical = frozenset(unigrams) | frozenset(table["words"].splitlines())
+    return unigrams, pairs, logical, Counter(), frozenset(), frozenset()
+
+
+@lru_cache(maxsize=4)
+def source_model(text: str) -> Model:
+    """The model the build repairs the visual source ``text`` with: the shipped word model of the
+    logical-order sources (``shipped_share``) and the source's own share (its stretched words, the
+    dictionary's verdicts on its tokens). It reads nothing else of the corpus, so a source's
+    reading does not change when another source is edited or added, and its graph part is
+    computed beside its extraction, from it alone. (On the bundled corpus it repairs every
+    paragraph as ``corpus_model`` does: tests/test_reading_order.py.)"""
+    return Model.of(total([shipped_share(), share(text, (), True)]))
+
+
+def repaired_of(item) -> dict[tuple[str, str], str]:
+    """(source file, paragraph) -> the repaired working text, for one visual source (``source_model``)."""
+    model, text = source_model(item.source.text), item.source.text
+    return {(item.source.file, p.identifier): repair(text[p.span.start:p.span.end], model)
+            for d in item.documents for p in d.paragraphs}
+
+
 def repaired_texts(structured, *, held_out: bool = False) -> dict[tuple[str, str], str]:
-    """(source file, paragraph) -> the repaired working text, for the visual sources."""
+    """(source file, paragraph) -> the repaired working text, for the visual sources: as the build
+    repairs them (``source_model``), or ``held_out``: with the corpus's model without adopted 4/4."""
     structured = list(structured)
-    model = corpus_model(structured, held_out=held_out)
+    if not held_out:
+        return {k: v for item in structured if is_visual_source(item.source.text) for k, v in repaired_of(item).items()}
+    model = corpus_model(structured, held_out=True)
     return {(item.source.file, p.identifier): repair(item.source.text[p.span.start:p.span.end], model)
             for item in structured if is_visual_source(item.source.text)
             for d in item.documents for p in d.paragraphs}
@@ -490,16 +551,24 @@ def repaired_texts(structured, *, held_out: bool = False) -> dict[tuple[str, str
 def main(argv: list[str] | None = None) -> int:
     """``python -m tipkg.reading_order``: the measures before and after the repair;
     ``--spelling [--corpus DIR]`` adds the dictionary's verdicts on that corpus's visual sources to
-    ``tables/spelling.toml`` (in this checkout; needs hunspell)."""
+    ``tables/spelling.toml`` (in this checkout; needs hunspell); ``--model [--corpus DIR]`` rewrites
+    ``tables/reading_model.toml`` from that corpus's logical-order sources."""
     import argparse
 
     from tipkg.loaders import load_structure
     from tipkg.sources import read_corpus
     parser = argparse.ArgumentParser(prog="python -m tipkg.reading_order")
     parser.add_argument("--spelling", action="store_true", help="update tables/spelling.toml with hunspell")
+    parser.add_argument("--model", action="store_true", help="rewrite tables/reading_model.toml from the corpus")
     parser.add_argument("--corpus", default=None, help="corpus folder (default: the bundled corpus)")
     args = parser.parse_args(argv)
     structured = [load_structure(s) for s in read_corpus(args.corpus)]
+    if args.model:
+        table = Path(str(resources.files("tipkg.tables").joinpath("reading_model.toml")))  # a checkout's file
+        summed, files = logical_share(structured)
+        write_model(summed, files, table)
+        print(f"{table}: the words of {len(files)} logical-order sources, {len(summed[0])} words, {len(summed[1])} pairs")
+        return 0
     if args.spelling:
         table = Path(str(resources.files("tipkg.tables").joinpath("spelling.toml")))  # a checkout's file
         known = spelling_words(structured)

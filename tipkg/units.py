@@ -12,9 +12,9 @@ that one only.
 
 Each source's share of the graph (``graph.parts``: its own triples as sorted
 N-Triples, its contested texts, its small claims) is computed in the same task
-and cached beside the unit (``PartCache``, ``graph_parts``); the parts of the
-visual-order sources wait for the corpus's reading-order model, and are keyed
-by it.
+and cached beside the unit (``PartCache``, ``graph_parts``) — a visual-order
+source's too: its reading order reads that source and the word model shipped
+with the code (``reading_order.source_model``), nothing else of the corpus.
 
 A cache entry is one file, written to a unique temporary name and moved into
 place (``os.replace``), so two builds sharing a cache never see each other's
@@ -47,8 +47,7 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from tipkg.graph.parts import (Claims, FilePart, lexicon, lexicon_key, lexicon_share, model, reading_of, source_chunk,
-                              visual)
+from tipkg.graph.parts import Claims, FilePart, reading_of, source_chunk
 from tipkg.model import Source, StructuredSource
 from tipkg.parallel import die_with_parent
 from tipkg.references.thematic_index import ThematicIndex
@@ -71,7 +70,6 @@ class SourceUnit:
     found: list[Reference] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     index: ThematicIndex | None = None
-    lexicon: tuple | None = None  # its share of the reading-order lexicon (``graph.parts.lexicon_share``)
 
 
 def extract_unit(source: Source) -> SourceUnit:
@@ -85,9 +83,7 @@ def extract_unit(source: Source) -> SourceUnit:
     structured = shifted(structured, k)
     if k:
         structured = dataclasses.replace(structured, source=source)
-    unit = SourceUnit(structured, *shifted_references(found.found, found.unresolved, found.index, k))
-    unit.lexicon = lexicon_share(structured)
-    return unit
+    return SourceUnit(structured, *shifted_references(found.found, found.unresolved, found.index, k))
 
 
 @lru_cache(maxsize=None)
@@ -277,41 +273,23 @@ class Extraction:
     extracted: int = 0
     keys: list[str] = field(default_factory=list)  # each unit's cache key
     fresh: list[int] = field(default_factory=list)  # the units extracted (not read back), by index
-    lexicon: tuple | None = None  # every unit's lexicon share summed (the units' own are dropped: ``_Shares``)
 
 
-class _Shares:
-    """The units' lexicon shares summed as the units come, each share then dropped from its unit: the
-    parts need only the sum, and the shares were half the units' memory (×30: 88 of 168 MB), growing
-    with the corpus while the sum grows with its vocabulary. (A sum of counts: the order is free.)"""
-
-    def __init__(self):
-        self.shares: list = []
-
-    def take(self, unit: SourceUnit | None) -> SourceUnit | None:
-        if unit is not None and unit.lexicon is not None:
-            self.shares.append(unit.lexicon)
-            unit.lexicon = None
-            if len(self.shares) >= 32:
-                self.shares = [lexicon(self.shares)]
-        return unit
-
-    def total(self):
-        return lexicon(self.shares)
-
-
-def _extract_and_store(source: Source, key: str, folder: str | None, base: str | None = None) -> SourceUnit:
+def _extract_and_store(source: Source, key: str, folder: str | None, base: str | None = None,
+                       index_file: str = "") -> SourceUnit:
     unit = extract_unit(source)
     if folder is not None:
         UnitCache(folder).put(key, unit)
         from tipkg.network.reuse_index import store_summary  # its shingles, for the text-reuse index
 
         store_summary(folder, key, unit.structured)
-        if base is not None and not visual(unit.structured):  # its graph part too, while the unit is here
-            # (an index's entries cite the corpus's first index file: this one, most likely — checked later)
-            own = unit.index.source_file if unit.index is not None else ""
-            PartCache(folder).put(part_key(key, base, "", own),
-                                  *source_chunk(unit.structured, unit.found, base, {}, unit.index, own or None))
+        if base is not None:  # its graph part too, while the unit is here
+            # (an index's entries cite the corpus's first index file: ``index_file``, the guess, else this
+            # one — checked by ``graph_parts``, which recomputes the part if the guess was wrong)
+            own = (index_file or unit.index.source_file) if unit.index is not None else ""
+            PartCache(folder).put(part_key(key, base, own), *source_chunk(unit.structured, unit.found, base,
+                                                                          reading_of(unit.structured), unit.index,
+                                                                          own or None))
     return unit
 
 
@@ -322,21 +300,25 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored.
     ``meanwhile()`` is called here once a pool has every task (this process would only wait).
     Given the ``base`` IRI, a source extracted has its graph part (``graph_parts``) computed
-    and cached in the same task, unless it waits for the lexicon (a visual-order source)."""
+    and cached in the same task; for a source that prints a thematic index, with the guess that the
+    corpus's first index is printed by the first source of its kind in the manifest (copy 0 of a
+    replicated compendium: at ×N the N-1 other copies' parts were computed twice)."""
     say = progress or (lambda message: None)
     store = UnitCache(cache) if cache is not None else None
     if store is not None:
         store.sweep()
     keys = [key_of(s) for s in sources]
-    shares = _Shares()
-    units: list[SourceUnit | None] = [shares.take(store.get(k, s)) if store else None for k, s in zip(keys, sources)]
+    first_of_kind: dict[str, str] = {}
+    for s in sources:
+        first_of_kind.setdefault(s.kind, s.file)
+    units: list[SourceUnit | None] = [store.get(k, s) if store else None for k, s in zip(keys, sources)]
     todo = [i for i, u in enumerate(units) if u is None]
     meter = Meter(len(todo), say)
     folder = str(store.folder) if store else None
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(todo) <= 1:
         for i in todo:
-            units[i] = shares.take(_extract_and_store(sources[i], keys[i], folder, base))
+            units[i] = _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind])
             meter.tick()
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
@@ -344,17 +326,17 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
             # the longest first (the compendium is three quarters of the bundled corpus): the last task
             # to finish is then a short one, and the pool's two workers end together
             longest_first = sorted(todo, key=lambda i: -len(sources[i].text))
-            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base): i for i in longest_first}
+            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base, first_of_kind[sources[i].kind]): i
+                       for i in longest_first}
             if meanwhile is not None:
                 meanwhile()
             for future in as_completed(futures):
                 i = futures[future]
                 unit = future.result()
                 unit.structured = dataclasses.replace(unit.structured, source=sources[i])
-                units[i] = shares.take(unit)
+                units[i] = unit
                 meter.tick()
-    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo), keys=keys, fresh=todo,
-                      lexicon=shares.total())
+    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo), keys=keys, fresh=todo)
 
 
 class Meter:
@@ -385,11 +367,11 @@ def _duration(seconds: float) -> str:
 PART_MAGIC = b"TIPKG-PART 1\n"
 
 
-def part_key(unit_key: str, base: str, lexicon_hash: str = "", index_file: str = "") -> str:
-    """The key of a source's graph part: its unit's key, the base IRI, for a visual-order source
-    the lexicon its reading-order repair read, and for a source that prints a thematic index the
-    file of the corpus's first index (``graph.parts``)."""
-    return hashlib.sha256(f"{unit_key}\0part\0{base}\0{lexicon_hash}\0{index_file}".encode("utf-8")).hexdigest()
+def part_key(unit_key: str, base: str, index_file: str = "") -> str:
+    """The key of a source's graph part: its unit's key (the shipped reading-order word model a
+    visual source reads is a table of the code version it holds), the base IRI, and for a source
+    that prints a thematic index the file of the corpus's first index (``graph.parts``)."""
+    return hashlib.sha256(f"{unit_key}\0part\0{base}\0{index_file}".encode("utf-8")).hexdigest()
 
 
 class PartCache:
@@ -413,7 +395,7 @@ class PartCache:
                 return None
         except (OSError, KeyError):  # a file of the part absent: recomputed
             return None
-        return FilePart(lines, contested, record["claims"])
+        return FilePart(lines, contested, record["claims"], record.get("facts"))
 
     def put(self, key: str, lines: bytes, contested: bytes, claims: Claims) -> FilePart:
         """Store a part atomically (each file to a temporary name, then moved into place; the claims last)."""
@@ -422,9 +404,18 @@ class PartCache:
         write_atomically(lines_path, lines)
         write_atomically(contested_path, contested)
         record = {"nt": hashlib.sha256(lines).hexdigest(), "contested": hashlib.sha256(contested).hexdigest(),
-                  "claims": claims}
+                  "claims": claims, "facts": _gist_tables(lines, contested)}
         write_atomically(meta, sealed(record, PART_MAGIC))
-        return FilePart(lines_path, contested_path, claims)
+        return FilePart(lines_path, contested_path, claims, record["facts"])
+
+
+def _gist_tables(lines: bytes, contested: bytes):
+    """What the gists read of a part (``graph.gists.Tables``), made here so the build's parent merges
+    tables instead of reading every part's lines; None (the parent reads them) if its contested texts
+    held anything the gists read, which ``first_printers`` would take from the first printer only."""
+    from tipkg.graph.gists import Tables
+
+    return None if Tables.of(contested) else Tables.of(lines)
 
 
 def _digest(path: Path) -> str:
@@ -435,17 +426,8 @@ def _digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-_LEXICON = None
-
-
-def _remember_lexicon(lex) -> None:
-    global _LEXICON
-    _LEXICON = model(lex)
-
-
 def _part(unit: SourceUnit, key: str, folder: str, base: str, index_file: str) -> FilePart:
-    lex = _LEXICON if visual(unit.structured) else None
-    return PartCache(folder).put(key, *source_chunk(unit.structured, unit.found, base, reading_of(unit.structured, lex),
+    return PartCache(folder).put(key, *source_chunk(unit.structured, unit.found, base, reading_of(unit.structured),
                                                     unit.index, index_file or None))
 
 
@@ -459,32 +441,27 @@ class Parts:
 
 def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | Path, base: str,
                 jobs: int | None = None, progress: Callable[[str], None] | None = None,
-                fresh: Sequence[int] = (), lex: tuple | None = None) -> Parts:
+                fresh: Sequence[int] = ()) -> Parts:
     """The graph part of every unit (``graph.parts``): read back from ``folder`` when a whole entry
-    is there, else computed — in a process pool of ``jobs`` workers — and stored there. The parts
-    of the visual-order sources are keyed by the corpus's lexicon too, so they are redone when
-    it changes. ``fresh``: the units extracted by this build (their parts were computed with them);
-    ``lex``: the units' lexicon shares summed (``Extraction.lexicon``), if the units no longer hold them."""
+    is there, else computed — in a process pool of ``jobs`` workers — and stored there. A part
+    follows from its source alone (and the first index's file, for a source that prints an index),
+    so an edited source recomputes its own part only. ``fresh``: the units extracted by this build
+    (their parts were computed with them)."""
     say = progress or (lambda message: None)
     store = PartCache(folder)
-    if lex is None:
-        lex = lexicon(u.lexicon for u in units if u.lexicon is not None)
-    lex_hash = lexicon_key(lex) if any(visual(u.structured) for u in units) else ""
     first_index = next((u.index.source_file for u in units if u.index is not None), "")
-    part_keys = [part_key(k, base, lex_hash if visual(u.structured) else "", first_index if u.index is not None else "")
-                 for k, u in zip(keys, units)]
+    part_keys = [part_key(k, base, first_index if u.index is not None else "") for k, u in zip(keys, units)]
     parts: list[FilePart | None] = [store.get(k) for k in part_keys]
     todo = [i for i, p in enumerate(parts) if p is None]
     if todo:
         say(f"graph parts of {len(todo)} sources")
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(todo) <= 1:
-        _remember_lexicon(lex)
         for i in todo:
             parts[i] = _part(units[i], part_keys[i], folder, base, first_index)
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
-                                 initargs=(os.getpid(), _remember_lexicon, lex)) as pool:
+                                 initargs=(os.getpid(),)) as pool:
             longest_first = sorted(todo, key=lambda i: -len(units[i].structured.source.text))  # as extract_units
             futures = {pool.submit(_part, _light(units[i]), part_keys[i], str(folder), base, first_index): i
                        for i in longest_first}
@@ -494,5 +471,5 @@ def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | 
 
 
 def _light(unit: SourceUnit) -> SourceUnit:
-    """The unit as a part needs it (its lexicon share left behind: the worker has the whole lexicon)."""
-    return dataclasses.replace(unit, lexicon=None, unresolved=[])
+    """The unit as a part needs it (its unresolved references left behind)."""
+    return dataclasses.replace(unit, unresolved=[])

@@ -65,7 +65,8 @@ def summary(result, out: str) -> str:
     lines += [f"{'-' * width}  ----------",
               f"{'documents: ' + str(len(result.documents)):<{width}}  {total:>10}",
               f"triples: {len(result.triples)}",
-              f"sources: {result.extracted} extracted, {result.cached} from the cache",
+              f"sources: {result.extracted} extracted, {result.cached} from the cache"
+              + (f"; graph parts: {result.parts} computed" if result.up_to_date is None else ""),
               *([f"delta: {delta.removed_count} lines removed, {delta.added_count} added against the previous "
                  "build of OUT (the store and the writers started from its outputs)"]
                 if (delta := getattr(result.triples, "delta", None)) is not None else []),

@@ -69,9 +69,12 @@ def tokens(cell: str, base: int) -> list[Token]:
     text = western_digits(cell)  # one character for one: offsets unchanged
     out = []
     for m in _scanner().finditer(text):
-        kind = next((name[2:] for name, value in m.groupdict().items() if name.startswith("k_") and value), None)
-        if kind is None:
+        # the token's kind is the one top-level group that matched (it closes after any group inside it:
+        # ``lastgroup``), unless it matched nothing
+        name = m.lastgroup
+        if name is None or not name.startswith("k_") or not m.group(name):
             continue
+        kind = name[2:]
         value: object = None
         if kind == "ord":
             value = ordinal(m.group("word"))

@@ -120,7 +120,7 @@ def topics_by_heading() -> dict[str, Topic]:
         if separator in row["ar"] and not row.get("whole"):
             head = row["ar"].split(separator, 1)[0]
             if head not in by_ar:
-                raise TipkgError(f"topics.toml: head {head!r} of {row['ar']!r} has no entry")
+                raise TipkgError("tipkg/tables/topics.toml", f"head {head!r} of {row['ar']!r} has no entry")
             broader = str(ids.Topic(by_ar[head]["slug"]))
         topic = Topic(str(ids.Topic(row["slug"])), row["ar"], row["en"], broader)
         out[row["ar"]] = topic
@@ -133,22 +133,30 @@ def topics_by_heading() -> dict[str, Topic]:
 
 def paragraph_identifier(ref: CompendiumRef) -> str | None:
     """The canonical identifier of the paragraph a compendium reference names (None if impossible)."""
+    return _paragraph_identifier(ref.part, ref.section, ref.number, ref.letter, ref.roman, ref.preamble)
+
+
+@lru_cache(maxsize=1 << 16)
+def _paragraph_identifier(part: str, section: int, number: int | None, letter: str | None, roman: str | None,
+                          preamble: bool) -> str | None:
+    """``paragraph_identifier`` by the reference's numbering (an index names the same paragraph many
+    times, and the grammar's objects validate themselves as they are made: once each here)."""
     t = table()
-    if ref.part == "A":
-        if ref.number is None or ref.preamble or str(ref.section) not in meeting_reports():
+    if part == "A":
+        if number is None or preamble or str(section) not in meeting_reports():
             return None
-        return _with_parts(ids.Recommendation(ids.Meeting(ref.section), ref.number), ref.letter, ref.roman)
-    document = t["part_b_sections"].get(str(ref.section))
-    if document is None:
+        return _with_parts(ids.Recommendation(ids.Meeting(section), number), letter, roman)
+    symbol = t["part_b_sections"].get(str(section))
+    if symbol is None:
         return None
-    document = ids.parse(document)
-    if ref.preamble:
-        return str(ids.PreambularParagraph(document, ref.number)) if ref.number is not None and not (ref.letter or ref.roman) else None
+    document = ids.parse(symbol)
+    if preamble:
+        return str(ids.PreambularParagraph(document, number)) if number is not None and not (letter or roman) else None
     if "/RES/" in document.symbol:
-        return _with_parts(ids.Paragraph(document, ref.number), ref.letter, ref.roman) if ref.number is not None else None
-    if ref.number is not None or ref.letter is None:
+        return _with_parts(ids.Paragraph(document, number), letter, roman) if number is not None else None
+    if number is not None or letter is None:
         return None
-    return _with_parts(ids.Paragraph(document, ref.letter), ref.roman)
+    return _with_parts(ids.Paragraph(document, letter), roman)
 
 
 def notation(meeting: int, number: int, ref: CompendiumRef) -> str:
@@ -182,7 +190,7 @@ def index_span(source: Source) -> Span:
     """The index: from its heading (the last one in the file) to the end of its last table row."""
     heads = list(pattern("heading").finditer(source.text))
     if not heads:
-        raise TipkgError(f"{source.file}: no thematic index heading")
+        raise TipkgError(source.file, "no thematic index heading")
     start = source.text.rfind("\n", 0, heads[-1].start()) + 1
     end = start
     pos = start
@@ -263,7 +271,7 @@ def parse_index(source: Source, span: Span | None = None) -> ThematicIndex:
             name = _clean(pattern("continued").sub("", row.topic_text))
             topic = headings.get(name)
             if topic is None:
-                raise TipkgError(f"{source.file} line {line}: index heading not in tables/topics.toml: {name!r}")
+                raise TipkgError(source.file, f"index heading not in tables/topics.toml: {name!r}", line=line)
             if pattern("continued").search(row.topic_text) and previous is not topic:
                 warnings.append(f"line {line}: '(تابع)' continues {name!r} but the page before ended with "
                                 f"{previous.label_ar if previous else None!r}")
