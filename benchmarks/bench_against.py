@@ -14,7 +14,7 @@ Medians over the rounds; the load average before and after.
 
     git -C /work/main archive HEAD | tar -x -C /tmp/base     # a frozen baseline
     python benchmarks/bench_against.py /tmp/base --size 1 --rounds 5
-    python benchmarks/bench_against.py /tmp/base --size 10 --rounds 3 --json ab.json
+    python benchmarks/bench_against.py /tmp/base --size 10 --rounds 3 --cold-only --json ab.json
 
 The corpus is written once (``replicate.py``) and copied for each build that
 edits it, so both checkouts build the very same bytes.
@@ -60,16 +60,19 @@ def run(checkout: Path, corpus: Path, out: Path, cache: Path, jobs: int | None) 
     return {"wall": wall, "cpu": cpu, "stages": stages(child.stdout)}
 
 
-def one_round(checkout: Path, corpus: Path, work: Path, jobs: int | None) -> dict[str, dict]:
-    """Cold, warm, one-changed of ``checkout`` on a fresh copy of ``corpus`` in ``work``."""
+def one_round(checkout: Path, corpus: Path, work: Path, jobs: int | None, kinds=KINDS) -> dict[str, dict]:
+    """Cold, warm, one-changed (those of ``kinds``) of ``checkout`` on a fresh copy of ``corpus`` in ``work``."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     mine = work / "corpus"
     shutil.copytree(corpus, mine)
     out, cache = work / "out", work / "cache"
-    figures = {"cold": run(checkout, mine, out, cache, jobs), "warm": run(checkout, mine, out, cache, jobs)}
-    change_one(mine)
-    figures["one_changed"] = run(checkout, mine, out, cache, jobs)
+    figures = {"cold": run(checkout, mine, out, cache, jobs)}
+    if "warm" in kinds:
+        figures["warm"] = run(checkout, mine, out, cache, jobs)
+    if "one_changed" in kinds:
+        change_one(mine)
+        figures["one_changed"] = run(checkout, mine, out, cache, jobs)
     shutil.rmtree(work, ignore_errors=True)
     return figures
 
@@ -80,24 +83,26 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1, help="the corpus ×N (default 1: the bundled corpus)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the three builds per checkout (default 5)")
     parser.add_argument("--jobs", type=int, help="passed to tipkg build --jobs (default: every core)")
+    parser.add_argument("--cold-only", action="store_true", help="the cold build only (a large size, a loaded machine)")
     parser.add_argument("--json", metavar="FILE", help="write every run's figures and the medians as JSON")
     args = parser.parse_args()
     checkouts = {"base": Path(args.baseline).resolve(), "this": ROOT}
+    kinds = ("cold",) if args.cold_only else KINDS
     load = [os.getloadavg()[0]]
     runs: dict[str, list[dict]] = {name: [] for name in checkouts}
     with tempfile.TemporaryDirectory(prefix="tipkg-ab-") as tmp:
         corpus = replicate.write_corpus(args.size, Path(tmp) / "corpus")
         for r in range(args.rounds):
             for name, checkout in (checkouts.items() if r % 2 == 0 else reversed(checkouts.items())):
-                runs[name].append(one_round(checkout, corpus, Path(tmp) / name, args.jobs))
+                runs[name].append(one_round(checkout, corpus, Path(tmp) / name, args.jobs, kinds))
             print(f"round {r + 1}/{args.rounds}: " + ", ".join(
                 f"{name} cold {runs[name][-1]['cold']['wall']:.2f} s" for name in checkouts), file=sys.stderr, flush=True)
     load.append(os.getloadavg()[0])
     medians = {name: {kind: {what: statistics.median(x[kind][what] for x in runs[name]) for what in ("wall", "cpu")}
-                      for kind in KINDS} for name in checkouts}
+                      for kind in kinds} for name in checkouts}
     print(f"x{args.size}, {args.rounds} rounds interleaved, medians; load average {load[0]:.1f} before, {load[1]:.1f} after")
     print(f"{'build':<12} {'base wall':>9} {'this wall':>9} {'ratio':>6}   {'base CPU':>8} {'this CPU':>8} {'ratio':>6}")
-    for kind in KINDS:
+    for kind in kinds:
         b, t = medians["base"][kind], medians["this"][kind]
         print(f"{kind:<12} {b['wall']:>9.2f} {t['wall']:>9.2f} {t['wall'] / b['wall']:>6.2f}   "
               f"{b['cpu']:>8.2f} {t['cpu']:>8.2f} {t['cpu'] / b['cpu']:>6.2f}")

@@ -82,7 +82,9 @@ def edit_word(corpus: Path, suffix: str, old: str = " الدول ", new: str = "
 
 @pytest.fixture(scope="module")
 def three(tmp_path_factory):
-    """The bundled corpus ×3 (benchmarks/replicate.py), built cold into OUT with a cache."""
+    """The bundled corpus ×3 (benchmarks/replicate.py), built cold into OUT with a cache: each part
+    computed once, in its extraction task (the visual sources' too; the compendium copies 1 and 2
+    guess that copy 0 prints the corpus's first index — before, their parts were computed again)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import replicate
 
@@ -90,6 +92,7 @@ def three(tmp_path_factory):
     corpus = replicate.write_corpus(3, folder / "corpus")
     result = build(corpus, folder / "out", cache=folder / "cache", jobs=2)
     assert result.parts == 15 and result.validation.conforms
+    assert len(list((folder / "cache" / "parts").glob("??/*.part"))) == 15
     return folder
 
 

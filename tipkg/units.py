@@ -275,7 +275,8 @@ class Extraction:
     fresh: list[int] = field(default_factory=list)  # the units extracted (not read back), by index
 
 
-def _extract_and_store(source: Source, key: str, folder: str | None, base: str | None = None) -> SourceUnit:
+def _extract_and_store(source: Source, key: str, folder: str | None, base: str | None = None,
+                       index_file: str = "") -> SourceUnit:
     unit = extract_unit(source)
     if folder is not None:
         UnitCache(folder).put(key, unit)
@@ -283,8 +284,9 @@ def _extract_and_store(source: Source, key: str, folder: str | None, base: str |
 
         store_summary(folder, key, unit.structured)
         if base is not None:  # its graph part too, while the unit is here
-            # (an index's entries cite the corpus's first index file: this one, most likely — checked later)
-            own = unit.index.source_file if unit.index is not None else ""
+            # (an index's entries cite the corpus's first index file: ``index_file``, the guess, else this
+            # one — checked by ``graph_parts``, which recomputes the part if the guess was wrong)
+            own = (index_file or unit.index.source_file) if unit.index is not None else ""
             PartCache(folder).put(part_key(key, base, own), *source_chunk(unit.structured, unit.found, base,
                                                                           reading_of(unit.structured), unit.index,
                                                                           own or None))
@@ -298,12 +300,17 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored.
     ``meanwhile()`` is called here once a pool has every task (this process would only wait).
     Given the ``base`` IRI, a source extracted has its graph part (``graph_parts``) computed
-    and cached in the same task."""
+    and cached in the same task; for a source that prints a thematic index, with the guess that the
+    corpus's first index is printed by the first source of its kind in the manifest (copy 0 of a
+    replicated compendium: at ×N the N-1 other copies' parts were computed twice)."""
     say = progress or (lambda message: None)
     store = UnitCache(cache) if cache is not None else None
     if store is not None:
         store.sweep()
     keys = [key_of(s) for s in sources]
+    first_of_kind: dict[str, str] = {}
+    for s in sources:
+        first_of_kind.setdefault(s.kind, s.file)
     units: list[SourceUnit | None] = [store.get(k, s) if store else None for k, s in zip(keys, sources)]
     todo = [i for i, u in enumerate(units) if u is None]
     meter = Meter(len(todo), say)
@@ -311,7 +318,7 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(todo) <= 1:
         for i in todo:
-            units[i] = _extract_and_store(sources[i], keys[i], folder, base)
+            units[i] = _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind])
             meter.tick()
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
@@ -319,7 +326,8 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
             # the longest first (the compendium is three quarters of the bundled corpus): the last task
             # to finish is then a short one, and the pool's two workers end together
             longest_first = sorted(todo, key=lambda i: -len(sources[i].text))
-            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base): i for i in longest_first}
+            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base, first_of_kind[sources[i].kind]): i
+                       for i in longest_first}
             if meanwhile is not None:
                 meanwhile()
             for future in as_completed(futures):
