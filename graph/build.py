@@ -102,9 +102,17 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
         index = index_header(p.claims for p in parts)
     if index is not None:
         add_index(graph, index, base)
-    known = [p.facts for p in parts] if precomputed else []  # each part's gist tables, made in the pool
-    add_gists(graph, base, [k for k in known if k is not None])  # last: a gist reads the edges above
+    # last: a gist reads the edges above; each part's gist tables (made in the pool) merged, then let go
+    add_gists(graph, base, _taken(parts) if precomputed else ())
     return graph
+
+
+def _taken(parts):
+    """The parts' gist tables (``graph.gists.Tables``), each dropped from its part as it is given."""
+    for part in parts:
+        facts, part.facts = part.facts, None
+        if facts is not None:
+            yield facts
 
 
 def footnote_id(document: str, mark: str) -> str:

@@ -34,7 +34,7 @@ General Assembly resolution 61/180 (2006), operative paragraph 5 — the General
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -86,7 +86,7 @@ _READ = re.compile(rb"\n(\S+ (?:(?:" + _iris(_IDENTIFIER, _PART_OF, *_DATES) + r
                    rb"|" + re.escape(f"<{_RDF_TYPE}> <{_TIP}".encode()) + rb".*))$", re.M)
 
 
-def add_gists(graph: TripleSet, base: str | None = None, known: Sequence[Tables] = ()) -> int:
+def add_gists(graph: TripleSet, base: str | None = None, known: Iterable[Tables] = ()) -> int:
     """Add ``dcterms:title`` to the titled documents and ``tip:gist`` to every paragraph; return how many gists.
     ``known``: the ``Tables`` of the lines ``graph.where(…, known=True)`` leaves out (the parts')."""
     facts = _Facts(graph, base, known)
@@ -228,7 +228,7 @@ class _Facts:
     """What the gists need of the graph, read in one pass over its triples (and the tables ``known``
     of the parts whose lines ``where`` leaves out: ``Tables``)."""
 
-    def __init__(self, graph: TripleSet, base: str | None, known: Sequence[Tables] = ()):
+    def __init__(self, graph: TripleSet, base: str | None, known: Iterable[Tables] = ()):
         table = load("gists")
         self.bodies = {row["class"]: row["body_en"] for row in table["body"]}
         self.parts = table["part"]
@@ -237,10 +237,11 @@ class _Facts:
         # The triples come in no particular order (``where``: no merge of the sorted parts), so where
         # a node has two values the one kept is the one the sorted graph gives last (single values)
         # or the longest, then first (labels): ``Tables``. The same gists either way.
-        tables = Tables()
+        tables, merged = Tables(), False
         for part in known:
             tables.merge(part)
-        tables.read(graph.where(_READ, known=True) if known else graph.where(_READ))
+            merged = True
+        tables.read(graph.where(_READ, known=merged))
         self.types: dict[str, set[str]] = tables.types
         self.labels: dict[str, dict[bool, str]] = tables.labels
         self.edges: dict[str, dict[str, set[str]]] = tables.edges

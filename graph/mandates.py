@@ -225,5 +225,5 @@ def add_repeats(graph: TripleSet, structured, references: Sequence[Reference], e
 
     # kept by group of the later mandate's source (graph/memo.py); its lines read only what the signature holds
     add_grouped(graph, "repeats", found, group=lambda r: r.later.source_file, lines=lines, base=base,
-                signature=lambda r: repr((r.later.identifier, r.earlier.identifier, r.later.ask, r.score)))
+                signature=lambda r: (r.later.identifier, r.earlier.identifier, r.later.ask, r.score))
     return len(found)
