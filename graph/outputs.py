@@ -32,7 +32,6 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from tipkg.graph.store import LoadBeside
 from tipkg.graph.streams import SpilledTriples
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.writers import DumpSettings, Writer, write_segmented, writers
@@ -245,33 +244,14 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
         else:  # it ran here, at once: judged before anything more is written
             judge(running.result())
 
-    # with no previous OUT to start from, the store is loaded in a thread while graph.nt is merged
-    # (graph/store.py); it is waited for before anything forks (a fork beside a running load is unsafe)
-    beside = LoadBeside(folder / "graph.nt", folder / "store") if spilled and triples.previous is None \
-        and {"graph.nt", "store"} <= {w.name for w in chosen} else None
-    loaded = False
-
-    def wait_load() -> None:
-        nonlocal beside, loaded
-        if beside is not None:
-            loading, beside = beside, None
-            loading.result()
-            loaded = True
-
     try:
         try:
             for writer in [w for w in chosen if w.feeds]:
-                if writer.name == "store" and (beside is not None or loaded):
-                    wait_load()
-                    continue
                 writer(triples, folder / writer.name, settings)
-                if writer.name == "graph.nt" and beside is not None:
-                    beside.written()
                 if spilled and triples.delta is not None:  # graph.nt was diffed against the previous OUT's
                     settings = replace(settings, delta=triples.delta)
                 if check is not None and not started and writer.name == "graph.nt" and early is not None \
                         and early(triples):
-                    wait_load()
                     start_check()
             if spilled and any(w.name == "store" for w in chosen):
                 triples.attach_store(folder / "store")
@@ -288,8 +268,6 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
             rest = [w for w in rest if not w.segmented]
             _write_each([w for w in rest if not w.forked], triples, folder, settings)
         finally:  # every child is waited for, whatever happened here, before the stage can be removed
-            if beside is not None:  # graph.nt was not written to its end
-                beside.abandon()
             checked = _outcome(checking)
             written = [_outcome(child) for child in children]
         if checking is not None:

@@ -37,8 +37,6 @@ import gc
 import hashlib
 import os
 import shutil
-import threading
-import time
 from itertools import islice
 from pathlib import Path
 from typing import IO, cast
@@ -78,57 +76,9 @@ class _Block:
         return data
 
 
-class _Following:
-    """A file that another thread is still writing, read as it grows: ``read`` waits for more bytes
-    until ``written`` is set (then the file's end is its end); ``abandon`` set, it raises."""
-
-    def __init__(self, path: Path, written: threading.Event, abandon: threading.Event):
-        self.path, self.written, self.abandon = path, written, abandon
-        while not path.exists():
-            self._wait()
-        self.file = open(path, "rb")
-
-    def _wait(self) -> None:
-        if self.abandon.is_set():
-            raise TipkgError(self.path, "the N-Triples being loaded were not written to their end")
-        time.sleep(0.005)
-
-    def read(self, n: int = -1) -> bytes:
-        while True:
-            done = self.written.is_set()  # read before reading: then what is read after it is the rest
-            data = self.file.read(n)
-            if data or done:
-                return data
-            self._wait()
-
-    def readline(self) -> bytes:
-        line = b""
-        while not line.endswith(b"\n"):
-            done = self.written.is_set()
-            more = self.file.readline()
-            line += more
-            if not more and done:
-                break
-            if not more:
-                self._wait()
-        return line
-
-    def tell(self) -> int:
-        return self.file.tell()
-
-    def at_end(self) -> bool:
-        """All of the file is read: it is written to its end and nothing is left after this point."""
-        return self.written.is_set() and self.file.tell() >= os.fstat(self.file.fileno()).st_size
-
-    def close(self) -> None:
-        self.file.close()
-
-
-def build_store(ntriples: Path, folder: Path, written: threading.Event | None = None,
-                abandon: threading.Event | None = None) -> int:
+def build_store(ntriples: Path, folder: Path) -> int:
     """Bulk-load an N-Triples file into a new store at ``folder``, a block of lines at a time (bounded
-    memory); the triple count. With ``written``, the file is still being written (``load_beside``):
-    it is read as it grows, until ``written`` is set; ``abandon`` set, the load stops with an error.
+    memory); the triple count.
 
     The store is closed before returning (its files are complete on disk), so
     the staged output folder that holds it can be renamed into place.
@@ -136,60 +86,23 @@ def build_store(ntriples: Path, folder: Path, written: threading.Event | None = 
     folder = Path(folder)
     if folder.exists():
         raise TipkgError(folder, "store folder already exists; a store is only ever built fresh")
-    if written is None:
-        written = threading.Event()
-        written.set()
     store = pyoxigraph.Store(str(folder))
     try:
-        # N-Triples: any run of whole lines parses alone
-        lines = _Following(Path(ntriples), written, abandon or threading.Event())
-        try:
-            while not lines.at_end():
-                start = lines.tell()
+        with open(ntriples, "rb") as lines:  # N-Triples: any run of whole lines parses alone
+            end = lines.seek(0, os.SEEK_END)
+            lines.seek(0)
+            while (start := lines.tell()) < end:
                 # the stub wants an IO[bytes]; bulk_load only calls read(n), which _Block has
                 block = cast(IO[bytes], _Block(lines, LOAD_BYTES))
                 store.bulk_load(block, format=pyoxigraph.RdfFormat.N_TRIPLES)
-                if lines.tell() == start and not lines.at_end():
+                if lines.tell() == start:
                     raise TipkgError(ntriples, "the store's loader read nothing of a block")
-        finally:
-            lines.close()
         store.optimize()  # the blocks' table files overlap: compacted into one run per index
         count = len(store)
     finally:
         del store
         gc.collect()  # the Rust side closes RocksDB when the Python object is freed
     return count
-
-
-class LoadBeside:
-    """The store bulk-loaded from ``graph.nt`` in a thread while the build's merge is still writing that
-    file (a build with no previous OUT to start from): pyoxigraph parses and indexes without the GIL,
-    so the load runs on the second core beside the merge instead of after it. ``written()`` once the
-    file is whole; ``result()`` waits for the load and raises what it raised; ``abandon()`` stops it."""
-
-    def __init__(self, ntriples: Path, folder: Path):
-        self._written, self._abandon = threading.Event(), threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(Path(ntriples), Path(folder)), daemon=True)
-        self._thread.start()
-
-    def _run(self, ntriples: Path, folder: Path) -> None:
-        try:
-            build_store(ntriples, folder, self._written, self._abandon)
-        except BaseException as exc:  # noqa: BLE001 — raised again by result()
-            self._error = exc
-
-    def written(self) -> None:
-        self._written.set()
-
-    def abandon(self) -> None:
-        self._abandon.set()
-        self._thread.join()
-
-    def result(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
 
 
 def write_store(triples, path: Path, settings=None) -> None:
