@@ -235,7 +235,7 @@ def trig_header(prefixes: dict[str, str]) -> bytes:
 
 
 def _turtle_body(lines: list[bytes], prefixes: dict[str, str]) -> bytes:
-    body = cast(bytes, ox.serialize(ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES),
+    body = cast(bytes, ox.serialize(ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES, lenient=True),
                                     format=ox.RdfFormat.TURTLE, prefixes=prefixes))
     while body.startswith(b"@prefix "):
         body = body[body.index(b"\n") + 1:]

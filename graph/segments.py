@@ -36,6 +36,7 @@ other segments are rendered in the standard process pool (``--jobs``), so a firs
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import mmap
 import multiprocessing
@@ -63,6 +64,8 @@ NAMES = TEXT + ("void.ttl",)
 INDEX = ".segments.json"
 #: a subject whose CRC-32 has these bits zero starts a segment
 MASK = 0xFF
+#: segments from which the distinct objects are counted in the process pool (fewer: here)
+POOLED = 64
 
 
 @dataclass(frozen=True)
@@ -82,14 +85,14 @@ class _Context:
     written: dict[bytes, str]  # TriG: source nodes by their N-Triples form
     files: dict[str, str]  # TriG: source nodes by file name
     scratch: str
-    objects: bool = False  # each segment's distinct objects written for one merge (void_stats.merged_distinct)
+    objects: bool = False  # each segment's distinct objects written to be counted (void_stats.write_objects)
 
 
 @dataclass
 class _Piece:
     outputs: dict[str, tuple[int, int, str]]  # file -> (offset in ``rendered``, length, SHA-256)
     stats: VoidStatistics | None
-    objects: str | None  # the segment's sorted distinct objects, a file in the scratch folder
+    objects: str | None  # the segment's distinct objects, a file in the scratch folder (void_stats.write_objects)
     rendered: str | None = None  # the outputs' bytes one after another, a file in the scratch folder
 
 
@@ -121,12 +124,11 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
                                                          delta.removed, delta.added, triples.store())
                 except OSError:  # the delta's files unreadable
                     distinct = None
-                if distinct is None:  # a blank node, or no delta to read: merge them all
+                if distinct is None:  # a blank node, or no delta to read: count them all
                     context = replace(context, objects=True)
-                    distinct = void_stats.merged_distinct(_objects_files(_pieces(context, None, False, 1, False)),
-                                                          Path(scratch))
+                    distinct = _distinct(_objects_files(_pieces(context, None, False, 1, False)), 1)
             else:
-                distinct = void_stats.merged_distinct(index["objects"], Path(scratch))
+                distinct = _distinct(index["objects"], getattr(settings, "jobs", None))
             stats.objects, stats.links = distinct
             write_void(stats, folder / "void.ttl", settings)
         if all(name in names for name in TEXT):
@@ -276,6 +278,19 @@ def _pieces(context: _Context, previous: _Previous | None, counted: bool, jobs: 
             yield done, piece if isinstance(piece, _Piece) else piece.result()
 
 
+def _distinct(paths: list[str], jobs: int | None) -> tuple[int, dict[str, int]]:
+    """The distinct objects and links of the segments' object files: each partition counted apart
+    (``void_stats.partition_distinct``), in the process pool when there are many segments."""
+    jobs = max(1, jobs or len(os.sched_getaffinity(0)))
+    partitions = range(void_stats.PARTITIONS)
+    if jobs == 1 or os.environ.get("TIPKG_JOBS") == "1" or len(paths) < POOLED:
+        return void_stats.summed_distinct(void_stats.partition_distinct(paths, p) for p in partitions)
+    process: Any = multiprocessing.current_process()  # as in _pieces: each worker dies with this process
+    process._config["daemon"] = False
+    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        return void_stats.summed_distinct(pool.map(void_stats.partition_distinct, itertools.repeat(paths), partitions))
+
+
 def _objects_files(pieces: Iterable[tuple[Segment, _Piece]]) -> list[str]:
     """The sorted objects' file of each piece (pieces counted with ``context.objects``: each has one)."""
     files = []
@@ -303,12 +318,11 @@ def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
                 at += len(body)
     if "void.ttl" not in context.names:
         return _Piece(outputs, None, None, rendered)
-    stats, objects = void_stats.count(parts, context.objects)
+    stats, (objects, links) = void_stats.count(parts, context.objects)
     if not context.objects:
         return _Piece(outputs, stats, None, rendered)
     path = os.path.join(context.scratch, f"objects-{i:07d}")
-    with open(path, "wb") as out:
-        out.writelines(line + b"\n" for line in sorted(objects))
+    void_stats.write_objects(objects, links, path)
     return _Piece(outputs, stats, path, rendered)
 
 
@@ -324,7 +338,10 @@ def _outputs(context: _Context, data: bytes, parts: list, names: list[str]) -> d
     out: dict[str, bytes] = {}
     turtle = None
     if "graph.ttl" in names or "graph.trig" in names:
-        turtle = _without_prefixes(_turtle(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), context.prefixes))
+        # lenient: graph.nt is this build's own sorted output of pyoxigraph's terms, valid already;
+        # not checking its IRIs again is a third of the Turtle's time
+        turtle = _without_prefixes(_turtle(ox.parse(data, format=ox.RdfFormat.N_TRIPLES, lenient=True),
+                                           context.prefixes))
     if "graph.ttl" in names and turtle is not None:
         out["graph.ttl"] = turtle
     if "graph.jsonld" in names:

@@ -5,9 +5,11 @@ subject's lines are all in one segment); triples per class and per property; the
 each example class and each source's least label (minima). Two do not: the distinct objects, and
 per property the distinct IRI objects ("links"). They are counted exactly either way:
 
-- ``merged_distinct``: each segment's distinct objects, sorted, in a file; one k-way merge of
-  the files counts them (a pass over the objects of every segment: O(triples) reads, in the
-  process that assembles the dumps, never in the build's parent);
+- ``partition_distinct``: each segment's distinct objects in a file, grouped into ``PARTITIONS``
+  by their CRC-32 (``write_objects``); each partition of all segments is then counted with a set
+  of its own, the partitions in the process pool (an object is in one partition whatever its
+  segment, so the counts add up). A pass over the objects of every segment, in C (sets, counters)
+  rather than a merge line by line, and never in the build's parent;
 - ``distinct_after``: from the previous build's figures and the delta (the lines removed from and
   added to graph.nt, ``graph/delta.py``): an object ``o`` changed is present now if the new store
   has a triple with it, and was present before if it has more than ``added(o) − removed(o)`` such
@@ -18,6 +20,8 @@ per property the distinct IRI objects ("links"). They are counted exactly either
 from __future__ import annotations
 
 import itertools
+import os
+import zlib
 from collections import Counter
 from operator import itemgetter
 from pathlib import Path
@@ -27,11 +31,10 @@ from rdflib import RDF, RDFS
 from rdflib.namespace import DCTERMS
 
 from tipkg.graph.dumps import EXAMPLE_CLASSES, VoidStatistics
-from tipkg.graph.streams import merged
 from tipkg.ontology.namespace import TIP
 
-#: sorted object files merged at once (below the open-file limit)
-FAN_IN = 256
+#: the distinct objects are counted in this many parts (each part's set is about 1/PARTITIONS of them)
+PARTITIONS = 32
 
 _TYPE, _IDENTIFIER, _LABEL = (f"<{p}>".encode() for p in (RDF.type, DCTERMS.identifier, RDFS.label))
 _SOURCE_TEXT = f"<{TIP.SourceText}>".encode()
@@ -47,10 +50,9 @@ def split(line: bytes) -> tuple[bytes, bytes, bytes]:
     return line[:first], line[first + 1:second], line[second + 1:-2]
 
 
-def count(parts, objects: bool = True) -> tuple[VoidStatistics, set[bytes]]:
+def count(parts, objects: bool = True) -> tuple[VoidStatistics, tuple[set[bytes], set[bytes]]]:
     """A segment's VoID counts (whole subjects' sorted lines, split: ``jsonld.split_lines``), and if
-    ``objects`` its distinct objects as lines to merge (``o OBJECT``, and ``l PROPERTY OBJECT`` for
-    an IRI object). Counted over columns (``Counter``, sets) rather than line by line; only the lines
+    ``objects`` its distinct objects and its distinct links (``PROPERTY OBJECT`` for an IRI object). Counted over columns (``Counter``, sets) rather than line by line; only the lines
     of rdf:type, dcterms:identifier and rdfs:label are looked at one by one."""
     stats = VoidStatistics(triples=len(parts), subjects=len(set(map(itemgetter(0), parts))))
     stats.properties = {_value(p): n for p, n in Counter(map(itemgetter(1), parts)).items()}
@@ -70,11 +72,9 @@ def count(parts, objects: bool = True) -> tuple[VoidStatistics, set[bytes]]:
                 labels.setdefault(s, []).append(_term(line).value)
         stats.sources = {_value(s): min(labels[s]) if s in labels else None for s in sorted(sources)}
     if not objects:
-        return stats, set()
-    seen = {b"o " + o for o in set(map(itemgetter(2), parts))}
-    seen.update(b"l " + p + b" " + o for p, o in set(zip(map(itemgetter(1), parts), map(itemgetter(2), parts)))
-                if o[:1] == b"<")
-    return stats, seen
+        return stats, (set(), set())
+    links = {p + b" " + o for p, o in set(zip(map(itemgetter(1), parts), map(itemgetter(2), parts))) if o[:1] == b"<"}
+    return stats, (set(map(itemgetter(2), parts)), links)
 
 
 def added(a: VoidStatistics, b: VoidStatistics) -> VoidStatistics:
@@ -88,27 +88,47 @@ def added(a: VoidStatistics, b: VoidStatistics) -> VoidStatistics:
         sources={**a.sources, **b.sources})
 
 
-def merged_distinct(paths: list[str], scratch: Path) -> tuple[int, dict[str, int]]:
-    """The distinct objects, and per property IRI the distinct IRI objects, of the segments' sorted
-    object files (``count``'s lines): merged k-way, ``FAN_IN`` files at a time."""
-    level = 0
-    while len(paths) > FAN_IN:
-        level += 1
-        batches = [paths[i:i + FAN_IN] for i in range(0, len(paths), FAN_IN)]
-        paths = []
-        for n, batch in enumerate(batches):
-            path = scratch / f"merged-{level}-{n:05d}"
-            with open(path, "wb", buffering=1 << 20) as out:
-                out.writelines(merged(batch))
-            paths.append(str(path))
-    objects = 0
-    links: Counter[bytes] = Counter()
-    for line in merged(paths):
-        if line[:2] == b"o ":
-            objects += 1
-        else:
-            links[line[2:line.index(b" ", 2)]] += 1
-    return objects, {_value(p): n for p, n in links.items()}
+def write_objects(objects: set[bytes], links: set[bytes], path: str) -> None:
+    """A segment's distinct objects and links (``count``'s) in ``path``, one a line, grouped by
+    partition (the objects' then the links'): its first line is the 2 × ``PARTITIONS`` + 1 offsets
+    of the groups in the rest."""
+    groups: list[list[bytes]] = [[] for _ in range(2 * PARTITIONS)]
+    for base, values in ((0, objects), (PARTITIONS, links)):
+        for value in values:
+            groups[base + zlib.crc32(value) % PARTITIONS].append(value)
+    bodies = [b"".join(value + b"\n" for value in group) for group in groups]
+    offsets = [0, *itertools.accumulate(map(len, bodies))]
+    with open(path, "wb") as out:
+        out.write(" ".join(map(str, offsets)).encode() + b"\n")
+        out.writelines(bodies)
+
+
+def partition_distinct(paths: list[str], partition: int) -> tuple[int, Counter[bytes]]:
+    """The distinct objects of one partition of the segments' object files (``write_objects``), and
+    its distinct links per property (N-Triples form)."""
+    objects: set[bytes] = set()
+    links: set[bytes] = set()
+    for path in paths:
+        with open(path, "rb") as f:
+            header = f.readline()
+            offsets = [int(x) for x in header.split()]
+            if len(offsets) != 2 * PARTITIONS + 1:
+                raise ValueError(f"{path}: not an objects' file of {PARTITIONS} partitions")
+            for into, group in ((objects, partition), (links, PARTITIONS + partition)):
+                start, end = offsets[group], offsets[group + 1]
+                if end > start:
+                    into.update(os.pread(f.fileno(), end - start, len(header) + start).split(b"\n")[:-1])
+    properties = Counter(map(itemgetter(0), map(bytes.partition, links, itertools.repeat(b" "))))
+    return len(objects), properties
+
+
+def summed_distinct(counts) -> tuple[int, dict[str, int]]:
+    """The distinct objects and links (by property IRI) of the graph: its partitions' summed."""
+    objects, links = 0, Counter[bytes]()
+    for n, properties in counts:
+        objects += n
+        links.update(properties)
+    return objects, {_value(p): n for p, n in sorted(links.items())}
 
 
 def distinct_after(objects: int, links: dict[str, int], removed: Path, added_lines: Path,

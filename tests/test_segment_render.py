@@ -7,6 +7,8 @@ tests/test_segments.py.)"""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pyoxigraph as ox
 import pytest
 
@@ -66,7 +68,7 @@ def test_trig_from_the_turtle_pieces_is_trig_written_per_graph(graph):
 def test_void_counts_by_columns_are_the_line_by_line_counts(graph):
     for segment in graph["segments"]:
         parts = jsonld.split_lines(segment.split(b"\n")[:-1])
-        stats, seen = void_stats.count(parts)
+        stats, (objects, links) = void_stats.count(parts)
         assert stats.triples == len(parts)
         subjects: dict[bytes, list] = {}
         for s, p, o, line in parts:
@@ -75,12 +77,30 @@ def test_void_counts_by_columns_are_the_line_by_line_counts(graph):
         identifier, label = (f"<{p}>".encode() for p in ("http://purl.org/dc/terms/identifier",
                                                           "http://www.w3.org/2000/01/rdf-schema#label"))
         assert stats.entities == sum(any(p == identifier for p, _, _ in run) for run in subjects.values())
-        assert seen == {b"o " + o for _, _, o, _ in parts} | {b"l " + p + b" " + o for _, p, o, _ in parts
-                                                               if o.startswith(b"<")}
+        assert objects == {o for _, _, o, _ in parts}
+        assert links == {p + b" " + o for _, p, o, _ in parts if o.startswith(b"<")}
         for source, least in stats.sources.items():
             run = subjects[f"<{source}>".encode()]
             labels = [void_stats._term(line).value for p, _, line in run if p == label]
             assert least == (min(labels) if labels else None)
+
+
+def test_distinct_objects_counted_by_partitions_are_the_distinct_objects(graph, tmp_path):
+    """Objects repeat across segments; each partition is counted apart and the counts add up."""
+    files, every, linked = [], set(), set()
+    for i, segment in enumerate(graph["segments"]):
+        parts = jsonld.split_lines(segment.split(b"\n")[:-1])
+        _, (objects, links) = void_stats.count(parts)
+        files.append(str(tmp_path / f"objects-{i}"))
+        void_stats.write_objects(objects, links, files[-1])
+        every |= objects
+        linked |= links
+    assert sum(len(void_stats.count(jsonld.split_lines(s.split(b"\n")[:-1]))[1][0]) for s in graph["segments"]) \
+        > len(every), "some object is in two segments"
+    by_property = Counter(link.split(b" ", 1)[0] for link in linked)
+    counted = void_stats.summed_distinct(void_stats.partition_distinct(files, p) for p in range(void_stats.PARTITIONS))
+    assert counted == (len(every), {void_stats._value(p): n for p, n in sorted(by_property.items())})
+    assert list(counted[1]) == sorted(counted[1], key=lambda p: f"<{p}>".encode())
 
 
 def test_a_graph_nt_cut_short_is_an_error_naming_the_byte(built_out, tmp_path):

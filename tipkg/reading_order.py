@@ -25,7 +25,9 @@ best, where a boundary at a wide gap costs nothing, one at a single space
 costs ``space`` unless a piece of a word stands beside it (``piece``), a glued
 split or a number is always one, and two pieces that meet and make a word
 (``join``) are one word. The weights are in ``[reading_order]`` of
-tables/normalization.toml. ``tip:text`` keeps the extraction; only the
+tables/normalization.toml; the build's word model is the bundled corpus's, shipped
+as tables/reading_model.toml, with the source's own words (``source_model``), so a
+source reads the same in any corpus. ``tip:text`` keeps the extraction; only the
 paragraph's normalized text (hence its Arabic label and search text) is
 repaired. ``python -m tipkg.reading_order`` measures (tipkg/reading_measure.py).
 """
