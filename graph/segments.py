@@ -232,9 +232,12 @@ def _copy_range(source: int, out, offset: int, length: int) -> None:
     """``length`` bytes of the file ``source`` from ``offset`` appended to ``out`` (at its position),
     copied by the kernel where it can."""
     end = offset + length
+    kernel = getattr(os, "copy_file_range", None)  # Linux only
     while offset < end:
         try:
-            n = os.copy_file_range(source, out.fileno(), end - offset, offset)
+            if kernel is None:
+                raise OSError("no copy_file_range")
+            n = kernel(source, out.fileno(), end - offset, offset)
         except OSError:  # e.g. a file system that cannot: read and write
             n = _write(out, os.pread(source, min(end - offset, 1 << 24), offset))
         if n <= 0:

@@ -78,6 +78,9 @@ class _Restricted(_Compiler):
     def without(self, pattern: str) -> str:
         return f"FILTER NOT EXISTS {pattern}"  # a lookup per focus node: there are few
 
+    def implied(self, shape, select: str, prefixes: list[str]) -> bool:
+        return False  # the restricted focus nodes are what the check runs over: always joined
+
     def constraint_body(self, body: str) -> str:
         return re.sub(r"\bWHERE\s*\{", lambda m: f"{m.group(0)} VALUES ?this {{ {AFFECTED} }} ", body, count=1,
                       flags=re.IGNORECASE)

@@ -322,10 +322,45 @@ def reads(query: str) -> frozenset[Read] | None:
     return _filled(_known[key], iris)
 
 
+#: the reads of the bundled shapes' templates, shipped with them (``python3 -m tipkg.shapes.check_reads``
+#: writes it; tests/test_validate_delta.py checks it is current): a first rebuild parses nothing (×100:
+#: 5.3 s of CPU in rdflib's parser)
+SHIPPED = "check-reads.json"
+_shipped_loaded = False
+
+
+def load_shipped() -> None:
+    """The shipped reads into ``_known`` (once per process; a file missing or unreadable: none)."""
+    global _shipped_loaded
+    if _shipped_loaded:
+        return
+    _shipped_loaded = True
+    from importlib import resources
+
+    try:
+        data = json.loads(resources.files("tipkg.shapes").joinpath(SHIPPED).read_text(encoding="utf-8"))
+        found = {k: None if v is None else frozenset(Read(*r) for r in v) for k, v in data.items()}
+    except (OSError, ValueError, TypeError):
+        return
+    _known.update({k: v for k, v in found.items() if k not in _known})
+
+
+def _encoded(found: dict[str, frozenset[Read] | None]) -> str:
+    return json.dumps({k: None if v is None else sorted(([r.path, r.predicate, r.forward] for r in v), key=json.dumps)
+                       for k, v in found.items()}, sort_keys=True, indent=0)
+
+
+def derived(checks: list[Check]) -> dict[str, frozenset[Read] | None]:
+    """The reads of every template of ``checks``, each parsed here (what ``SHIPPED`` holds for the shapes)."""
+    templates = {key: template for key, template, _ in map(_normalized, (c.query for c in checks))}
+    return {key: _reads_of(template) for key, template in sorted(templates.items())}
+
+
 def derive_reads(checks: list[Check]) -> None:
-    """The reads of every template not known yet, half of them in a forked child (``validate._share``)."""
+    """The reads of every template not known yet (nor shipped), half of them in a forked child (``validate._share``)."""
     from tipkg.shapes.validate import _share
 
+    load_shipped()
     templates = {key: template for key, template, _ in map(_normalized, (c.query for c in checks))}
     missing = sorted((k, q) for k, q in templates.items() if k not in _known)
     found = _share([q for _, q in missing], lambda part: [_reads_of(q) for q in part],
@@ -353,11 +388,24 @@ def save_reads(folder: Path | None) -> None:
 
     if folder is None or not Path(folder).is_dir():
         return
-    data = {k: None if v is None else sorted(([r.path, r.predicate, r.forward] for r in v), key=json.dumps)
-            for k, v in _known.items()}
     try:
-        write_atomically(Path(folder) / _READS_FILE, json.dumps(data, sort_keys=True).encode("utf-8"))
+        write_atomically(Path(folder) / _READS_FILE, _encoded(_known).encode("utf-8"))
     except OSError:  # a cache that cannot be written costs the next build the parsing, nothing else
         pass
 
 
+
+
+def shipped_checks() -> list[Check]:
+    """The bundled shapes' checks as a build compiles them (the ontology's class hierarchy; the data adds none)."""
+    import pyoxigraph as ox
+
+    from tipkg.shapes.validate import _ontology, compiled, load_shapes
+
+    return compiled(load_shapes(), _ontology(), ox.Store())
+
+
+if __name__ == "__main__":  # python3 -m tipkg.shapes.check_reads: rewrite the shipped reads
+    target = Path(__file__).resolve().parent / SHIPPED
+    target.write_text(_encoded(derived(shipped_checks())) + "\n", encoding="utf-8")
+    print(f"wrote {target}")

@@ -22,6 +22,7 @@ the corpus and on each deliberately broken graph.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -143,14 +144,40 @@ class _Canonical:
         return found
 
 
-def nt_runs(path: str | Path, wanted: set[str]) -> Iterator[tuple[str, dict[str, list[Term]]]]:
+def parts(path: str | Path, count: int, least: int = 8 << 20) -> list[tuple[int, str | None]]:
+    """Where ``count`` readers of a sorted N-Triples file start, each at a subject's first line:
+    (byte offset, that subject as written; None for the first). A file under ``least`` bytes is one part."""
+    size = Path(path).stat().st_size
+    out: list[tuple[int, str | None]] = [(0, None)]
+    with open(path, "rb") as f:
+        for k in range(1, count if size >= least else 1):
+            f.seek(max(size * k // count, out[-1][0]))
+            f.readline()  # the rest of the line the offset fell in
+            first = f.readline().split(b" ", 1)[0]
+            while True:
+                at, line = f.tell(), f.readline()
+                if not line:
+                    return out
+                subject = line.split(b" ", 1)[0]
+                if subject != first:
+                    out.append((at, subject.decode("utf-8")))
+                    break
+    return out
+
+
+def nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None = None
+            ) -> Iterator[tuple[str, dict[str, list[Term]]]]:
     """(subject IRI, {predicate: its objects}) for each subject of a sorted N-Triples file, the
-    predicates restricted to ``wanted``. Raises ``Unsorted`` on a blank node or a subject out of order."""
+    predicates restricted to ``wanted``; from the byte offset ``start`` (a subject's first line) up to
+    the subject ``stop`` as written (``parts``). Raises ``Unsorted`` on a blank node or a subject out of
+    order (or ``stop`` never met: then the parts do not tile the file)."""
     canonical = _Canonical()
     subject, previous = None, ""
     props: dict[str, list[Term]] = {}
     tokens = {f"<{p}>": p for p in wanted}  # a predicate as written -> as read
-    with open(path, encoding="utf-8", newline="\n", buffering=1 << 20) as f:
+    raw = open(path, "rb", buffering=1 << 20)
+    raw.seek(start)
+    with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as f:
         for line in f:
             s, p, o = line.split(" ", 2)
             if s != subject:
@@ -158,6 +185,8 @@ def nt_runs(path: str | Path, wanted: set[str]) -> Iterator[tuple[str, dict[str,
                     yield _iri(subject), props
                 if s < previous or s[0] != "<":
                     raise Unsorted(f"graph.nt: subject {s} out of order or a blank node")
+                if s == stop:
+                    return
                 subject, props, previous = s, {}, s
             predicate = tokens.get(p)
             if predicate is None:
@@ -187,6 +216,8 @@ def nt_runs(path: str | Path, wanted: set[str]) -> Iterator[tuple[str, dict[str,
                 props[predicate] = [term]
             else:
                 found.append(term)
+    if stop is not None:
+        raise Unsorted(f"graph.nt: {stop} not found after byte {start}")
     if subject is not None:
         yield _iri(subject), props
 

@@ -383,8 +383,9 @@ class _Compiler:
         return f"MINUS {pattern}"
 
     def constraint_body(self, body: str) -> str:
-        """A ``sh:sparql`` constraint's SELECT as it runs (``$this`` free; shapes/affected.py binds it)."""
-        return body
+        """A ``sh:sparql`` constraint's SELECT as it runs over all focus nodes (``$this`` free;
+        shapes/affected.py binds it): its anti-joins on one variable as MINUS (``anti_joins``)."""
+        return anti_joins(body)
 
     def path_checks(self, shape, focus: str, member: str | None, where: str | None) -> list[tuple]:
         """(component, query, default message, the query from the focus nodes or None) for the constraints
@@ -456,9 +457,40 @@ class _Compiler:
         prefixes = sorted({f"PREFIX {g.value(d, SH.prefix)}: <{g.value(d, SH.namespace)}>"
                            for declarer in g.objects(constraint, SH.prefixes) for d in g.objects(declarer, SH.declare)})
         body = self.constraint_body(re.sub(r"\$this\b", "?this", str(select)))
+        if shape == root and self.implied(shape, str(select), prefixes):
+            focus = ""  # each row's ?this is a focus node already
         query = "\n".join(prefixes) + f"\nSELECT * WHERE {{ {focus} {{ {body} }} }}"
         messages = [str(m) for m in g.objects(constraint, SH.message)] or [str(m) for m in g.objects(shape, SH.message)]
         return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity)
+
+    def implied(self, shape, select: str, prefixes: list[str]) -> bool:
+        """Whether every row of a ``sh:select`` binds ``$this`` to a focus node of ``shape``: its WHERE
+        opens with ``$this a C`` (so every row has it), C one of the shape's target classes or their
+        sub-classes. Then joining the rows with the focus nodes changes nothing, and costs a lookup per
+        row (CitationShape at ×30 over the persistent store: 0.6 s of 3.7).
+
+        >>> c = _Compiler(Graph().parse(data='<urn:S> <http://www.w3.org/ns/shacl#targetClass> <urn:C> .', format="turtle"), {})
+        >>> [c.implied(URIRef("urn:S"), q, ["PREFIX x: <urn:>"]) for q in (
+        ...     "SELECT $this WHERE { $this a x:C . $this x:p ?v }", "SELECT $this WHERE { $this a <urn:D> }",
+        ...     "SELECT $this WHERE { { $this a x:C } UNION { $this x:p ?v } }")]
+        [True, False, False]
+        """
+        m = re.match(r"\s*SELECT\b[^{]*?\bWHERE\s*\{\s*\$this\s+a\s+(<[^<>\s]*>|[A-Za-z][\w-]*:[\w-]*)\s*[.;]",
+                     select, re.IGNORECASE)
+        if m is None:
+            return False
+        name = m.group(1)
+        if not name.startswith("<"):
+            declared = dict(re.findall(r"PREFIX (\S*): <([^>]*)>", "\n".join(prefixes)))
+            prefix, local = name.split(":", 1)
+            if prefix not in declared:
+                return False
+            name = f"<{declared[prefix]}{local}>"
+        g = self.g
+        classes = {c for t in g.objects(shape, SH.targetClass) for c in self.classes(t)}
+        if (shape, RDF.type, RDFS.Class) in g or (shape, RDF.type, OWL.Class) in g:
+            classes |= set(self.classes(shape))
+        return name in classes
 
     # -- conformance as sets: joins and anti-joins ------------------------------------------------
 
@@ -578,6 +610,78 @@ class _Compiler:
                 elif pred == SH.node:
                     parts.append(self.conforms(obj, v))
         return " && ".join(f"({p})" for p in parts) if parts else "true"
+
+
+_VAR = re.compile(r"[?$](\w+)")
+_NOT_EXISTS = re.compile(r"FILTER\s+NOT\s+EXISTS\s*\{")
+
+
+def anti_joins(select: str) -> str:
+    """``select`` with each ``FILTER NOT EXISTS { P }`` that is an anti-join on one variable as ``MINUS { P }``.
+
+    NOT EXISTS is a lookup per solution; MINUS reads P's matches once and removes by hash (CitationShape
+    at ×30 over the persistent store, 95,732 citations: 6.5 s -> 3.2 s). The same solutions when: P is one
+    flat block (no braces, no property path), it shares exactly one variable x with the rest of the
+    query, and the group before the FILTER binds x by a plain triple pattern (no OPTIONAL, UNION, BIND,
+    VALUES, GRAPH or SERVICE there) — then every solution has x bound, and MINUS removes exactly those
+    with a match of P. SHACL forbids MINUS in the constraint itself (pyshacl refuses it), so the
+    rewriting is the compiler's. Not inside another EXISTS (its variables are bound from outside, where
+    MINUS would share none). Anything else stays as written.
+
+    >>> anti_joins("SELECT ?this WHERE { ?this <p> ?v . FILTER NOT EXISTS { ?v a ?k } BIND (1 AS ?r) }")
+    'SELECT ?this WHERE { ?this <p> ?v . MINUS { ?v a ?k } BIND (1 AS ?r) }'
+    >>> [anti_joins(q) == q for q in (
+    ...     "SELECT ?this WHERE { ?this <p> ?a ; <q> ?b . FILTER NOT EXISTS { ?a ?b ?this } }",
+    ...     "SELECT ?this WHERE { OPTIONAL { ?this <p> ?v } FILTER NOT EXISTS { ?v a ?k } }",
+    ...     "SELECT ?this WHERE { ?this <p> ?v FILTER NOT EXISTS { ?this <q> ?v . FILTER NOT EXISTS { ?v <q> ?w } } }")]
+    [True, True, True]
+    """
+    out, at = select, 0
+    while (m := _NOT_EXISTS.search(out, at)) is not None:
+        at = m.end()
+        close = out.find("}", m.end())
+        inner = out[m.end():close]
+        if close < 0 or "{" in inner or re.search(r"[*+|/^]", re.sub(r'<[^<>]*>|"[^"]*"', "", inner)):
+            continue
+        rest = out[:m.start()] + out[close + 1:]
+        shared = set(_VAR.findall(inner)) & set(_VAR.findall(rest))
+        if len(shared) != 1:
+            continue
+        (x,) = shared
+        depth, start = 0, m.start()  # the group's own text before the FILTER (nested groups left out)
+        before: list[str] = []
+        while start > 0:
+            start -= 1
+            c = out[start]
+            if c == "}":
+                depth += 1
+            elif c == "{":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0:
+                before.append(c)
+        group = "".join(reversed(before))
+        if _inside_exists(out, m.start()):
+            continue
+        if re.search(r"\b(OPTIONAL|UNION|BIND|VALUES|GRAPH|SERVICE)\b", group, re.IGNORECASE) \
+                or not re.search(r"[?$]" + x + r"\b", group):
+            continue
+        out = out[:m.start()] + "MINUS {" + out[m.end():]
+        at = m.start() + len("MINUS {")
+    return out
+
+
+def _inside_exists(text: str, at: int) -> bool:
+    """Whether position ``at`` of a query is within the braces of an EXISTS or NOT EXISTS."""
+    frames: list[bool] = []
+    for m in re.finditer(r"\bEXISTS\s*\{|\{|\}", text[:at], re.IGNORECASE):
+        if m.group(0) == "}":
+            if frames:
+                frames.pop()
+        else:
+            frames.append(m.group(0) != "{")
+    return any(frames)
 
 
 def _members(query: str, member: str, distinct: bool = False) -> str:

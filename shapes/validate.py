@@ -181,7 +181,13 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
     else:
         store = data
     checks = compiled(shapes, ontology, store)
-    runs = (lambda _store, wanted: local.nt_runs(nt, wanted)) if nt is not None else local.store_runs
+    if nt is None:
+        runs = [local.store_runs]
+    else:  # two readers, one each side of the fork, each from a subject's first line to the other's
+        starts = local.parts(nt, 2 if reopen is not None else 1)
+        ends = [subject for _, subject in starts[1:]] + [None]
+        runs = [lambda _store, wanted, start=start, stop=stop: local.nt_runs(nt, wanted, start, stop)
+                for (start, _), stop in zip(starts, ends)]
     results = run_checks(store, checks, reopen, runs=runs)
     timings["sparql (oxigraph)"] = time.perf_counter() - clock
     return ValidationReport(results, timings, _triples(store) if triples is None else triples)
@@ -257,10 +263,11 @@ _IDENTIFIER = ox.NamedNode(str(DCTERMS.identifier))
 
 
 def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None) -> list[ValidationResult]:
-    """Each check's query once; each solution is a result. With ``runs`` (a function of a store and
-    the predicates wanted, giving the graph's runs of subjects: ``local.nt_runs``, ``local.store_runs``),
-    the checks local to a focus node are answered instead by one pass over them (``shapes/local.py``),
-    as one more job beside the queries; if the runs cannot be read so (``local.Unsorted``), by their queries.
+    """Each check's query once; each solution is a result. With ``runs`` (functions of a store and the
+    predicates wanted, each giving a part of the graph's runs of subjects: ``local.nt_runs``,
+    ``local.store_runs``), the checks local to a focus node are answered instead by one pass over each
+    part (``shapes/local.py``), jobs beside the queries; if the runs cannot be read so (``local.Unsorted``),
+    by their queries.
 
     pyoxigraph 0.5 holds the GIL while it evaluates a query (two threads took as long as one), so
     the checks are shared with a forked child instead (``_share``) when the caller says how the
@@ -294,21 +301,21 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None) -> 
             return [v.value for v in solutions.variables], [tuple(row) for row in solutions]
         return solve
 
-    passed = [c for c in checks if c.local is not None] if runs is not None else []
-    queried = [c for c in checks if runs is None or c.local is None]
-    jobs: list[Check | None] = [None, *queried] if passed else list(queried)  # None: the pass over the runs
+    passed = [c for c in checks if c.local is not None] if runs else []
+    queried = [c for c in checks if not runs or c.local is None]
+    jobs: list[Check | int] = [*range(len(runs)), *queried] if passed else list(queried)  # k: the pass over runs[k]
 
-    def work(where: ox.Store, part: list[Check | None]) -> list:
+    def work(where: ox.Store, part: list[Check | int]) -> list:
         solve, out = solver(where), []
         for job in part:
-            if job is not None:
+            if isinstance(job, Check):
                 out.append(solve(job))
                 continue
             try:
                 out.append(local.evaluate([c.local for c in passed if c.local is not None],
-                                          lambda wanted: runs(where, wanted)))
+                                          lambda wanted, job=job: runs[job](where, wanted)))
             except local.Unsorted:
-                out.append([solve(c) for c in passed])
+                out.append(None)  # the queries answer them (below)
         return out
 
     if reopen is None:
@@ -316,12 +323,15 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None) -> 
     else:  # one solver per process: its counts are shared by the checks of a shape (made per check, they were
         # counted again for each: x10, 416 COUNT queries, 40 % of the validation's time)
         done = _share(jobs, lambda part: work(store, part), lambda part: work(reopen(), part))
-    by_check = {}
+    by_check: dict[int, tuple[list[str], list[tuple]]] = {}
     for job, answer in zip(jobs, done):
-        if job is None:
-            by_check.update({id(c): a for c, a in zip(passed, answer)})
-        else:
+        if isinstance(job, Check):
             by_check[id(job)] = answer
+    passes = [answer for job, answer in zip(jobs, done) if not isinstance(job, Check)]
+    if any(answer is None for answer in passes):
+        passes = [work(store, list(passed))]
+    for k, check in enumerate(passed):  # the parts' rows together (each subject is in one part)
+        by_check[id(check)] = (passes[0][k][0], [row for answer in passes for row in answer[k][1]])
     answers = [by_check[id(c)] for c in checks]
     out = []
     for check, (names, rows) in zip(checks, answers):

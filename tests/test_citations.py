@@ -311,3 +311,17 @@ def test_build_counts_and_report(references, tmp_path):
     assert lines[0].split("\t") == ["paragraph", "kind", "text", "reason", "span"]
     assert lines[1].startswith("TIP-WG 5 rec 24\tarticle\tالفقرة 15 من")
     assert lines[1].endswith("003_b6c4df457a9ee32e.txt#char=49702,49714")
+
+
+def test_the_name_prefilter_changes_no_mention_on_the_corpus(structured, monkeypatch):
+    """An instrument form's regex runs only on texts holding its literal body (``_needle``): over every
+    paragraph and footnote of the corpus, the mentions are those of scanning every text with every form."""
+    from tipkg.references import citations
+
+    texts = [normalize(x.normalized, fold=True).text for item in structured for d in item.documents
+             for x in [*d.paragraphs, *d.footnotes]]
+    filtered = [citations._instruments(f) for f in texts]
+    assert sum(map(len, filtered)) > 100  # the corpus names its instruments hundreds of times
+    every = tuple((regex, target, rule, "") for regex, target, rule, _ in citations._name_scans())
+    monkeypatch.setattr(citations, "_name_scans", lambda: every)  # "" is in every text: no text skipped
+    assert [citations._instruments(f) for f in texts] == filtered

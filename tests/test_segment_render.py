@@ -7,6 +7,7 @@ tests/test_segments.py.)"""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pyoxigraph as ox
@@ -112,3 +113,17 @@ def test_a_graph_nt_cut_short_is_an_error_naming_the_byte(built_out, tmp_path):
     with pytest.raises(ValueError, match=f"no N-Triples line at byte {last}$"):
         list(cut(short))
     assert [s.end for s in cut(built_out / "graph.nt")][-1] == len(data)
+
+
+def test_without_the_kernel_copy_the_dumps_are_the_same(built_out, tmp_path, monkeypatch):
+    """A rendered part is copied into its dump by ``os.copy_file_range`` where there is one (Linux),
+    else read and written: the same bytes either way."""
+    from tipkg.graph.segments import TEXT, write_segmented
+    from tipkg.graph.writers import DumpSettings
+
+    monkeypatch.delattr(os, "copy_file_range")
+    triples = SpilledTriples.written(PREFIXES, built_out / "graph.nt", store_path(built_out), 0)
+    counts = write_segmented(triples, tmp_path, DumpSettings(validated=True, jobs=1), TEXT)
+    assert counts["segments"] > 1
+    for name in TEXT:
+        assert (tmp_path / name).read_bytes() == (built_out / name).read_bytes(), name

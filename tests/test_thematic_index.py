@@ -276,3 +276,15 @@ def test_an_unknown_index_heading_is_one_clear_error(source, structured):
     with pytest.raises(TipkgError) as error:
         parse_index(edited, replace(loaded.index_span, end=loaded.index_span.end + 2))
     assert str(error.value).startswith(f"{source.file}:955: index heading not in tables/topics.toml")
+
+
+def test_entries_added_in_one_pass_are_the_entries_added_one_by_one(index):
+    """``add_entries`` (one pass: a topic node described once) gives the triples of ``add_entry`` per entry."""
+    from tipkg.graph.thematic_index import add_entries, add_entry
+    from tipkg.graph.triples import TripleSet
+
+    one_by_one, at_once = TripleSet(), TripleSet()
+    for entry in index.entries:
+        add_entry(one_by_one, entry, index.source_file)
+    add_entries(at_once, index.entries, index.source_file)
+    assert len(index.entries) > 1000 and at_once.ntriples() == one_by_one.ntriples()

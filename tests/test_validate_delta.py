@@ -342,3 +342,22 @@ def test_an_edge_between_two_nodes_at_one_depth_is_read_from_its_subject():
     citing, cited = "<http://purl.org/spar/cito/hasCitingEntity>", "<http://purl.org/spar/cito/hasCitedEntity>"
     assert check_reads.Read(citing, None, True) in found  # any triple whose subject is the citing paragraph
     assert check_reads.Read(cited, None, False) not in found  # not: any triple whose object is the cited node
+
+
+def test_the_shipped_reads_are_current_and_spare_a_first_rebuild_the_parsing(corpus_store, monkeypatch):
+    """shapes/check-reads.json holds what parsing the bundled shapes' checks gives (else: rewrite it with
+    ``python3 -m tipkg.shapes.check_reads``), and a process that has it parses no check of the corpus."""
+    import json
+    from importlib import resources
+
+    from tipkg.shapes.validate import _ontology, compiled, load_shapes
+
+    shipped = json.loads(resources.files("tipkg.shapes").joinpath(check_reads.SHIPPED).read_text(encoding="utf-8"))
+    assert shipped == json.loads(check_reads._encoded(check_reads.derived(check_reads.shipped_checks()))), \
+        "the shipped reads are stale: python3 -m tipkg.shapes.check_reads"
+    monkeypatch.setattr(check_reads, "_known", {})
+    monkeypatch.setattr(check_reads, "_shipped_loaded", False)
+    monkeypatch.setattr(check_reads, "_reads_of", lambda template: pytest.fail(f"parsed {template[:80]}"))
+    checks = compiled(load_shapes(), _ontology(), corpus_store)
+    check_reads.derive_reads(checks)
+    assert all(check_reads.reads(c.query) is not None or c.component == "SPARQLConstraintComponent" for c in checks)

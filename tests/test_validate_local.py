@@ -136,3 +136,16 @@ def test_a_store_written_to_after_its_load_is_read_by_the_queries():
     found = {(r.shape, r.focus, r.component) for r in validate(store).results}
     assert ("tipsh:OperativeIdentifier", para, "PatternConstraintComponent") in found - before
     assert ("tipsh:Identified", para, "MinCountConstraintComponent") not in found
+
+
+def test_the_parts_of_graph_nt_tile_it(built_out):
+    """Two readers (one each side of the fork) read every subject once: their runs are the whole file's."""
+    nt = built_out / "graph.nt"
+    wanted = {local.RDF_TYPE, "http://purl.org/dc/terms/identifier"}
+    (first, _), (start, stop) = local.parts(nt, 2, least=0)
+    assert first == 0 and start > 0 and stop is not None
+    whole = list(local.nt_runs(nt, wanted))
+    assert list(local.nt_runs(nt, wanted, 0, stop)) + list(local.nt_runs(nt, wanted, start)) == whole
+    assert len(whole) > 1000
+    with pytest.raises(local.Unsorted):  # a stop that is not there: the parts would not tile the file
+        list(local.nt_runs(nt, wanted, 0, "<urn:x-not-a-subject>"))
