@@ -108,11 +108,12 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
 
 
 def _taken(parts):
-    """The parts' gist tables (``graph.gists.Tables``), each dropped from its part as it is given."""
+    """The parts' gist tables (``graph.gists.Tables``), read one at a time from the cache as they are merged."""
+    from .gists import Tables
+
     for part in parts:
-        facts, part.facts = part.facts, None
-        if facts is not None:
-            yield facts
+        if part.facts is not None:
+            yield Tables.load(part.facts, part.lines)
 
 
 def footnote_id(document: str, mark: str) -> str:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -121,6 +122,8 @@ def _longer(new: str, old: str | None) -> bool:
 #: the facts of which a node keeps one value: of two, the one whose line sorts after (by predicate where
 #: two predicates fill one table, the dates; then by object, as N-Triples writes it)
 _SINGLE = ("identifier", "parent", "date", "verb", "report_of", "in_document")
+#: the head of a part's cached gist tables (``tipkg.units.PartCache``)
+TABLES_MAGIC = b"TIPKG-GIST 1\n"
 
 
 class Tables:
@@ -136,6 +139,16 @@ class Tables:
         self.labels: dict[str, dict[bool, str]] = {}
         self.single: dict[str, dict[str, tuple[str, str, str]]] = {name: {} for name in _SINGLE}
         self.edges: dict[str, dict[str, set[str]]] = {}
+
+    @classmethod
+    def load(cls, path: Path, lines: Path) -> Tables:
+        """The tables a part's cache entry holds at ``path`` (``tipkg.units.PartCache``), or, if that file
+        is not whole (short, altered, gone), those of the part's ``lines`` file read again: never none,
+        since the part's lines are left out of what the parent reads (``where(…, known=True)``)."""
+        from tipkg.units import unsealed
+
+        tables = unsealed(path, TABLES_MAGIC, cls)
+        return tables if tables is not None else cls.of(lines.read_bytes())
 
     @classmethod
     def of(cls, lines: bytes) -> Tables:

@@ -169,7 +169,7 @@ class FilePart:
     lines: Path
     contested: Path
     claims: Claims
-    facts: object = None  # what the gists read of its own lines (``graph.gists.Tables``), if cached with it
+    facts: Path | None = None  # what the gists read of its own lines (``graph.gists.Tables``), cached with it
 
     def add_to(self, graph: SpilledTriples, lost: set[str]) -> None:
         """Have ``graph`` merge in the source's own lines (known to the gists when its tables are here)."""

@@ -395,7 +395,8 @@ class PartCache:
                 return None
         except (OSError, KeyError):  # a file of the part absent: recomputed
             return None
-        return FilePart(lines, contested, record["claims"], record.get("facts"))
+        gists = meta.with_name(f"{key}.gists")
+        return FilePart(lines, contested, record["claims"], gists if record.get("gists") else None)
 
     def put(self, key: str, lines: bytes, contested: bytes, claims: Claims) -> FilePart:
         """Store a part atomically (each file to a temporary name, then moved into place; the claims last)."""
@@ -403,10 +404,15 @@ class PartCache:
         meta.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(lines_path, lines)
         write_atomically(contested_path, contested)
+        tables, gists = _gist_tables(lines, contested), meta.with_name(f"{key}.gists")
+        if tables is not None:  # apart from the claims: read one part at a time as the gists merge them
+            from tipkg.graph.gists import TABLES_MAGIC
+
+            write_atomically(gists, sealed(tables, TABLES_MAGIC))
         record = {"nt": hashlib.sha256(lines).hexdigest(), "contested": hashlib.sha256(contested).hexdigest(),
-                  "claims": claims, "facts": _gist_tables(lines, contested)}
+                  "claims": claims, "gists": tables is not None}
         write_atomically(meta, sealed(record, PART_MAGIC))
-        return FilePart(lines_path, contested_path, claims, record["facts"])
+        return FilePart(lines_path, contested_path, claims, gists if tables is not None else None)
 
 
 def _gist_tables(lines: bytes, contested: bytes):
