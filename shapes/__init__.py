@@ -5,5 +5,6 @@ and reports by shape and node; ``shacl_sparql`` compiles the shapes to SPARQL,
 one query per constraint over all focus nodes, run in pyoxigraph; ``affected`` validates a
 rebuild over its delta: only the focus nodes a removed or added triple can affect, read off
 each compiled check's query (``check_reads``: the triples it reads, along which paths from
-``?this``), with the report a whole validation gives.
+``?this``), with the report a whole validation gives. ``local`` answers the checks that read only
+the focus node's own triples in one pass over the sorted ``graph.nt``, with exactly their queries' rows.
 """
