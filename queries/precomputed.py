@@ -52,7 +52,7 @@ from pathlib import Path
 from tipkg.errors import TipkgError
 from tipkg.ontology.namespace import PREFIXES
 
-from .catalog import Query, _values, bind, catalog
+from .catalog import Query, _values, bind, catalog, rdf_term
 from .params import KINDS
 from .sparql import Results, results_from_json, with_prefixes
 
@@ -119,6 +119,53 @@ def free_text(query: Query, name: str) -> str:
     if orders:  # (without an order the rows are split all the same; the check below decides)
         text = text[:orders[-1].end()] + f"?{name} " + text[orders[-1].end():]
     return with_prefixes(text, PREFIXES)[0]
+
+
+def restricted_text(query: Query, name: str, values: list[str]) -> str | None:
+    """``free_text(query, name)`` restricted to ``values`` of parameter ``name`` (plain strings): its
+    VALUES block kept, with those values, where the query file puts it — at the top of the WHERE
+    group, where a join with it keeps exactly the free rows of those values; None when the block is
+    not there (inside a nested group its join would mean something else)."""
+    text = query.text
+    blocks = [m for m in _values(text) if m["name"] == name]
+    if len(blocks) != 1 or _depth(text, blocks[0].span("default")[0]) != 2 or not values:
+        return None
+    a, b = blocks[0].span("default")
+    text = text[:a] + " ".join(rdf_term(value, blocks[0]["default"]) for value in values) + text[b:]
+    text = _first_projected(text, name)
+    orders = list(re.finditer(r"(?i)\bORDER\s+BY\s+", text))
+    if orders:
+        text = text[:orders[-1].end()] + f"?{name} " + text[orders[-1].end():]
+    return with_prefixes(text, PREFIXES)[0]
+
+
+def _depth(text: str, at: int) -> int:
+    """How many braces are open at ``text[at]`` (outside strings, IRIs and comments): 2 inside the
+    VALUES block of the WHERE group's top level, more in a nested group."""
+    depth, i = 0, 0
+    while i < at:
+        ch = text[i]
+        if ch == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                break
+        elif ch in "\"'":
+            m = re.compile(ch + r"(?:[^" + ch + r"\\\n]|\\.)*" + ch).match(text, i)
+            i = m.end() - 1 if m else i
+        elif ch == "<":
+            m = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>").match(text, i)
+            i = m.end() - 1 if m else i
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        i += 1
+    return depth
+
+
+def answer_file(text: str) -> str:
+    """The name of the file holding the answer of exactly ``text``."""
+    return f"{_key(text)}.jsonl"
 
 
 def text_of(query: Query, given: dict[str, str] | None = None) -> str:
