@@ -3,7 +3,8 @@ graph → text reuse → validate → outputs. Each stage is one module with one
 this module only calls them in order and times them. Structure and references are
 per-source work units (``tipkg.units``), extracted in a process pool and cached on disk,
 so a rebuild redoes only the sources that changed. Text reuse, which needs only the
-structure, runs in a forked child beside the graph stage (``tipkg.parallel``).
+structure, runs in a forked child beside the graph stage (``tipkg.parallel``); with an OUT the child
+makes the echoes' lines itself and hands back file names (``network.reuse_spill``).
 
 >>> result = build(out_dir=None)
 >>> result.documents["A/RES/61/180"]
