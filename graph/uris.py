@@ -57,7 +57,15 @@ def mint(identifier: str, base: str | None = None) -> URIRef:
     return _mint(identifier, base or os.environ.get("TIPKG_BASE_IRI") or DEFAULT_BASE)
 
 
-@lru_cache(maxsize=1 << 20)
+#: How many minted URIs ``_mint`` remembers. A process mints each node's URI several times close together
+#: (its triples, the citations and labels that name it), so a short memory catches nearly every repeat: at
+#: ×10 an extraction worker's hit rate is 0.718 with 4,096 entries and 0.719 with a million; the graph
+#: stage's, over the whole corpus, 0.634 from 65,536 up. The memory it bounds is ~300–850 bytes an entry
+#: (the key's text kept alive with the URI): a million entries were ~0.85 GB per worker at ×1000.
+MINT_MEMORY = 1 << 16
+
+
+@lru_cache(maxsize=MINT_MEMORY)
 def _mint(identifier: str, base: str) -> URIRef:
     path = identifier
     for prefix in _PREFIXES:

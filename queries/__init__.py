@@ -12,5 +12,7 @@ not computed: the files' format and how a page is read; ``precompute`` how the
 build makes them (one run per query, split by value; copied from the previous
 build when a delta cannot change them); ``ordering`` sorts rows in Python by a
 query's own ORDER BY (cheaper than the store's sort); ``reads`` the triple
-patterns a query can read, from its algebra, and whether a delta touches them.
+patterns a query can read, from its algebra, and whether a delta touches them;
+``probe`` which values of a query of every actor or topic a delta can change
+(only those are run again).
 """

@@ -22,10 +22,20 @@ keep the writer cheap:
   the same texts, and its order there was not the store's choice. A small
   answer (under ``WORTH_COPYING``) is simply run again: that is cheaper than
   parsing the query to find out.
+* **Made again value by value.** A query of every actor or topic whose reads
+  the delta touches (a gist changed: every topic's answer reads gists) is
+  probed (probe.py) for the values whose rows the changed lines can change,
+  on the previous OUT's store (removed lines) and the new one (added lines);
+  those are run again, the free query restricted to them and split and
+  sorted as the whole run would be, and every other value's file is linked.
+  Where the probes cannot decide, the whole query is run again. The
+  free-text query's rows are made again the same way by their ORDER BY keys
+  (a paragraph's document and identifier): those of the changed keys are run
+  and put in place among the previous rows' lines, kept as they are.
 
 ``index.json`` lists, per query, the digest of its plan's texts, its files
-and whether its order was determined by its keys alone; it is the same bytes
-whichever way a build made the answers.
+(sorted by name) and whether its order was determined by its keys alone; it is
+the same bytes whichever way a build made the answers.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import pyoxigraph
@@ -102,17 +113,17 @@ def write(store, path: Path, catalog: dict[str, Query], delta=None) -> dict[str,
         if p is None:
             continue
         digests[name] = p.digest
-        outcome = _copied(p, path, *previous) if previous else None
+        outcome = _copied(p, path, previous, store) if previous else None
         outcomes[name] = outcome or _answer(store, p, path)
-    index = {"queries": {name: {"plan": digests[name], "files": o.files, "determined": o.determined}
+    index = {"queries": {name: {"plan": digests[name], "files": sorted(o.files), "determined": o.determined}
                          for name, o in sorted(outcomes.items())}}
     (path / INDEX).write_text(json.dumps(index, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return outcomes
 
 
-def _previous(delta):
-    """(the previous precomputed folder, its index, the changed triples), or None when there is
-    nothing usable to copy from."""
+def _previous(delta) -> tuple[Path, dict, Any, _Before] | None:
+    """(the previous precomputed folder, its index, the changed triples, the previous store), or None
+    when there is nothing usable to copy from."""
     if delta is None or delta.removed_count + delta.added_count > BIG_DELTA:
         return None
     folder = Path(delta.previous) / P.FOLDER
@@ -122,13 +133,37 @@ def _previous(delta):
         return None
     from .reads import Changed  # late: rdflib's SPARQL parser (pyparsing) is a 0.15 s import a cold build never needs
 
-    return folder, index, Changed(delta.removed, delta.added)
+    return folder, index, Changed(delta.removed, delta.added), _Before(Path(delta.previous), delta.record)
 
 
-def _copied(p: Plan, path: Path, folder: Path, index: dict, changed) -> Outcome | None:
+class _Before:
+    """The previous OUT's store, opened read-only on first use (as ``tipkg query`` opens it), and only if
+    its files are those its build recorded (``graph/store.fingerprint``); else None."""
+
+    def __init__(self, out: Path, record: dict):
+        self.out, self.record, self._store, self._tried = out, record, None, False
+
+    def store(self):
+        if not self._tried:
+            self._tried = True
+            from tipkg.graph.store import STORE_DIR, fingerprint, open_store
+
+            if self.record.get("store") is not None and fingerprint(self.out / STORE_DIR) == self.record["store"]:
+                try:
+                    self._store = open_store(self.out)
+                except TipkgError:
+                    self._store = None
+        return self._store
+
+
+def _copied(p: Plan, path: Path, previous: tuple, store=None) -> Outcome | None:
     """The previous answer of ``p`` linked into ``path``, if the delta cannot have changed it
-    (``changed``: the delta's triples, a ``reads.Changed``)."""
+    (``previous``: what ``_previous`` gives); for a query of every value, the previous files of the
+    values the delta cannot change linked and the others' answers made again (``_patched``, on this
+    build's ``store``)."""
     from .reads import reads
+
+    folder, index, changed, before = previous
 
     entry = index.get(p.query.name)
     if not isinstance(entry, dict) or entry.get("plan") != p.digest or entry.get("determined") is not True:
@@ -139,13 +174,202 @@ def _copied(p: Plan, path: Path, folder: Path, index: dict, changed) -> Outcome 
     if sum((folder / f).stat().st_size for f in files) < WORTH_COPYING:
         return None  # running it again costs less than reading its patterns
     if any(changed.touches(reads(text)) for text in p.texts):
+        if p.kind == "every" and files and before is not None and store is not None:
+            return _patched(p, path, folder, files, changed, before, store)
+        if p.kind == "search" and files and before is not None and store is not None:
+            return _patched_search(p, path, folder, files, changed, before, store)
         return None
+    _link(folder, path, files)
+    return Outcome("copied" if files else "live", files, True)
+
+
+def _link(folder: Path, path: Path, files) -> None:
     for f in files:
         try:  # OUT is replaced whole, never written in place: a hard link shares bytes that never change
             os.link(folder / f, path / f)
         except OSError:
             shutil.copyfile(folder / f, path / f)
-    return Outcome("copied" if files else "live", files, True)
+
+
+def _patched(p: Plan, path: Path, folder: Path, files: list[str], changed, before, store) -> Outcome | None:
+    """The answers of a query of every value after a delta that touches what it reads: the values whose
+    rows the delta can change (probe.py) are run again — the free query restricted to them, split and
+    sorted as ``_split`` does — and every other value's file is linked from the previous build. None when
+    the changed values cannot be decided, or the answer cannot be made value by value as ``_split`` makes
+    it (the whole is then run again)."""
+    from .probe import Shape
+
+    query, parameter = p.query, p.parameter
+    keys = order_keys(p.texts[1], _projected(p.texts[1]))
+    if parameter is None or keys is None:  # without keys the rows are in the store's order: not per value
+        return None
+    shape = Shape.of(p.texts[0], parameter)
+    old = before.store() if shape is not None else None
+    found = shape.values(changed, store, old) if shape is not None and old is not None else None
+    if found is None or not all(_plain_string(term) for term in found):
+        return None
+    values = sorted({term.value for term in found})
+    if not values:  # no value's rows can differ
+        _link(folder, path, files)
+        return Outcome("copied", files, True)
+    restricted = P.restricted_text(query, parameter, values)
+    bare = unordered(restricted) if restricted is not None else None
+    if bare is None:
+        return None
+    results = run_local(store, bare, query.path)
+    variables = results.variables[1:]
+    groups: dict[str, list] = {}
+    for row in results.rows:
+        if row[0] is not None:
+            groups.setdefault(row[0].value, []).append(row[1:])
+    if not set(groups) <= set(values):
+        return None  # the restriction is not the free query's rows of those values: the whole again
+    determined, answers = True, {}
+    for value in values:
+        if value not in groups:
+            continue  # no rows: no file, as the free run gives it none
+        text = P.text_of(query, {parameter: value})
+        done = sort_rows(groups[value], keys)
+        if done is not None and not done[1]:
+            answers[text] = Results(variables, tuple(done[0]))
+        else:  # unsortable here or tied: the store orders this one
+            answers[text] = run_local(store, text, query.path)
+            determined = False
+    default = p.texts[1]  # checked as _split checks it, when its rows were made again (else they are the
+    # previous build's, checked then, and its live answer, the same rows in the same order, is too)
+    if _default(query, parameter) in values and \
+            answers.get(default, Results(variables, ())).rows != run_local(store, default, query.path).rows:
+        return None
+    stale = {P.answer_file(P.text_of(query, {parameter: value})) for value in values}
+    kept = [f for f in files if f not in stale]
+    _link(folder, path, kept)
+    terms: dict = {}
+    made = [P.write_answer(path, query.name, text, results, terms) for text, results in answers.items()]
+    return Outcome("patched", kept + made, determined)
+
+
+def _patched_search(p: Plan, path: Path, folder: Path, files: list[str], changed, before, store) -> Outcome | None:
+    """The free-text query's kept rows after a delta that touches what it reads: the rows whose ORDER BY
+    keys (here a paragraph's document and identifier) take values the changed lines can change (probe.py)
+    are made again — the query restricted to those keys, sorted here — and put in the previous rows'
+    place, the other rows' lines kept as they are. None when that cannot be decided or done exactly as
+    the whole run orders the rows (a key not ascending, not a plain string; two rows tied)."""
+    from .probe import Shape
+
+    text = p.texts[0]
+    variables = _projected(text)
+    keys = order_keys(text, variables)
+    if keys is None or any(k.str_of or k.descending or k.column == 0 for k in keys):
+        return None
+    names = [variables[k.column] for k in keys]
+    key = P.answer_file(text)[:-len(".jsonl")]
+    if len(set(names)) != len(names) or sorted(files) != sorted(f"{key}{x}" for x in (".jsonl", ".text", ".offsets")):
+        return None
+    shape = Shape.of(text, *names)
+    old_store = before.store() if shape is not None else None
+    found = shape.values(changed, store, old_store) if shape is not None and old_store is not None else None
+    if found is None:
+        return None
+    rows_found = sorted({(t,) if len(names) == 1 else tuple(t) for t in found}, key=lambda row: [x.value for x in row])
+    if not rows_found:
+        _link(folder, path, files)
+        return Outcome("copied", files, True)
+    if not all(_plain_string(t) for row in rows_found for t in row):
+        return None
+    restricted = P.text_view_restricted(p.query, names, rows_found)
+    bare = unordered(restricted) if restricted is not None else None
+    if bare is None:
+        return None
+    results = run_local(store, bare, p.query.path)
+    done = sort_rows(results.rows, keys) if list(results.variables) == variables else None
+    if done is None or done[1]:
+        return None
+    try:
+        rows = (folder / f"{key}.jsonl").read_bytes().split(b"\n")
+        texts = (folder / f"{key}.text").read_bytes().split(b"\n")
+        head = json.loads(rows[0])
+    except (OSError, ValueError):
+        return None
+    if rows[-1] or texts[-1] or len(rows) != len(texts) or head.get("rows") != len(rows) - 2 \
+            or texts[0] != json.dumps(key).encode():
+        return None
+    old = _Keys(rows, names)
+    fresh: dict[tuple, list] = {}
+    for row in done[0]:
+        fresh.setdefault(tuple(row[k.column].value for k in keys), []).append(row)
+    out_rows, out_texts, at = [], [], 1
+    try:
+        for wanted in (tuple(x.value for x in row) for row in rows_found):
+            lo = old.bisect(wanted, at, left=True)
+            hi = old.bisect(wanted, lo, left=False)
+            out_rows += rows[at:lo]
+            out_texts += texts[at:lo]
+            made = fresh.pop(wanted, [])
+            out_rows += [line.encode("utf-8") for line in P.row_lines(
+                Results(tuple(variables[1:]), tuple(row[1:] for row in made)))]
+            out_texts += [P.text_line(row[0]).encode("utf-8") for row in made]
+            at = hi
+    except _Unkeyed:
+        return None
+    if fresh:  # a row of a key not probed: the restriction is not what was assumed
+        return None
+    out_rows += rows[at:-1]
+    out_texts += texts[at:-1]
+    first = P.answer_head(p.query.name, text, variables[1:], len(out_rows)).encode("utf-8")
+    (path / f"{key}.jsonl").write_bytes(b"\n".join([first, *out_rows]) + b"\n")
+    (path / f"{key}.text").write_bytes(b"\n".join([texts[0], *out_texts]) + b"\n")
+    P.write_offsets(path, key)
+    return Outcome("patched", files, True)
+
+
+class _Unkeyed(Exception):
+    """A previous row whose keys are not plain strings: not merged here."""
+
+
+class _Keys:
+    """The ORDER BY keys of the previous rows (lines of an answer's file, the head first), decoded as a
+    search reaches them."""
+
+    def __init__(self, rows: list[bytes], names: list[str]):
+        self.rows, self.names = rows, names
+        self.known: dict[int, tuple] = {}
+
+    def __getitem__(self, i: int) -> tuple:
+        if (got := self.known.get(i)) is None:
+            row = json.loads(self.rows[i])
+            values = []
+            for name in self.names:
+                term = row.get(name)
+                if not isinstance(term, dict) or term.get("type") != "literal" or "xml:lang" in term or \
+                        term.get("datatype", "http://www.w3.org/2001/XMLSchema#string") != \
+                        "http://www.w3.org/2001/XMLSchema#string":
+                    raise _Unkeyed
+                values.append(term["value"])
+            got = self.known[i] = tuple(values)
+        return got
+
+    def bisect(self, wanted: tuple, lo: int, left: bool) -> int:
+        """The first row from ``lo`` whose keys are not below ``wanted`` (``left``) or above it."""
+        hi = len(self.rows) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self[mid] < wanted or (not left and self[mid] == wanted):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+
+def _plain_string(term) -> bool:
+    return isinstance(term, pyoxigraph.Literal) and term.language is None and \
+        term.datatype.value == "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _default(query: Query, parameter: str) -> str:
+    """The default value of ``parameter`` (its VALUES term in the query file), as the store gives it."""
+    rows = pyoxigraph.Store().query(f"SELECT ?v WHERE {{ VALUES ?v {{ {query.parameters[parameter]} }} }}")
+    assert isinstance(rows, pyoxigraph.QuerySolutions)
+    return next(rows)[0].value
 
 
 def sorted_run(store, text: str, path: str = "query") -> tuple[Results, bool]:

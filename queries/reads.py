@@ -36,6 +36,7 @@ triple patterns say, so "cannot be changed" is sound:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph
@@ -56,10 +57,17 @@ class _Everything(Exception):
     """The query may read any triple."""
 
 
+@lru_cache(maxsize=64)
+def algebra(text: str):
+    """``text`` parsed and translated to rdflib's SPARQL algebra (once per text: parsing is most of the cost,
+    and the writer asks for the reads and the shape (probe.py) of the same texts)."""
+    return translateQuery(parseQuery(text))
+
+
 def reads(text: str) -> list[Pattern]:
     """The triple patterns ``text`` can read (``[EVERYTHING]`` when it may read any triple)."""
     try:
-        query = translateQuery(parseQuery(text))
+        query = algebra(text)
         if query.algebra.get("datasetClause"):
             raise _Everything
         found: set[Pattern] = set()
@@ -172,14 +180,21 @@ def _iris(path) -> set[str]:
 class Changed:
     """The triples of a delta (removed and added lines), indexed to ask whether a pattern matches one."""
 
-    def __init__(self, *files: Path):
+    def __init__(self, removed: Path, added: Path, keep: int = 20_000):
         self.count = 0
         self._by_predicate: dict[str, list[tuple[str, str]]] = {}
-        for file in files:
+        #: the removed and added triples themselves while there are at most ``keep`` (probe.py), else None
+        self.removed: list[pyoxigraph.Triple] | None = []
+        self.added: list[pyoxigraph.Triple] | None = []
+        for file, kept in ((removed, self.removed), (added, self.added)):
             for triple in pyoxigraph.parse(path=str(file), format=pyoxigraph.RdfFormat.N_TRIPLES):
                 self.count += 1
                 self._by_predicate.setdefault(triple.predicate.value, []).append(
                     (_iri(triple.subject), _iri(triple.object)))
+                if self.count <= keep:
+                    kept.append(triple)
+        if self.count > keep:
+            self.removed = self.added = None
 
     def touches(self, patterns: list[Pattern]) -> bool:
         """Whether any changed triple matches any of ``patterns``."""

@@ -168,6 +168,18 @@ def test_working_group_reports_answer_the_conferences_directions(answers):
     assert _answer(answers, "CTOC/COP/WG.4/2011/8", "CTOC/COP/RES/5/2 para 15")
 
 
+def test_a_direction_continued_in_other_words_stays_answered(answers):
+    """Resolution 5/2 para 14 continues decision 4/4 para o in other words ("يقرّر أن يواصل الفريق العامل
+    ... أداء المهام المنصوص عليها في مقرّر المؤتمر 4/4"): not a re-issue, so every later report answers both."""
+    later = ("CTOC/COP/WG.4/2011/8", "CTOC/COP/WG.4/2013/5", "CTOC/COP/WG.4/2015/6", "CTOC/COP/WG.4/2017/4",
+             "CTOC/COP/WG.4/2018/3", "CTOC/COP/WG.4/2019/6")
+    for report in ("CTOC/COP/WG.4/2009/2", "CTOC/COP/WG.4/2010/6") + later:
+        assert _answer(answers, report, "CTOC/COP/DEC/4/4 para o")
+    for report in later:
+        assert _answer(answers, report, "CTOC/COP/RES/5/2 para 14")
+    assert not _answer(answers, "CTOC/COP/WG.4/2010/6", "CTOC/COP/RES/5/2 para 14")  # made that year
+
+
 def test_a_later_decision_reports_the_analytical_report_done(answers):
     (a,) = _answer(answers, "CTOC/COP/DEC/2/3 para e", "CTOC/COP/DEC/1/5 para f")
     assert a.relation == "reportsAnswer" and "أعدته الأمانة" in a.words.text

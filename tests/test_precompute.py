@@ -141,13 +141,14 @@ def test_what_could_read_any_triple_reads_everything():
 
 # --- copied after one source changed -----------------------------------------------------------------------
 
-def _edit(corpus: Path, name: str) -> None:
-    """Replace WORD in source file ``name`` (once) and update its checksum in the manifest."""
+def _edit(corpus: Path, name: str, words: tuple[str, str] = (WORD, OTHER)) -> None:
+    """Replace WORD (``words[0]``) in source file ``name`` (once) by OTHER and update its checksum in
+    the manifest."""
     path = corpus / name
     old = hashlib.sha256(path.read_bytes()).hexdigest()
     text = path.read_text(encoding="utf-8")
-    assert text.count(WORD) == 1
-    path.write_text(text.replace(WORD, OTHER), encoding="utf-8")
+    assert text.count(words[0]) == 1
+    path.write_text(text.replace(*words), encoding="utf-8")
     manifest = corpus / "manifest.toml"
     text = manifest.read_text(encoding="utf-8")
     at = text.index(f'file = "{name}"')  # this entry only: the replicas of a file share its checksum
@@ -159,7 +160,7 @@ def _files_by_query(folder: Path) -> dict[str, list[str]]:
     return json.loads((folder / precomputed.FOLDER / "index.json").read_text(encoding="utf-8"))["queries"]
 
 
-def _delta_build(corpus: Path, edited_file: str, work: Path):
+def _delta_build(corpus: Path, edited_file: str, work: Path, words: tuple[str, str] = (WORD, OTHER)):
     """Build ``corpus`` into OUT, edit one source, build it into OUT again (a delta build) and into another
     folder (a full build); (OUT, the full OUT, inode of each previous precomputed file by name)."""
     from tipkg.pipeline import build
@@ -167,7 +168,7 @@ def _delta_build(corpus: Path, edited_file: str, work: Path):
     out, full, cache = work / "out", work / "full", work / "cache"
     build(corpus, out, cache=cache)
     before = {f.name: f.stat().st_ino for f in (out / precomputed.FOLDER).iterdir()}
-    _edit(corpus, edited_file)
+    _edit(corpus, edited_file, words)
     build(corpus, out, cache=cache)
     build(corpus, full, cache=None)
     return out, full, before
@@ -180,12 +181,13 @@ def _check(out: Path, full: Path, before: dict[str, int]) -> dict[str, set[str]]
                                                shallow=False)
     assert not mismatch and not errors, (mismatch, errors)
     assert {f.name for f in (out / precomputed.FOLDER).iterdir()} == set(match)
-    how: dict[str, set[str]] = {"copied": set(), "ran": set()}
+    how: dict[str, set[str]] = {"copied": set(), "ran": set(), "patched": set()}
     for name, entry in _files_by_query(out).items():
         linked = [before.get(f) == (out / precomputed.FOLDER / f).stat().st_ino for f in entry["files"]]
-        if entry["files"]:
-            assert all(linked) or not any(linked), name  # a query's files are copied together or not at all
-            how["copied" if all(linked) else "ran"].add(name)
+        if entry["files"]:  # a query's files are copied together, made again together, or (a query of every
+            # value) some values' made again and the others' copied
+            how["copied" if all(linked) else "ran" if not any(linked) else "patched"].add(name)
+    assert not how["patched"] - {n for n, q in catalog().items() if precomputed.every_value(q)}
     return how
 
 
@@ -201,6 +203,58 @@ def test_after_one_edited_source_untouched_answers_are_copied_and_equal_a_full_b
     # … while the queries of topics, actors and counts read nothing the edit changed: copied
     assert {"topic-paragraphs", "topics-together", "topic-year-counts", "requests-to-actor",
             "open-mandates-by-addressee", "documents-overview"} <= how["copied"]
+
+
+@pytest.mark.slow
+def test_after_an_edit_under_one_topic_only_its_topics_answers_are_made_again(tmp_path, every_answer_checked):
+    """A paragraph filed under "Legislation" now cites article 7 of the Protocol, not 5: its gist changes,
+    which every topic's answer reads, but only the answers of its topics are made again (queries/probe.py);
+    the others are linked, and the whole is the full build's, byte for byte."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    words = ("تنفيذ المادة 5 من البروتوكول؛", "تنفيذ المادة 7 من البروتوكول؛")
+    out, full, before = _delta_build(corpus, "003_b6c4df457a9ee32e.txt", tmp_path, words)
+    how = _check(out, full, before)
+    assert "topic-paragraphs" in how["patched"] and "articles-ranked" in how["ran"]
+    query = catalog()["topic-paragraphs"]
+    made = {f for f in _files_by_query(out)["topic-paragraphs"]["files"]
+            if before.get(f) != (out / precomputed.FOLDER / f).stat().st_ino}
+    assert made == {precomputed.answer_file(precomputed.text_of(query, {"topic": t}))
+                    for t in ("topic:legislation",)}
+
+
+@pytest.mark.slow
+def test_rows_made_again_by_their_keys_equal_the_whole_run(tmp_path, every_answer_checked):
+    """Two full builds, before and after an edit of one paragraph's text, and the delta between their
+    graphs: the writer, given the previous OUT, makes the searched rows of the edited paragraph again and
+    keeps the others' lines (search-arabic), and a topic's answers value by value (topic-paragraphs);
+    every file equals the later full build's, byte for byte."""
+    from tipkg.graph.store import fingerprint, open_store
+    from tipkg.pipeline import build
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    build(corpus, tmp_path / "before", cache=None)
+    _edit(corpus, "003_b6c4df457a9ee32e.txt", ("تنفيذ المادة 5 من البروتوكول؛", "تنفيذ المادة 7 من البروتوكول؛"))
+    build(corpus, tmp_path / "after", cache=None)
+    old, new = (set(open(tmp_path / f / "graph.nt", "rb")) for f in ("before", "after"))
+    (tmp_path / "removed.nt").write_bytes(b"".join(sorted(old - new)))
+    (tmp_path / "added.nt").write_bytes(b"".join(sorted(new - old)))
+    delta = Delta(tmp_path / "before", tmp_path / "removed.nt", tmp_path / "added.nt",
+                  {"store": fingerprint(tmp_path / "before" / "store")}, len(old - new), len(new - old))
+    outcomes = precompute.write(open_store(tmp_path / "after"), tmp_path / "made", catalog(), delta)
+    assert outcomes["search-arabic"].how == "patched" and outcomes["topic-paragraphs"].how == "patched"
+    assert outcomes["topics-together"].how == "copied" and outcomes["articles-ranked"].how == "ran"
+    names = sorted(f.name for f in (tmp_path / "after" / precomputed.FOLDER).iterdir())
+    assert sorted(f.name for f in (tmp_path / "made").iterdir()) == names
+    assert filecmp.cmpfiles(tmp_path / "made", tmp_path / "after" / precomputed.FOLDER, names, shallow=False)[1:] == ([], [])
+    # without the previous store (its files not those recorded) nothing is patched: the whole is run
+    other = Delta(delta.previous, delta.removed, delta.added, {"store": "0" * 64}, delta.removed_count, delta.added_count)
+    again = precompute.write(open_store(tmp_path / "after"), tmp_path / "again", catalog(), other)
+    assert again["search-arabic"].how == "ran" and again["topic-paragraphs"].how == "ran"
+    assert filecmp.cmpfiles(tmp_path / "again", tmp_path / "after" / precomputed.FOLDER, names, shallow=False)[1:] == ([], [])
 
 
 def test_the_copy_rule_on_a_delta_made_here(built_out, tmp_path, every_answer_checked):

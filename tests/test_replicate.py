@@ -40,3 +40,17 @@ def test_a_copy_echoes_the_earlier_copy(twice):
     assert (mint("A/RES/161/180 para 5"), TIP.echoes, mint("A/RES/61/180 para 5")) in g
     echoes = list(g.subject_objects(TIP.echoes))
     assert len(echoes) > 541  # about one per paragraph of copy 1, besides each copy's own
+
+
+def test_a_direction_given_again_word_for_word_is_answered_until_then(twice):
+    """Regression (×1000 stopped at 10 GB in add_answers): a Working Group report answered every
+    earlier never-due direction of every copy, so the answers grew with the square of the corpus.
+    Copy 1 re-issues decision 4/4 para o ("قرّر أيضاً أن يؤدّي الفريق العامل المهام التالية") in 2009:
+    copy 0's is answered by the 2009 report only, copy 1's by every later report of both copies."""
+    g = twice.graph
+    first, again = mint("CTOC/COP/DEC/4/4 para o mandate"), mint("CTOC/COP/DEC/104/4 para o mandate")
+    assert set(g.subjects(TIP.answers, first)) == {mint("CTOC/COP/WG.4/2009/2")}
+    later = set(g.subjects(TIP.answers, again))
+    assert {mint("CTOC/COP/WG.4/2010/6"), mint("CTOC/COP/WG.4/2019/6"),  # copy 0's later reports
+            mint("CTOC/COP/WG.4/2010/1002"), mint("CTOC/COP/WG.4/2020/1006")} <= later  # copy 1's
+    assert mint("CTOC/COP/WG.4/2009/2") not in later  # the re-issue's own year

@@ -68,9 +68,18 @@ def _proclitic_letters() -> frozenset[str]:
     return frozenset(search_form(c) for c in _table()["proclitics"] if len(c) == 1)
 
 
+@lru_cache(maxsize=1 << 16)
 def _key(token: str) -> str:
-    """A token's search form without marks ('' for a number or a mark)."""
+    """A token's search form without marks ('' for a number or a mark); kept, as a line's
+    reading asks for the same few tokens' keys many times."""
     return search_form(token.strip(_table()["punctuation"])) if _LETTER.search(token) else ""
+
+
+@lru_cache(maxsize=1 << 16)
+def _ends(token: str) -> tuple[str, str] | None:
+    """A token's first and last word (``words``), None if it has none; kept, as ``_key``."""
+    found = words(token)
+    return (found[0], found[-1]) if found else None
 
 
 class Model:
@@ -132,8 +141,8 @@ class Model:
         """The score of token ``y`` read right after token ``x``."""
         if self.joinable(x, y):   # a lone proclitic letter ("و", "ب") may as well stand alone: it joins weakly
             return float(_table()["join_letter" if self.proclitic(x) or self.proclitic(y) else "join"])
-        wx, wy = words(x), words(y)
-        return self.association(wx[-1], wy[0]) if wx and wy else 0.0
+        wx, wy = _ends(x), _ends(y)
+        return self.association(wx[1], wy[0]) if wx and wy else 0.0
 
 
 # --- one line -------------------------------------------------------------------------
@@ -271,9 +280,15 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
         return [p for p, _ in pieces]
     text = [p for p, _ in pieces]
     is_piece = [bool(k) and not model.whole(k) for k in map(_key, text)]
+    scored: dict[tuple[int, int], float] = {}      # the DP asks for the same pair of pieces n times
+
+    def pair(i: int, j: int) -> float:             # the score of piece j read right after piece i
+        if (v := scored.get((i, j))) is None:
+            v = scored[(i, j)] = model.pair(text[i], text[j])
+        return v
     inner = [0.0]
     for i in range(n - 1):
-        inner.append(inner[-1] + model.pair(text[i], text[i + 1]))
+        inner.append(inner[-1] + pair(i, i + 1))
     certain = [0]
     for i in range(n - 1):
         certain.append(certain[-1] + (pieces[i][1] == "cut"))
@@ -290,16 +305,19 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
 
     # best[(s, e)]: the line read from its end down to chunk s..e, which is read last so far
     best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}
+    starting: list[list[tuple[tuple[int, int], float]]] = [[] for _ in range(n)]  # best's keys by start
     for s in range(n):
         if (v := chunk(s, n - 1)) is not None:
             best[(s, n - 1)] = (v, None)
+            starting[s].append(((s, n - 1), v))
     for e in range(n - 2, -1, -1):
-        before = [(k, v[0]) for k, v in best.items() if k[0] == e + 1]
+        before = starting[e + 1]
         for s in range(e, -1, -1):
             if (v := chunk(s, e)) is None or not before:
                 continue
-            score, prev = max((sc + model.pair(text[k[1]], text[s]), k) for k, sc in before)
+            score, prev = max((sc + pair(k[1], s), k) for k, sc in before)
             best[(s, e)] = (score + v - cost(e + 1), prev)
+            starting[s].append(((s, e), best[(s, e)][0]))
     key = max((k for k in best if k[0] == 0), key=lambda k: best[k][0], default=None)
     if key is None:
         return text
@@ -422,7 +440,7 @@ def write_spelling(words: Iterable[str], path) -> None:
 def _candidates(text: str) -> set[str]:
     """The tokens of a visual source as ``atoms`` cuts them, and their two-part splits."""
     out = set()
-    for token in text.split():
+    for token in set(text.split()):  # each distinct token once: a set comes out
         for w in normalize(token).text.split(" "):
             for piece in _MARK_GLUE.split(w):
                 core = _spelling(piece)
@@ -444,10 +462,11 @@ def share(text: str, paragraphs: Iterable[str], visual: bool) -> Share:
         return unigrams, pairs, frozenset(words(text)), Counter(), frozenset(), frozenset()
     tatweel, marks = _table()["tatweel"], _table()["punctuation"]
     seen, stretched = Counter(), set()
-    for token in text.split():
+    for token, times in Counter(text.split()).items():  # each distinct token once, counted as often as met
         core = token.strip(marks)
         found = words(core)
-        seen.update(found)
+        for w in found:
+            seen[w] += times
         if tatweel in core.strip(tatweel) and not core.startswith(tatweel) and not core.endswith(tatweel):
             stretched.update(found)
     return Counter(), Counter(), frozenset(), seen, frozenset(stretched), _spelled_in(text)

@@ -10,7 +10,8 @@ Four kinds of evidence, each a pattern table in tables/mandates.toml:
   answer that decision's mandates to the Secretariat to assist the Working Group.
 * **Working Group reports**: the report of a meeting answers the Conference's
   directions to the Working Group (meet, perform its functions) made before the
-  meeting and not due before its year.
+  meeting, not due before its year, and not given again word for word since
+  (the re-issued direction is the one in force: see ``_in_force``).
 * **Later paragraphs and front matter** (``[[evidence]]``, ``[front_matter]``):
   "التقرير التحليلي الذي أعدته الأمانة" reports that a report mandate was
   answered; the compendium says it was made "in response to that request".
@@ -85,6 +86,12 @@ class _Mandates:
                     and m.year is not None:
                 self.to_working_group.append(m)
         self.order = {id(m): n for n, m in enumerate(mandates)}
+        self.working_group_years: dict[int, list[Mandate]] = {}
+        self.working_group_standing: list[tuple[Mandate, int | None]] = []
+
+    def in_force(self, texts: dict[str, str]) -> None:
+        """Index the Working Group directions by the years they are in force (``_in_force``)."""
+        self.working_group_years, self.working_group_standing = _in_force(self.to_working_group, texts)
 
 
 def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate]) -> Answers:
@@ -98,6 +105,8 @@ def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mand
                 paragraphs[d.identifier] += [p for p in d.paragraphs if p.identifier not in known]
     restatements: list[Restatement] = []
     answers: list[Answer] = []
+    directed = {m.paragraph for m in index.to_working_group}
+    index.in_force({p.identifier: p.normalized or p.text for ps in paragraphs.values() for p in ps if p.identifier in directed})
     texts: dict[str, str] | None = None  # every paragraph's working text, made at the first agenda
     for item in structured:
         visual = is_visual_source(item.source.text)
@@ -272,18 +281,57 @@ def _front_matter(item: StructuredSource, mandates: _Mandates) -> list[Answer]:
     return out
 
 
+def _in_force(directions: Sequence[Mandate], texts: dict[str, str]) -> tuple[dict[int, list[Mandate]], list[tuple[Mandate, int | None]]]:
+    """The years in which each direction to the Working Group can be answered, as
+    ``(year -> directions, [(direction, last year or None)])``, both in corpus order: the
+    second for the directions in force for ever or for decades.
+
+    A direction made in year Y can be answered by a report of a later year, up to its
+    due year if it has one, and up to the year the Conference gives the same direction
+    again word for word (the same addressees and action, the same paragraph text): from
+    then on the re-issued direction is the one the Working Group carries out. Without
+    that, a direction that is never due would be answered by every later report, and a
+    corpus whose Conference keeps re-issuing it (the replicated scale corpus does, once
+    a copy) would have answers growing with the square of its size. No direction of the
+    bundled corpus is re-issued word for word: decision 4/4 para o ("قرّر أيضاً أن يؤدّي
+    الفريق العامل المهام التالية") is continued in other words by resolution 5/2 para 14
+    ("يقرّر أن يواصل الفريق العامل ... أداء المهام المنصوص عليها في مقرّر المؤتمر 4/4"),
+    and both stay answered.
+    """
+    later: dict[tuple, int] = {}  # a direction's wording -> the year it was last given (walking back)
+    until: dict[int, int | None] = {}
+    for m in sorted(directions, key=lambda m: -(m.year or 0)):
+        key = (m.body, tuple(sorted({a.actor for a in m.addressees})), m.action, texts.get(m.paragraph, m.paragraph))
+        again = later.get(key)
+        ends = [y for y in (m.due.year if m.due else None, again if again is not None and again > (m.year or 0) else None)
+                if y is not None]
+        until[id(m)] = min(ends) if ends else None
+        if again is None or again > (m.year or 0):
+            later[key] = m.year or 0
+    by_year: dict[int, list[Mandate]] = defaultdict(list)
+    long: list[tuple[Mandate, int | None]] = []  # never ending, or over decades: looked at by every report
+    for m in directions:
+        end = until[id(m)]
+        if end is None or end - (m.year or 0) > 50:
+            long.append((m, end))
+        else:
+            for year in range((m.year or 0) + 1, end + 1):
+                by_year[year].append(m)
+    return by_year, long
+
+
 def _wg_reports(item: StructuredSource, mandates: _Mandates) -> list[Answer]:
     out = []
     for meeting in item.meetings:
         if not meeting.report or not meeting.date:
             continue
         year = int(meeting.date[:4])
-        for m in mandates.to_working_group:
-            due = m.due.year if m.due else None
-            if year > m.year and (due is None or year <= due):
-                line_end = item.source.text.find("\n", meeting.span.start, meeting.span.end)
-                span = Span(meeting.span.start, line_end if line_end > 0 else meeting.span.end)  # the meeting's heading
-                out.append(Answer(meeting.report, "document", "answers", m.identifier,
-                                  Words(item.source.text[span.start:span.end], item.source.file, span),
-                                  "answers:working-group-report"))
+        in_force = mandates.working_group_years.get(year, []) + [
+            m for m, end in mandates.working_group_standing if m.year < year and (end is None or year <= end)]
+        for m in sorted(in_force, key=lambda m: mandates.order[id(m)]):
+            line_end = item.source.text.find("\n", meeting.span.start, meeting.span.end)
+            span = Span(meeting.span.start, line_end if line_end > 0 else meeting.span.end)  # the meeting's heading
+            out.append(Answer(meeting.report, "document", "answers", m.identifier,
+                              Words(item.source.text[span.start:span.end], item.source.file, span),
+                              "answers:working-group-report"))
     return out
