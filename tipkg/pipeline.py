@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -41,9 +40,13 @@ from tipkg.references import References
 from tipkg.references.mandates import find_mandates
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.shapes.affected import validate_delta
-from tipkg.shapes.validate import ValidationReport, in_memory, validate, validation_store
+from tipkg.shapes.validate import LocalPass, ValidationReport, in_memory, local_pass, validate, validation_store
 from tipkg.sources import read_corpus
 from tipkg.graph.writers import DumpSettings, writers
+from tipkg.held import UNRESOLVED_RELATION, StreamedReferences, StreamedUnits, held, reference_counts
+
+__all__ = ["DEFAULT_CACHE", "DEFAULT_OUT", "UNRESOLVED_RELATION", "BuildResult", "build", "merged_references",
+           "paragraph_counts", "reference_counts", "stderr_progress", "write_report"]
 
 DEFAULT_OUT = "out"
 #: ``build(cache=DEFAULT_CACHE)``: ``.tipkg-cache`` beside the output folder (no cache without one)
@@ -99,10 +102,16 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     if cache == DEFAULT_CACHE:
         cache = default_cache(out_dir) if out_dir is not None else None
     say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
+    # with a cache and an OUT, each unit's graph part is made in its extraction task and the parent keeps only
+    # what its global passes read of the unit (tipkg/held.py); the whole unit is read back from the cache
+    light = cache is not None and out_dir is not None
     extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
-                               meanwhile=(lambda: prepare(check)) if out_dir is not None else None)
+                               meanwhile=(lambda: prepare(check)) if out_dir is not None else None,
+                               keep=held if light else None)
     structured = [unit.structured for unit in extraction.units]
-    references = merged_references(extraction.units)
+    kept = merged_references(extraction.units)  # what the global passes read of the references (all without a cache)
+    whole = StreamedUnits(sources, extraction.keys, cache) if light else None
+    references = StreamedReferences(whole) if whole is not None else kept  # the whole, read back when asked for
     lap("extract")
     stamp = BuildStamp(cache, out_dir) if cache is not None and out_dir is not None else None
     key = build_key(sources, base, check) if stamp else None
@@ -126,17 +135,18 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         reuse = Forked(reuse_stage, structured, extraction.keys if cache else None, cache, say)
         parts = None
         if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
-            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh)
+            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh,
+                                whole=whole.__getitem__ if whole is not None else None)
             lap("parts")
         say("building graph")
-        mandates = find_mandates(structured, references.found)  # once, for the graph stage and add_repeats
-        graph = build_graph(structured, base, references=references.found, index=references.index, graph=sink,
+        mandates = find_mandates(structured, kept.found)  # once, for the graph stage and add_repeats
+        graph = build_graph(structured, base, references=kept.found, index=kept.index, graph=sink,
                             parts=parts.parts if parts else None, mandates=mandates)
         lap("graph")
         say("text reuse")
         echoes, attested = reuse.result()
         add_echoes(graph, echoes, attested, base)
-        add_repeats(graph, structured, references.found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
+        add_repeats(graph, structured, kept.found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
         add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
         lap("reuse")
         result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
@@ -163,7 +173,18 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs:
     """graph.nt and the store first; validation in a child beside the store's load (a small graph.nt is
     validated in memory) and the other dumps (``write_dumps``): all in a staged folder that replaces
     ``out_dir`` only if everything succeeded and the graph conforms. With a delta against a previous
-    build that conformed, only the focus nodes the delta can affect are validated (shapes/affected.py)."""
+    build that conformed, only the focus nodes the delta can affect are validated (shapes/affected.py).
+    A whole graph validated over the persistent store has its local checks answered from graph.nt in a
+    child forked before the store's load begins (``local_pass``: beside the load, not after it; no
+    fork is ever made while a RocksDB load runs in this process)."""
+
+    before_store: list[Forked[LocalPass]] = []  # the local checks' pass, forked before the store's load
+    passed: list[LocalPass] = []
+
+    def written(triples) -> None:  # graph.nt is whole, the store not begun: no RocksDB open in this process
+        if check and getattr(triples, "path", None) is not None and not in_memory(triples) \
+                and getattr(triples, "delta", None) is None:
+            before_store.append(Forked(local_pass, triples.path))
 
     def checked(triples) -> ValidationReport:  # in a forked child
         start = time.perf_counter()
@@ -174,7 +195,8 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs:
         reopen = (lambda: store) if memory else triples.store
         report = validate_delta(store, delta, reopen=reopen, cache=cache) if delta is not None else None
         if report is None:  # no delta, or it cannot be used: the whole graph
-            report = validate(store, reopen=reopen, triples=len(triples), nt=getattr(triples, "path", None))
+            report = validate(store, reopen=reopen, triples=len(triples), nt=getattr(triples, "path", None),
+                              done=passed[0] if passed else None)
         report.timings = {"store": loaded, **report.timings}
         return report
 
@@ -194,17 +216,25 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs:
 
     def fed() -> None:
         lap("graph.nt+store")
+        if before_store:  # the validating child is forked next and inherits the answers
+            passed.append(before_store.pop().result())
         say("validating against the SHACL shapes, beside writing the other dumps" if check else
             f"writing the other dumps into {out_dir}")
 
     timings = result.timings
     say(f"writing graph.nt into {out_dir} and loading the embedded store")
-    with staged_output(out_dir) as stage:
-        settings = DumpSettings(base=base, validated=check, jobs=jobs)
-        written = write_dumps(result.triples, stage, settings,
-                              fed=fed,
-                              check=checked if check else None, judge=judged, early=early)
-    result.written = [Path(out_dir) / p.name for p in written]
+    try:
+        with staged_output(out_dir) as stage:
+            settings = DumpSettings(base=base, validated=check, jobs=jobs)
+            outputs = write_dumps(result.triples, stage, settings, written=written,
+                                  fed=fed, check=checked if check else None, judge=judged, early=early)
+    finally:  # a build failing before fed() still waits for the pass (it only reads graph.nt)
+        for forked in before_store:
+            try:
+                forked.result()
+            except Exception:  # noqa: BLE001 — the build's own error is the one raised
+                pass
+    result.written = [Path(out_dir) / p.name for p in outputs]
     if isinstance(result.triples, SpilledTriples):
         result.triples.relocate(Path(out_dir) / "graph.nt", store_path(out_dir))
     lap("outputs")  # validation's own time is "validate"; it ran within the wall time of these two stages
@@ -225,26 +255,6 @@ def merged_references(units) -> References:
             out.index = replace(out.index, entries=out.index.entries + unit.index.entries,
                                 notations={**out.index.notations, **unit.index.notations})
     return out
-
-
-#: the relation an unresolved reference of a kind would have had
-UNRESOLVED_RELATION = {"article": "citesArticle", "report-paragraph": "refersTo"}
-
-
-def reference_counts(references: References) -> dict[str, tuple[int, int]]:
-    """relation -> (distinct edges found, references seen but unresolved).
-
-    For ``indexedUnder`` the second figure counts the index rows left without
-    an edge: rows whose topic is not printed (unplaced).
-    """
-    edges: dict[str, set] = {}
-    for r in references.found:
-        edges.setdefault(r.relation, set()).add((r.paragraph, r.target))
-    missed = Counter(UNRESOLVED_RELATION.get(u.kind, u.kind) for u in references.unresolved)
-    if references.index is not None:
-        edges["indexedUnder"] = {(e.paragraph, e.topic) for e in references.index.entries}
-        missed["indexedUnder"] = len(references.index.unplaced)
-    return {rel: (len(edges.get(rel, ())), missed.get(rel, 0)) for rel in sorted(set(edges) | set(missed))}
 
 
 def write_report(references: References, path: str | Path) -> Path:
