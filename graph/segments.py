@@ -144,19 +144,30 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
 _RUN = re.compile(rb"(\S+) [^\n]*\n(?:\1 [^\n]*\n)*")
 
 
+#: how far the cut runs past the mapped pages it no longer reads before it lets them go
+RELEASE = 64 << 20
+
+
 def cut(path: Path) -> Iterator[Segment]:
     """The segments of a sorted N-Triples file, in order (see the module's docstring). The file is
-    read a subject's run of lines at a time (``_RUN``, matched over the file mapped in memory)."""
+    read a subject's run of lines at a time (``_RUN``, matched over the file mapped in memory). The
+    pages behind the last segment leave this process's resident set every ``RELEASE`` bytes: they
+    stay in the page cache, but a mapping keeps every page it touched counted as the process's
+    own, and at ×1000 (a 10 GB graph.nt) the dumps' child reached 10.7 GB that way."""
     if os.path.getsize(path) == 0:
         return
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        start = offset = 0
+        start = offset = released = 0
         for run in _RUN.finditer(data):
             if run.start() != offset:
                 raise ValueError(f"{path}: no N-Triples line at byte {offset}")
             if offset > start and not zlib.crc32(run[1]) & MASK:
                 yield Segment(start, offset, hashlib.sha256(data[start:offset]).hexdigest())
                 start = offset
+                if start - released >= RELEASE:
+                    upto = start - start % mmap.PAGESIZE
+                    data.madvise(mmap.MADV_DONTNEED, released, upto - released)
+                    released = upto
             offset = run.end()
         if offset != len(data):
             raise ValueError(f"{path}: no N-Triples line at byte {offset}")
