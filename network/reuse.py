@@ -61,6 +61,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from bisect import bisect_left
 from itertools import combinations
 
@@ -137,12 +138,18 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
     >>> sorted(shingles("يطلب إلى", 4))
     ['<الي', '<يطل', 'الي>', 'طلب>', 'يطلب']
     """
-    words = re.sub(r"[\W\d_]+", " ", search_form(text)).split()
-    out: set[str] = set()
-    for word in words:
-        marked = f"<{word}>"
-        out.update(marked[i:i + size] for i in range(max(1, len(marked) - size + 1)))
-    return out
+    words = _NON_WORD.sub(" ", search_form(text)).split()
+    return set().union(*(_word_shingles(word, size) for word in words))
+
+
+_NON_WORD = re.compile(r"[\W\d_]+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_shingles(word: str, size: int) -> frozenset[str]:
+    """One word's n-grams, with its edges marked (kept: a corpus repeats its words)."""
+    marked = f"<{word}>"
+    return frozenset(marked[i:i + size] for i in range(max(1, len(marked) - size + 1)))
 
 
 def jaccard(a: set, b: set) -> float:

@@ -127,8 +127,15 @@ def summarize(item: StructuredSource) -> Summary:
     words = tuple(sorted(set().union(*sets)))
     number = {w: i for i, w in enumerate(words)}
     return Summary(item.source.file, words, tuple(
-        (p.identifier, p.document, p.order, np.array(sorted(number[w] for w in grams), dtype=np.uint32).tobytes())
+        (p.identifier, p.document, p.order, _sorted_numbers(map(number.__getitem__, grams), len(grams)))
         for p, grams in zip(found, sets)))
+
+
+def _sorted_numbers(numbers, count: int) -> bytes:
+    """The numbers, sorted, as the bytes of a uint32 array."""
+    array = np.fromiter(numbers, dtype=np.uint32, count=count)
+    array.sort()
+    return array.tobytes()
 
 
 class SummaryCache:

@@ -28,7 +28,10 @@ keep the writer cheap:
   on the previous OUT's store (removed lines) and the new one (added lines);
   those are run again, the free query restricted to them and split and
   sorted as the whole run would be, and every other value's file is linked.
-  Where the probes cannot decide, the whole query is run again.
+  Where the probes cannot decide, the whole query is run again. The
+  free-text query's rows are made again the same way by their ORDER BY keys
+  (a paragraph's document and identifier): those of the changed keys are run
+  and put in place among the previous rows' lines, kept as they are.
 
 ``index.json`` lists, per query, the digest of its plan's texts, its files
 (sorted by name) and whether its order was determined by its keys alone; it is
@@ -173,6 +176,8 @@ def _copied(p: Plan, path: Path, previous: tuple, store=None) -> Outcome | None:
     if any(changed.touches(reads(text)) for text in p.texts):
         if p.kind == "every" and files and before is not None and store is not None:
             return _patched(p, path, folder, files, changed, before, store)
+        if p.kind == "search" and files and before is not None and store is not None:
+            return _patched_search(p, path, folder, files, changed, before, store)
         return None
     _link(folder, path, files)
     return Outcome("copied" if files else "live", files, True)
@@ -241,6 +246,118 @@ def _patched(p: Plan, path: Path, folder: Path, files: list[str], changed, befor
     terms: dict = {}
     made = [P.write_answer(path, query.name, text, results, terms) for text, results in answers.items()]
     return Outcome("patched", kept + made, determined)
+
+
+def _patched_search(p: Plan, path: Path, folder: Path, files: list[str], changed, before, store) -> Outcome | None:
+    """The free-text query's kept rows after a delta that touches what it reads: the rows whose ORDER BY
+    keys (here a paragraph's document and identifier) take values the changed lines can change (probe.py)
+    are made again — the query restricted to those keys, sorted here — and put in the previous rows'
+    place, the other rows' lines kept as they are. None when that cannot be decided or done exactly as
+    the whole run orders the rows (a key not ascending, not a plain string; two rows tied)."""
+    from .probe import Shape
+
+    text = p.texts[0]
+    variables = _projected(text)
+    keys = order_keys(text, variables)
+    if keys is None or any(k.str_of or k.descending or k.column == 0 for k in keys):
+        return None
+    names = [variables[k.column] for k in keys]
+    key = P.answer_file(text)[:-len(".jsonl")]
+    if len(set(names)) != len(names) or sorted(files) != sorted(f"{key}{x}" for x in (".jsonl", ".text", ".offsets")):
+        return None
+    shape = Shape.of(text, *names)
+    old_store = before.store() if shape is not None else None
+    found = shape.values(changed, store, old_store) if shape is not None and old_store is not None else None
+    if found is None:
+        return None
+    rows_found = sorted({(t,) if len(names) == 1 else tuple(t) for t in found}, key=lambda row: [x.value for x in row])
+    if not rows_found:
+        _link(folder, path, files)
+        return Outcome("copied", files, True)
+    if not all(_plain_string(t) for row in rows_found for t in row):
+        return None
+    restricted = P.text_view_restricted(p.query, names, rows_found)
+    bare = unordered(restricted) if restricted is not None else None
+    if bare is None:
+        return None
+    results = run_local(store, bare, p.query.path)
+    done = sort_rows(results.rows, keys) if list(results.variables) == variables else None
+    if done is None or done[1]:
+        return None
+    try:
+        rows = (folder / f"{key}.jsonl").read_bytes().split(b"\n")
+        texts = (folder / f"{key}.text").read_bytes().split(b"\n")
+        head = json.loads(rows[0])
+    except (OSError, ValueError):
+        return None
+    if rows[-1] or texts[-1] or len(rows) != len(texts) or head.get("rows") != len(rows) - 2 \
+            or texts[0] != json.dumps(key).encode():
+        return None
+    old = _Keys(rows, names)
+    fresh: dict[tuple, list] = {}
+    for row in done[0]:
+        fresh.setdefault(tuple(row[k.column].value for k in keys), []).append(row)
+    out_rows, out_texts, at = [], [], 1
+    try:
+        for wanted in (tuple(x.value for x in row) for row in rows_found):
+            lo = old.bisect(wanted, at, left=True)
+            hi = old.bisect(wanted, lo, left=False)
+            out_rows += rows[at:lo]
+            out_texts += texts[at:lo]
+            made = fresh.pop(wanted, [])
+            out_rows += [line.encode("utf-8") for line in P.row_lines(
+                Results(tuple(variables[1:]), tuple(row[1:] for row in made)))]
+            out_texts += [P.text_line(row[0]).encode("utf-8") for row in made]
+            at = hi
+    except _Unkeyed:
+        return None
+    if fresh:  # a row of a key not probed: the restriction is not what was assumed
+        return None
+    out_rows += rows[at:-1]
+    out_texts += texts[at:-1]
+    first = P.answer_head(p.query.name, text, variables[1:], len(out_rows)).encode("utf-8")
+    (path / f"{key}.jsonl").write_bytes(b"\n".join([first, *out_rows]) + b"\n")
+    (path / f"{key}.text").write_bytes(b"\n".join([texts[0], *out_texts]) + b"\n")
+    P.write_offsets(path, key)
+    return Outcome("patched", files, True)
+
+
+class _Unkeyed(Exception):
+    """A previous row whose keys are not plain strings: not merged here."""
+
+
+class _Keys:
+    """The ORDER BY keys of the previous rows (lines of an answer's file, the head first), decoded as a
+    search reaches them."""
+
+    def __init__(self, rows: list[bytes], names: list[str]):
+        self.rows, self.names = rows, names
+        self.known: dict[int, tuple] = {}
+
+    def __getitem__(self, i: int) -> tuple:
+        if (got := self.known.get(i)) is None:
+            row = json.loads(self.rows[i])
+            values = []
+            for name in self.names:
+                term = row.get(name)
+                if not isinstance(term, dict) or term.get("type") != "literal" or "xml:lang" in term or \
+                        term.get("datatype", "http://www.w3.org/2001/XMLSchema#string") != \
+                        "http://www.w3.org/2001/XMLSchema#string":
+                    raise _Unkeyed
+                values.append(term["value"])
+            got = self.known[i] = tuple(values)
+        return got
+
+    def bisect(self, wanted: tuple, lo: int, left: bool) -> int:
+        """The first row from ``lo`` whose keys are not below ``wanted`` (``left``) or above it."""
+        hi = len(self.rows) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self[mid] < wanted or (not left and self[mid] == wanted):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
 
 
 def _plain_string(term) -> bool:

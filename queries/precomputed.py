@@ -95,6 +95,22 @@ def text_view(query: Query) -> str:
                          PREFIXES)[0]
 
 
+def text_view_restricted(query: Query, variables: list[str], rows: list[tuple]) -> str | None:
+    """``text_view(query)`` with only the rows whose ``variables`` take one of ``rows`` (tuples of
+    pyoxigraph terms): a VALUES table after the parameter's, at the top of the WHERE group, where a join
+    with it keeps exactly those rows of the whole (variables bound by its required patterns:
+    probe.Shape); None when the parameter's block is not there."""
+    parameter, searched, _ = TEXT_SEARCH[query.name]
+    text = bind(query.text, {parameter: ""}, path=query.path)
+    blocks = [m for m in _values(text) if m["name"] == parameter]
+    if len(blocks) != 1 or _depth(text, blocks[0].span("default")[0]) != 2 or not rows:
+        return None
+    end = blocks[0].match.end() + blocks[0].offset
+    table = " ".join("(" + " ".join(str(term) for term in row) + ")" for row in rows)
+    text = text[:end] + f"\n  VALUES ({' '.join('?' + v for v in variables)}) {{ {table} }}" + text[end:]
+    return with_prefixes(_first_projected(text, searched), PREFIXES)[0]
+
+
 def folded(run, query: Query, value: str | None) -> str | None:
     """``value`` (None: the query's default) folded as the free-text query folds its parameter:
     the VALUES line and the BIND lines of the query, run on the store (no data read)."""
@@ -195,13 +211,25 @@ def write_answer(path: Path, name: str, text: str, results: Results, terms: dict
     its key and variables, then one SPARQL JSON binding per row, in order — a page is read from
     the first lines without parsing the rest. The file's name. ``terms``: each term's JSON, kept
     from one answer to the next (a paragraph's gist recurs under each of its topics)."""
-    lines = [json.dumps({"query": name, "sha256": _key(text), "vars": list(results.variables),
-                         "rows": len(results.rows)}, ensure_ascii=False)]
+    lines = [answer_head(name, text, results.variables, len(results.rows)), *row_lines(results, terms)]
+    (path / f"{_key(text)}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return f"{_key(text)}.jsonl"
+
+
+def answer_head(name: str, text: str, variables, rows: int) -> str:
+    """The first line of an answer's file."""
+    return json.dumps({"query": name, "sha256": _key(text), "vars": list(variables), "rows": rows},
+                      ensure_ascii=False)
+
+
+def row_lines(results: Results, terms: dict | None = None) -> list[str]:
+    """Each row of ``results`` as its line in an answer's file (``terms``: each term's JSON, kept)."""
     # each row is json.dumps({var: binding}, sort_keys=True) — written from each variable's and each
     # term's JSON, made once (the same topics, documents and gists recur on thousands of rows)
     names = {v: json.dumps(v, ensure_ascii=False) + ": " for v in results.variables}
     order = sorted(range(len(results.variables)), key=lambda i: results.variables[i])
     terms = {} if terms is None else terms
+    lines = []
     for row in results.rows:
         parts = []
         for i in order:
@@ -211,8 +239,23 @@ def write_answer(path: Path, name: str, text: str, results: Results, terms: dict
                     encoded = terms[t] = json.dumps(t.sparql_json(), ensure_ascii=False, sort_keys=True)
                 parts.append(names[results.variables[i]] + encoded)
         lines.append("{" + ", ".join(parts) + "}")
-    (path / f"{_key(text)}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return f"{_key(text)}.jsonl"
+    return lines
+
+
+def text_line(term) -> str:
+    """A searched text's line in ``<key>.text``."""
+    return json.dumps(term.value if term is not None else "", ensure_ascii=False)
+
+
+def write_offsets(path: Path, key: str) -> str:
+    """``<key>.offsets``: where each row's line of ``<key>.jsonl`` starts (8-byte integers)."""
+    data = (path / f"{key}.jsonl").read_bytes()
+    starts, at = array("Q"), data.find(b"\n") + 1
+    while at < len(data):
+        starts.append(at)
+        at = data.find(b"\n", at) + 1
+    (path / f"{key}.offsets").write_bytes(starts.tobytes())
+    return f"{key}.offsets"
 
 
 def lookup(out_dir: str | Path, text: str, limit: int | None = None, offset: int = 0) -> Results | None:
@@ -242,15 +285,9 @@ def write_text_view(path: Path, name: str, text: str, results: Results) -> list[
     and where each row's line starts (``<key>.offsets``, 8-byte integers) to read a page's rows."""
     key = _key(text)
     write_answer(path, name, text, Results(results.variables[1:], tuple(row[1:] for row in results.rows)))
-    texts = [json.dumps(row[0].value if row[0] is not None else "", ensure_ascii=False) for row in results.rows]
+    texts = [text_line(row[0]) for row in results.rows]
     (path / f"{key}.text").write_text("\n".join([json.dumps(key), *texts]) + "\n", encoding="utf-8")
-    data = (path / f"{key}.jsonl").read_bytes()
-    starts, at = array("Q"), data.find(b"\n") + 1
-    while at < len(data):
-        starts.append(at)
-        at = data.find(b"\n", at) + 1
-    (path / f"{key}.offsets").write_bytes(starts.tobytes())
-    return [f"{key}.jsonl", f"{key}.text", f"{key}.offsets"]
+    return [f"{key}.jsonl", f"{key}.text", write_offsets(path, key)]
 
 
 def search(out_dir: str | Path, run, query: Query, given: dict[str, str], limit: int | None = None,

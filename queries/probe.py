@@ -65,15 +65,17 @@ Triple = tuple  # (subject, predicate or path, object) as rdflib terms
 
 @dataclass(frozen=True)
 class Shape:
-    """A query with its parameter free, as probes see it: required triples, optional groups."""
+    """A query as probes see it: required triples, optional groups, and the variables probed (the
+    parameter; or the keys of the rows, precompute._patched_search)."""
 
-    parameter: str
+    variables: tuple[str, ...]
     required: tuple[Triple, ...]
     optional: tuple[tuple[Triple, ...], ...]
 
     @classmethod
-    def of(cls, text: str, parameter: str) -> Shape | None:
-        """The shape of ``text`` (``parameter`` free), None when it is not one probes can decide."""
+    def of(cls, text: str, *variables: str) -> Shape | None:
+        """The shape of ``text``, probed for ``variables`` (each bound by a required triple), None when
+        it is not one probes can decide."""
         try:
             query = algebra(text)
             if query.algebra.get("datasetClause"):
@@ -83,14 +85,16 @@ class Shape:
             _spine(query.algebra, required, optional)
         except Exception:  # noqa: BLE001 — not parsed, or a form not read here: not decided
             return None
-        variable = Variable(parameter)
-        if not any(variable in (t[0], t[2]) or t[1] == variable for t in required):
-            return None
-        return cls(parameter, tuple(required), tuple(tuple(group) for group in optional))
+        for name in variables:
+            variable = Variable(name)
+            if not any(variable in (t[0], t[2]) or t[1] == variable for t in required):
+                return None
+        return cls(tuple(variables), tuple(required), tuple(tuple(group) for group in optional))
 
     def values(self, changed, new_store, old_store) -> set | None:
-        """The parameter's values whose rows the changed triples (``changed``: a ``reads.Changed``
-        holding them, ``removed`` and ``added``) can change; None when that cannot be decided."""
+        """The values of the variables (a term, or a tuple of terms for more than one) whose rows the
+        changed triples (``changed``: a ``reads.Changed`` holding them, ``removed`` and ``added``) can
+        change; None when that cannot be decided."""
         if changed.removed is None or changed.added is None or \
                 len(changed.removed) + len(changed.added) > MOST_CHANGED:
             return None
@@ -116,8 +120,10 @@ class Shape:
         if names:
             table = " ".join("(" + " ".join(row[n] for n in names) + ")" for row in rows)
             body.append(f"VALUES ({' '.join('?' + n for n in names)}) {{ {table} }}")
-        text = f"SELECT DISTINCT ?{self.parameter} WHERE {{\n" + " .\n".join(body) + "\n}"
-        return {solution[0] for solution in store.query(text) if solution[0] is not None}
+        text = f"SELECT DISTINCT {' '.join('?' + v for v in self.variables)} WHERE {{\n" + " .\n".join(body) + "\n}"
+        if len(self.variables) == 1:
+            return {solution[0] for solution in store.query(text) if solution[0] is not None}
+        return {tuple(solution) for solution in store.query(text)}
 
 
 def _spine(node, required: list, optional: list) -> None:
@@ -133,29 +139,50 @@ def _spine(node, required: list, optional: list) -> None:
         _no_exists(node.get("expr"))
         optional.append(_bgp(node.p2))
         _spine(node.p1, required, optional)
-    elif name == "Join":
-        _joined(node.p1, required)
-        _joined(node.p2, required)
     else:
-        _joined(node, required)
+        _joined(node, required, optional, set())
 
 
-def _joined(node, required: list) -> None:
-    """Required triples of a part joined on the spine (no OPTIONAL below a join: its rows would also
-    depend on which optional solutions the other side is compatible with)."""
+def _joined(node, required: list, optional: list, around: set) -> None:
+    """Required triples of a part joined on the spine, ``around``: the variables of what it is joined
+    with. An OPTIONAL below a join is read as one on the spine only when the variables its group shares
+    with that are all bound by its own left side (a well-designed pattern: ``{A OPTIONAL {O} B}`` is
+    then ``{A B OPTIONAL {O}}``); else which optional rows survive would depend on the join."""
     name = getattr(node, "name", None)
     if name == "BGP":
         required.extend(_checked(node.get("triples") or []))
     elif name == "ToMultiSet":  # a VALUES table: dropped, which only widens the probe
         pass
     elif name == "Join":
-        _joined(node.p1, required)
-        _joined(node.p2, required)
+        _joined(node.p1, required, optional, around | _variables(node.p2))
+        _joined(node.p2, required, optional, around | _variables(node.p1))
     elif name in ("Filter", "Extend"):
         _no_exists(node.get("expr"))
-        _joined(node.p, required)
+        _joined(node.p, required, optional, around)
+    elif name == "LeftJoin":
+        _no_exists(node.get("expr"))
+        group = _bgp(node.p2)
+        if (_variables(node.p2) & around) - _variables(node.p1):
+            raise _Undecided
+        optional.append(group)
+        _joined(node.p1, required, optional, around)
     else:
         raise _Undecided
+
+
+def _variables(node) -> set:
+    """Every variable named anywhere below ``node``."""
+    found: set = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Variable):
+            found.add(item)
+        elif isinstance(item, dict):  # CompValue is an OrderedDict
+            stack.extend(v for k, v in item.items() if k != "_vars")
+        elif isinstance(item, (list, tuple, set)):
+            stack.extend(item)
+    return found
 
 
 def _bgp(node) -> list:

@@ -224,6 +224,39 @@ def test_after_an_edit_under_one_topic_only_its_topics_answers_are_made_again(tm
                     for t in ("topic:legislation",)}
 
 
+@pytest.mark.slow
+def test_rows_made_again_by_their_keys_equal_the_whole_run(tmp_path, every_answer_checked):
+    """Two full builds, before and after an edit of one paragraph's text, and the delta between their
+    graphs: the writer, given the previous OUT, makes the searched rows of the edited paragraph again and
+    keeps the others' lines (search-arabic), and a topic's answers value by value (topic-paragraphs);
+    every file equals the later full build's, byte for byte."""
+    from tipkg.graph.store import fingerprint, open_store
+    from tipkg.pipeline import build
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    build(corpus, tmp_path / "before", cache=None)
+    _edit(corpus, "003_b6c4df457a9ee32e.txt", ("تنفيذ المادة 5 من البروتوكول؛", "تنفيذ المادة 7 من البروتوكول؛"))
+    build(corpus, tmp_path / "after", cache=None)
+    old, new = (set(open(tmp_path / f / "graph.nt", "rb")) for f in ("before", "after"))
+    (tmp_path / "removed.nt").write_bytes(b"".join(sorted(old - new)))
+    (tmp_path / "added.nt").write_bytes(b"".join(sorted(new - old)))
+    delta = Delta(tmp_path / "before", tmp_path / "removed.nt", tmp_path / "added.nt",
+                  {"store": fingerprint(tmp_path / "before" / "store")}, len(old - new), len(new - old))
+    outcomes = precompute.write(open_store(tmp_path / "after"), tmp_path / "made", catalog(), delta)
+    assert outcomes["search-arabic"].how == "patched" and outcomes["topic-paragraphs"].how == "patched"
+    assert outcomes["topics-together"].how == "copied" and outcomes["articles-ranked"].how == "ran"
+    names = sorted(f.name for f in (tmp_path / "after" / precomputed.FOLDER).iterdir())
+    assert sorted(f.name for f in (tmp_path / "made").iterdir()) == names
+    assert filecmp.cmpfiles(tmp_path / "made", tmp_path / "after" / precomputed.FOLDER, names, shallow=False)[1:] == ([], [])
+    # without the previous store (its files not those recorded) nothing is patched: the whole is run
+    other = Delta(delta.previous, delta.removed, delta.added, {"store": "0" * 64}, delta.removed_count, delta.added_count)
+    again = precompute.write(open_store(tmp_path / "after"), tmp_path / "again", catalog(), other)
+    assert again["search-arabic"].how == "ran" and again["topic-paragraphs"].how == "ran"
+    assert filecmp.cmpfiles(tmp_path / "again", tmp_path / "after" / precomputed.FOLDER, names, shallow=False)[1:] == ([], [])
+
+
 def test_the_copy_rule_on_a_delta_made_here(built_out, tmp_path, every_answer_checked):
     """Without a build: the session build is the previous OUT, the delta one searchText line changed and
     one indexedUnder line removed; the writer re-runs exactly the queries reading those predicates."""

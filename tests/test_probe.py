@@ -23,7 +23,8 @@ from tipkg.queries.reads import Changed
 TIP = "https://w3id.org/tipkg/ontology#"
 #: predicates the catalog's queries of every value read, the ones a delta is drawn from
 PREDICATES = [f"<{TIP}gist>", f"<{TIP}indexedUnder>", "<http://purl.org/dc/terms/identifier>", f"<{TIP}requests>",
-              f"<{TIP}inDocument>", "<http://www.w3.org/2004/02/skos/core#broader>", f"<{TIP}addressee>"]
+              f"<{TIP}inDocument>", "<http://www.w3.org/2004/02/skos/core#broader>", f"<{TIP}addressee>",
+              f"<{TIP}searchText>", "<http://www.w3.org/2004/02/skos/core#prefLabel>"]
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,28 @@ def test_every_value_whose_rows_change_is_found(lines, seed, tmp_path):
         assert differ <= {term.value for term in found}, (name, seed)
         differed += len(differ)
     assert decided >= 2 and differed > 0  # the deltas drawn change some value's rows
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_searched_row_that_changes_has_a_key_found(lines, seed, tmp_path):
+    """The free-text query's rows by their ORDER BY keys (document, paragraph): each key whose rows differ
+    is found (its OPTIONAL prefLabel sits between required triples: read as a well-designed pattern)."""
+    after, changed = _delta(lines, 100 + seed, tmp_path)
+    old, new = _store(lines), _store(after)
+    text = P.text_view(catalog()["search-arabic"])
+    shape = Shape.of(text, "document", "paragraph")
+    assert shape is not None and len(shape.optional) == 2
+    found = {tuple(t.value for t in row) for row in shape.values(changed, new, old)}
+
+    def keyed(store):
+        rows: dict[tuple, list] = {}
+        for row in store.query(text):
+            rows.setdefault((row["document"].value, row["paragraph"].value), []).append(str(list(row)))
+        return {k: sorted(v) for k, v in rows.items()}
+
+    before, now = keyed(old), keyed(new)
+    differ = {k for k in set(before) | set(now) if before.get(k) != now.get(k)}
+    assert differ and differ <= found
 
 
 def test_a_path_over_a_changed_predicate_is_undecided(lines, tmp_path):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -44,6 +43,10 @@ from tipkg.shapes.affected import validate_delta
 from tipkg.shapes.validate import ValidationReport, in_memory, validate, validation_store
 from tipkg.sources import read_corpus
 from tipkg.graph.writers import DumpSettings, writers
+from tipkg.held import UNRESOLVED_RELATION, StreamedReferences, StreamedUnits, held, reference_counts
+
+__all__ = ["DEFAULT_CACHE", "DEFAULT_OUT", "UNRESOLVED_RELATION", "BuildResult", "build", "merged_references",
+           "paragraph_counts", "reference_counts", "stderr_progress", "write_report"]
 
 DEFAULT_OUT = "out"
 #: ``build(cache=DEFAULT_CACHE)``: ``.tipkg-cache`` beside the output folder (no cache without one)
@@ -99,10 +102,16 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     if cache == DEFAULT_CACHE:
         cache = default_cache(out_dir) if out_dir is not None else None
     say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
+    # with a cache and an OUT, each unit's graph part is made in its extraction task and the parent keeps only
+    # what its global passes read of the unit (tipkg/held.py); the whole unit is read back from the cache
+    light = cache is not None and out_dir is not None
     extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
-                               meanwhile=(lambda: prepare(check)) if out_dir is not None else None)
+                               meanwhile=(lambda: prepare(check)) if out_dir is not None else None,
+                               keep=held if light else None)
     structured = [unit.structured for unit in extraction.units]
-    references = merged_references(extraction.units)
+    kept = merged_references(extraction.units)  # what the global passes read of the references (all without a cache)
+    whole = StreamedUnits(sources, extraction.keys, cache) if light else None
+    references = StreamedReferences(whole) if whole is not None else kept  # the whole, read back when asked for
     lap("extract")
     stamp = BuildStamp(cache, out_dir) if cache is not None and out_dir is not None else None
     key = build_key(sources, base, check) if stamp else None
@@ -126,17 +135,18 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         reuse = Forked(reuse_stage, structured, extraction.keys if cache else None, cache, say)
         parts = None
         if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
-            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh)
+            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh,
+                                whole=whole.__getitem__ if whole is not None else None)
             lap("parts")
         say("building graph")
-        mandates = find_mandates(structured, references.found)  # once, for the graph stage and add_repeats
-        graph = build_graph(structured, base, references=references.found, index=references.index, graph=sink,
+        mandates = find_mandates(structured, kept.found)  # once, for the graph stage and add_repeats
+        graph = build_graph(structured, base, references=kept.found, index=kept.index, graph=sink,
                             parts=parts.parts if parts else None, mandates=mandates)
         lap("graph")
         say("text reuse")
         echoes, attested = reuse.result()
         add_echoes(graph, echoes, attested, base)
-        add_repeats(graph, structured, references.found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
+        add_repeats(graph, structured, kept.found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
         add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
         lap("reuse")
         result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
@@ -217,26 +227,6 @@ def merged_references(units) -> References:
             out.index = replace(out.index, entries=out.index.entries + unit.index.entries,
                                 notations={**out.index.notations, **unit.index.notations})
     return out
-
-
-#: the relation an unresolved reference of a kind would have had
-UNRESOLVED_RELATION = {"article": "citesArticle", "report-paragraph": "refersTo"}
-
-
-def reference_counts(references: References) -> dict[str, tuple[int, int]]:
-    """relation -> (distinct edges found, references seen but unresolved).
-
-    For ``indexedUnder`` the second figure counts the index rows left without
-    an edge: rows whose topic is not printed (unplaced).
-    """
-    edges: dict[str, set] = {}
-    for r in references.found:
-        edges.setdefault(r.relation, set()).add((r.paragraph, r.target))
-    missed = Counter(UNRESOLVED_RELATION.get(u.kind, u.kind) for u in references.unresolved)
-    if references.index is not None:
-        edges["indexedUnder"] = {(e.paragraph, e.topic) for e in references.index.entries}
-        missed["indexedUnder"] = len(references.index.unplaced)
-    return {rel: (len(edges.get(rel, ())), missed.get(rel, 0)) for rel in sorted(set(edges) | set(missed))}
 
 
 def write_report(references: References, path: str | Path) -> Path:

@@ -276,7 +276,7 @@ class Extraction:
 
 
 def _extract_and_store(source: Source, key: str, folder: str | None, base: str | None = None,
-                       index_file: str = "") -> SourceUnit:
+                       index_file: str = "", keep: Callable[[SourceUnit], SourceUnit] | None = None) -> SourceUnit:
     unit = extract_unit(source)
     if folder is not None:
         UnitCache(folder).put(key, unit)
@@ -290,19 +290,22 @@ def _extract_and_store(source: Source, key: str, folder: str | None, base: str |
             PartCache(folder).put(part_key(key, base, own), *source_chunk(unit.structured, unit.found, base,
                                                                           reading_of(unit.structured), unit.index,
                                                                           own or None))
-    return unit
+    return keep(unit) if keep is not None else unit
 
 
 def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jobs: int | None = None,
                   progress: Callable[[str], None] | None = None, base: str | None = None,
-                  meanwhile: Callable[[], None] | None = None) -> Extraction:
+                  meanwhile: Callable[[], None] | None = None,
+                  keep: Callable[[SourceUnit], SourceUnit] | None = None) -> Extraction:
     """The unit of every source: read back from ``cache`` when a whole entry is there, else
     extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored.
     ``meanwhile()`` is called here once a pool has every task (this process would only wait).
     Given the ``base`` IRI, a source extracted has its graph part (``graph_parts``) computed
     and cached in the same task; for a source that prints a thematic index, with the guess that the
     corpus's first index is printed by the first source of its kind in the manifest (copy 0 of a
-    replicated compendium: at ×N the N-1 other copies' parts were computed twice)."""
+    replicated compendium: at ×N the N-1 other copies' parts were computed twice). ``keep(unit)``: what
+    is kept of each unit (``tipkg.held.held``, applied as each arrives, in the worker for one extracted
+    there); default, the whole unit."""
     say = progress or (lambda message: None)
     store = UnitCache(cache) if cache is not None else None
     if store is not None:
@@ -311,14 +314,18 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     first_of_kind: dict[str, str] = {}
     for s in sources:
         first_of_kind.setdefault(s.kind, s.file)
-    units: list[SourceUnit | None] = [store.get(k, s) if store else None for k, s in zip(keys, sources)]
+    kept = keep or (lambda unit: unit)
+    units: list[SourceUnit | None] = [None] * len(sources)
+    for i, (k, s) in enumerate(zip(keys, sources)):  # one whole unit at a time
+        unit = store.get(k, s) if store else None
+        units[i] = kept(unit) if unit is not None else None
     todo = [i for i, u in enumerate(units) if u is None]
     meter = Meter(len(todo), say)
     folder = str(store.folder) if store else None
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(todo) <= 1:
         for i in todo:
-            units[i] = _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind])
+            units[i] = _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind], keep)
             meter.tick()
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
@@ -326,7 +333,8 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
             # the longest first (the compendium is three quarters of the bundled corpus): the last task
             # to finish is then a short one, and the pool's two workers end together
             longest_first = sorted(todo, key=lambda i: -len(sources[i].text))
-            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base, first_of_kind[sources[i].kind]): i
+            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base, first_of_kind[sources[i].kind],
+                                   keep): i
                        for i in longest_first}
             if meanwhile is not None:
                 meanwhile()
@@ -447,12 +455,13 @@ class Parts:
 
 def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | Path, base: str,
                 jobs: int | None = None, progress: Callable[[str], None] | None = None,
-                fresh: Sequence[int] = ()) -> Parts:
+                fresh: Sequence[int] = (), whole: Callable[[int], SourceUnit] | None = None) -> Parts:
     """The graph part of every unit (``graph.parts``): read back from ``folder`` when a whole entry
     is there, else computed — in a process pool of ``jobs`` workers — and stored there. A part
     follows from its source alone (and the first index's file, for a source that prints an index),
     so an edited source recomputes its own part only. ``fresh``: the units extracted by this build
-    (their parts were computed with them)."""
+    (their parts were computed with them). ``whole(i)``: unit ``i`` whole, where ``units`` are what the
+    parent keeps of them (``tipkg.held``: a part needs the references and index rows it leaves out)."""
     say = progress or (lambda message: None)
     store = PartCache(folder)
     first_index = next((u.index.source_file for u in units if u.index is not None), "")
@@ -461,15 +470,16 @@ def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | 
     todo = [i for i, p in enumerate(parts) if p is None]
     if todo:
         say(f"graph parts of {len(todo)} sources")
+    unit = whole or units.__getitem__
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(todo) <= 1:
         for i in todo:
-            parts[i] = _part(units[i], part_keys[i], folder, base, first_index)
+            parts[i] = _part(unit(i), part_keys[i], folder, base, first_index)
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
                                  initargs=(os.getpid(),)) as pool:
             longest_first = sorted(todo, key=lambda i: -len(units[i].structured.source.text))  # as extract_units
-            futures = {pool.submit(_part, _light(units[i]), part_keys[i], str(folder), base, first_index): i
+            futures = {pool.submit(_part, _light(unit(i)), part_keys[i], str(folder), base, first_index): i
                        for i in longest_first}
             for future in as_completed(futures):
                 parts[futures[future]] = future.result()

@@ -1,0 +1,67 @@
+"""What the build's parent keeps of each unit (tipkg/held.py) gives the global passes what the whole units give,
+and the whole references, read back from the cache, are the corpus's (on the bundled corpus, ×2 replicated)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tipkg.held import StreamedReferences, StreamedUnits, held, reference_counts
+from tipkg.network.alignment import align
+from tipkg.pipeline import merged_references, paragraph_counts
+from tipkg.references.answers import find_answers
+from tipkg.references.mandates import find_mandates
+from tipkg.sources import read_corpus
+from tipkg.units import extract_units
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The ×2 corpus (two thematic indexes, decisions printed by two sources), its units whole and held."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import replicate
+
+    folder = tmp_path_factory.mktemp("held")
+    sources = read_corpus(replicate.write_corpus(2, folder / "corpus"))
+    cache = folder / "cache"
+    whole = extract_units(sources, cache, jobs=2)
+    kept = extract_units(sources, cache, jobs=1, keep=held)  # read back from the cache, kept as the parent keeps
+    return sources, cache, whole, kept
+
+
+def test_the_parent_keeps_less(corpus):
+    _, _, whole, kept = corpus
+    assert kept.cached == len(kept.units) and kept.extracted == 0
+    found = sum(len(u.found) for u in whole.units)
+    assert sum(len(u.found) for u in kept.units) < found / 2
+    assert all(u.index is None or not u.index.entries for u in kept.units)
+    assert sum(1 for u in whole.units if u.index is not None and u.index.entries) == 2
+    assert [u.index.source_file if u.index else None for u in kept.units] == \
+        [u.index.source_file if u.index else None for u in whole.units]
+
+
+def test_global_passes_read_the_same(corpus):
+    _, _, whole, kept = corpus
+    full = [u.structured for u in whole.units]
+    light = [u.structured for u in kept.units]
+    assert light == full  # the structure is whole (equal strings made one where a paragraph's two texts agree)
+    mandates = find_mandates(full, merged_references(whole.units).found)
+    assert len(mandates) > 50
+    assert find_mandates(light, merged_references(kept.units).found) == mandates
+    assert find_answers(light, mandates) == find_answers(full, mandates)
+    assert align(light) == align(full)
+    assert paragraph_counts(light) == paragraph_counts(full)
+
+
+def test_references_read_back_are_the_corpus_references(corpus):
+    sources, cache, whole, _ = corpus
+    merged = merged_references(whole.units)
+    counts = reference_counts(merged)
+    assert counts["indexedUnder"][0] > 1000 and counts["requests"][0] > 50
+    assert StreamedReferences(StreamedUnits(sources, whole.keys, cache)).counts() == counts  # streamed
+    streamed = StreamedReferences(StreamedUnits(sources, whole.keys, cache))
+    assert streamed.found == merged.found and streamed.unresolved == merged.unresolved
+    assert streamed.index == merged.index
+    assert reference_counts(streamed) == counts  # read once, then counted from what was read
