@@ -211,11 +211,13 @@ def prepare(check: bool = True) -> None:
 def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings = DumpSettings(),
                 names: Collection[str] | None = None, check: Callable[[TripleSet], object] | None = None,
                 judge: Callable[[object], None] | None = None, fed: Callable[[], None] | None = None,
-                early: Callable[[TripleSet], bool] | None = None) -> list[Path]:
+                early: Callable[[TripleSet], bool] | None = None,
+                written: Callable[[TripleSet], None] | None = None) -> list[Path]:
     """Write every output of the writers' table (``writers.py``) into ``folder``; the paths written.
 
     ``names`` limits the outputs to those named. The writers that feed the
-    others (``graph.nt``, the store) run first (then ``fed()`` is called).
+    others (``graph.nt``, the store) run first: ``written(triples)`` is called once graph.nt is whole
+    and before the store is begun (what it forks shares no RocksDB state), ``fed()`` after both.
     ``check(triples)`` (the build's validation) runs in a forked child: once
     graph.nt is written if ``early(triples)`` says it reads only that file
     (beside the store's bulk load), else once the store is there. The
@@ -250,6 +252,8 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                 writer(triples, folder / writer.name, settings)
                 if spilled and triples.delta is not None:  # graph.nt was diffed against the previous OUT's
                     settings = replace(settings, delta=triples.delta)
+                if written is not None and writer.name == "graph.nt":
+                    written(triples)
                 if check is not None and not started and writer.name == "graph.nt" and early is not None \
                         and early(triples):
                     start_check()

@@ -59,7 +59,8 @@ from tipkg.shapes.shacl_sparql import SH, Check, UnsupportedShape, compile_shape
 
 _T = TypeVar("_T")  # what _share hands out: checks, or check_reads' templates
 
-__all__ = ["ENGINES", "ValidationReport", "ValidationResult", "UnsupportedShape", "validate", "validation_store", "in_memory"]
+__all__ = ["ENGINES", "LocalPass", "ValidationReport", "ValidationResult", "UnsupportedShape", "local_pass", "validate",
+           "validation_store", "in_memory"]
 
 ENGINES = ("sparql", "pyshacl", "split")  # "split" is the former name of "sparql"
 SHAPES_TTL = Path(str(resources.files("tipkg.shapes").joinpath("tipkg-shapes.ttl")))
@@ -153,7 +154,7 @@ def _ontology(path: str | Path = ONTOLOGY_TTL) -> Graph:
 
 def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Graph | None = None, *,
              engine: str = "sparql", reopen=None, triples: int | None = None,
-             nt: str | Path | None = None) -> ValidationReport:
+             nt: str | Path | None = None, done: LocalPass | None = None) -> ValidationReport:
     """Validate ``data`` (a pyoxigraph store's default graph, or an rdflib graph); never modifies it.
 
     ``engine='sparql'`` runs the shapes compiled to SPARQL in pyoxigraph (fast);
@@ -161,7 +162,9 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
     child sharing the checks gets the store (``run_checks``); None: one process. ``triples``: how many
     the store holds, when the caller knows (counting a persistent store reads all of it: ×100 6.5 s).
     ``nt``: the store's graph as a sorted N-Triples file (a build's graph.nt), where the checks local
-    to a focus node read it (``shapes/local.py``); else they read the store's subject index.
+    to a focus node read it (``shapes/local.py``); else they read the store's subject index. ``done``:
+    those checks already answered from that file (``local_pass``, made before the store was loaded), used
+    when it was compiled for the same class hierarchy as this store's (else the pass runs here as usual).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r} (one of {', '.join(ENGINES)})")
@@ -180,15 +183,20 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
         clock = time.perf_counter()
     else:
         store = data
-    checks = compiled(shapes, ontology, store)
-    if nt is None:
+    pairs = class_pairs(ontology, store)
+    checks = _compiled_for(shapes, pairs)
+    answered = None
+    if done is not None and done.answers is not None and done.pairs == pairs:
+        runs, answered = None, done.answers
+        timings["local pass (before the store)"] = done.seconds
+    elif nt is None:
         runs = [local.store_runs]
     else:  # two readers, one each side of the fork, each from a subject's first line to the other's
         starts = local.parts(nt, 2 if reopen is not None else 1)
         ends = [subject for _, subject in starts[1:]] + [None]
         runs = [lambda _store, wanted, start=start, stop=stop: local.nt_runs(nt, wanted, start, stop)
                 for (start, _), stop in zip(starts, ends)]
-    results = run_checks(store, checks, reopen, runs=runs)
+    results = run_checks(store, checks, reopen, runs=runs, answered=answered)
     timings["sparql (oxigraph)"] = time.perf_counter() - clock
     return ValidationReport(results, timings, _triples(store) if triples is None else triples)
 
@@ -250,7 +258,10 @@ def class_pairs(ontology: Graph, store: ox.Store) -> frozenset[tuple[str, str]]:
 
 def compiled(shapes: Graph, ontology: Graph, store: ox.Store) -> list[Check]:
     """The checks of ``shapes``; classes reach their sub-classes in the ontology and in the data."""
-    pairs = class_pairs(ontology, store)
+    return _compiled_for(shapes, class_pairs(ontology, store))
+
+
+def _compiled_for(shapes: Graph, pairs: frozenset[tuple[str, str]]) -> list[Check]:
     key = (id(shapes), len(shapes), pairs)
     if key not in _compiled:
         if len(_compiled) > 8:
@@ -259,15 +270,48 @@ def compiled(shapes: Graph, ontology: Graph, store: ox.Store) -> list[Check]:
     return _compiled[key][1]
 
 
+@dataclass(frozen=True)
+class LocalPass:
+    """The answers of the checks local to a focus node (``shapes/local.py``), from one pass over a sorted
+    graph.nt made before its store exists (``local_pass``): what ``run_checks`` would find for them, for
+    the checks compiled with the class hierarchy ``pairs``. ``answers`` None: the file could not be read
+    as runs of subjects, the queries answer them."""
+
+    pairs: frozenset[tuple[str, str]]
+    answers: list[tuple[list[str], list[tuple]]] | None
+    seconds: float
+
+
+def local_pass(nt: str | Path, shapes: Graph | None = None, ontology: Graph | None = None) -> LocalPass:
+    """The local checks answered from graph.nt alone, before the store is loaded: a cold build of a large
+    graph forks it as the store's bulk load starts (``tipkg/pipeline.py``; nothing of RocksDB is open in
+    the process then), so the pass runs beside the load, not after it, and ``validate(…, done=)`` takes it.
+
+    The classes are those of the ontology alone (a store is not there to read the data's own
+    ``rdfs:subClassOf``): ``validate`` uses the answers only when the store adds no class pair."""
+    start = time.process_time()
+    shapes = shapes if shapes is not None else load_shapes()
+    ontology = ontology if ontology is not None else _ontology()
+    pairs = class_pairs(ontology, ox.Store())
+    passed = [c.local for c in _compiled_for(shapes, pairs) if c.local is not None]
+    try:
+        answers: list | None = local.evaluate(passed, lambda wanted: local.nt_runs(nt, wanted))
+    except local.Unsorted:
+        answers = None
+    return LocalPass(pairs, answers, time.process_time() - start)
+
+
 _IDENTIFIER = ox.NamedNode(str(DCTERMS.identifier))
 
 
-def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None) -> list[ValidationResult]:
+def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
+               answered: list[tuple[list[str], list[tuple]]] | None = None) -> list[ValidationResult]:
     """Each check's query once; each solution is a result. With ``runs`` (functions of a store and the
     predicates wanted, each giving a part of the graph's runs of subjects: ``local.nt_runs``,
     ``local.store_runs``), the checks local to a focus node are answered instead by one pass over each
     part (``shapes/local.py``), jobs beside the queries; if the runs cannot be read so (``local.Unsorted``),
-    by their queries.
+    by their queries. ``answered``: that pass's answers, made already (``local_pass``), in the order of
+    the local checks.
 
     pyoxigraph 0.5 holds the GIL while it evaluates a query (two threads took as long as one), so
     the checks are shared with a forked child instead (``_share``) when the caller says how the
@@ -301,9 +345,13 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None) -> 
             return [v.value for v in solutions.variables], [tuple(row) for row in solutions]
         return solve
 
-    passed = [c for c in checks if c.local is not None] if runs else []
-    queried = [c for c in checks if not runs or c.local is None]
-    jobs: list[Check | int] = [*range(len(runs)), *queried] if passed else list(queried)  # k: the pass over runs[k]
+    runs = [] if answered is not None else runs or []
+    by_pass = bool(runs) or answered is not None  # the local checks are not queried
+    passed = [c for c in checks if c.local is not None] if by_pass else []
+    if answered is not None and len(answered) != len(passed):
+        raise ValueError(f"{len(answered)} local answers for {len(passed)} local checks")
+    queried = [c for c in checks if not by_pass or c.local is None]
+    jobs: list[Check | int] = [*range(len(runs)), *queried] if runs and passed else list(queried)  # k: the pass over runs[k]
 
     def work(where: ox.Store, part: list[Check | int]) -> list:
         solve, out = solver(where), []
@@ -328,7 +376,9 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None) -> 
         if isinstance(job, Check):
             by_check[id(job)] = answer
     passes = [answer for job, answer in zip(jobs, done) if not isinstance(job, Check)]
-    if any(answer is None for answer in passes):
+    if answered is not None:
+        passes = [answered]
+    elif any(answer is None for answer in passes):
         passes = [work(store, list(passed))]
     for k, check in enumerate(passed):  # the parts' rows together (each subject is in one part)
         by_check[id(check)] = (passes[0][k][0], [row for answer in passes for row in answer[k][1]])
