@@ -216,7 +216,8 @@ def first_printers(paths: Sequence[Path]) -> Iterator[bytes]:
 
 
 def file_lines(path: Path) -> Iterator[bytes]:
-    """The lines of a sorted N-Triples file (newlines kept), read for the k-way merge (``MERGE_BUFFER``)."""
+    """The lines of a sorted N-Triples file (newlines kept), through a small buffer: the merge into
+    graph.nt holds every part open at once (``graph.streams.MERGE_BUFFER``)."""
     with open(path, "rb", buffering=MERGE_BUFFER) as lines:
         yield from lines
 
