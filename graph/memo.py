@@ -63,11 +63,24 @@ def add_grouped(graph, stage: str, records: Iterable[R], *, group: Callable[[R],
         if records:
             graph.add_lines(lines(records))
         return len({_bucket(group(r)) for r in records})
+    paths, made = grouped_files(Path(folder), stage, records, group=group, lines=lines, signature=signature,
+                                base=base)
+    for path in paths:
+        graph.include(_reader(path))
+    return made
+
+
+def grouped_files(folder: Path, stage: str, records: Iterable[R], *, group: Callable[[R], str],
+                  lines: Callable[[Sequence[R]], Iterable[bytes]], signature: Callable[[R], object] | None = None,
+                  base: str | None = None) -> tuple[list[Path], int]:
+    """The sorted lines file of each bucket of ``records`` in ``folder`` (read back, or made and stored), and
+    how many were made: ``add_grouped`` without the graph, so a forked stage can make its lines where its
+    records are and hand the parent file names (``network/reuse_spill.py``)."""
     buckets: dict[int, list[R]] = defaultdict(list)
     for r in records:
         buckets[_bucket(group(r))].append(r)
-    store = LineStore(Path(folder), stage)
-    made = 0
+    store = LineStore(folder, stage)
+    paths, made = [], 0
     for number in sorted(buckets):
         members = buckets[number]
         key = _key(stage, base, number, members, signature)
@@ -75,8 +88,8 @@ def add_grouped(graph, stage: str, records: Iterable[R], *, group: Callable[[R],
         if path is None:
             path = store.put(key, lines(members))
             made += 1
-        graph.include(_reader(path))
-    return made
+        paths.append(path)
+    return paths, made
 
 
 def _reader(path: Path) -> Callable[[], Iterator[bytes]]:

@@ -61,7 +61,7 @@ from tipkg.references.thematic_index import ThematicIndex
 from tipkg.reading_order import repaired_of, repaired_texts
 
 from .references import add_references
-from .streams import SpilledTriples
+from .streams import MERGE_BUFFER, SpilledTriples
 from .thematic_index import add_entries
 from .triples import TripleSet, literal
 
@@ -216,8 +216,9 @@ def first_printers(paths: Sequence[Path]) -> Iterator[bytes]:
 
 
 def file_lines(path: Path) -> Iterator[bytes]:
-    """The lines of a sorted N-Triples file (newlines kept)."""
-    with open(path, "rb", buffering=1 << 20) as lines:
+    """The lines of a sorted N-Triples file (newlines kept), through a small buffer: the merge into
+    graph.nt holds every part open at once (``graph.streams.MERGE_BUFFER``)."""
+    with open(path, "rb", buffering=MERGE_BUFFER) as lines:
         yield from lines
 
 

@@ -3,7 +3,8 @@ graph → text reuse → validate → outputs. Each stage is one module with one
 this module only calls them in order and times them. Structure and references are
 per-source work units (``tipkg.units``), extracted in a process pool and cached on disk,
 so a rebuild redoes only the sources that changed. Text reuse, which needs only the
-structure, runs in a forked child beside the graph stage (``tipkg.parallel``).
+structure, runs in a forked child beside the graph stage (``tipkg.parallel``); with an OUT the child
+makes the echoes' lines itself and hands back file names (``network.reuse_spill``).
 
 >>> result = build(out_dir=None)
 >>> result.documents["A/RES/61/180"]
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -28,7 +30,8 @@ from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
 from tipkg.units import BuildStamp, build_key, build_recipe, default_cache, extract_units, graph_parts
 from tipkg.network.alignment import add_alignments, align
-from tipkg.network.reuse import add_echoes
+from tipkg.network.reuse import Echo, add_echoes
+from tipkg.network.reuse_spill import Spilled, add_spilled, read_echoes, spilled_reuse
 from tipkg.network.reuse_index import reuse_stage
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
@@ -132,7 +135,10 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             sink.memo = Path(cache or chunks)  # the global pass's lines by group, made again where changed
         # text reuse needs only the structure: it runs beside the graph stage, through the on-disk index
         # of the cache when there is one (network/reuse_index.py)
-        reuse = Forked(reuse_stage, structured, extraction.keys if cache else None, cache, say)
+        reuse_keys = extraction.keys if cache else None
+        # with an OUT the child makes the echoes' lines itself and hands back file names (network/reuse_spill.py)
+        reuse = (Forked(spilled_reuse, structured, reuse_keys, cache, say, sink.memo, chunks, base) if sink is not None
+                 else Forked(reuse_stage, structured, reuse_keys, cache, say))
         parts = None
         if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
             parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh,
@@ -144,8 +150,13 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                             parts=parts.parts if parts else None, mandates=mandates)
         lap("graph")
         say("text reuse")
-        echoes, attested = reuse.result()
-        add_echoes(graph, echoes, attested, base)
+        found = reuse.result()
+        if isinstance(found, Spilled):
+            add_spilled(graph, found)
+            echoes: Iterable[Echo] = read_echoes(found.echoes)  # read once, by add_repeats
+        else:
+            echoes, attested = found
+            add_echoes(graph, echoes, attested, base)
         add_repeats(graph, structured, kept.found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
         add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
         lap("reuse")

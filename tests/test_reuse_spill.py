@@ -1,0 +1,48 @@
+"""The reuse child's lines and echoes on disk (network/reuse_spill.py) are what the parent made of them before:
+the same line files as ``add_echoes``, the same echoes read back, on the bundled corpus ×2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tipkg.graph.streams import SpilledTriples
+from tipkg.network.reuse import add_echoes
+from tipkg.network.reuse_index import reuse_stage
+from tipkg.network.reuse_spill import BATCH, add_spilled, read_echoes, spilled_reuse
+from tipkg.ontology.namespace import PREFIXES
+from tipkg.sources import read_corpus
+from tipkg.units import extract_units
+
+BASE = "https://example.org/id/"
+
+
+def test_spilled_reuse_gives_the_parent_the_same_lines_and_echoes(tmp_path, monkeypatch):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import replicate
+
+    sources = read_corpus(replicate.write_corpus(2, tmp_path / "corpus"))
+    extraction = extract_units(sources, tmp_path / "cache", jobs=2)
+    structured = [u.structured for u in extraction.units]
+    echoes, attested = reuse_stage(structured, extraction.keys, tmp_path / "cache")
+    assert len(echoes) > 500 and attested
+
+    assert BATCH > 333
+    monkeypatch.setattr("tipkg.network.reuse_spill.BATCH", 333)  # several batches in the file
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    spilled = spilled_reuse(structured, extraction.keys, tmp_path / "cache", None, tmp_path / "memo", scratch, BASE)
+    assert list(read_echoes(spilled.echoes)) == echoes
+    assert spilled.count == len(echoes) + len(attested)
+
+    def lines(made_by) -> list[bytes]:
+        (tmp_path / "chunks").mkdir(exist_ok=True)
+        graph = SpilledTriples(PREFIXES, tmp_path / "chunks")
+        graph.memo = tmp_path / "memo-parent"
+        made_by(graph)
+        assert not graph.chunks and not graph._lines  # noqa: SLF001 — every line is in an included file
+        return sorted(line for lines in graph.extra for line in lines())
+
+    parent = lines(lambda g: add_echoes(g, echoes, attested, BASE))
+    child = lines(lambda g: add_spilled(g, spilled))
+    assert child == parent and len(child) > 5 * len(echoes)
