@@ -144,24 +144,46 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
 _RUN = re.compile(rb"(\S+) [^\n]*\n(?:\1 [^\n]*\n)*")
 
 
+#: how far ``cut`` reads past the pages it lets go of (a multiple of the page size)
+RELEASE = 64 << 20
+
+
 def cut(path: Path) -> Iterator[Segment]:
     """The segments of a sorted N-Triples file, in order (see the module's docstring). The file is
-    read a subject's run of lines at a time (``_RUN``, matched over the file mapped in memory)."""
+    read a subject's run of lines at a time (``_RUN``, matched over the file mapped in memory).
+
+    Every page of the mapping that was read counts in this process's resident set until it is
+    unmapped, so the whole graph.nt did by the end: at ×100 the segments' process reached 2.1 GB,
+    the build's largest (0.95 GB of its parent's heap, 1.2 GB of graph.nt). The pages before the
+    current segment are let go of (``MADV_DONTNEED``: they stay in the page cache, and would be
+    read again from there), every ``RELEASE`` bytes."""
     if os.path.getsize(path) == 0:
         return
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        start = offset = 0
+        start = offset = released = 0
         for run in _RUN.finditer(data):
             if run.start() != offset:
                 raise ValueError(f"{path}: no N-Triples line at byte {offset}")
             if offset > start and not zlib.crc32(run[1]) & MASK:
                 yield Segment(start, offset, hashlib.sha256(data[start:offset]).hexdigest())
                 start = offset
+                if start - released >= RELEASE:
+                    released = _release(data, released, start)
             offset = run.end()
         if offset != len(data):
             raise ValueError(f"{path}: no N-Triples line at byte {offset}")
         if offset > start:
             yield Segment(start, offset, hashlib.sha256(data[start:offset]).hexdigest())
+
+
+def _release(data: mmap.mmap, released: int, upto: int) -> int:
+    """Let go of the mapped pages from byte ``released`` to ``upto`` (rounded down to a page); where
+    the pages now end."""
+    end = upto - upto % mmap.PAGESIZE
+    if end > released and hasattr(data, "madvise") and hasattr(mmap, "MADV_DONTNEED"):  # Linux, Python ≥ 3.8
+        data.madvise(mmap.MADV_DONTNEED, released, end - released)
+        return end
+    return released
 
 
 def _assemble(context: _Context, folder: Path, previous: _Previous | None, counted: bool, jobs: int | None) -> dict:

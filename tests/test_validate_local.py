@@ -149,3 +149,19 @@ def test_the_parts_of_graph_nt_tile_it(built_out):
     assert len(whole) > 1000
     with pytest.raises(local.Unsorted):  # a stop that is not there: the parts would not tile the file
         list(local.nt_runs(nt, wanted, 0, "<urn:x-not-a-subject>"))
+
+
+def test_the_answers_asked_of_pyoxigraph_are_remembered_only_for_short_values(monkeypatch):
+    """``_Asked`` (the canonical forms and the per-value SPARQL tests) keeps no long value, and no more
+    than ``MEMO`` answers, and answers the same whether it remembers or not: "01"^^xsd:integer is "1"
+    each time, a long text's lexical test as the query gives it."""
+    monkeypatch.setattr(local._Asked, "MEMO", 4)
+    canonical, sparql = local._Canonical(), local._Sparql()
+    integer = "http://www.w3.org/2001/XMLSchema#integer"
+    assert [canonical(f"0{n}", integer) for n in range(10)] == [str(n) for n in range(10)]
+    assert len(canonical.known) <= 4 and canonical("01", integer) == "1"
+    long_text = "الدول الأطراف " * 20
+    test = "STRLEN(STR(?value)) > 100"
+    assert sparql(test, ("L", long_text, "@ar")) is True and sparql(test, ("L", "قصير", "@ar")) is False
+    assert sparql(test, ("L", long_text, "@ar")) is True
+    assert (test, ("L", long_text, "@ar")) not in sparql.known and (test, ("L", "قصير", "@ar")) in sparql.known
