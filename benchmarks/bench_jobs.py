@@ -22,20 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import replicate  # noqa: E402
-from bench_build import stages  # noqa: E402
+from bench_against import run  # noqa: E402
 
 
 def cold(corpus: Path, scratch: Path, jobs: int) -> dict:
@@ -43,18 +40,7 @@ def cold(corpus: Path, scratch: Path, jobs: int) -> dict:
     out, cache = scratch / f"out-{jobs}", scratch / f"cache-{jobs}"
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
-    command = [sys.executable, "-m", "tipkg", "build", "--corpus", str(corpus), "--out", str(out),
-               "--cache", str(cache), "--jobs", str(jobs)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    child = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)})
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if child.returncode != 0:
-        raise SystemExit(f"--jobs {jobs}: failed ({child.returncode})\n{child.stderr[-3000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall": wall, "cpu": cpu, "stages": stages(child.stdout)}
+    return run(ROOT, corpus, out, cache, jobs)  # bench_against's timed build, from this checkout
 
 
 def serial_fraction(t1: float, t2: float) -> float:
