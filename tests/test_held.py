@@ -14,7 +14,7 @@ from tipkg.pipeline import merged_references, paragraph_counts
 from tipkg.references.answers import find_answers
 from tipkg.references.mandates import find_mandates
 from tipkg.sources import read_corpus
-from tipkg.units import extract_units
+from tipkg.units import UnitCache, extract_units
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,39 @@ def test_references_read_back_are_the_corpus_references(corpus):
     assert streamed.found == merged.found and streamed.unresolved == merged.unresolved
     assert streamed.index == merged.index
     assert reference_counts(streamed) == counts  # read once, then counted from what was read
+
+
+def test_counts_from_the_tallies_need_no_reading_back(corpus):
+    """The ×2 corpus prints decisions in two sources each, so edges repeat across units: the tallies'
+    union counts them once, as the merged references do."""
+    sources, cache, whole, kept = corpus
+    counts = reference_counts(merged_references(whole.units))
+    apart = sum(len(u.tally.edges.get("refersTo", b"")) // 8 for u in kept.units)  # each unit's own, added
+    assert apart > counts["refersTo"][0] > 100
+    streamed = StreamedReferences(StreamedUnits(sources, whole.keys, cache), [u.tally for u in kept.units])
+    assert streamed.counts() == counts
+    assert streamed._whole is None  # nothing read back
+    assert StreamedReferences(lambda: iter(()), [u.tally for u in kept.units]).counts() == counts
+
+
+def test_the_kept_form_is_cached_and_a_bad_one_is_made_again(corpus, tmp_path):
+    sources, cache, whole, kept = corpus
+    store = UnitCache(cache)
+    path = store.path(whole.keys[1], "held")
+    assert path.exists()  # written by the build that read the whole unit
+    path.write_bytes(path.read_bytes()[:-10])  # truncated: made again from the whole unit
+    again = extract_units(sources, cache, jobs=1, keep=held)
+    assert again.extracted == 0
+    assert [u.structured for u in again.units] == [u.structured for u in kept.units]
+    assert [u.found for u in again.units] == [u.found for u in kept.units]
+    assert [u.tally for u in again.units] == [u.tally for u in kept.units]
+    assert store.get(whole.keys[1], sources[1], "held") is not None
+
+
+def test_a_unit_extracted_with_keep_caches_its_kept_form(tmp_path):
+    sources = read_corpus()[:2]
+    fresh = extract_units(sources, tmp_path, jobs=1, keep=held)
+    assert fresh.extracted == 2
+    assert all(UnitCache(tmp_path).path(k, "held").exists() for k in fresh.keys)
+    again = extract_units(sources, tmp_path, jobs=1, keep=held)
+    assert again.cached == 2 and [u.tally for u in again.units] == [u.tally for u in fresh.units]

@@ -114,7 +114,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     structured = [unit.structured for unit in extraction.units]
     kept = merged_references(extraction.units)  # what the global passes read of the references (all without a cache)
     whole = StreamedUnits(sources, extraction.keys, cache) if light else None
-    references = StreamedReferences(whole) if whole is not None else kept  # the whole, read back when asked for
+    # the whole, read back when asked for; the summary's counts from the tallies held made of each whole unit
+    references = StreamedReferences(whole, [u.tally for u in extraction.units]) if whole is not None else kept
     lap("extract")
     stamp = BuildStamp(cache, out_dir) if cache is not None and out_dir is not None else None
     key = build_key(sources, base, check) if stamp else None

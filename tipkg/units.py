@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tipkg.graph.parts import Claims, FilePart, reading_of, source_chunk
 from tipkg.model import Source, StructuredSource
@@ -53,6 +54,9 @@ from tipkg.parallel import die_with_parent
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
 from tipkg.replica import as_original, replica, shifted, shifted_references
+
+if TYPE_CHECKING:
+    from tipkg.held import Tally
 
 #: the sub-packages whose code or tables a unit depends on (hashed into every key)
 UNIT_PACKAGES = ("tipkg", "tipkg.references", "tipkg.tables", "tipkg.loaders", "tipkg.ontology", "tipkg.graph")
@@ -70,6 +74,7 @@ class SourceUnit:
     found: list[Reference] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     index: ThematicIndex | None = None
+    tally: Tally | None = None  # a unit the parent keeps trimmed: what its reference counts need (tipkg.held)
 
 
 def extract_unit(source: Source) -> SourceUnit:
@@ -108,27 +113,28 @@ def key_of(source: Source) -> str:
 
 
 class UnitCache:
-    """A folder of units, one verified file each (``<key[:2]>/<key>``)."""
+    """A folder of units, one verified file each (``<key[:2]>/<key>``); beside it, what a build's parent
+    keeps of the unit (``<key>.<kept>``: ``tipkg.held``), read instead of the whole where that is all it keeps."""
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
 
-    def path(self, key: str) -> Path:
-        return self.folder / key[:2] / key
+    def path(self, key: str, kept: str = "") -> Path:
+        return self.folder / key[:2] / (f"{key}.{kept}" if kept else key)
 
-    def get(self, key: str, source: Source) -> SourceUnit | None:
-        """The unit stored under ``key`` (with ``source`` put back in), or None if absent or not whole."""
-        unit = unsealed(self.path(key), MAGIC, SourceUnit)
+    def get(self, key: str, source: Source, kept: str = "") -> SourceUnit | None:
+        """The unit stored under ``key`` (its ``kept`` form), with ``source`` put back in; None if absent or not whole."""
+        unit = unsealed(self.path(key, kept), MAGIC, SourceUnit)
         if unit is None:
             return None
         unit.structured = dataclasses.replace(unit.structured, source=source)
         return unit
 
-    def put(self, key: str, unit: SourceUnit) -> None:
-        """Store ``unit`` under ``key`` atomically (the source text is not stored: the corpus has it)."""
+    def put(self, key: str, unit: SourceUnit, kept: str = "") -> None:
+        """Store ``unit`` (its ``kept`` form) under ``key`` atomically (the source text is not stored: the corpus has it)."""
         light = dataclasses.replace(unit, structured=dataclasses.replace(
             unit.structured, source=dataclasses.replace(unit.structured.source, text="", path="")))
-        write_atomically(self.path(key), sealed(light, MAGIC))
+        write_atomically(self.path(key, kept), sealed(light, MAGIC))
 
     def sweep(self) -> int:
         """Remove the temporary files that killed builds left in the cache; return how many.
@@ -290,7 +296,12 @@ def _extract_and_store(source: Source, key: str, folder: str | None, base: str |
             PartCache(folder).put(part_key(key, base, own), *source_chunk(unit.structured, unit.found, base,
                                                                           reading_of(unit.structured), unit.index,
                                                                           own or None))
-    return keep(unit) if keep is not None else unit
+    if keep is None:
+        return unit
+    kept = keep(unit)
+    if folder is not None:
+        UnitCache(folder).put(key, kept, keep.__name__)
+    return kept
 
 
 def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jobs: int | None = None,
@@ -305,7 +316,8 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     corpus's first index is printed by the first source of its kind in the manifest (copy 0 of a
     replicated compendium: at ×N the N-1 other copies' parts were computed twice). ``keep(unit)``: what
     is kept of each unit (``tipkg.held.held``, applied as each arrives, in the worker for one extracted
-    there); default, the whole unit."""
+    there); default, the whole unit. The kept form is cached beside the unit (``<key>.<keep's name>``)
+    and read instead of it: a warm build's parent unpickles what it keeps, not every whole unit."""
     say = progress or (lambda message: None)
     store = UnitCache(cache) if cache is not None else None
     if store is not None:
@@ -314,11 +326,10 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     first_of_kind: dict[str, str] = {}
     for s in sources:
         first_of_kind.setdefault(s.kind, s.file)
-    kept = keep or (lambda unit: unit)
     units: list[SourceUnit | None] = [None] * len(sources)
-    for i, (k, s) in enumerate(zip(keys, sources)):  # one whole unit at a time
-        unit = store.get(k, s) if store else None
-        units[i] = kept(unit) if unit is not None else None
+    for i, (k, s) in enumerate(zip(keys, sources)):
+        if store is not None:
+            units[i] = store.get(k, s) if keep is None else _kept(store, k, s, keep)
     todo = [i for i, u in enumerate(units) if u is None]
     meter = Meter(len(todo), say)
     folder = str(store.folder) if store else None
@@ -345,6 +356,16 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
                 units[i] = unit
                 meter.tick()
     return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo), keys=keys, fresh=todo)
+
+
+def _kept(store: UnitCache, key: str, source: Source, keep: Callable[[SourceUnit], SourceUnit]) -> SourceUnit | None:
+    """What ``keep`` keeps of the unit cached under ``key``: its kept form if cached (stored by the task that
+    extracted it), else made of the whole unit (one at a time) and stored for the next build."""
+    unit = store.get(key, source, keep.__name__)
+    if unit is None and (whole := store.get(key, source)) is not None:
+        unit = keep(whole)
+        store.put(key, unit, keep.__name__)
+    return unit
 
 
 class Meter:
