@@ -88,7 +88,15 @@ def write_with_delta(lines: Iterable[bytes], out: BinaryIO, previous: Path, reco
                      folder: Path) -> tuple[int, Delta | None]:
     """Write the sorted, distinct ``lines`` (newlines kept) to ``out`` and diff them against the previous
     OUT's ``graph.nt`` on the way; the number of lines written and the ``Delta`` (``removed.nt`` and
-    ``added.nt`` in ``folder``).
+    ``added.nt`` in ``folder``): ``write_blocks_with_delta`` of the lines joined a ``BLOCK`` at a time."""
+    return write_blocks_with_delta(_joined(lines), out, previous, record, folder)
+
+
+def write_blocks_with_delta(blocks: Iterable[bytes], out: BinaryIO, previous: Path, record: dict,
+                            folder: Path) -> tuple[int, Delta | None]:
+    """``write_with_delta`` of sorted, distinct lines given as blocks of whole lines (what
+    ``streams.sorted_union`` reads from the merge): a block equal to the previous file's next bytes is
+    compared and counted in C, never split into lines.
 
     The delta is None — and every line is written all the same — when the previous file cannot be read,
     is not sorted, or holds another number of lines than its build's ``record`` says: a stage given no
@@ -103,9 +111,9 @@ def write_with_delta(lines: Iterable[bytes], out: BinaryIO, previous: Path, reco
     except OSError:
         old_file = None
     if old_file is None:
-        for block in _blocks(lines):
-            out.writelines(block)
-            count += len(block)
+        for data in blocks:
+            out.write(data)
+            count += data.count(b"\n")
         return count, None
     counts = [0, 0, 0]  # removed, added, previous lines
     broken = False
@@ -113,14 +121,16 @@ def write_with_delta(lines: Iterable[bytes], out: BinaryIO, previous: Path, reco
             open(added_path, "wb", buffering=1 << 20) as added:
         old = _Ahead(old_file)
         last = b""
-        for block in _blocks(lines):
-            data = b"".join(block)
+        for data in blocks:
+            if not data:
+                continue
             out.write(data)
-            count += len(block)
+            lines = data.count(b"\n")
+            count += lines
             if broken:
                 continue
             try:
-                last = _compare(block, data, old, last, removed, added, counts)
+                last = _compare(data, lines, old, last, removed, added, counts)
             except (_Unsorted, OSError):
                 broken = True
         try:
@@ -138,23 +148,24 @@ def write_with_delta(lines: Iterable[bytes], out: BinaryIO, previous: Path, reco
     return count, Delta(previous, removed_path, added_path, record, counts[0], counts[1])
 
 
-def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
+def _joined(lines: Iterable[bytes]) -> Iterator[bytes]:
     stream = iter(lines)
-    while block := list(islice(stream, BLOCK)):
+    while block := b"".join(islice(stream, BLOCK)):
         yield block
 
 
-def _compare(block: list[bytes], data: bytes, old: _Ahead, last: bytes, removed: BinaryIO, added: BinaryIO,
+def _compare(data: bytes, n: int, old: _Ahead, last: bytes, removed: BinaryIO, added: BinaryIO,
              counts: list[int]) -> bytes:
-    """Diff one block of new lines (``data``: the block's bytes) against the previous lines up to its last
+    """Diff one block of new lines (``data``: ``n`` whole lines) against the previous lines up to its last
     one; the last previous line read (each is checked greater than the one before: the previous file
     must be sorted)."""
     ahead = old.read(len(data))
     if ahead == data:  # the usual case: the same lines (sorted, since the new ones are): one comparison
-        if block[0] <= last:
+        if data[:data.index(b"\n") + 1] <= last:
             raise _Unsorted
-        counts[2] += len(block)
-        return block[-1]
+        counts[2] += n
+        return data[data.rfind(b"\n", 0, len(data) - 1) + 1:]
+    block = io.BytesIO(data).readlines()
     lines, top = old.lines(ahead), block[-1]
     while lines and lines[-1] < top and (more := old.lines(old.read(len(data)))):
         lines += more

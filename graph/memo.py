@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from .parts import file_lines
+from .parts import FileLines
 from .streams import SpilledTriples
 
 R = TypeVar("R")
@@ -93,7 +93,7 @@ def grouped_files(folder: Path, stage: str, records: Iterable[R], *, group: Call
 
 
 def _reader(path: Path) -> Callable[[], Iterator[bytes]]:
-    return lambda: file_lines(path)
+    return FileLines(path)
 
 
 def _bucket(name: str) -> int:

@@ -173,7 +173,7 @@ class FilePart:
 
     def add_to(self, graph: SpilledTriples, lost: set[str]) -> None:
         """Have ``graph`` merge in the source's own lines (known to the gists when its tables are here)."""
-        graph.include(lambda: file_lines(self.lines), known=self.facts is not None)
+        graph.include(FileLines(self.lines), known=self.facts is not None)
 
 
 def add_parts(graph: TripleSet, parts: Sequence, lost: Sequence[set[str]]) -> None:
@@ -213,6 +213,18 @@ def first_printers(paths: Sequence[Path]) -> Iterator[bytes]:
                 first = i
             if i == first:
                 yield line
+
+
+@dataclass(frozen=True)
+class FileLines:
+    """The lines of a sorted N-Triples file as a stream to merge (``SpilledTriples.include``): called, it reads
+    them (``file_lines``); knowing its ``path``, the merge into graph.nt hands the file itself to
+    ``graph.streams.sorted_union``."""
+
+    path: Path
+
+    def __call__(self) -> Iterator[bytes]:
+        return file_lines(self.path)
 
 
 def file_lines(path: Path) -> Iterator[bytes]:

@@ -29,18 +29,24 @@ on the way (``delta.py``).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import heapq
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .delta import Delta, write_with_delta
+from .delta import Delta, write_blocks_with_delta
 from .triples import OxigraphTerms, TripleSet
 
 #: triples held in memory before a chunk is written (about 40 MB of pyoxigraph triples; 400,000 held
@@ -53,6 +59,9 @@ LINES_PER_TRIPLE = 4
 #: 2.7 GB of the build's parent for buffers during the merge; with 64 kB, 2,000 of its parts take 140 MB
 #: instead of 608 MB, for the same merge time.
 MERGE_BUFFER = 1 << 16
+#: files GNU sort merges at once (``sorted_union``): it gives each a buffer of about 190 kB resident, so
+#: 2,048 take about 0.4 GB; a merge of more files (×1000: about 5,400) goes through its temporary files
+SORT_BATCH = 2048
 
 
 def sorted_chunk(lines: Iterable[bytes], path: Path) -> Path:
@@ -78,6 +87,75 @@ def merged(paths: Iterable[str | Path], extra: Iterable[Callable[[], Iterator[by
             if line != previous:
                 yield line
                 previous = line
+
+
+def sorted_union(paths: Sequence[Path], folder: Path) -> Iterator[bytes]:
+    """The lines of the sorted N-Triples files ``paths`` merged into one sorted stream without repeats, as
+    blocks of whole lines (newlines kept): what ``merged`` gives, but merged by GNU sort in C
+    (``sort --merge --unique``, C locale: the lines compared as bytes) where it is installed, which takes
+    about a third of the CPU of ``heapq.merge`` (×100: 3.1 M lines of 501 parts, 0.9 against 3.1 s).
+    Both orders agree because no N-Triples line is a prefix of another (sort compares lines without
+    their newline, Python with it). ``folder``: its list of files and its temporary files."""
+    sort = _gnu_sort()
+    if sort is None or not paths:
+        lines = merged(paths)
+        while block := b"".join(islice(lines, 4096)):
+            yield block
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    listing = folder / "merge.files"
+    listing.write_bytes(b"".join(os.fsencode(p) + b"\0" for p in paths))  # no limit on the command's length
+    errors = folder / "merge.errors"
+    command = [sort, "--merge", "--unique", f"--batch-size={min(max(len(paths), 2), SORT_BATCH)}",
+               f"--temporary-directory={folder}", f"--files0-from={listing}"]
+    with open(errors, "wb") as stderr, subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=stderr, env={**os.environ, "LC_ALL": "C"},
+            preexec_fn=_die_with_us(os.getpid())) as child:
+        assert child.stdout is not None
+        try:
+            while block := child.stdout.read(1 << 20):
+                yield block + child.stdout.readline()
+        finally:
+            child.stdout.close()
+    if child.returncode != 0:
+        raise RuntimeError(f"merging {len(paths)} sorted files into graph.nt: sort exited with {child.returncode}: "
+                           + errors.read_text(errors="replace").strip()[-2000:])
+    listing.unlink(missing_ok=True)
+    errors.unlink(missing_ok=True)
+
+
+def _die_with_us(parent: int) -> Callable[[], None] | None:
+    """What the sort child runs before it starts: ask the kernel to kill it when the build dies, as every child
+    of a build does (``tipkg.parallel.die_with_parent``; Linux ``PR_SET_PDEATHSIG``). The C library is loaded
+    here, in the parent: the child only calls into it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+
+    def before_exec() -> None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the build died before the request was made
+            os._exit(1)
+    return before_exec
+
+
+_SORT: list[str | None] = []
+
+
+def _gnu_sort() -> str | None:
+    """The path of GNU sort (coreutils), or None: then the merge is ``heapq.merge`` (``$TIPKG_MERGE=python``
+    chooses that too)."""
+    if os.environ.get("TIPKG_MERGE") == "python":
+        return None
+    if not _SORT:
+        found = shutil.which("sort")
+        try:
+            version = subprocess.run([found, "--version"], capture_output=True, text=True, check=True).stdout \
+                if found else ""
+        except (OSError, subprocess.CalledProcessError):
+            version = ""
+        _SORT.append(found if "GNU coreutils" in version else None)
+    return _SORT[0]
 
 
 def external_sort(lines: Iterable[bytes], folder: Path, limit: int = 800_000) -> Iterator[bytes]:
@@ -214,15 +292,27 @@ class SpilledTriples(TripleSet):
         previous OUT (``against``), ``delta`` is how the file differs from the previous one (None if
         that one is off), its two files in this set's scratch folder."""
         self.spill()
+        files = [*self.chunks]
+        for i, stream in enumerate(self.extra):  # a file is merged as it is; a stream is written to one first
+            known = getattr(stream, "path", None)
+            if isinstance(known, Path):
+                files.append(known)
+                continue
+            self.folder.mkdir(parents=True, exist_ok=True)
+            made = self.folder / f"stream-{i:05d}.nt"
+            with open(made, "wb", buffering=1 << 20) as written:
+                written.writelines(stream())
+            self.chunks.append(made)  # removed with the chunks
+            files.append(made)
         with open(path, "wb", buffering=1 << 20) as out:
+            blocks = sorted_union(files, self.folder)
             if self.previous is not None:
-                count, self.delta = write_with_delta(merged(self.chunks, self.extra), out, *self.previous,
-                                                     self.folder)
+                count, self.delta = write_blocks_with_delta(blocks, out, *self.previous, self.folder)
             else:
                 count = 0
-                for line in merged(self.chunks, self.extra):
-                    out.write(line)
-                    count += 1
+                for block in blocks:
+                    out.write(block)
+                    count += block.count(b"\n")
         for chunk in self.chunks:
             chunk.unlink(missing_ok=True)
         self.chunks, self.extra, self.path, self.count = [], [], Path(path), count
