@@ -109,7 +109,8 @@ def test_no_cache_extracts_everything_and_writes_no_cache(tmp_path, capsys):
 def test_the_default_cache_lives_beside_out(tmp_path, capsys):
     assert main(["build", "--out", str(tmp_path / "out"), "--quiet"]) == 0
     cache = tmp_path / CACHE_NAME
-    assert len([p for p in cache.glob("??/*") if p.is_file()]) == 5  # one unit per source
+    assert len([p for p in cache.glob("??/*") if p.is_file() and not p.suffix]) == 5  # one unit per source
+    assert len(list(cache.glob("??/*.held"))) == 5  # and what the build's parent keeps of it (tipkg/held.py)
     assert len(list(cache.glob("parts/??/*.part"))) == 5  # and its graph part (graph/parts.py)
     assert len(list(cache.glob("reuse/summaries/??/*"))) == 5  # and its text-reuse summary (network/reuse_index.py)
     assert len(list((cache / "builds").iterdir())) == 1  # the stamp of out

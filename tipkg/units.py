@@ -42,6 +42,7 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.util import find_spec
@@ -129,6 +130,16 @@ class UnitCache:
             return None
         unit.structured = dataclasses.replace(unit.structured, source=source)
         return unit
+
+    def whole(self, key: str) -> bool:
+        """Whether the unit's entry under ``key`` is there and whole (its SHA-256 checked; nothing unpickled)."""
+        try:
+            data = self.path(key).read_bytes()
+        except OSError:
+            return False
+        head = len(MAGIC) + 64
+        return data.startswith(MAGIC) and len(data) > head \
+            and hashlib.sha256(memoryview(data)[head:]).hexdigest().encode() == data[len(MAGIC):head]
 
     def put(self, key: str, unit: SourceUnit, kept: str = "") -> None:
         """Store ``unit`` (its ``kept`` form) under ``key`` atomically (the source text is not stored: the corpus has it)."""
@@ -327,41 +338,60 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     for s in sources:
         first_of_kind.setdefault(s.kind, s.file)
     units: list[SourceUnit | None] = [None] * len(sources)
-    for i, (k, s) in enumerate(zip(keys, sources)):
-        if store is not None:
-            units[i] = store.get(k, s) if keep is None else _kept(store, k, s, keep)
-    todo = [i for i, u in enumerate(units) if u is None]
-    meter = Meter(len(todo), say)
-    folder = str(store.folder) if store else None
+    name = keep.__name__ if keep is not None else ""
+    # the sources without a cache entry are known before any is read: they are extracted in the pool while
+    # this process reads the others back (one source edited: its extraction beside reading the rest)
+    missing = [i for i, k in enumerate(keys) if store is None
+               or not (store.path(k).exists() or (keep is not None and store.path(k, name).exists()))]
     jobs = max(1, jobs or default_jobs())
-    if jobs == 1 or len(todo) <= 1:
-        for i in todo:
-            units[i] = _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind], keep)
-            meter.tick()
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
-            # the longest first (the compendium is three quarters of the bundled corpus): the last task
-            # to finish is then a short one, and the pool's two workers end together
-            longest_first = sorted(todo, key=lambda i: -len(sources[i].text))
-            futures = {pool.submit(_extract_and_store, sources[i], keys[i], folder, base, first_of_kind[sources[i].kind],
-                                   keep): i
-                       for i in longest_first}
-            if meanwhile is not None:
-                meanwhile()
-            for future in as_completed(futures):
-                i = futures[future]
-                unit = future.result()
-                unit.structured = dataclasses.replace(unit.structured, source=sources[i])
-                units[i] = unit
+    folder = str(store.folder) if store else None
+    todo: list[int] = []
+    meter = Meter(len(missing), say)
+    pooled = jobs > 1 and (len(missing) > 1 or (len(missing) == 1 and len(sources) > 1))
+    with ExitStack() as stack:
+        futures: dict = {}
+        pool = stack.enter_context(ProcessPoolExecutor(max_workers=min(jobs, len(missing)), initializer=die_with_parent,
+                                                       initargs=(os.getpid(),))) if pooled else None
+
+        def extract(i: int) -> None:
+            todo.append(i)
+            if pool is None:
+                units[i] = _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind], keep)
                 meter.tick()
-    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo), keys=keys, fresh=todo)
+            else:
+                futures[pool.submit(_extract_and_store, sources[i], keys[i], folder, base,
+                                    first_of_kind[sources[i].kind], keep)] = i
+
+        # the longest first (the compendium is three quarters of the bundled corpus): the last task
+        # to finish is then a short one, and the pool's two workers end together
+        for i in sorted(missing, key=lambda i: -len(sources[i].text)) if pool is not None else ():
+            extract(i)
+        gone = set(missing)
+        for i, (k, s) in enumerate(zip(keys, sources)):
+            if store is not None and i not in gone:
+                units[i] = store.get(k, s) if keep is None else _kept(store, k, s, keep)
+        late = [i for i, u in enumerate(units) if u is None and i not in gone]  # entries not whole: made again
+        meter.total += len(late)
+        for i in (late if pool is not None else [*missing, *late]):
+            extract(i)
+        if pool is not None and meanwhile is not None:
+            meanwhile()
+        for future in as_completed(futures):
+            i = futures[future]
+            unit = future.result()
+            unit.structured = dataclasses.replace(unit.structured, source=sources[i])
+            units[i] = unit
+            meter.tick()
+    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo), keys=keys, fresh=sorted(todo))
 
 
 def _kept(store: UnitCache, key: str, source: Source, keep: Callable[[SourceUnit], SourceUnit]) -> SourceUnit | None:
     """What ``keep`` keeps of the unit cached under ``key``: its kept form if cached (stored by the task that
-    extracted it), else made of the whole unit (one at a time) and stored for the next build."""
+    extracted it) and the whole unit's entry is whole too (checked, not read: a damaged entry is extracted
+    again, as it would be if read), else made of the whole unit (one at a time) and stored for the next build."""
     unit = store.get(key, source, keep.__name__)
+    if unit is not None and not store.whole(key):
+        return None
     if unit is None and (whole := store.get(key, source)) is not None:
         unit = keep(whole)
         store.put(key, unit, keep.__name__)
