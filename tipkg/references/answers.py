@@ -73,7 +73,9 @@ class _Mandates:
     lookup scanned every mandate, once per agenda, meeting, request and evidence hit — quadratic
     in the corpus (×1000 a hundred times ×100's work). The answers are the same."""
 
-    def __init__(self, mandates: Sequence[Mandate]):
+    def __init__(self, mandates: Sequence[Mandate], texts: dict[str, str]):
+        """``texts``: each paragraph's working text by identifier, to tell a direction re-issued word for
+        word (``_in_force``)."""
         self.by_document: dict[str, list[Mandate]] = defaultdict(list)
         self.to_secretariat: dict[str, list[Mandate]] = defaultdict(list)  # by action, in corpus order
         self.to_working_group: list[Mandate] = []  # the Conference's meet / other directions, with a year
@@ -86,16 +88,11 @@ class _Mandates:
                     and m.year is not None:
                 self.to_working_group.append(m)
         self.order = {id(m): n for n, m in enumerate(mandates)}
-        self.working_group_years: dict[int, list[Mandate]] = {}
-        self.working_group_standing: list[tuple[Mandate, int | None]] = []
-
-    def in_force(self, texts: dict[str, str]) -> None:
-        """Index the Working Group directions by the years they are in force (``_in_force``)."""
+        # the Working Group directions by the years they are in force
         self.working_group_years, self.working_group_standing = _in_force(self.to_working_group, texts)
 
 
 def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate]) -> Answers:
-    index = _Mandates(mandates)
     paragraphs: dict[str, list[Paragraph]] = {}
     for item in structured:
         for d in item.documents:
@@ -103,18 +100,17 @@ def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mand
                 paragraphs.setdefault(d.identifier, [])
                 known = {p.identifier for p in paragraphs[d.identifier]}
                 paragraphs[d.identifier] += [p for p in d.paragraphs if p.identifier not in known]
+    # every paragraph's working text (the paragraphs' own strings, not copies): what the Working Group
+    # directions and the agendas' assisting mandates are read from
+    texts = {p.identifier: p.normalized or p.text for ps in paragraphs.values() for p in ps}
+    index = _Mandates(mandates, texts)
     restatements: list[Restatement] = []
     answers: list[Answer] = []
-    directed = {m.paragraph for m in index.to_working_group}
-    index.in_force({p.identifier: p.normalized or p.text for ps in paragraphs.values() for p in ps if p.identifier in directed})
-    texts: dict[str, str] | None = None  # every paragraph's working text, made at the first agenda
     for item in structured:
         visual = is_visual_source(item.source.text)
         for d in item.documents:
             if d.kind == "agenda":
                 restatements += _restatements(item.source, d.paragraphs, paragraphs, visual)
-                if texts is None:
-                    texts = {q.identifier: q.normalized or q.text for qs in paragraphs.values() for q in qs}
                 answers += _agenda_answers(item.source, d, index, visual, texts)
             answers += _evidence(item.source, d, index, visual)
         answers += _front_matter(item, index)
