@@ -43,6 +43,7 @@ from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, search_form
 from tipkg.tables import load
 
+from . import document_year  # the package's __init__ imports no mandates: no cycle
 from .spans import Locator
 from .types import Reference
 from .verbs import _actors_at, actor_forms, find_verbs, grammar, main_verb
@@ -317,7 +318,7 @@ def _mandate(source: Source, document: Document, p: Paragraph, requests: Sequenc
     review = _compiled("review").search(text)
     return Mandate(
         paragraph=p.identifier, document=document.identifier, document_kind=document.kind,
-        body=table()["scope"]["bodies"][document.kind], session=_session(document), year=_year(document, source),
+        body=table()["scope"]["bodies"][document.kind], session=_session(document), year=document_year(document, source),
         addressees=addressees, action=action, action_words=action_words, ask=ask_words, due=due,
         recurrence=rec[0] if rec else None,
         recurrence_words=words(clause[0] + rec[1].start(), clause[0] + rec[1].end()) if rec else None,
@@ -385,12 +386,6 @@ def _session(document: Document) -> int | None:
     except (TypeError, ValueError):
         return None
 
-
-def _year(document: Document, source: Source) -> int | None:
-    for value in (document.date, source.date):
-        if value and re.match(r"\d{4}", value):
-            return int(value[:4])
-    return None
 
 
 @dataclass(frozen=True)
