@@ -46,7 +46,7 @@ from tipkg.tables import load
 from . import document_year  # the package's __init__ imports no mandates: no cycle
 from .spans import Locator
 from .types import Reference
-from .verbs import _actors_at, actor_forms, find_verbs, grammar, main_verb
+from .verbs import actor_at, actor_forms, find_verbs, grammar, main_verb
 
 
 @dataclass(frozen=True)
@@ -346,7 +346,7 @@ def _direction(text: str):
     m = re.compile(rf"ان\s+(?P<verb>{verbs})\s+(?:(?:{titles})\s+)?").search(text, head.end)
     if m is None or m.start() - head.end > 40:
         return None
-    actor = _actors_at(text, m.end())
+    actor = actor_at(text, m.end())
     if actor is None:
         return None
     return (head.start, m.end("verb")), (actor.actor, actor.start, actor.end, m.group("verb"))
