@@ -177,8 +177,9 @@ def test_builds_killed_with_a_cache_leave_it_usable_and_no_litter(first, tmp_pat
     assert_whole(out, reference)
     assert stages(out) == []  # no stage, no .out.chunks-* folder left beside OUT
     assert sorted(p.name for p in cache.glob("**/*.tmp")) == []
-    entries = [p for p in cache.glob("??/*") if p.is_file()]
+    entries = [p for p in cache.glob("??/*") if p.is_file() and not p.suffix]
     assert len(entries) == 5  # one whole unit per source of the corpus
+    assert len(list(cache.glob("??/*.held"))) == 5  # and what the build's parent keeps of it (tipkg/held.py)
 
 
 def test_a_live_scratch_folder_is_not_taken_for_litter(tmp_path):
