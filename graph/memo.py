@@ -136,12 +136,12 @@ class LineStore:
 
     def get(self, key: str) -> Path | None:
         """The lines file stored under ``key``, or None if absent or not whole."""
-        from tipkg.units import _digest, unsealed
+        from tipkg.units import file_digest, unsealed
 
         path, check = self.paths(key)
         record = unsealed(check, MAGIC, str)
         try:
-            return path if record is not None and _digest(path) == record else None
+            return path if record is not None and file_digest(path) == record else None
         except OSError:
             return None
 

@@ -399,7 +399,7 @@ class PartCache:
         meta, lines, contested = self.paths(key)
         record = unsealed(meta, PART_MAGIC, dict)
         try:
-            if record is None or _digest(lines) != record["nt"] or _digest(contested) != record["contested"]:
+            if record is None or file_digest(lines) != record["nt"] or file_digest(contested) != record["contested"]:
                 return None
         except (OSError, KeyError):  # a file of the part absent: recomputed
             return None
@@ -432,7 +432,10 @@ def _gist_tables(lines: bytes, contested: bytes):
     return None if Tables.of(contested) else Tables.of(lines)
 
 
-def _digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file (hex), read in 1 MiB blocks, never whole: what a cached part's lines
+    files (``PartCache``) and the memo's lines files (``graph.memo``) are checked against before
+    either is reused, so a file cut short or altered is made again, not read."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(1 << 20):
