@@ -305,14 +305,17 @@ def add_echoes(graph, echoes: Iterable[Echo], attested: Iterable[Attestation], b
     from tipkg.graph.memo import add_grouped
 
     records: list[Echo | Attestation] = [*echoes, *attested]
-    add_grouped(graph, "echoes", records, group=_echo_group, base=base,
+    add_grouped(graph, "echoes", records, group=echo_group, base=base,
                 lines=lambda group: echo_lines([e for e in group if isinstance(e, Echo)],
                                                [a for a in group if isinstance(a, Attestation)], base))
     return len(records)
 
 
-def _echo_group(record: Echo | Attestation) -> str:
-    """The group of an echo's lines (``graph.memo``): the later paragraph's document, an attestation's."""
+def echo_group(record: Echo | Attestation) -> str:
+    """The group of an echo's lines (``graph.memo``): the later paragraph's document, an attestation's.
+    The lines are kept per group so a rebuild makes again only those of the documents that changed;
+    ``add_echoes`` here and ``reuse_spill`` (where the reuse child makes the same line files under the
+    same keys) both group by it."""
     return record.later_document if isinstance(record, Echo) else record.document
 
 
