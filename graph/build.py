@@ -90,7 +90,7 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     from .parts import add_parts, in_memory_parts, index_header, resolve
 
     graph = graph if graph is not None else TripleSet(PREFIXES)
-    tables = _Builder(graph, base)
+    tables = Builder(graph, base)
     tables.instruments()
     precomputed = parts is not None
     if parts is None:
@@ -121,11 +121,12 @@ def footnote_id(document: str, mark: str) -> str:
     return str(ids.Footnote(ids.parse_as(document, ids.Document), int(mark)))
 
 
-class _Builder:
+class Builder:
     """What one source adds (or the tables, ``instruments``): the triples it adds whatever the other
     sources say go to ``graph``; the texts of the nodes it prints first go to ``contested`` (the
     first source that prints a node gives its text), and its labels are claims (``Claims``), both
-    resolved in manifest order by ``graph.parts.resolve``."""
+    resolved in manifest order by ``graph.parts.resolve``. Here it adds the tables; a source's graph
+    is made with it by ``graph.parts.source_graph``."""
 
     def __init__(self, graph: TripleSet, base: str | None, contested: TripleSet | None = None):
         from .parts import Claims
