@@ -32,7 +32,7 @@ from rdflib import RDFS, Graph
 
 from tipkg.shapes.check_reads import Read, Unbounded, derive_reads, load_reads, reads, save_reads
 from tipkg.shapes import check_reads
-from tipkg.shapes.shacl_sparql import Check, _Compiler
+from tipkg.shapes.shacl_sparql import Check, Compiler
 
 if TYPE_CHECKING:
     from tipkg.shapes.validate import ValidationReport
@@ -44,7 +44,7 @@ _SUBCLASS = str(RDFS.subClassOf)
 
 # -- the restricted checks ------------------------------------------------------------------------------
 
-class _Restricted(_Compiler):
+class _Restricted(Compiler):
     """The compiler with each focus set cut to ``VALUES ?this { AFFECTED }`` (tested for membership),
     so every check starts from the few focus nodes, and looks their values up (NOT EXISTS, not MINUS:
     Oxigraph evaluates MINUS's right side whole); a ``sh:sparql`` body binds ``?this`` itself."""
@@ -56,7 +56,7 @@ class _Restricted(_Compiler):
 
     def focus(self, shape) -> tuple[str, None]:
         select, member = super().focus(shape)
-        assert member is not None  # _Compiler.focus always gives a membership test (only this override gives None)
+        assert member is not None  # Compiler.focus always gives a membership test (only this override gives None)
         restricted = f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?this {{ {AFFECTED} }} FILTER ({member}) }} }}"
         self.whole[restricted], self.members[restricted] = select, member
         return restricted, None  # no membership test: every check starts from the focus nodes
