@@ -74,7 +74,7 @@ def measure(n: int, workdir: Path, repeat: int, checks: int) -> dict:
     store = ox.Store()
     store.bulk_load(path=str(after), format=ox.RdfFormat.N_TRIPLES)
     reopen = lambda: store  # noqa: E731 — as the build validates an in-memory store: the fork inherits it
-    check_reads._known.clear()
+    check_reads.known_reads.clear()
     start = time.perf_counter()
     first = affected.validate_delta(store, delta, reopen=reopen)
     first_s = time.perf_counter() - start

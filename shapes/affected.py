@@ -214,7 +214,7 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
         except Unbounded:
             chosen.append(check)
             whole.append(check)
-    if cache is not None and set(check_reads._known) - kept:
+    if cache is not None and set(check_reads.known_reads) - kept:
         save_reads(cache)
     timings["focus nodes"] = time.perf_counter() - clock
     clock = time.perf_counter()

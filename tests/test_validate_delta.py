@@ -355,7 +355,7 @@ def test_the_shipped_reads_are_current_and_spare_a_first_rebuild_the_parsing(cor
     shipped = json.loads(resources.files("tipkg.shapes").joinpath(check_reads.SHIPPED).read_text(encoding="utf-8"))
     assert shipped == json.loads(check_reads._encoded(check_reads.derived(check_reads.shipped_checks()))), \
         "the shipped reads are stale: python3 -m tipkg.shapes.check_reads"
-    monkeypatch.setattr(check_reads, "_known", {})
+    monkeypatch.setattr(check_reads, "known_reads", {})
     monkeypatch.setattr(check_reads, "_shipped_loaded", False)
     monkeypatch.setattr(check_reads, "_reads_of", lambda template: pytest.fail(f"parsed {template[:80]}"))
     checks = compiled(load_shapes(), parsed_ontology(), corpus_store)
