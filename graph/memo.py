@@ -178,7 +178,7 @@ class Collected:
 
         if not len(self.terms):
             return self.raw
-        text = ox.serialize(self.terms._triples, format=ox.RdfFormat.N_TRIPLES)
+        text = ox.serialize(self.terms, format=ox.RdfFormat.N_TRIPLES)
         return self.raw + (text.split(b"\n") if text else [])
 
 
