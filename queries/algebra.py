@@ -63,15 +63,18 @@ def walk(tree, visit: Callable[..., object]) -> None:
     nodes are passed through; terms are not visited (``variables`` collects those)."""
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    if isinstance(tree, dict):  # a CompValue is an OrderedDict
-        if isinstance(tree, CompValue) and not visit(tree):
-            return
-        for key, part in tree.items():
-            if key != "_vars":
-                walk(part, visit)
-    elif isinstance(tree, (list, tuple, set)):
-        for part in tree:
-            walk(part, visit)
+    def down(item) -> None:
+        if isinstance(item, dict):  # a CompValue is an OrderedDict
+            if isinstance(item, CompValue) and not visit(item):
+                return
+            for key, part in item.items():
+                if key != "_vars":
+                    down(part)
+        elif isinstance(item, (list, tuple, set)):
+            for part in item:
+                down(part)
+
+    down(tree)
 
 
 def variables(tree) -> set[Variable]:

@@ -107,8 +107,8 @@ class Shape:
                         if any(carried(t) for t in (*changed.removed, *changed.added)):
                             return None  # a path over a changed predicate is not one triple: undecided
                         continue
-                    for store, triples in ((old_store, changed.removed), (new_store, changed.added)):
-                        rows = [row for t in triples if (row := _binding(pattern, t)) is not None]
+                    for store, changes in ((old_store, changed.removed), (new_store, changed.added)):
+                        rows = [row for t in changes if (row := _binding(pattern, t)) is not None]
                         for at in range(0, len(rows), PROBE_ROWS):
                             found |= self._probe(store, group, pattern, rows[at:at + PROBE_ROWS])
         except _Undecided:

@@ -8,8 +8,9 @@ new graph is its answer on the previous one, and the build copies the answer
 it wrote last time (precomputed.py) instead of running the query again.
 
 The patterns are read from the parsed query (rdflib's SPARQL algebra, walked
-by ``queries/algebra.py``), never from its text, and widened wherever the query could read more than its
-triple patterns say, so "cannot be changed" is sound:
+by ``queries/algebra.py``), never from its text, and widened wherever the
+query could read more than its triple patterns say, so "cannot be changed" is
+sound:
 
 * a triple pattern keeps its constant IRIs (subject, predicate, object); a
   variable, a blank node or a literal matches anything (a literal's equality
@@ -96,15 +97,15 @@ def _constant(term) -> str | None:
     raise Unreadable(f"a term {term!r}")  # a parse form not understood here
 
 
-def _triples(triples: list[tuple], found: set, only: dict | None = None) -> None:
+def _triples(patterns: list[tuple], found: set, only: dict | None = None) -> None:
     """The patterns of one basic graph pattern (a join of its triples); ``only``: variables a VALUES
     table joined with it binds, each to a set of IRIs (its other matches join with no row)."""
     only = only or {}
     bound = set()  # variables a triple of this join binds to nodes of the graph
-    for s, p, o in triples:
+    for s, p, o in patterns:
         if isinstance(p, (URIRef, Variable)) or not zero_length(path(p)):
             bound |= {x for x in (s, o) if isinstance(x, (Variable, BNode))}
-    for s, p, o in triples:
+    for s, p, o in patterns:
         if isinstance(p, (URIRef, Variable)):
             for ts in _choices(s, only):
                 for tp in _choices(p, only):

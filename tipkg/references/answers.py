@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from tipkg.model import Paragraph, Source, Span, StructuredSource
-from tipkg.normalize import is_visual_source, normalize, search_form
+from tipkg.normalize import normalize, search_form
 
-from .mandates import Mandate, Words, ordinal, table
-from .verbs import _OriginalMap
+from .mandates import Mandate, Words, ordinal, table, words_at
 
 
 @dataclass(frozen=True)
@@ -107,28 +106,18 @@ def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mand
     restatements: list[Restatement] = []
     answers: list[Answer] = []
     for item in structured:
-        visual = is_visual_source(item.source.text)
         for d in item.documents:
             if d.kind == "agenda":
-                restatements += _restatements(item.source, d.paragraphs, paragraphs, visual)
-                answers += _agenda_answers(item.source, d, index, visual, texts)
-            answers += _evidence(item.source, d, index, visual)
+                restatements += _restatements(item.source, d.paragraphs, paragraphs)
+                answers += _agenda_answers(item.source, d, index, texts)
+            answers += _evidence(item.source, d, index)
         answers += _front_matter(item, index)
         answers += _wg_reports(item, index)
     unique = {(a.subject, a.relation, a.mandate): a for a in answers}
     return Answers(tuple(restatements), tuple(unique.values()))
 
 
-def _words(source: Source, p: Paragraph, visual: bool):
-    omap = _OriginalMap(source, p, visual)
-
-    def words(start: int, end: int) -> Words:
-        span, _ = omap.span(start, end)
-        return Words(source.text[span.start:span.end], source.file, span)
-    return words
-
-
-def _restatements(source: Source, items: Sequence[Paragraph], paragraphs: dict, visual: bool) -> list[Restatement]:
+def _restatements(source: Source, items: Sequence[Paragraph], paragraphs: dict) -> list[Restatement]:
     t = table()["restates"]
     verbs = "|".join(sorted(set(t["verbs"]), key=len, reverse=True))
     opener = re.compile(rf"(?:(?<=\s)|^)(?:و|وقد\s+|كما\s+)?(?:{verbs})(?!\w)")
@@ -137,7 +126,7 @@ def _restatements(source: Source, items: Sequence[Paragraph], paragraphs: dict, 
     last = None
     for p in items:
         text = search_form(p.normalized or p.text)
-        words = _words(source, p, visual)
+        words = words_at(source, p)
         starts = [m.start() for m in opener.finditer(text)]
         for k, start in enumerate(starts):
             end = starts[k + 1] if k + 1 < len(starts) else len(text)
@@ -190,7 +179,7 @@ def _continues(text: str, start: int) -> bool:
     return not before.endswith(".") and bool(before)
 
 
-def _agenda_answers(source: Source, d, mandates: _Mandates, visual: bool, texts: dict[str, str]) -> list[Answer]:
+def _agenda_answers(source: Source, d, mandates: _Mandates, texts: dict[str, str]) -> list[Answer]:
     t = table()["agenda"]
     out = []
     decision = None
@@ -199,7 +188,7 @@ def _agenda_answers(source: Source, d, mandates: _Mandates, visual: bool, texts:
         m = re.search(t["prepared_under"], text)
         if m:
             decision = decision_id(m.group("number"))
-            words = _words(source, p, visual)
+            words = words_at(source, p)
             prepared = (d.identifier, words(m.start(), m.end()))
     if decision is None:
         return out
@@ -212,13 +201,13 @@ def _agenda_answers(source: Source, d, mandates: _Mandates, visual: bool, texts:
             text = search_form(p.normalized or p.text)
             hit = re.search(t["by_secretariat"], text)
             if hit and p.documents:
-                words = _words(source, p, visual)(hit.start(), hit.end())
+                words = words_at(source, p)(hit.start(), hit.end())
                 for symbol in p.documents:
                     out.append(Answer(symbol, "document", "answers", m.identifier, words, "answers:paper-by-secretariat"))
     return out
 
 
-def _evidence(source: Source, d, mandates: _Mandates, visual: bool) -> list[Answer]:
+def _evidence(source: Source, d, mandates: _Mandates) -> list[Answer]:
     out = []
     anchor = re.compile(table()["restates"]["anchor"])  # a decision named by number: the table's one pattern
     for p in d.paragraphs:
@@ -230,7 +219,7 @@ def _evidence(source: Source, d, mandates: _Mandates, visual: bool) -> list[Answ
             for hit in re.finditer(row["pattern"], text):
                 for m in _evidenced(mandates, row["action"], d, named)[:1]:
                     out.append(Answer(p.identifier, "paragraph", "reportsAnswer", m.identifier,
-                                      _words(source, p, visual)(hit.start(), hit.end()), f"reportsAnswer:{row['action']}"))
+                                      words_at(source, p)(hit.start(), hit.end()), f"reportsAnswer:{row['action']}"))
     return out
 
 

@@ -36,15 +36,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from tipkg import identifiers as ids
 from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, search_form
 from tipkg.tables import load
 
+from . import document_year  # the package's __init__ imports no mandates: no cycle
+from .spans import Locator
 from .types import Reference
-from .verbs import _OriginalMap, _actors_at, actor_forms, find_verbs, grammar, main_verb
+from .verbs import actor_at, actor_forms, find_verbs, grammar, main_verb
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,18 @@ class Words:
     text: str
     source_file: str
     span: Span
+
+
+def words_at(source: Source, paragraph: Paragraph) -> Callable[[int, int], Words]:
+    """The ``Words`` at offsets ``start``-``end`` of the search form of ``paragraph``'s working text, placed
+    in the source file by the one span mapping (``spans.Locator``, folded): how the mandates and answers
+    extractors quote what their patterns found."""
+    locator = Locator.of(source, paragraph, folded=True)
+
+    def words(start: int, end: int) -> Words:
+        span = locator.original(start, end)
+        return Words(source.text[span.start:span.end], source.file, span)
+    return words
 
 
 @dataclass(frozen=True)
@@ -245,12 +259,11 @@ def find_mandates(structured: Iterable[StructuredSource], references: Iterable[R
                 if m is not None:
                     out[p.identifier] = m
                     of_document.setdefault(m.document, []).append(p.identifier)
-            _document_reviews(item.source, document, out, of_document.get(document.identifier, ()), visual)
+            _document_reviews(item.source, document, out, of_document.get(document.identifier, ()))
     return list(out.values())
 
 
-def _document_reviews(source: Source, document: Document, found: dict[str, Mandate], keys: Iterable[str],
-                      visual: bool) -> None:
+def _document_reviews(source: Source, document: Document, found: dict[str, Mandate], keys: Iterable[str]) -> None:
     """A review or end set by another paragraph of the same text for the mandate's addressee
     ("قرّر أن يستعرض فعالية الفريق العامل ومستقبله") counts as the mandate's review clause. ``keys``: those
     of the document's mandates in ``found`` (looking through every mandate of the corpus for them, once per
@@ -260,8 +273,7 @@ def _document_reviews(source: Source, document: Document, found: dict[str, Manda
         text = search_form(p.normalized or p.text)
         hit = _compiled("review").search(text)
         if hit:
-            span, _ = _OriginalMap(source, p, visual).span(hit.start(), hit.end())
-            reviews.append((p.identifier, text, Words(source.text[span.start:span.end], source.file, span)))
+            reviews.append((p.identifier, text, words_at(source, p)(hit.start(), hit.end())))
     for key in keys:
         m = found[key]
         if m.document != document.identifier or m.review is not None:
@@ -276,12 +288,7 @@ def _document_reviews(source: Source, document: Document, found: dict[str, Manda
 def _mandate(source: Source, document: Document, p: Paragraph, requests: Sequence[Reference],
              visual: bool, verb: str | None) -> Mandate | None:
     text = search_form(p.normalized or p.text)
-    omap = _OriginalMap(source, p, visual)
-
-    def words(start: int, end: int) -> Words:
-        span, _ = omap.span(start, end)
-        return Words(source.text[span.start:span.end], source.file, span)
-
+    words = words_at(source, p)
     if requests:
         ask = _request_verb(text, visual)
         start = ask[0] if ask else 0
@@ -311,7 +318,7 @@ def _mandate(source: Source, document: Document, p: Paragraph, requests: Sequenc
     review = _compiled("review").search(text)
     return Mandate(
         paragraph=p.identifier, document=document.identifier, document_kind=document.kind,
-        body=table()["scope"]["bodies"][document.kind], session=_session(document), year=_year(document, source),
+        body=table()["scope"]["bodies"][document.kind], session=_session(document), year=document_year(document, source),
         addressees=addressees, action=action, action_words=action_words, ask=ask_words, due=due,
         recurrence=rec[0] if rec else None,
         recurrence_words=words(clause[0] + rec[1].start(), clause[0] + rec[1].end()) if rec else None,
@@ -339,7 +346,7 @@ def _direction(text: str):
     m = re.compile(rf"ان\s+(?P<verb>{verbs})\s+(?:(?:{titles})\s+)?").search(text, head.end)
     if m is None or m.start() - head.end > 40:
         return None
-    actor = _actors_at(text, m.end())
+    actor = actor_at(text, m.end())
     if actor is None:
         return None
     return (head.start, m.end("verb")), (actor.actor, actor.start, actor.end, m.group("verb"))
@@ -379,12 +386,6 @@ def _session(document: Document) -> int | None:
     except (TypeError, ValueError):
         return None
 
-
-def _year(document: Document, source: Source) -> int | None:
-    for value in (document.date, source.date):
-        if value and re.match(r"\d{4}", value):
-            return int(value[:4])
-    return None
 
 
 @dataclass(frozen=True)
