@@ -65,12 +65,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from bisect import bisect_left
 from itertools import combinations
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from tipkg import identifiers as ids
 from tipkg.model import StructuredSource
+from tipkg.network import lazily
 from tipkg.normalize import search_form
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazily("numpy")  # imported when first used, not by the extraction workers (tipkg.network)
 
 SHINGLE = 4
 BOILERPLATE_SHARE = 0.10

@@ -60,17 +60,23 @@ import fcntl
 import hashlib
 import json
 import sqlite3
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from tipkg.model import StructuredSource
+from tipkg.network import lazily
 from tipkg.network.reuse import (BANDS, BOILERPLATE_SHARE, MIN_SHINGLES, ROWS, THRESHOLD, Attestation, Echo,
                                  Passage, _hash, _signatures, attestations, echoes_of, find_reuse, passages, shingles)
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazily("numpy")  # imported when first used, not by the extraction workers (tipkg.network)
 
 MAGIC = b"TIPKG-REUSE-SUMMARY 1\n"
 FOLDER = "reuse"
@@ -127,15 +133,16 @@ def summarize(item: StructuredSource) -> Summary:
     words = tuple(sorted(set().union(*sets)))
     number = {w: i for i, w in enumerate(words)}
     return Summary(item.source.file, words, tuple(
-        (p.identifier, p.document, p.order, _sorted_numbers(map(number.__getitem__, grams), len(grams)))
+        (p.identifier, p.document, p.order, _sorted_numbers(map(number.__getitem__, grams)))
         for p, grams in zip(found, sets)))
 
 
-def _sorted_numbers(numbers, count: int) -> bytes:
-    """The numbers, sorted, as the bytes of a uint32 array."""
-    array = np.fromiter(numbers, dtype=np.uint32, count=count)
-    array.sort()
-    return array.tobytes()
+def _sorted_numbers(numbers) -> bytes:
+    """The numbers, sorted, as the bytes of a uint32 array (``_array`` reads them back; "I" is 4 bytes
+    wherever CPython runs, in the machine's order as numpy's uint32). Without numpy,
+    which the extraction workers that summarise do not import (``tipkg.network``): 2.7 ms more than
+    numpy's sort for the compendium's 474 passages, against ~70 ms of import."""
+    return array("I", sorted(numbers)).tobytes()
 
 
 class SummaryCache:
