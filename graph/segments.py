@@ -54,7 +54,7 @@ from typing import Any, cast
 import pyoxigraph as ox
 
 from tipkg.graph import jsonld, void_stats
-from tipkg.graph.dumps import VoidStatistics, source_maps, trig_blocks, trig_header, write_void
+from tipkg.graph.dumps import VoidStatistics, file_source_maps, trig_blocks, trig_header, write_void
 from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.triples import TripleSet
 from tipkg.parallel import die_with_parent
@@ -105,7 +105,8 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
     names = tuple(n for n in NAMES if n in names)
     with tempfile.TemporaryDirectory(prefix=".segments-", dir=folder) as scratch:
         source = _sorted_file(triples, Path(scratch))
-        written, files = source_maps(triples.store()) if "graph.trig" in names else ({}, {})
+        # from graph.nt itself, not the store: this runs beside the store's load (graph/outputs.py)
+        written, files = file_source_maps(source) if "graph.trig" in names else ({}, {})
         context = _Context(str(source), names, prefixes_of(triples),
                            {k: v.value for k, v in written.items()}, {k: v.value for k, v in files.items()}, scratch)
         recipe = _recipe(context)
