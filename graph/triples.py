@@ -27,7 +27,7 @@ by ``literal``. Readers then take the form they need:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -136,6 +136,13 @@ class TripleSet:
         if batch:
             self._add_parsed(batch)
         self._ntriples = self._store = None
+
+    def include(self, lines: Callable[[], Iterator[bytes]], known: bool = False) -> None:
+        """Add the triples of the N-Triples lines (newlines kept) ``lines()`` yields: a line file
+        made elsewhere (a cached part, a group of lines kept by ``graph/memo.py``, the reuse child's).
+        Held in memory, they are parsed and added now; a ``SpilledTriples`` merges the file into
+        ``graph.nt`` as it is, and ``known`` tells it the stage reading the graph needs none of them."""
+        self.add_lines(line.rstrip(b"\n") for line in lines())
 
     def _add_parsed(self, batch: list[bytes]) -> None:
         # ``ox.parse`` gives quads (in the default graph): each is kept as its triple, or a triple added

@@ -68,14 +68,11 @@ def read_echoes(path: Path) -> Iterator[Echo]:
 
 
 def add_spilled(graph, spilled: Spilled) -> int:
-    """Include the child's line files in ``graph`` as ``add_echoes`` would have; return how many echoes and
-    attestations they hold. A ``SpilledTriples`` merges the files in as they are; a graph held in memory (a
-    ``TripleSet``, as a caller's own graph stage may give) takes their lines."""
+    """Include the child's line files in ``graph`` (a ``TripleSet``) as ``add_echoes`` would have; return
+    how many echoes and attestations they hold. A ``SpilledTriples`` merges the files in as they are; a
+    graph held in memory, as a caller's own graph stage may give, takes their lines."""
     from tipkg.graph.parts import file_lines
 
     for path in spilled.groups:
-        if hasattr(graph, "include"):
-            graph.include(lambda path=path: file_lines(path))
-        else:
-            graph.add_lines(line.rstrip(b"\n") for line in file_lines(path))
+        graph.include(lambda path=path: file_lines(path))
     return spilled.count

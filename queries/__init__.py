@@ -11,8 +11,10 @@ or topic, for every one) when the store is built, so a page of them is read,
 not computed: the files' format and how a page is read; ``precompute`` how the
 build makes them (one run per query, split by value; copied from the previous
 build when a delta cannot change them); ``ordering`` sorts rows in Python by a
-query's own ORDER BY (cheaper than the store's sort); ``reads`` the triple
-patterns a query can read, from its algebra, and whether a delta touches them;
-``probe`` which values of a query of every actor or topic a delta can change
-(only those are run again).
+query's own ORDER BY (cheaper than the store's sort); ``algebra`` parses a
+query into rdflib's SPARQL algebra and walks it (nodes, variables, property
+paths), for the three readers of what a query reads: ``reads`` the triple
+patterns a query can read and whether a delta touches them; ``probe`` which
+values of a query of every actor or topic a delta can change (only those are
+run again); and the validation checks' reads (``shapes/check_reads.py``).
 """

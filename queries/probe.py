@@ -45,7 +45,7 @@ from rdflib.paths import Path as RdfPath
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import BNode, Literal, URIRef, Variable
 
-from .reads import _iris, algebra
+from .algebra import Unreadable, algebra, path, predicates, triples, variables, walk
 
 #: changed triples past which no values are probed (the whole query is run again)
 MOST_CHANGED = 20_000
@@ -56,7 +56,7 @@ PROBE_ROWS = 2_000
 _THROUGH = {"SelectQuery", "Project", "OrderBy", "Distinct", "Reduced", "Filter", "Extend"}
 
 
-class _Undecided(Exception):
+class _Undecided(Unreadable):
     """The query is not of a shape whose changed values can be probed."""
 
 
@@ -103,11 +103,12 @@ class Shape:
             for group in ((), *self.optional):
                 for pattern in group or self.required:
                     if not _plain(pattern):
-                        if any(_carried(pattern[1], t) for t in (*changed.removed, *changed.added)):
+                        carried = _carried(pattern[1])
+                        if any(carried(t) for t in (*changed.removed, *changed.added)):
                             return None  # a path over a changed predicate is not one triple: undecided
                         continue
-                    for store, triples in ((old_store, changed.removed), (new_store, changed.added)):
-                        rows = [row for t in triples if (row := _binding(pattern, t)) is not None]
+                    for store, changes in ((old_store, changed.removed), (new_store, changed.added)):
+                        rows = [row for t in changes if (row := _binding(pattern, t)) is not None]
                         for at in range(0, len(rows), PROBE_ROWS):
                             found |= self._probe(store, group, pattern, rows[at:at + PROBE_ROWS])
         except _Undecided:
@@ -150,39 +151,24 @@ def _joined(node, required: list, optional: list, around: set) -> None:
     then ``{A B OPTIONAL {O}}``); else which optional rows survive would depend on the join."""
     name = getattr(node, "name", None)
     if name == "BGP":
-        required.extend(_checked(node.get("triples") or []))
+        required.extend(_checked(node))
     elif name == "ToMultiSet":  # a VALUES table: dropped, which only widens the probe
         pass
     elif name == "Join":
-        _joined(node.p1, required, optional, around | _variables(node.p2))
-        _joined(node.p2, required, optional, around | _variables(node.p1))
+        _joined(node.p1, required, optional, around | variables(node.p2))
+        _joined(node.p2, required, optional, around | variables(node.p1))
     elif name in ("Filter", "Extend"):
         _no_exists(node.get("expr"))
         _joined(node.p, required, optional, around)
     elif name == "LeftJoin":
         _no_exists(node.get("expr"))
         group = _bgp(node.p2)
-        if (_variables(node.p2) & around) - _variables(node.p1):
+        if (variables(node.p2) & around) - variables(node.p1):
             raise _Undecided
         optional.append(group)
         _joined(node.p1, required, optional, around)
     else:
         raise _Undecided
-
-
-def _variables(node) -> set:
-    """Every variable named anywhere below ``node``."""
-    found: set = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Variable):
-            found.add(item)
-        elif isinstance(item, dict):  # CompValue is an OrderedDict
-            stack.extend(v for k, v in item.items() if k != "_vars")
-        elif isinstance(item, (list, tuple, set)):
-            stack.extend(item)
-    return found
 
 
 def _bgp(node) -> list:
@@ -192,13 +178,12 @@ def _bgp(node) -> list:
         node = node.p
     if getattr(node, "name", None) != "BGP":
         raise _Undecided
-    return _checked(node.get("triples") or [])
+    return _checked(node)
 
 
-def _checked(triples) -> list:
-    out = [tuple(t) for t in triples]
-    if any(len(t) != 3 for t in out):
-        raise _Undecided
+def _checked(bgp) -> list:
+    """The triples of a basic graph pattern, each of terms (or a path) probes can bind and write."""
+    out = triples(bgp)
     for s, p, o in out:
         for term in (s, o):
             if not isinstance(term, (URIRef, Variable, BNode, Literal)):
@@ -210,26 +195,26 @@ def _checked(triples) -> list:
 
 def _no_exists(expr) -> None:
     """An expression reading the graph itself (EXISTS, NOT EXISTS) is not a function of the row."""
-    if isinstance(expr, CompValue):
-        if "EXISTS" in expr.name.upper() or "graph" in expr:
-            raise _Undecided
-        for value in expr.values():
-            _no_exists(value)
-    elif isinstance(expr, (list, tuple)):
-        for value in expr:
-            _no_exists(value)
+    walk(expr, _not_exists)
+
+
+def _not_exists(node) -> bool:
+    if "EXISTS" in node.name.upper() or "graph" in node:
+        raise _Undecided
+    return True
 
 
 def _plain(pattern: Triple) -> bool:
     return isinstance(pattern[1], (URIRef, Variable))
 
 
-def _carried(path, triple: pyoxigraph.Triple) -> bool:
-    """Whether a changed ``triple`` has a predicate the property ``path`` steps over."""
+def _carried(rdf_path):
+    """Whether a changed triple has a predicate the property path steps over (a test of the triple)."""
     try:
-        return triple.predicate.value in _iris(path)
-    except Exception:  # noqa: BLE001 — a negated property set (reads._Everything): any predicate
-        return True
+        over = predicates(path(rdf_path))
+    except Unreadable:  # a negated property set: any predicate
+        return lambda triple: True
+    return lambda triple: triple.predicate.value in over
 
 
 def _binding(pattern: Triple, triple: pyoxigraph.Triple) -> dict[str, str] | None:

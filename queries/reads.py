@@ -7,9 +7,10 @@ no removed or added line can match any pattern of the query, its answer on the
 new graph is its answer on the previous one, and the build copies the answer
 it wrote last time (precomputed.py) instead of running the query again.
 
-The patterns are read from the parsed query (rdflib's SPARQL algebra), never
-from its text, and widened wherever the query could read more than its
-triple patterns say, so "cannot be changed" is sound:
+The patterns are read from the parsed query (rdflib's SPARQL algebra, walked
+by ``queries/algebra.py``), never from its text, and widened wherever the
+query could read more than its triple patterns say, so "cannot be changed" is
+sound:
 
 * a triple pattern keeps its constant IRIs (subject, predicate, object); a
   variable, a blank node or a literal matches anything (a literal's equality
@@ -36,15 +37,12 @@ triple patterns say, so "cannot be changed" is sound:
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph
-from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
-from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import BNode, Literal, URIRef, Variable
+
+from .algebra import Unreadable, algebra, path, predicates, triples, walk, zero_length
 
 #: (subject, predicate, object): an IRI, or None for "any term"
 Pattern = tuple[str | None, str | None, str | None]
@@ -53,51 +51,32 @@ EVERYTHING: Pattern = (None, None, None)
 _OPAQUE = {"Graph", "GraphGraphPattern", "ServiceGraphPattern", "ServiceGraph", "Load", "DescribeQuery"}
 
 
-class _Everything(Exception):
-    """The query may read any triple."""
-
-
-@lru_cache(maxsize=64)
-def algebra(text: str):
-    """``text`` parsed and translated to rdflib's SPARQL algebra (once per text: parsing is most of the cost,
-    and the writer asks for the reads and the shape (probe.py) of the same texts)."""
-    return translateQuery(parseQuery(text))
-
-
 def reads(text: str) -> list[Pattern]:
     """The triple patterns ``text`` can read (``[EVERYTHING]`` when it may read any triple)."""
+    found: set[Pattern] = set()
     try:
         query = algebra(text)
         if query.algebra.get("datasetClause"):
-            raise _Everything
-        found: set[Pattern] = set()
-        _walk(query.algebra, found)
-    except _Everything:
+            raise Unreadable("a FROM clause")
+        walk(query.algebra, lambda node: _visit(node, found))
+    except Unreadable:
         return [EVERYTHING]
     return sorted(found, key=lambda p: tuple(x or "" for x in p)) if EVERYTHING not in found else [EVERYTHING]
 
 
-def _walk(node, found: set) -> None:
-    if isinstance(node, CompValue):
-        if node.name in _OPAQUE:
-            raise _Everything
-        if node.name == "Join":  # VALUES joined with a basic graph pattern: its variables take only those IRIs
-            for table, bgp in ((node.p1, node.p2), (node.p2, node.p1)):
-                if getattr(bgp, "name", None) == "BGP" and (only := _iris_of(table)):
-                    _triples(bgp.get("triples") or [], found, only)
-                    _walk(table, found)
-                    return
-        if node.name in ("BGP", "TriplesBlock"):
-            _triples(node.get("triples") or [], found)
-        for key, value in node.items():
-            if key != "triples":
-                _walk(value, found)
-    elif isinstance(node, dict):
-        for value in node.values():
-            _walk(value, found)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _walk(value, found)
+def _visit(node, found: set) -> bool:
+    """Add the patterns of one algebra node to ``found``; whether its parts are still to be read."""
+    if node.name in _OPAQUE:
+        raise Unreadable(node.name)
+    if node.name == "Join":  # VALUES joined with a basic graph pattern: its variables take only those IRIs
+        for table, bgp in ((node.p1, node.p2), (node.p2, node.p1)):
+            if getattr(bgp, "name", None) == "BGP" and (only := _iris_of(table)):
+                _triples(triples(bgp), found, only)
+                walk(table, lambda part: _visit(part, found))
+                return False
+    if node.name in ("BGP", "TriplesBlock"):
+        _triples(triples(node), found)
+    return True
 
 
 def _iris_of(table) -> dict:
@@ -115,31 +94,28 @@ def _constant(term) -> str | None:
         return str(term)
     if isinstance(term, (Variable, BNode, Literal)):
         return None
-    raise _Everything  # a parse form not understood here
+    raise Unreadable(f"a term {term!r}")  # a parse form not understood here
 
 
-def _triples(triples, found: set, only: dict | None = None) -> None:
+def _triples(patterns: list[tuple], found: set, only: dict | None = None) -> None:
     """The patterns of one basic graph pattern (a join of its triples); ``only``: variables a VALUES
     table joined with it binds, each to a set of IRIs (its other matches join with no row)."""
     only = only or {}
-    triples = [tuple(t) for t in triples]
-    if any(len(t) != 3 for t in triples):
-        raise _Everything
     bound = set()  # variables a triple of this join binds to nodes of the graph
-    for s, p, o in triples:
-        if isinstance(p, (URIRef, Variable)) or not _zero_length(p):
+    for s, p, o in patterns:
+        if isinstance(p, (URIRef, Variable)) or not zero_length(path(p)):
             bound |= {x for x in (s, o) if isinstance(x, (Variable, BNode))}
-    for s, p, o in triples:
+    for s, p, o in patterns:
         if isinstance(p, (URIRef, Variable)):
             for ts in _choices(s, only):
                 for tp in _choices(p, only):
                     for to in _choices(o, only):
                         found.add((ts, tp, to))
         else:
-            if _zero_length(p) and all(isinstance(x, (Variable, BNode)) and x not in bound for x in (s, o)):
-                raise _Everything  # every node of the graph matches itself
+            if zero_length(path(p)) and all(isinstance(x, (Variable, BNode)) and x not in bound for x in (s, o)):
+                raise Unreadable("a path of zero steps between free ends")  # every node of the graph matches itself
             _constant(s), _constant(o)
-            found.update((None, iri, None) for iri in _iris(p))
+            found.update((None, iri, None) for iri in predicates(path(p)))
 
 
 def _choices(term, only: dict) -> list[str | None]:
@@ -147,34 +123,6 @@ def _choices(term, only: dict) -> list[str | None]:
     if isinstance(term, Variable) and term in only:
         return sorted(only[term])
     return [_constant(term)]
-
-
-def _zero_length(path) -> bool:
-    """Whether ``path`` can match zero steps (a node to itself)."""
-    if isinstance(path, URIRef) or isinstance(path, NegatedPath):
-        return False
-    if isinstance(path, MulPath):
-        return path.mod in ("*", "?") or _zero_length(path.path)
-    if isinstance(path, SequencePath):
-        return all(_zero_length(p) for p in path.args)
-    if isinstance(path, AlternativePath):
-        return any(_zero_length(p) for p in path.args)
-    if isinstance(path, InvPath):
-        return _zero_length(path.arg)
-    raise _Everything
-
-
-def _iris(path) -> set[str]:
-    """The predicates ``path`` steps over."""
-    if isinstance(path, URIRef):
-        return {str(path)}
-    if isinstance(path, MulPath):
-        return _iris(path.path)
-    if isinstance(path, (SequencePath, AlternativePath)):
-        return set().union(*(_iris(p) for p in path.args))
-    if isinstance(path, InvPath):
-        return _iris(path.arg)
-    raise _Everything  # a negated property set steps over any other predicate
 
 
 class Changed:

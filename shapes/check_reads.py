@@ -28,15 +28,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, URIRef, Variable
-from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
+from rdflib import BNode, Variable
 
+from tipkg.queries.algebra import EPS, Unreadable, inverse, parse, seq, sparql_path, walk
+from tipkg.queries.algebra import path as path_of
 from tipkg.shapes.shacl_sparql import Check
 
-_ANY = "urn:x-tipkg:no-such-predicate"  # ``!<this>``: any predicate (a variable predicate's step)
 
-
-class Unbounded(Exception):
+class Unbounded(Unreadable):
     """A check whose affected focus nodes cannot be read off its query."""
 
 
@@ -50,65 +49,7 @@ class Read:
     forward: bool
 
 
-# -- paths: tuples ("iri", p) ("inv", p) ("any",) ("anyinv",) ("seq", …) ("alt", …) ("star"|"plus"|"opt", x) --------
-
-EPS = ("seq",)
-
-
-def _seq(*parts) -> tuple:
-    flat = [x for p in parts for x in (p[1:] if p[0] == "seq" else (p,))]
-    return flat[0] if len(flat) == 1 else ("seq", *flat)
-
-
-def _inv(p) -> tuple:
-    kind = p[0]
-    if kind in ("iri", "inv"):
-        return ("inv" if kind == "iri" else "iri", p[1])
-    if kind in ("any", "anyinv"):
-        return ("anyinv",) if kind == "any" else ("any",)
-    if kind == "seq":
-        return _seq(*(_inv(x) for x in reversed(p[1:])))
-    if kind == "alt":
-        return ("alt", *(_inv(x) for x in p[1:]))
-    return (kind, _inv(p[1]))
-
-
-def _path(p) -> tuple:
-    """rdflib's predicate or path of a triple pattern as a tuple."""
-    if isinstance(p, URIRef):
-        return ("iri", str(p))
-    if isinstance(p, (Variable, BNode)):
-        return ("any",)
-    if isinstance(p, InvPath):
-        return _inv(_path(p.arg))
-    if isinstance(p, SequencePath):
-        return _seq(*(_path(x) for x in p.args))
-    if isinstance(p, AlternativePath):
-        return ("alt", *(_path(x) for x in p.args))
-    if isinstance(p, MulPath):
-        return ({"*": "star", "+": "plus", "?": "opt"}[p.mod], _path(p.path))
-    if isinstance(p, NegatedPath):
-        return ("alt", ("any",), ("anyinv",))
-    raise Unbounded(f"predicate {p!r}")
-
-
-def sparql_path(p) -> str:
-    """The tuple as a SPARQL property path."""
-    kind = p[0]
-    if kind == "iri":
-        return f"<{p[1]}>"
-    if kind == "inv":
-        return f"^<{p[1]}>"
-    if kind == "any":
-        return f"!<{_ANY}>"
-    if kind == "anyinv":
-        return f"!^<{_ANY}>"
-    if kind == "seq":
-        return "(" + "/".join(sparql_path(x) for x in p[1:]) + ")"
-    if kind == "alt":
-        return "(" + "|".join(sparql_path(x) for x in p[1:]) + ")"
-    return f"({sparql_path(p[1])}){ {'star': '*', 'plus': '+', 'opt': '?'}[kind]}"
-
+# -- paths: the tuples of ``queries/algebra.py`` -----------------------------------------------------------------
 
 def _reads(p) -> list[tuple[tuple, str | None, bool]]:
     """The triples a traversal of path ``p`` reads: (path from its start to the node read, predicate, forward)."""
@@ -120,13 +61,13 @@ def _reads(p) -> list[tuple[tuple, str | None, bool]]:
     if kind == "seq":
         if len(p) == 1:
             return []
-        first, rest = p[1], _seq(*p[2:]) if len(p) > 2 else EPS
-        return _reads(first) + [(_seq(first, prefix), pred, fwd) for prefix, pred, fwd in _reads(rest)]
+        first, rest = p[1], seq(*p[2:]) if len(p) > 2 else EPS
+        return _reads(first) + [(seq(first, prefix), pred, fwd) for prefix, pred, fwd in _reads(rest)]
     if kind == "alt":
         return [r for x in p[1:] for r in _reads(x)]
     if kind == "opt":
         return _reads(p[1])
-    return [(_seq(("star", p[1]), prefix), pred, fwd) for prefix, pred, fwd in _reads(p[1])]  # star, plus
+    return [(seq(("star", p[1]), prefix), pred, fwd) for prefix, pred, fwd in _reads(p[1])]  # star, plus
 
 
 # -- the patterns of a query: alternatives (one per UNION branch) of edges between scoped variables ------------
@@ -183,19 +124,14 @@ def _exists(expr, scope: _Scope, outer: set[str]) -> list[list]:
     """The patterns of the EXISTS / NOT EXISTS inside a filter expression, joined."""
     found = []
 
-    def visit(e):
-        if getattr(e, "name", None) in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+    def visit(e) -> bool:
+        if e.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
             from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
             found.append(_walk(translateGroupGraphPattern(e.graph), scope.sharing(outer)))
-            return
-        if hasattr(e, "values"):
-            for v in e.values():
-                visit(v)
-        elif isinstance(e, (list, tuple)):
-            for v in e:
-                visit(v)
+            return False
+        return True
 
-    visit(expr)
+    walk(expr, visit)
     return _product(*found)
 
 
@@ -206,7 +142,7 @@ def _walk(node, scope: _Scope) -> list[list]:
     if name == "Project":
         return _walk(node.p, scope.sharing(str(v) for v in node.PV))
     if name == "BGP":
-        return [[(scope.key(s), _path(p), scope.key(o)) for s, p, o in node.triples]]
+        return [[(scope.key(s), path_of(p), scope.key(o)) for s, p, o in node.triples]]
     if name == "values":
         return [[]]
     if name == "Join":
@@ -239,20 +175,20 @@ def _alternative_reads(edges: list, root: str) -> set[Read]:
     adjacent = defaultdict(list)
     for u, p, v in edges:
         adjacent[u].append((p, v))
-        adjacent[v].append((_inv(p), u))
+        adjacent[v].append((inverse(p), u))
     path, depth, order = {root: EPS}, {root: 0}, [root]
     for node in order:
         for p, other in adjacent[node]:
             if other not in path:
-                path[other], depth[other] = _seq(path[node], p), depth[node] + 1
+                path[other], depth[other] = seq(path[node], p), depth[node] + 1
                 order.append(other)
     out = set()
     for u, p, v in edges:
         if u not in path:
             raise Unbounded("a pattern not joined to ?this")
-        start, step = (u, p) if depth[u] <= depth[v] else (v, _inv(p))
+        start, step = (u, p) if depth[u] <= depth[v] else (v, inverse(p))
         for prefix, pred, fwd in _reads(step):
-            full = _seq(path[start], prefix)
+            full = seq(path[start], prefix)
             out.add(Read("" if full == EPS else sparql_path(full), pred, fwd))
     return out
 
@@ -264,14 +200,11 @@ _CONSTANTS = [(re.compile(r'"(?:[^"\\]|\\.)*"(?!\^\^)'), None),
 
 
 def _reads_of(normalized: str) -> frozenset[Read] | None:
-    from rdflib.plugins.sparql.algebra import translateQuery  # a slow import: only when a check is new
-    from rdflib.plugins.sparql.parser import parseQuery
-
     try:
         scope = _Scope({"this": "this"})
-        alternatives = _walk(translateQuery(parseQuery(normalized)).algebra, scope)
+        alternatives = _walk(parse(normalized).algebra, scope)  # parsed here: only when a check is new
         return frozenset(r for edges in alternatives for r in _alternative_reads(edges, "this"))
-    except Unbounded:
+    except Unreadable:  # Unbounded, or a path not read (``queries.algebra.path``)
         return None
 
 

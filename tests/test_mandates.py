@@ -5,12 +5,14 @@ gold (tests/gold/mandates.tsv, dev and holdout)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tipkg.normalize import search_form
+from tipkg.normalize import is_visual_source, search_form
 from tipkg.references import extract_references
 from tipkg.references.answers import find_answers
-from tipkg.references.mandates import actions, classify, find_due, find_mandates, ordinal, table
+from tipkg.references.mandates import actions, classify, find_due, find_mandates, ordinal, table, words_at
 
 T = table()
 
@@ -258,3 +260,21 @@ def test_a_review_set_by_another_paragraph_of_the_same_decision(mandates):
     assert mandates["CTOC/COP/RES/5/2 para 14"].review_paragraph == "CTOC/COP/RES/5/2 para 15"
     assert mandates["CTOC/COP/RES/5/2 para 15"].review_paragraph is None  # its own words
     assert sum(m.review is not None for m in mandates.values()) == 5
+
+
+def test_words_at_quotes_the_file_where_the_search_form_matched(structured):
+    """Every "الأمانة" (the Secretariat) found in a paragraph's search form is quoted as the file prints it,
+    inside the paragraph: in the logical-order sources and in the visual-order ones (000: the draft 4/4),
+    whose working text is put back in reading order."""
+    secretariat = re.compile(search_form("الأمانة"))
+    quoted = {True: 0, False: 0}
+    for item in structured:
+        for d in item.documents:
+            for p in d.paragraphs:
+                for hit in secretariat.finditer(search_form(p.normalized or p.text)):
+                    words = words_at(item.source, p)(hit.start(), hit.end())
+                    assert words.text == "الأمانة" == item.source.text[words.span.start:words.span.end], p.identifier
+                    assert words.source_file == item.source.file
+                    assert p.span.start <= words.span.start < words.span.end <= p.span.end
+                    quoted[is_visual_source(item.source.text)] += 1
+    assert quoted[True] >= 4 and quoted[False] >= 50

@@ -2,7 +2,7 @@
 
 A visual-order source is repaired with the word model of the bundled corpus's
 logical-order sources, kept as a table, and its own words
-(``reading_order.source_model``), not with a model learned from the corpus
+(``reading_model.source_model``), not with a model learned from the corpus
 being built: so its reading does not change when another source is edited or
 added, and an edited source recomputes its own graph part only. The table
 must be exactly what the bundled corpus gives (it cannot drift), and the build
@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from tipkg.normalize import is_visual_source
-from tipkg.reading_order import (corpus_model, logical_share, repair, repaired_texts, shipped_share,
-                                 source_model, write_model)
+from tipkg.reading_model import corpus_model, logical_share, shipped_share, source_model, write_model
+from tipkg.reading_order import repair, repaired_texts
 from tipkg.tables import load
 from tipkg.pipeline import build
 

@@ -1,7 +1,7 @@
 """Text in reading order for the visual-order seeds 000 and 004 (issue 13).
 
 The extraction wrote each printed line as chunks last to first, cutting words
-at chunk boundaries and at tatweel stretches (tipkg/reading_order.py).
+at chunk boundaries and at tatweel stretches (tipkg/reading_order.py, its word model tipkg/reading_model.py).
 tip:normalizedText (and the label and search text built from it) is repaired;
 tip:text keeps the extraction. Measured with ``python -m tipkg.reading_order``.
 """
@@ -51,21 +51,21 @@ def test_two_words_of_the_spelling_dictionary_glued_are_split(model):
 
 def test_the_build_needs_no_spelling_checker(monkeypatch):
     """The dictionary's verdicts are data (tables/spelling.toml): without hunspell the repair still splits."""
-    from tipkg import reading_order
+    from tipkg import reading_model
     monkeypatch.setenv("PATH", "/nonexistent")
-    assert reading_order.spelled(["ولا", "يعوق", "ولايعوق", "قراراتها"]) == {"ولا", "يعوق", "قراراتها"}
+    assert reading_model.spelled(["ولا", "يعوق", "ولايعوق", "قراراتها"]) == {"ولا", "يعوق", "قراراتها"}
     with pytest.raises(RuntimeError, match="apt-get install hunspell hunspell-ar"):
-        reading_order.ask_hunspell(["ولا"])  # only remaking the table asks hunspell
+        reading_model.ask_hunspell(["ولا"])  # only remaking the table asks hunspell
 
 
 def test_the_spelling_table_is_the_dictionarys_verdict_on_the_corpus(structured):
     """Every word the table holds, and only those, hunspell knows among the visual sources' candidates
     (hunspell + hunspell-ar are installed by .ci/run: this checks the data, it is not a build dependency)."""
-    from tipkg import reading_order
-    candidates = set().union(*(reading_order._candidates(i.source.text) for i in structured
+    from tipkg import reading_model
+    candidates = set().union(*(reading_model._candidates(i.source.text) for i in structured
                                if is_visual_source(i.source.text)))
-    assert reading_order.spelled(candidates) == reading_order.spelling_words(structured)
-    assert reading_order._dictionary_words() <= candidates  # no word from elsewhere
+    assert reading_model.spelled(candidates) == reading_model.spelling_words(structured)
+    assert reading_model.dictionary_words() <= candidates  # no word from elsewhere
 
 
 def test_a_word_with_its_clitic_is_not_split(model):

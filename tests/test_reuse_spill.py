@@ -1,5 +1,6 @@
 """The reuse child's lines and echoes on disk (network/reuse_spill.py) are what the parent made of them before:
-the same line files as ``add_echoes``, the same echoes read back, on the bundled corpus ×2."""
+the same line files as ``add_echoes``, the same echoes read back, on the bundled corpus ×2; a graph held in
+memory takes the same triples from those files."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tipkg.graph.streams import SpilledTriples
+from tipkg.graph.triples import TripleSet
 from tipkg.network.reuse import add_echoes
 from tipkg.network.reuse_index import reuse_stage
 from tipkg.network.reuse_spill import BATCH, add_spilled, read_echoes, spilled_reuse
@@ -46,3 +48,9 @@ def test_spilled_reuse_gives_the_parent_the_same_lines_and_echoes(tmp_path, monk
     parent = lines(lambda g: add_echoes(g, echoes, attested, BASE))
     child = lines(lambda g: add_spilled(g, spilled))
     assert child == parent and len(child) > 5 * len(echoes)
+
+    # a graph held in memory (``TripleSet.include``) parses the child's files into the triples add_echoes adds
+    held, made = TripleSet(PREFIXES), TripleSet(PREFIXES)
+    add_spilled(held, spilled)
+    add_echoes(made, echoes, attested, BASE)
+    assert held.ntriples() == made.ntriples() and len(held) == len(set(child))

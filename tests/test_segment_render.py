@@ -163,3 +163,26 @@ def test_source_maps_read_from_graph_nt_unescape_a_file_name(tmp_path):
     assert set(expected[1]) == {"plain.txt", 'odd "quoted" name\\.txt', "ترجمة.txt"}
     for block in (MAPS_BLOCK, 100, 10):
         assert file_source_maps(tmp_path / "graph.nt", block) == expected
+
+
+def test_jsonld_node_bytes_are_what_json_writes_of_them(graph):
+    """Each node object is written as bytes, values copied from graph.nt's where they need no escape:
+    read back, every one is written again by ``json.dumps`` to the very same bytes."""
+    import json
+
+    nodes = 0
+    for segment in graph["segments"]:
+        for node in jsonld._compactor().nodes(jsonld.split_lines(segment.split(b"\n")[:-1])):
+            assert json.dumps(json.loads(node), ensure_ascii=False, sort_keys=True).encode("utf-8") == node
+            nodes += 1
+    assert nodes > 1000
+
+
+def test_a_jsonld_string_copied_from_bytes_is_escaped_where_json_escapes():
+    """Bytes holding a character JSON escapes (a quote, a backslash, a control character) go through
+    ``json``; the others are copied between quotes."""
+    import json
+
+    for text in ["الاتجار بالأشخاص", "https://w3id.org/tipkg/id/A/RES/61/180", 'say "no"', "a\\b", "tab\there",
+                 "line\nbreak", "\x7f", "\u2028"]:
+        assert jsonld._string(text.encode("utf-8")) == json.dumps(text, ensure_ascii=False).encode("utf-8")

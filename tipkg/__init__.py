@@ -11,7 +11,8 @@ sub-packages inside ``tipkg/`` and needs nothing of this.
 This folder holds the pipeline and what it shares: ``pipeline`` (the stages
 in order), ``cli`` and the ``commands`` package (one module per sub-command),
 ``sources`` (stage 1, the corpus), ``normalize`` (stage 2), ``reading_order`` (visual-order
-paragraphs put back in reading order for tip:normalizedText), ``reading_measure`` (its
+paragraphs put back in reading order for tip:normalizedText), ``reading_model`` (the word
+model it reads, and the tables it is made from), ``reading_measure`` (its
 measures: fragment rate, word-order agreement, hand-read lines), ``model`` (the
 plain data between stages), ``identifiers`` (the one grammar of canonical
 identifiers), the ``references`` package (stage 4), ``units`` (per-source work

@@ -29,121 +29,24 @@ tables/normalization.toml; the build's word model is the bundled corpus's, shipp
 as tables/reading_model.toml, with the source's own words (``source_model``), so a
 source reads the same in any corpus. ``tip:text`` keeps the extraction; only the
 paragraph's normalized text (hence its Arabic label and search text) is
-repaired. ``python -m tipkg.reading_order`` measures (tipkg/reading_measure.py).
+repaired. The model and where its words come from are in reading_model.py;
+``python -m tipkg.reading_order`` measures (tipkg/reading_measure.py) and remakes
+the model's tables.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import shutil
-import subprocess
 import sys
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from .normalize import is_visual_source, normalize, search_form
 from .reading_measure import (corpus_lexicon, fragment_rate, fragments, gold_report, lexicon,  # noqa: F401
                               order_agreement, report, words)
-from .tables import load
-
-_LETTER = re.compile(r"[\u0621-\u064a]")
-#: a comma or parenthesis glued between two words, or between a word and a number, marks a chunk
-#: boundary ("الوطنية،لمكافحة", "و،٢٠٠٤" of "٢٠٠٤، و…")
-_MARK_GLUE = re.compile(r"(?<=[،؛])(?=[\u0621-\u064a()0-9])|(?<=[\u0621-\u064a])(?=[()]|[،؛][0-9])"
-                        r"|(?<=[()])(?=[\u0621-\u064a])")
-
-
-@lru_cache(maxsize=None)
-def _table() -> dict:
-    return load("normalization")["reading_order"]
-
-
-@lru_cache(maxsize=None)
-def _proclitic_letters() -> frozenset[str]:
-    return frozenset(search_form(c) for c in _table()["proclitics"] if len(c) == 1)
-
-
-@lru_cache(maxsize=1 << 16)
-def _key(token: str) -> str:
-    """A token's search form without marks ('' for a number or a mark); kept, as a line's
-    reading asks for the same few tokens' keys many times."""
-    return search_form(token.strip(_table()["punctuation"])) if _LETTER.search(token) else ""
-
-
-@lru_cache(maxsize=1 << 16)
-def _ends(token: str) -> tuple[str, str] | None:
-    """A token's first and last word (``words``), None if it has none; kept, as ``_key``."""
-    found = words(token)
-    return (found[0], found[-1]) if found else None
-
-
-class Model:
-    """The words and word pairs of the logical-order sources: which pieces make a
-    word, and how much better one word follows another than chance (pointwise
-    mutual information, smoothed, clipped to ``[pmi_low, pmi_high]``)."""
-
-    def __init__(self, unigrams: Counter, bigrams: Counter, vocabulary: frozenset, stretched: frozenset,
-                 spelled: frozenset = frozenset()):
-        self.unigrams, self.bigrams = unigrams, bigrams
-        self.vocabulary, self.stretched, self.spelled = vocabulary, stretched, spelled
-        self.total = sum(unigrams.values())
-        t = _table()
-        self.alpha, self.low, self.high = float(t["alpha"]), float(t["pmi_low"]), float(t["pmi_high"])
-
-    @classmethod
-    def of(cls, summed: "Share") -> "Model":
-        """The model of the summed shares of a corpus (``share``, ``total``). The words a join
-        may make: every word of the logical-order sources, and the words of the visual ones
-        met stretched with a tatweel inside ("الاقتــصادي": stretched, hence whole) and at least
-        twice in all — a token met once may be a stretched word glued to a piece
-        ("المتجــرينت", 004 pp 11). Every stretched word counts as whole (``whole``)."""
-        unigrams, pairs, logical, seen, stretched, known = summed
-        joinable = frozenset(unigrams) | logical | {w for w in stretched if seen[w] >= 2}
-        return cls(unigrams, pairs, joinable, stretched, known)
-
-    def spelt(self, piece: str) -> bool:
-        """A word the spelling dictionary knows (``spelled``), of two letters or more."""
-        core = _spelling(piece)
-        return len(core) >= 2 and core in self.spelled
-
-    def word(self, key: str) -> bool:
-        """A word of the vocabulary (a single letter is a piece, whatever an item label says)."""
-        return len(key) >= 2 and key in self.vocabulary
-
-    def proclitic(self, token: str) -> bool:
-        """A single letter that is also a word's first letter on its own ("و", "ب", "ل", "ف", "ك")."""
-        k = _key(token)
-        return len(k) == 1 and k in _proclitic_letters()
-
-    def whole(self, key: str) -> bool:
-        """A word, or a word the visual sources print stretched (no piece to cut around)."""
-        return self.word(key) or key in self.stretched
-
-    def association(self, x: str, y: str) -> float:
-        """How much the model prefers word ``y`` after word ``x`` (0: no evidence)."""
-        if not self.unigrams[x] or not self.unigrams[y]:
-            return 0.0
-        py = (self.unigrams[y] + 0.5) / (self.total + 0.5 * len(self.vocabulary))
-        pmi = math.log((self.bigrams[(x, y)] + self.alpha * py) / (self.unigrams[x] + self.alpha)) - math.log(py)
-        return max(self.low, min(self.high, pmi))
-
-    def joinable(self, x: str, y: str) -> bool:
-        """Whether tokens ``x`` then ``y`` are two pieces of one word."""
-        kx, ky = _key(x), _key(y)
-        return bool(kx and ky) and (kx + ky) in self.vocabulary and not (self.word(kx) and self.word(ky))
-
-    def pair(self, x: str, y: str) -> float:
-        """The score of token ``y`` read right after token ``x``."""
-        if self.joinable(x, y):   # a lone proclitic letter ("و", "ب") may as well stand alone: it joins weakly
-            return float(_table()["join_letter" if self.proclitic(x) or self.proclitic(y) else "join"])
-        wx, wy = _ends(x), _ends(y)
-        return self.association(wx[1], wy[0]) if wx and wy else 0.0
-
+from .reading_model import (LETTER, MARK_GLUE, Model, corpus_model, dictionary_words, logical_share, reading_table,
+                            source_model, spelling_words, token_key, write_model, write_spelling)
 
 # --- one line -------------------------------------------------------------------------
 
@@ -155,13 +58,13 @@ def tatweel_pairs(pieces: list[tuple[str, str]], model: Model) -> list[tuple[int
     tails in the same order (the k-th head of a line with its k-th tail: "ــضا ــشير أيـ
     ــرار وإذ تـ" pairs أيـ+ــضا, تـ+ــشير), choosing the heads that mark themselves first."""
     tails = [i for i, (_, kind) in enumerate(pieces) if kind == "tail"]
-    heads = [i for i, (text, kind) in enumerate(pieces) if kind != "tail" and _LETTER.search(text)]
+    heads = [i for i, (text, kind) in enumerate(pieces) if kind != "tail" and LETTER.search(text)]
     if not tails:
         return []
     weight = {"head": 4, "plain": 0}
 
     def gain(h: int, t: int) -> int:                # a tatweel marks a head even if the word is new
-        kh, kt = _key(pieces[h][0]), _key(pieces[t][0])
+        kh, kt = token_key(pieces[h][0]), token_key(pieces[t][0])
         known = bool(kh and kt) and (kh + kt) in model.vocabulary
         if not known and pieces[h][1] != "head":
             return 0
@@ -192,11 +95,11 @@ def split_glued(token: str, others: list[str], model: Model) -> list[str]:
     ("ةالجريم"), into a word and a piece that makes a word with another piece of the line
     (``others``: "أُسنإذ" → "أُسن" + "إذ", "دت" being on the line), into two words of the
     spelling dictionary ("ولايعوق"). A token the dictionary knows stays whole ("قراراتها")."""
-    k = _key(token)
+    k = token_key(token)
     if not k or model.word(k) or len(k) < 3 or model.spelt(token):
         return [token]
 
-    t = _table()
+    t = reading_table()
     proclitics, enclitics = set(map(search_form, t["proclitics"])), set(map(search_form, t["enclitics"]))
 
     def completes(piece: str) -> bool:                # with another piece of the line, not a whole word
@@ -207,7 +110,7 @@ def split_glued(token: str, others: list[str], model: Model) -> list[str]:
         if unicodedata.combining(token[j]):           # a shadda stays on its letter ("يؤدّأن")
             continue
         a, b = token[:j], token[j:]
-        ka, kb = _key(a), _key(b)
+        ka, kb = token_key(a), token_key(b)
         if not ka or not kb or (ka in proclitics and model.word(kb)) or (kb in enclitics and model.word(ka)):
             continue                                   # "بتقارير", "قراراتها": a word with its clitic
         if model.word(ka) and model.word(kb):
@@ -232,19 +135,19 @@ def atoms(line: str, model: Model) -> list[tuple[str, str]]:
     follows it: "gap" (two spaces or more), "space", "cut" (a boundary there is certain: a
     glued split, a number or mark beside a word) or "end"; the words a tatweel cut are
     joined again (``tatweel_pairs``), at the place of their head."""
-    tatweel, marks = _table()["tatweel"], _table()["punctuation"]
+    tatweel, marks = reading_table()["tatweel"], reading_table()["punctuation"]
     found = list(re.finditer(r"\S+", line))
     pieces: list[list] = []          # [text, boundary after, kind, stretched]
     for i, m in enumerate(found):
         token, core = m.group(), m.group().strip(marks)
         boundary = "end" if i + 1 == len(found) else "gap" if found[i + 1].start() - m.end() >= 2 else "space"
         stretched = tatweel in core.strip(tatweel)             # a tatweel inside: a whole word
-        parts = [p for w in normalize(token).text.split(" ") for p in _MARK_GLUE.split(w) if p]
+        parts = [p for w in normalize(token).text.split(" ") for p in MARK_GLUE.split(w) if p]
         for k, p in enumerate(parts):
             kind = ("tail" if k == 0 and core.startswith(tatweel) and not stretched else
                     "head" if k == len(parts) - 1 and core.endswith(tatweel) and not stretched else "plain")
             pieces.append([p, "cut" if k < len(parts) - 1 else boundary, kind, stretched])
-    keys = [_key(p[0]) for p in pieces]
+    keys = [token_key(p[0]) for p in pieces]
     split: list[list] = []
     for i, (p, boundary, kind, stretched) in enumerate(pieces):
         parts = [p] if kind != "plain" else split_glued(p, [k for j, k in enumerate(keys) if j != i and k], model)
@@ -260,12 +163,12 @@ def atoms(line: str, model: Model) -> list[tuple[str, str]]:
             if out and boundary != "cut":
                 out[-1][1] = boundary if out[-1][1] == "cut" else out[-1][1]
             continue
-        if out and not _LETTER.search(p) and not _LETTER.search(out[-1][0]) and out[-1][1] != "cut":
+        if out and not LETTER.search(p) and not LETTER.search(out[-1][0]) and out[-1][1] != "cut":
             out[-1] = [out[-1][0] + " " + p, boundary]
         else:
             out.append([p, boundary])
     for i in range(len(out) - 1):    # a number is a run of its own
-        if (not _LETTER.search(out[i][0]) or not _LETTER.search(out[i + 1][0])) and out[i][1] == "space":
+        if (not LETTER.search(out[i][0]) or not LETTER.search(out[i + 1][0])) and out[i][1] == "space":
             out[i][1] = "cut"
     return [(p, b) for p, b in out]
 
@@ -274,12 +177,12 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
     """The pieces of a line in reading order: among the ways to cut the line into chunks
     and read them last to first, the one with the best score (word pairs and joins minus
     the cost of the boundaries, ``[reading_order]``)."""
-    t = _table()
+    t = reading_table()
     n = len(pieces)
     if n < 2 or n > int(t["longest_line"]):
         return [p for p, _ in pieces]
     text = [p for p, _ in pieces]
-    is_piece = [bool(k) and not model.whole(k) for k in map(_key, text)]
+    is_piece = [bool(k) and not model.whole(k) for k in map(token_key, text)]
     scored: dict[tuple[int, int], float] = {}      # the DP asks for the same pair of pieces n times
 
     def pair(i: int, j: int) -> float:             # the score of piece j read right after piece i
@@ -330,7 +233,7 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
 
 def _glue(x: str, y: str) -> str:
     """Two pieces made one word; a mark before the second piece goes after the word ("يؤدّ" ":ي")."""
-    marks = _table()["punctuation"]
+    marks = reading_table()["punctuation"]
     rest = y.lstrip(marks)
     return x + rest + y[:len(y) - len(rest)]
 
@@ -345,8 +248,8 @@ def join_pieces(tokens: list[str], model: Model) -> list[str]:
         out.append(token)
         while len(out) >= 2 and model.joinable(out[-2], out[-1]):
             out[-2:] = [_glue(out[-2], out[-1])]
-    reach, shortest = int(_table()["reach"]), int(_table()["shortest"])
-    keys = [_key(t) for t in out]
+    reach, shortest = int(reading_table()["reach"]), int(reading_table()["shortest"])
+    keys = [token_key(t) for t in out]
     alone = [bool(k) and not model.word(k) for k in keys]
     removed = [False] * len(out)
     for i in range(len(out)):
@@ -372,182 +275,6 @@ def repair(raw: str, model: Model) -> str:
         if line.strip():
             tokens += order_line(atoms(line, model), model)
     return " ".join(join_pieces(tokens, model))
-
-
-# --- over the corpus -------------------------------------------------------------------
-
-#: a source's share of the model, additive over sources: word counts and word-pair counts of
-#: a logical-order source's paragraphs, the words of its text (a join may make them); for a
-#: visual source, how often each word is met, the words met stretched, and which of its
-#: tokens and of their two-part splits the Arabic spelling dictionary knows (``Model.of``)
-Share = tuple[Counter, Counter, frozenset, Counter, frozenset, frozenset]
-
-_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
-
-
-def _spelling(text: str) -> str:
-    """A piece as the spelling dictionary is asked about it: no marks, tatweel or punctuation."""
-    return _MARKS.sub("", text.strip(_table()["punctuation"]))
-
-
-def spelled(candidates: Iterable[str]) -> frozenset[str]:
-    """Those of ``candidates`` that the Arabic spelling dictionary knows (a word with its clitics,
-    "بتقارير", "قراراتها", is a word; two words glued, "ولايعوق", are not): its verdicts are kept
-    in ``tables/spelling.toml``, so the build runs no spelling checker.
-
-    >>> sorted(spelled(["قراراتها", "ولايعوق", "ولا", "يعوق"]))
-    ['قراراتها', 'ولا', 'يعوق']
-    """
-    return frozenset(c for c in candidates if c in _dictionary_words())
-
-
-@lru_cache(maxsize=1)
-def _dictionary_words() -> frozenset[str]:
-    return frozenset(load("spelling")["words"])
-
-
-def ask_hunspell(candidates: Iterable[str]) -> frozenset[str]:
-    """Those of ``candidates`` that hunspell's Arabic dictionary (Debian ``hunspell-ar``) knows,
-    in one run of ``hunspell -l``: how ``tables/spelling.toml`` is made (``--spelling``)."""
-    asked = sorted({c for c in candidates if c})
-    if not asked:
-        return frozenset()
-    exe = shutil.which("hunspell")
-    if exe is None:
-        raise RuntimeError("reading order: the hunspell command is missing (it makes tables/spelling.toml "
-                           "from the visual-order sources): apt-get install hunspell hunspell-ar")
-    run = subprocess.run([exe, "-d", "ar", "-l"], input="\n".join(asked), capture_output=True, text=True)
-    if run.returncode != 0:
-        raise RuntimeError(f"reading order: hunspell -d ar failed ({run.stderr.strip()}): "
-                           "apt-get install hunspell-ar")
-    return frozenset(asked) - frozenset(run.stdout.split())
-
-
-def spelling_words(structured) -> frozenset[str]:
-    """The dictionary's verdict (``ask_hunspell``) on every candidate of the visual sources of ``structured``."""
-    return ask_hunspell(set().union(*(_candidates(i.source.text) for i in structured
-                                      if is_visual_source(i.source.text))))
-
-
-def write_spelling(words: Iterable[str], path) -> None:
-    """Rewrite the word list of ``tables/spelling.toml`` at ``path``, keeping its comments and examples."""
-    text = Path(path).read_text(encoding="utf-8")
-    head = text[:text.index("words = [")]
-    body = "".join(f'  "{w}",\n' for w in sorted(set(words)))
-    Path(path).write_text(f"{head}words = [\n{body}]\n", encoding="utf-8")
-
-
-def _candidates(text: str) -> set[str]:
-    """The tokens of a visual source as ``atoms`` cuts them, and their two-part splits."""
-    out = set()
-    for token in set(text.split()):  # each distinct token once: a set comes out
-        for w in normalize(token).text.split(" "):
-            for piece in _MARK_GLUE.split(w):
-                core = _spelling(piece)
-                if len(core) >= 2 and _LETTER.search(core):
-                    out.add(core)
-                    out.update(core[:j] for j in range(2, len(core) - 1))
-                    out.update(core[j:] for j in range(2, len(core) - 1))
-    return out
-
-
-def share(text: str, paragraphs: Iterable[str], visual: bool) -> Share:
-    """What one source (its ``text``, its ``paragraphs``' working texts) adds to the model."""
-    if not visual:
-        unigrams, pairs = Counter(), Counter()
-        for paragraph in paragraphs:
-            w = words(paragraph)
-            unigrams.update(w)
-            pairs.update(zip(w, w[1:]))
-        return unigrams, pairs, frozenset(words(text)), Counter(), frozenset(), frozenset()
-    tatweel, marks = _table()["tatweel"], _table()["punctuation"]
-    seen, stretched = Counter(), set()
-    for token, times in Counter(text.split()).items():  # each distinct token once, counted as often as met
-        core = token.strip(marks)
-        found = words(core)
-        for w in found:
-            seen[w] += times
-        if tatweel in core.strip(tatweel) and not core.startswith(tatweel) and not core.endswith(tatweel):
-            stretched.update(found)
-    return Counter(), Counter(), frozenset(), seen, frozenset(stretched), _spelled_in(text)
-
-
-@lru_cache(maxsize=64)
-def _spelled_in(text: str) -> frozenset[str]:
-    """``spelled`` over a visual source's candidates, once per text (a replicated corpus repeats it)."""
-    return spelled(_candidates(text))
-
-
-def total(shares: Iterable[Share]) -> Share:
-    """The shares of several sources summed."""
-    unigrams, pairs, logical, seen, stretched, known = Counter(), Counter(), set(), Counter(), set(), set()
-    for one, two, words_of, met, long, dictionary in shares:
-        unigrams.update(one)
-        pairs.update(two)
-        logical |= words_of
-        seen.update(met)
-        stretched |= long
-        known |= dictionary
-    return unigrams, pairs, frozenset(logical), seen, frozenset(stretched), frozenset(known)
-
-
-def corpus_model(structured, *, held_out: bool = False) -> Model:
-    """The model of ``structured`` (every source's share summed); ``held_out``: its word pairs
-    without the adopted 4/4, so that measuring the draft against it does not give the answer away.
-    What the measures read; the build reads ``source_model`` instead."""
-    return Model.of(total(share(i.source.text, [p.normalized or p.text for d in i.documents for p in d.paragraphs
-                                                if not (held_out and p.identifier.startswith("CTOC/COP/DEC/4/4 p"))],
-                                is_visual_source(i.source.text)) for i in structured))
-
-
-# --- the model the build reads: the shipped word model and the source's own share ------------------
-
-def logical_share(structured) -> tuple[Share, list[tuple[str, str]]]:
-    """The shares of the logical-order sources of ``structured`` summed, and their (file, sha256):
-    what ``tables/reading_model.toml`` holds (``python -m tipkg.reading_order --model``)."""
-    logical = [i for i in structured if not is_visual_source(i.source.text)]
-    return (total(share(i.source.text, [p.normalized or p.text for d in i.documents for p in d.paragraphs], False)
-                  for i in logical), [(i.source.file, i.source.sha256) for i in logical])
-
-
-def write_model(summed: Share, sources: Iterable[tuple[str, str]], path) -> None:
-    """Rewrite the word model of ``tables/reading_model.toml`` at ``path`` (its comments kept): one
-    "word count" or "word word count" line each, in a literal string (read in a few milliseconds,
-    where an array of 12,000 entries takes tomllib a quarter of a second)."""
-    unigrams, pairs, logical = summed[:3]
-    if any(not w or set(w) & set(" \n'") for w in logical | set(unigrams)):
-        raise ValueError("reading model: a word with a space, newline or quote cannot be written")
-    text = Path(path).read_text(encoding="utf-8")
-    head = text[:text.index("sources = [")]
-    rows = "".join(f'  {{file = "{f}", sha256 = "{h}"}},\n' for f, h in sources)
-    body = (f"sources = [\n{rows}]\n"
-            f"unigrams = '''\n{''.join(f'{w} {n}{chr(10)}' for w, n in sorted(unigrams.items()))}'''\n"
-            f"bigrams = '''\n{''.join(f'{x} {y} {n}{chr(10)}' for (x, y), n in sorted(pairs.items()))}'''\n"
-            f"words = '''\n{''.join(f'{w}{chr(10)}' for w in sorted(logical - set(unigrams)))}'''\n")
-    Path(path).write_text(head + body, encoding="utf-8")
-
-
-@lru_cache(maxsize=1)
-def shipped_share() -> Share:
-    """The word model of the bundled corpus's logical-order sources, as ``tables/reading_model.toml``
-    keeps it (tests check it is what the bundled corpus gives): the build's logical-order half of
-    every visual source's model, whatever corpus it builds."""
-    table = load("reading_model")
-    unigrams = Counter({w: int(n) for w, n in (row.split(" ") for row in table["unigrams"].splitlines())})
-    pairs = Counter({(x, y): int(n) for x, y, n in (row.split(" ") for row in table["bigrams"].splitlines())})
-    logical = frozenset(unigrams) | frozenset(table["words"].splitlines())
-    return unigrams, pairs, logical, Counter(), frozenset(), frozenset()
-
-
-@lru_cache(maxsize=4)
-def source_model(text: str) -> Model:
-    """The model the build repairs the visual source ``text`` with: the shipped word model of the
-    logical-order sources (``shipped_share``) and the source's own share (its stretched words, the
-    dictionary's verdicts on its tokens). It reads nothing else of the corpus, so a source's
-    reading does not change when another source is edited or added, and its graph part is
-    computed beside its extraction, from it alone. (On the bundled corpus it repairs every
-    paragraph as ``corpus_model`` does: tests/test_reading_order.py.)"""
-    return Model.of(total([shipped_share(), share(text, (), True)]))
 
 
 def repaired_of(item) -> dict[tuple[str, str], str]:
@@ -593,9 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.spelling:
         table = Path(str(resources.files("tipkg.tables").joinpath("spelling.toml")))  # a checkout's file
         known = spelling_words(structured)
-        write_spelling(_dictionary_words() | known, table)
+        write_spelling(dictionary_words() | known, table)
         print(f"{table}: {len(known)} words of this corpus known to the dictionary, "
-              f"{len(known - _dictionary_words())} new")
+              f"{len(known - dictionary_words())} new")
         return 0
     print("== as extracted (tip:normalizedText before issue 13)")
     print("\n".join(report(structured)))

@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from tipkg.model import Paragraph, Source, Span, StructuredSource
-from tipkg.normalize import is_visual_source, normalize, search_form
+from tipkg.normalize import normalize, search_form
 
-from .mandates import Mandate, Words, ordinal, table
-from .verbs import _OriginalMap
+from .mandates import Mandate, Words, ordinal, table, words_at
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,9 @@ class _Mandates:
     lookup scanned every mandate, once per agenda, meeting, request and evidence hit — quadratic
     in the corpus (×1000 a hundred times ×100's work). The answers are the same."""
 
-    def __init__(self, mandates: Sequence[Mandate]):
+    def __init__(self, mandates: Sequence[Mandate], texts: dict[str, str]):
+        """``texts``: each paragraph's working text by identifier, to tell a direction re-issued word for
+        word (``_in_force``)."""
         self.by_document: dict[str, list[Mandate]] = defaultdict(list)
         self.to_secretariat: dict[str, list[Mandate]] = defaultdict(list)  # by action, in corpus order
         self.to_working_group: list[Mandate] = []  # the Conference's meet / other directions, with a year
@@ -86,16 +87,11 @@ class _Mandates:
                     and m.year is not None:
                 self.to_working_group.append(m)
         self.order = {id(m): n for n, m in enumerate(mandates)}
-        self.working_group_years: dict[int, list[Mandate]] = {}
-        self.working_group_standing: list[tuple[Mandate, int | None]] = []
-
-    def in_force(self, texts: dict[str, str]) -> None:
-        """Index the Working Group directions by the years they are in force (``_in_force``)."""
+        # the Working Group directions by the years they are in force
         self.working_group_years, self.working_group_standing = _in_force(self.to_working_group, texts)
 
 
 def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate]) -> Answers:
-    index = _Mandates(mandates)
     paragraphs: dict[str, list[Paragraph]] = {}
     for item in structured:
         for d in item.documents:
@@ -103,36 +99,25 @@ def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mand
                 paragraphs.setdefault(d.identifier, [])
                 known = {p.identifier for p in paragraphs[d.identifier]}
                 paragraphs[d.identifier] += [p for p in d.paragraphs if p.identifier not in known]
+    # every paragraph's working text (the paragraphs' own strings, not copies): what the Working Group
+    # directions and the agendas' assisting mandates are read from
+    texts = {p.identifier: p.normalized or p.text for ps in paragraphs.values() for p in ps}
+    index = _Mandates(mandates, texts)
     restatements: list[Restatement] = []
     answers: list[Answer] = []
-    directed = {m.paragraph for m in index.to_working_group}
-    index.in_force({p.identifier: p.normalized or p.text for ps in paragraphs.values() for p in ps if p.identifier in directed})
-    texts: dict[str, str] | None = None  # every paragraph's working text, made at the first agenda
     for item in structured:
-        visual = is_visual_source(item.source.text)
         for d in item.documents:
             if d.kind == "agenda":
-                restatements += _restatements(item.source, d.paragraphs, paragraphs, visual)
-                if texts is None:
-                    texts = {q.identifier: q.normalized or q.text for qs in paragraphs.values() for q in qs}
-                answers += _agenda_answers(item.source, d, index, visual, texts)
-            answers += _evidence(item.source, d, index, visual)
+                restatements += _restatements(item.source, d.paragraphs, paragraphs)
+                answers += _agenda_answers(item.source, d, index, texts)
+            answers += _evidence(item.source, d, index)
         answers += _front_matter(item, index)
         answers += _wg_reports(item, index)
     unique = {(a.subject, a.relation, a.mandate): a for a in answers}
     return Answers(tuple(restatements), tuple(unique.values()))
 
 
-def _words(source: Source, p: Paragraph, visual: bool):
-    omap = _OriginalMap(source, p, visual)
-
-    def words(start: int, end: int) -> Words:
-        span, _ = omap.span(start, end)
-        return Words(source.text[span.start:span.end], source.file, span)
-    return words
-
-
-def _restatements(source: Source, items: Sequence[Paragraph], paragraphs: dict, visual: bool) -> list[Restatement]:
+def _restatements(source: Source, items: Sequence[Paragraph], paragraphs: dict) -> list[Restatement]:
     t = table()["restates"]
     verbs = "|".join(sorted(set(t["verbs"]), key=len, reverse=True))
     opener = re.compile(rf"(?:(?<=\s)|^)(?:و|وقد\s+|كما\s+)?(?:{verbs})(?!\w)")
@@ -141,7 +126,7 @@ def _restatements(source: Source, items: Sequence[Paragraph], paragraphs: dict, 
     last = None
     for p in items:
         text = search_form(p.normalized or p.text)
-        words = _words(source, p, visual)
+        words = words_at(source, p)
         starts = [m.start() for m in opener.finditer(text)]
         for k, start in enumerate(starts):
             end = starts[k + 1] if k + 1 < len(starts) else len(text)
@@ -194,7 +179,7 @@ def _continues(text: str, start: int) -> bool:
     return not before.endswith(".") and bool(before)
 
 
-def _agenda_answers(source: Source, d, mandates: _Mandates, visual: bool, texts: dict[str, str]) -> list[Answer]:
+def _agenda_answers(source: Source, d, mandates: _Mandates, texts: dict[str, str]) -> list[Answer]:
     t = table()["agenda"]
     out = []
     decision = None
@@ -203,7 +188,7 @@ def _agenda_answers(source: Source, d, mandates: _Mandates, visual: bool, texts:
         m = re.search(t["prepared_under"], text)
         if m:
             decision = decision_id(m.group("number"))
-            words = _words(source, p, visual)
+            words = words_at(source, p)
             prepared = (d.identifier, words(m.start(), m.end()))
     if decision is None:
         return out
@@ -216,13 +201,13 @@ def _agenda_answers(source: Source, d, mandates: _Mandates, visual: bool, texts:
             text = search_form(p.normalized or p.text)
             hit = re.search(t["by_secretariat"], text)
             if hit and p.documents:
-                words = _words(source, p, visual)(hit.start(), hit.end())
+                words = words_at(source, p)(hit.start(), hit.end())
                 for symbol in p.documents:
                     out.append(Answer(symbol, "document", "answers", m.identifier, words, "answers:paper-by-secretariat"))
     return out
 
 
-def _evidence(source: Source, d, mandates: _Mandates, visual: bool) -> list[Answer]:
+def _evidence(source: Source, d, mandates: _Mandates) -> list[Answer]:
     out = []
     anchor = re.compile(table()["restates"]["anchor"])  # a decision named by number: the table's one pattern
     for p in d.paragraphs:
@@ -234,7 +219,7 @@ def _evidence(source: Source, d, mandates: _Mandates, visual: bool) -> list[Answ
             for hit in re.finditer(row["pattern"], text):
                 for m in _evidenced(mandates, row["action"], d, named)[:1]:
                     out.append(Answer(p.identifier, "paragraph", "reportsAnswer", m.identifier,
-                                      _words(source, p, visual)(hit.start(), hit.end()), f"reportsAnswer:{row['action']}"))
+                                      words_at(source, p)(hit.start(), hit.end()), f"reportsAnswer:{row['action']}"))
     return out
 
 

@@ -36,15 +36,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from tipkg import identifiers as ids
 from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, search_form
 from tipkg.tables import load
 
+from .spans import Locator
 from .types import Reference
-from .verbs import _OriginalMap, _actors_at, actor_forms, find_verbs, grammar, main_verb
+from .verbs import _actors_at, actor_forms, find_verbs, grammar, main_verb
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,18 @@ class Words:
     text: str
     source_file: str
     span: Span
+
+
+def words_at(source: Source, paragraph: Paragraph) -> Callable[[int, int], Words]:
+    """The ``Words`` at offsets ``start``-``end`` of the search form of ``paragraph``'s working text, placed
+    in the source file by the one span mapping (``spans.Locator``, folded): how the mandates and answers
+    extractors quote what their patterns found."""
+    locator = Locator.of(source, paragraph, folded=True)
+
+    def words(start: int, end: int) -> Words:
+        span = locator.original(start, end)
+        return Words(source.text[span.start:span.end], source.file, span)
+    return words
 
 
 @dataclass(frozen=True)
@@ -245,12 +258,11 @@ def find_mandates(structured: Iterable[StructuredSource], references: Iterable[R
                 if m is not None:
                     out[p.identifier] = m
                     of_document.setdefault(m.document, []).append(p.identifier)
-            _document_reviews(item.source, document, out, of_document.get(document.identifier, ()), visual)
+            _document_reviews(item.source, document, out, of_document.get(document.identifier, ()))
     return list(out.values())
 
 
-def _document_reviews(source: Source, document: Document, found: dict[str, Mandate], keys: Iterable[str],
-                      visual: bool) -> None:
+def _document_reviews(source: Source, document: Document, found: dict[str, Mandate], keys: Iterable[str]) -> None:
     """A review or end set by another paragraph of the same text for the mandate's addressee
     ("قرّر أن يستعرض فعالية الفريق العامل ومستقبله") counts as the mandate's review clause. ``keys``: those
     of the document's mandates in ``found`` (looking through every mandate of the corpus for them, once per
@@ -260,8 +272,7 @@ def _document_reviews(source: Source, document: Document, found: dict[str, Manda
         text = search_form(p.normalized or p.text)
         hit = _compiled("review").search(text)
         if hit:
-            span, _ = _OriginalMap(source, p, visual).span(hit.start(), hit.end())
-            reviews.append((p.identifier, text, Words(source.text[span.start:span.end], source.file, span)))
+            reviews.append((p.identifier, text, words_at(source, p)(hit.start(), hit.end())))
     for key in keys:
         m = found[key]
         if m.document != document.identifier or m.review is not None:
@@ -276,12 +287,7 @@ def _document_reviews(source: Source, document: Document, found: dict[str, Manda
 def _mandate(source: Source, document: Document, p: Paragraph, requests: Sequence[Reference],
              visual: bool, verb: str | None) -> Mandate | None:
     text = search_form(p.normalized or p.text)
-    omap = _OriginalMap(source, p, visual)
-
-    def words(start: int, end: int) -> Words:
-        span, _ = omap.span(start, end)
-        return Words(source.text[span.start:span.end], source.file, span)
-
+    words = words_at(source, p)
     if requests:
         ask = _request_verb(text, visual)
         start = ask[0] if ask else 0

@@ -432,17 +432,6 @@ def recalls_from(paragraph_refs: Iterable[Reference], recall_spans: Iterable[Spa
 
 # --- from paragraphs to references ------------------------------------------------
 
-class _OriginalMap:
-    """Search-form offsets of a paragraph -> (original span, ""): the one mapping (``spans.Locator``,
-    folded), under the name the mandates and answers extractors import."""
-
-    def __init__(self, source: Source, paragraph: Paragraph, visual: bool):
-        self.locator = Locator.of(source, paragraph, folded=True)
-
-    def span(self, start: int, end: int) -> tuple[Span, str]:
-        return self.locator.original(start, end), ""
-
-
 @dataclass(frozen=True)
 class ParagraphVerbs:
     """What one paragraph says through its verbs (kept for its sub-paragraphs)."""
