@@ -203,9 +203,9 @@ def prepare(check: bool = True) -> None:
     if check:
         import pyoxigraph
 
-        from tipkg.shapes.validate import _ontology, compiled, load_shapes
+        from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology
 
-        compiled(load_shapes(), _ontology(), pyoxigraph.Store())
+        compiled(load_shapes(), parsed_ontology(), pyoxigraph.Store())
 
 
 def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings = DumpSettings(),

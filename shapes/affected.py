@@ -173,7 +173,7 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     (the previous build did not conform or was not validated; ``rdfs:subClassOf`` changed; more than a
     ``LARGE``-th of the triples changed): validate whole.
     ``cache``: the build's cache folder, where the checks' reads are kept between builds."""
-    from tipkg.shapes.validate import (ValidationReport, _ontology, _triples, class_pairs, compiled, load_shapes,
+    from tipkg.shapes.validate import (ValidationReport, class_pairs, compiled, default_graph_size, load_shapes, parsed_ontology,
                                        run_checks)
     from tipkg.shapes.shacl_sparql import subclass_closure
 
@@ -187,7 +187,7 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     if changes.subjects.get(_SUBCLASS):
         return None  # the class hierarchy is compiled into the checks
     shapes = shapes if shapes is not None else load_shapes()
-    ontology = ontology if ontology is not None else _ontology()
+    ontology = ontology if ontology is not None else parsed_ontology()
     checks = compiled(shapes, ontology, store)
     key = (id(shapes), len(shapes), class_pairs(ontology, store))
     if key not in _restricted:
@@ -223,5 +223,5 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     scope = (f"delta validation of {changes.count} changed triples: {len(nodes)} focus nodes, "
              f"{len(chosen)} of {len(checks)} checks" + (f" ({len(whole)} whole)" if whole else ""))
     count = delta.record.get("triples")  # the store is the previous one plus the delta (graph/delta.py)
-    count = _triples(store) if count is None else int(count) - delta.removed_count + delta.added_count
+    count = default_graph_size(store) if count is None else int(count) - delta.removed_count + delta.added_count
     return ValidationReport(results, timings, count, scope=scope)

@@ -290,13 +290,13 @@ def derived(checks: list[Check]) -> dict[str, frozenset[Read] | None]:
 
 
 def derive_reads(checks: list[Check]) -> None:
-    """The reads of every template not known yet (nor shipped), half of them in a forked child (``validate._share``)."""
-    from tipkg.shapes.validate import _share
+    """The reads of every template not known yet (nor shipped), half of them in a forked child (``validate.share_with_child``)."""
+    from tipkg.shapes.validate import share_with_child
 
     load_shipped()
     templates = {key: template for key, template, _ in map(_normalized, (c.query for c in checks))}
     missing = sorted((k, q) for k, q in templates.items() if k not in _known)
-    found = _share([q for _, q in missing], lambda part: [_reads_of(q) for q in part],
+    found = share_with_child([q for _, q in missing], lambda part: [_reads_of(q) for q in part],
                    lambda part: [_reads_of(q) for q in part])
     _known.update(zip((k for k, _ in missing), found))
 
@@ -333,9 +333,9 @@ def shipped_checks() -> list[Check]:
     """The bundled shapes' checks as a build compiles them (the ontology's class hierarchy; the data adds none)."""
     import pyoxigraph as ox
 
-    from tipkg.shapes.validate import _ontology, compiled, load_shapes
+    from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology
 
-    return compiled(load_shapes(), _ontology(), ox.Store())
+    return compiled(load_shapes(), parsed_ontology(), ox.Store())
 
 
 if __name__ == "__main__":  # python3 -m tipkg.shapes.check_reads: rewrite the shipped reads

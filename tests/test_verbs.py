@@ -12,7 +12,7 @@ from tipkg.model import Span
 from tipkg.normalize import search_form
 from tipkg.references.evaluate import GOLD_DIR, evaluate, load_gold
 from tipkg.references.types import Reference
-from tipkg.references.verbs import (actor_forms, addressees, clauses, find_verbs, main_verb, recalls_from, request_relation,
+from tipkg.references.verbs import (actor_at, actor_forms, addressees, clauses, find_verbs, main_verb, recalls_from, request_relation,
                                     verb_families)
 from tipkg.tables import load
 
@@ -279,3 +279,22 @@ def test_grammar_particles_occur_in_their_examples(key, sources):
     file, quote = example.split(": ", 1)
     text = {s.file[:3]: s.text for s in sources.values()}[file]
     assert search_form(quote.split(" ... ")[0]) in search_form(text)
+
+
+def test_actor_at_reads_the_addressee_where_it_starts(structured):
+    """Every "إلى الأمانة" (to the Secretariat) of the corpus's paragraphs: the actor read right after "إلى" is
+    the Secretariat, spanning its name; one letter into the name, no actor starts."""
+    to, name = search_form("إلى") + " ", search_form("الأمانة")
+    seen = 0
+    for item in structured:
+        for d in item.documents:
+            for p in d.paragraphs:
+                text = search_form(p.normalized or p.text)
+                for hit in re.finditer(re.escape(to + name), text):
+                    at = hit.start() + len(to)
+                    found = actor_at(text, at)
+                    assert found is not None and found.actor == "actor:secretariat", p.identifier
+                    assert text[found.start:found.end] == name
+                    assert actor_at(text, at + 1) is None
+                    seen += 1
+    assert seen >= 10

@@ -43,9 +43,10 @@ from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import is_visual_source, search_form
 from tipkg.tables import load
 
+from . import document_year  # the package's __init__ imports no mandates: no cycle
 from .spans import Locator
 from .types import Reference
-from .verbs import _actors_at, actor_forms, find_verbs, grammar, main_verb
+from .verbs import actor_at, actor_forms, find_verbs, grammar, main_verb
 
 
 @dataclass(frozen=True)
@@ -317,7 +318,7 @@ def _mandate(source: Source, document: Document, p: Paragraph, requests: Sequenc
     review = _compiled("review").search(text)
     return Mandate(
         paragraph=p.identifier, document=document.identifier, document_kind=document.kind,
-        body=table()["scope"]["bodies"][document.kind], session=_session(document), year=_year(document, source),
+        body=table()["scope"]["bodies"][document.kind], session=_session(document), year=document_year(document, source),
         addressees=addressees, action=action, action_words=action_words, ask=ask_words, due=due,
         recurrence=rec[0] if rec else None,
         recurrence_words=words(clause[0] + rec[1].start(), clause[0] + rec[1].end()) if rec else None,
@@ -345,7 +346,7 @@ def _direction(text: str):
     m = re.compile(rf"ان\s+(?P<verb>{verbs})\s+(?:(?:{titles})\s+)?").search(text, head.end)
     if m is None or m.start() - head.end > 40:
         return None
-    actor = _actors_at(text, m.end())
+    actor = actor_at(text, m.end())
     if actor is None:
         return None
     return (head.start, m.end("verb")), (actor.actor, actor.start, actor.end, m.group("verb"))
@@ -385,12 +386,6 @@ def _session(document: Document) -> int | None:
     except (TypeError, ValueError):
         return None
 
-
-def _year(document: Document, source: Source) -> int | None:
-    for value in (document.date, source.date):
-        if value and re.match(r"\d{4}", value):
-            return int(value[:4])
-    return None
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,10 @@ class ActorMatch:
     end: int
 
 
-def _actors_at(text: str, pos: int) -> ActorMatch | None:
+def actor_at(text: str, pos: int) -> ActorMatch | None:
+    """The actor of ``tables/actors.toml`` whose name starts at ``pos`` of a search-form text (a form of it
+    that is not only a visual-order source's), or None: read where an addressee is expected (after "إلى",
+    after the "و" of a list of them)."""
     for af in actor_forms():
         if af.visual_only:
             continue
@@ -259,7 +262,7 @@ def addressees(text: str, verb: VerbMatch, *, visual: bool = False) -> list[Acto
             break
         pos = m.end()
     pos = len(text) - len(text[pos:].lstrip(" "))
-    first = _actors_at(text, pos)
+    first = actor_at(text, pos)
     if first is None:
         return []
     found, end = [first], first.end
@@ -270,7 +273,7 @@ def addressees(text: str, verb: VerbMatch, *, visual: bool = False) -> list[Acto
             pos = m.end()
             m = qualifiers.match(text, pos)
         pos = len(text) - len(text[pos:].lstrip(" " + grammar()["comma"]))
-        nxt = _actors_at(text, pos) if text.startswith(grammar()["conjunction"], pos) else None
+        nxt = actor_at(text, pos) if text.startswith(grammar()["conjunction"], pos) else None
         if nxt is None:
             return found
         end = nxt.end
