@@ -15,6 +15,7 @@ Medians over the rounds; the load average before and after.
     git -C /work/main archive HEAD | tar -x -C /tmp/base     # a frozen baseline
     python benchmarks/bench_against.py /tmp/base --size 1 --rounds 5
     python benchmarks/bench_against.py /tmp/base --size 10 --rounds 3 --cold-only --json ab.json
+    python benchmarks/bench_against.py /tmp/base --rounds 7 --cold-only --compiled   # the x1 <= 2 s target
 
 The corpus is written once (``replicate.py``) and copied for each build that
 edits it, so both checkouts build the very same bytes.
@@ -43,15 +44,20 @@ from bench_build import change_one, stages  # noqa: E402
 KINDS = ("cold", "warm", "one_changed")
 
 
-def run(checkout: Path, corpus: Path, out: Path, cache: Path, jobs: int | None) -> dict:
-    """One ``tipkg build`` from ``checkout``: wall and CPU seconds (its whole process tree), its stages."""
-    command = [sys.executable, "-m", "tipkg", "build", "--corpus", str(corpus), "--out", str(out), "--cache", str(cache)]
+def run(checkout: Path, corpus: Path, out: Path, cache: Path | None, jobs: int | None, compiled: bool = False) -> dict:
+    """One ``tipkg build`` from ``checkout``: wall and CPU seconds (its whole process tree), its stages.
+    ``cache`` None: ``--no-cache``. ``compiled``: the modules' bytecode is read (PYTHONDONTWRITEBYTECODE
+    unset; ``compile_checkout`` wrote it), as an installed package's is."""
+    command = [sys.executable, "-m", "tipkg", "build", "--corpus", str(corpus), "--out", str(out),
+               *(["--cache", str(cache)] if cache is not None else ["--no-cache"])]
     if jobs:
         command += ["--jobs", str(jobs)]
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    if compiled:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    child = subprocess.run(command, capture_output=True, text=True, cwd=checkout,
-                           env={**os.environ, "PYTHONPATH": str(checkout)})
+    child = subprocess.run(command, capture_output=True, text=True, cwd=checkout, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode != 0:
@@ -60,19 +66,27 @@ def run(checkout: Path, corpus: Path, out: Path, cache: Path, jobs: int | None) 
     return {"wall": wall, "cpu": cpu, "stages": stages(child.stdout)}
 
 
-def one_round(checkout: Path, corpus: Path, work: Path, jobs: int | None, kinds=KINDS) -> dict[str, dict]:
+def compile_checkout(checkout: Path) -> None:
+    """Write the bytecode of every module of ``checkout`` (``--compiled``), so no timed build compiles any."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-x", r"/(\.git|notebooks|build)/", str(checkout)],
+                   check=True, stdout=subprocess.DEVNULL, env={k: v for k, v in os.environ.items()
+                                                                if k != "PYTHONDONTWRITEBYTECODE"})
+
+
+def one_round(checkout: Path, corpus: Path, work: Path, jobs: int | None, kinds=KINDS, compiled: bool = False,
+              cached: bool = True) -> dict[str, dict]:
     """Cold, warm, one-changed (those of ``kinds``) of ``checkout`` on a fresh copy of ``corpus`` in ``work``."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     mine = work / "corpus"
     shutil.copytree(corpus, mine)
-    out, cache = work / "out", work / "cache"
-    figures = {"cold": run(checkout, mine, out, cache, jobs)}
+    out, cache = work / "out", (work / "cache" if cached else None)
+    figures = {"cold": run(checkout, mine, out, cache, jobs, compiled)}
     if "warm" in kinds:
-        figures["warm"] = run(checkout, mine, out, cache, jobs)
+        figures["warm"] = run(checkout, mine, out, cache, jobs, compiled)
     if "one_changed" in kinds:
         change_one(mine)
-        figures["one_changed"] = run(checkout, mine, out, cache, jobs)
+        figures["one_changed"] = run(checkout, mine, out, cache, jobs, compiled)
     shutil.rmtree(work, ignore_errors=True)
     return figures
 
@@ -84,23 +98,31 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the three builds per checkout (default 5)")
     parser.add_argument("--jobs", type=int, help="passed to tipkg build --jobs (default: every core)")
     parser.add_argument("--cold-only", action="store_true", help="the cold build only (a large size, a loaded machine)")
+    parser.add_argument("--compiled", action="store_true", help="compile both checkouts first and time the builds "
+                        "reading the bytecode, as an installed package runs (the x1 <= 2 s target is timed so)")
+    parser.add_argument("--no-cache", action="store_true", help="cold builds with --no-cache (implies --cold-only)")
     parser.add_argument("--json", metavar="FILE", help="write every run's figures and the medians as JSON")
     args = parser.parse_args()
     checkouts = {"base": Path(args.baseline).resolve(), "this": ROOT}
-    kinds = ("cold",) if args.cold_only else KINDS
+    kinds = ("cold",) if args.cold_only or args.no_cache else KINDS
+    if args.compiled:
+        for checkout in checkouts.values():
+            compile_checkout(checkout)
     load = [os.getloadavg()[0]]
     runs: dict[str, list[dict]] = {name: [] for name in checkouts}
     with tempfile.TemporaryDirectory(prefix="tipkg-ab-") as tmp:
         corpus = replicate.write_corpus(args.size, Path(tmp) / "corpus")
         for r in range(args.rounds):
             for name, checkout in (checkouts.items() if r % 2 == 0 else reversed(checkouts.items())):
-                runs[name].append(one_round(checkout, corpus, Path(tmp) / name, args.jobs, kinds))
+                runs[name].append(one_round(checkout, corpus, Path(tmp) / name, args.jobs, kinds, args.compiled,
+                                            not args.no_cache))
             print(f"round {r + 1}/{args.rounds}: " + ", ".join(
                 f"{name} cold {runs[name][-1]['cold']['wall']:.2f} s" for name in checkouts), file=sys.stderr, flush=True)
     load.append(os.getloadavg()[0])
     medians = {name: {kind: {what: statistics.median(x[kind][what] for x in runs[name]) for what in ("wall", "cpu")}
                       for kind in kinds} for name in checkouts}
-    print(f"x{args.size}, {args.rounds} rounds interleaved, medians; load average {load[0]:.1f} before, {load[1]:.1f} after")
+    print(f"x{args.size}, {args.rounds} rounds interleaved, medians" + (", bytecode compiled" if args.compiled else "")
+          + (", --no-cache" if args.no_cache else "") + f"; load average {load[0]:.1f} before, {load[1]:.1f} after")
     print(f"{'build':<12} {'base wall':>9} {'this wall':>9} {'ratio':>6}   {'base CPU':>8} {'this CPU':>8} {'ratio':>6}")
     for kind in kinds:
         b, t = medians["base"][kind], medians["this"][kind]

@@ -33,7 +33,7 @@ import replicate  # noqa: E402
 from test_validate_delta import edit_one_word  # noqa: E402
 from tipkg.graph.delta import Delta  # noqa: E402
 from tipkg.shapes import affected, check_reads  # noqa: E402
-from tipkg.shapes.validate import _ontology, compiled, load_shapes, validate  # noqa: E402
+from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology, validate  # noqa: E402
 
 
 def outcome(report) -> set:
@@ -60,7 +60,7 @@ def built(n: int, workdir: Path) -> tuple[Path, Path, Delta]:
 
 
 def per_check(store: ox.Store, slowest: int) -> list[tuple[float, str]]:
-    checks = compiled(load_shapes(), _ontology(), store)
+    checks = compiled(load_shapes(), parsed_ontology(), store)
     times = []
     for check in checks:
         start = time.perf_counter()
@@ -74,7 +74,7 @@ def measure(n: int, workdir: Path, repeat: int, checks: int) -> dict:
     store = ox.Store()
     store.bulk_load(path=str(after), format=ox.RdfFormat.N_TRIPLES)
     reopen = lambda: store  # noqa: E731 — as the build validates an in-memory store: the fork inherits it
-    check_reads._known.clear()
+    check_reads.known_reads.clear()
     start = time.perf_counter()
     first = affected.validate_delta(store, delta, reopen=reopen)
     first_s = time.perf_counter() - start

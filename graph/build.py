@@ -27,12 +27,14 @@ from tipkg import identifiers as ids
 from tipkg.model import Document, Meeting, Paragraph, Source, StructuredSource
 from tipkg.normalize import search_form
 from tipkg.ontology.namespace import ELI, PREFIXES, TIP
+from tipkg.parallel import Forked
 from tipkg.tables import load
 
-from .gists import add_gists
+from .gists import add_gists, gist_file
 from .labels import document_label_en, paragraph_label_ar
 from .thematic_index import add_index
 from .mandates import add_corpus_mandates
+from .streams import SpilledTriples
 from .triples import TripleSet, literal
 from .uris import mint
 
@@ -87,10 +89,10 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     them: ``tipkg.units``); without them they are computed here, in this process. With ``parts``,
     the thematic index is theirs (``index`` is not read). ``mandates``: those of the corpus, if
     already found (``tipkg build`` finds them once for this stage and ``add_repeats``)."""
-    from .parts import add_parts, in_memory_parts, index_header, resolve
+    from .parts import add_parts, file_lines, in_memory_parts, index_header, resolve
 
     graph = graph if graph is not None else TripleSet(PREFIXES)
-    tables = _Builder(graph, base)
+    tables = Builder(graph, base)
     tables.instruments()
     precomputed = parts is not None
     if parts is None:
@@ -103,7 +105,13 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     if index is not None:
         add_index(graph, index, base)
     # last: a gist reads the edges above; each part's gist tables (made in the pool) merged, then let go
-    add_gists(graph, base, _taken(parts) if precomputed else ())
+    known = _taken(parts) if precomputed else ()
+    if isinstance(graph, SpilledTriples):  # in a child: the parent's heap does not grow by the tables
+        graph.spill()  # the child reads what is written; it adds nothing to this set
+        gists = Forked(gist_file, graph, base, known, graph.folder / "gists").result()
+        graph.include(lambda: file_lines(gists))
+    else:
+        add_gists(graph, base, known)
     return graph
 
 
@@ -121,11 +129,12 @@ def footnote_id(document: str, mark: str) -> str:
     return str(ids.Footnote(ids.parse_as(document, ids.Document), int(mark)))
 
 
-class _Builder:
+class Builder:
     """What one source adds (or the tables, ``instruments``): the triples it adds whatever the other
     sources say go to ``graph``; the texts of the nodes it prints first go to ``contested`` (the
     first source that prints a node gives its text), and its labels are claims (``Claims``), both
-    resolved in manifest order by ``graph.parts.resolve``."""
+    resolved in manifest order by ``graph.parts.resolve``. Here it adds the tables; a source's graph
+    is made with it by ``graph.parts.source_graph``."""
 
     def __init__(self, graph: TripleSet, base: str | None, contested: TripleSet | None = None):
         from .parts import Claims

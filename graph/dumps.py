@@ -114,6 +114,55 @@ def source_maps(store: ox.Store) -> tuple[dict[bytes, ox.NamedNode], dict[str, o
     return {f"<{s.value}>".encode("utf-8"): s for s in sources if isinstance(s, ox.NamedNode)}, files
 
 
+#: what ends the line typing a subject as a source text, in a build's sorted N-Triples
+_SOURCE_TYPED = f" <{RDF.type}> <{TIP.SourceText}> .\n".encode()
+#: bytes of graph.nt read at a time by ``file_source_maps``
+MAPS_BLOCK = 64 << 20
+
+
+def file_source_maps(path: str | Path, block: int = MAPS_BLOCK) -> tuple[dict[bytes, ox.NamedNode], dict[str, ox.NamedNode]]:
+    """``source_maps`` read from a build's sorted N-Triples file, with no store: the text dumps' writer
+    starts on graph.nt while the store is still being loaded from it (``graph/outputs.py``).
+
+    The file is read a block at a time (memory bounded) and searched for the lines that type a
+    subject ``tip:SourceText`` (graph.nt writes every IRI one way). A subject's lines are together,
+    sorted, so its ``rdfs:label`` lines follow that line (``…/1999/02/22-rdf-syntax-ns#type`` sorts
+    before ``…/2000/01/rdf-schema#label``); they are parsed (``ox.parse``: escapes read as the store
+    reads them). A run of lines cut by the end of a block is read again with the next block."""
+    label = f" <{RDFS.label}> ".encode()
+    sources: set[ox.NamedNode | ox.BlankNode] = set()
+    files: dict[str, ox.NamedNode] = {}
+
+    def parsed(line: bytes) -> ox.Triple:
+        (triple,) = ox.parse(line + b"\n", format=ox.RdfFormat.N_TRIPLES)
+        return triple
+
+    with open(path, "rb") as stream:
+        tail = b""
+        while True:
+            chunk = stream.read(block)
+            data = tail + chunk
+            end = data.rfind(b"\n") + 1  # whole lines only (a last line without its newline types nothing)
+            data, tail, at = data[:end], data[end:], 0
+            while (found := data.find(_SOURCE_TYPED, at)) >= 0:
+                start = data.rfind(b"\n", 0, found) + 1
+                subject = data[start:found]
+                at = found + len(_SOURCE_TYPED)
+                while data.startswith(subject + b" ", at):  # the subject's lines after its type
+                    at = data.find(b"\n", at) + 1
+                if at == len(data) and chunk:  # its run may go on in the next block
+                    tail = data[start:] + tail
+                    break
+                node = parsed(data[start:found + len(_SOURCE_TYPED) - 1]).subject
+                sources.add(node)
+                for line in data[found:at].split(b"\n")[1:]:
+                    if line.startswith(subject + label):
+                        files[parsed(line).object.value] = node
+            if not chunk:
+                break
+    return {f"<{s.value}>".encode("utf-8"): s for s in sources if isinstance(s, ox.NamedNode)}, files
+
+
 def place(lines, written: dict[bytes, ox.NamedNode], files: dict[str, ox.NamedNode]):
     """Each of the sorted N-Triples ``lines`` (no newlines) with its graph's source node (None: default).
 

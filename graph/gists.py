@@ -47,6 +47,7 @@ from tipkg.ontology.namespace import TIP
 from tipkg.tables import load
 
 from .labels import document_label_en
+from .streams import SpilledTriples
 from .triples import TripleSet, literal
 from .uris import mint
 
@@ -90,20 +91,35 @@ _READ = re.compile(rb"\n(\S+ (?:(?:" + _iris(_IDENTIFIER, _PART_OF, *_DATES) + r
                    rb"|" + re.escape(f"<{_RDF_TYPE}> <{_TIP}".encode()) + rb"(?!Citation>).*))$", re.M)
 
 
-def add_gists(graph: TripleSet, base: str | None = None, known: Iterable[Tables] = ()) -> int:
+def add_gists(graph: TripleSet, base: str | None = None, known: Iterable[Tables] = (),
+              into: TripleSet | None = None) -> int:
     """Add ``dcterms:title`` to the titled documents and ``tip:gist`` to every paragraph; return how many gists.
-    ``known``: the ``Tables`` of the lines ``graph.where(…, known=True)`` leaves out (the parts')."""
+    ``known``: the ``Tables`` of the lines ``graph.where(…, known=True)`` leaves out (the parts').
+    ``into``: where the triples go (default: ``graph`` itself; everything is read before anything is added)."""
     facts = _Facts(graph, base, known)
+    out = graph if into is None else into
     for identifier, title in titles().items():
         uri = str(mint(identifier, base))
         if uri in facts.identifier:
-            graph.add((URIRef(uri), DCTERMS.title, literal(title, lang="en")))
+            out.add((URIRef(uri), DCTERMS.title, literal(title, lang="en")))
     count = 0
     gist_property = TIP.gist
     for uri in sorted(facts.paragraphs()):
-        graph.add((URIRef(uri), gist_property, literal(facts.gist(uri), lang="en")))
+        out.add((URIRef(uri), gist_property, literal(facts.gist(uri), lang="en")))
         count += 1
     return count
+
+
+def gist_file(graph: SpilledTriples, base: str | None, known: Iterable[Tables], folder: Path) -> Path:
+    """``add_gists`` of ``graph`` (its triples in memory already spilled) into a sorted N-Triples file of
+    their own in ``folder``, for ``graph`` to include: run in a forked child (``graph.build``), so the
+    tables of every node's facts, which grow with the corpus (×10: 8 MB and as much again while
+    reading), are never in the build's parent, whose heap every later child inherits."""
+    into = SpilledTriples({}, folder)
+    add_gists(graph, base, known, into=into)
+    path = folder / "gists.nt"
+    into.finish(path)
+    return path
 
 
 def listed(names) -> str:

@@ -136,12 +136,12 @@ class LineStore:
 
     def get(self, key: str) -> Path | None:
         """The lines file stored under ``key``, or None if absent or not whole."""
-        from tipkg.units import _digest, unsealed
+        from tipkg.units import file_digest, unsealed
 
         path, check = self.paths(key)
         record = unsealed(check, MAGIC, str)
         try:
-            return path if record is not None and _digest(path) == record else None
+            return path if record is not None and file_digest(path) == record else None
         except OSError:
             return None
 
@@ -178,7 +178,7 @@ class Collected:
 
         if not len(self.terms):
             return self.raw
-        text = ox.serialize(self.terms._triples, format=ox.RdfFormat.N_TRIPLES)
+        text = ox.serialize(self.terms, format=ox.RdfFormat.N_TRIPLES)
         return self.raw + (text.split(b"\n") if text else [])
 
 

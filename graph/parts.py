@@ -91,9 +91,9 @@ def source_graph(graph: TripleSet, contested: TripleSet, item: StructuredSource,
     ``index``: the thematic index the source prints: its entries are added here (their citations
     carry ``index_file``, the file of the corpus's first index, as the merged index of
     ``pipeline.merged_references`` gives them), the rest is a claim (``index_header``)."""
-    from .build import _Builder
+    from .build import Builder
 
-    builder = _Builder(graph, base, contested)
+    builder = Builder(graph, base, contested)
     builder.reading = reading
     builder.source(item.source)
     for meeting in item.meetings:

@@ -94,7 +94,8 @@ def dumps() -> list[str]:
 
 
 # graph.nt first: the store is bulk-loaded from it, and every other writer reads the same sorted triples;
-# the store next (``feeds``): validation, VoID and TriG query it before the other files are written.
+# the store next (``feeds``): validation and the precomputed answers query it (the text dumps read graph.nt
+# alone, and start beside the store's load: outputs.write_dumps).
 register("graph.nt", "application/n-triples", "tipkg.graph.outputs:write_ntriples", feeds=True)
 # the text dumps and VoID: one forked child cuts graph.nt into segments, renders them in a process pool
 # and copies those the previous build wrote (graph/segments.py)

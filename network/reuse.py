@@ -65,12 +65,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from bisect import bisect_left
 from itertools import combinations
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from tipkg import identifiers as ids
 from tipkg.model import StructuredSource
+from tipkg.network import lazily
 from tipkg.normalize import search_form
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazily("numpy")  # imported when first used, not by the extraction workers (tipkg.network)
 
 SHINGLE = 4
 BOILERPLATE_SHARE = 0.10
@@ -176,6 +181,23 @@ def _signatures(sets: Sequence[Iterable], hashes: Sequence[int] | np.ndarray | N
                             dtype=np.int64)
             out[row] = ((a[:, None] * h[None, :] + b[:, None]) % _PRIME).min(axis=1)
     return out
+
+
+def shared_buckets(buckets: np.ndarray) -> Iterator[tuple[int, int]]:
+    """The pairs of rows (i < j) that have the same bucket in some band (``buckets``: one row per set,
+    one column per band); a pair sharing several bands is given once for each.
+
+    >>> sorted(shared_buckets(np.array([[1, 5], [2, 5], [1, 7], [1, 5]])))
+    [(0, 1), (0, 2), (0, 3), (0, 3), (1, 3), (2, 3)]
+    """
+    for band in range(buckets.shape[1]):
+        column = buckets[:, band]
+        order = np.argsort(column, kind="stable")
+        ranked = column[order]
+        starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+        ends = np.r_[starts[1:], len(ranked)]
+        for start, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist()):
+            yield from combinations(sorted(order[start:end].tolist()), 2)
 
 
 def candidate_pairs(sets: Sequence[set], hashes: Sequence[int] | None = None) -> set[tuple[int, int]]:
@@ -305,14 +327,17 @@ def add_echoes(graph, echoes: Iterable[Echo], attested: Iterable[Attestation], b
     from tipkg.graph.memo import add_grouped
 
     records: list[Echo | Attestation] = [*echoes, *attested]
-    add_grouped(graph, "echoes", records, group=_echo_group, base=base,
+    add_grouped(graph, "echoes", records, group=echo_group, base=base,
                 lines=lambda group: echo_lines([e for e in group if isinstance(e, Echo)],
                                                [a for a in group if isinstance(a, Attestation)], base))
     return len(records)
 
 
-def _echo_group(record: Echo | Attestation) -> str:
-    """The group of an echo's lines (``graph.memo``): the later paragraph's document, an attestation's."""
+def echo_group(record: Echo | Attestation) -> str:
+    """The group of an echo's lines (``graph.memo``): the later paragraph's document, an attestation's.
+    The lines are kept per group so a rebuild makes again only those of the documents that changed;
+    ``add_echoes`` here and ``reuse_spill`` (where the reuse child makes the same line files under the
+    same keys) both group by it."""
     return record.later_document if isinstance(record, Echo) else record.document
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tipkg.model import StructuredSource
 
-from .reuse import Attestation, Echo, _echo_group, echo_lines
+from .reuse import Attestation, Echo, echo_group, echo_lines
 from .reuse_index import reuse_stage
 
 #: echoes a pickled batch holds (what the parent has in memory at once while reading them back)
@@ -45,7 +45,7 @@ def spilled_reuse(structured: Sequence[StructuredSource], keys: Sequence[str] | 
 
     echoes, attested = reuse_stage(structured, keys, cache, progress)
     records: list[Echo | Attestation] = [*echoes, *attested]
-    groups, _ = grouped_files(memo, STAGE, records, group=_echo_group, base=base,
+    groups, _ = grouped_files(memo, STAGE, records, group=echo_group, base=base,
                               lines=lambda group: echo_lines([e for e in group if isinstance(e, Echo)],
                                                              [a for a in group if isinstance(a, Attestation)], base))
     path = Path(scratch) / "echoes.pickle"

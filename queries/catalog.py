@@ -70,11 +70,14 @@ class Query:
     @property
     def parameters(self) -> dict[str, str]:
         """Parameter name -> its default term as written in the query."""
-        return {m["name"]: m["default"] for m in _values(self.text)}
+        return {m["name"]: m["default"] for m in values_blocks(self.text)}
 
 
-def _values(text: str):
-    """VALUES blocks outside comment lines."""
+def values_blocks(text: str):
+    """The one-value ``VALUES ?name { default }`` blocks of a query outside comment lines, each with
+    its ``name`` and ``default`` and their spans in ``text``: how a catalog query declares its
+    parameters. ``Query.parameters`` and ``bind`` read them here, and the precomputed answers
+    (``queries.precomputed``) free or restrict a parameter by editing its block."""
     offset = 0
     for line in text.splitlines(keepends=True):
         if not line.lstrip().startswith("#"):
@@ -151,7 +154,7 @@ def rdf_term(value: str, default: str) -> str:
 
 def bind(text: str, params: dict[str, str], *, path: str = "query") -> str:
     """``text`` with each parameter's VALUES default replaced by the given value."""
-    blocks = list(_values(text))
+    blocks = list(values_blocks(text))
     declared = {m["name"] for m in blocks}
     unknown = sorted(set(params) - declared)
     if unknown:

@@ -52,7 +52,7 @@ from pathlib import Path
 from tipkg.errors import TipkgError
 from tipkg.ontology.namespace import PREFIXES
 
-from .catalog import Query, _values, bind, catalog, rdf_term
+from .catalog import Query, bind, catalog, rdf_term, values_blocks
 from .params import KINDS
 from .sparql import Results, results_from_json, with_prefixes
 
@@ -102,7 +102,7 @@ def text_view_restricted(query: Query, variables: list[str], rows: list[tuple]) 
     probe.Shape); None when the parameter's block is not there."""
     parameter, searched, _ = TEXT_SEARCH[query.name]
     text = bind(query.text, {parameter: ""}, path=query.path)
-    blocks = [m for m in _values(text) if m["name"] == parameter]
+    blocks = [m for m in values_blocks(text) if m["name"] == parameter]
     if len(blocks) != 1 or _depth(text, blocks[0].span("default")[0]) != 2 or not rows:
         return None
     end = blocks[0].match.end() + blocks[0].offset
@@ -126,7 +126,7 @@ def free_text(query: Query, name: str) -> str:
     """``query`` with parameter ``name`` free: its VALUES block removed, ``?name`` first in the
     (outer) projection and order, so the rows of every value come out grouped by it."""
     text = query.text
-    for m in sorted(_values(text), key=lambda b: b.span("default")[0], reverse=True):
+    for m in sorted(values_blocks(text), key=lambda b: b.span("default")[0], reverse=True):
         if m["name"] == name:
             a, b = m.match.span()
             text = text[:a + m.offset] + text[b + m.offset:]
@@ -143,7 +143,7 @@ def restricted_text(query: Query, name: str, values: list[str]) -> str | None:
     group, where a join with it keeps exactly the free rows of those values; None when the block is
     not there (inside a nested group its join would mean something else)."""
     text = query.text
-    blocks = [m for m in _values(text) if m["name"] == name]
+    blocks = [m for m in values_blocks(text) if m["name"] == name]
     if len(blocks) != 1 or _depth(text, blocks[0].span("default")[0]) != 2 or not values:
         return None
     a, b = blocks[0].span("default")

@@ -32,7 +32,7 @@ from rdflib import RDFS, Graph
 
 from tipkg.shapes.check_reads import Read, Unbounded, derive_reads, load_reads, reads, save_reads
 from tipkg.shapes import check_reads
-from tipkg.shapes.shacl_sparql import Check, _Compiler
+from tipkg.shapes.shacl_sparql import Check, Compiler
 
 if TYPE_CHECKING:
     from tipkg.shapes.validate import ValidationReport
@@ -44,7 +44,7 @@ _SUBCLASS = str(RDFS.subClassOf)
 
 # -- the restricted checks ------------------------------------------------------------------------------
 
-class _Restricted(_Compiler):
+class _Restricted(Compiler):
     """The compiler with each focus set cut to ``VALUES ?this { AFFECTED }`` (tested for membership),
     so every check starts from the few focus nodes, and looks their values up (NOT EXISTS, not MINUS:
     Oxigraph evaluates MINUS's right side whole); a ``sh:sparql`` body binds ``?this`` itself."""
@@ -56,7 +56,7 @@ class _Restricted(_Compiler):
 
     def focus(self, shape) -> tuple[str, None]:
         select, member = super().focus(shape)
-        assert member is not None  # _Compiler.focus always gives a membership test (only this override gives None)
+        assert member is not None  # Compiler.focus always gives a membership test (only this override gives None)
         restricted = f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?this {{ {AFFECTED} }} FILTER ({member}) }} }}"
         self.whole[restricted], self.members[restricted] = select, member
         return restricted, None  # no membership test: every check starts from the focus nodes
@@ -173,7 +173,7 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     (the previous build did not conform or was not validated; ``rdfs:subClassOf`` changed; more than a
     ``LARGE``-th of the triples changed): validate whole.
     ``cache``: the build's cache folder, where the checks' reads are kept between builds."""
-    from tipkg.shapes.validate import (ValidationReport, _ontology, _triples, class_pairs, compiled, load_shapes,
+    from tipkg.shapes.validate import (ValidationReport, class_pairs, compiled, default_graph_size, load_shapes, parsed_ontology,
                                        run_checks)
     from tipkg.shapes.shacl_sparql import subclass_closure
 
@@ -187,7 +187,7 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     if changes.subjects.get(_SUBCLASS):
         return None  # the class hierarchy is compiled into the checks
     shapes = shapes if shapes is not None else load_shapes()
-    ontology = ontology if ontology is not None else _ontology()
+    ontology = ontology if ontology is not None else parsed_ontology()
     checks = compiled(shapes, ontology, store)
     key = (id(shapes), len(shapes), class_pairs(ontology, store))
     if key not in _restricted:
@@ -214,7 +214,7 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
         except Unbounded:
             chosen.append(check)
             whole.append(check)
-    if cache is not None and set(check_reads._known) - kept:
+    if cache is not None and set(check_reads.known_reads) - kept:
         save_reads(cache)
     timings["focus nodes"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -223,5 +223,5 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     scope = (f"delta validation of {changes.count} changed triples: {len(nodes)} focus nodes, "
              f"{len(chosen)} of {len(checks)} checks" + (f" ({len(whole)} whole)" if whole else ""))
     count = delta.record.get("triples")  # the store is the previous one plus the delta (graph/delta.py)
-    count = _triples(store) if count is None else int(count) - delta.removed_count + delta.added_count
+    count = default_graph_size(store) if count is None else int(count) - delta.removed_count + delta.added_count
     return ValidationReport(results, timings, count, scope=scope)

@@ -209,8 +209,10 @@ def _reads_of(normalized: str) -> frozenset[Read] | None:
 
 
 #: reads by the SHA-1 of the normalized query: parsed once per process, and kept in the build's cache
-#: folder across builds (``load_reads``/``save_reads``): rdflib's parser takes ~20 ms a check, 3 s in all
-_known: dict[str, frozenset[Read] | None] = {}
+#: folder across builds (``load_reads``/``save_reads``): rdflib's parser takes ~20 ms a check, 3 s in all.
+#: Delta validation (``shapes.affected``) saves them when it found any not loaded from there; the
+#: benchmark (``benchmarks/bench_validate.py``) empties it before it times the first delta validation.
+known_reads: dict[str, frozenset[Read] | None] = {}
 _READS_FILE = "validation-reads.v3.json"  # by template (v1: by query; v2: an equal-depth edge read from its object)
 
 
@@ -250,9 +252,9 @@ def _filled(found: frozenset[Read] | None, iris: list[str]) -> frozenset[Read] |
 def reads(query: str) -> frozenset[Read] | None:
     """What a check's query reads, relative to ``?this``; None when it cannot be bounded."""
     key, template, iris = _normalized(query)
-    if key not in _known:
-        _known[key] = _reads_of(template)
-    return _filled(_known[key], iris)
+    if key not in known_reads:
+        known_reads[key] = _reads_of(template)
+    return _filled(known_reads[key], iris)
 
 
 #: the reads of the bundled shapes' templates, shipped with them (``python3 -m tipkg.shapes.check_reads``
@@ -263,7 +265,7 @@ _shipped_loaded = False
 
 
 def load_shipped() -> None:
-    """The shipped reads into ``_known`` (once per process; a file missing or unreadable: none)."""
+    """The shipped reads into ``known_reads`` (once per process; a file missing or unreadable: none)."""
     global _shipped_loaded
     if _shipped_loaded:
         return
@@ -275,7 +277,7 @@ def load_shipped() -> None:
         found = {k: None if v is None else frozenset(Read(*r) for r in v) for k, v in data.items()}
     except (OSError, ValueError, TypeError):
         return
-    _known.update({k: v for k, v in found.items() if k not in _known})
+    known_reads.update({k: v for k, v in found.items() if k not in known_reads})
 
 
 def _encoded(found: dict[str, frozenset[Read] | None]) -> str:
@@ -290,15 +292,15 @@ def derived(checks: list[Check]) -> dict[str, frozenset[Read] | None]:
 
 
 def derive_reads(checks: list[Check]) -> None:
-    """The reads of every template not known yet (nor shipped), half of them in a forked child (``validate._share``)."""
-    from tipkg.shapes.validate import _share
+    """The reads of every template not known yet (nor shipped), half of them in a forked child (``validate.share_with_child``)."""
+    from tipkg.shapes.validate import share_with_child
 
     load_shipped()
     templates = {key: template for key, template, _ in map(_normalized, (c.query for c in checks))}
-    missing = sorted((k, q) for k, q in templates.items() if k not in _known)
-    found = _share([q for _, q in missing], lambda part: [_reads_of(q) for q in part],
+    missing = sorted((k, q) for k, q in templates.items() if k not in known_reads)
+    found = share_with_child([q for _, q in missing], lambda part: [_reads_of(q) for q in part],
                    lambda part: [_reads_of(q) for q in part])
-    _known.update(zip((k for k, _ in missing), found))
+    known_reads.update(zip((k for k, _ in missing), found))
 
 
 def load_reads(folder: Path | None) -> set[str]:
@@ -310,7 +312,7 @@ def load_reads(folder: Path | None) -> set[str]:
         found = {k: None if v is None else frozenset(Read(*r) for r in v) for k, v in data.items()}
     except (OSError, ValueError, TypeError):
         return set()
-    _known.update({k: v for k, v in found.items() if k not in _known})
+    known_reads.update({k: v for k, v in found.items() if k not in known_reads})
     return set(found)
 
 
@@ -322,7 +324,7 @@ def save_reads(folder: Path | None) -> None:
     if folder is None or not Path(folder).is_dir():
         return
     try:
-        write_atomically(Path(folder) / _READS_FILE, _encoded(_known).encode("utf-8"))
+        write_atomically(Path(folder) / _READS_FILE, _encoded(known_reads).encode("utf-8"))
     except OSError:  # a cache that cannot be written costs the next build the parsing, nothing else
         pass
 
@@ -333,9 +335,9 @@ def shipped_checks() -> list[Check]:
     """The bundled shapes' checks as a build compiles them (the ontology's class hierarchy; the data adds none)."""
     import pyoxigraph as ox
 
-    from tipkg.shapes.validate import _ontology, compiled, load_shapes
+    from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology
 
-    return compiled(load_shapes(), _ontology(), ox.Store())
+    return compiled(load_shapes(), parsed_ontology(), ox.Store())
 
 
 if __name__ == "__main__":  # python3 -m tipkg.shapes.check_reads: rewrite the shipped reads

@@ -22,7 +22,6 @@ the corpus and on each deliberately broken graph.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -191,28 +190,30 @@ def nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None
     """(subject IRI, {predicate: its objects}) for each subject of a sorted N-Triples file, the
     predicates restricted to ``wanted``; from the byte offset ``start`` (a subject's first line) up to
     the subject ``stop`` as written (``parts``). Raises ``Unsorted`` on a blank node or a subject out of
-    order (or ``stop`` never met: then the parts do not tile the file)."""
+    order (or ``stop`` never met: then the parts do not tile the file). The lines are split as bytes and
+    only what is kept is decoded (a subject once, the objects of wanted predicates): decoding every
+    line first was a third of the pass (×30: 2.5 of 4.9 CPU s in this function)."""
     canonical = _Canonical()
-    subject, previous = None, ""
+    subject, previous, iri = None, b"", ""
     props: dict[str, list[Term]] = {}
-    tokens = {f"<{p}>": p for p in wanted}  # a predicate as written -> as read
-    raw = open(path, "rb", buffering=1 << 20)
-    raw.seek(start)
-    with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as f:
+    tokens = {f"<{p}>".encode("utf-8"): p for p in wanted}  # a predicate as written -> as read
+    end_at = stop.encode("utf-8") if stop is not None else None
+    with open(path, "rb", buffering=1 << 20) as f:
+        f.seek(start)
         for line in f:
-            s, p, o = line.split(" ", 2)
+            s, p, rest = line.split(b" ", 2)
             if s != subject:
                 if subject is not None:
-                    yield _iri(subject), props
-                if s < previous or s[0] != "<":
-                    raise Unsorted(f"graph.nt: subject {s} out of order or a blank node")
-                if s == stop:
+                    yield iri, props
+                if s < previous or s[:1] != b"<":
+                    raise Unsorted(f"graph.nt: subject {s.decode('utf-8')} out of order or a blank node")
+                if s == end_at:
                     return
-                subject, props, previous = s, {}, s
+                subject, props, previous, iri = s, {}, s, _iri(s.decode("utf-8"))
             predicate = tokens.get(p)
             if predicate is None:
                 continue
-            o = o[:o.rfind(" .")]
+            o = rest[:rest.rfind(b" .")].decode("utf-8")
             first = o[0]
             if first == "<":
                 term: Term = ("I", _iri(o), "")
@@ -240,7 +241,7 @@ def nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None
     if stop is not None:
         raise Unsorted(f"graph.nt: {stop} not found after byte {start}")
     if subject is not None:
-        yield _iri(subject), props
+        yield iri, props
 
 
 def _iri(token: str) -> str:

@@ -130,10 +130,14 @@ def subclass_closure(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
 def compile_shapes(shapes: Graph, closure: dict[str, set[str]] | None = None, sets: bool = True) -> list[Check]:
     """Every constraint of every targeted shape of ``shapes``, as a ``Check`` (``sets=False``: no
     ``conforming`` sets, only the boolean form — what the tests compare them with)."""
-    return _Compiler(shapes, closure or {}, sets).compile()
+    return Compiler(shapes, closure or {}, sets).compile()
 
 
-class _Compiler:
+class Compiler:
+    """The targeted shapes of a shapes graph compiled to SPARQL checks (``compile_shapes`` runs it). Public because
+    delta validation (``shapes.affected``) subclasses it to start every check from the focus nodes a
+    change can affect."""
+
     def __init__(self, shapes: Graph, closure: dict[str, set[str]], sets: bool = True):
         self.g = shapes
         self.closure = closure
@@ -469,7 +473,7 @@ class _Compiler:
         sub-classes. Then joining the rows with the focus nodes changes nothing, and costs a lookup per
         row (CitationShape at ×30 over the persistent store: 0.6 s of 3.7).
 
-        >>> c = _Compiler(Graph().parse(data='<urn:S> <http://www.w3.org/ns/shacl#targetClass> <urn:C> .', format="turtle"), {})
+        >>> c = Compiler(Graph().parse(data='<urn:S> <http://www.w3.org/ns/shacl#targetClass> <urn:C> .', format="turtle"), {})
         >>> [c.implied(URIRef("urn:S"), q, ["PREFIX x: <urn:>"]) for q in (
         ...     "SELECT $this WHERE { $this a x:C . $this x:p ?v }", "SELECT $this WHERE { $this a <urn:D> }",
         ...     "SELECT $this WHERE { { $this a x:C } UNION { $this x:p ?v } }")]

@@ -57,7 +57,7 @@ from tipkg.ontology.namespace import curie
 from tipkg.shapes import local
 from tipkg.shapes.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
 
-_T = TypeVar("_T")  # what _share hands out: checks, or check_reads' templates
+_T = TypeVar("_T")  # what share_with_child hands out: checks, or check_reads' templates
 
 __all__ = ["ENGINES", "LocalPass", "ValidationReport", "ValidationResult", "UnsupportedShape", "local_pass", "validate",
            "validation_store", "in_memory"]
@@ -148,7 +148,11 @@ def load_shapes(path: str | Path = SHAPES_TTL) -> Graph:
 
 
 @lru_cache(maxsize=4)
-def _ontology(path: str | Path = ONTOLOGY_TTL) -> Graph:
+def parsed_ontology(path: str | Path = ONTOLOGY_TTL) -> Graph:
+    """The ontology whose ``rdfs:subClassOf`` the compiled checks follow, parsed once per process and
+    path (shared: do not modify it). Validation, delta validation (``affected``), the checks' reads
+    (``check_reads``) and the build's warm-up before it forks (``graph.outputs``) all ask for it, so
+    the children forked after the warm-up inherit it parsed."""
     return Graph().parse(str(path), format="turtle")
 
 
@@ -169,7 +173,7 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r} (one of {', '.join(ENGINES)})")
     shapes = shapes if shapes is not None else load_shapes()
-    ontology = ontology if ontology is not None else _ontology()
+    ontology = ontology if ontology is not None else parsed_ontology()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     if engine == "pyshacl":
@@ -198,7 +202,7 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
                 for (start, _), stop in zip(starts, ends)]
     results = run_checks(store, checks, reopen, runs=runs, answered=answered)
     timings["sparql (oxigraph)"] = time.perf_counter() - clock
-    return ValidationReport(results, timings, _triples(store) if triples is None else triples)
+    return ValidationReport(results, timings, default_graph_size(store) if triples is None else triples)
 
 
 #: a graph.nt up to this size is validated in an in-memory store (about 3.6 bytes of RAM per byte of N-Triples)
@@ -237,7 +241,10 @@ def graph_of(store: ox.Store) -> Graph:
     return graph
 
 
-def _triples(store: ox.Store) -> int:
+def default_graph_size(store: ox.Store) -> int:
+    """How many triples ``store``'s default graph holds, what a report gives as its size: ``len(store)``
+    when it has no named graph (cheap), else a count of the default graph's quads. Delta validation
+    (``affected``) asks for it when the caller does not know the count."""
     if next(iter(store.named_graphs()), None) is None:
         return len(store)
     return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
@@ -291,7 +298,7 @@ def local_pass(nt: str | Path, shapes: Graph | None = None, ontology: Graph | No
     ``rdfs:subClassOf``): ``validate`` uses the answers only when the store adds no class pair."""
     start = time.process_time()
     shapes = shapes if shapes is not None else load_shapes()
-    ontology = ontology if ontology is not None else _ontology()
+    ontology = ontology if ontology is not None else parsed_ontology()
     pairs = class_pairs(ontology, ox.Store())
     passed = [c.local for c in _compiled_for(shapes, pairs) if c.local is not None]
     try:
@@ -314,7 +321,7 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
     the local checks.
 
     pyoxigraph 0.5 holds the GIL while it evaluates a query (two threads took as long as one), so
-    the checks are shared with a forked child instead (``_share``) when the caller says how the
+    the checks are shared with a forked child instead (``share_with_child``) when the caller says how the
     child gets its store: every other check runs there, over ``reopen()`` (``lambda: store`` for an
     in-memory store, inherited by the fork; a function opening a persistent one anew, never a RocksDB
     handle used across a fork). Without ``reopen`` the checks run here, one after another."""
@@ -370,7 +377,7 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
         done = work(store, jobs)
     else:  # one solver per process: its counts are shared by the checks of a shape (made per check, they were
         # counted again for each: x10, 416 COUNT queries, 40 % of the validation's time)
-        done = _share(jobs, lambda part: work(store, part), lambda part: work(reopen(), part))
+        done = share_with_child(jobs, lambda part: work(store, part), lambda part: work(reopen(), part))
     by_check: dict[int, tuple[list[str], list[tuple]]] = {}
     for job, answer in zip(jobs, done):
         if isinstance(job, Check):
@@ -406,10 +413,12 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
     return out
 
 
-def _share(checks: list[_T], here, there) -> list:
+def share_with_child(checks: list[_T], here, there) -> list:
     """``here(checks[0::2]) + there(checks[1::2])`` put back in order, ``there`` in a child made by
     ``os.fork`` (so it works in a daemonic child too; its answers come back pickled through a pipe).
-    One process only without fork, with ``TIPKG_JOBS=1`` or a single core."""
+    One process only without fork, with ``TIPKG_JOBS=1`` or a single core. Two cores' worth of work
+    where the list splits evenly: the checks (``run_checks``) and the reads of templates not known yet
+    (``check_reads``)."""
     if len(checks) < 2 or not hasattr(os, "fork") or os.environ.get("TIPKG_JOBS") == "1" or (os.cpu_count() or 1) < 2:
         return here(checks)
     read, write = os.pipe()

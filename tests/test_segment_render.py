@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from tipkg.graph import jsonld, void_stats
-from tipkg.graph.dumps import placed_runs, source_maps, subject_blocks, trig_blocks
+from tipkg.graph.dumps import MAPS_BLOCK, file_source_maps, placed_runs, source_maps, subject_blocks, trig_blocks
 from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.segments import _turtle, _without_prefixes, cut
 from tipkg.graph.store import store_path
@@ -127,6 +127,42 @@ def test_without_the_kernel_copy_the_dumps_are_the_same(built_out, tmp_path, mon
     assert counts["segments"] > 1
     for name in TEXT:
         assert (tmp_path / name).read_bytes() == (built_out / name).read_bytes(), name
+
+
+def test_source_maps_read_from_graph_nt_are_the_stores(built_out):
+    """The text dumps' child reads the source nodes and their file names from graph.nt, beside the
+    store's load (``file_source_maps``): the same maps as the store's queries give, also when the
+    blocks read cut a source's lines apart (or are shorter than a line)."""
+    triples = SpilledTriples.written(PREFIXES, built_out / "graph.nt", store_path(built_out), 0)
+    expected = source_maps(triples.store())
+    assert len(expected[0]) == len(expected[1]) == 5  # the bundled corpus's five source files
+    for block in (MAPS_BLOCK, 4096, 300, 64):
+        assert file_source_maps(built_out / "graph.nt", block) == expected
+
+
+def test_source_maps_read_from_graph_nt_unescape_a_file_name(tmp_path):
+    """A source file whose name needs escaping in N-Triples (and a node typed a source text twice over,
+    by two lines of another subject around it) has the name the store reads."""
+    from rdflib import RDF, RDFS, Literal, URIRef
+
+    from tipkg.ontology.namespace import TIP
+
+    ids = "https://w3id.org/tipkg/id/"
+    graph = SpilledTriples(PREFIXES, tmp_path / "chunks")
+    for name in ("plain.txt", 'odd "quoted" name\\.txt', "ترجمة.txt"):
+        source = URIRef(ids + "source/" + str(abs(hash(name)) % 1000))
+        graph.add((source, RDF.type, TIP.SourceText))
+        graph.add((source, RDFS.label, Literal(name)))
+        graph.add((source, TIP.sha256, Literal("0" * 64)))
+        graph.add((URIRef(ids + "n"), RDFS.label, Literal(name)))  # a label, but not of a source
+    graph.finish(tmp_path / "graph.nt")
+    assert b"\\\\" in (tmp_path / "graph.nt").read_bytes()  # the escaped name is there
+    store = ox.Store()
+    store.bulk_load(path=str(tmp_path / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+    expected = source_maps(store)
+    assert set(expected[1]) == {"plain.txt", 'odd "quoted" name\\.txt', "ترجمة.txt"}
+    for block in (MAPS_BLOCK, 100, 10):
+        assert file_source_maps(tmp_path / "graph.nt", block) == expected
 
 
 def test_jsonld_node_bytes_are_what_json_writes_of_them(graph):

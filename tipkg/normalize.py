@@ -128,6 +128,14 @@ def normalize(text: str, *, visual: bool = False, fold: bool = False) -> Normali
     return Normalized(working, tuple(offsets), tuple(repaired))
 
 
+def normalize_whole(text: str, *, visual: bool = False, fold: bool = False) -> Normalized:
+    """``normalize`` without its memo, for a whole source's text read by the build's parent
+    (``references.answers``' front matter): ``normalize``'s memo (16,384 entries) kept every source's
+    normalization, an offset per character, for the rest of the build and in every process forked after
+    it (×10: 6 MB for its 5 different texts; a corpus of 5,000 different sources about 0.6 GB)."""
+    return normalize.__wrapped__(text, visual=visual, fold=fold)
+
+
 def _line_pieces(line: str, pos: int, visual: bool) -> list[tuple[int, str]]:
     """Split a line into runs (start offset, text); reversed if laid out visually."""
     stripped = line.strip(" \t")

@@ -109,7 +109,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     # what its global passes read of the unit (tipkg/held.py); the whole unit is read back from the cache
     light = cache is not None and out_dir is not None
     extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
-                               meanwhile=(lambda: prepare(check)) if out_dir is not None else None,
+                               meanwhile=(lambda: _ahead(check)) if out_dir is not None else None,
                                keep=held if light else None)
     structured = [unit.structured for unit in extraction.units]
     kept = merged_references(extraction.units)  # what the global passes read of the references (all without a cache)
@@ -174,6 +174,16 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                 stamp.record(key, recipe=recipe, triples=len(result.triples), validation=_validation_line(result),
                              store=fingerprint(store_path(out_dir)))  # the next build checks its base by it
     return result
+
+
+def _ahead(check: bool) -> None:
+    """What this process does on the core an extraction worker left idle (``extract_units(meanwhile=)``):
+    load numpy, which the text-reuse child forked next needs and the workers did not (it is bound lazily,
+    ``tipkg.network.lazily``, so the pool started without it), and prepare the outputs (``prepare``)."""
+    import numpy
+
+    numpy.ndarray  # a lazily bound module loads on its first attribute
+    prepare(check)
 
 
 def _validation_line(result: BuildResult) -> str:

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Sequence
 
 from tipkg.model import Paragraph, Source, Span, StructuredSource
-from tipkg.normalize import normalize, search_form
+from tipkg.normalize import normalize_whole, search_form
 
 from .mandates import Mandate, Words, ordinal, table, words_at
 
@@ -92,6 +93,9 @@ class _Mandates:
 
 
 def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate]) -> Answers:
+    # the front matter's whole texts normalized, the last few kept (copies of a source printed one after
+    # the other, as in the replicated scale corpus, are normalized once), all let go on return
+    whole = lru_cache(maxsize=8)(normalize_whole)
     paragraphs: dict[str, list[Paragraph]] = {}
     for item in structured:
         for d in item.documents:
@@ -111,7 +115,7 @@ def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mand
                 restatements += _restatements(item.source, d.paragraphs, paragraphs)
                 answers += _agenda_answers(item.source, d, index, texts)
             answers += _evidence(item.source, d, index)
-        answers += _front_matter(item, index)
+        answers += _front_matter(item, index, whole)
         answers += _wg_reports(item, index)
     unique = {(a.subject, a.relation, a.mandate): a for a in answers}
     return Answers(tuple(restatements), tuple(unique.values()))
@@ -239,13 +243,13 @@ def _evidenced(mandates: _Mandates, action: str, d, named: list[str]) -> list[Ma
     return next(([m] for m in reversed(mandates.to_secretariat.get(action, ())) if fits(m)), [])
 
 
-def _front_matter(item: StructuredSource, mandates: _Mandates) -> list[Answer]:
+def _front_matter(item: StructuredSource, mandates: _Mandates, whole=normalize_whole) -> list[Answer]:
     t = table()["front_matter"]
     source = item.source
     covered = [(d.span.start, d.span.end) for d in item.documents if d.span and d.paragraphs]
     out = []
     text = source.text
-    norm = normalize(text, fold=True)
+    norm = whole(text, fold=True)
     folded = norm.text
     for m in re.finditer(t["request"], folded):
         response = re.compile(t["response"]).search(folded, m.end(), m.end() + t["window"])
