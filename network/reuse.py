@@ -164,11 +164,14 @@ def jaccard(a: set, b: set) -> float:
     return len(a & b) / union if union else 0.0
 
 
-def _hash(shingle: str) -> int:
+def shingle_hash(shingle: str) -> int:
+    """A shingle's number below the MinHash prime: CRC-32 of its UTF-8, the same on every run and machine
+    (Python's ``hash`` of a string is salted per process). ``reuse_index`` hashes the shingles it keeps on
+    disk with it, so the index and a build in memory agree."""
     return zlib.crc32(shingle.encode("utf-8")) % _PRIME
 
 
-def _signatures(sets: Sequence[Iterable], hashes: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
+def minhash_signatures(sets: Sequence[Iterable], hashes: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
     """MinHash signatures, one row per set: min over shingles of (a·h + b) mod p (``hashes[i]``
     is h of shingle number i when the sets hold shingle numbers, as ``find_reuse``'s do)."""
     rng = np.random.default_rng(SEED)
@@ -177,7 +180,7 @@ def _signatures(sets: Sequence[Iterable], hashes: Sequence[int] | np.ndarray | N
     out = np.full((len(sets), PERMUTATIONS), _PRIME, dtype=np.int64)
     for row, items in enumerate(sets):
         if items:
-            h = np.fromiter((hashes[s] for s in items) if hashes is not None else (_hash(s) for s in items),
+            h = np.fromiter((hashes[s] for s in items) if hashes is not None else (shingle_hash(s) for s in items),
                             dtype=np.int64)
             out[row] = ((a[:, None] * h[None, :] + b[:, None]) % _PRIME).min(axis=1)
     return out
@@ -202,7 +205,7 @@ def shared_buckets(buckets: np.ndarray) -> Iterator[tuple[int, int]]:
 
 def candidate_pairs(sets: Sequence[set], hashes: Sequence[int] | None = None) -> set[tuple[int, int]]:
     """Index pairs that share at least one LSH band of their MinHash signatures."""
-    signatures = _signatures(sets, hashes)
+    signatures = minhash_signatures(sets, hashes)
     pairs: set[tuple[int, int]] = set()
     for band in range(BANDS):
         buckets: dict[bytes, list[int]] = defaultdict(list)
@@ -226,7 +229,7 @@ def find_reuse(structured: Iterable[StructuredSource] | Sequence[Passage],
     raw = [{vocabulary.setdefault(x, len(vocabulary)) for x in shingles(p.text)} for p in found]
     hashes = [0] * len(vocabulary)
     for text, number in vocabulary.items():
-        hashes[number] = _hash(text)
+        hashes[number] = shingle_hash(text)
     del vocabulary
     # one passage per paragraph node: the first source's text, as in the graph
     first: dict[str, int] = {}

@@ -71,8 +71,8 @@ from typing import TYPE_CHECKING
 from tipkg.model import StructuredSource
 from tipkg.network import lazily
 from tipkg.network.reuse import (BANDS, BOILERPLATE_SHARE, MIN_SHINGLES, ROWS, THRESHOLD, Attestation, Echo,
-                                 Passage, _hash, _signatures, attestations, echoes_of, find_reuse, passages,
-                                 shared_buckets, shingles)
+                                 Passage, attestations, echoes_of, find_reuse, minhash_signatures, passages,
+                                 shared_buckets, shingle_hash, shingles)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -396,7 +396,7 @@ class _Index:
                 sid = vocabulary.get(gram)
                 if sid is None:
                     sid = vocabulary[gram] = len(vocabulary) + 1
-                    words.append((sid, gram, _hash(gram)))
+                    words.append((sid, gram, shingle_hash(gram)))
                 sids[local] = sid
             for seq, (identifier, document, order, local) in enumerate(summary.passages):
                 rows.append((src, seq, identifier, document, summary.source_file, json.dumps(order),
@@ -509,7 +509,7 @@ class _Index:
             for sid, value in db.execute("SELECT sid, hash FROM vocab"):
                 hashes[sid] = value
             cids = list(fresh)
-            signatures = _signatures([fresh[c].tolist() for c in cids], hashes)
+            signatures = minhash_signatures([fresh[c].tolist() for c in cids], hashes)
             assert ROWS == 2, "a band's bucket packs its two rows into one integer"
             buckets = signatures[:, 0::ROWS] * (1 << 31) + signatures[:, 1::ROWS]
             db.execute("DROP TABLE IF EXISTS temp.fresh")
