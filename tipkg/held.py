@@ -41,8 +41,6 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-import numpy as np
-
 from tipkg.model import Document
 from tipkg.references import References
 from tipkg.references.thematic_index import ThematicIndex
@@ -190,6 +188,9 @@ class Tally:
                 unplaced = t.unplaced
         if unplaced is not None:
             missed["indexedUnder"] = unplaced
+        import numpy as np  # here, not at the top: the build's parent imports this module before it forks the
+        # extraction pool, which starts without numpy (``tipkg.network.lazily``)
+
         found = {rel: len(np.unique(np.frombuffer(b"".join(parts), dtype=np.uint64))) for rel, parts in edges.items()}
         return {rel: (found.get(rel, 0), missed.get(rel, 0)) for rel in sorted(set(found) | set(missed))}
 
