@@ -62,7 +62,7 @@ def add_grouped(graph, stage: str, records: Iterable[R], *, group: Callable[[R],
     if not isinstance(graph, SpilledTriples) or folder is None:
         if records:
             graph.add_lines(lines(records))
-        return len({_bucket(group(r)) for r in records})
+        return len({bucket_of(group(r)) for r in records})
     paths, made = grouped_files(Path(folder), stage, records, group=group, lines=lines, signature=signature,
                                 base=base)
     for path in paths:
@@ -78,11 +78,20 @@ def grouped_files(folder: Path, stage: str, records: Iterable[R], *, group: Call
     records are and hand the parent file names (``network/reuse_spill.py``)."""
     buckets: dict[int, list[R]] = defaultdict(list)
     for r in records:
-        buckets[_bucket(group(r))].append(r)
+        buckets[bucket_of(group(r))].append(r)
+    return bucket_files(folder, stage, ((number, buckets[number]) for number in sorted(buckets)), lines=lines,
+                        signature=signature, base=base)
+
+
+def bucket_files(folder: Path, stage: str, buckets: Iterable[tuple[int, Sequence[R]]], *,
+                 lines: Callable[[Sequence[R]], Iterable[bytes]], signature: Callable[[R], object] | None = None,
+                 base: str | None = None) -> tuple[list[Path], int]:
+    """``grouped_files`` of records already put in their buckets (``bucket_of``): ``(number, records)``, one
+    bucket in memory at a time, so a stage whose records outgrow memory can spill them by bucket
+    and hand them over one bucket after another (``network/reuse_spill.py``)."""
     store = LineStore(folder, stage)
     paths, made = [], 0
-    for number in sorted(buckets):
-        members = buckets[number]
+    for number, members in buckets:
         key = _key(stage, base, number, members, signature)
         path = store.get(key)
         if path is None:
@@ -96,7 +105,8 @@ def _reader(path: Path) -> Callable[[], Iterator[bytes]]:
     return FileLines(path)
 
 
-def _bucket(name: str) -> int:
+def bucket_of(name: str) -> int:
+    """The bucket of a group's records: a CRC-32 of the group's name, modulo ``BUCKETS``."""
     return zlib.crc32(name.encode("utf-8")) % BUCKETS
 
 

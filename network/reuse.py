@@ -60,7 +60,7 @@ import heapq
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from bisect import bisect_left
@@ -249,26 +249,48 @@ def find_reuse(structured: Iterable[StructuredSource] | Sequence[Passage],
 
 def echoes_of(found: Sequence[Passage], classes: Sequence[list[int]], scored: Iterable[tuple[int, int, float]],
               threshold: float = THRESHOLD) -> list[Echo]:
-    """The echoes, given the classes of identical wordings (``classes[c]``: indexes into ``found``) and
-    the verified candidate pairs of classes ``(x, y, score)``; every class of two or more passages
-    is also paired with itself (score 1). Shared by ``find_reuse`` and the on-disk index
-    (``network.reuse_index``), so both give the same echoes from the same pairs."""
+    """The echoes, sorted (highest score first), given the classes of identical wordings (``classes[c]``:
+    indexes into ``found``) and the verified candidate pairs of classes ``(x, y, score)``: ``class_echoes``
+    with the pairs held in memory, as ``find_reuse`` has them."""
+    partners: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for x, y, score in scored:
+        partners[x].append((y, score))
+        if x != y:
+            partners[y].append((x, score))
+    return sorted(class_echoes(found, classes, lambda x: partners.get(x, ()), threshold), key=echo_order)
+
+
+def echo_order(echo: Echo) -> tuple:
+    """The order of a list of echoes: highest score first, then by the later and the earlier paragraph."""
+    return -echo.score, echo.later, echo.earlier
+
+
+def class_echoes(found: Sequence[Passage], classes: Sequence[list[int]],
+                 partners: Callable[[int], Iterable[tuple[int, float]]],
+                 threshold: float = THRESHOLD) -> Iterator[Echo]:
+    """The echoes, one class of identical wordings after another: ``partners(x)`` gives the classes
+    verified against class ``x`` (either side of the pair) with their score; every class of two or more
+    passages is also paired with itself (score 1). Shared by ``find_reuse`` (``echoes_of``) and the
+    on-disk index (``network.reuse_index``), so both give the same echoes from the same pairs.
+
+    Only the offers to the passages of one later class are held at once, and each passage's echoes are
+    given as soon as its class is done: a passage's offers all come from its own class's pairs, so its
+    ``MAX_ECHOES`` best are final then. ×1000 has half a million passages, and the offers of them all,
+    then the list of every echo, were the reuse child's largest tables (network/reuse_spill.py writes
+    the echoes out as they come)."""
     for members in classes:
         members.sort(key=lambda i: (found[i].order, found[i].identifier))
-    scored = [*scored, *((x, x, 1.0) for x, members in enumerate(classes) if len(members) > 1)]
-    best: dict[int, list[tuple[float, tuple, int]]] = defaultdict(list)
-    for x, y, score in scored:
-        if score < threshold:
-            continue
-        for later_class, earlier_class in ((x, y), (y, x)) if x != y else ((x, x),):
-            _offer(found, classes[later_class], classes[earlier_class], score, best)
-    echoes = []
-    for later, offers in best.items():
-        for score, _, earlier in sorted(offers, reverse=True)[:MAX_ECHOES]:
-            a, b = found[later], found[earlier]
-            echoes.append(Echo(a.identifier, b.identifier, round(score, 3), a.document, b.document))
-    echoes.sort(key=lambda e: (-e.score, e.later, e.earlier))
-    return echoes
+    for x, members in enumerate(classes):
+        best: dict[int, list[tuple[float, tuple, int]]] = defaultdict(list)
+        paired = [*partners(x), *(((x, 1.0),) if len(members) > 1 else ())]
+        for y, score in paired:
+            if score >= threshold:
+                _offer(found, members, classes[y], score, best)
+        for later in members:
+            a = found[later]
+            for score, _, earlier in sorted(best.get(later, ()), reverse=True)[:MAX_ECHOES]:
+                b = found[earlier]
+                yield Echo(a.identifier, b.identifier, round(score, 3), a.document, b.document)
 
 
 def _offer(found: Sequence[Passage], later: list[int], earlier: list[int], score: float,

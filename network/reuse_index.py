@@ -62,22 +62,27 @@ import json
 import sqlite3
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from sys import intern
+from typing import TYPE_CHECKING, TypeVar
 
 from tipkg.model import StructuredSource
 from tipkg.network import lazily
 from tipkg.network.reuse import (BANDS, BOILERPLATE_SHARE, MIN_SHINGLES, ROWS, THRESHOLD, Attestation, Echo,
-                                 Passage, attestations, echoes_of, find_reuse, minhash_signatures, passages,
+                                 Passage, attestations, class_echoes, echo_order, find_reuse, minhash_signatures, passages,
                                  shared_buckets, shingle_hash, shingles)
 
 if TYPE_CHECKING:
     import numpy as np
 else:
     np = lazily("numpy")  # imported when first used, not by the extraction workers (tipkg.network)
+
+T = TypeVar("T")
+#: what is done with the echoes (an iterator) and the attestations while the index is open (``streamed_reuse``)
+Take = Callable[[Iterator[Echo], list[Attestation]], T]
 
 MAGIC = b"TIPKG-REUSE-SUMMARY 1\n"
 FOLDER = "reuse"
@@ -207,21 +212,43 @@ class IndexCorrupt(Exception):
 
 def reuse_stage(structured: Sequence[StructuredSource], keys: Sequence[str] | None, cache: str | Path | None,
                 progress: Callable[[str], None] | None = None) -> tuple[list[Echo], list[Attestation]]:
-    """The build's text-reuse stage: through the on-disk index when there is a cache, else in memory."""
+    """The build's text-reuse stage: through the on-disk index when there is a cache, else in memory;
+    the echoes sorted (``reuse.echo_order``)."""
+    return streamed_reuse(structured, keys, cache, progress, listed)
+
+
+def streamed_reuse(structured: Sequence[StructuredSource], keys: Sequence[str] | None, cache: str | Path | None,
+                   progress: Callable[[str], None] | None, take: Take[T]) -> T:
+    """``take(echoes, attestations)`` of the corpus's text reuse: the echoes as an iterator, one class of
+    identical wordings after another (``reuse.class_echoes``), for ``take`` to write out as they come
+    (``network/reuse_spill.py``) rather than hold. ``take`` may be called a second time, from the start,
+    if the index proves damaged while it is read (the index is then rebuilt)."""
     if cache is None or keys is None or len(set(keys)) != len(keys):
-        return find_reuse(structured)
-    found = indexed_reuse(structured, keys, cache, progress)
-    return found.echoes, found.attestations
+        echoes, attested = find_reuse(structured)
+        return take(iter(echoes), attested)
+    return _indexed(structured, keys, cache, progress, Stats(), take)
+
+
+def listed(echoes: Iterable[Echo], attested: list[Attestation]) -> tuple[list[Echo], list[Attestation]]:
+    """The echoes as one sorted list (``reuse.echo_order``), and the attestations: a ``take`` of ``streamed_reuse``."""
+    return sorted(echoes, key=echo_order), attested
 
 
 def indexed_reuse(structured: Sequence[StructuredSource], keys: Sequence[str], cache: str | Path,
                   progress: Callable[[str], None] | None = None) -> Reuse:
     """Bring ``<cache>/reuse/index.sqlite`` up to the corpus (``keys[i]``: the unit key of
     ``structured[i]``, in manifest order) and read its echoes and attestations."""
+    stats = Stats()
+    echoes, attested = _indexed(structured, keys, cache, progress, stats, listed)
+    return Reuse(echoes, attested, stats)
+
+
+def _indexed(structured: Sequence[StructuredSource], keys: Sequence[str], cache: str | Path,
+             progress: Callable[[str], None] | None, stats: Stats, take: Take[T]) -> T:
+    """``indexed_reuse``, its echoes and attestations given to ``take`` while the index is open."""
     say = progress or (lambda message: None)
     folder = Path(cache) / FOLDER
     summaries = SummaryCache(cache)
-    stats = Stats()
 
     def summary_of(i: int) -> Summary:
         found = summaries.get(keys[i])
@@ -237,7 +264,7 @@ def indexed_reuse(structured: Sequence[StructuredSource], keys: Sequence[str], c
             try:
                 index = _Index(folder)
                 stats.rebuilt = stats.rebuilt or index.fresh_after_damage
-                result = index.update(keys, summary_of, stats)
+                result = index.update(keys, summary_of, stats, take)
             except (sqlite3.DatabaseError, IndexCorrupt):
                 _Index.remove(folder) if index is None else index.discard()
                 if attempt == 2:
@@ -245,7 +272,7 @@ def indexed_reuse(structured: Sequence[StructuredSource], keys: Sequence[str], c
                 stats.rebuilt = True
                 continue
             index.seal()
-            return Reuse(*result, stats)
+            return result
     raise AssertionError("unreachable")
 
 
@@ -346,8 +373,7 @@ class _Index:
 
     # -- the update -----------------------------------------------------------------------------
 
-    def update(self, keys: Sequence[str], summary_of: Callable[[int], Summary],
-               stats: Stats) -> tuple[list[Echo], list[Attestation]]:
+    def update(self, keys: Sequence[str], summary_of: Callable[[int], Summary], stats: Stats, take: Take[T]) -> T:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -358,7 +384,8 @@ class _Index:
             boiler, flipped = self._boilerplate(df, stats)
             fresh = self._classify(classify, boiler, flipped, members, stats)
             self._pairs(fresh, members, stats)
-            result = self._echoes(), self._attestations()
+            attested = self._attestations()
+            result = take(self._echoes(), attested)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -542,21 +569,36 @@ class _Index:
             db.executemany("INSERT INTO pairs VALUES (?, ?, ?, ?)", kept)
         stats.pairs = db.execute("SELECT count(*) FROM pairs").fetchone()[0]
 
-    def _echoes(self) -> list[Echo]:
-        """The echoes from the stored classes and pairs (``reuse.echoes_of``, as ``find_reuse``)."""
+    def _echoes(self) -> Iterator[Echo]:
+        """The echoes from the stored classes and pairs (``reuse.class_echoes``, as ``find_reuse``), one
+        class at a time: each class's pairs are looked up when its turn comes (``pairs`` is indexed both
+        ways), not held. The first passages are held, compactly (the few distinct dates and documents
+        one object each), since any class may be the earlier side of the one at hand."""
         found: list[Passage] = []
         classes: dict[int, list[int]] = defaultdict(list)
+        orders: dict[str, tuple] = {}
         for identifier, document, order, cid in self.db.execute(
                 "SELECT identifier, document, ord, cid FROM passages WHERE first = 1 AND cid IS NOT NULL"):
             classes[cid].append(len(found))
-            found.append(Passage(identifier, document, "", tuple(json.loads(order)), ""))
+            kept = orders.get(order)
+            if kept is None:
+                kept = orders[order] = tuple(json.loads(order))
+            found.append(Passage(identifier, intern(document), "", kept, ""))
+        del orders
         counted = dict(self.db.execute("SELECT cid, members FROM classes"))
         if counted != {c: len(m) for c, m in classes.items()}:
             raise IndexCorrupt("class sizes disagree with the passages")
+        del counted
         number = {cid: n for n, cid in enumerate(classes)}
-        scored = [(number[x], number[y], inter / union)
-                  for x, y, inter, union in self.db.execute("SELECT x, y, inter, uni FROM pairs")]
-        return echoes_of(found, list(classes.values()), scored)
+        cids = list(classes)
+
+        def partners(n: int) -> Iterator[tuple[int, float]]:
+            for other, inter, union in self.db.execute(
+                    "SELECT y, inter, uni FROM pairs WHERE x = ?1 UNION ALL SELECT x, inter, uni FROM pairs WHERE y = ?1",
+                    (cids[n],)).fetchall():
+                yield number[other], inter / union
+
+        return class_echoes(found, list(classes.values()), partners)
 
     def _attestations(self) -> list[Attestation]:
         """The attestations from the raw sets of the paragraphs printed more than once (``reuse.attestations``)."""

@@ -5,27 +5,39 @@ Why: the echoes grow with the corpus (up to ``MAX_ECHOES`` for each passage: ×3
 then held twice at once (the child's list, the parent's copy), and the parent kept its copy through the
 graph stage to make their lines. Now, when the build keeps its global pass's lines by group
 (``graph/memo.py``, always with an OUT), the child makes the echoes' and attestations' lines itself
-(``grouped_files``: the same files, the same keys as ``add_echoes`` in the parent made) and writes the
-echoes to one file in the build's scratch folder, in pickled batches. The parent gets the names of the
-files: it includes the line files in ``graph.nt`` as they are (``add_spilled``) and reads the echoes once,
-one batch at a time, to find the repeated mandates (``graph.mandates.add_repeats``), which keeps the few
-echoes between two mandates.
+(the same files, the same keys as ``add_echoes`` in the parent made) and writes the echoes to one file in
+the build's scratch folder, in pickled batches. The parent gets the names of the files: it includes the
+line files in ``graph.nt`` as they are (``add_spilled``) and reads the echoes once, one batch at a time,
+to find the repeated mandates (``graph.mandates.add_repeats``), which keeps the few echoes between two
+mandates.
+
+Nor does the child hold them all: the echoes come one class of identical wordings after another
+(``reuse_index.streamed_reuse``), and each goes at once to the parent's file and to a scratch file of its
+line group's bucket (``graph.memo.bucket_of``). Then each bucket is read back alone, put in the order
+the whole sorted list gave it (``reuse.echo_order``, then its attestations), and its lines made or found
+(``graph.memo.bucket_files``): the child holds one bucket's echoes (a 64th), not every passage's offers
+and every echo, which at ×1000 were a gigabyte of its own.
 """
 
 from __future__ import annotations
 
 import pickle
+import shutil
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from tipkg.model import StructuredSource
 
-from .reuse import Attestation, Echo, echo_group, echo_lines
-from .reuse_index import reuse_stage
+from .reuse import Attestation, Echo, echo_group, echo_lines, echo_order
+from .reuse_index import streamed_reuse
 
 #: echoes a pickled batch holds (what the parent has in memory at once while reading them back)
 BATCH = 20_000
+#: echoes of one bucket held before they are written to its scratch file (64 buckets: at most 64 times this)
+BUCKET_BATCH = 2_000
 STAGE = "echoes"  # the line group's stage name, as ``add_echoes`` names it
 
 
@@ -41,30 +53,80 @@ class Spilled:
 def spilled_reuse(structured: Sequence[StructuredSource], keys: Sequence[str] | None, cache: str | Path | None,
                   progress: Callable[[str], None] | None, memo: Path, scratch: Path, base: str | None) -> Spilled:
     """``reuse_stage``, its lines made into ``memo`` and its echoes written to ``scratch`` (in the forked child)."""
-    from tipkg.graph.memo import grouped_files
-
-    echoes, attested = reuse_stage(structured, keys, cache, progress)
-    records: list[Echo | Attestation] = [*echoes, *attested]
-    groups, _ = grouped_files(memo, STAGE, records, group=echo_group, base=base,
-                              lines=lambda group: echo_lines([e for e in group if isinstance(e, Echo)],
-                                                             [a for a in group if isinstance(a, Attestation)], base))
-    path = Path(scratch) / "echoes.pickle"
-    with open(path, "wb") as out:
-        for start in range(0, len(echoes), BATCH):
-            pickle.dump([(e.later, e.earlier, e.score, e.later_document, e.earlier_document)
-                         for e in echoes[start:start + BATCH]], out, protocol=pickle.HIGHEST_PROTOCOL)
-    return Spilled(tuple(groups), path, len(echoes) + len(attested))
+    return streamed_reuse(structured, keys, cache, progress,
+                          lambda echoes, attested: _spill(echoes, attested, Path(memo), Path(scratch), base))
 
 
-def read_echoes(path: Path) -> Iterator[Echo]:
-    """The echoes ``spilled_reuse`` wrote, in its order, one batch in memory at a time."""
+def _spill(echoes: Iterator[Echo], attested: list[Attestation], memo: Path, scratch: Path, base: str | None) -> Spilled:
+    """Write ``echoes`` as they come to the parent's file and to their buckets' scratch files, then make
+    (or find) each bucket's lines. Called again from the start if the index is rebuilt midway: every
+    file is opened afresh."""
+    from tipkg.graph.memo import bucket_files, bucket_of
+
+    path = scratch / "echoes.pickle"
+    spill = scratch / "echo-buckets"
+    spill.mkdir(exist_ok=True)
+    held: dict[int, list[tuple]] = defaultdict(list)
+    files: dict[int, BinaryIO] = {}
+    count = 0
+
+    def flush(out: BinaryIO, batch: list[tuple]) -> None:
+        pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+        batch.clear()
+
+    with open(path, "wb") as parent:
+        batch: list[tuple] = []
+        try:
+            for echo in echoes:
+                fields = (echo.later, echo.earlier, echo.score, echo.later_document, echo.earlier_document)
+                batch.append(fields)
+                if len(batch) == BATCH:
+                    flush(parent, batch)
+                number = bucket_of(echo_group(echo))
+                held[number].append(fields)
+                if len(held[number]) == BUCKET_BATCH:
+                    if number not in files:
+                        files[number] = open(spill / f"{number}.pickle", "wb")
+                    flush(files[number], held[number])
+                count += 1
+            flush(parent, batch)
+        finally:
+            for out in files.values():
+                out.close()
+    attested_in: dict[int, list[Attestation]] = defaultdict(list)
+    for item in attested:
+        attested_in[bucket_of(echo_group(item))].append(item)
+
+    def buckets() -> Iterator[tuple[int, list[Echo | Attestation]]]:
+        for number in sorted({*held, *files, *attested_in}):
+            found = [Echo(*fields) for fields in _batches(spill / f"{number}.pickle")] if number in files else []
+            found += [Echo(*fields) for fields in held.pop(number, ())]
+            found.sort(key=echo_order)
+            yield number, [*found, *attested_in[number]]
+            (spill / f"{number}.pickle").unlink(missing_ok=True)
+
+    groups, _ = bucket_files(memo, STAGE, buckets(), base=base,
+                             lines=lambda group: echo_lines([e for e in group if isinstance(e, Echo)],
+                                                            [a for a in group if isinstance(a, Attestation)], base))
+    shutil.rmtree(spill, ignore_errors=True)
+    return Spilled(tuple(groups), path, count + len(attested))
+
+
+def _batches(path: Path) -> Iterator[tuple]:
+    """The records of a file of pickled batches, one batch in memory at a time."""
     with open(path, "rb") as data:
         while True:
             try:
                 batch = pickle.load(data)
             except EOFError:
                 return
-            yield from (Echo(*fields) for fields in batch)
+            yield from batch
+
+
+def read_echoes(path: Path) -> Iterator[Echo]:
+    """The echoes ``spilled_reuse`` wrote (in the order they came, one class after another), one batch in
+    memory at a time."""
+    return (Echo(*fields) for fields in _batches(path))
 
 
 def add_spilled(graph, spilled: Spilled) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tipkg.graph.streams import SpilledTriples
 from tipkg.graph.triples import TripleSet
-from tipkg.network.reuse import add_echoes
+from tipkg.network.reuse import add_echoes, echo_order
 from tipkg.network.reuse_index import reuse_stage
 from tipkg.network.reuse_spill import BATCH, add_spilled, read_echoes, spilled_reuse
 from tipkg.ontology.namespace import PREFIXES
@@ -31,10 +31,11 @@ def test_spilled_reuse_gives_the_parent_the_same_lines_and_echoes(tmp_path, monk
 
     assert BATCH > 333
     monkeypatch.setattr("tipkg.network.reuse_spill.BATCH", 333)  # several batches in the file
+    monkeypatch.setattr("tipkg.network.reuse_spill.BUCKET_BATCH", 20)  # and in the buckets' scratch files
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     spilled = spilled_reuse(structured, extraction.keys, tmp_path / "cache", None, tmp_path / "memo", scratch, BASE)
-    assert list(read_echoes(spilled.echoes)) == echoes
+    assert sorted(read_echoes(spilled.echoes), key=echo_order) == echoes  # written as they came, class by class
     assert spilled.count == len(echoes) + len(attested)
 
     def lines(made_by) -> list[bytes]:
