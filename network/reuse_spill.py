@@ -37,7 +37,7 @@ from .reuse_index import streamed_reuse
 #: echoes a pickled batch holds (what the parent has in memory at once while reading them back)
 BATCH = 20_000
 #: echoes of one bucket held before they are written to its scratch file (64 buckets: at most 64 times this)
-BUCKET_BATCH = 2_000
+BUCKET_BATCH = 500
 STAGE = "echoes"  # the line group's stage name, as ``add_echoes`` names it
 
 
