@@ -268,70 +268,83 @@ def echo_order(echo: Echo) -> tuple:
 def class_echoes(found: Sequence[Passage], classes: Sequence[list[int]],
                  partners: Callable[[int], Iterable[tuple[int, float]]],
                  threshold: float = THRESHOLD) -> Iterator[Echo]:
-    """The echoes, one class of identical wordings after another: ``partners(x)`` gives the classes
-    verified against class ``x`` (either side of the pair) with their score; every class of two or more
-    passages is also paired with itself (score 1). Shared by ``find_reuse`` (``echoes_of``) and the
-    on-disk index (``network.reuse_index``), so both give the same echoes from the same pairs.
-
-    Only the offers to the passages of one later class are held at once, and each passage's echoes are
-    given as soon as its class is done: a passage's offers all come from its own class's pairs, so its
-    ``MAX_ECHOES`` best are final then. ×1000 has half a million passages, and the offers of them all,
-    then the list of every echo, were the reuse child's largest tables (network/reuse_spill.py writes
-    the echoes out as they come)."""
+    """The echoes of every class of identical wordings held in memory (``classes[c]``: indexes into
+    ``found``), one class after another (``wording_echoes``): ``partners(x)`` gives the classes verified
+    against class ``x`` (either side of the pair) with their score."""
     for members in classes:
         members.sort(key=lambda i: (found[i].order, found[i].identifier))
     for x, members in enumerate(classes):
-        best: dict[int, list[tuple[float, tuple, int]]] = defaultdict(list)
-        paired = [*partners(x), *(((x, 1.0),) if len(members) > 1 else ())]
-        for y, score in paired:
-            if score >= threshold:
-                _offer(found, members, classes[y], score, best)
-        for later in members:
-            a = found[later]
-            for score, _, earlier in sorted(best.get(later, ()), reverse=True)[:MAX_ECHOES]:
-                b = found[earlier]
-                yield Echo(a.identifier, b.identifier, round(score, 3), a.document, b.document)
+        later = [found[i] for i in members]
+        yield from wording_echoes(later, [([found[i] for i in classes[y]], score) for y, score in partners(x)
+                                          if score >= threshold])
 
 
-def _offer(found: Sequence[Passage], later: list[int], earlier: list[int], score: float,
-           best: dict[int, list[tuple[float, tuple, int]]]) -> None:
-    """Offer each passage of ``later`` the most recent passages of ``earlier`` that
-    precede it in another document (at most ``MAX_ECHOES`` of them: one score).
+def wording_echoes(later: Sequence[Passage], paired: Iterable[tuple[Sequence[Passage], float]]) -> Iterator[Echo]:
+    """The echoes of the passages of one class of identical wordings (``later``, sorted by date order, then
+    identifier): from each class verified against it (``paired``: its passages, sorted likewise, and the
+    pair's score), and from itself (score 1) when it has two passages or more. Shared by ``find_reuse``
+    (``class_echoes``) and the on-disk index (``network.reuse_index``), which reads one class and its
+    partners at a time: both give the same echoes from the same pairs.
+
+    Only the offers to one class's passages are held at once, and its echoes are given when it is done:
+    a passage's offers all come from its own class's pairs, so its ``MAX_ECHOES`` best are final then.
+    ×1000 has half a million passages, and the offers of them all, then the list of every echo, were the
+    reuse child's largest tables (network/reuse_spill.py writes the echoes out as they come)."""
+    best: dict[int, list[tuple[float, tuple, Passage]]] = defaultdict(list)
+    for earlier, score in [*paired, *(((later, 1.0),) if len(later) > 1 else ())]:
+        _offer(later, earlier, score, best)
+    for n, a in enumerate(later):
+        for score, _, b in sorted(best.get(n, ()), reverse=True)[:MAX_ECHOES]:
+            yield Echo(a.identifier, b.identifier, round(score, 3), a.document, b.document)
+
+
+def _offer(later: Sequence[Passage], earlier: Sequence[Passage], score: float,
+           best: dict[int, list[tuple[float, tuple, Passage]]]) -> None:
+    """Offer each passage of ``later`` (``best`` by its position there) the most recent passages of
+    ``earlier`` that precede it in another document (at most ``MAX_ECHOES`` of them: one score).
 
     A passage keeps only its ``MAX_ECHOES`` best offers (a min-heap: the offers of one passage are
-    distinct, so the best are the same whatever the order they come in): ×1000 has half a million
-    passages, and up to four times as many offers a passage were held before. ``earlier`` is walked
-    by position, not sliced (a class of identical texts has one member per copy of the corpus)."""
-    keys = [(found[i].order, found[i].identifier) for i in earlier]
-    for i in later:
-        at = bisect_left(keys, (found[i].order, found[i].identifier))
+    distinct, so the best are the same whatever the order they come in; two never tie on (score, date
+    order, identifier), since a paragraph identifier has one first passage). ``earlier`` is walked by
+    position, not sliced (a class of identical texts has one member per copy of the corpus)."""
+    keys = [(p.order, p.identifier) for p in earlier]
+    for n, a in enumerate(later):
+        at = bisect_left(keys, (a.order, a.identifier))
         taken = 0
-        offers = best[i]
+        offers = best[n]
         for k in range(at - 1, -1, -1):
             if taken == MAX_ECHOES:
                 break
-            j = earlier[k]
-            if found[j].document != found[i].document:
+            b = earlier[k]
+            if b.document != a.document:
                 if len(offers) < MAX_ECHOES:
-                    heapq.heappush(offers, (score, keys[k], j))
+                    heapq.heappush(offers, (score, keys[k], b))
                 else:
-                    heapq.heappushpop(offers, (score, keys[k], j))
+                    heapq.heappushpop(offers, (score, keys[k], b))
                 taken += 1
 
 
-def attestations(found: Sequence[Passage], sets: Sequence[set[str]]) -> list[Attestation]:
-    """Per document printed by two sources, the agreement of its paragraphs' texts."""
+def attestations(found: Sequence[Passage], sets: Sequence[set]) -> list[Attestation]:
+    """Per document printed by two sources, the agreement of its paragraphs' texts (``sets[i]``: the
+    shingles of ``found[i]``): ``attested`` of the paragraphs' prints, grouped by identifier."""
     by_id: dict[str, list[int]] = defaultdict(list)
     for index, passage in enumerate(found):
         by_id[passage.identifier].append(index)
+    return attested((identifier, [(found[i], sets[i]) for i in indexes]) for identifier, indexes in by_id.items())
+
+
+def attested(printed: Iterable[tuple[str, Sequence[tuple[Passage, set]]]]) -> list[Attestation]:
+    """The attestations, given each paragraph printed more than once with its prints and their shingle
+    sets, in reading order (the paragraphs in the order their first print comes, which the mean's sum
+    follows). One paragraph's sets are needed at a time: the on-disk index (``network.reuse_index``)
+    reads them so, not all at once."""
     scores: dict[tuple[str, str, str], list[tuple[float, str]]] = defaultdict(list)
-    for identifier, indexes in by_id.items():
-        for i, j in combinations(indexes, 2):
-            a, b = found[i], found[j]
+    for identifier, prints in printed:
+        for (a, one), (b, other) in combinations(prints, 2):
             if a.source_file == b.source_file:
                 continue
             later, earlier = sorted((a.source_file, b.source_file), reverse=True)
-            scores[(a.document, later, earlier)].append((jaccard(sets[i], sets[j]), identifier))
+            scores[(a.document, later, earlier)].append((jaccard(one, other), identifier))
     out = []
     for (document, later, earlier), values in sorted(scores.items()):
         lowest, where = min(values)

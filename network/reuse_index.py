@@ -61,19 +61,20 @@ import hashlib
 import json
 import sqlite3
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
-from sys import intern
 from typing import TYPE_CHECKING, TypeVar
 
 from tipkg.model import StructuredSource
 from tipkg.network import lazily
 from tipkg.network.reuse import (BANDS, BOILERPLATE_SHARE, MIN_SHINGLES, ROWS, THRESHOLD, Attestation, Echo,
-                                 Passage, attestations, class_echoes, echo_order, find_reuse, minhash_signatures, passages,
-                                 shared_buckets, shingle_hash, shingles)
+                                 Passage, attested, echo_order, find_reuse, minhash_signatures, passages,
+                                 shared_buckets, shingle_hash, shingles, wording_echoes)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -96,6 +97,7 @@ CREATE TABLE passages(pid INTEGER PRIMARY KEY, src INTEGER NOT NULL, seq INTEGER
                       ord TEXT NOT NULL, raw BLOB NOT NULL, first INTEGER NOT NULL DEFAULT 0, cid INTEGER);
 CREATE INDEX passages_src ON passages(src);
 CREATE INDEX passages_identifier ON passages(identifier);
+CREATE INDEX passages_cid ON passages(cid);
 CREATE TABLE classes(cid INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, members INTEGER NOT NULL,
                      shingles BLOB NOT NULL);
 CREATE TABLE bands(band INTEGER NOT NULL, bucket INTEGER NOT NULL, cid INTEGER NOT NULL);
@@ -570,45 +572,52 @@ class _Index:
         stats.pairs = db.execute("SELECT count(*) FROM pairs").fetchone()[0]
 
     def _echoes(self) -> Iterator[Echo]:
-        """The echoes from the stored classes and pairs (``reuse.class_echoes``, as ``find_reuse``), one
-        class at a time: each class's pairs are looked up when its turn comes (``pairs`` is indexed both
-        ways), not held. The first passages are held, compactly (the few distinct dates and documents
-        one object each), since any class may be the earlier side of the one at hand."""
-        found: list[Passage] = []
-        classes: dict[int, list[int]] = defaultdict(list)
-        orders: dict[str, tuple] = {}
-        for identifier, document, order, cid in self.db.execute(
-                "SELECT identifier, document, ord, cid FROM passages WHERE first = 1 AND cid IS NOT NULL"):
-            classes[cid].append(len(found))
-            kept = orders.get(order)
-            if kept is None:
-                kept = orders[order] = tuple(json.loads(order))
-            found.append(Passage(identifier, intern(document), "", kept, ""))
-        del orders
-        counted = dict(self.db.execute("SELECT cid, members FROM classes"))
-        if counted != {c: len(m) for c, m in classes.items()}:
+        """The echoes from the stored classes and pairs (``reuse.wording_echoes``, as ``find_reuse``), one
+        class at a time: its passages and those of the classes paired with it are read when its turn
+        comes (``passages`` is indexed by class, ``pairs`` both ways), so what is held does not grow with
+        the corpus (a class of identical texts apart: one passage per copy). Only the classes with an
+        echo to give are read: those of two passages or more, and those in a pair."""
+        db = self.db
+        if db.execute("""
+                SELECT EXISTS (SELECT 1 FROM classes c WHERE members !=
+                               (SELECT count(*) FROM passages p WHERE p.cid = c.cid AND p.first = 1))
+                    OR EXISTS (SELECT 1 FROM passages p WHERE p.cid IS NOT NULL AND p.first = 1
+                               AND p.cid NOT IN (SELECT cid FROM classes))""").fetchone()[0]:
             raise IndexCorrupt("class sizes disagree with the passages")
-        del counted
-        number = {cid: n for n, cid in enumerate(classes)}
-        cids = list(classes)
+        orders: dict[str, tuple] = {}  # one tuple per distinct date order
 
-        def partners(n: int) -> Iterator[tuple[int, float]]:
-            for other, inter, union in self.db.execute(
-                    "SELECT y, inter, uni FROM pairs WHERE x = ?1 UNION ALL SELECT x, inter, uni FROM pairs WHERE y = ?1",
-                    (cids[n],)).fetchall():
-                yield number[other], inter / union
+        def passages_of(cid: int) -> list[Passage]:
+            found = []
+            for identifier, document, order in db.execute(
+                    "SELECT identifier, document, ord FROM passages WHERE cid = ? AND first = 1", (cid,)):
+                kept = orders.get(order)
+                if kept is None:
+                    kept = orders[order] = tuple(json.loads(order))
+                found.append(Passage(identifier, document, "", kept, ""))
+            found.sort(key=lambda p: (p.order, p.identifier))
+            return found
 
-        return class_echoes(found, list(classes.values()), partners)
+        cids = [c for (c,) in db.execute("""
+            SELECT cid FROM classes WHERE members > 1 OR cid IN (SELECT x FROM pairs) OR cid IN (SELECT y FROM pairs)
+            ORDER BY cid""")]
+        for cid in cids:
+            partners = db.execute("SELECT y, inter, uni FROM pairs WHERE x = ?1"
+                                  " UNION ALL SELECT x, inter, uni FROM pairs WHERE y = ?1", (cid,)).fetchall()
+            yield from wording_echoes(passages_of(cid), [(passages_of(other), inter / union)
+                                                         for other, inter, union in partners
+                                                         if inter / union >= THRESHOLD])
 
     def _attestations(self) -> list[Attestation]:
-        """The attestations from the raw sets of the paragraphs printed more than once (``reuse.attestations``)."""
+        """The attestations from the raw sets of the paragraphs printed more than once (``reuse.attested``),
+        read one paragraph at a time: its prints come together, the paragraphs in the order of their
+        first print (manifest order, then reading order), as ``reuse.attestations`` takes them."""
         rows = self.db.execute("""
-            SELECT p.identifier, p.document, p.source_file, p.ord, p.raw FROM passages p
-            JOIN temp.position o ON o.src = p.src
-            WHERE p.identifier IN (SELECT identifier FROM passages GROUP BY identifier HAVING count(*) > 1)
-            ORDER BY o.pos, p.seq""")
-        found, sets = [], []
-        for identifier, document, source_file, order, raw in rows:
-            found.append(Passage(identifier, document, source_file, tuple(json.loads(order)), ""))
-            sets.append(set(_array(raw).tolist()))
-        return attestations(found, sets)
+            SELECT identifier, document, source_file, raw FROM (
+              SELECT p.identifier, p.document, p.source_file, p.raw, o.pos, p.seq,
+                     min(o.pos * 4294967296 + p.seq) OVER (PARTITION BY p.identifier) AS head
+              FROM passages p JOIN temp.position o ON o.src = p.src
+              WHERE p.identifier IN (SELECT identifier FROM passages GROUP BY identifier HAVING count(*) > 1))
+            ORDER BY head, pos, seq""")
+        return attested((identifier, [(Passage(identifier, document, source_file, (), ""), set(_array(raw).tolist()))
+                                      for _, document, source_file, raw in prints])
+                        for identifier, prints in groupby(rows, key=itemgetter(0)))
