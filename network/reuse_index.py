@@ -35,14 +35,16 @@ What is where, and why it stays exact:
   looked up in the band table (an SQL join) and verified; a class left without
   passages is deleted with its bands and pairs.
 - **The echoes** are then drawn from the stored pairs by the same code as
-  ``find_reuse`` (``reuse.echoes_of``: best ``MAX_ECHOES`` per later paragraph,
-  identical texts as one class), and the **attestations** from the raw sets of
-  the paragraphs printed by two sources (``reuse.attestations``). The echoes
-  read compact rows (identifiers, dates, class numbers), not shingle sets; the
-  attestations read the sets of the paragraphs printed twice, and only those.
-  Both are redone whole at every build (their cost grows with the passages, as
-  their output does); what is incremental is the shingling, the frequencies,
-  the banding and the verification of pairs.
+  ``find_reuse`` (``reuse.wording_echoes``: best ``MAX_ECHOES`` per later paragraph,
+  identical texts as one class), one class at a time: its passages and those of
+  the classes paired with it are read when its turn comes (compact rows:
+  identifiers, dates; not shingle sets), and its echoes handed on as they are
+  made (``streamed_reuse``), so the reuse child holds no table of every passage.
+  The **attestations** come from the raw sets of the paragraphs printed by two
+  sources (``reuse.attested``), read one paragraph at a time. Both are redone
+  whole at every build (their cost grows with the passages, as their output
+  does); what is incremental is the shingling, the frequencies, the banding and
+  the verification of pairs.
 - **Never trusted blindly.** After every update the file's SHA-256 and the code
   version are written to a seal (``index.seal``, atomically); a build whose index
   does not match its seal (killed mid-update, damaged, written by other code)
