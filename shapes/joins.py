@@ -72,7 +72,7 @@ def _predicate(tokens, i: int) -> int | None:
     return None
 
 
-def _block(tokens, i: int) -> tuple[list[tuple[int, int, int]], int] | None:
+def _block(tokens, i: int) -> tuple[list[tuple[int, int, int, int]], int] | None:
     """The triples of a block of plain patterns starting at ``i`` (each as token ranges: subject,
     predicate start and end, object), and where the block ends; None if it is not one."""
     subject = i
