@@ -147,3 +147,45 @@ def hash_joins(select: str) -> str:
         i += 1
     out.append(select[at:])
     return "".join(out)
+
+
+_FLAT = re.compile(r"\{([^{}]*)\}")
+_IN = re.compile(r"FILTER\s*\(\s*(\?\w+)\s+IN\s*\(([^()]*)\)\s*\)", re.IGNORECASE)
+_IRIS = re.compile(r"\s*(?:(?:<[^<>\s]*>|[A-Za-z][\w-]*:[\w-]*)\s*,\s*)*(?:<[^<>\s]*>|[A-Za-z][\w-]*:[\w-]*)\s*")
+
+
+def values_for_in(select: str) -> str:
+    """``select`` with each ``FILTER (?k IN (IRIs))`` of a flat group (no braces inside) that binds ``?k`` in a
+    triple pattern as ``VALUES ?k { IRIs }`` opening the group.
+
+    The same solutions: ``?k`` bound by a pattern, ``IN`` over IRIs is ``sameTerm`` with one of them, and
+    joining with VALUES keeps exactly those. Oxigraph reads a ``MINUS { ?v a ?k FILTER (?k IN (…)) }``
+    whole — every ``rdf:type`` triple of the graph, then the filter — and the members of the classes
+    listed with VALUES (tipsh:CitationShape's citing entities, ×10 over the store: 0.115 → 0.05 s).
+
+    >>> values_for_in("SELECT ?x WHERE { ?x <p> ?v MINUS { ?v a ?k . FILTER (?k IN (<A>, t:B)) } }")
+    'SELECT ?x WHERE { ?x <p> ?v MINUS { VALUES ?k { <A> t:B } ?v a ?k .  } }'
+    >>> [values_for_in(q) == q for q in ("SELECT ?x WHERE { ?x <p> ?v FILTER (?v IN (<A>, 1)) }",
+    ...                                   "SELECT ?x WHERE { ?x <p> ?v FILTER (?k IN (<A>)) }")]
+    [True, True]
+    """
+    def group(m: re.Match) -> str:
+        body, opened = m.group(1), []
+        if '"' in body or "'" in body:
+            return m.group(0)  # a string could hold braces: the group may not be what it seems
+
+        def one(f: re.Match) -> str:
+            var, items = f.group(1), f.group(2)
+            rest = body[:f.start()] + body[f.end():]
+            if not _IRIS.fullmatch(items) or not re.search(rf"(?<![\w?$]){re.escape(var)}\b", _patterns(rest)):
+                return f.group(0)
+            opened.append(f"VALUES {var} {{ {' '.join(x.strip() for x in items.split(','))} }}")
+            return ""
+        body = _IN.sub(one, body)
+        return "{ " + " ".join(opened) + " " + body.lstrip() + "}" if opened else m.group(0)
+    return _FLAT.sub(group, select)
+
+
+def _patterns(block: str) -> str:
+    """A flat group's text without its FILTER and BIND expressions: where its triple patterns bind variables."""
+    return re.sub(r"\b(?:FILTER|BIND)\s*\((?:[^()]|\([^()]*\))*\)", " ", block, flags=re.IGNORECASE)

@@ -55,7 +55,7 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from tipkg.ontology.namespace import curie
 from tipkg.graph.triples import OxigraphTerms
-from tipkg.shapes.joins import hash_joins
+from tipkg.shapes.joins import hash_joins, values_for_in
 from tipkg.shapes.local import Local, Targets, python_pattern, term_of
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -391,9 +391,10 @@ class Compiler:
 
     def constraint_body(self, body: str) -> str:
         """A ``sh:sparql`` constraint's SELECT as it runs over all focus nodes (``$this`` free;
-        shapes/affected.py binds it): its anti-joins on one variable as MINUS (``anti_joins``), its
-        plain triple patterns joined by hash (``joins.hash_joins``)."""
-        return hash_joins(anti_joins(body))
+        shapes/affected.py binds it): its anti-joins on one variable as MINUS (``anti_joins``), a
+        ``FILTER (?k IN (…))`` there as VALUES (``joins.values_for_in``), its plain triple patterns
+        joined by hash (``joins.hash_joins``)."""
+        return hash_joins(values_for_in(anti_joins(body)))
 
     def path_checks(self, shape, focus: str, member: str | None, where: str | None) -> list[tuple]:
         """(component, query, default message, the query from the focus nodes or None) for the constraints
