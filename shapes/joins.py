@@ -6,13 +6,15 @@ solution and per pattern, several microseconds each, while reading a predicate's
 triples in order costs a fraction of one. A triple pattern in a group of its own,
 ``{ SELECT * WHERE { s p o } }``, is evaluated once, whole, and joined by hash. The
 solutions are the same: a sub-select projecting all of a pattern's variables is the
-pattern. Measured on the ×10 corpus over the store: tipsh:CitationShape 0.68 → 0.42 s,
-tipsh:RecommendationNumbering 0.26 → 0.14 s, tipsh:PartExtendsParent 0.10 → 0.05 s; in memory
-about the same either way (0.34 → 0.36, 0.06 → 0.045, 0.027 = 0.027).
+pattern. Measured on the ×10 corpus over the store: tipsh:RecommendationNumbering 0.26 → 0.14 s,
+tipsh:PartExtendsParent 0.10 → 0.05 s; in memory about the same either way (0.06 → 0.045,
+0.027 = 0.027).
 
-Only the patterns of the WHERE group and of groups nested in it (UNION branches,
-sub-selects) are rewritten, never inside FILTER, EXISTS, MINUS, OPTIONAL, GRAPH, SERVICE
-or VALUES (there the other side is bound first, and a lookup is what is wanted); and only
+Only the patterns of a WHERE group are rewritten (the query's, and a sub-select's in it),
+never inside FILTER, EXISTS, MINUS, OPTIONAL, GRAPH, SERVICE or VALUES (there the other side
+is bound first, and a lookup is what is wanted), nor in a UNION's branches: there the tables
+of the joins doubled the peak memory of the query (tipsh:CitationShape at ×30: 66 → 148 MB,
+which would be gigabytes at ×1000), for 0.9 of its 2.4 CPU s. And only
 a block of plain patterns (subject and objects variables or IRIs, predicates IRIs or
 alternatives of IRIs, ``;`` and ``,`` lists): a path with ``*``, ``+`` or ``?`` evaluated
 whole would reach every node, and a literal or a blank node is left as written. Anything
@@ -20,6 +22,8 @@ the reader does not recognise is left as it is.
 
 >>> hash_joins("SELECT ?this WHERE { ?this a <C> ; <p>|<q> ?v , ?w . FILTER NOT EXISTS { ?v <r> ?x } }")
 'SELECT ?this WHERE { { SELECT * WHERE { ?this a <C> } } { SELECT * WHERE { ?this <p>|<q> ?v } } { SELECT * WHERE { ?this <p>|<q> ?w } } FILTER NOT EXISTS { ?v <r> ?x } }'
+>>> hash_joins("SELECT ?this WHERE { { ?this <p> ?v . ?v <q> ?w } UNION { ?this <r> ?v } }")
+'SELECT ?this WHERE { { ?this <p> ?v . ?v <q> ?w } UNION { ?this <r> ?v } }'
 >>> hash_joins('SELECT ?this WHERE { ?this <p>* ?v . ?v <q> "x" . OPTIONAL { ?v <r> ?z } }')
 'SELECT ?this WHERE { ?this <p>* ?v . ?v <q> "x" . OPTIONAL { ?v <r> ?z } }'
 """
@@ -38,8 +42,6 @@ _TOKEN = re.compile(r'''
   | (?P<punct>\S)
 ''', re.VERBOSE)
 
-# after these, a '{' opens a group whose own patterns are joined with the rest (else: FILTER EXISTS, MINUS, …)
-_GROUP_AFTER = {"WHERE", "{", "}", ".", "UNION"}
 _STATEMENT_END = {"}", "{", "FILTER", "BIND", "OPTIONAL", "MINUS", "VALUES", "GRAPH", "SERVICE"}
 
 
@@ -117,7 +119,7 @@ def hash_joins(select: str) -> str:
         kind, text, _, end = tokens[i]
         if text == "{":
             before = tokens[i - 1][1].upper() if i else ""
-            frames.append((not frames or frames[-1]) and before in _GROUP_AFTER and parens == 0)
+            frames.append((not frames or frames[-1]) and before == "WHERE" and parens == 0)
             i, start = i + 1, True
             continue
         if text == "}":
