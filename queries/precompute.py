@@ -394,8 +394,9 @@ def _same_kind(p: Plan, before, store) -> bool:
     """Whether the previous build's store and this one hold the same nodes of ``p``'s parameter's kind:
     then the previous build answered the values this one answers (a node that gained or lost the type,
     or whose identifier changed, would make the sets differ, even where the query reads neither)."""
-    old = before.store() if before is not None and p.parameter is not None and store is not None else None
-    return old is not None and _kind_values(old, p.parameter) == _kind_values(store, p.parameter)
+    if before is None or p.parameter is None or store is None or (old := before.store()) is None:
+        return False
+    return _kind_values(old, p.parameter) == _kind_values(store, p.parameter)
 
 
 def sorted_run(store, text: str, path: str = "query") -> tuple[Results, bool]:
