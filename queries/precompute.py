@@ -54,14 +54,16 @@ from pathlib import Path
 import pyoxigraph
 
 from tipkg.errors import TipkgError
+from tipkg.ontology.namespace import PREFIXES
 
 from . import precomputed as P
 from .catalog import Query
 from .ordering import order_keys, sort_rows, unordered
-from .params import KINDS, nodes
+from .params import CLASSES, KINDS, nodes
 from .sparql import Results, run_local
 
 INDEX = "index.json"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: changed lines past which nothing is copied (the changed triples are indexed in memory; a delta
 #: this big touches every query anyway)
 BIG_DELTA = 1_000_000
@@ -177,8 +179,9 @@ def _copied(p: Plan, path: Path, previous: tuple, store=None) -> Outcome | None:
         return None
     if sum((folder / f).stat().st_size for f in files) < WORTH_COPYING:
         return None  # running it again costs less than reading its patterns
-    if p.kind == "every" and not _same_kind(p, before, store):
-        return None  # the values answered are not those of the previous build: all of them again
+    if p.kind == "every" and p.parameter is not None and changed.touches(_kind_reads(p.parameter)) \
+            and not _same_kind(p, before, store):
+        return None  # the values answered may not be those of the previous build: all of them again
     if any(changed.touches(reads(text)) for text in p.texts):
         if p.kind == "every" and files and before is not None and store is not None:
             return _patched(p, path, folder, files, changed, before, store)
@@ -388,6 +391,13 @@ def _kind_values(store, parameter: str) -> list[str]:
     topics, the same rows). A value of no node of the kind is never asked: ``tipkg query`` resolves a
     parameter to a node of its kind before it makes the text (params.resolve)."""
     return [node.identifier for node in nodes(lambda text: run_local(store, text), KINDS[parameter])]
+
+
+def _kind_reads(parameter: str) -> list[tuple[str | None, str | None, str | None]]:
+    """The triples ``_kind_values`` reads (reads.Pattern): which nodes are of the kind, and their identifiers.
+    A delta none of whose lines is one of these leaves the values answered as they were."""
+    typed = [(None, RDF_TYPE, PREFIXES["tip"] + c) for c in CLASSES[KINDS[parameter]]]
+    return typed + [(None, PREFIXES["dcterms"] + "identifier", None)]
 
 
 def _same_kind(p: Plan, before, store) -> bool:
