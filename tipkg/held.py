@@ -46,6 +46,7 @@ from tipkg.model import Document, StructuredSource
 from tipkg.references import References
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
+from tipkg.sources import with_text
 from tipkg.units import SourceUnit, UnitCache, extract_unit
 
 #: the relations of the references the parent's global passes read (``references.mandates.find_mandates``)
@@ -102,7 +103,7 @@ class StreamedUnits(Sequence[SourceUnit]):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        key, source = self.keys[i], self.sources[i]
+        key, source = self.keys[i], with_text(self.sources[i])  # the build's parent holds no text: read again
         if self.keep is None:
             return self.cache.get(key, source) or extract_unit(source)
         return self.cache.get(key, source, self.keep.__name__) or self.keep(self.cache.get(key, source)

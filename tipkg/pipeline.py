@@ -44,7 +44,7 @@ from tipkg.references.mandates import mandates_by_source, requests_by_paragraph
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.shapes.affected import validate_delta
 from tipkg.shapes.validate import LocalPass, ValidationReport, in_memory, local_pass, validate, validation_store
-from tipkg.sources import read_corpus
+from tipkg.sources import read_corpus, without_text
 from tipkg.graph.writers import DumpSettings, writers
 from tipkg.held import (UNRESOLVED_RELATION, Brief, StreamedReferences, StreamedUnits, Structures, counted_paragraphs,
                         first_verbs, held, paragraph_digests, reference_counts)
@@ -114,6 +114,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                                meanwhile=(lambda: _ahead(check)) if out_dir is not None else None,
                                keep=held if light else None, brief=Brief.of)
     briefs = extraction.briefs
+    if light:  # from here on the parent holds no source's text: a unit read back has its source's read again
+        sources = [without_text(source) for source in sources]
     units = StreamedUnits(sources, extraction.keys, cache, keep=held) if light else extraction.units
     whole = StreamedUnits(sources, extraction.keys, cache) if light else units
     structured = Structures(units) if light else [unit.structured for unit in units]
