@@ -186,3 +186,33 @@ def test_a_jsonld_string_copied_from_bytes_is_escaped_where_json_escapes():
     for text in ["الاتجار بالأشخاص", "https://w3id.org/tipkg/id/A/RES/61/180", 'say "no"', "a\\b", "tab\there",
                  "line\nbreak", "\x7f", "\u2028"]:
         assert jsonld._string(text.encode("utf-8")) == json.dumps(text, ensure_ascii=False).encode("utf-8")
+
+
+def test_jsonld_values_with_characters_json_escapes_are_escaped():
+    """The JSON-LD writer copies a value's bytes when its N-Triples form has no backslash: graph.nt is
+    pyoxigraph's canonical N-Triples, where a literal's quote, backslash and every control character
+    are escaped. Literals holding each of them, under each kind of key (plain, language map, plain
+    with a language, typed, an IRI and a class), are read back as the same text."""
+    import json
+
+    from tipkg.graph.triples import TripleSet, literal
+    from tipkg.ontology.namespace import TIP
+
+    tip = "https://w3id.org/tipkg/ontology#"
+    nasty = "".join(map(chr, range(32))) + '\x7f "quoted" back\\slash \u2028 نص'
+    node = ox.NamedNode("https://w3id.org/tipkg/id/X/1")
+    triples = TripleSet(PREFIXES)
+    for predicate, value in [("searchText", literal(nasty)), ("text", literal(nasty, lang="ar")),
+                             ("gist", literal(nasty, lang="en")), ("gist", literal("plain, in English", lang="en")),
+                             ("position", literal(3)), ("echoes", ox.NamedNode("https://w3id.org/tipkg/id/X/2"))]:
+        triples.add((node, ox.NamedNode(tip + predicate), value))
+    triples.add((node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(str(TIP.Paragraph))))
+    data = triples.ntriples()
+    assert all(32 <= b or b == 10 for b in data), "pyoxigraph escapes every control character"
+    (written,) = jsonld._compactor().nodes(jsonld.split_lines(data.split(b"\n")[:-1]))
+    (reference,) = jsonld._Compactor(published_context(), shortcuts=False).nodes(jsonld.split_lines(data.split(b"\n")[:-1]))
+    assert written == reference
+    node = json.loads(written)
+    assert node["searchText"] == nasty and node["text"] == {"ar": nasty}
+    assert {"@language": "en", "@value": nasty} in node["gist"] and {"@language": "en", "@value": "plain, in English"} in node["gist"]
+    assert (node["position"], node["echoes"], node["type"]) == (3, "https://w3id.org/tipkg/id/X/2", "Paragraph")
