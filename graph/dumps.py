@@ -39,6 +39,7 @@ from tipkg.graph.jsonld import split_lines
 from tipkg.graph.uris import base_iri, mint, site_iri
 from tipkg.ontology.namespace import CITO, ELI, ELI_DL, ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
 from tipkg.graph.triples import TripleSet, rdflib_term
+from tipkg.graph.turtle import turtle_body
 from tipkg.ontology.context import CONTEXT_FILE
 from tipkg.ontology.namespace import curie as _curie
 from tipkg.graph.writers import DumpSettings, dumps, media_type
@@ -261,7 +262,7 @@ def _graphs_of_blocks(parts, written: dict[bytes, str], files: dict[str, str], p
     default graph) but for its ``prov:wasDerivedFrom`` and span/line lines, so those lines are
     picked out and looked at alone. A subject none of them sends elsewhere is its block, whole, in
     its home's graph; the others (a node read from two files: a few in a hundred) have their lines
-    split by graph and each graph's written in Turtle."""
+    split by graph and each graph's written in Turtle (``turtle.turtle_body``)."""
     blocks = subject_blocks(turtle)
     column = list(map(itemgetter(0), parts))
     subjects = list(dict.fromkeys(column))  # in order: a subject's lines are together
@@ -271,7 +272,7 @@ def _graphs_of_blocks(parts, written: dict[bytes, str], files: dict[str, str], p
     for s, p, o, line in [part for part in parts if part[1] in _PLACING]:
         special.setdefault(s, []).append((p, o, line))
     graphs: dict[str, list[bytes | None]] = {}  # None: a subject split among graphs, written below
-    split: dict[str, list[bytes]] = {}  # a graph's lines of those subjects
+    split: dict[str, list] = {}  # a graph's lines (split) of those subjects
     at = 0  # where the next split subject's lines are looked for in ``column``
     for subject, block in zip(subjects, blocks):
         mine = special.get(subject)
@@ -293,9 +294,9 @@ def _graphs_of_blocks(parts, written: dict[bytes, str], files: dict[str, str], p
         at = start + 1
         while at < len(column) and column[at] == subject:
             at += 1
-        placed: dict[str, list[bytes]] = {}
+        placed: dict[str, list] = {}
         for part in parts[start:at]:
-            placed.setdefault(away.get(part[3], home) or "", []).append(part[3])
+            placed.setdefault(away.get(part[3], home) or "", []).append(part)
         if len(placed) == 1:  # every line sent to one graph
             graphs.setdefault(next(iter(placed)), []).append(block)
             continue
@@ -303,7 +304,7 @@ def _graphs_of_blocks(parts, written: dict[bytes, str], files: dict[str, str], p
             graphs.setdefault(name, []).append(None)
             split.setdefault(name, []).extend(own_lines)
     for name, own_lines in split.items():
-        again = subject_blocks(_turtle_body(own_lines, prefixes))
+        again = subject_blocks(turtle_body(own_lines, prefixes))
         if len(again) != graphs[name].count(None):
             return None
         again.reverse()
