@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tipkg.held import StreamedReferences, StreamedUnits, held, reference_counts
+from tipkg.held import StreamedReferences, StreamedUnits, Tally, held, reference_counts
 from tipkg.network.alignment import align
 from tipkg.pipeline import merged_references, paragraph_counts
 from tipkg.references.answers import find_answers
@@ -17,14 +17,19 @@ from tipkg.sources import read_corpus
 from tipkg.units import UnitCache, extract_units
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    """The ×2 corpus (two thematic indexes, decisions printed by two sources), its units whole and held."""
+def replicated(copies: int, folder: Path) -> Path:
+    """The bundled corpus ×``copies`` written into ``folder`` (``benchmarks/replicate.py``)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     import replicate
 
+    return replicate.write_corpus(copies, folder)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The ×2 corpus (two thematic indexes, decisions printed by two sources), its units whole and held."""
     folder = tmp_path_factory.mktemp("held")
-    sources = read_corpus(replicate.write_corpus(2, folder / "corpus"))
+    sources = read_corpus(replicated(2, folder / "corpus"))
     cache = folder / "cache"
     whole = extract_units(sources, cache, jobs=2)
     kept = extract_units(sources, cache, jobs=1, keep=held)  # read back from the cache, kept as the parent keeps
@@ -78,6 +83,25 @@ def test_counts_from_the_tallies_need_no_reading_back(corpus):
     assert streamed.counts() == counts
     assert streamed._whole is None  # nothing read back
     assert StreamedReferences(lambda: iter(()), [u.tally for u in kept.units]).counts() == counts
+
+
+@pytest.mark.parametrize("copies", [1, 3])
+def test_the_two_ways_to_count_give_the_same_figures(tmp_path, copies):
+    """The summary's reference counts (``reference_counts``) are worked out from the tallies ``held`` made of
+    each unit (a build with a cache and an OUT) or from one tally of the whole references (a build without):
+    on the bundled corpus and ×3 (three thematic indexes, each decision printed by three sources) both give
+    the same figures, relation by relation."""
+    sources = read_corpus(None if copies == 1 else replicated(copies, tmp_path / "corpus"))
+    whole = extract_units(sources, tmp_path / "cache", jobs=2)
+    kept = extract_units(sources, tmp_path / "cache", jobs=1, keep=held)
+    merged = merged_references(whole.units)
+    counts = reference_counts(merged)
+    assert Tally.counts(u.tally for u in kept.units if u.tally is not None) == counts
+    assert all(u.tally is not None for u in kept.units)
+    assert reference_counts(StreamedReferences(lambda: iter(()), [u.tally for u in kept.units])) == counts
+    assert counts["indexedUnder"][1] == len(merged.index.unplaced) > 0  # the first index's unplaced rows
+    assert counts["citesArticle"][1] == copies * 1  # each copy's one unresolved article
+    assert counts["refersTo"][0] > 100
 
 
 def test_the_kept_form_is_cached_and_a_bad_one_is_made_again(corpus, tmp_path):

@@ -139,8 +139,8 @@ class StreamedReferences(References):
         return self._whole
 
     def counts(self) -> dict[str, tuple[int, int]]:
-        """``reference_counts`` of the whole references: from the units' tallies when each has one, else from
-        the whole references (read back if not yet)."""
+        """``reference_counts`` of the whole references: ``Tally.counts`` of the units' tallies when each has one
+        (a build's), else of one tally of the whole references (read back if not yet)."""
         if self._whole is None and self._tallies and all(t is not None for t in self._tallies):
             return Tally.counts(t for t in self._tallies if t is not None)
         return reference_counts(self._read())
@@ -176,7 +176,8 @@ class Tally:
     @staticmethod
     def counts(tallies: Iterable[Tally]) -> dict[str, tuple[int, int]]:
         """relation -> (distinct edges, unresolved) of the units' tallies in manifest order together (the
-        unplaced rows of the first index: the merged index keeps the first one's)."""
+        unplaced rows of the first index: the merged index keeps the first one's). The one place the summary's
+        reference counts are worked out (``reference_counts`` says from what)."""
         edges: dict[str, list[bytes]] = {}
         missed: Counter = Counter()
         unplaced = None
@@ -200,10 +201,18 @@ def _digest(paragraph: str, target: str) -> bytes:
 
 
 def reference_counts(references: References) -> dict[str, tuple[int, int]]:
-    """relation -> (distinct edges found, references seen but unresolved).
+    """relation -> (distinct edges found, references seen but unresolved): the summary of ``tipkg build``.
 
     For ``indexedUnder`` the second figure counts the index rows left without
     an edge: rows whose topic is not printed (unplaced).
+
+    The figures are always ``Tally.counts``; what it is given depends on what is at hand. A build whose
+    parent keeps its units trimmed (``StreamedReferences``) has no whole references to count, only the
+    ``Tally`` ``held`` made of each unit while it was whole: their union. References held whole (a build
+    without a cache or an OUT, ``extract_references``) are one tally of themselves. The two agree because
+    ``Tally.counts`` combines the units' tallies as ``pipeline.merged_references`` merges the units
+    (edges and unresolved references of every unit, the unplaced rows of the first index):
+    ``tests/test_held.py`` checks it on the bundled corpus and ×3.
     """
     if isinstance(references, StreamedReferences):
         return references.counts()
