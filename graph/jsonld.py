@@ -29,6 +29,8 @@ _XSD_INTEGER = str(XSD.integer)
 _XSD_STRING_BYTES, _XSD_INTEGER_BYTES = _XSD_STRING.encode(), _XSD_INTEGER.encode()
 
 
+#: node shapes (their keys in order) kept by a compactor, each with its keys sorted
+KEPT = 1 << 14
 #: between the node objects of two segments (``jsonld_nodes`` joins those of one with ",\n")
 SEPARATOR = b","
 FOOTER = b"\n]}\n"
@@ -61,7 +63,14 @@ def split_lines(lines) -> list[tuple[bytes, bytes, bytes, bytes]]:
 def jsonld_nodes_of(parts) -> bytes:
     """``jsonld_nodes`` of lines already split (``split_lines``): the segments' writer splits each
     line once for all its files."""
-    return b"\n" + b",\n".join(_compactor().nodes(parts))
+    compactor = _compactor()
+    out: list[bytes] = []
+    separator = b"\n"
+    for node in compactor.gathered(parts):
+        out.append(separator)
+        compactor.write(node, out)
+        separator = b",\n"
+    return b"".join(out)  # the pieces joined once: no node's bytes made apart, long texts copied once
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
@@ -226,9 +235,9 @@ class _Compactor:
 
     def subject(self, s: bytes, line: bytes) -> bytes:
         """A subject's ``id`` in JSON."""
-        if b"\\" not in s:
+        if 92 not in s:  # no backslash
             if s[:1] == b"<":
-                return _string(s[1:-1])
+                return s.translate(_BRACKETS)
             if s[:2] == b"_:":
                 return _string(s)
         return _json(self.node_id(term_of(s, line)))
@@ -283,7 +292,15 @@ class _Compactor:
         node.setdefault(compact, []).append(_json(self.expanded(term)))
 
     def nodes(self, parts):
-        """The node objects (bytes) of (subject, predicate, object, line) parts of sorted N-Triples.
+        """The node objects (bytes) of (subject, predicate, object, line) parts of sorted N-Triples."""
+        for node in self.gathered(parts):
+            out: list[bytes] = []
+            self.write(node, out)
+            yield b"".join(out)
+
+    def gathered(self, parts):
+        """The node of each subject of (subject, predicate, object, line) parts of sorted N-Triples:
+        its keys' values in JSON, in lists (a language map: a list per language), for ``write``.
 
         One loop over the lines, each value's shortcut (``plan``) taken inline, the common cases read
         from the bytes at once. The lines are canonical N-Triples (pyoxigraph writes graph.nt so):
@@ -295,13 +312,13 @@ class _Compactor:
         node: dict = {}
         subject = None
         plans, types, languages, typed, class_name = self.plans, self.types, self.languages, self.typed, self.class_name
-        written, brackets, backslash = self.written, _BRACKETS, ord("\\")  # an int: ``in`` is memchr
+        brackets, backslash = _BRACKETS, ord("\\")  # an int: ``in`` is memchr
         ID, LANGUAGE, PLAIN, TYPE, TYPED = _ID, _LANGUAGE, _PLAIN, _TYPE, _TYPED
         known_typed: dict[bytes, bytes] = {}
         for s, p, o, line in parts:
             if s != subject:
                 if subject is not None:
-                    yield written(node)
+                    yield node
                 subject, node = s, {"id": [self.subject(s, line)]}
             plan = plans.get(p)
             if plan is None:
@@ -357,27 +374,33 @@ class _Compactor:
             else:
                 values.append(value)
         if subject is not None:
-            yield written(node)
+            yield node
 
-    def written(self, node: dict) -> bytes:
-        """A gathered node object in JSON, keys sorted; one value stands alone, several stay a list
-        (in language maps too). The sorted keys, each with its JSON, are kept by the keys' order
-        in the node (the nodes of a class gather the same keys in the same order)."""
+    def write(self, node: dict, out: list[bytes]) -> None:
+        """Append a gathered node object's JSON to ``out``, keys sorted; one value stands alone, several
+        stay a list (in language maps too). The sorted keys, each in JSON with what comes before it,
+        are kept by the keys' order in the node (the nodes of a class gather the same keys in the
+        same order)."""
         keys = tuple(node)
         order = self.orders.get(keys)
         if order is None:
-            order = self.orders[keys] = [(key, _json(key) + b": ") for key in sorted(keys)]
-        out = []
+            order = [(key, (b'{' if i == 0 else b', ') + _json(key) + b": ") for i, key in enumerate(sorted(keys))]
+            if len(self.orders) < KEPT:
+                self.orders[keys] = order
+        append = out.append
         for key, name in order:
+            append(name)
             value = node[key]
             if value.__class__ is dict:
-                out.append(name + b"{" + b", ".join(_json(language) + b": " + _single(value[language])
-                                                      for language in sorted(value)) + b"}")
+                append(b"{" + b", ".join(_json(language) + b": " + _single(value[language])
+                                         for language in sorted(value)) + b"}")
             elif len(value) == 1:
-                out.append(name + value[0])
+                append(value[0])
             else:
-                out.append(name + b"[" + b", ".join(value) + b"]")
-        return b"{" + b", ".join(out) + b"}"
+                append(b"[")
+                append(b", ".join(value))
+                append(b"]")
+        append(b"}")
 
 
 def _single(values: list[bytes]) -> bytes:
