@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -160,6 +161,18 @@ class TripleSet:
         the pattern ``keep`` matches; in memory every triple comes, and the stage looks at each as it
         would anyway)."""
         return iter(self._triples)
+
+    def add_made(self, make: Callable[..., object], *args) -> None:
+        """Add the triples ``make(self, *args, into=SET)`` adds to ``SET`` from what it reads of this set, which
+        it reads whole before it adds anything (the gists: ``graph.gists.add_gists``). Here ``SET`` is this set;
+        a ``SpilledTriples`` runs ``make`` in a forked child and merges in what it made."""
+        make(self, *args, into=self)
+
+    def finish(self, path: str | Path) -> int:
+        """Write ``ntriples()`` to ``path`` (``graph.nt``); the number of triples. The set stays in memory; a
+        ``SpilledTriples`` merges its chunks into the file instead, and is a view of it from then on."""
+        Path(path).write_bytes(self.ntriples())
+        return len(self)
 
     def namespaces(self) -> Iterator[tuple[str, str]]:
         """(prefix, namespace) pairs, as rdflib's ``Graph.namespaces`` gives them."""
