@@ -98,6 +98,19 @@ def test_parts_read_from_files_go_into_a_graph_held_in_memory(cold, tmp_path):
     assert held.count(b"<https://w3id.org/tipkg/ontology#gist>") > 500  # the gists, made last, are there
 
 
+def test_a_build_without_a_cache_makes_the_parts_in_its_extraction_tasks(cold, tmp_path):
+    """Review item: ``--no-cache`` computed every part in a second process pool after the extraction's (×1: a
+    stage of 0.45 s). The extraction tasks make them now, into the build's scratch folder, as they do into a
+    cache: no source's part is left for ``graph_parts`` to compute, and the graph is the cached build's."""
+    folder, _ = cold
+    said: list[str] = []
+    result = build(out_dir=tmp_path / "out", cache=None, jobs=2, check=False, progress=said.append)
+    assert (result.extracted, result.parts) == (5, 5)
+    assert not [m for m in said if m.startswith("graph parts of")], said
+    assert graph_nt(tmp_path / "out") == graph_nt(folder / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # the scratch folder, parts and all, is gone
+
+
 @pytest.mark.parametrize("name", [AGENDA, GA])
 def test_one_changed_source_recomputes_only_its_part(cold, tmp_path, name):
     """A logical-order source (the agenda) and a visual-order one (GA 61/180) edited in turn: only

@@ -294,20 +294,22 @@ class Extraction:
 
 
 def _extract_and_store(source: Source, key: str, folder: str | None, base: str | None = None,
-                       index_file: str = "", keep: Callable[[SourceUnit], SourceUnit] | None = None) -> SourceUnit:
+                       index_file: str = "", keep: Callable[[SourceUnit], SourceUnit] | None = None,
+                       parts: str | None = None) -> SourceUnit:
     unit = extract_unit(source)
     if folder is not None:
         UnitCache(folder).put(key, unit)
         from tipkg.network.reuse_index import store_summary  # its shingles, for the text-reuse index
 
         store_summary(folder, key, unit.structured)
-        if base is not None:  # its graph part too, while the unit is here
-            # (an index's entries cite the corpus's first index file: ``index_file``, the guess, else this
-            # one — checked by ``graph_parts``, which recomputes the part if the guess was wrong)
-            own = (index_file or unit.index.source_file) if unit.index is not None else ""
-            PartCache(folder).put(part_key(key, base, own), *source_chunk(unit.structured, unit.found, base,
-                                                                          reading_of(unit.structured), unit.index,
-                                                                          own or None))
+    parts = parts or folder
+    if parts is not None and base is not None:  # its graph part too, while the unit is here
+        # (an index's entries cite the corpus's first index file: ``index_file``, the guess, else this
+        # one — checked by ``graph_parts``, which recomputes the part if the guess was wrong)
+        own = (index_file or unit.index.source_file) if unit.index is not None else ""
+        PartCache(parts).put(part_key(key, base, own), *source_chunk(unit.structured, unit.found, base,
+                                                                     reading_of(unit.structured), unit.index,
+                                                                     own or None))
     if keep is None:
         return unit
     kept = keep(unit)
@@ -319,7 +321,8 @@ def _extract_and_store(source: Source, key: str, folder: str | None, base: str |
 def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jobs: int | None = None,
                   progress: Callable[[str], None] | None = None, base: str | None = None,
                   meanwhile: Callable[[], None] | None = None,
-                  keep: Callable[[SourceUnit], SourceUnit] | None = None) -> Extraction:
+                  keep: Callable[[SourceUnit], SourceUnit] | None = None,
+                  parts: str | Path | None = None) -> Extraction:
     """The unit of every source: read back from ``cache`` when a whole entry is there, else
     extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored.
     ``meanwhile()`` is called here once a worker of the pool has no task left (this process would only
@@ -330,7 +333,10 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     replicated compendium: at ×N the N-1 other copies' parts were computed twice). ``keep(unit)``: what
     is kept of each unit (``tipkg.held.held``, applied as each arrives, in the worker for one extracted
     there); default, the whole unit. The kept form is cached beside the unit (``<key>.<keep's name>``)
-    and read instead of it: a warm build's parent unpickles what it keeps, not every whole unit."""
+    and read instead of it: a warm build's parent unpickles what it keeps, not every whole unit.
+    ``parts``: where the tasks put the graph parts without a cache (the build's scratch folder; with a
+    cache, they go in it): computed in a second pool after this one, they made a stage of their own
+    that waited on the longest extraction."""
     say = progress or (lambda message: None)
     store = UnitCache(cache) if cache is not None else None
     if store is not None:
@@ -347,6 +353,7 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
                or not (store.path(k).exists() or (keep is not None and store.path(k, name).exists()))]
     jobs = max(1, jobs or default_jobs())
     folder = str(store.folder) if store else None
+    scratch = str(parts) if parts is not None else None
     todo: list[int] = []
     meter = Meter(len(missing), say)
     pooled = jobs > 1 and (len(missing) > 1 or (len(missing) == 1 and len(sources) > 1))
@@ -358,11 +365,12 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
         def extract(i: int) -> None:
             todo.append(i)
             if pool is None:
-                units[i] = _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind], keep)
+                units[i] = _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind], keep,
+                                              scratch)
                 meter.tick()
             else:
                 futures[pool.submit(_extract_and_store, sources[i], keys[i], folder, base,
-                                    first_of_kind[sources[i].kind], keep)] = i
+                                    first_of_kind[sources[i].kind], keep, scratch)] = i
 
         # the longest first (the compendium is three quarters of the bundled corpus): the last task
         # to finish is then a short one, and the pool's two workers end together
