@@ -41,7 +41,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING
 
 from tipkg.graph.parts import Claims, FilePart, reading_of, source_chunk
 from tipkg.model import Source, StructuredSource
-from tipkg.parallel import die_with_parent
+from tipkg.parallel import process_pool
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
 from tipkg.replica import as_original, replica, shifted, shifted_references
@@ -359,8 +359,7 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     pooled = jobs > 1 and (len(missing) > 1 or (len(missing) == 1 and len(sources) > 1))
     with ExitStack() as stack:
         futures: dict = {}
-        pool = stack.enter_context(ProcessPoolExecutor(max_workers=min(jobs, len(missing)), initializer=die_with_parent,
-                                                       initargs=(os.getpid(),))) if pooled else None
+        pool = stack.enter_context(process_pool(min(jobs, len(missing)), "extraction")) if pooled else None
 
         def extract(i: int) -> None:
             todo.append(i)
@@ -547,8 +546,7 @@ def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | 
         for i in todo:
             parts[i] = _part(unit(i), part_keys[i], folder, base, first_index)
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        with process_pool(min(jobs, len(todo)), "graph parts") as pool:
             longest_first = sorted(todo, key=lambda i: -len(units[i].structured.source.text))  # as extract_units
             futures = {pool.submit(_part, _light(unit(i)), part_keys[i], str(folder), base, first_index): i
                        for i in longest_first}
