@@ -12,7 +12,8 @@ that one only.
 
 Each source's share of the graph (``graph.parts``: its own triples as sorted
 N-Triples, its contested texts, its small claims) is computed in the same task
-and cached beside the unit (``PartCache``, ``graph_parts``) — a visual-order
+and cached beside the unit (``PartCache``, ``graph_parts``; without a cache, kept
+in the build's scratch folder until the build ends) — a visual-order
 source's too: its reading order reads that source and the word model shipped
 with the code (``reading_order.source_model``), nothing else of the corpus.
 
