@@ -19,6 +19,7 @@ from tipkg.graph.parts import FilePart, reading_of, visual
 from tipkg.graph.streams import SpilledTriples
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
+from tipkg.held import Brief
 from tipkg.loaders import load_structure
 from tipkg.ontology.namespace import PREFIXES
 from tipkg.pipeline import build, merged_references
@@ -79,11 +80,11 @@ def test_parts_read_from_files_go_into_a_graph_held_in_memory(cold, tmp_path):
     were added to a graph held in memory. Any ``TripleSet`` takes them now: from the same cached parts, a set
     in memory and a build's ``SpilledTriples`` give the same graph, which is the single in-memory pass's."""
     folder, _ = cold
-    units = extract_units(read_corpus(), folder / "cache", jobs=1)
+    units = extract_units(read_corpus(), folder / "cache", jobs=1, brief=Brief.of)
     assert units.cached == 5
     structured = [u.structured for u in units.units]
     references = merged_references(units.units)
-    parts = graph_parts(units.units, units.keys, folder / "cache", base_iri()).parts
+    parts = graph_parts(units.briefs, units.keys, folder / "cache", base_iri(), units.units.__getitem__).parts
     assert len(parts) == 5 and all(isinstance(p, FilePart) for p in parts)
 
     def graph(into: TripleSet, parts=None) -> TripleSet:
