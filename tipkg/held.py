@@ -232,14 +232,12 @@ class Brief:
 
     ``tally``: the summary's reference counts (``Tally``; None for a unit kept whole);
     ``index_file``: the file of the thematic index the unit prints, if it prints one (``units.graph_parts``);
-    ``size``: its source's length in characters (``graph_parts`` computes the longest first);
     ``verbs``: each paragraph's first verb, one ``paragraph\tverb`` line each (``first_verbs``);
     ``paragraphs``: per document, its paragraphs' identifiers as 8-byte digests (``paragraph_digests``).
     """
 
     tally: Tally | None
     index_file: str | None
-    size: int
     verbs: str
     paragraphs: dict[str, bytes]
 
@@ -249,8 +247,7 @@ class Brief:
         for r in unit.found:
             if r.relation == "verb":
                 verbs.setdefault(r.paragraph, r.target)
-        return cls(unit.tally, unit.index.source_file if unit.index is not None else None,
-                   len(unit.structured.source.text), "\n".join(f"{p}\t{v}" for p, v in verbs.items()),
+        return cls(unit.tally, unit.index.source_file if unit.index is not None else None, "\n".join(f"{p}\t{v}" for p, v in verbs.items()),
                    paragraph_digests(unit.structured))
 
 
