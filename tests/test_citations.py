@@ -325,3 +325,20 @@ def test_the_name_prefilter_changes_no_mention_on_the_corpus(structured, monkeyp
     every = tuple((regex, target, rule, "") for regex, target, rule, _ in citations._name_scans())
     monkeypatch.setattr(citations, "_name_scans", lambda: every)  # "" is in every text: no text skipped
     assert [citations._instruments(f) for f in texts] == filtered
+
+
+def test_a_span_needle_is_found_as_its_regex_finds_it(sources):
+    """``spans._nth_literal`` (``str.find``, what every reference's span is found by) gives the n-th
+    match ``spans._nth`` gives of the escaped needle, on a paragraph of the corpus: words met several
+    times, a needle with regex marks in it ("(أ)", "61/180."), one met once and one not met."""
+    from tipkg.references.spans import _nth, _nth_literal
+
+    text = next(s.text for s in sources.values() if "٦١/١٨٠" in s.text or "61/180" in s.text)
+    needles = ["الدول", "الأطراف", "(", ").", "المتحدة ", "/", text[200:230], "لا يوجد هذا النص أبدا"]
+    checked = 0
+    for needle in needles:
+        for n in range(6):
+            want = _nth(text, re.escape(needle), n)
+            assert _nth_literal(text, needle, n) == want, (needle, n)
+            checked += want is not None
+    assert checked > 20
