@@ -145,6 +145,46 @@ def _needle(form: str, visual: bool) -> str:
 
 
 @lru_cache(maxsize=None)
+def required_text(pattern: re.Pattern) -> str:
+    """The longest run of literal characters that every match of ``pattern`` contains ('' if none is
+    certain): a text without it cannot match, and is not scanned. A pattern that opens with a
+    look-behind ("no letter before": ``(?<![…])``, as the heads, articles and request phrases do)
+    gives the regex engine no first character to look for, so it tries every position of every
+    paragraph; the substring test that rules most paragraphs out is far cheaper (``_needle`` does the
+    same for the instruments' names). Read off the compiled pattern's parse: literals in sequence,
+    through zero-width assertions and groups that must match, broken by anything optional, repeated,
+    alternative or a class; none under a case-insensitive flag.
+
+    >>> required_text(re.compile(r"(?<![ا-ي])[وبل]{0,2}(?:ال)?ماد(?:ه|تين|تان)\\s+(?P<n>\\d+)"))
+    'ماد'
+    """
+    from re import _constants as c, _parser  # the parse the re module compiles from (CPython)
+
+    if pattern.flags & re.IGNORECASE:
+        return ""
+    runs: list[str] = []
+
+    def walk(items) -> None:
+        current: list[str] = []
+        for op, av in items:
+            if op is c.LITERAL:
+                current.append(chr(av))
+                continue
+            if op in (c.ASSERT, c.ASSERT_NOT, c.AT):  # zero-width: the literals around stay adjacent
+                continue
+            runs.append("".join(current))
+            current = []
+            if op is c.SUBPATTERN and not av[1] and not av[2]:  # a group with no flags of its own
+                walk(av[3])
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:  # matched at least once
+                walk(av[2])
+        runs.append("".join(current))
+
+    walk(_parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE).data)
+    return max(runs, key=len, default="")
+
+
+@lru_cache(maxsize=None)
 def _protocols() -> frozenset[str]:
     """The instruments an anaphoric "the Protocol" can stand for (instruments.toml ``protocol``)."""
     return frozenset(row["identifier"] for row in _instrument_rows() if row.get("protocol"))
@@ -226,8 +266,10 @@ def _sub_parts(original: str) -> tuple[str, ...]:
 
 
 def _articles(f: str, w: str, offsets, mentions: list[_Mention]) -> list[Citation]:
+    found: list[Citation] = []
+    if required_text(_article_regex()) not in f:
+        return found
     link = re.compile(fold(_tables()["article"]["link"]))
-    found = []
     for m in _article_regex().finditer(f):
         after = link.match(f, m.end())
         named = None
@@ -291,10 +333,16 @@ def _heads() -> tuple[tuple[re.Pattern, dict], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=None)
+def _head_needles() -> tuple[str, ...]:
+    """``required_text`` of each of ``_heads``' regexes."""
+    return tuple(required_text(regex) for regex, _ in _heads())
+
+
 def _find_heads(f: str, ctx: CitationContext) -> list[_Head]:
     heads: list[_Head] = []
-    for regex, row in _heads():
-        if row.get("only_in") and row["only_in"] != ctx.document_kind:
+    for (regex, row), needle in zip(_heads(), _head_needles()):
+        if (row.get("only_in") and row["only_in"] != ctx.document_kind) or needle not in f:
             continue
         for m in regex.finditer(f):
             if row.get("after") and fold(row["after"]) not in f[max(0, m.start() - 60):m.start()]:
