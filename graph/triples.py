@@ -256,7 +256,7 @@ class LineSet:
     line, made of the terms' N-Triples text as pyoxigraph writes each term (``str`` of a pyoxigraph
     term: the serializer writes the same), so ``ntriples()`` gives the bytes a ``TripleSet`` of the same
     triples gives: one line per distinct triple (the text of a term is one-to-one with the term), sorted
-    as text (code point order is the order of the UTF-8 bytes). Each distinct IRI still passes through
+    as UTF-8 bytes. Each distinct IRI still passes through
     ``ox.NamedNode`` once, so an IRI pyoxigraph refuses is refused here too.
 
     >>> lines, triples = LineSet(), TripleSet()
@@ -299,5 +299,10 @@ class LineSet:
         return len(self._lines)
 
     def ntriples(self) -> bytes:
-        """The lines sorted, as ``TripleSet.ntriples`` gives them."""
-        return ("\n".join(sorted(self._lines)) + "\n").encode("utf-8") if self._lines else b""
+        """The lines sorted, as ``TripleSet.ntriples`` gives them: encoded at once, then sorted as bytes (a
+        line holds no newline: N-Triples escapes it), which compares faster than the texts would."""
+        if not self._lines:
+            return b""
+        lines = "\n".join(self._lines).encode("utf-8").split(b"\n")
+        lines.sort()
+        return b"\n".join(lines) + b"\n"
