@@ -204,8 +204,10 @@ class _Targets:
             parent = node
 
 
+@lru_cache(maxsize=None)
 def _actor_labels() -> dict[str, dict[str, str]]:
-    """English and Arabic labels of actors, if the actors table exists (refs-verbs owns it)."""
+    """English and Arabic labels of actors, if the actors table exists (refs-verbs owns it); made once (it
+    was made again for every actor node of every source). Read it, do not change it."""
     try:
         rows = load("actors").get("actor", [])
     except (FileNotFoundError, ModuleNotFoundError):

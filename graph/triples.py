@@ -270,16 +270,21 @@ class LineSet:
     def __init__(self) -> None:
         self._lines: set[str] = set()
         self._terms = OxigraphTerms()
-        self._iris: dict[str, str] = {}
+        self._iris: dict[URIRef, str] = {}
 
     def term(self, t) -> str:
-        """``t`` as N-Triples text (an IRI's converted once per set)."""
-        if isinstance(t, URIRef):
-            key = str(t)
-            text = self._iris.get(key)
+        """``t`` as N-Triples text (an IRI's converted once per set). The exact types come first: ``URIRef`` is
+        an ABC, and ``isinstance`` of anything else against it is a slow check, made for every term."""
+        kind = type(t)
+        if kind is URIRef:
+            text = self._iris.get(t)
             if text is None:
-                text = self._iris[key] = str(ox.NamedNode(key))
+                text = self._iris[t] = str(ox.NamedNode(str(t)))
             return text
+        if kind is ox.Literal or kind is ox.NamedNode:
+            return str(t)
+        if isinstance(t, URIRef):
+            return self.term(URIRef(str(t)))
         return str(self._terms(t))
 
     @staticmethod
