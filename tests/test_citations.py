@@ -385,3 +385,19 @@ def test_required_text_reads_the_literals_every_match_holds():
     assert required_text(re.compile(r"(?:xyz)+q[ab]rs")) == "xyz"
     assert required_text(re.compile(r"(?:xy|z)")) == ""
     assert required_text(re.compile(r"abc", re.IGNORECASE)) == ""
+
+
+def test_the_table_scans_find_on_the_corpus_what_scanning_every_text_finds(structured, monkeypatch):
+    """``citations._scan`` skips a text without its pattern's ``required_text``: over every paragraph and
+    footnote of the corpus, ``find_citations`` (as a paragraph, as a footnote, in visual order) finds what
+    it finds when every text is scanned with every pattern."""
+    from tipkg.references import citations
+
+    texts = [x.normalized for item in structured for d in item.documents for x in [*d.paragraphs, *d.footnotes]]
+    contexts = [citations.CitationContext(document_kind="cop-decision", year=2008, footnote=True),
+                citations.CitationContext(document_kind="ga-resolution", year=2006, visual=True)]
+    filtered = [citations.find_citations(t, c) for t in texts for c in contexts]
+    assert sum(len(found) for found, _ in filtered) > 500
+    scanner = citations._scanner
+    monkeypatch.setattr(citations, "_scanner", lambda pattern, folded: (scanner(pattern, folded)[0], ""))
+    assert [citations.find_citations(t, c) for t in texts for c in contexts] == filtered
