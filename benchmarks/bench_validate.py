@@ -33,7 +33,8 @@ import replicate  # noqa: E402
 from test_validate_delta import edit_one_word  # noqa: E402
 from tipkg.graph.delta import Delta  # noqa: E402
 from tipkg.shapes import affected, check_reads  # noqa: E402
-from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology, validate  # noqa: E402
+from tipkg.ontology.files import ontology_graph  # noqa: E402
+from tipkg.shapes.validate import compiled, load_shapes, validate  # noqa: E402
 
 
 def outcome(report) -> set:
@@ -60,7 +61,7 @@ def built(n: int, workdir: Path) -> tuple[Path, Path, Delta]:
 
 
 def per_check(store: ox.Store, slowest: int) -> list[tuple[float, str]]:
-    checks = compiled(load_shapes(), parsed_ontology(), store)
+    checks = compiled(load_shapes(), ontology_graph(), store)
     times = []
     for check in checks:
         start = time.perf_counter()

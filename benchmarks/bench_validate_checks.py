@@ -29,7 +29,8 @@ import pyoxigraph as ox  # noqa: E402
 
 import replicate  # noqa: E402
 from tipkg.shapes import local  # noqa: E402
-from tipkg.shapes.validate import IN_MEMORY_BYTES, compiled, load_shapes, parsed_ontology, run_checks  # noqa: E402
+from tipkg.ontology.files import ontology_graph  # noqa: E402
+from tipkg.shapes.validate import IN_MEMORY_BYTES, compiled, load_shapes, run_checks  # noqa: E402
 
 
 def store_of(out: Path) -> ox.Store:
@@ -44,7 +45,7 @@ def store_of(out: Path) -> ox.Store:
 def per_check(out: Path) -> dict[str, float]:
     """{check name: CPU seconds} over the built OUT folder (names numbered where a shape repeats one)."""
     store = store_of(out)
-    checks = compiled(load_shapes(), parsed_ontology(), store)
+    checks = compiled(load_shapes(), ontology_graph(), store)
     passed = [c for c in checks if c.local is not None]
     start = time.process_time()
     starts = local.parts(out / "graph.nt", 2)

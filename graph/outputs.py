@@ -203,9 +203,10 @@ def prepare(check: bool = True) -> None:
     if check:
         import pyoxigraph
 
-        from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology
+        from tipkg.ontology.files import ontology_graph
+        from tipkg.shapes.validate import compiled, load_shapes
 
-        compiled(load_shapes(), parsed_ontology(), pyoxigraph.Store())
+        compiled(load_shapes(), ontology_graph(), pyoxigraph.Store())
 
 
 def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings = DumpSettings(),

@@ -96,28 +96,39 @@ def _column_key(values: list, str_of: bool):
     ordered here (a blank node, another typed literal, two kinds of literal or two language tags)."""
     kinds: set[str] = set()
     out: list[tuple[int | str, ...]] = []  # (rank of the kind, value): None, then IRIs, then values
+    # each distinct term is keyed once, looked up by identity (run_local gives equal terms of one answer
+    # one object; ``values`` keeps them alive): a column repeats few terms (topics, documents, years)
+    known: dict[int, tuple] = {}
     for term in values:
-        if term is None:
-            out.append((0,))
-            continue
-        if term.kind == "iri":
-            out.append((2, term.value) if str_of else (1, term.value))
-            kinds.add("string" if str_of else "iri")
-        elif term.kind == "literal" and not term.lang and term.datatype in ("", XSD + "string"):
-            out.append((2, term.value))
-            kinds.add("string")
-        elif term.kind == "literal" and term.lang and not str_of:
-            out.append((2, term.value))
-            kinds.add("@" + term.lang.lower())
-        elif term.kind == "literal" and term.datatype == XSD + "integer" and not str_of \
-                and re.fullmatch(r"[+-]?\d+", term.value):
-            out.append((2, int(term.value)))
-            kinds.add("integer")
-        else:
-            return None
+        key = known.get(id(term))
+        if key is None:
+            found = _term_key(term, str_of)
+            if found is None:
+                return None
+            key, kind = found
+            if kind:
+                kinds.add(kind)
+            known[id(term)] = key
+        out.append(key)
     if len(kinds - {"iri"}) > 1:  # strings with integers, or two language tags: not compared by value
         return None
     return out
+
+
+def _term_key(term, str_of: bool) -> tuple[tuple, str] | None:
+    """One value's sort key and kind ("" for unbound), None if it is not ordered here."""
+    if term is None:
+        return (0,), ""
+    if term.kind == "iri":
+        return ((2, term.value), "string") if str_of else ((1, term.value), "iri")
+    if term.kind == "literal" and not term.lang and term.datatype in ("", XSD + "string"):
+        return (2, term.value), "string"
+    if term.kind == "literal" and term.lang and not str_of:
+        return (2, term.value), "@" + term.lang.lower()
+    if term.kind == "literal" and term.datatype == XSD + "integer" and not str_of \
+            and re.fullmatch(r"[+-]?\d+", term.value):
+        return (2, int(term.value)), "integer"
+    return None
 
 
 def sort_rows(rows, keys: list[Key]) -> tuple[list, bool] | None:
@@ -135,6 +146,7 @@ def sort_rows(rows, keys: list[Key]) -> tuple[list, bool] | None:
     for key, column in reversed(list(zip(keys, columns))):  # stable passes, the last key first
         order.sort(key=column.__getitem__, reverse=key.descending)
     out = [rows[i] for i in order]
-    whole = [tuple(column[i] for column in columns) for i in order]
-    tied = any(whole[i] == whole[i + 1] and out[i] != out[i + 1] for i in range(len(out) - 1))
+    keyed = list(zip(*columns))
+    whole = [keyed[i] for i in order]
+    tied = any(a == b and x != y for a, b, x, y in zip(whole, whole[1:], out, out[1:]))
     return out, tied

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 import mmap
 import re
 from array import array
@@ -54,7 +55,7 @@ from tipkg.ontology.namespace import PREFIXES
 
 from .catalog import Query, bind, catalog, rdf_term, values_blocks
 from .params import KINDS
-from .sparql import Results, results_from_json, with_prefixes
+from .sparql import XSD_STRING, Results, results_from_json, with_prefixes
 
 #: the folder inside OUT
 FOLDER = "precomputed"
@@ -225,21 +226,46 @@ def answer_head(name: str, text: str, variables, rows: int) -> str:
 def row_lines(results: Results, terms: dict | None = None) -> list[str]:
     """Each row of ``results`` as its line in an answer's file (``terms``: each term's JSON, kept)."""
     # each row is json.dumps({var: binding}, sort_keys=True) — written from each variable's and each
-    # term's JSON, made once (the same topics, documents and gists recur on thousands of rows)
-    names = {v: json.dumps(v, ensure_ascii=False) + ": " for v in results.variables}
-    order = sorted(range(len(results.variables)), key=lambda i: results.variables[i])
+    # term's JSON, made once (the same topics, documents and gists recur on thousands of rows). The
+    # terms are looked up by identity, not by value: a Term's dataclass hash (a Python call building
+    # a tuple) cost more than the rest of the line; run_local gives equal terms of one answer one
+    # object, and each entry keeps its term alive, so an identity is never reused while it is kept.
+    variables = results.variables
+    order = sorted(range(len(variables)), key=variables.__getitem__)
+    names = [(i, _encode(variables[i]) + ": ") for i in order]
     terms = {} if terms is None else terms
+    get = terms.get
     lines = []
     for row in results.rows:
         parts = []
-        for i in order:
+        for i, name in names:
             t = row[i]
             if t is not None:
-                if (encoded := terms.get(t)) is None:
-                    encoded = terms[t] = json.dumps(t.sparql_json(), ensure_ascii=False, sort_keys=True)
-                parts.append(names[results.variables[i]] + encoded)
+                known = get(id(t))
+                if known is None or known[0] is not t:
+                    known = terms[id(t)] = (t, term_json(t))
+                parts.append(name + known[1])
         lines.append("{" + ", ".join(parts) + "}")
     return lines
+
+
+_encode = json.encoder.encode_basestring  # type: ignore[attr-defined]  # json.dumps(s, ensure_ascii=False) of a str
+
+
+def term_json(t) -> str:
+    """``json.dumps(t.sparql_json(), ensure_ascii=False, sort_keys=True)`` of a ``Term``, written directly
+    (the keys in sorted order: datatype, type, value, xml:lang); tests/test_precompute.py checks the two agree."""
+    if t.kind == "iri":
+        return '{"type": "uri", "value": ' + _encode(t.value) + "}"
+    if t.kind == "bnode":
+        return '{"type": "bnode", "value": ' + _encode(t.value) + "}"
+    if t.kind != "literal":
+        return json.dumps(t.sparql_json(), ensure_ascii=False, sort_keys=True)
+    if t.lang:
+        return '{"type": "literal", "value": ' + _encode(t.value) + ', "xml:lang": ' + _encode(t.lang) + "}"
+    if t.datatype and t.datatype != XSD_STRING:
+        return '{"datatype": ' + _encode(t.datatype) + ', "type": "literal", "value": ' + _encode(t.value) + "}"
+    return '{"type": "literal", "value": ' + _encode(t.value) + "}"
 
 
 def text_line(term) -> str:

@@ -173,7 +173,8 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     (the previous build did not conform or was not validated; ``rdfs:subClassOf`` changed; more than a
     ``LARGE``-th of the triples changed): validate whole.
     ``cache``: the build's cache folder, where the checks' reads are kept between builds."""
-    from tipkg.shapes.validate import (ValidationReport, class_pairs, compiled, default_graph_size, load_shapes, parsed_ontology,
+    from tipkg.ontology.files import ontology_graph
+    from tipkg.shapes.validate import (ValidationReport, class_pairs, compiled, default_graph_size, load_shapes,
                                        run_checks)
     from tipkg.shapes.shacl_sparql import subclass_closure
 
@@ -187,7 +188,7 @@ def validate_delta(store: ox.Store, delta, shapes: Graph | None = None, ontology
     if changes.subjects.get(_SUBCLASS):
         return None  # the class hierarchy is compiled into the checks
     shapes = shapes if shapes is not None else load_shapes()
-    ontology = ontology if ontology is not None else parsed_ontology()
+    ontology = ontology if ontology is not None else ontology_graph()
     checks = compiled(shapes, ontology, store)
     key = (id(shapes), len(shapes), class_pairs(ontology, store))
     if key not in _restricted:

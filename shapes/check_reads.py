@@ -335,9 +335,10 @@ def shipped_checks() -> list[Check]:
     """The bundled shapes' checks as a build compiles them (the ontology's class hierarchy; the data adds none)."""
     import pyoxigraph as ox
 
-    from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology
+    from tipkg.ontology.files import ontology_graph
+    from tipkg.shapes.validate import compiled, load_shapes
 
-    return compiled(load_shapes(), parsed_ontology(), ox.Store())
+    return compiled(load_shapes(), ontology_graph(), ox.Store())
 
 
 if __name__ == "__main__":  # python3 -m tipkg.shapes.check_reads: rewrite the shipped reads

@@ -52,7 +52,7 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from tipkg.graph.triples import TripleSet, rdflib_term
-from tipkg.ontology.files import ONTOLOGY_TTL
+from tipkg.ontology.files import ontology_graph
 from tipkg.ontology.namespace import curie
 from tipkg.shapes import local
 from tipkg.shapes.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
@@ -147,15 +147,6 @@ def load_shapes(path: str | Path = SHAPES_TTL) -> Graph:
     return Graph().parse(str(path), format="turtle")
 
 
-@lru_cache(maxsize=4)
-def parsed_ontology(path: str | Path = ONTOLOGY_TTL) -> Graph:
-    """The ontology whose ``rdfs:subClassOf`` the compiled checks follow, parsed once per process and
-    path (shared: do not modify it). Validation, delta validation (``affected``), the checks' reads
-    (``check_reads``) and the build's warm-up before it forks (``graph.outputs``) all ask for it, so
-    the children forked after the warm-up inherit it parsed."""
-    return Graph().parse(str(path), format="turtle")
-
-
 def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Graph | None = None, *,
              engine: str = "sparql", reopen=None, triples: int | None = None,
              nt: str | Path | None = None, done: LocalPass | None = None) -> ValidationReport:
@@ -173,7 +164,7 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r} (one of {', '.join(ENGINES)})")
     shapes = shapes if shapes is not None else load_shapes()
-    ontology = ontology if ontology is not None else parsed_ontology()
+    ontology = ontology if ontology is not None else ontology_graph()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     if engine == "pyshacl":
@@ -298,7 +289,7 @@ def local_pass(nt: str | Path, shapes: Graph | None = None, ontology: Graph | No
     ``rdfs:subClassOf``): ``validate`` uses the answers only when the store adds no class pair."""
     start = time.process_time()
     shapes = shapes if shapes is not None else load_shapes()
-    ontology = ontology if ontology is not None else parsed_ontology()
+    ontology = ontology if ontology is not None else ontology_graph()
     pairs = class_pairs(ontology, ox.Store())
     passed = [c.local for c in _compiled_for(shapes, pairs) if c.local is not None]
     try:

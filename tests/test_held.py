@@ -3,28 +3,36 @@ and the whole references, read back from the cache, are the corpus's (on the bun
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
 import pytest
 
-from tipkg.held import StreamedReferences, StreamedUnits, held, reference_counts
+from tipkg.errors import TipkgError
+from tipkg.held import (Brief, StreamedReferences, StreamedUnits, Structures, Tally, counted_paragraphs, first_verbs,
+                        held, reference_counts)
 from tipkg.network.alignment import align
 from tipkg.pipeline import merged_references, paragraph_counts
 from tipkg.references.answers import find_answers
-from tipkg.references.mandates import find_mandates
-from tipkg.sources import read_corpus
+from tipkg.references.mandates import find_mandates, mandates_by_source, requests_by_paragraph
+from tipkg.sources import read_corpus, with_text, without_text
 from tipkg.units import UnitCache, extract_units
+
+
+def replicated(copies: int, folder: Path) -> Path:
+    """The bundled corpus ×``copies`` written into ``folder`` (``benchmarks/replicate.py``)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import replicate
+
+    return replicate.write_corpus(copies, folder)
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     """The ×2 corpus (two thematic indexes, decisions printed by two sources), its units whole and held."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import replicate
-
     folder = tmp_path_factory.mktemp("held")
-    sources = read_corpus(replicate.write_corpus(2, folder / "corpus"))
+    sources = read_corpus(replicated(2, folder / "corpus"))
     cache = folder / "cache"
     whole = extract_units(sources, cache, jobs=2)
     kept = extract_units(sources, cache, jobs=1, keep=held)  # read back from the cache, kept as the parent keeps
@@ -80,6 +88,25 @@ def test_counts_from_the_tallies_need_no_reading_back(corpus):
     assert StreamedReferences(lambda: iter(()), [u.tally for u in kept.units]).counts() == counts
 
 
+@pytest.mark.parametrize("copies", [1, 3])
+def test_the_two_ways_to_count_give_the_same_figures(tmp_path, copies):
+    """The summary's reference counts (``reference_counts``) are worked out from the tallies ``held`` made of
+    each unit (a build with a cache and an OUT) or from one tally of the whole references (a build without):
+    on the bundled corpus and ×3 (three thematic indexes, each decision printed by three sources) both give
+    the same figures, relation by relation."""
+    sources = read_corpus(None if copies == 1 else replicated(copies, tmp_path / "corpus"))
+    whole = extract_units(sources, tmp_path / "cache", jobs=2)
+    kept = extract_units(sources, tmp_path / "cache", jobs=1, keep=held)
+    merged = merged_references(whole.units)
+    counts = reference_counts(merged)
+    assert Tally.counts(u.tally for u in kept.units if u.tally is not None) == counts
+    assert all(u.tally is not None for u in kept.units)
+    assert reference_counts(StreamedReferences(lambda: iter(()), [u.tally for u in kept.units])) == counts
+    assert counts["indexedUnder"][1] == len(merged.index.unplaced) > 0  # the first index's unplaced rows
+    assert counts["citesArticle"][1] == copies * 1  # each copy's one unresolved article
+    assert counts["refersTo"][0] > 100
+
+
 def test_the_kept_form_is_cached_and_a_bad_one_is_made_again(corpus, tmp_path):
     sources, cache, whole, kept = corpus
     store = UnitCache(cache)
@@ -101,3 +128,51 @@ def test_a_unit_extracted_with_keep_caches_its_kept_form(tmp_path):
     assert all(UnitCache(tmp_path).path(k, "held").exists() for k in fresh.keys)
     again = extract_units(sources, tmp_path, jobs=1, keep=held)
     assert again.cached == 2 and [u.tally for u in again.units] == [u.tally for u in fresh.units]
+
+
+def test_a_build_parent_holds_briefs_and_reads_units_back(corpus, tmp_path):
+    """With ``brief`` the parent holds no unit (``Extraction.units`` is empty) and no text; the passes read the
+    kept units back one at a time and find what the units held in memory give."""
+    sources, cache, whole, kept = corpus
+    briefs = extract_units(sources, cache, jobs=1, keep=held, brief=Brief.of)
+    assert briefs.units == [] and len(briefs.briefs) == len(sources) and briefs.extracted == 0
+    assert [b.tally for b in briefs.briefs] == [u.tally for u in kept.units]
+    assert [b.index_file for b in briefs.briefs] == [u.index.source_file if u.index else None for u in whole.units]
+    assert [b.size for b in briefs.briefs] == [len(s.text) for s in sources]
+    streamed = StreamedUnits([without_text(s) for s in sources], briefs.keys, cache, keep=held)
+    assert [u.structured for u in streamed] == [u.structured for u in kept.units]  # texts read again from the files
+    assert list(Structures(streamed)) == [u.structured for u in whole.units]
+    full = [u.structured for u in whole.units]
+    merged = merged_references(whole.units)
+    mandates = mandates_by_source(((u.structured, requests_by_paragraph(u.found)) for u in streamed),
+                                  first_verbs(briefs.briefs))
+    assert mandates == find_mandates(full, merged.found)
+    assert find_answers(Structures(streamed), mandates) == find_answers(full, mandates)
+    assert align(Structures(streamed)) == align(full)
+    assert counted_paragraphs(b.paragraphs for b in briefs.briefs) == paragraph_counts(full)
+    assert paragraph_counts(full)["A/RES/61/180"] == 30  # the bundled resolution's 30 paragraphs
+
+
+def test_first_verbs_are_the_merged_references_first(corpus):
+    """A paragraph printed by two sources takes the first source's verb, as a merge of the references does."""
+    _, _, whole, _ = corpus
+    verbs: dict[str, str] = {}
+    for r in merged_references(whole.units).found:
+        if r.relation == "verb":
+            verbs.setdefault(r.paragraph, r.target)
+    assert first_verbs(Brief.of(u) for u in whole.units) == verbs
+    assert len(verbs) > 1000
+
+
+def test_a_source_changed_during_the_build_is_an_error(tmp_path):
+    """A text let go after extraction is read again only if the file still has the manifest's sha256."""
+    source = read_corpus()[3]  # the compendium, which prints "يطلب"
+    copy = tmp_path / "x.txt"
+    copy.write_bytes(Path(source.path).read_bytes())
+    light = without_text(dataclasses.replace(source, path=str(copy)))
+    assert with_text(light).text == source.text
+    changed = copy.read_bytes().replace("يطلب".encode(), "يرجو".encode(), 1)
+    assert changed != copy.read_bytes()
+    copy.write_bytes(changed)
+    with pytest.raises(TipkgError, match="changed during the build"):
+        with_text(light)

@@ -103,6 +103,21 @@ def test_rows_that_tie_on_every_key_are_left_to_the_store(store):
     assert results.rows == run_local(store, text).rows and not determined
 
 
+def test_each_terms_json_is_json_dumps_of_its_sparql_json(store):
+    """The answers' lines are written from each term's JSON made directly (precomputed.term_json): it is
+    byte for byte json.dumps(sparql_json, sort_keys) on every term of every planned answer, and on the
+    kinds the corpus lacks (a blank node, a typed literal, quotes and control characters)."""
+    from tipkg.queries.sparql import Term
+
+    terms = {t for _, text in _planned_texts() for row in run_local(store, text).rows for t in row if t is not None}
+    assert any(t.lang for t in terms) and any(t.datatype.endswith("#integer") for t in terms)  # (no IRI: identifiers)
+    terms |= {Term("bnode", "b0"), Term("literal", "3", "http://www.w3.org/2001/XMLSchema#decimal"),
+              Term("literal", 'a "b"\n\x00\u0627\\', "http://www.w3.org/2001/XMLSchema#string"),
+              Term("literal", "x", "", "ar"), Term("iri", "https://e/\u0627?q=\"")}
+    for t in terms:
+        assert precomputed.term_json(t) == json.dumps(t.sparql_json(), ensure_ascii=False, sort_keys=True), t
+
+
 # --- what a query reads ----------------------------------------------------------------------------------
 
 def _predicates(name):

@@ -247,12 +247,13 @@ def test_a_rebuild_after_an_edit_validates_the_delta(tmp_path):
 def test_both_plans_of_each_check_agree_on_each_break(breaker):
     """Every check with two plans (``Check.focused``: value checks, and the counts that would read every
     value of a shared property) finds the same rows both ways on each break of test_validate alone."""
-    from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology, store_of
+    from tipkg.ontology.files import ontology_graph
+    from tipkg.shapes.validate import compiled, load_shapes, store_of
 
     g = tv.small()
     breaker(g)
     store = store_of(g)
-    checks = [c for c in compiled(load_shapes(), parsed_ontology(), store) if c.focused is not None]
+    checks = [c for c in compiled(load_shapes(), ontology_graph(), store) if c.focused is not None]
     assert {"MinCountConstraintComponent", "MaxCountConstraintComponent"} <= {c.component for c in checks}
     for check in checks:
         rows = [sorted(tuple(str(v) for v in s) for s in store.query(q)) for q in (check.query, check.focused)]
@@ -263,7 +264,8 @@ def test_each_plan_count_is_made_once_per_process(corpus_store):
     """run_checks counts a shape's focus nodes and a path's values once, for all the checks that choose
     their plan by them (regression: a solver made per check counted them again for each: ×10, 416 COUNT
     queries where 106 patterns were distinct, 40 % of the validation's time)."""
-    from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology, run_checks
+    from tipkg.ontology.files import ontology_graph
+    from tipkg.shapes.validate import compiled, load_shapes, run_checks
 
     class Counting:
         def __init__(self, store):
@@ -277,7 +279,7 @@ def test_each_plan_count_is_made_once_per_process(corpus_store):
         def __getattr__(self, name):
             return getattr(self.store, name)
 
-    checks = compiled(load_shapes(), parsed_ontology(), corpus_store)
+    checks = compiled(load_shapes(), ontology_graph(), corpus_store)
     patterns = {p for c in checks if c.focused is not None and c.sizes is not None for p in c.sizes}
     store = Counting(corpus_store)
     assert run_checks(store, checks) == []
@@ -334,9 +336,10 @@ def test_an_edge_between_two_nodes_at_one_depth_is_read_from_its_subject():
     States" edge made every citation of Member States a focus node: 944 at ×10, 8,864 at ×100 for
     one edited word (36 s of a ×100 rebuild's validation). Read from the subject: the citations of
     the edited paragraph."""
-    from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology
+    from tipkg.ontology.files import ontology_graph
+    from tipkg.shapes.validate import compiled, load_shapes
 
-    check = next(c for c in compiled(load_shapes(), parsed_ontology(), ox.Store())
+    check = next(c for c in compiled(load_shapes(), ontology_graph(), ox.Store())
                  if c.shape.endswith("CitationShape") and c.component == "SPARQLConstraintComponent")
     found = check_reads.reads(check.query)
     citing, cited = "<http://purl.org/spar/cito/hasCitingEntity>", "<http://purl.org/spar/cito/hasCitedEntity>"
@@ -350,7 +353,8 @@ def test_the_shipped_reads_are_current_and_spare_a_first_rebuild_the_parsing(cor
     import json
     from importlib import resources
 
-    from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology
+    from tipkg.ontology.files import ontology_graph
+    from tipkg.shapes.validate import compiled, load_shapes
 
     shipped = json.loads(resources.files("tipkg.shapes").joinpath(check_reads.SHIPPED).read_text(encoding="utf-8"))
     assert shipped == json.loads(check_reads._encoded(check_reads.derived(check_reads.shipped_checks()))), \
@@ -358,6 +362,6 @@ def test_the_shipped_reads_are_current_and_spare_a_first_rebuild_the_parsing(cor
     monkeypatch.setattr(check_reads, "known_reads", {})
     monkeypatch.setattr(check_reads, "_shipped_loaded", False)
     monkeypatch.setattr(check_reads, "_reads_of", lambda template: pytest.fail(f"parsed {template[:80]}"))
-    checks = compiled(load_shapes(), parsed_ontology(), corpus_store)
+    checks = compiled(load_shapes(), ontology_graph(), corpus_store)
     check_reads.derive_reads(checks)
     assert all(check_reads.reads(c.query) is not None or c.component == "SPARQLConstraintComponent" for c in checks)

@@ -13,7 +13,8 @@ import pytest
 
 import test_validate as tv
 from tipkg.shapes import local
-from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology, store_of, validate
+from tipkg.ontology.files import ontology_graph
+from tipkg.shapes.validate import compiled, load_shapes, store_of, validate
 
 
 def sorted_nt(store: ox.Store, path: Path) -> Path:
@@ -30,7 +31,7 @@ def rows(names, solutions) -> set[tuple]:
 
 def agree(store: ox.Store, nt: Path) -> int:
     """Assert every local check's rows from the file and from the store equal its query's; the rows found."""
-    checks = [c for c in compiled(load_shapes(), parsed_ontology(), store) if c.local is not None]
+    checks = [c for c in compiled(load_shapes(), ontology_graph(), store) if c.local is not None]
     assert len(checks) > 150  # the counts, datatypes, patterns, languages … of the shapes
     from_file = local.evaluate([c.local for c in checks], lambda wanted: local.nt_runs(nt, wanted))
     from_store = local.evaluate([c.local for c in checks], lambda wanted: local.store_runs(store, wanted))

@@ -79,7 +79,8 @@ def test_both_plans_of_a_value_check_find_the_same_violations():
     all the breaks at once, both find exactly the same rows."""
     from test_validate import BROKEN
 
-    from tipkg.shapes.validate import compiled, load_shapes, parsed_ontology, store_of
+    from tipkg.ontology.files import ontology_graph
+    from tipkg.shapes.validate import compiled, load_shapes, store_of
 
     def rows(store, query):
         return sorted(tuple(str(s[v]) for v in ("this", "value")) for s in store.query(query))
@@ -88,7 +89,7 @@ def test_both_plans_of_a_value_check_find_the_same_violations():
     for breaker, _, _ in BROKEN:
         breaker(g)
     store = store_of(g)
-    checks = [c for c in compiled(load_shapes(), parsed_ontology(), store) if c.focused is not None]
+    checks = [c for c in compiled(load_shapes(), ontology_graph(), store) if c.focused is not None]
     assert len(checks) > 50
     found = 0
     for check in checks:
@@ -105,9 +106,10 @@ def test_conforming_sets_find_what_the_boolean_form_finds():
     from test_validate import BROKEN
 
     from tipkg.shapes.shacl_sparql import compile_shapes, subclass_closure
-    from tipkg.shapes.validate import load_shapes, parsed_ontology, store_of
+    from tipkg.ontology.files import ontology_graph
+    from tipkg.shapes.validate import load_shapes, store_of
 
-    closure = subclass_closure((str(s), str(o)) for s, o in parsed_ontology().subject_objects(RDFS.subClassOf))
+    closure = subclass_closure((str(s), str(o)) for s, o in ontology_graph().subject_objects(RDFS.subClassOf))
     as_sets, as_booleans = compile_shapes(load_shapes(), closure), compile_shapes(load_shapes(), closure, sets=False)
     changed = [(a, b) for a, b in zip(as_sets, as_booleans) if a.query != b.query]
     assert {(str(a.shape).rsplit("#", 1)[1], a.component) for a, _ in changed} >= {

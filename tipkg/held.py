@@ -38,13 +38,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from tipkg.model import Document
+from tipkg.model import Document, StructuredSource
 from tipkg.references import References
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
+from tipkg.sources import with_text
 from tipkg.units import SourceUnit, UnitCache, extract_unit
 
 #: the relations of the references the parent's global passes read (``references.mandates.find_mandates``)
@@ -86,21 +88,47 @@ def _shared(document: Document) -> Document:
     return dataclasses.replace(document, paragraphs=paragraphs)
 
 
-class StreamedUnits:
-    """The whole units of a corpus in manifest order, read back from the cache one at a time (a unit whose entry
-    has gone since is extracted again)."""
+class StreamedUnits(Sequence[SourceUnit]):
+    """The units of a corpus in manifest order, whole or as ``keep`` keeps them (``held``), read back from the
+    cache one at a time: what the parent's global passes iterate instead of holding every unit (a unit whose
+    entry has gone since is made again)."""
 
-    def __init__(self, sources: Sequence, keys: Sequence[str], cache) -> None:
-        self.sources, self.keys, self.cache = sources, keys, UnitCache(cache)
+    def __init__(self, sources: Sequence, keys: Sequence[str], cache,
+                 keep: Callable[[SourceUnit], SourceUnit] | None = None) -> None:
+        self.sources, self.keys, self.cache, self.keep = sources, keys, UnitCache(cache), keep
 
     def __len__(self) -> int:
         return len(self.sources)
 
-    def __getitem__(self, i: int) -> SourceUnit:
-        return self.cache.get(self.keys[i], self.sources[i]) or extract_unit(self.sources[i])
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        key, source = self.keys[i], with_text(self.sources[i])  # the build's parent holds no text: read again
+        if self.keep is None:
+            return self.cache.get(key, source) or extract_unit(source)
+        return self.cache.get(key, source, self.keep.__name__) or self.keep(self.cache.get(key, source)
+                                                                             or extract_unit(source))
 
     def __iter__(self) -> Iterator[SourceUnit]:
         return (self[i] for i in range(len(self)))
+
+
+class Structures(Sequence[StructuredSource]):
+    """Each unit's structure, read from ``units`` (a ``StreamedUnits``: one unit at a time) when asked for."""
+
+    def __init__(self, units: Sequence[SourceUnit]) -> None:
+        self.units = units
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [u.structured for u in self.units[i]]
+        return self.units[i].structured
+
+    def __iter__(self) -> Iterator[StructuredSource]:
+        return (u.structured for u in self.units)
 
 
 class _Whole:
@@ -139,8 +167,8 @@ class StreamedReferences(References):
         return self._whole
 
     def counts(self) -> dict[str, tuple[int, int]]:
-        """``reference_counts`` of the whole references: from the units' tallies when each has one, else from
-        the whole references (read back if not yet)."""
+        """``reference_counts`` of the whole references: ``Tally.counts`` of the units' tallies when each has one
+        (a build's), else of one tally of the whole references (read back if not yet)."""
         if self._whole is None and self._tallies and all(t is not None for t in self._tallies):
             return Tally.counts(t for t in self._tallies if t is not None)
         return reference_counts(self._read())
@@ -176,7 +204,8 @@ class Tally:
     @staticmethod
     def counts(tallies: Iterable[Tally]) -> dict[str, tuple[int, int]]:
         """relation -> (distinct edges, unresolved) of the units' tallies in manifest order together (the
-        unplaced rows of the first index: the merged index keeps the first one's)."""
+        unplaced rows of the first index: the merged index keeps the first one's). The one place the summary's
+        reference counts are worked out (``reference_counts`` says from what)."""
         edges: dict[str, list[bytes]] = {}
         missed: Counter = Counter()
         unplaced = None
@@ -195,15 +224,92 @@ class Tally:
         return {rel: (found.get(rel, 0), missed.get(rel, 0)) for rel in sorted(set(found) | set(missed))}
 
 
+@dataclasses.dataclass(frozen=True)
+class Brief:
+    """What the build's parent holds of each unit from its extraction to the build's end: no text, a few bytes
+    a paragraph (×1000 held every unit's structure, 0.4 MB a source with its text, 2 GB, and every process
+    forked later inherited it). The passes that need a unit's structure read it back (``StreamedUnits``).
+
+    ``tally``: the summary's reference counts (``Tally``; None for a unit kept whole);
+    ``index_file``: the file of the thematic index the unit prints, if it prints one (``units.graph_parts``);
+    ``size``: its source's length in characters (``graph_parts`` computes the longest first);
+    ``verbs``: each paragraph's first verb, one ``paragraph\tverb`` line each (``first_verbs``);
+    ``paragraphs``: per document, its paragraphs' identifiers as 8-byte digests (``paragraph_digests``).
+    """
+
+    tally: Tally | None
+    index_file: str | None
+    size: int
+    verbs: str
+    paragraphs: dict[str, bytes]
+
+    @classmethod
+    def of(cls, unit: SourceUnit) -> Brief:
+        verbs: dict[str, str] = {}
+        for r in unit.found:
+            if r.relation == "verb":
+                verbs.setdefault(r.paragraph, r.target)
+        return cls(unit.tally, unit.index.source_file if unit.index is not None else None,
+                   len(unit.structured.source.text), "\n".join(f"{p}\t{v}" for p, v in verbs.items()),
+                   paragraph_digests(unit.structured))
+
+
+def first_verbs(briefs: Iterable[Brief]) -> dict[str, str]:
+    """paragraph -> its first verb over the corpus (the first unit in manifest order that gives it one), what
+    ``references.mandates`` reads of the verbs: as a merge of the references would give it."""
+    verbs: dict[str, str] = {}
+    for brief in briefs:
+        for line in brief.verbs.split("\n") if brief.verbs else ():
+            paragraph, verb = line.split("\t")
+            verbs.setdefault(paragraph, sys.intern(verb))
+    return verbs
+
+
+def paragraph_digests(structured: StructuredSource) -> dict[str, bytes]:
+    """document -> the distinct identifiers of the paragraphs a source prints of it, as sorted 8-byte digests."""
+    seen: dict[str, set[bytes]] = {}
+    for document in structured.documents:
+        seen.setdefault(document.identifier, set()).update(_digest(p.identifier, "") for p in document.paragraphs)
+    return {document: b"".join(sorted(digests)) for document, digests in seen.items()}
+
+
+def counted_paragraphs(digests: Iterable[dict[str, bytes]]) -> dict[str, int]:
+    """Distinct paragraph identifiers per document over all sources, given each source's ``paragraph_digests``
+    (most documents are printed by one source: their digests are counted as they are)."""
+    seen: dict[str, bytes | set[bytes]] = {}
+    for per_source in digests:
+        for document, joined in per_source.items():
+            have = seen.get(document)
+            if have is None:
+                seen[document] = joined
+                continue
+            if isinstance(have, bytes):
+                have = seen[document] = set(_chunks(have))
+            have.update(_chunks(joined))
+    return {document: len(v) // 8 if isinstance(v, bytes) else len(v) for document, v in sorted(seen.items())}
+
+
+def _chunks(joined: bytes) -> Iterator[bytes]:
+    return (joined[i:i + 8] for i in range(0, len(joined), 8))
+
+
 def _digest(paragraph: str, target: str) -> bytes:
     return hashlib.blake2b(f"{paragraph}\0{target}".encode("utf-8"), digest_size=8).digest()
 
 
 def reference_counts(references: References) -> dict[str, tuple[int, int]]:
-    """relation -> (distinct edges found, references seen but unresolved).
+    """relation -> (distinct edges found, references seen but unresolved): the summary of ``tipkg build``.
 
     For ``indexedUnder`` the second figure counts the index rows left without
     an edge: rows whose topic is not printed (unplaced).
+
+    The figures are always ``Tally.counts``; what it is given depends on what is at hand. A build whose
+    parent keeps its units trimmed (``StreamedReferences``) has no whole references to count, only the
+    ``Tally`` ``held`` made of each unit while it was whole: their union. References held whole (a build
+    without a cache or an OUT, ``extract_references``) are one tally of themselves. The two agree because
+    ``Tally.counts`` combines the units' tallies as ``pipeline.merged_references`` merges the units
+    (edges and unresolved references of every unit, the unplaced rows of the first index):
+    ``tests/test_held.py`` checks it on the bundled corpus and ×3.
     """
     if isinstance(references, StreamedReferences):
         return references.counts()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -40,13 +40,14 @@ from tipkg.errors import ValidationFailed
 from tipkg.graph.outputs import prepare, scratch_folder, staged_output, sweep_beside, write_dumps
 from tipkg.parallel import Forked, frozen_heap
 from tipkg.references import References
-from tipkg.references.mandates import find_mandates
+from tipkg.references.mandates import mandates_by_source, requests_by_paragraph
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.shapes.affected import validate_delta
 from tipkg.shapes.validate import LocalPass, ValidationReport, in_memory, local_pass, validate, validation_store
-from tipkg.sources import read_corpus
+from tipkg.sources import read_corpus, without_text
 from tipkg.graph.writers import DumpSettings, writers
-from tipkg.held import UNRESOLVED_RELATION, StreamedReferences, StreamedUnits, held, reference_counts
+from tipkg.held import (UNRESOLVED_RELATION, Brief, StreamedReferences, StreamedUnits, Structures, counted_paragraphs,
+                        first_verbs, held, paragraph_digests, reference_counts)
 
 __all__ = ["DEFAULT_CACHE", "DEFAULT_OUT", "UNRESOLVED_RELATION", "BuildResult", "build", "merged_references",
            "paragraph_counts", "reference_counts", "stderr_progress", "write_report"]
@@ -61,7 +62,7 @@ class BuildResult:
     """What a build produced: the graph's triples, per-document paragraph counts, timings."""
 
     triples: TripleSet
-    structured: list[StructuredSource]
+    structured: Sequence[StructuredSource]  # with a cache and an OUT, each read back from the cache when asked for
     documents: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
@@ -105,17 +106,24 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     if cache == DEFAULT_CACHE:
         cache = default_cache(out_dir) if out_dir is not None else None
     say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
-    # with a cache and an OUT, each unit's graph part is made in its extraction task and the parent keeps only
-    # what its global passes read of the unit (tipkg/held.py); the whole unit is read back from the cache
+    # with a cache and an OUT, each unit's graph part is made in its extraction task and the parent holds only a
+    # brief of each unit (ids and counts, no text: tipkg/held.py); its global passes read back, one unit at a
+    # time, what they read of a unit (``held``), and the whole unit when asked for
     light = cache is not None and out_dir is not None
     extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
                                meanwhile=(lambda: _ahead(check)) if out_dir is not None else None,
-                               keep=held if light else None)
-    structured = [unit.structured for unit in extraction.units]
-    kept = merged_references(extraction.units)  # what the global passes read of the references (all without a cache)
-    whole = StreamedUnits(sources, extraction.keys, cache) if light else None
-    # the whole, read back when asked for; the summary's counts from the tallies held made of each whole unit
-    references = StreamedReferences(whole, [u.tally for u in extraction.units]) if whole is not None else kept
+                               keep=held if light else None, brief=Brief.of)
+    briefs = extraction.briefs
+    if light:  # from here on the parent holds no source's text: a unit read back has its source's read again
+        sources = [without_text(source) for source in sources]
+    units = StreamedUnits(sources, extraction.keys, cache, keep=held) if light else extraction.units
+    whole = StreamedUnits(sources, extraction.keys, cache) if light else units
+    structured = Structures(units) if light else [unit.structured for unit in units]
+    # the whole references, read back when asked for; the summary's counts from the tallies held made of each unit
+    references = StreamedReferences(whole, [b.tally for b in briefs]) if light else merged_references(units)
+    # what the graph stage reads of them: nothing where the parts are made in the pool and the mandates found below
+    found = () if light else references.found
+    documents = counted_paragraphs(b.paragraphs for b in briefs)
     lap("extract")
     stamp = BuildStamp(cache, out_dir) if cache is not None and out_dir is not None else None
     key = build_key(sources, base, check) if stamp else None
@@ -124,7 +132,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say(f"nothing changed since the last build of {out_dir}: its outputs are current")
         sweep_beside(out_dir)  # what killed builds left beside OUT goes, as after any build
         triples = SpilledTriples.written(PREFIXES, Path(out_dir) / "graph.nt", store_path(out_dir), record["triples"])
-        return BuildResult(triples, structured, documents=paragraph_counts(structured), timings=timings,
+        return BuildResult(triples, structured, documents=documents, timings=timings,
                            references=references, cached=extraction.cached, extracted=extraction.extracted,
                            written=[Path(out_dir) / w.name for w in writers()], up_to_date=record["validation"])
     with ExitStack() as cleanup:
@@ -142,12 +150,14 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                  else Forked(reuse_stage, structured, reuse_keys, cache, say))
         parts = None
         if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
-            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh,
-                                whole=whole.__getitem__ if whole is not None else None)
+            parts = graph_parts(briefs, extraction.keys, cache or chunks, base, whole.__getitem__, jobs, say,
+                                extraction.fresh)
             lap("parts")
         say("building graph")
-        mandates = find_mandates(structured, kept.found)  # once, for the graph stage and add_repeats
-        graph = build_graph(structured, base, references=kept.found, index=kept.index, graph=sink,
+        # once, for the graph stage and add_repeats: each unit with its own requests, every paragraph's first verb
+        mandates = mandates_by_source(((u.structured, requests_by_paragraph(u.found)) for u in units),
+                                      first_verbs(briefs))
+        graph = build_graph(structured, base, references=found, index=None if light else references.index, graph=sink,
                             parts=parts.parts if parts else None, mandates=mandates)
         lap("graph")
         say("text reuse")
@@ -158,10 +168,11 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         else:
             echoes, attested = found
             add_echoes(graph, echoes, attested, base)
-        add_repeats(graph, structured, kept.found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
+        add_repeats(graph, structured, found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
+        del mandates  # let go before the outputs' children are forked
         add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
         lap("reuse")
-        result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
+        result = BuildResult(graph, structured, documents=documents, timings=timings,
                              references=references, cached=extraction.cached, extracted=extraction.extracted,
                              parts=parts.computed if parts else 0)
         if out_dir is not None:
@@ -294,13 +305,10 @@ def write_report(references: References, path: str | Path) -> Path:
     return path
 
 
-def paragraph_counts(structured: list[StructuredSource]) -> dict[str, int]:
-    """Distinct paragraph identifiers per document, over all sources."""
-    seen: dict[str, set[str]] = {}
-    for item in structured:
-        for document in item.documents:
-            seen.setdefault(document.identifier, set()).update(p.identifier for p in document.paragraphs)
-    return {doc: len(ids) for doc, ids in sorted(seen.items())}
+def paragraph_counts(structured: Iterable[StructuredSource]) -> dict[str, int]:
+    """Distinct paragraph identifiers per document, over all sources (``build`` counts them from its units'
+    briefs, made the same way: ``tipkg.held.paragraph_digests``)."""
+    return counted_paragraphs(paragraph_digests(item) for item in structured)
 
 
 def stderr_progress(message: str) -> None:

@@ -292,10 +292,12 @@ class Extraction:
     extracted: int = 0
     keys: list[str] = field(default_factory=list)  # each unit's cache key
     fresh: list[int] = field(default_factory=list)  # the units extracted (not read back), by index
+    briefs: list = field(default_factory=list)  # ``brief(unit)`` of each (``extract_units(brief=)``)
 
 
 def _extract_and_store(source: Source, key: str, folder: str | None, base: str | None = None,
-                       index_file: str = "", keep: Callable[[SourceUnit], SourceUnit] | None = None) -> SourceUnit:
+                       index_file: str = "", keep: Callable[[SourceUnit], SourceUnit] | None = None,
+                       brief: Callable[[SourceUnit], object] | None = None):
     unit = extract_unit(source)
     if folder is not None:
         UnitCache(folder).put(key, unit)
@@ -314,7 +316,7 @@ def _extract_and_store(source: Source, key: str, folder: str | None, base: str |
     kept = keep(unit)
     if folder is not None:
         UnitCache(folder).put(key, kept, keep.__name__)
-    return kept
+    return kept if brief is None else brief(kept)
 
 
 #: the cyclic collector's thresholds in an extraction worker (``_extraction_collector``)
@@ -336,7 +338,8 @@ def _extraction_collector() -> None:
 def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jobs: int | None = None,
                   progress: Callable[[str], None] | None = None, base: str | None = None,
                   meanwhile: Callable[[], None] | None = None,
-                  keep: Callable[[SourceUnit], SourceUnit] | None = None) -> Extraction:
+                  keep: Callable[[SourceUnit], SourceUnit] | None = None,
+                  brief: Callable[[SourceUnit], object] | None = None) -> Extraction:
     """The unit of every source: read back from ``cache`` when a whole entry is there, else
     extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored.
     ``meanwhile()`` is called here once a worker of the pool has no task left (this process would only
@@ -347,7 +350,10 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     replicated compendium: at ×N the N-1 other copies' parts were computed twice). ``keep(unit)``: what
     is kept of each unit (``tipkg.held.held``, applied as each arrives, in the worker for one extracted
     there); default, the whole unit. The kept form is cached beside the unit (``<key>.<keep's name>``)
-    and read instead of it: a warm build's parent unpickles what it keeps, not every whole unit."""
+    and read instead of it: a warm build's parent unpickles what it keeps, not every whole unit.
+    ``brief(unit)``: what this process holds of each unit (``Extraction.briefs``; ``tipkg.held.Brief``); with
+    ``keep`` and a cache, that alone — made in the worker, each kept unit let go once its brief is made, so
+    ``Extraction.units`` is empty and the passes read the kept units back (``tipkg.held.StreamedUnits``)."""
     say = progress or (lambda message: None)
     store = UnitCache(cache) if cache is not None else None
     if store is not None:
@@ -357,6 +363,8 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     for s in sources:
         first_of_kind.setdefault(s.kind, s.file)
     units: list[SourceUnit | None] = [None] * len(sources)
+    briefs: list = [None] * len(sources)
+    brief_only = brief is not None and keep is not None and store is not None
     name = keep.__name__ if keep is not None else ""
     # the sources without a cache entry are known before any is read: they are extracted in the pool while
     # this process reads the others back (one source edited: its extraction beside reading the rest)
@@ -375,11 +383,19 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
         def extract(i: int) -> None:
             todo.append(i)
             if pool is None:
-                units[i] = _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind], keep)
+                arrived(i, _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind], keep,
+                                              brief if brief_only else None))
                 meter.tick()
             else:
                 futures[pool.submit(_extract_and_store, sources[i], keys[i], folder, base,
-                                    first_of_kind[sources[i].kind], keep)] = i
+                                    first_of_kind[sources[i].kind], keep, brief if brief_only else None)] = i
+
+        def arrived(i: int, unit) -> None:  # a unit (or, brief_only, its brief) in manifest place
+            if brief_only:
+                briefs[i] = unit
+                return
+            unit.structured = dataclasses.replace(unit.structured, source=sources[i])
+            units[i] = unit
 
         # the longest first (the compendium is three quarters of the bundled corpus): the last task
         # to finish is then a short one, and the pool's two workers end together
@@ -388,18 +404,18 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
         gone = set(missing)
         for i, (k, s) in enumerate(zip(keys, sources)):
             if store is not None and i not in gone:
-                units[i] = store.get(k, s) if keep is None else _kept(store, k, s, keep)
-        late = [i for i, u in enumerate(units) if u is None and i not in gone]  # entries not whole: made again
+                found = store.get(k, s) if keep is None else _kept(store, k, s, keep)
+                if found is not None:
+                    arrived(i, brief(found) if brief_only else found)
+        late = [i for i, (u, b) in enumerate(zip(units, briefs))  # entries not whole: made again
+                if u is None and b is None and i not in gone]
         meter.total += len(late)
         for i in (late if pool is not None else [*missing, *late]):
             extract(i)
         pending = len(futures)
         for future in chain([None], as_completed(futures)):  # first: before any task ends
             if future is not None:
-                i = futures[future]
-                unit = future.result()
-                unit.structured = dataclasses.replace(unit.structured, source=sources[i])
-                units[i] = unit
+                arrived(futures[future], future.result())
                 meter.tick()
                 pending -= 1
             if pool is not None and meanwhile is not None and pending < jobs:
@@ -408,7 +424,10 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
                 # workers, the compendium's among them, which bounds the stage (×1: 0.15 CPU s of 1.1 in 0.7 s)
                 meanwhile()
                 meanwhile = None
-    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo), keys=keys, fresh=sorted(todo))
+    if brief is not None and not brief_only:
+        briefs = [brief(u) for u in units]
+    return Extraction([] if brief_only else units, cached=len(sources) - len(todo), extracted=len(todo),  # type: ignore[arg-type]
+                      keys=keys, fresh=sorted(todo), briefs=briefs)
 
 
 def _kept(store: UnitCache, key: str, source: Source, keep: Callable[[SourceUnit], SourceUnit]) -> SourceUnit | None:
@@ -533,24 +552,25 @@ class Parts:
     computed: int = 0
 
 
-def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | Path, base: str,
+def graph_parts(briefs: Sequence, keys: Sequence[str], folder: str | Path, base: str, whole: Callable[[int], SourceUnit],
                 jobs: int | None = None, progress: Callable[[str], None] | None = None,
-                fresh: Sequence[int] = (), whole: Callable[[int], SourceUnit] | None = None) -> Parts:
+                fresh: Sequence[int] = ()) -> Parts:
     """The graph part of every unit (``graph.parts``): read back from ``folder`` when a whole entry
     is there, else computed — in a process pool of ``jobs`` workers — and stored there. A part
     follows from its source alone (and the first index's file, for a source that prints an index),
     so an edited source recomputes its own part only. ``fresh``: the units extracted by this build
-    (their parts were computed with them). ``whole(i)``: unit ``i`` whole, where ``units`` are what the
-    parent keeps of them (``tipkg.held``: a part needs the references and index rows it leaves out)."""
+    (their parts were computed with them). ``briefs``: what the parent holds of each unit (``tipkg.held.Brief``:
+    the file of the index it prints, its source's length); ``whole(i)``: unit ``i`` whole, read back (a part
+    needs the references and index rows the parent's kept units leave out)."""
     say = progress or (lambda message: None)
     store = PartCache(folder)
-    first_index = next((u.index.source_file for u in units if u.index is not None), "")
-    part_keys = [part_key(k, base, first_index if u.index is not None else "") for k, u in zip(keys, units)]
+    first_index = next((b.index_file for b in briefs if b.index_file is not None), "")
+    part_keys = [part_key(k, base, first_index if b.index_file is not None else "") for k, b in zip(keys, briefs)]
     parts: list[FilePart | None] = [store.get(k) for k in part_keys]
     todo = [i for i, p in enumerate(parts) if p is None]
     if todo:
         say(f"graph parts of {len(todo)} sources")
-    unit = whole or units.__getitem__
+    unit = whole
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(todo) <= 1:
         for i in todo:
@@ -558,7 +578,7 @@ def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | 
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
                                  initargs=(os.getpid(),)) as pool:
-            longest_first = sorted(todo, key=lambda i: -len(units[i].structured.source.text))  # as extract_units
+            longest_first = sorted(todo, key=lambda i: -briefs[i].size)  # as extract_units
             futures = {pool.submit(_part, _light(unit(i)), part_keys[i], str(folder), base, first_index): i
                        for i in longest_first}
             for future in as_completed(futures):
