@@ -430,7 +430,7 @@ def _resolutions(f: str, ctx: CitationContext, consumed: list[tuple[int, int]]) 
     heads = _find_heads(f, ctx)
     stop = re.compile(fold(_tables()["resolution_list"]["stop"]))
     gap_max, first_gap = _tables()["resolution_list"]["max_gap"], _tables()["resolution_list"]["first_gap"]
-    pairs = [m for m in _NUMBER_PAIR.finditer(f) if not _inside(m.start(), consumed)]
+    pairs = [m for m in _scan(_NUMBER_PAIR.pattern, f, folded=False) if not _inside(m.start(), consumed)]
     claimed: dict[int, _Head] = {}
     if ctx.visual:
         for head in heads:
