@@ -248,9 +248,11 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
             best[(s, e)] = (score, (e + 1, ended[j]))
             ends[s].append(e)
             scores[s].append(score)
-    key = max((k for k in best if k[0] == 0), key=lambda k: best[k][0], default=None)
-    if key is None:
+    if not scores[0]:
         return text
+    # the best reading of the whole line: of the chunks that start it, the first best in the order made
+    top = max(scores[0])
+    key: tuple[int, int] | None = (0, ends[0][scores[0].index(top)])
     chunks = []                                    # collected from the last read to the first
     while key is not None:
         chunks.append(text[key[0]:key[1] + 1])
