@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from operator import itemgetter
 from pathlib import Path
 from typing import cast
 
@@ -39,7 +38,7 @@ from tipkg.graph.jsonld import split_lines
 from tipkg.graph.uris import base_iri, mint, site_iri
 from tipkg.ontology.namespace import CITO, ELI, ELI_DL, ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
 from tipkg.graph.triples import TripleSet, rdflib_term
-from tipkg.graph.turtle import turtle_body
+from tipkg.graph.turtle import turtle_blocks
 from tipkg.ontology.context import CONTEXT_FILE
 from tipkg.ontology.namespace import curie as _curie
 from tipkg.graph.writers import DumpSettings, dumps, media_type
@@ -186,16 +185,15 @@ _PLACING = _LOCATED | {_DERIVED_FROM}
 
 def _file_of(line: bytes, o: bytes) -> str:
     """The object's text up to its ``#`` (an IRI's or a literal's lexical form)."""
-    if b"\\" in o:  # an escape: let the parser read it
+    if 92 in o:  # a backslash, an escape: let the parser read it
         (t,) = ox.parse(line + b"\n", format=ox.RdfFormat.N_TRIPLES)
-        text = t.object.value
-    elif o[:1] == b"<":
-        text = o[1:-1].decode("utf-8")
+        return t.object.value.split("#", 1)[0]
+    if o[:1] == b"<":
+        o = o[1:-1]
     elif o[:1] == b'"':
-        text = o[1:o.rindex(b'"')].decode("utf-8")
-    else:
-        text = o.decode("utf-8")
-    return text.split("#", 1)[0]
+        o = o[1:o.rindex(b'"')]
+    cut = o.find(b"#")
+    return (o if cut < 0 else o[:cut]).decode("utf-8")
 
 
 def placed_runs(parts, written: dict[bytes, str], files: dict[str, str]):
@@ -231,17 +229,26 @@ def placed_runs(parts, written: dict[bytes, str], files: dict[str, str]):
 
 
 def trig_blocks(lines, written: dict[bytes, str], files: dict[str, str],
-                prefixes: dict[str, str], turtle: bytes | None = None) -> bytes:
+                prefixes: dict[str, str], turtle: bytes | list[tuple[int, bytes]] | None = None) -> bytes:
     """The TriG graph blocks of some whole subjects' sorted lines: one block per graph they touch
     (the default graph first, then by name), each the graph's lines in order, in Turtle. The source
     nodes are given by IRI (``source_maps``' values' ``value``).
 
     ``lines`` may come split (``jsonld.split_lines``) with ``turtle``, the same lines in Turtle
-    without prefix lines: a graph's block is then made of that text's subject blocks (a subject's
+    without prefix lines — the text, or its subject blocks with where each subject's lines start
+    (``turtle.turtle_blocks``): a graph's block is then made of those subject blocks (a subject's
     block is written from its own triples alone, ``_graphs_of_blocks``), and only a subject whose
     triples go to several graphs has its triples of each written again."""
     parts = lines if turtle is not None else split_lines(lines)
-    graphs = _graphs_of_blocks(parts, written, files, prefixes, turtle) if turtle is not None else None
+    graphs = None
+    if turtle is not None:
+        if isinstance(turtle, bytes):  # cut into blocks, each matched to its subject's first line
+            starts = [i for i, (a, b) in enumerate(zip(parts, parts[1:]), 1) if a[0] != b[0]]
+            turtle = list(zip([0, *starts], subject_blocks(turtle))) if parts else []
+            if len(turtle) != len(starts) + bool(parts):
+                turtle = None
+        if turtle is not None:
+            graphs = _graphs_of_blocks(parts, written, files, prefixes, turtle)
     if graphs is not None:
         return b"".join(_head(name) + b"".join(graphs[name]) + b"}\n"
                         for name in sorted(graphs, key=lambda n: n.encode("utf-8")))
@@ -253,9 +260,9 @@ def trig_blocks(lines, written: dict[bytes, str], files: dict[str, str],
 
 
 def _graphs_of_blocks(parts, written: dict[bytes, str], files: dict[str, str], prefixes: dict[str, str],
-                      turtle: bytes) -> dict[str, list[bytes]] | None:
-    """Each graph's Turtle subject blocks (by IRI, "" the default graph), cut from ``turtle``; None if
-    it does not cut into a block per subject.
+                      blocks: list[tuple[int, bytes]]) -> dict[str, list[bytes]] | None:
+    """Each graph's Turtle subject blocks (by IRI, "" the default graph), from the subjects' blocks
+    with where their lines start in ``parts``; None if a split subject's blocks come out otherwise.
 
     Placed as ``placed_runs`` places the lines, without going through every line in Python: a
     subject's lines all go where its home is (the least source it is derived from; none: the
@@ -263,18 +270,14 @@ def _graphs_of_blocks(parts, written: dict[bytes, str], files: dict[str, str], p
     picked out and looked at alone. A subject none of them sends elsewhere is its block, whole, in
     its home's graph; the others (a node read from two files: a few in a hundred) have their lines
     split by graph and each graph's written in Turtle (``turtle.turtle_body``)."""
-    blocks = subject_blocks(turtle)
-    column = list(map(itemgetter(0), parts))
-    subjects = list(dict.fromkeys(column))  # in order: a subject's lines are together
-    if len(blocks) != len(subjects):
-        return None
     special: dict[bytes, list[tuple[bytes, bytes, bytes]]] = {}
     for s, p, o, line in [part for part in parts if part[1] in _PLACING]:
         special.setdefault(s, []).append((p, o, line))
     graphs: dict[str, list[bytes | None]] = {}  # None: a subject split among graphs, written below
     split: dict[str, list] = {}  # a graph's lines (split) of those subjects
-    at = 0  # where the next split subject's lines are looked for in ``column``
-    for subject, block in zip(subjects, blocks):
+    ends = [start for start, _ in blocks[1:]] + [len(parts)]
+    for (start, block), end in zip(blocks, ends):
+        subject = parts[start][0]
         mine = special.get(subject)
         own = written.get(subject)
         if own is not None or mine is None:
@@ -290,12 +293,8 @@ def _graphs_of_blocks(parts, written: dict[bytes, str], files: dict[str, str], p
         if not away:
             graphs.setdefault(home or "", []).append(block)
             continue
-        start = column.index(subject, at)
-        at = start + 1
-        while at < len(column) and column[at] == subject:
-            at += 1
         placed: dict[str, list] = {}
-        for part in parts[start:at]:
+        for part in parts[start:end]:
             placed.setdefault(away.get(part[3], home) or "", []).append(part)
         if len(placed) == 1:  # every line sent to one graph
             graphs.setdefault(next(iter(placed)), []).append(block)
@@ -304,7 +303,7 @@ def _graphs_of_blocks(parts, written: dict[bytes, str], files: dict[str, str], p
             graphs.setdefault(name, []).append(None)
             split.setdefault(name, []).extend(own_lines)
     for name, own_lines in split.items():
-        again = subject_blocks(turtle_body(own_lines, prefixes))
+        again = [block for _, block in turtle_blocks(own_lines, prefixes)]
         if len(again) != graphs[name].count(None):
             return None
         again.reverse()

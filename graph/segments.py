@@ -57,7 +57,7 @@ from tipkg.graph import jsonld, void_stats
 from tipkg.graph.dumps import VoidStatistics, file_source_maps, trig_blocks, trig_header, write_void
 from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.triples import TripleSet
-from tipkg.graph.turtle import turtle_body
+from tipkg.graph.turtle import turtle_blocks
 from tipkg.parallel import die_with_parent
 
 TEXT = ("graph.ttl", "graph.jsonld", "graph.trig")
@@ -371,9 +371,9 @@ def _outputs(context: _Context, parts: list, names: list[str]) -> dict[str, byte
     if "graph.ttl" in names or "graph.trig" in names:
         # from the split lines, each term as pyoxigraph's writer gives it (turtle.py): half the time of
         # pyoxigraph's parse of the lines into term objects and its writer over them
-        turtle = turtle_body(parts, context.prefixes)
+        turtle = turtle_blocks(parts, context.prefixes)
     if "graph.ttl" in names and turtle is not None:
-        out["graph.ttl"] = turtle
+        out["graph.ttl"] = b"".join(block for _, block in turtle)
     if "graph.jsonld" in names:
         out["graph.jsonld"] = jsonld.jsonld_nodes_of(parts)
     if "graph.trig" in names:

@@ -31,7 +31,13 @@ KEPT = 1 << 16
 def turtle_body(parts, prefixes: dict[str, str]) -> bytes:
     """The Turtle (without prefix lines) of whole subjects' sorted N-Triples lines, split
     (``jsonld.split_lines``): what pyoxigraph's writer gives of them after its prefix lines."""
-    return _terms(tuple(prefixes.items())).body(parts)
+    return b"".join(block for _, block in turtle_blocks(parts, prefixes))
+
+
+def turtle_blocks(parts, prefixes: dict[str, str]) -> list[tuple[int, bytes]]:
+    """``turtle_body`` by subject: each subject's block (ending `` .`` and a newline) with where its
+    lines start in ``parts`` (TriG places a subject's block whole, or its lines: ``dumps.trig_blocks``)."""
+    return _terms(tuple(prefixes.items())).blocks(parts)
 
 
 @functools.cache
@@ -76,12 +82,14 @@ class _Terms:
         written = self.predicates[term] = line[len(subject):-len(b' "o" .\n')]
         return written
 
-    def body(self, parts) -> bytes:
+    def blocks(self, parts) -> list[tuple[int, bytes]]:
+        blocks: list[tuple[int, bytes]] = []
         out: list[bytes] = []
         append = out.append
         objects, predicates, namespaced = self.objects, self.predicates, self.namespaced
         subject = predicate = None
-        for s, p, o, _ in parts:
+        start = 0
+        for i, (s, p, o, _) in enumerate(parts):
             head = o[:1]
             if head == b'"' and o[-1:] != b">" or head == b"<" and not o.startswith(namespaced):
                 term = o  # a plain or language-tagged literal; an IRI no prefix abbreviates
@@ -96,7 +104,9 @@ class _Terms:
             else:
                 if subject is not None:
                     append(b" .\n")
-                subject = s
+                    blocks.append((start, b"".join(out)))
+                    out.clear()
+                subject, start = s, i
                 append(s if s[:1] == b"<" and not s.startswith(namespaced) else objects.get(s) or self.object(s))
                 append(b" ")
             predicate = p
@@ -105,4 +115,5 @@ class _Terms:
             append(term)
         if subject is not None:
             append(b" .\n")
-        return b"".join(out)
+            blocks.append((start, b"".join(out)))
+        return blocks

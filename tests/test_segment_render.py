@@ -19,6 +19,7 @@ from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.segments import _turtle, _without_prefixes, cut
 from tipkg.graph.store import store_path
 from tipkg.graph.streams import SpilledTriples
+from tipkg.graph.turtle import turtle_blocks
 from tipkg.ontology.context import published_context
 from tipkg.ontology.namespace import PREFIXES
 
@@ -61,8 +62,11 @@ def test_trig_from_the_turtle_pieces_is_trig_written_per_graph(graph):
         runs = list(placed_runs(parts, graph["written"], graph["files"]))
         assert len(subject_blocks(turtle)) == len(runs)
         split += sum(len({node for _, node in run}) > 1 for run in runs)
-        assert trig_blocks(parts, graph["written"], graph["files"], graph["prefixes"], turtle) == \
-            trig_blocks([line for *_, line in parts], graph["written"], graph["files"], graph["prefixes"])
+        whole = trig_blocks([line for *_, line in parts], graph["written"], graph["files"], graph["prefixes"])
+        assert trig_blocks(parts, graph["written"], graph["files"], graph["prefixes"], turtle) == whole
+        blocks = turtle_blocks(parts, graph["prefixes"])  # as the segments' writer gives them
+        assert [block for _, block in blocks] == subject_blocks(turtle)
+        assert trig_blocks(parts, graph["written"], graph["files"], graph["prefixes"], blocks) == whole
     assert split > 0, "subjects whose triples go to several graphs: their blocks are written again"
 
 
