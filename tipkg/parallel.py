@@ -140,8 +140,9 @@ def die_with_parent(parent: int | None = None, *then: Any) -> None:
 
 
 @contextmanager
-def process_pool(jobs: int, stage: str) -> Iterator[ProcessPoolExecutor]:
-    """A process pool of ``jobs`` workers that die with this process (``die_with_parent``), for ``stage``.
+def process_pool(jobs: int, stage: str, *then: Any) -> Iterator[ProcessPoolExecutor]:
+    """A process pool of ``jobs`` workers that die with this process (``die_with_parent``), for ``stage``;
+    ``then``: an initializer each worker runs next, and its arguments.
 
     A worker that dies in a task breaks the pool, and ``concurrent.futures`` says only that "a process in
     the process pool was terminated abruptly". Raised through this block, the error names the stage and
@@ -151,7 +152,7 @@ def process_pool(jobs: int, stage: str) -> Iterator[ProcessPoolExecutor]:
     newest process matching a pytest command line is a pool worker of that run, since a forked worker
     keeps its parent's command line. Killing a worker so gives that very error
     (``tests/test_parallel.py``); now it says "killed by SIGKILL"."""
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(), *then))
     workers: dict = getattr(pool, "_processes", {})  # filled as workers start; shutdown lets go of it, not we
     try:
         with pool:
