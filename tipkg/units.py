@@ -56,6 +56,7 @@ from tipkg.parallel import die_with_parent
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
 from tipkg.replica import as_original, replica, shifted, shifted_references
+from tipkg.sources import with_text
 
 if TYPE_CHECKING:
     from tipkg.held import Tally
@@ -84,6 +85,7 @@ def extract_unit(source: Source) -> SourceUnit:
     then shifted: ``tipkg.replica``)."""
     from tipkg import loaders, references  # late: the pipeline's own names, so a patch there is seen
 
+    source = with_text(source)  # the build's parent gives its workers sources without their texts
     k = replica(source)
     structured = loaders.load_structure(as_original(source))
     found = references.extract_references([structured])
@@ -382,7 +384,7 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
 
         # the longest first (the compendium is three quarters of the bundled corpus): the last task
         # to finish is then a short one, and the pool's two workers end together
-        for i in sorted(missing, key=lambda i: -len(sources[i].text)) if pool is not None else ():
+        for i in sorted(missing, key=lambda i: -_length(sources[i])) if pool is not None else ():
             extract(i)
         gone = set(missing)
         for i, (k, s) in enumerate(zip(keys, sources)):
@@ -411,6 +413,11 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
         briefs = [brief(u) for u in units]
     return Extraction([] if brief_only else units, cached=len(sources) - len(todo), extracted=len(todo),  # type: ignore[arg-type]
                       keys=keys, fresh=sorted(todo), briefs=briefs)
+
+
+def _length(source: Source) -> int:
+    """How long a source is: its text's length, or its file's size where the text was let go (``read_corpus``)."""
+    return len(source.text) or os.path.getsize(source.path)
 
 
 def _kept(store: UnitCache, key: str, source: Source, keep: Callable[[SourceUnit], SourceUnit]) -> SourceUnit | None:
@@ -543,7 +550,7 @@ def graph_parts(briefs: Sequence, keys: Sequence[str], folder: str | Path, base:
     follows from its source alone (and the first index's file, for a source that prints an index),
     so an edited source recomputes its own part only. ``fresh``: the units extracted by this build
     (their parts were computed with them). ``briefs``: what the parent holds of each unit (``tipkg.held.Brief``:
-    the file of the index it prints, its source's length); ``whole(i)``: unit ``i`` whole, read back (a part
+    the file of the index it prints); ``whole(i)``: unit ``i`` whole, read back (a part
     needs the references and index rows the parent's kept units leave out)."""
     say = progress or (lambda message: None)
     store = PartCache(folder)
@@ -561,8 +568,9 @@ def graph_parts(briefs: Sequence, keys: Sequence[str], folder: str | Path, base:
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
                                  initargs=(os.getpid(),)) as pool:
-            longest_first = sorted(todo, key=lambda i: -briefs[i].size)  # as extract_units
-            futures = {pool.submit(_part, _light(unit(i)), part_keys[i], str(folder), base, first_index): i
+            read = {i: unit(i) for i in todo}
+            longest_first = sorted(todo, key=lambda i: -len(read[i].structured.source.text))  # as extract_units
+            futures = {pool.submit(_part, _light(read.pop(i)), part_keys[i], str(folder), base, first_index): i
                        for i in longest_first}
             for future in as_completed(futures):
                 parts[futures[future]] = future.result()
