@@ -35,7 +35,7 @@ from .labels import document_label_en, paragraph_label_ar
 from .thematic_index import add_index
 from .mandates import add_corpus_mandates
 from .streams import SpilledTriples
-from .triples import TripleSet, literal
+from .triples import LineSet, TripleSet, literal
 from .uris import mint
 
 
@@ -136,7 +136,7 @@ class Builder:
     resolved in manifest order by ``graph.parts.resolve``. Here it adds the tables; a source's graph
     is made with it by ``graph.parts.source_graph``."""
 
-    def __init__(self, graph: TripleSet, base: str | None, contested: TripleSet | None = None):
+    def __init__(self, graph: TripleSet | LineSet, base: str | None, contested: TripleSet | LineSet | None = None):
         from .parts import Claims
 
         self.graph = graph

@@ -63,7 +63,7 @@ from tipkg.reading_order import repaired_of, repaired_texts
 from .references import add_references
 from .streams import MERGE_BUFFER, SpilledTriples
 from .thematic_index import add_entries
-from .triples import TripleSet, literal
+from .triples import LineSet, TripleSet, literal
 
 
 @dataclass
@@ -82,7 +82,7 @@ class Claims:
         self.names.add((node, text))
 
 
-def source_graph(graph: TripleSet, contested: TripleSet, item: StructuredSource, found, base: str | None,
+def source_graph(graph: TripleSet | LineSet, contested: TripleSet | LineSet, item: StructuredSource, found, base: str | None,
                  reading: dict[tuple[str, str], str], index: ThematicIndex | None = None,
                  index_file: str | None = None) -> Claims:
     """Add what ``item`` (and its references ``found``; None: none at all) says to ``graph``, its
@@ -255,8 +255,9 @@ def in_memory_parts(structured: Sequence[StructuredSource], base: str | None, re
 
 def source_chunk(item: StructuredSource, found, base: str | None, reading: dict[tuple[str, str], str],
                  index: ThematicIndex | None = None, index_file: str | None = None) -> tuple[bytes, bytes, Claims]:
-    """A source's part as sorted N-Triples: (its own lines, its contested lines, its claims)."""
-    graph, contested = TripleSet(), TripleSet()
+    """A source's part as sorted N-Triples: (its own lines, its contested lines, its claims); made as
+    lines (``LineSet``), as nothing here reads the triples back."""
+    graph, contested = LineSet(), LineSet()
     claims = source_graph(graph, contested, item, found, base, reading, index, index_file)
     claims.claimed = []  # read off the contested lines instead (``first_printers``): no list of every node kept
     return graph.ntriples(), contested.ntriples(), claims

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -320,6 +321,22 @@ def _extract_and_store(source: Source, key: str, folder: str | None, base: str |
     return kept if brief is None else brief(kept)
 
 
+#: the cyclic collector's thresholds in an extraction worker (``_extraction_collector``)
+WORKER_GC_THRESHOLDS = (5000, 20, 10)
+
+
+def _extraction_collector() -> None:
+    """In an extraction worker, as it starts: the heap it inherited from the build's parent (the imported
+    modules, the corpus) goes to the collector's permanent generation (``gc.freeze``), and young objects
+    are collected 5,000 allocations at a time instead of 700. A task makes hundreds of thousands of
+    short-lived containers (terms, spans, matches) and keeps few; the collector, traversing the
+    inherited heap at each full collection and the young objects every 700, took 5 % of the task
+    (×10 in one process: 0.26 of 5.07 CPU s, 0.09 so). Nothing inherited is garbage of the worker's,
+    and a worker's cycles are still collected, a little later."""
+    gc.freeze()
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
+
+
 def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jobs: int | None = None,
                   progress: Callable[[str], None] | None = None, base: str | None = None,
                   meanwhile: Callable[[], None] | None = None,
@@ -363,7 +380,7 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     with ExitStack() as stack:
         futures: dict = {}
         pool = stack.enter_context(ProcessPoolExecutor(max_workers=min(jobs, len(missing)), initializer=die_with_parent,
-                                                       initargs=(os.getpid(),))) if pooled else None
+                                                       initargs=(os.getpid(), _extraction_collector))) if pooled else None
 
         def extract(i: int) -> None:
             todo.append(i)
