@@ -138,7 +138,6 @@ def test_a_build_parent_holds_briefs_and_reads_units_back(corpus, tmp_path):
     assert briefs.units == [] and len(briefs.briefs) == len(sources) and briefs.extracted == 0
     assert [b.tally for b in briefs.briefs] == [u.tally for u in kept.units]
     assert [b.index_file for b in briefs.briefs] == [u.index.source_file if u.index else None for u in whole.units]
-    assert [b.size for b in briefs.briefs] == [len(s.text) for s in sources]
     streamed = StreamedUnits([without_text(s) for s in sources], briefs.keys, cache, keep=held)
     assert [u.structured for u in streamed] == [u.structured for u in kept.units]  # texts read again from the files
     assert list(Structures(streamed)) == [u.structured for u in whole.units]
@@ -151,6 +150,19 @@ def test_a_build_parent_holds_briefs_and_reads_units_back(corpus, tmp_path):
     assert align(Structures(streamed)) == align(full)
     assert counted_paragraphs(b.paragraphs for b in briefs.briefs) == paragraph_counts(full)
     assert paragraph_counts(full)["A/RES/61/180"] == 30  # the bundled resolution's 30 paragraphs
+
+
+def test_workers_read_the_texts_the_parent_let_go(corpus, tmp_path):
+    """``read_corpus(texts=False)`` keeps no text; the extraction workers read each again from its file and
+    make the same units (a cold cache, two workers)."""
+    sources, cache, _, kept = corpus
+    light = read_corpus(Path(sources[0].path).parent, texts=False)
+    assert [without_text(s) for s in sources] == light and not any(s.text for s in light)
+    briefs = extract_units(light, tmp_path, jobs=2, keep=held, brief=Brief.of)
+    assert briefs.extracted == len(sources)
+    assert [b.tally for b in briefs.briefs] == [u.tally for u in kept.units]
+    assert [u.structured for u in StreamedUnits(light, briefs.keys, tmp_path, keep=held)] == \
+        [u.structured for u in kept.units]
 
 
 def test_first_verbs_are_the_merged_references_first(corpus):

@@ -1,19 +1,20 @@
-"""What the build's parent keeps of each unit while the global stages run; the rest stays in the cache.
+"""What the build's parent holds of each unit while the global stages run, and how it reads the rest back.
 
-Why: the parent used to keep every unit whole until the build ended. At ×30 a
-unit takes about 0.55 MB of the parent's heap (its thematic index's entries a
-third, its references a third, its paragraphs' texts the rest), so ×1000
-(5,000 sources) held 3.6 GB before the graph stage began, and every process
-forked from it started from that. Once each source's graph part is computed
-(in its extraction task: ``tipkg.units``), the parent's global passes read
-only part of a unit:
+Why: the parent used to keep every unit until the build ended. At ×30 a unit
+took about 0.55 MB of the parent's heap, so ×1000 (5,000 sources) held 3.6 GB
+before the graph stage began, and every process forked from it started from
+that; trimmed to what the global passes read (below), it still held 0.4 MB a
+source with its text (2 GB at ×1000). Now the parent holds a ``Brief`` of each
+unit (ids, digests and counts, no text), and its global passes read the units
+back from the cache one at a time (``StreamedUnits``; the texts from their
+files), as ``held`` trims them:
 
 - ``find_mandates`` reads the structure and two relations of the references:
-  ``requests`` and each paragraph's first ``verb``;
-- ``find_answers``, ``align``, the paragraph counts and the text-reuse child
-  read the structure (the reuse child its shingle summaries, from the cache);
-- ``graph_parts`` reads whether a unit prints a thematic index and its file
-  (its entries only to compute a part the extraction task did not).
+  ``requests`` and each paragraph's first ``verb`` (``references.mandates.mandates_by_source``
+  with its own requests, and every paragraph's first verb from the briefs: ``first_verbs``);
+- ``find_answers``, ``align`` and the text-reuse child read the structure (the
+  reuse child its shingle summaries, from the cache);
+- the paragraph counts and ``graph_parts`` read only the briefs.
 
 ``held`` keeps just that (``GLOBAL_RELATIONS``; the index's header without its
 rows; a paragraph's ``normalized`` made the very string of its ``text`` when
@@ -232,14 +233,12 @@ class Brief:
 
     ``tally``: the summary's reference counts (``Tally``; None for a unit kept whole);
     ``index_file``: the file of the thematic index the unit prints, if it prints one (``units.graph_parts``);
-    ``size``: its source's length in characters (``graph_parts`` computes the longest first);
     ``verbs``: each paragraph's first verb, one ``paragraph\tverb`` line each (``first_verbs``);
     ``paragraphs``: per document, its paragraphs' identifiers as 8-byte digests (``paragraph_digests``).
     """
 
     tally: Tally | None
     index_file: str | None
-    size: int
     verbs: str
     paragraphs: dict[str, bytes]
 
@@ -249,8 +248,7 @@ class Brief:
         for r in unit.found:
             if r.relation == "verb":
                 verbs.setdefault(r.paragraph, r.target)
-        return cls(unit.tally, unit.index.source_file if unit.index is not None else None,
-                   len(unit.structured.source.text), "\n".join(f"{p}\t{v}" for p, v in verbs.items()),
+        return cls(unit.tally, unit.index.source_file if unit.index is not None else None, "\n".join(f"{p}\t{v}" for p, v in verbs.items()),
                    paragraph_digests(unit.structured))
 
 

@@ -4,7 +4,10 @@ this module only calls them in order and times them. Structure and references ar
 per-source work units (``tipkg.units``), extracted in a process pool and cached on disk,
 so a rebuild redoes only the sources that changed. Text reuse, which needs only the
 structure, runs in a forked child beside the graph stage (``tipkg.parallel``); with an OUT the child
-makes the echoes' lines itself and hands back file names (``network.reuse_spill``).
+makes the echoes' lines itself and hands back file names (``network.reuse_spill``). With a cache and an OUT
+the parent holds no unit and no source text, only a brief of each (``tipkg.held``): the global passes read
+the units back one at a time, so what it holds — and what every child it forks inherits — stays small
+whatever the corpus's size.
 
 >>> result = build(out_dir=None)
 >>> result.documents["A/RES/61/180"]
@@ -44,7 +47,7 @@ from tipkg.references.mandates import mandates_by_source, requests_by_paragraph
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.shapes.affected import validate_delta
 from tipkg.shapes.validate import LocalPass, ValidationReport, in_memory, local_pass, validate, validation_store
-from tipkg.sources import read_corpus, without_text
+from tipkg.sources import read_corpus
 from tipkg.graph.writers import DumpSettings, writers
 from tipkg.held import (UNRESOLVED_RELATION, Brief, StreamedReferences, StreamedUnits, Structures, counted_paragraphs,
                         first_verbs, held, paragraph_digests, reference_counts)
@@ -100,22 +103,24 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         timings[stage] = now - clock
         clock = now
 
-    say("reading corpus")
-    sources = read_corpus(corpus_dir)
-    lap("corpus")
     if cache == DEFAULT_CACHE:
         cache = default_cache(out_dir) if out_dir is not None else None
-    say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
     # with a cache and an OUT, each unit's graph part is made in its extraction task and the parent holds only a
     # brief of each unit (ids and counts, no text: tipkg/held.py); its global passes read back, one unit at a
-    # time, what they read of a unit (``held``), and the whole unit when asked for
+    # time, what they read of a unit (``held``), and the whole unit when asked for. It never holds the corpus's
+    # texts: each is let go once checked, read again by the worker that extracts it and with a unit read back
     light = cache is not None and out_dir is not None
-    extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
-                               meanwhile=(lambda: _ahead(check)) if out_dir is not None else None,
-                               keep=held if light else None, brief=Brief.of)
+    say("reading corpus")
+    sources = read_corpus(corpus_dir, texts=not light)
+    lap("corpus")
+    say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
+    with ExitStack() as scratch:  # without a cache, the tasks put the graph parts in the scratch folder beside OUT
+        chunks = scratch.enter_context(scratch_folder(out_dir)) if cache is None and out_dir is not None else None
+        extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
+                                   meanwhile=(lambda: _ahead(check)) if out_dir is not None else None,
+                                   keep=held if light else None, brief=Brief.of, parts=chunks)
+        scratch = scratch.pop_all()  # kept: the graph stage's ExitStack removes it
     briefs = extraction.briefs
-    if light:  # from here on the parent holds no source's text: a unit read back has its source's read again
-        sources = [without_text(source) for source in sources]
     units = StreamedUnits(sources, extraction.keys, cache, keep=held) if light else extraction.units
     whole = StreamedUnits(sources, extraction.keys, cache) if light else units
     structured = Structures(units) if light else [unit.structured for unit in units]
@@ -136,10 +141,11 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                            references=references, cached=extraction.cached, extracted=extraction.extracted,
                            written=[Path(out_dir) / w.name for w in writers()], up_to_date=record["validation"])
     with ExitStack() as cleanup:
+        cleanup.enter_context(scratch)
         cleanup.enter_context(frozen_heap())  # the children forked from here on share the parent's heap (tipkg.parallel)
         sink = None
         if out_dir is not None:  # the graph goes to sorted chunk files beside OUT, merged into graph.nt
-            chunks = cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if this one is killed
+            chunks = chunks or cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if killed
             sink = SpilledTriples(PREFIXES, chunks)
             sink.memo = Path(cache or chunks)  # the global pass's lines by group, made again where changed
         # text reuse needs only the structure: it runs beside the graph stage, through the on-disk index

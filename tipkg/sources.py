@@ -43,8 +43,10 @@ def default_corpus_dir() -> Path:
     return Path(str(resources.files("tipkg.corpus")))
 
 
-def read_corpus(corpus_dir: str | Path | None = None) -> list[Source]:
-    """Read and check every source the manifest of ``corpus_dir`` lists.
+def read_corpus(corpus_dir: str | Path | None = None, *, texts: bool = True) -> list[Source]:
+    """Read and check every source the manifest of ``corpus_dir`` lists. ``texts=False``: each text is let go
+    once its file is checked (``without_text``; ``with_text`` reads it again): the build's parent, whose
+    extraction workers read their sources' texts themselves, never holds the corpus's texts at once.
 
     >>> [s.identifier for s in read_corpus()][:2]
     ['CTOC/COP/DEC/4/4 draft', 'CTOC/COP/WG.4/2010/1']
@@ -71,6 +73,8 @@ def read_corpus(corpus_dir: str | Path | None = None) -> list[Source]:
         if not isinstance(entry, dict):
             raise TipkgError(manifest, "'source' must be a list of [[source]] tables", line)
         sources.append(_read_source(folder, manifest, entry, line))
+        if not texts:
+            sources[-1] = without_text(sources[-1])
         if sources[-1].identifier in seen:
             raise TipkgError(manifest, f"identifier {sources[-1].identifier!r} is listed twice", line)
         seen.add(sources[-1].identifier)

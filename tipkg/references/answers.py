@@ -56,6 +56,7 @@ class Answer:
 class Answers:
     restatements: tuple[Restatement, ...] = ()
     answers: tuple[Answer, ...] = field(default_factory=tuple)
+    year: int | None = None  # the last year the corpus's documents are dated (a mandate's status is judged by it)
 
 
 def decision_id(number: str) -> str:
@@ -99,7 +100,7 @@ def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mand
     # the front matter's whole texts normalized, the last few kept (copies of a source printed one after
     # the other, as in the replicated scale corpus, are normalized once), all let go on return
     whole = lru_cache(maxsize=8)(normalize_whole)
-    printed, texts = _printed(structured, {m.paragraph for m in mandates if _text_read(m)})
+    printed, texts, year = _printed(structured, {m.paragraph for m in mandates if _text_read(m)})
     paragraphs = _FirstPrints(structured, printed)
     index = _Mandates(mandates, texts)
     restatements: list[Restatement] = []
@@ -113,7 +114,7 @@ def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mand
         answers += _front_matter(item, index, whole)
         answers += _wg_reports(item, index)
     unique = {(a.subject, a.relation, a.mandate): a for a in answers}
-    return Answers(tuple(restatements), tuple(unique.values()))
+    return Answers(tuple(restatements), tuple(unique.values()), year)
 
 
 def _text_read(m: Mandate) -> bool:
@@ -123,17 +124,21 @@ def _text_read(m: Mandate) -> bool:
     return (m.action == "assistance" and "actor:secretariat" in actors) or "actor:working-group" in actors
 
 
-def _printed(structured: Sequence[StructuredSource], wanted: set[str]) -> tuple[dict[str, list[int]], dict[str, str]]:
+def _printed(structured: Sequence[StructuredSource],
+             wanted: set[str]) -> tuple[dict[str, list[int]], dict[str, str], int | None]:
     """(document -> the places in ``structured`` of the sources that print it, drafts left out; paragraph ->
-    its working text, for the ``wanted`` paragraphs), in one reading. A paragraph's text is that of its first
-    print in a document, and of the last document, in first-print order, that prints it (as a dictionary of
-    every document's paragraphs made in corpus order would give it)."""
+    its working text, for the ``wanted`` paragraphs; the last year a document is dated), in one reading. A
+    paragraph's text is that of its first print in a document, and of the last document, in first-print
+    order, that prints it (as a dictionary of every document's paragraphs made in corpus order would give it)."""
+    years: list[int] = []
     printed: dict[str, list[int]] = {}
     rank: dict[str, int] = {}  # document -> its place among first prints
     texts: dict[str, tuple[int, str]] = {}  # paragraph -> (its document's rank among first prints, its text)
     seen: set[tuple[str, str]] = set()  # (document, wanted paragraph) already met
     for i, item in enumerate(structured):
         for d in item.documents:
+            if d.date and d.date[:4].isdigit():
+                years.append(int(d.date[:4]))
             if d.kind == "draft-decision":
                 continue
             places = printed.setdefault(d.identifier, [])
@@ -145,7 +150,7 @@ def _printed(structured: Sequence[StructuredSource], wanted: set[str]) -> tuple[
                     seen.add((d.identifier, p.identifier))
                     if p.identifier not in texts or texts[p.identifier][0] < order:
                         texts[p.identifier] = (order, p.normalized or p.text)
-    return printed, {p: text for p, (_, text) in texts.items()}
+    return printed, {p: text for p, (_, text) in texts.items()}, max(years, default=None)
 
 
 class _FirstPrints:
