@@ -29,8 +29,10 @@ sys.path.insert(0, str(HERE))
 import replicate  # noqa: E402
 
 #: the parent's stages between extraction and the outputs (names in tipkg.pipeline)
-STAGES = ("extract_units", "graph_parts", "find_mandates", "build_graph", "add_echoes", "add_repeats", "align",
-          "add_alignments")
+#: (``find_mandates`` before the parent read its units back one at a time, ``mandates_by_source`` since: a
+#: checkout is timed by the names it has)
+STAGES = ("extract_units", "graph_parts", "find_mandates", "mandates_by_source", "build_graph", "add_echoes",
+          "add_repeats", "align", "add_alignments")
 
 CHILD = r"""
 import json, os, sys, time
@@ -46,7 +48,8 @@ def timed(name, fn):
             cpu[name] = cpu.get(name, 0.0) + time.process_time() - start
     return inner
 for name in stages:
-    setattr(P, name, timed(name, getattr(P, name)))
+    if hasattr(P, name):
+        setattr(P, name, timed(name, getattr(P, name)))
 class Done(Exception):
     pass
 def stop(result, *args, **kwargs):

@@ -13,7 +13,8 @@ node per creating paragraph), ``answers`` (what answered a mandate) and
 Writing (stage 7): ``writers`` is the one table of output writers that the
 pipeline and the streaming build share; ``outputs`` writes them into a staged
 folder that replaces ``OUT`` whole; ``dumps`` (TriG, VoID + DCAT), ``jsonld``
-(``graph.jsonld``) and ``store`` (the persistent pyoxigraph store) are writers.
+(``graph.jsonld``) and ``store`` (the persistent pyoxigraph store) are writers; ``turtle`` writes
+the Turtle of ``graph.ttl`` and of TriG's blocks from the N-Triples lines' bytes.
 
 Rebuilding from the previous ``OUT`` (same code and settings, other sources): ``delta`` diffs the
 new ``graph.nt`` against the previous one while it is merged (the lines removed and added), the

@@ -23,7 +23,6 @@ The writers are registered in the table of ``writers.py``.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +38,7 @@ from tipkg.graph.jsonld import split_lines
 from tipkg.graph.uris import base_iri, mint, site_iri
 from tipkg.ontology.namespace import CITO, ELI, ELI_DL, ONTOLOGY_IRI, ONTOLOGY_VERSION, TIP
 from tipkg.graph.triples import TripleSet, rdflib_term
+from tipkg.graph.turtle import turtle_blocks
 from tipkg.ontology.context import CONTEXT_FILE
 from tipkg.ontology.namespace import curie as _curie
 from tipkg.graph.writers import DumpSettings, dumps, media_type
@@ -178,25 +178,29 @@ def place(lines, written: dict[bytes, ox.NamedNode], files: dict[str, ox.NamedNo
             yield line, None if name is None else nodes[name]
 
 
+_DERIVED_FROM = f"<{PROV.wasDerivedFrom}>".encode()
+_LOCATED = frozenset((f"<{TIP.sourceSpan}>".encode(), f"<{TIP.sourceLine}>".encode()))
+_PLACING = _LOCATED | {_DERIVED_FROM}
+
+
+def _file_of(line: bytes, o: bytes) -> str:
+    """The object's text up to its ``#`` (an IRI's or a literal's lexical form)."""
+    if 92 in o:  # a backslash, an escape: let the parser read it
+        (t,) = ox.parse(line + b"\n", format=ox.RdfFormat.N_TRIPLES)
+        return t.object.value.split("#", 1)[0]
+    if o[:1] == b"<":
+        o = o[1:-1]
+    elif o[:1] == b'"':
+        o = o[1:o.rindex(b'"')]
+    cut = o.find(b"#")
+    return (o if cut < 0 else o[:cut]).decode("utf-8")
+
+
 def placed_runs(parts, written: dict[bytes, str], files: dict[str, str]):
     """``place`` of lines already split (``jsonld.split_lines``), the source nodes by IRI: a list of
     (line, the IRI of its graph or None) per subject."""
-    derived_from = f"<{PROV.wasDerivedFrom}>".encode()
-    located = {f"<{TIP.sourceSpan}>".encode(), f"<{TIP.sourceLine}>".encode()}
+    derived_from, located, file_of = _DERIVED_FROM, _LOCATED, _file_of
     subject, run = None, []
-
-    def file_of(line: bytes, o: bytes) -> str:
-        """The object's text up to its ``#`` (an IRI's or a literal's lexical form)."""
-        if b"\\" in o:  # an escape: let the parser read it
-            (t,) = ox.parse(line + b"\n", format=ox.RdfFormat.N_TRIPLES)
-            text = t.object.value
-        elif o[:1] == b"<":
-            text = o[1:-1].decode("utf-8")
-        elif o[:1] == b'"':
-            text = o[1:o.rindex(b'"')].decode("utf-8")
-        else:
-            text = o.decode("utf-8")
-        return text.split("#", 1)[0]
 
     def flush():
         homes = [written[o] for _, p, o, _ in run if p == derived_from and o in written]
@@ -225,58 +229,98 @@ def placed_runs(parts, written: dict[bytes, str], files: dict[str, str]):
 
 
 def trig_blocks(lines, written: dict[bytes, str], files: dict[str, str],
-                prefixes: dict[str, str], turtle: bytes | None = None) -> bytes:
+                prefixes: dict[str, str], turtle: bytes | list[tuple[int, bytes]] | None = None) -> bytes:
     """The TriG graph blocks of some whole subjects' sorted lines: one block per graph they touch
     (the default graph first, then by name), each the graph's lines in order, in Turtle. The source
     nodes are given by IRI (``source_maps``' values' ``value``).
 
     ``lines`` may come split (``jsonld.split_lines``) with ``turtle``, the same lines in Turtle
-    without prefix lines: a graph's block is then made of that text's subject blocks (a subject's
-    block is written from its own triples alone), and only a subject whose triples go to several
-    graphs has its triples of each written again."""
+    without prefix lines — the text, or its subject blocks with where each subject's lines start
+    (``turtle.turtle_blocks``): a graph's block is then made of those subject blocks (a subject's
+    block is written from its own triples alone, ``_graphs_of_blocks``), and only a subject whose
+    triples go to several graphs has its triples of each written again."""
     parts = lines if turtle is not None else split_lines(lines)
-    runs = list(placed_runs(parts, written, files))
-    blocks = subject_blocks(turtle) if turtle is not None else None
-    if blocks is not None and len(blocks) == len(runs):
-        graphs: dict[str, list[bytes | None]] = {}  # None: a subject split among graphs, written below
-        split: dict[str, list[bytes]] = {}  # a graph's lines of those subjects
-        for block, run in zip(blocks, runs):
-            first = run[0][1]
-            if all(node == first for _, node in run):
-                graphs.setdefault(first or "", []).append(block)
-                continue
-            mine: dict[str, list[bytes]] = {}
-            for line, node in run:
-                mine.setdefault(node or "", []).append(line)
-            for name, own in mine.items():
-                graphs.setdefault(name, []).append(None)
-                split.setdefault(name, []).extend(own)
-        for name, own in split.items():
-            again = subject_blocks(_turtle_body(own, prefixes))
-            if len(again) != graphs[name].count(None):
-                break
-            again.reverse()
-            graphs[name] = [block if block is not None else again.pop() for block in graphs[name]]
-        else:
-            return b"".join(_head(name) + b"".join(cast(list[bytes], graphs[name])) + b"}\n"
-                            for name in sorted(graphs, key=lambda n: n.encode("utf-8")))
+    graphs = None
+    if turtle is not None:
+        if isinstance(turtle, bytes):  # cut into blocks, each matched to its subject's first line
+            starts = [i for i, (a, b) in enumerate(zip(parts, parts[1:]), 1) if a[0] != b[0]]
+            turtle = list(zip([0, *starts], subject_blocks(turtle))) if parts else []
+            if len(turtle) != len(starts) + bool(parts):
+                turtle = None
+        if turtle is not None:
+            graphs = _graphs_of_blocks(parts, written, files, prefixes, turtle)
+    if graphs is not None:
+        return b"".join(_head(name) + b"".join(graphs[name]) + b"}\n"
+                        for name in sorted(graphs, key=lambda n: n.encode("utf-8")))
     lines_of: dict[str, list[bytes]] = {}  # no Turtle given (or not cut as expected): each graph written whole
-    for run in runs:
+    for run in placed_runs(parts, written, files):
         for line, node in run:
             lines_of.setdefault(node or "", []).append(line)
     return b"".join(_block(name, lines_of[name], prefixes) for name in sorted(lines_of, key=lambda n: n.encode("utf-8")))
 
 
-_SUBJECT = re.compile(rb"\n(?=[^\t])")
+def _graphs_of_blocks(parts, written: dict[bytes, str], files: dict[str, str], prefixes: dict[str, str],
+                      blocks: list[tuple[int, bytes]]) -> dict[str, list[bytes]] | None:
+    """Each graph's Turtle subject blocks (by IRI, "" the default graph), from the subjects' blocks
+    with where their lines start in ``parts``; None if a split subject's blocks come out otherwise.
+
+    Placed as ``placed_runs`` places the lines, without going through every line in Python: a
+    subject's lines all go where its home is (the least source it is derived from; none: the
+    default graph) but for its ``prov:wasDerivedFrom`` and span/line lines, so those lines are
+    picked out and looked at alone. A subject none of them sends elsewhere is its block, whole, in
+    its home's graph; the others (a node read from two files: a few in a hundred) have their lines
+    split by graph and each graph's written in Turtle (``turtle.turtle_body``)."""
+    special: dict[bytes, list[tuple[bytes, bytes, bytes]]] = {}
+    for s, p, o, line in [part for part in parts if part[1] in _PLACING]:
+        special.setdefault(s, []).append((p, o, line))
+    graphs: dict[str, list[bytes | None]] = {}  # None: a subject split among graphs, written below
+    split: dict[str, list] = {}  # a graph's lines (split) of those subjects
+    ends = [start for start, _ in blocks[1:]] + [len(parts)]
+    for (start, block), end in zip(blocks, ends):
+        subject = parts[start][0]
+        mine = special.get(subject)
+        own = written.get(subject)
+        if own is not None or mine is None:
+            graphs.setdefault(own or "", []).append(block)
+            continue
+        homes = [written[o] for p, o, _ in mine if p == _DERIVED_FROM and o in written]
+        home = min(homes) if homes else None
+        away: dict[bytes, str] = {}
+        for p, o, line in mine:
+            name = written.get(o) if p == _DERIVED_FROM else files.get(_file_of(line, o))
+            if name is not None and name != home:
+                away[line] = name
+        if not away:
+            graphs.setdefault(home or "", []).append(block)
+            continue
+        placed: dict[str, list] = {}
+        for part in parts[start:end]:
+            placed.setdefault(away.get(part[3], home) or "", []).append(part)
+        if len(placed) == 1:  # every line sent to one graph
+            graphs.setdefault(next(iter(placed)), []).append(block)
+            continue
+        for name, own_lines in placed.items():
+            graphs.setdefault(name, []).append(None)
+            split.setdefault(name, []).extend(own_lines)
+    for name, own_lines in split.items():
+        again = [block for _, block in turtle_blocks(own_lines, prefixes)]
+        if len(again) != graphs[name].count(None):
+            return None
+        again.reverse()
+        graphs[name] = [block if block is not None else again.pop() for block in graphs[name]]
+    return cast(dict[str, list[bytes]], graphs)
 
 
 def subject_blocks(turtle: bytes) -> list[bytes]:
-    """pyoxigraph's Turtle (no prefix lines) cut into its subject blocks: each starts a line, its
-    other lines start with a tab (literals' line breaks are escaped)."""
+    """pyoxigraph's Turtle (no prefix lines) cut into its subject blocks: each ends with `` .`` and a
+    newline, where no other line ends so (a subject's other lines end with `` ;``; a literal's line
+    breaks are escaped, and blank nodes are written by label, never nested in ``[]``)."""
     if not turtle:
         return []
-    cuts = [0, *(m.end() for m in _SUBJECT.finditer(turtle)), len(turtle)]
-    return [turtle[a:b] for a, b in zip(cuts, cuts[1:])]
+    pieces = turtle.split(b" .\n")
+    if pieces[-1]:  # not Turtle as pyoxigraph ends it: one block, which matches no subject count
+        return [turtle]
+    return [piece + b" .\n" for piece in pieces[:-1]]
 
 
 def trig_header(prefixes: dict[str, str]) -> bytes:

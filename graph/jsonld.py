@@ -29,6 +29,8 @@ _XSD_INTEGER = str(XSD.integer)
 _XSD_STRING_BYTES, _XSD_INTEGER_BYTES = _XSD_STRING.encode(), _XSD_INTEGER.encode()
 
 
+#: node shapes (their keys in order) kept by a compactor, each with its keys sorted
+KEPT = 1 << 14
 #: between the node objects of two segments (``jsonld_nodes`` joins those of one with ",\n")
 SEPARATOR = b","
 FOOTER = b"\n]}\n"
@@ -61,7 +63,14 @@ def split_lines(lines) -> list[tuple[bytes, bytes, bytes, bytes]]:
 def jsonld_nodes_of(parts) -> bytes:
     """``jsonld_nodes`` of lines already split (``split_lines``): the segments' writer splits each
     line once for all its files."""
-    return b"\n" + b",\n".join(_compactor().nodes(parts))
+    compactor = _compactor()
+    out: list[bytes] = []
+    separator = b"\n"
+    for node in compactor.gathered(parts):
+        out.append(separator)
+        compactor.write(node, out)
+        separator = b",\n"
+    return b"".join(out)  # the pieces joined once: no node's bytes made apart, long texts copied once
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
@@ -85,6 +94,12 @@ def _string(text: bytes) -> bytes:
 @functools.cache
 def _compactor() -> _Compactor:
     return _Compactor(published_context())
+
+
+#: a predicate's shortcut in ``_Compactor.nodes`` (``_Compactor.plan``)
+_GENERAL, _TYPE, _LANGUAGE, _ID, _PLAIN, _TYPED, _EXPANDED = range(7)
+#: an IRI's N-Triples form ``<x>`` to its JSON string ``"x"`` (an IRI holds no ``<>"``)
+_BRACKETS = bytes.maketrans(b"<>", b'""')
 
 
 #: a term read from its N-Triples form: (kind, value, language, datatype); a literal without a
@@ -136,10 +151,10 @@ class _Compactor:
         self.prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#"))}
         self.keys: dict[str, tuple[str, str | None, str | None]] = {}  # IRI -> (key, container, type)
         self.classes: dict[str, str] = {}
-        self.rules: dict[bytes, Callable[[dict, bytes, bytes], None]] = {}  # by predicate bytes: ``rule``
+        self.plans: dict[bytes, tuple[int, str, bytes, Callable[[dict, bytes, bytes], None]]] = {}  # by predicate bytes
         self.types: dict[bytes, bytes] = {}  # a class's N-Triples IRI -> its name in JSON
         self.languages: dict[bytes, str] = {}  # a language tag's bytes -> the tag
-        self.names: dict[str, bytes] = {}  # a node object's key -> it in JSON, with the ": " after it
+        self.orders: dict[tuple[str, ...], list[tuple[str, bytes]]] = {}  # a node's keys -> sorted, each in JSON
         self.datatypes: dict[bytes, bytes] = {}  # a datatype's IRI -> the start of an expanded value of it
         for key, value in sorted(context.items()):
             if key.startswith("@") or key in self.prefixes or key in ("id", "type"):
@@ -167,12 +182,15 @@ class _Compactor:
     def class_name(self, iri: str) -> str:
         return self.classes.get(iri) or self.curie(iri)
 
-    def rule(self, predicate: bytes, line: bytes) -> Callable[[dict, bytes, bytes], None]:
-        """How a predicate's values are put in a node object: ``put`` of a value's bytes and line,
-        with the common cases (an IRI, a plain or language-tagged literal that needs no unescaping)
-        taken from the bytes at once."""
-        if predicate in self.rules:
-            return self.rules[predicate]
+    def plan(self, predicate: bytes, line: bytes) -> tuple[int, str, bytes, Callable[[dict, bytes, bytes], None]]:
+        """How a predicate's values are put in a node object (kept by its bytes): the shortcut that
+        ``nodes`` takes for a value it can read from the bytes (``_TYPE``, ``_LANGUAGE``, ``_ID``,
+        ``_PLAIN``, ``_TYPED``, ``_EXPANDED``; ``_GENERAL``: none), the key its values go under, what
+        ends a literal of the key's datatype (``_TYPED``), and ``put`` of a value read as a term (the
+        way of any value a shortcut does not take)."""
+        plan = self.plans.get(predicate)
+        if plan is not None:
+            return plan
         iri = term_of(predicate, line)[1]
         key, container, kind = self.keys.get(iri, (None, None, None))
         compact = self.curie(iri)
@@ -181,60 +199,23 @@ class _Compactor:
         def general(node: dict, o: bytes, line: bytes) -> None:
             put(node, iri == _RDF_TYPE, key, container, kind, compact, term_of(o, line))
 
-        rule = general
+        code, suffix = _GENERAL, b""
         if not self.shortcuts:
             pass
         elif iri == _RDF_TYPE:
-            types, names = self.types, self.class_name
-
-            def rule(node: dict, o: bytes, line: bytes) -> None:
-                name = types.get(o)
-                if name is None:
-                    if o[:1] != b"<" or b"\\" in o:
-                        general(node, o, line)
-                        return
-                    name = types[o] = _json(names(o[1:-1].decode("utf-8")))
-                node.setdefault("type", []).append(name)
+            code, key = _TYPE, "type"
         elif key is not None and container == "@language":
-            languages = self.languages
-
-            def rule(node: dict, o: bytes, line: bytes) -> None:
-                end = o.rfind(b'"@')
-                if end > 0 and b"\\" not in o:
-                    tag = o[end + 2:]
-                    language = languages.get(tag)
-                    if language is None and tag.islower():
-                        language = languages[tag] = tag.decode("utf-8")
-                    if language is not None:
-                        node.setdefault(key, {}).setdefault(language, []).append(_string(o[1:end]))
-                        return
-                general(node, o, line)
+            code = _LANGUAGE
         elif key is not None and container is None and kind == "@id":
-            def rule(node: dict, o: bytes, line: bytes) -> None:
-                if o[:1] == b"<" and b"\\" not in o:
-                    node.setdefault(key, []).append(_string(o[1:-1]))
-                else:
-                    general(node, o, line)
+            code = _ID
         elif key is not None and container is None and kind is None:
-            typed = self.typed
-
-            def rule(node: dict, o: bytes, line: bytes) -> None:
-                if b"\\" not in o:
-                    if o[-1:] == b'"':
-                        node.setdefault(key, []).append(_string(o[1:-1]))
-                        return
-                    if o[-1:] == b">" and (value := typed(o)) is not None:
-                        node.setdefault(key, []).append(value)
-                        return
-                general(node, o, line)
+            code = _PLAIN
+        elif key is not None and container is None and kind is not None and kind != "@id":
+            code, suffix = _TYPED, f'"^^<{kind}>'.encode("utf-8")
         elif key is None:
-            def rule(node: dict, o: bytes, line: bytes) -> None:
-                if o[:1] == b"<" and b"\\" not in o:
-                    node.setdefault(compact, []).append(b'{"@id": ' + _string(o[1:-1]) + b"}")
-                else:
-                    general(node, o, line)
-        self.rules[predicate] = rule
-        return rule
+            code = _EXPANDED
+        plan = self.plans[predicate] = (code, key if key is not None else compact, suffix, general)
+        return plan
 
     def typed(self, o: bytes) -> bytes | None:
         """A typed literal's bytes (no backslash) in JSON as ``native`` gives it (a canonical integer
@@ -254,9 +235,9 @@ class _Compactor:
 
     def subject(self, s: bytes, line: bytes) -> bytes:
         """A subject's ``id`` in JSON."""
-        if b"\\" not in s:
+        if 92 not in s:  # no backslash
             if s[:1] == b"<":
-                return _string(s[1:-1])
+                return s.translate(_BRACKETS)
             if s[:2] == b"_:":
                 return _string(s)
         return _json(self.node_id(term_of(s, line)))
@@ -312,37 +293,114 @@ class _Compactor:
 
     def nodes(self, parts):
         """The node objects (bytes) of (subject, predicate, object, line) parts of sorted N-Triples."""
-        node, subject, rules = None, None, self.rules
+        for node in self.gathered(parts):
+            out: list[bytes] = []
+            self.write(node, out)
+            yield b"".join(out)
+
+    def gathered(self, parts):
+        """The node of each subject of (subject, predicate, object, line) parts of sorted N-Triples:
+        its keys' values in JSON, in lists (a language map: a list per language), for ``write``.
+
+        One loop over the lines, each value's shortcut (``plan``) taken inline, the common cases read
+        from the bytes at once. The lines are canonical N-Triples (pyoxigraph writes graph.nt so):
+        a literal's quote, backslash and control characters are escaped, so an object without a
+        backslash holds no character JSON escapes — an IRI ``<x>`` is ``"x"`` by one translation
+        of its brackets, a plain literal ``"x"`` is its own JSON. (A function call per value, as
+        each predicate's rule was, and a search for control characters in each literal were half
+        of this dump's time.)"""
+        node: dict = {}
+        subject = None
+        plans, types, languages, typed, class_name = self.plans, self.types, self.languages, self.typed, self.class_name
+        brackets, backslash = _BRACKETS, ord("\\")  # an int: ``in`` is memchr
+        ID, LANGUAGE, PLAIN, TYPE, TYPED = _ID, _LANGUAGE, _PLAIN, _TYPE, _TYPED
+        known_typed: dict[bytes, bytes] = {}
         for s, p, o, line in parts:
             if s != subject:
-                if node is not None:
-                    yield self.written(node)
+                if subject is not None:
+                    yield node
                 subject, node = s, {"id": [self.subject(s, line)]}
-            rule = rules.get(p)
-            if rule is None:
-                rule = self.rule(p, line)
-            rule(node, o, line)
-        if node is not None:
-            yield self.written(node)
+            plan = plans.get(p)
+            if plan is None:
+                plan = self.plan(p, line)
+            code, key, suffix, general = plan
+            value = None
+            if not code or backslash in o:
+                pass
+            elif code == ID:
+                if o[:1] == b"<":
+                    value = o.translate(brackets)
+            elif code == LANGUAGE:
+                end = o.rfind(b'"@')
+                if end > 0:
+                    tag = o[end + 2:]
+                    language = languages.get(tag)
+                    if language is None and tag.islower():
+                        language = languages[tag] = tag.decode("utf-8")
+                    if language is not None:
+                        known = node.get(key)
+                        if known is None:
+                            node[key] = {language: [o[:end + 1]]}
+                        elif language in known:
+                            known[language].append(o[:end + 1])
+                        else:
+                            known[language] = [o[:end + 1]]
+                        continue
+            elif code == PLAIN:
+                tail = o[-1:]
+                if tail == b'"':
+                    value = o
+                elif tail == b">":
+                    value = known_typed.get(o)
+                    if value is None and (value := typed(o)) is not None and len(known_typed) < 4096:
+                        known_typed[o] = value  # integers mostly (positions, sessions): few, repeated
+                elif (end := o.rfind(b'"@')) > 0 and (tag := o[end + 2:]).islower():  # expanded, keys sorted
+                    value = b'{"@language": "' + tag + b'", "@value": ' + o[:end + 1] + b"}"
+            elif code == TYPE:
+                value = types.get(o)
+                if value is None and o[:1] == b"<":
+                    value = types[o] = _json(class_name(o[1:-1].decode("utf-8")))
+            elif code == TYPED:  # of the key's datatype: its text alone
+                if o.endswith(suffix):
+                    value = o[:len(o) - len(suffix) + 1]
+            elif o[:1] == b"<":  # _EXPANDED
+                value = b'{"@id": ' + o.translate(brackets) + b"}"
+            if value is None:
+                general(node, o, line)
+                continue
+            values = node.get(key)
+            if values is None:
+                node[key] = [value]
+            else:
+                values.append(value)
+        if subject is not None:
+            yield node
 
-    def written(self, node: dict) -> bytes:
-        """A gathered node object in JSON, keys sorted; one value stands alone, several stay a list
-        (in language maps too)."""
-        names = self.names
-        out = []
-        for key in sorted(node):
-            name = names.get(key)
-            if name is None:
-                name = names[key] = _json(key) + b": "
+    def write(self, node: dict, out: list[bytes]) -> None:
+        """Append a gathered node object's JSON to ``out``, keys sorted; one value stands alone, several
+        stay a list (in language maps too). The sorted keys, each in JSON with what comes before it,
+        are kept by the keys' order in the node (the nodes of a class gather the same keys in the
+        same order)."""
+        keys = tuple(node)
+        order = self.orders.get(keys)
+        if order is None:
+            order = [(key, (b'{' if i == 0 else b', ') + _json(key) + b": ") for i, key in enumerate(sorted(keys))]
+            if len(self.orders) < KEPT:
+                self.orders[keys] = order
+        append = out.append
+        for key, name in order:
+            append(name)
             value = node[key]
             if value.__class__ is dict:
-                out.append(name + b"{" + b", ".join(_json(language) + b": " + _single(value[language])
-                                                      for language in sorted(value)) + b"}")
+                append(b"{" + b", ".join(_json(language) + b": " + _single(value[language])
+                                         for language in sorted(value)) + b"}")
             elif len(value) == 1:
-                out.append(name + value[0])
+                append(value[0])
             else:
-                out.append(name + b"[" + b", ".join(value) + b"]")
-        return b"{" + b", ".join(out) + b"}"
+                append(b"[")
+                append(b", ".join(value))
+                append(b"]")
+        append(b"}")
 
 
 def _single(values: list[bytes]) -> bytes:

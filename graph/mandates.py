@@ -185,8 +185,7 @@ def add_corpus_mandates(graph: TripleSet, structured, references: Sequence[Refer
 
     mandates = list(mandates) if mandates is not None else find_mandates(structured, references)
     found = find_answers(structured, mandates)
-    years = [int(d.date[:4]) for item in structured for d in item.documents if d.date and d.date[:4].isdigit()]
-    year = max(years) if years else None
+    year = found.year  # the corpus's last year, read with the answers (one reading of the sources fewer)
     done = {a.mandate for a in found.answers}
     _scheme(graph, base)
     # kept by group of the source that asks (graph/memo.py): a rebuild makes the lines of the groups that changed;

@@ -11,8 +11,8 @@ an edit keep their bytes, hence their SHA-256.
 Concatenation. Each text dump is its header, each segment's output (with a separator between two)
 and its footer, byte for byte what one writer over the whole graph gives:
 
-- ``graph.ttl``: the prefix lines, then each segment's subject blocks (pyoxigraph's Turtle writer
-  writes a subject's block from its own triples; nothing spans two subjects);
+- ``graph.ttl``: the prefix lines, then each segment's subject blocks (a subject's block is written
+  from its own triples, as pyoxigraph's Turtle writer writes it: ``turtle.py``; nothing spans two subjects);
 - ``graph.jsonld``: the context, then each segment's node objects, "," between two segments,
   then ``]}`` (``jsonld.py``);
 - ``graph.trig``: the prefix lines, then each segment's graph blocks (``dumps.trig_blocks``). A
@@ -46,7 +46,6 @@ import tempfile
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, cast
@@ -57,7 +56,8 @@ from tipkg.graph import jsonld, void_stats
 from tipkg.graph.dumps import VoidStatistics, file_source_maps, trig_blocks, trig_header, write_void
 from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.triples import TripleSet
-from tipkg.parallel import die_with_parent
+from tipkg.graph.turtle import turtle_blocks
+from tipkg.parallel import process_pool
 
 TEXT = ("graph.ttl", "graph.jsonld", "graph.trig")
 NAMES = TEXT + ("void.ttl",)
@@ -296,7 +296,7 @@ def _pieces(context: _Context, previous: _Previous | None, counted: bool, jobs: 
     # process may not start a pool: it may here, since each worker dies with it (die_with_parent)
     process: Any = multiprocessing.current_process()  # _config is private: not in typeshed
     process._config["daemon"] = False
-    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+    with process_pool(jobs, "text dumps") as pool:
         window: deque = deque()
         for segment, task in tasks():
             window.append((segment, task if isinstance(task, _Piece) else pool.submit(_work, *task)))
@@ -317,7 +317,7 @@ def _distinct(paths: list[str], jobs: int | None) -> tuple[int, dict[str, int]]:
         return void_stats.summed_distinct(void_stats.partition_distinct(paths, p) for p in partitions)
     process: Any = multiprocessing.current_process()  # as in _pieces: each worker dies with this process
     process._config["daemon"] = False
-    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+    with process_pool(jobs, "VoID counts") as pool:
         return void_stats.summed_distinct(pool.map(void_stats.partition_distinct, itertools.repeat(paths), partitions))
 
 
@@ -337,7 +337,7 @@ def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
     split once for all of them, and its Turtle serves TriG too (``dumps.trig_blocks``)."""
     data = _read(context.source, segment)
     parts = jsonld.split_lines(data.split(b"\n")[:-1])
-    bodies = _outputs(context, data, parts, [n for n in TEXT if n in context.names] if render else [])
+    bodies = _outputs(context, parts, [n for n in TEXT if n in context.names] if render else [])
     outputs, rendered, at = {}, None, 0
     if bodies:
         rendered = os.path.join(context.scratch, f"rendered-{i:07d}")
@@ -359,21 +359,20 @@ def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
 def _rendered(context: _Context, segment: Segment, name: str) -> tuple[bytes, str]:
     """A segment's output in ``name`` written here: its copy was damaged."""
     data = _read(context.source, segment)
-    body = _outputs(context, data, jsonld.split_lines(data.split(b"\n")[:-1]), [name])[name]
+    body = _outputs(context, jsonld.split_lines(data.split(b"\n")[:-1]), [name])[name]
     return body, hashlib.sha256(body).hexdigest()
 
 
-def _outputs(context: _Context, data: bytes, parts: list, names: list[str]) -> dict[str, bytes]:
-    """A segment's text in each of ``names`` (its bytes, and its lines split)."""
+def _outputs(context: _Context, parts: list, names: list[str]) -> dict[str, bytes]:
+    """A segment's text in each of ``names`` (its lines split)."""
     out: dict[str, bytes] = {}
     turtle = None
     if "graph.ttl" in names or "graph.trig" in names:
-        # lenient: graph.nt is this build's own sorted output of pyoxigraph's terms, valid already;
-        # not checking its IRIs again is a third of the Turtle's time
-        turtle = _without_prefixes(_turtle(ox.parse(data, format=ox.RdfFormat.N_TRIPLES, lenient=True),
-                                           context.prefixes))
+        # from the split lines, each term as pyoxigraph's writer gives it (turtle.py): half the time of
+        # pyoxigraph's parse of the lines into term objects and its writer over them
+        turtle = turtle_blocks(parts, context.prefixes)
     if "graph.ttl" in names and turtle is not None:
-        out["graph.ttl"] = turtle
+        out["graph.ttl"] = b"".join(block for _, block in turtle)
     if "graph.jsonld" in names:
         out["graph.jsonld"] = jsonld.jsonld_nodes_of(parts)
     if "graph.trig" in names:

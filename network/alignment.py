@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tipkg.model import StructuredSource
+from tipkg.model import Document, StructuredSource
 
 from .reuse import edge_key, jaccard, shingles
 
@@ -89,17 +89,30 @@ def align_texts(draft: Sequence[tuple[str, str]], adopted: Sequence[tuple[str, s
             for n, (_, a) in enumerate(keyed, 1)]
 
 
-def align(structured: Iterable[StructuredSource]) -> list[Aligned]:
-    """Every draft of the corpus against the document it was adopted as (first source of each)."""
-    documents = {}
-    for item in structured:
+def align(structured: Sequence[StructuredSource]) -> list[Aligned]:
+    """Every draft of the corpus against the document it was adopted as (first source of each). One reading
+    keeps the drafts and the documents adopted from drafts already met; one adopted before its draft is read
+    back from its source's place in ``structured`` (the build's parent reads the sources back one at a time,
+    ``tipkg.held``, and holds no other document)."""
+    first: dict[str, int] = {}  # every document's first source, by its place in ``structured``
+    kept: dict[str, Document] = {}  # the first print of each draft, and of each document adopted from one
+    drafts: list[Document] = []
+    for i, item in enumerate(structured):
         for document in item.documents:
-            documents.setdefault(document.identifier, document)
+            if document.identifier in first:
+                continue
+            first[document.identifier] = i
+            if document.adopted_as or document.identifier in kept:
+                kept[document.identifier] = document
+            if document.adopted_as:
+                drafts.append(document)
+                kept.setdefault(document.adopted_as, None)  # type: ignore[arg-type]  # wanted, not met yet
     out = []
-    for document in documents.values():
-        adopted = documents.get(document.adopted_as or "")
-        if adopted is None:
+    for document in drafts:
+        target = document.adopted_as or ""
+        if target not in first:
             continue
+        adopted = kept.get(target) or next(d for d in structured[first[target]].documents if d.identifier == target)
         out += align_texts([(p.identifier, p.normalized or p.text) for p in document.paragraphs
                             if p.kind not in SKIPPED],
                            [(p.identifier, p.normalized or p.text) for p in adopted.paragraphs

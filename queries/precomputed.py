@@ -20,7 +20,9 @@ is asked thousands of times and a topic files tens of thousands of
 paragraphs, and the first page of an answer sorted by year or identifier
 needs every row. Actors and topics are few (16 and 82), so these are
 answered for every one of them too — in one run of the query with the
-parameter left free, its value put first in the projection and the order,
+parameter given every value of its kind (every node typed an actor or a
+topic: a value of another node is never asked, a parameter is resolved to a
+node of its kind first), its value put first in the projection and the order,
 the rows then split by value (the same rows, in the same order, as the query
 bound to each value: the parameter is joined at the top of the WHERE clause;
 the build checks it on the default value, and a query whose split differs

@@ -3,17 +3,20 @@ and the whole references, read back from the cache, are the corpus's (on the bun
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
 import pytest
 
-from tipkg.held import StreamedReferences, StreamedUnits, Tally, held, reference_counts
+from tipkg.errors import TipkgError
+from tipkg.held import (Brief, StreamedReferences, StreamedUnits, Structures, Tally, counted_paragraphs, first_verbs,
+                        held, reference_counts)
 from tipkg.network.alignment import align
 from tipkg.pipeline import merged_references, paragraph_counts
 from tipkg.references.answers import find_answers
-from tipkg.references.mandates import find_mandates
-from tipkg.sources import read_corpus
+from tipkg.references.mandates import find_mandates, mandates_by_source, requests_by_paragraph
+from tipkg.sources import read_corpus, with_text, without_text
 from tipkg.units import UnitCache, extract_units
 
 
@@ -125,3 +128,63 @@ def test_a_unit_extracted_with_keep_caches_its_kept_form(tmp_path):
     assert all(UnitCache(tmp_path).path(k, "held").exists() for k in fresh.keys)
     again = extract_units(sources, tmp_path, jobs=1, keep=held)
     assert again.cached == 2 and [u.tally for u in again.units] == [u.tally for u in fresh.units]
+
+
+def test_a_build_parent_holds_briefs_and_reads_units_back(corpus, tmp_path):
+    """With ``brief`` the parent holds no unit (``Extraction.units`` is empty) and no text; the passes read the
+    kept units back one at a time and find what the units held in memory give."""
+    sources, cache, whole, kept = corpus
+    briefs = extract_units(sources, cache, jobs=1, keep=held, brief=Brief.of)
+    assert briefs.units == [] and len(briefs.briefs) == len(sources) and briefs.extracted == 0
+    assert [b.tally for b in briefs.briefs] == [u.tally for u in kept.units]
+    assert [b.index_file for b in briefs.briefs] == [u.index.source_file if u.index else None for u in whole.units]
+    streamed = StreamedUnits([without_text(s) for s in sources], briefs.keys, cache, keep=held)
+    assert [u.structured for u in streamed] == [u.structured for u in kept.units]  # texts read again from the files
+    assert list(Structures(streamed)) == [u.structured for u in whole.units]
+    full = [u.structured for u in whole.units]
+    merged = merged_references(whole.units)
+    mandates = mandates_by_source(((u.structured, requests_by_paragraph(u.found)) for u in streamed),
+                                  first_verbs(briefs.briefs))
+    assert mandates == find_mandates(full, merged.found)
+    assert find_answers(Structures(streamed), mandates) == find_answers(full, mandates)
+    assert align(Structures(streamed)) == align(full)
+    assert counted_paragraphs(b.paragraphs for b in briefs.briefs) == paragraph_counts(full)
+    assert paragraph_counts(full)["A/RES/61/180"] == 30  # the bundled resolution's 30 paragraphs
+
+
+def test_workers_read_the_texts_the_parent_let_go(corpus, tmp_path):
+    """``read_corpus(texts=False)`` keeps no text; the extraction workers read each again from its file and
+    make the same units (a cold cache, two workers)."""
+    sources, cache, _, kept = corpus
+    light = read_corpus(Path(sources[0].path).parent, texts=False)
+    assert [without_text(s) for s in sources] == light and not any(s.text for s in light)
+    briefs = extract_units(light, tmp_path, jobs=2, keep=held, brief=Brief.of)
+    assert briefs.extracted == len(sources)
+    assert [b.tally for b in briefs.briefs] == [u.tally for u in kept.units]
+    assert [u.structured for u in StreamedUnits(light, briefs.keys, tmp_path, keep=held)] == \
+        [u.structured for u in kept.units]
+
+
+def test_first_verbs_are_the_merged_references_first(corpus):
+    """A paragraph printed by two sources takes the first source's verb, as a merge of the references does."""
+    _, _, whole, _ = corpus
+    verbs: dict[str, str] = {}
+    for r in merged_references(whole.units).found:
+        if r.relation == "verb":
+            verbs.setdefault(r.paragraph, r.target)
+    assert first_verbs(Brief.of(u) for u in whole.units) == verbs
+    assert len(verbs) > 1000
+
+
+def test_a_source_changed_during_the_build_is_an_error(tmp_path):
+    """A text let go after extraction is read again only if the file still has the manifest's sha256."""
+    source = read_corpus()[3]  # the compendium, which prints "يطلب"
+    copy = tmp_path / "x.txt"
+    copy.write_bytes(Path(source.path).read_bytes())
+    light = without_text(dataclasses.replace(source, path=str(copy)))
+    assert with_text(light).text == source.text
+    changed = copy.read_bytes().replace("يطلب".encode(), "يرجو".encode(), 1)
+    assert changed != copy.read_bytes()
+    copy.write_bytes(changed)
+    with pytest.raises(TipkgError, match="changed during the build"):
+        with_text(light)

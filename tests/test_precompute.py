@@ -118,6 +118,40 @@ def test_each_terms_json_is_json_dumps_of_its_sparql_json(store):
         assert precomputed.term_json(t) == json.dumps(t.sparql_json(), ensure_ascii=False, sort_keys=True), t
 
 
+def test_answers_of_every_topic_are_copied_only_between_stores_of_the_same_topics(built_out, store, tmp_path):
+    """A query of every topic is run for the nodes typed tip:Topic (precompute._kind_values): a delta build
+    copies or patches its answers only if the previous store holds the same topics — a node that lost its
+    type changes which values are answered even where the query reads no type."""
+    import pyoxigraph
+
+    from tipkg.queries.precompute import _kind_reads, _kind_values, _same_kind
+
+    class Before:  # the previous build's store, as precompute._Before gives it
+        def __init__(self, kept):
+            self.kept = kept
+
+        def store(self):
+            return self.kept
+
+    p = plan(catalog()["topic-paragraphs"])
+    topics = _kind_values(store, "topic")
+    assert "topic:victims" in topics and len(topics) >= 50
+    assert _same_kind(p, Before(store), store)
+    other = pyoxigraph.Store()
+    other.bulk_load(path=str(built_out / "graph.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    victims = next(iter(other.query(f'SELECT ?t WHERE {{ ?t <{DCT}identifier> "topic:victims" }}')))[0]
+    other.remove(pyoxigraph.Quad(victims, pyoxigraph.NamedNode(RDF_TYPE), pyoxigraph.NamedNode(TIP + "Topic")))
+    assert _kind_values(other, "topic") == [t for t in topics if t != "topic:victims"]
+    assert not _same_kind(p, Before(other), store) and not _same_kind(p, Before(None), store)
+    # only a delta with a type or an identifier line needs the previous store to tell (else: the same topics)
+    typed = f'<{victims.value}> <{RDF_TYPE}> <{TIP}Topic> .\n'
+    assert typed.encode() in (built_out / "graph.nt").read_bytes()
+    (tmp_path / "typed.nt").write_text(typed, encoding="utf-8")
+    (tmp_path / "none.nt").write_text("", encoding="utf-8")
+    assert Changed(tmp_path / "typed.nt", tmp_path / "none.nt").touches(_kind_reads("topic"))
+    assert not Changed(tmp_path / "none.nt", tmp_path / "none.nt").touches(_kind_reads("topic"))
+
+
 # --- what a query reads ----------------------------------------------------------------------------------
 
 def _predicates(name):

@@ -19,6 +19,7 @@ from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.segments import _turtle, _without_prefixes, cut
 from tipkg.graph.store import store_path
 from tipkg.graph.streams import SpilledTriples
+from tipkg.graph.turtle import turtle_blocks
 from tipkg.ontology.context import published_context
 from tipkg.ontology.namespace import PREFIXES
 
@@ -61,8 +62,11 @@ def test_trig_from_the_turtle_pieces_is_trig_written_per_graph(graph):
         runs = list(placed_runs(parts, graph["written"], graph["files"]))
         assert len(subject_blocks(turtle)) == len(runs)
         split += sum(len({node for _, node in run}) > 1 for run in runs)
-        assert trig_blocks(parts, graph["written"], graph["files"], graph["prefixes"], turtle) == \
-            trig_blocks([line for *_, line in parts], graph["written"], graph["files"], graph["prefixes"])
+        whole = trig_blocks([line for *_, line in parts], graph["written"], graph["files"], graph["prefixes"])
+        assert trig_blocks(parts, graph["written"], graph["files"], graph["prefixes"], turtle) == whole
+        blocks = turtle_blocks(parts, graph["prefixes"])  # as the segments' writer gives them
+        assert [block for _, block in blocks] == subject_blocks(turtle)
+        assert trig_blocks(parts, graph["written"], graph["files"], graph["prefixes"], blocks) == whole
     assert split > 0, "subjects whose triples go to several graphs: their blocks are written again"
 
 
@@ -186,3 +190,72 @@ def test_a_jsonld_string_copied_from_bytes_is_escaped_where_json_escapes():
     for text in ["الاتجار بالأشخاص", "https://w3id.org/tipkg/id/A/RES/61/180", 'say "no"', "a\\b", "tab\there",
                  "line\nbreak", "\x7f", "\u2028"]:
         assert jsonld._string(text.encode("utf-8")) == json.dumps(text, ensure_ascii=False).encode("utf-8")
+
+
+def test_jsonld_values_with_characters_json_escapes_are_escaped():
+    """The JSON-LD writer copies a value's bytes when its N-Triples form has no backslash: graph.nt is
+    pyoxigraph's canonical N-Triples, where a literal's quote, backslash and every control character
+    are escaped. Literals holding each of them, under each kind of key (plain, language map, plain
+    with a language, typed, an IRI and a class), are read back as the same text."""
+    import json
+
+    from tipkg.graph.triples import TripleSet, literal
+    from tipkg.ontology.namespace import TIP
+
+    tip = "https://w3id.org/tipkg/ontology#"
+    nasty = "".join(map(chr, range(32))) + '\x7f "quoted" back\\slash \u2028 نص'
+    node = ox.NamedNode("https://w3id.org/tipkg/id/X/1")
+    triples = TripleSet(PREFIXES)
+    for predicate, value in [("searchText", literal(nasty)), ("text", literal(nasty, lang="ar")),
+                             ("gist", literal(nasty, lang="en")), ("gist", literal("plain, in English", lang="en")),
+                             ("position", literal(3)), ("echoes", ox.NamedNode("https://w3id.org/tipkg/id/X/2"))]:
+        triples.add((node, ox.NamedNode(tip + predicate), value))
+    triples.add((node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(str(TIP.Paragraph))))
+    data = triples.ntriples()
+    assert all(32 <= b or b == 10 for b in data), "pyoxigraph escapes every control character"
+    (written,) = jsonld._compactor().nodes(jsonld.split_lines(data.split(b"\n")[:-1]))
+    (reference,) = jsonld._Compactor(published_context(), shortcuts=False).nodes(jsonld.split_lines(data.split(b"\n")[:-1]))
+    assert written == reference
+    node = json.loads(written)
+    assert node["searchText"] == nasty and node["text"] == {"ar": nasty}
+    assert {"@language": "en", "@value": nasty} in node["gist"] and {"@language": "en", "@value": "plain, in English"} in node["gist"]
+    assert (node["position"], node["echoes"], node["type"]) == (3, "https://w3id.org/tipkg/id/X/2", "Paragraph")
+
+
+def test_turtle_from_the_lines_is_pyoxigraphs_turtle(graph):
+    """graph.ttl's segments are written from the split lines (``graph/turtle.py``), each term as
+    pyoxigraph writes it: the same bytes as pyoxigraph's Turtle writer over the parsed lines."""
+    from tipkg.graph.turtle import turtle_body
+
+    for segment in graph["segments"]:
+        parts = jsonld.split_lines(segment.split(b"\n")[:-1])
+        assert turtle_body(parts, graph["prefixes"]) == \
+            _without_prefixes(_turtle(ox.parse(segment, format=ox.RdfFormat.N_TRIPLES), graph["prefixes"]))
+
+
+def test_turtle_of_awkward_terms_is_pyoxigraphs_turtle():
+    """Terms the corpus has few of or none: numbers pyoxigraph writes bare or not, booleans, dates,
+    blank nodes, escaped and language-tagged literals, IRIs whose local names need escapes or that
+    two prefixes could abbreviate, a subject a prefix abbreviates, rdf:type."""
+    from tipkg.graph.turtle import turtle_body
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    prefixes = {**PREFIXES, "ex": "http://example.org/", "exb": "http://example.org/b"}
+    typed = [("5", "integer"), ("-5", "integer"), ("+5", "integer"), ("05", "integer"), ("x", "integer"),
+             ("", "integer"), ("1.0", "decimal"), ("1", "decimal"), (".5", "decimal"), ("1.", "decimal"),
+             ("true", "boolean"), ("1", "boolean"), ("1e5", "double"), ("INF", "double"), ("NaN", "double"),
+             ("2016", "gYear"), ("2016-01-01", "date"), ("a b", "token")]
+    objects: list = [ox.Literal(v, datatype=ox.NamedNode(xsd + d)) for v, d in typed]
+    objects += [ox.Literal("".join(map(chr, range(32))) + '\x7f "q" \\ \u2028 نص'), ox.Literal("نص", language="ar"),
+                ox.Literal("x", language="en-gb"), ox.Literal("x", datatype=ox.NamedNode("http://example.org/dt")),
+                ox.BlankNode("b1"), ox.NamedNode("http://example.org/b/c"), ox.NamedNode("http://example.org/b.c"),
+                ox.NamedNode("http://example.org/-x"), ox.NamedNode("http://example.org/"), ox.NamedNode("http://example.org/é"),
+                ox.NamedNode("https://w3id.org/tipkg/ontology#Paragraph"), ox.NamedNode("urn:x:y")]
+    subjects = [ox.NamedNode("http://example.org/s"), ox.NamedNode("https://w3id.org/tipkg/id/A/RES/61/180"), ox.BlankNode("b1")]
+    predicates = [ox.NamedNode("http://example.org/p"), ox.NamedNode("http://example.org/b%20q"),
+                  ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode("urn:p")]
+    triples = [ox.Triple(s, p, o) for s in subjects for p in predicates for o in objects]
+    data = b"".join(sorted(line + b"\n" for line in ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).split(b"\n") if line))
+    expected = _without_prefixes(_turtle(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), prefixes))
+    assert turtle_body(jsonld.split_lines(data.split(b"\n")[:-1]), prefixes) == expected
+    assert b" 05 " in expected and b'"x"^^xsd:integer' in expected and b"exb:\\.c" in expected  # pyoxigraph's own rules

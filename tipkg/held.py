@@ -1,19 +1,20 @@
-"""What the build's parent keeps of each unit while the global stages run; the rest stays in the cache.
+"""What the build's parent holds of each unit while the global stages run, and how it reads the rest back.
 
-Why: the parent used to keep every unit whole until the build ended. At ×30 a
-unit takes about 0.55 MB of the parent's heap (its thematic index's entries a
-third, its references a third, its paragraphs' texts the rest), so ×1000
-(5,000 sources) held 3.6 GB before the graph stage began, and every process
-forked from it started from that. Once each source's graph part is computed
-(in its extraction task: ``tipkg.units``), the parent's global passes read
-only part of a unit:
+Why: the parent used to keep every unit until the build ended. At ×30 a unit
+took about 0.55 MB of the parent's heap, so ×1000 (5,000 sources) held 3.6 GB
+before the graph stage began, and every process forked from it started from
+that; trimmed to what the global passes read (below), it still held 0.4 MB a
+source with its text (2 GB at ×1000). Now the parent holds a ``Brief`` of each
+unit (ids, digests and counts, no text), and its global passes read the units
+back from the cache one at a time (``StreamedUnits``; the texts from their
+files), as ``held`` trims them:
 
 - ``find_mandates`` reads the structure and two relations of the references:
-  ``requests`` and each paragraph's first ``verb``;
-- ``find_answers``, ``align``, the paragraph counts and the text-reuse child
-  read the structure (the reuse child its shingle summaries, from the cache);
-- ``graph_parts`` reads whether a unit prints a thematic index and its file
-  (its entries only to compute a part the extraction task did not).
+  ``requests`` and each paragraph's first ``verb`` (``references.mandates.mandates_by_source``
+  with its own requests, and every paragraph's first verb from the briefs: ``first_verbs``);
+- ``find_answers``, ``align`` and the text-reuse child read the structure (the
+  reuse child its shingle summaries, from the cache);
+- the paragraph counts and ``graph_parts`` read only the briefs.
 
 ``held`` keeps just that (``GLOBAL_RELATIONS``; the index's header without its
 rows; a paragraph's ``normalized`` made the very string of its ``text`` when
@@ -38,13 +39,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from tipkg.model import Document
+from tipkg.model import Document, StructuredSource
 from tipkg.references import References
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
+from tipkg.sources import with_text
 from tipkg.units import SourceUnit, UnitCache, extract_unit
 
 #: the relations of the references the parent's global passes read (``references.mandates.find_mandates``)
@@ -86,21 +89,47 @@ def _shared(document: Document) -> Document:
     return dataclasses.replace(document, paragraphs=paragraphs)
 
 
-class StreamedUnits:
-    """The whole units of a corpus in manifest order, read back from the cache one at a time (a unit whose entry
-    has gone since is extracted again)."""
+class StreamedUnits(Sequence[SourceUnit]):
+    """The units of a corpus in manifest order, whole or as ``keep`` keeps them (``held``), read back from the
+    cache one at a time: what the parent's global passes iterate instead of holding every unit (a unit whose
+    entry has gone since is made again)."""
 
-    def __init__(self, sources: Sequence, keys: Sequence[str], cache) -> None:
-        self.sources, self.keys, self.cache = sources, keys, UnitCache(cache)
+    def __init__(self, sources: Sequence, keys: Sequence[str], cache,
+                 keep: Callable[[SourceUnit], SourceUnit] | None = None) -> None:
+        self.sources, self.keys, self.cache, self.keep = sources, keys, UnitCache(cache), keep
 
     def __len__(self) -> int:
         return len(self.sources)
 
-    def __getitem__(self, i: int) -> SourceUnit:
-        return self.cache.get(self.keys[i], self.sources[i]) or extract_unit(self.sources[i])
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        key, source = self.keys[i], with_text(self.sources[i])  # the build's parent holds no text: read again
+        if self.keep is None:
+            return self.cache.get(key, source) or extract_unit(source)
+        return self.cache.get(key, source, self.keep.__name__) or self.keep(self.cache.get(key, source)
+                                                                             or extract_unit(source))
 
     def __iter__(self) -> Iterator[SourceUnit]:
         return (self[i] for i in range(len(self)))
+
+
+class Structures(Sequence[StructuredSource]):
+    """Each unit's structure, read from ``units`` (a ``StreamedUnits``: one unit at a time) when asked for."""
+
+    def __init__(self, units: Sequence[SourceUnit]) -> None:
+        self.units = units
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [u.structured for u in self.units[i]]
+        return self.units[i].structured
+
+    def __iter__(self) -> Iterator[StructuredSource]:
+        return (u.structured for u in self.units)
 
 
 class _Whole:
@@ -194,6 +223,72 @@ class Tally:
 
         found = {rel: len(np.unique(np.frombuffer(b"".join(parts), dtype=np.uint64))) for rel, parts in edges.items()}
         return {rel: (found.get(rel, 0), missed.get(rel, 0)) for rel in sorted(set(found) | set(missed))}
+
+
+@dataclasses.dataclass(frozen=True)
+class Brief:
+    """What the build's parent holds of each unit from its extraction to the build's end: no text, a few bytes
+    a paragraph (×1000 held every unit's structure, 0.4 MB a source with its text, 2 GB, and every process
+    forked later inherited it). The passes that need a unit's structure read it back (``StreamedUnits``).
+
+    ``tally``: the summary's reference counts (``Tally``; None for a unit kept whole);
+    ``index_file``: the file of the thematic index the unit prints, if it prints one (``units.graph_parts``);
+    ``verbs``: each paragraph's first verb, one ``paragraph\tverb`` line each (``first_verbs``);
+    ``paragraphs``: per document, its paragraphs' identifiers as 8-byte digests (``paragraph_digests``).
+    """
+
+    tally: Tally | None
+    index_file: str | None
+    verbs: str
+    paragraphs: dict[str, bytes]
+
+    @classmethod
+    def of(cls, unit: SourceUnit) -> Brief:
+        verbs: dict[str, str] = {}
+        for r in unit.found:
+            if r.relation == "verb":
+                verbs.setdefault(r.paragraph, r.target)
+        return cls(unit.tally, unit.index.source_file if unit.index is not None else None, "\n".join(f"{p}\t{v}" for p, v in verbs.items()),
+                   paragraph_digests(unit.structured))
+
+
+def first_verbs(briefs: Iterable[Brief]) -> dict[str, str]:
+    """paragraph -> its first verb over the corpus (the first unit in manifest order that gives it one), what
+    ``references.mandates`` reads of the verbs: as a merge of the references would give it."""
+    verbs: dict[str, str] = {}
+    for brief in briefs:
+        for line in brief.verbs.split("\n") if brief.verbs else ():
+            paragraph, verb = line.split("\t")
+            verbs.setdefault(paragraph, sys.intern(verb))
+    return verbs
+
+
+def paragraph_digests(structured: StructuredSource) -> dict[str, bytes]:
+    """document -> the distinct identifiers of the paragraphs a source prints of it, as sorted 8-byte digests."""
+    seen: dict[str, set[bytes]] = {}
+    for document in structured.documents:
+        seen.setdefault(document.identifier, set()).update(_digest(p.identifier, "") for p in document.paragraphs)
+    return {document: b"".join(sorted(digests)) for document, digests in seen.items()}
+
+
+def counted_paragraphs(digests: Iterable[dict[str, bytes]]) -> dict[str, int]:
+    """Distinct paragraph identifiers per document over all sources, given each source's ``paragraph_digests``
+    (most documents are printed by one source: their digests are counted as they are)."""
+    seen: dict[str, bytes | set[bytes]] = {}
+    for per_source in digests:
+        for document, joined in per_source.items():
+            have = seen.get(document)
+            if have is None:
+                seen[document] = joined
+                continue
+            if isinstance(have, bytes):
+                have = seen[document] = set(_chunks(have))
+            have.update(_chunks(joined))
+    return {document: len(v) // 8 if isinstance(v, bytes) else len(v) for document, v in sorted(seen.items())}
+
+
+def _chunks(joined: bytes) -> Iterator[bytes]:
+    return (joined[i:i + 8] for i in range(0, len(joined), 8))
 
 
 def _digest(paragraph: str, target: str) -> bytes:

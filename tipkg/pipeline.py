@@ -4,7 +4,10 @@ this module only calls them in order and times them. Structure and references ar
 per-source work units (``tipkg.units``), extracted in a process pool and cached on disk,
 so a rebuild redoes only the sources that changed. Text reuse, which needs only the
 structure, runs in a forked child beside the graph stage (``tipkg.parallel``); with an OUT the child
-makes the echoes' lines itself and hands back file names (``network.reuse_spill``).
+makes the echoes' lines itself and hands back file names (``network.reuse_spill``). With a cache and an OUT
+the parent holds no unit and no source text, only a brief of each (``tipkg.held``): the global passes read
+the units back one at a time, so what it holds — and what every child it forks inherits — stays small
+whatever the corpus's size.
 
 >>> result = build(out_dir=None)
 >>> result.documents["A/RES/61/180"]
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -40,13 +43,14 @@ from tipkg.errors import ValidationFailed
 from tipkg.graph.outputs import prepare, scratch_folder, staged_output, sweep_beside, write_dumps
 from tipkg.parallel import Forked, frozen_heap
 from tipkg.references import References
-from tipkg.references.mandates import find_mandates
+from tipkg.references.mandates import mandates_by_source, requests_by_paragraph
 from tipkg.references.thematic_index import index_report_lines
 from tipkg.shapes.affected import validate_delta
 from tipkg.shapes.validate import LocalPass, ValidationReport, in_memory, local_pass, validate, validation_store
 from tipkg.sources import read_corpus
 from tipkg.graph.writers import DumpSettings, writers
-from tipkg.held import UNRESOLVED_RELATION, StreamedReferences, StreamedUnits, held, reference_counts
+from tipkg.held import (UNRESOLVED_RELATION, Brief, StreamedReferences, StreamedUnits, Structures, counted_paragraphs,
+                        first_verbs, held, paragraph_digests, reference_counts)
 
 __all__ = ["DEFAULT_CACHE", "DEFAULT_OUT", "UNRESOLVED_RELATION", "BuildResult", "build", "merged_references",
            "paragraph_counts", "reference_counts", "stderr_progress", "write_report"]
@@ -61,7 +65,7 @@ class BuildResult:
     """What a build produced: the graph's triples, per-document paragraph counts, timings."""
 
     triples: TripleSet
-    structured: list[StructuredSource]
+    structured: Sequence[StructuredSource]  # with a cache and an OUT, each read back from the cache when asked for
     documents: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
@@ -99,23 +103,32 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         timings[stage] = now - clock
         clock = now
 
-    say("reading corpus")
-    sources = read_corpus(corpus_dir)
-    lap("corpus")
     if cache == DEFAULT_CACHE:
         cache = default_cache(out_dir) if out_dir is not None else None
-    say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
-    # with a cache and an OUT, each unit's graph part is made in its extraction task and the parent keeps only
-    # what its global passes read of the unit (tipkg/held.py); the whole unit is read back from the cache
+    # with a cache and an OUT, each unit's graph part is made in its extraction task and the parent holds only a
+    # brief of each unit (ids and counts, no text: tipkg/held.py); its global passes read back, one unit at a
+    # time, what they read of a unit (``held``), and the whole unit when asked for. It never holds the corpus's
+    # texts: each is let go once checked, read again by the worker that extracts it and with a unit read back
     light = cache is not None and out_dir is not None
-    extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
-                               meanwhile=(lambda: _ahead(check)) if out_dir is not None else None,
-                               keep=held if light else None)
-    structured = [unit.structured for unit in extraction.units]
-    kept = merged_references(extraction.units)  # what the global passes read of the references (all without a cache)
-    whole = StreamedUnits(sources, extraction.keys, cache) if light else None
-    # the whole, read back when asked for; the summary's counts from the tallies held made of each whole unit
-    references = StreamedReferences(whole, [u.tally for u in extraction.units]) if whole is not None else kept
+    say("reading corpus")
+    sources = read_corpus(corpus_dir, texts=not light)
+    lap("corpus")
+    say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
+    with ExitStack() as scratch:  # without a cache, the tasks put the graph parts in the scratch folder beside OUT
+        chunks = scratch.enter_context(scratch_folder(out_dir)) if cache is None and out_dir is not None else None
+        extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
+                                   meanwhile=(lambda: _ahead(check)) if out_dir is not None else None,
+                                   keep=held if light else None, brief=Brief.of, parts=chunks)
+        scratch = scratch.pop_all()  # kept: the graph stage's ExitStack removes it
+    briefs = extraction.briefs
+    units = StreamedUnits(sources, extraction.keys, cache, keep=held) if light else extraction.units
+    whole = StreamedUnits(sources, extraction.keys, cache) if light else units
+    structured = Structures(units) if light else [unit.structured for unit in units]
+    # the whole references, read back when asked for; the summary's counts from the tallies held made of each unit
+    references = StreamedReferences(whole, [b.tally for b in briefs]) if light else merged_references(units)
+    # what the graph stage reads of them: nothing where the parts are made in the pool and the mandates found below
+    found = () if light else references.found
+    documents = counted_paragraphs(b.paragraphs for b in briefs)
     lap("extract")
     stamp = BuildStamp(cache, out_dir) if cache is not None and out_dir is not None else None
     key = build_key(sources, base, check) if stamp else None
@@ -124,14 +137,15 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say(f"nothing changed since the last build of {out_dir}: its outputs are current")
         sweep_beside(out_dir)  # what killed builds left beside OUT goes, as after any build
         triples = SpilledTriples.written(PREFIXES, Path(out_dir) / "graph.nt", store_path(out_dir), record["triples"])
-        return BuildResult(triples, structured, documents=paragraph_counts(structured), timings=timings,
+        return BuildResult(triples, structured, documents=documents, timings=timings,
                            references=references, cached=extraction.cached, extracted=extraction.extracted,
                            written=[Path(out_dir) / w.name for w in writers()], up_to_date=record["validation"])
     with ExitStack() as cleanup:
+        cleanup.enter_context(scratch)
         cleanup.enter_context(frozen_heap())  # the children forked from here on share the parent's heap (tipkg.parallel)
         sink = None
         if out_dir is not None:  # the graph goes to sorted chunk files beside OUT, merged into graph.nt
-            chunks = cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if this one is killed
+            chunks = chunks or cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if killed
             sink = SpilledTriples(PREFIXES, chunks)
             sink.memo = Path(cache or chunks)  # the global pass's lines by group, made again where changed
         # text reuse needs only the structure: it runs beside the graph stage, through the on-disk index
@@ -142,12 +156,14 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                  else Forked(reuse_stage, structured, reuse_keys, cache, say))
         parts = None
         if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
-            parts = graph_parts(extraction.units, extraction.keys, cache or chunks, base, jobs, say, extraction.fresh,
-                                whole=whole.__getitem__ if whole is not None else None)
+            parts = graph_parts(briefs, extraction.keys, cache or chunks, base, whole.__getitem__, jobs, say,
+                                extraction.fresh)
             lap("parts")
         say("building graph")
-        mandates = find_mandates(structured, kept.found)  # once, for the graph stage and add_repeats
-        graph = build_graph(structured, base, references=kept.found, index=kept.index, graph=sink,
+        # once, for the graph stage and add_repeats: each unit with its own requests, every paragraph's first verb
+        mandates = mandates_by_source(((u.structured, requests_by_paragraph(u.found)) for u in units),
+                                      first_verbs(briefs))
+        graph = build_graph(structured, base, references=found, index=None if light else references.index, graph=sink,
                             parts=parts.parts if parts else None, mandates=mandates)
         lap("graph")
         say("text reuse")
@@ -158,10 +174,11 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         else:
             echoes, attested = found
             add_echoes(graph, echoes, attested, base)
-        add_repeats(graph, structured, kept.found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
+        add_repeats(graph, structured, found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
+        del mandates  # let go before the outputs' children are forked
         add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
         lap("reuse")
-        result = BuildResult(graph, structured, documents=paragraph_counts(structured), timings=timings,
+        result = BuildResult(graph, structured, documents=documents, timings=timings,
                              references=references, cached=extraction.cached, extracted=extraction.extracted,
                              parts=parts.computed if parts else 0)
         if out_dir is not None:
@@ -294,13 +311,10 @@ def write_report(references: References, path: str | Path) -> Path:
     return path
 
 
-def paragraph_counts(structured: list[StructuredSource]) -> dict[str, int]:
-    """Distinct paragraph identifiers per document, over all sources."""
-    seen: dict[str, set[str]] = {}
-    for item in structured:
-        for document in item.documents:
-            seen.setdefault(document.identifier, set()).update(p.identifier for p in document.paragraphs)
-    return {doc: len(ids) for doc, ids in sorted(seen.items())}
+def paragraph_counts(structured: Iterable[StructuredSource]) -> dict[str, int]:
+    """Distinct paragraph identifiers per document, over all sources (``build`` counts them from its units'
+    briefs, made the same way: ``tipkg.held.paragraph_digests``)."""
+    return counted_paragraphs(paragraph_digests(item) for item in structured)
 
 
 def stderr_progress(message: str) -> None:

@@ -12,7 +12,8 @@ that one only.
 
 Each source's share of the graph (``graph.parts``: its own triples as sorted
 N-Triples, its contested texts, its small claims) is computed in the same task
-and cached beside the unit (``PartCache``, ``graph_parts``) — a visual-order
+and cached beside the unit (``PartCache``, ``graph_parts``; without a cache, kept
+in the build's scratch folder until the build ends) — a visual-order
 source's too: its reading order reads that source and the word model shipped
 with the code (``reading_order.source_model``), nothing else of the corpus.
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -41,7 +43,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,10 +54,11 @@ from typing import TYPE_CHECKING
 
 from tipkg.graph.parts import Claims, FilePart, reading_of, source_chunk
 from tipkg.model import Source, StructuredSource
-from tipkg.parallel import die_with_parent
+from tipkg.parallel import process_pool
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
 from tipkg.replica import as_original, replica, shifted, shifted_references
+from tipkg.sources import with_text
 
 if TYPE_CHECKING:
     from tipkg.held import Tally
@@ -84,6 +87,7 @@ def extract_unit(source: Source) -> SourceUnit:
     then shifted: ``tipkg.replica``)."""
     from tipkg import loaders, references  # late: the pipeline's own names, so a patch there is seen
 
+    source = with_text(source)  # the build's parent gives its workers sources without their texts
     k = replica(source)
     structured = loaders.load_structure(as_original(source))
     found = references.extract_references([structured])
@@ -291,35 +295,56 @@ class Extraction:
     extracted: int = 0
     keys: list[str] = field(default_factory=list)  # each unit's cache key
     fresh: list[int] = field(default_factory=list)  # the units extracted (not read back), by index
+    briefs: list = field(default_factory=list)  # ``brief(unit)`` of each (``extract_units(brief=)``)
 
 
 def _extract_and_store(source: Source, key: str, folder: str | None, base: str | None = None,
-                       index_file: str = "", keep: Callable[[SourceUnit], SourceUnit] | None = None) -> SourceUnit:
+                       index_file: str = "", keep: Callable[[SourceUnit], SourceUnit] | None = None,
+                       brief: Callable[[SourceUnit], object] | None = None, parts: str | None = None):
     unit = extract_unit(source)
     if folder is not None:
         UnitCache(folder).put(key, unit)
         from tipkg.network.reuse_index import store_summary  # its shingles, for the text-reuse index
 
         store_summary(folder, key, unit.structured)
-        if base is not None:  # its graph part too, while the unit is here
-            # (an index's entries cite the corpus's first index file: ``index_file``, the guess, else this
-            # one — checked by ``graph_parts``, which recomputes the part if the guess was wrong)
-            own = (index_file or unit.index.source_file) if unit.index is not None else ""
-            PartCache(folder).put(part_key(key, base, own), *source_chunk(unit.structured, unit.found, base,
-                                                                          reading_of(unit.structured), unit.index,
-                                                                          own or None))
+    parts = parts or folder
+    if parts is not None and base is not None:  # its graph part too, while the unit is here
+        # (an index's entries cite the corpus's first index file: ``index_file``, the guess, else this
+        # one — checked by ``graph_parts``, which recomputes the part if the guess was wrong)
+        own = (index_file or unit.index.source_file) if unit.index is not None else ""
+        PartCache(parts).put(part_key(key, base, own), *source_chunk(unit.structured, unit.found, base,
+                                                                     reading_of(unit.structured), unit.index,
+                                                                     own or None))
     if keep is None:
         return unit
     kept = keep(unit)
     if folder is not None:
         UnitCache(folder).put(key, kept, keep.__name__)
-    return kept
+    return kept if brief is None else brief(kept)
+
+
+#: the cyclic collector's thresholds in an extraction worker (``_extraction_collector``)
+WORKER_GC_THRESHOLDS = (5000, 20, 10)
+
+
+def _extraction_collector() -> None:
+    """In an extraction worker, as it starts: the heap it inherited from the build's parent (the imported
+    modules, the corpus) goes to the collector's permanent generation (``gc.freeze``), and young objects
+    are collected 5,000 allocations at a time instead of 700. A task makes hundreds of thousands of
+    short-lived containers (terms, spans, matches) and keeps few; the collector, traversing the
+    inherited heap at each full collection and the young objects every 700, took 5 % of the task
+    (×10 in one process: 0.26 of 5.07 CPU s, 0.09 so). Nothing inherited is garbage of the worker's,
+    and a worker's cycles are still collected, a little later."""
+    gc.freeze()
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
 
 
 def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jobs: int | None = None,
                   progress: Callable[[str], None] | None = None, base: str | None = None,
                   meanwhile: Callable[[], None] | None = None,
-                  keep: Callable[[SourceUnit], SourceUnit] | None = None) -> Extraction:
+                  keep: Callable[[SourceUnit], SourceUnit] | None = None,
+                  brief: Callable[[SourceUnit], object] | None = None,
+                  parts: str | Path | None = None) -> Extraction:
     """The unit of every source: read back from ``cache`` when a whole entry is there, else
     extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored.
     ``meanwhile()`` is called here once a worker of the pool has no task left (this process would only
@@ -330,7 +355,13 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     replicated compendium: at ×N the N-1 other copies' parts were computed twice). ``keep(unit)``: what
     is kept of each unit (``tipkg.held.held``, applied as each arrives, in the worker for one extracted
     there); default, the whole unit. The kept form is cached beside the unit (``<key>.<keep's name>``)
-    and read instead of it: a warm build's parent unpickles what it keeps, not every whole unit."""
+    and read instead of it: a warm build's parent unpickles what it keeps, not every whole unit.
+    ``brief(unit)``: what this process holds of each unit (``Extraction.briefs``; ``tipkg.held.Brief``); with
+    ``keep`` and a cache, that alone — made in the worker, each kept unit let go once its brief is made, so
+    ``Extraction.units`` is empty and the passes read the kept units back (``tipkg.held.StreamedUnits``).
+    ``parts``: where the tasks put the graph parts without a cache (the build's scratch folder; with a
+    cache, they go in it): computed in a second pool after this one, they made a stage of their own
+    that waited on the longest extraction."""
     say = progress or (lambda message: None)
     store = UnitCache(cache) if cache is not None else None
     if store is not None:
@@ -340,6 +371,8 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
     for s in sources:
         first_of_kind.setdefault(s.kind, s.file)
     units: list[SourceUnit | None] = [None] * len(sources)
+    briefs: list = [None] * len(sources)
+    brief_only = brief is not None and keep is not None and store is not None
     name = keep.__name__ if keep is not None else ""
     # the sources without a cache entry are known before any is read: they are extracted in the pool while
     # this process reads the others back (one source edited: its extraction beside reading the rest)
@@ -347,42 +380,51 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
                or not (store.path(k).exists() or (keep is not None and store.path(k, name).exists()))]
     jobs = max(1, jobs or default_jobs())
     folder = str(store.folder) if store else None
+    scratch = str(parts) if parts is not None else None
     todo: list[int] = []
     meter = Meter(len(missing), say)
     pooled = jobs > 1 and (len(missing) > 1 or (len(missing) == 1 and len(sources) > 1))
     with ExitStack() as stack:
         futures: dict = {}
-        pool = stack.enter_context(ProcessPoolExecutor(max_workers=min(jobs, len(missing)), initializer=die_with_parent,
-                                                       initargs=(os.getpid(),))) if pooled else None
+        pool = stack.enter_context(process_pool(min(jobs, len(missing)), "extraction", _extraction_collector)) \
+            if pooled else None
 
         def extract(i: int) -> None:
             todo.append(i)
             if pool is None:
-                units[i] = _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind], keep)
+                arrived(i, _extract_and_store(sources[i], keys[i], folder, base, first_of_kind[sources[i].kind], keep,
+                                              brief if brief_only else None, scratch))
                 meter.tick()
             else:
                 futures[pool.submit(_extract_and_store, sources[i], keys[i], folder, base,
-                                    first_of_kind[sources[i].kind], keep)] = i
+                                    first_of_kind[sources[i].kind], keep, brief if brief_only else None, scratch)] = i
+
+        def arrived(i: int, unit) -> None:  # a unit (or, brief_only, its brief) in manifest place
+            if brief_only:
+                briefs[i] = unit
+                return
+            unit.structured = dataclasses.replace(unit.structured, source=sources[i])
+            units[i] = unit
 
         # the longest first (the compendium is three quarters of the bundled corpus): the last task
         # to finish is then a short one, and the pool's two workers end together
-        for i in sorted(missing, key=lambda i: -len(sources[i].text)) if pool is not None else ():
+        for i in sorted(missing, key=lambda i: -_length(sources[i])) if pool is not None else ():
             extract(i)
         gone = set(missing)
         for i, (k, s) in enumerate(zip(keys, sources)):
             if store is not None and i not in gone:
-                units[i] = store.get(k, s) if keep is None else _kept(store, k, s, keep)
-        late = [i for i, u in enumerate(units) if u is None and i not in gone]  # entries not whole: made again
+                found = store.get(k, s) if keep is None else _kept(store, k, s, keep)
+                if found is not None:
+                    arrived(i, brief(found) if brief_only else found)
+        late = [i for i, (u, b) in enumerate(zip(units, briefs))  # entries not whole: made again
+                if u is None and b is None and i not in gone]
         meter.total += len(late)
         for i in (late if pool is not None else [*missing, *late]):
             extract(i)
         pending = len(futures)
         for future in chain([None], as_completed(futures)):  # first: before any task ends
             if future is not None:
-                i = futures[future]
-                unit = future.result()
-                unit.structured = dataclasses.replace(unit.structured, source=sources[i])
-                units[i] = unit
+                arrived(futures[future], future.result())
                 meter.tick()
                 pending -= 1
             if pool is not None and meanwhile is not None and pending < jobs:
@@ -391,7 +433,15 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
                 # workers, the compendium's among them, which bounds the stage (×1: 0.15 CPU s of 1.1 in 0.7 s)
                 meanwhile()
                 meanwhile = None
-    return Extraction(units, cached=len(sources) - len(todo), extracted=len(todo), keys=keys, fresh=sorted(todo))
+    if brief is not None and not brief_only:
+        briefs = [brief(u) for u in units]
+    return Extraction([] if brief_only else units, cached=len(sources) - len(todo), extracted=len(todo),  # type: ignore[arg-type]
+                      keys=keys, fresh=sorted(todo), briefs=briefs)
+
+
+def _length(source: Source) -> int:
+    """How long a source is: its text's length, or its file's size where the text was let go (``read_corpus``)."""
+    return len(source.text) or os.path.getsize(source.path)
 
 
 def _kept(store: UnitCache, key: str, source: Source, keep: Callable[[SourceUnit], SourceUnit]) -> SourceUnit | None:
@@ -516,33 +566,34 @@ class Parts:
     computed: int = 0
 
 
-def graph_parts(units: Sequence[SourceUnit], keys: Sequence[str], folder: str | Path, base: str,
+def graph_parts(briefs: Sequence, keys: Sequence[str], folder: str | Path, base: str, whole: Callable[[int], SourceUnit],
                 jobs: int | None = None, progress: Callable[[str], None] | None = None,
-                fresh: Sequence[int] = (), whole: Callable[[int], SourceUnit] | None = None) -> Parts:
+                fresh: Sequence[int] = ()) -> Parts:
     """The graph part of every unit (``graph.parts``): read back from ``folder`` when a whole entry
     is there, else computed — in a process pool of ``jobs`` workers — and stored there. A part
     follows from its source alone (and the first index's file, for a source that prints an index),
     so an edited source recomputes its own part only. ``fresh``: the units extracted by this build
-    (their parts were computed with them). ``whole(i)``: unit ``i`` whole, where ``units`` are what the
-    parent keeps of them (``tipkg.held``: a part needs the references and index rows it leaves out)."""
+    (their parts were computed with them). ``briefs``: what the parent holds of each unit (``tipkg.held.Brief``:
+    the file of the index it prints); ``whole(i)``: unit ``i`` whole, read back (a part
+    needs the references and index rows the parent's kept units leave out)."""
     say = progress or (lambda message: None)
     store = PartCache(folder)
-    first_index = next((u.index.source_file for u in units if u.index is not None), "")
-    part_keys = [part_key(k, base, first_index if u.index is not None else "") for k, u in zip(keys, units)]
+    first_index = next((b.index_file for b in briefs if b.index_file is not None), "")
+    part_keys = [part_key(k, base, first_index if b.index_file is not None else "") for k, b in zip(keys, briefs)]
     parts: list[FilePart | None] = [store.get(k) for k in part_keys]
     todo = [i for i, p in enumerate(parts) if p is None]
     if todo:
         say(f"graph parts of {len(todo)} sources")
-    unit = whole or units.__getitem__
+    unit = whole
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(todo) <= 1:
         for i in todo:
             parts[i] = _part(unit(i), part_keys[i], folder, base, first_index)
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
-            longest_first = sorted(todo, key=lambda i: -len(units[i].structured.source.text))  # as extract_units
-            futures = {pool.submit(_part, _light(unit(i)), part_keys[i], str(folder), base, first_index): i
+        with process_pool(min(jobs, len(todo)), "graph parts") as pool:
+            read = {i: unit(i) for i in todo}
+            longest_first = sorted(todo, key=lambda i: -len(read[i].structured.source.text))  # as extract_units
+            futures = {pool.submit(_part, _light(read.pop(i)), part_keys[i], str(folder), base, first_index): i
                        for i in longest_first}
             for future in as_completed(futures):
                 parts[futures[future]] = future.result()

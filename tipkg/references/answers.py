@@ -56,6 +56,7 @@ class Answer:
 class Answers:
     restatements: tuple[Restatement, ...] = ()
     answers: tuple[Answer, ...] = field(default_factory=tuple)
+    year: int | None = None  # the last year the corpus's documents are dated (a mandate's status is judged by it)
 
 
 def decision_id(number: str) -> str:
@@ -93,19 +94,14 @@ class _Mandates:
 
 
 def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate]) -> Answers:
+    """What answered the ``mandates`` in the corpus. ``structured`` is read twice in order, and the sources that
+    print a decision an agenda names once more (the build's parent reads them back one at a time:
+    ``tipkg.held``); what is kept between is ids and a few paragraphs' texts, not the corpus."""
     # the front matter's whole texts normalized, the last few kept (copies of a source printed one after
     # the other, as in the replicated scale corpus, are normalized once), all let go on return
     whole = lru_cache(maxsize=8)(normalize_whole)
-    paragraphs: dict[str, list[Paragraph]] = {}
-    for item in structured:
-        for d in item.documents:
-            if d.kind != "draft-decision":
-                paragraphs.setdefault(d.identifier, [])
-                known = {p.identifier for p in paragraphs[d.identifier]}
-                paragraphs[d.identifier] += [p for p in d.paragraphs if p.identifier not in known]
-    # every paragraph's working text (the paragraphs' own strings, not copies): what the Working Group
-    # directions and the agendas' assisting mandates are read from
-    texts = {p.identifier: p.normalized or p.text for ps in paragraphs.values() for p in ps}
+    printed, texts, year = _printed(structured, {m.paragraph for m in mandates if _text_read(m)})
+    paragraphs = _FirstPrints(structured, printed)
     index = _Mandates(mandates, texts)
     restatements: list[Restatement] = []
     answers: list[Answer] = []
@@ -118,10 +114,73 @@ def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mand
         answers += _front_matter(item, index, whole)
         answers += _wg_reports(item, index)
     unique = {(a.subject, a.relation, a.mandate): a for a in answers}
-    return Answers(tuple(restatements), tuple(unique.values()))
+    return Answers(tuple(restatements), tuple(unique.values()), year)
 
 
-def _restatements(source: Source, items: Sequence[Paragraph], paragraphs: dict) -> list[Restatement]:
+def _text_read(m: Mandate) -> bool:
+    """Whether the evidence reads the text of the mandate's paragraph: an assisting mandate to the Secretariat
+    (``_agenda_answers``) or a direction to the Working Group (``_in_force``)."""
+    actors = {a.actor for a in m.addressees}
+    return (m.action == "assistance" and "actor:secretariat" in actors) or "actor:working-group" in actors
+
+
+def _printed(structured: Sequence[StructuredSource],
+             wanted: set[str]) -> tuple[dict[str, list[int]], dict[str, str], int | None]:
+    """(document -> the places in ``structured`` of the sources that print it, drafts left out; paragraph ->
+    its working text, for the ``wanted`` paragraphs; the last year a document is dated), in one reading. A
+    paragraph's text is that of its first print in a document, and of the last document, in first-print
+    order, that prints it (as a dictionary of every document's paragraphs made in corpus order would give it)."""
+    years: list[int] = []
+    printed: dict[str, list[int]] = {}
+    rank: dict[str, int] = {}  # document -> its place among first prints
+    texts: dict[str, tuple[int, str]] = {}  # paragraph -> (its document's rank among first prints, its text)
+    seen: set[tuple[str, str]] = set()  # (document, wanted paragraph) already met
+    for i, item in enumerate(structured):
+        for d in item.documents:
+            if d.date and d.date[:4].isdigit():
+                years.append(int(d.date[:4]))
+            if d.kind == "draft-decision":
+                continue
+            places = printed.setdefault(d.identifier, [])
+            if not places or places[-1] != i:
+                places.append(i)
+            order = rank.setdefault(d.identifier, len(rank))
+            for p in d.paragraphs:
+                if p.identifier in wanted and (d.identifier, p.identifier) not in seen:
+                    seen.add((d.identifier, p.identifier))
+                    if p.identifier not in texts or texts[p.identifier][0] < order:
+                        texts[p.identifier] = (order, p.normalized or p.text)
+    return printed, {p: text for p, (_, text) in texts.items()}, max(years, default=None)
+
+
+class _FirstPrints:
+    """document -> its paragraphs, those of the first source that prints it, then those only a later one prints
+    (drafts left out), read back from ``structured`` when asked for (an agenda's restatements ask for the
+    decisions it names), the last few kept."""
+
+    def __init__(self, structured: Sequence[StructuredSource], printed: dict[str, list[int]]) -> None:
+        self.structured, self.printed = structured, printed
+        self.recent: dict[str, list[Paragraph]] = {}
+
+    def __contains__(self, document: object) -> bool:
+        return document in self.printed
+
+    def __getitem__(self, document: str) -> list[Paragraph]:
+        if document not in self.recent:
+            out: list[Paragraph] = []
+            known: set[str] = set()
+            for i in self.printed[document]:
+                for d in self.structured[i].documents:
+                    if d.identifier == document and d.kind != "draft-decision":
+                        out += [p for p in d.paragraphs if p.identifier not in known]
+                        known = {p.identifier for p in out}
+            while len(self.recent) >= 8:
+                del self.recent[next(iter(self.recent))]
+            self.recent[document] = out
+        return self.recent[document]
+
+
+def _restatements(source: Source, items: Sequence[Paragraph], paragraphs: _FirstPrints) -> list[Restatement]:
     t = table()["restates"]
     verbs = "|".join(sorted(set(t["verbs"]), key=len, reverse=True))
     opener = re.compile(rf"(?:(?<=\s)|^)(?:و|وقد\s+|كما\s+)?(?:{verbs})(?!\w)")

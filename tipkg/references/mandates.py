@@ -234,17 +234,33 @@ def find_recurrence(clause: str) -> tuple[str, re.Match] | None:
 def find_mandates(structured: Iterable[StructuredSource], references: Iterable[Reference]) -> list[Mandate]:
     """Every mandate of the corpus, one per creating paragraph (the first source
     that prints a paragraph gives its words), in corpus order."""
-    scope = table()["scope"]
-    refs: dict[str, list[Reference]] = {}
+    references = list(references)
+    requests = requests_by_paragraph(references)
     verbs: dict[str, str] = {}
     for r in references:
-        if r.relation == "requests":
-            refs.setdefault(r.paragraph, []).append(r)
-        elif r.relation == "verb":
+        if r.relation == "verb":
             verbs.setdefault(r.paragraph, r.target)
+    return mandates_by_source(((item, requests) for item in structured), verbs)
+
+
+def requests_by_paragraph(references: Iterable[Reference]) -> dict[str, list[Reference]]:
+    """The ``requests`` references by the paragraph that makes them."""
+    out: dict[str, list[Reference]] = {}
+    for r in references:
+        if r.relation == "requests":
+            out.setdefault(r.paragraph, []).append(r)
+    return out
+
+
+def mandates_by_source(sources: Iterable[tuple[StructuredSource, dict[str, list[Reference]]]],
+                       verbs: dict[str, str]) -> list[Mandate]:
+    """``find_mandates`` over each source with its requests (``requests_by_paragraph``: its own, or the
+    corpus's, of which it takes its own), given each paragraph's first verb over the corpus: the build's
+    parent reads the sources back one at a time (``tipkg.held``) instead of holding the corpus."""
+    scope = table()["scope"]
     out: dict[str, Mandate] = {}
     of_document: dict[str, list[str]] = {}  # document -> its mandates' keys in ``out``, as they were found
-    for item in structured:
+    for item, refs in sources:
         visual = is_visual_source(item.source.text)
         for document in item.documents:
             if document.kind in scope["skipped_document_kinds"] or document.kind not in scope["bodies"]:
