@@ -159,7 +159,11 @@ class LineStore:
         from tipkg.units import sealed, write_atomically
 
         path, check = self.paths(key)
-        data = b"".join(line + b"\n" for line in sorted(set(lines)) if line)
+        unique = set(lines)
+        unique.discard(b"")
+        ordered = sorted(unique)
+        del unique  # the lines are held once or twice at a time, not three times (a reuse bucket at ×1000: 0.9 M)
+        data = b"\n".join(ordered) + b"\n" if ordered else b""
         write_atomically(path, data)
         write_atomically(check, sealed(hashlib.sha256(data).hexdigest(), MAGIC))
         return path
