@@ -47,7 +47,6 @@ from tipkg.ontology.namespace import TIP
 from tipkg.tables import load
 
 from .labels import document_label_en
-from .streams import SpilledTriples
 from .triples import TripleSet, literal
 from .uris import mint
 
@@ -95,7 +94,8 @@ def add_gists(graph: TripleSet, base: str | None = None, known: Iterable[Tables]
               into: TripleSet | None = None) -> int:
     """Add ``dcterms:title`` to the titled documents and ``tip:gist`` to every paragraph; return how many gists.
     ``known``: the ``Tables`` of the lines ``graph.where(…, known=True)`` leaves out (the parts').
-    ``into``: where the triples go (default: ``graph`` itself; everything is read before anything is added)."""
+    ``into``: where the triples go (default: ``graph`` itself; everything is read before anything is added):
+    ``build_graph`` calls it through ``graph.add_made``, so a build's gists are made in a forked child."""
     facts = _Facts(graph, base, known)
     out = graph if into is None else into
     for identifier, title in titles().items():
@@ -108,18 +108,6 @@ def add_gists(graph: TripleSet, base: str | None = None, known: Iterable[Tables]
         out.add((URIRef(uri), gist_property, literal(facts.gist(uri), lang="en")))
         count += 1
     return count
-
-
-def gist_file(graph: SpilledTriples, base: str | None, known: Iterable[Tables], folder: Path) -> Path:
-    """``add_gists`` of ``graph`` (its triples in memory already spilled) into a sorted N-Triples file of
-    their own in ``folder``, for ``graph`` to include: run in a forked child (``graph.build``), so the
-    tables of every node's facts, which grow with the corpus (×10: 8 MB and as much again while
-    reading), are never in the build's parent, whose heap every later child inherits."""
-    into = SpilledTriples({}, folder)
-    add_gists(graph, base, known, into=into)
-    path = folder / "gists.nt"
-    into.finish(path)
-    return path
 
 
 def listed(names) -> str:

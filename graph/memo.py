@@ -35,8 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from .parts import FileLines
-from .streams import SpilledTriples
+from .streams import FileLines
 
 R = TypeVar("R")
 
@@ -59,7 +58,7 @@ def add_grouped(graph, stage: str, records: Iterable[R], *, group: Callable[[R],
     lines are kept there and merged in; otherwise the lines are added."""
     records = list(records)
     folder = getattr(graph, "memo", None)
-    if not isinstance(graph, SpilledTriples) or folder is None:
+    if folder is None:
         if records:
             graph.add_lines(lines(records))
         return len({_bucket(group(r)) for r in records})

@@ -44,11 +44,8 @@ def prefixes_of(graph) -> dict[str, str]:
 
 
 def write_ntriples(triples: TripleSet, path: Path, settings=None) -> None:
-    """N-Triples, one triple a line, lines sorted (deterministic)."""
-    if isinstance(triples, SpilledTriples):
-        triples.finish(path)
-    else:
-        Path(path).write_bytes(triples.ntriples())
+    """N-Triples, one triple a line, lines sorted (deterministic): ``TripleSet.finish``."""
+    triples.finish(path)
 
 
 @contextmanager

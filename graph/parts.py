@@ -61,9 +61,9 @@ from tipkg.references.thematic_index import ThematicIndex
 from tipkg.reading_order import repaired_of, repaired_texts
 
 from .references import add_references
-from .streams import MERGE_BUFFER, SpilledTriples
+from .streams import FileLines, file_lines
 from .thematic_index import add_entries
-from .triples import TripleSet, literal
+from .triples import LineSet, TripleSet, literal
 
 
 @dataclass
@@ -82,7 +82,7 @@ class Claims:
         self.names.add((node, text))
 
 
-def source_graph(graph: TripleSet, contested: TripleSet, item: StructuredSource, found, base: str | None,
+def source_graph(graph: TripleSet | LineSet, contested: TripleSet | LineSet, item: StructuredSource, found, base: str | None,
                  reading: dict[tuple[str, str], str], index: ThematicIndex | None = None,
                  index_file: str | None = None) -> Claims:
     """Add what ``item`` (and its references ``found``; None: none at all) says to ``graph``, its
@@ -171,20 +171,20 @@ class FilePart:
     claims: Claims
     facts: Path | None = None  # what the gists read of its own lines (``graph.gists.Tables``), cached with it
 
-    def add_to(self, graph: SpilledTriples, lost: set[str]) -> None:
-        """Have ``graph`` merge in the source's own lines (known to the gists when its tables are here)."""
+    def add_to(self, graph: TripleSet, lost: set[str]) -> None:
+        """Have ``graph`` take in the source's own lines (known to the gists when its tables are here): a
+        ``SpilledTriples`` merges the file into graph.nt as it is, a set held in memory parses it."""
         graph.include(FileLines(self.lines), known=self.facts is not None)
 
 
 def add_parts(graph: TripleSet, parts: Sequence, lost: Sequence[set[str]]) -> None:
-    """Add every part's triples to ``graph``: its own, and the texts of the nodes it prints first."""
+    """Add every part's triples to ``graph``: its own, and the texts of the nodes it prints first. Parts
+    read from files (``FilePart``) go into any ``TripleSet`` (``TripleSet.include``): a build's
+    ``SpilledTriples`` merges them as they are, a set held in memory takes their lines."""
     for part, gone in zip(parts, lost):
         part.add_to(graph, gone)
     files = [p.contested for p in parts if isinstance(p, FilePart)]
-    if files:
-        if not isinstance(graph, SpilledTriples):
-            raise TypeError("parts read from files are merged into a SpilledTriples")
-        # texts only: nothing a gist reads (``tipkg.units.PartCache`` checks each file for it)
+    if files:  # texts only: nothing a gist reads (``tipkg.units.PartCache`` checks each file for it)
         graph.include(lambda: first_printers(files), known=all(p.facts is not None for p in parts))
 
 
@@ -215,25 +215,6 @@ def first_printers(paths: Sequence[Path]) -> Iterator[bytes]:
                 yield line
 
 
-@dataclass(frozen=True)
-class FileLines:
-    """The lines of a sorted N-Triples file as a stream to merge (``SpilledTriples.include``): called, it reads
-    them (``file_lines``); knowing its ``path``, the merge into graph.nt hands the file itself to
-    ``graph.streams.sorted_union``."""
-
-    path: Path
-
-    def __call__(self) -> Iterator[bytes]:
-        return file_lines(self.path)
-
-
-def file_lines(path: Path) -> Iterator[bytes]:
-    """The lines of a sorted N-Triples file (newlines kept), through a small buffer: the merge into
-    graph.nt holds every part open at once (``graph.streams.MERGE_BUFFER``)."""
-    with open(path, "rb", buffering=MERGE_BUFFER) as lines:
-        yield from lines
-
-
 def in_memory_parts(structured: Sequence[StructuredSource], base: str | None, references, tables) -> list[MemoryPart]:
     """Every source's part, computed here: unconditional triples straight into ``tables.graph``."""
     graph = tables.graph
@@ -255,8 +236,9 @@ def in_memory_parts(structured: Sequence[StructuredSource], base: str | None, re
 
 def source_chunk(item: StructuredSource, found, base: str | None, reading: dict[tuple[str, str], str],
                  index: ThematicIndex | None = None, index_file: str | None = None) -> tuple[bytes, bytes, Claims]:
-    """A source's part as sorted N-Triples: (its own lines, its contested lines, its claims)."""
-    graph, contested = TripleSet(), TripleSet()
+    """A source's part as sorted N-Triples: (its own lines, its contested lines, its claims); made as
+    lines (``LineSet``), as nothing here reads the triples back."""
+    graph, contested = LineSet(), LineSet()
     claims = source_graph(graph, contested, item, found, base, reading, index, index_file)
     claims.claimed = []  # read off the contested lines instead (``first_printers``): no list of every node kept
     return graph.ntriples(), contested.ntriples(), claims

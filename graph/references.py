@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, URIRef
@@ -37,7 +38,7 @@ from tipkg.references.types import Reference
 from tipkg.tables import load
 
 from .labels import document_label_en
-from .triples import TripleSet, literal, nt
+from .triples import LineSet, TripleSet, literal, nt
 from .uris import mint
 
 TARGET_CLASSES = {
@@ -62,8 +63,8 @@ def citation_id(reference: Reference) -> str:
     return str(ids.Edge(hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]))
 
 
-def add_references(graph: TripleSet, references: Iterable[Reference], base: str | None = None,
-                   labelled: Mapping[URIRef, str] | None = None, claims=None) -> TripleSet:
+def add_references(graph: TripleSet | LineSet, references: Iterable[Reference], base: str | None = None,
+                   labelled: Mapping[URIRef, str] | None = None, claims=None) -> TripleSet | LineSet:
     """Assert every reference's edge, its target node and its citation node.
 
     ``labelled``: nodes that already carry an English ``rdfs:label`` -> that label (a document's
@@ -72,9 +73,13 @@ def add_references(graph: TripleSet, references: Iterable[Reference], base: str 
     has one ``rdfs:label`` per language. ``claims`` (a ``graph.parts.Claims``): the names are
     claims instead, resolved once every source's labels are known (``graph.parts.resolve``)."""
     targets = _Targets(graph, base, labelled, claims)
-    term, put, Triple = graph.term, graph.add_triples, ox.Triple  # a hot loop: triples made here, fixed terms once
+    # a hot loop: triples made here, fixed terms once; pyoxigraph terms and triples for a TripleSet, their
+    # N-Triples texts for a LineSet (a source's part), so the three are typed by what both take
+    term: Callable[[Any], Any] = graph.term
+    put: Callable[[Iterable[Any]], None] = graph.add_triples
+    Triple: Callable[..., Any] = graph.triple
     a, citation, tip_citation, citing, cited, predicate, span, text, rule, derived, mark = _FIXED
-    files: dict[str, ox.NamedNode] = {}
+    files: dict[str, Any] = {}
     for ref in references:
         paragraph = term(mint(ref.paragraph, base))
         target = term(targets.node(str(ids.Verb(ref.target)) if ref.target_kind == "verb" else ref.target,
@@ -130,7 +135,7 @@ _SPAN, _TEXT, _RULE, _DERIVED = nt(TIP.sourceSpan), nt(TIP.text), nt(TIP.rule), 
 
 
 class _Targets:
-    def __init__(self, graph: TripleSet, base: str | None, labelled: Mapping[URIRef, str] | None = None,
+    def __init__(self, graph: TripleSet | LineSet, base: str | None, labelled: Mapping[URIRef, str] | None = None,
                  claims=None):
         self.graph, self.base = graph, base
         self.done: set[str] = set()
@@ -199,8 +204,10 @@ class _Targets:
             parent = node
 
 
+@lru_cache(maxsize=None)
 def _actor_labels() -> dict[str, dict[str, str]]:
-    """English and Arabic labels of actors, if the actors table exists (refs-verbs owns it)."""
+    """English and Arabic labels of actors, if the actors table exists (refs-verbs owns it); made once (it
+    was made again for every actor node of every source). Read it, do not change it."""
     try:
         rows = load("actors").get("actor", [])
     except (FileNotFoundError, ModuleNotFoundError):

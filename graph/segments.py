@@ -46,7 +46,6 @@ import tempfile
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, cast
@@ -58,7 +57,7 @@ from tipkg.graph.dumps import VoidStatistics, file_source_maps, trig_blocks, tri
 from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.turtle import turtle_blocks
-from tipkg.parallel import die_with_parent
+from tipkg.parallel import process_pool
 
 TEXT = ("graph.ttl", "graph.jsonld", "graph.trig")
 NAMES = TEXT + ("void.ttl",)
@@ -297,7 +296,7 @@ def _pieces(context: _Context, previous: _Previous | None, counted: bool, jobs: 
     # process may not start a pool: it may here, since each worker dies with it (die_with_parent)
     process: Any = multiprocessing.current_process()  # _config is private: not in typeshed
     process._config["daemon"] = False
-    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+    with process_pool(jobs, "text dumps") as pool:
         window: deque = deque()
         for segment, task in tasks():
             window.append((segment, task if isinstance(task, _Piece) else pool.submit(_work, *task)))
@@ -318,7 +317,7 @@ def _distinct(paths: list[str], jobs: int | None) -> tuple[int, dict[str, int]]:
         return void_stats.summed_distinct(void_stats.partition_distinct(paths, p) for p in partitions)
     process: Any = multiprocessing.current_process()  # as in _pieces: each worker dies with this process
     process._config["daemon"] = False
-    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+    with process_pool(jobs, "VoID counts") as pool:
         return void_stats.summed_distinct(pool.map(void_stats.partition_distinct, itertools.repeat(paths), partitions))
 
 

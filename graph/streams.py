@@ -41,10 +41,13 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from tipkg.parallel import Forked
 
 from .delta import Delta, write_blocks_with_delta
 from .triples import OxigraphTerms, TripleSet
@@ -87,6 +90,26 @@ def merged(paths: Iterable[str | Path], extra: Iterable[Callable[[], Iterator[by
             if line != previous:
                 yield line
                 previous = line
+
+
+@dataclass(frozen=True)
+class FileLines:
+    """The lines of a sorted N-Triples file as a stream to merge (``SpilledTriples.include``): called, it reads
+    them (``file_lines``); knowing its ``path``, the merge into graph.nt hands the file itself to
+    ``sorted_union``. A cached part (``graph/parts.py``), a group of lines (``graph/memo.py``), the reuse
+    child's files and what a forked pass made (``SpilledTriples.add_made``) are included so."""
+
+    path: Path
+
+    def __call__(self) -> Iterator[bytes]:
+        return file_lines(self.path)
+
+
+def file_lines(path: Path) -> Iterator[bytes]:
+    """The lines of a sorted N-Triples file (newlines kept), through a small buffer: the merge into
+    graph.nt holds every part open at once (``MERGE_BUFFER``)."""
+    with open(path, "rb", buffering=MERGE_BUFFER) as lines:
+        yield from lines
 
 
 def sorted_union(paths: Sequence[Path], folder: Path) -> Iterator[bytes]:
@@ -252,6 +275,16 @@ class SpilledTriples(TripleSet):
             self.known.add(len(self.extra))
         self.extra.append(lines)
 
+    def add_made(self, make: Callable[..., object], *args) -> None:
+        """``TripleSet.add_made`` in a forked child: ``make`` adds into a ``SpilledTriples`` of its own, whose
+        sorted file this set then merges in. The tables such a pass builds as it reads grow with the corpus
+        (the gists': ×10 8 MB, and as much again while reading); made in the child, they are never in this
+        process, whose heap every child forked later inherits. The triples held are spilled first: the child
+        reads what is written, and adds nothing to this set."""
+        self.spill()
+        made = Forked(_made_file, self, make, args, self.folder / f"{make.__name__}-{len(self.extra):05d}").result()
+        self.include(FileLines(made))
+
     def add_lines(self, lines: Iterable[bytes]) -> None:
         """Add N-Triples ``lines`` (without their newlines): held as bytes and written, sorted, to a
         chunk file of their own once ``LINES_PER_TRIPLE × limit`` are held (or at ``spill``), then
@@ -407,3 +440,12 @@ class SpilledTriples(TripleSet):
             graph.bind(prefix, ns, override=True)
         graph.parse(str(self._written()), format="nt")
         return graph
+
+
+def _made_file(graph: SpilledTriples, make: Callable[..., object], args: tuple, folder: Path) -> Path:
+    """In the child of ``SpilledTriples.add_made``: what ``make`` adds, written to a sorted file in ``folder``."""
+    into = SpilledTriples({}, folder)
+    make(graph, *args, into=into)
+    path = folder / "made.nt"
+    into.finish(path)
+    return path

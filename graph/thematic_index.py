@@ -34,7 +34,7 @@ from tipkg.references.thematic_index import IndexEntry, ThematicIndex
 from tipkg.references.types import Reference
 
 from .references import add_references
-from .triples import TripleSet, literal
+from .triples import LineSet, TripleSet, literal
 from .uris import mint
 
 COMPENDIUM = "UNODC-TIP-Compendium-2021"
@@ -86,7 +86,7 @@ def add_entry(graph: TripleSet, entry: IndexEntry, file: str, base: str | None =
     add_entries(graph, [entry], file, base)
 
 
-def add_entries(graph: TripleSet, entries: Iterable[IndexEntry], file: str, base: str | None = None) -> None:
+def add_entries(graph: TripleSet | LineSet, entries: Iterable[IndexEntry], file: str, base: str | None = None) -> None:
     """``add_entry`` of each entry, in one pass (a topic node is described once, not once an entry)."""
     entries = list(entries)
     for entry in entries:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -116,6 +117,9 @@ class TripleSet:
         """``t`` as the pyoxigraph term ``add`` would make of it (an IRI converted once per set)."""
         return self._term(t)
 
+    #: a triple of ``term`` s, as ``add_triples`` takes it (``LineSet.triple`` makes its line)
+    triple = ox.Triple
+
     def add_triples(self, triples: Iterable[ox.Triple]) -> None:
         """Add pyoxigraph triples as they are: a hot loop converts its fixed terms once (``term``) and
         makes the triples itself, instead of three conversions a triple in ``add``."""
@@ -160,6 +164,18 @@ class TripleSet:
         the pattern ``keep`` matches; in memory every triple comes, and the stage looks at each as it
         would anyway)."""
         return iter(self._triples)
+
+    def add_made(self, make: Callable[..., object], *args) -> None:
+        """Add the triples ``make(self, *args, into=SET)`` adds to ``SET`` from what it reads of this set, which
+        it reads whole before it adds anything (the gists: ``graph.gists.add_gists``). Here ``SET`` is this set;
+        a ``SpilledTriples`` runs ``make`` in a forked child and merges in what it made."""
+        make(self, *args, into=self)
+
+    def finish(self, path: str | Path) -> int:
+        """Write ``ntriples()`` to ``path`` (``graph.nt``); the number of triples. The set stays in memory; a
+        ``SpilledTriples`` merges its chunks into the file instead, and is a view of it from then on."""
+        Path(path).write_bytes(self.ntriples())
+        return len(self)
 
     def namespaces(self) -> Iterator[tuple[str, str]]:
         """(prefix, namespace) pairs, as rdflib's ``Graph.namespaces`` gives them."""
@@ -240,3 +256,71 @@ def rdflib_term(term):
         return Literal(term.value, lang=term.language)
     datatype = term.datatype.value
     return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
+
+
+class LineSet:
+    """What a ``TripleSet`` is while a source's part is made (``graph.parts.source_chunk``), held as the
+    N-Triples lines of its triples: ``add``, ``term``, ``triple`` and ``add_triples`` as a ``TripleSet``
+    takes them, ``ntriples()`` the same bytes.
+
+    A part is only ever written out, as sorted N-Triples (its cache files). As a set of pyoxigraph
+    ``Triple`` s it cost a term object per position, the set's hashing, then ``ox.serialize`` and a
+    split: two thirds of making a part, a sixth of a source's extraction task. Here each triple is its
+    line, made of the terms' N-Triples text as pyoxigraph writes each term (``str`` of a pyoxigraph
+    term: the serializer writes the same), so ``ntriples()`` gives the bytes a ``TripleSet`` of the same
+    triples gives: one line per distinct triple (the text of a term is one-to-one with the term), sorted
+    as UTF-8 bytes. Each distinct IRI still passes through
+    ``ox.NamedNode`` once, so an IRI pyoxigraph refuses is refused here too.
+
+    >>> lines, triples = LineSet(), TripleSet()
+    >>> for graph in (lines, triples):
+    ...     graph.add((URIRef("http://x/a"), URIRef("http://x/p"), literal('a "quoted"\\nline', lang="ar")))
+    ...     graph.add_triples([graph.triple(graph.term(URIRef("http://x/a")), ox.NamedNode("http://x/q"), literal(5))])
+    >>> lines.ntriples() == triples.ntriples() and len(lines) == 2
+    True
+    """
+
+    def __init__(self) -> None:
+        self._lines: set[str] = set()
+        self._terms = OxigraphTerms()
+        self._iris: dict[URIRef, str] = {}
+
+    def term(self, t) -> str:
+        """``t`` as N-Triples text (an IRI's converted once per set). The exact types come first: ``URIRef`` is
+        an ABC, and ``isinstance`` of anything else against it is a slow check, made for every term."""
+        kind = type(t)
+        if kind is URIRef:
+            text = self._iris.get(t)
+            if text is None:
+                text = self._iris[t] = str(ox.NamedNode(str(t)))
+            return text
+        if kind is ox.Literal or kind is ox.NamedNode:
+            return str(t)
+        if isinstance(t, URIRef):
+            return self.term(URIRef(str(t)))
+        return str(self._terms(t))
+
+    @staticmethod
+    def triple(s, p, o) -> str:
+        """The line of a triple of terms (``term``'s texts, or pyoxigraph terms), without its newline."""
+        return f"{s} {p} {o} ."
+
+    def add(self, triple: tuple) -> None:
+        s, p, o = triple
+        self._lines.add(f"{self.term(s)} {self.term(p)} {self.term(o)} .")
+
+    def add_triples(self, triples: Iterable[str]) -> None:
+        """Add lines made by ``triple``."""
+        self._lines.update(triples)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def ntriples(self) -> bytes:
+        """The lines sorted, as ``TripleSet.ntriples`` gives them: encoded at once, then sorted as bytes (a
+        line holds no newline: N-Triples escapes it), which compares faster than the texts would."""
+        if not self._lines:
+            return b""
+        lines = "\n".join(self._lines).encode("utf-8").split(b"\n")
+        lines.sort()
+        return b"\n".join(lines) + b"\n"

@@ -53,7 +53,8 @@ class _Terms:
         #: an IRI starting so is one a prefix may abbreviate: pyoxigraph writes it
         self.namespaced = tuple(f"<{ns}".encode("utf-8") for ns in prefixes.values())
         self.objects: dict[bytes, bytes] = {}
-        self.predicates: dict[bytes, bytes] = {}
+        self.predicates: dict[bytes, bytes] = {}  # a predicate, a space either side: after the subject
+        self.continued: dict[bytes, bytes] = {}  # a predicate after another of the same subject
         head = self._line(b'<urn:s> <urn:p> "o" .\n')  # what pyoxigraph writes before an object
         self.head = head[:len(head) - len(b'"o" .\n')]
 
@@ -74,19 +75,23 @@ class _Terms:
         written = self.objects[term] = line[len(self.head):-3]
         return written
 
-    def predicate(self, term: bytes) -> bytes:
+    def predicate(self, term: bytes) -> tuple[bytes, bytes]:
+        """pyoxigraph's Turtle of a predicate, as it follows its subject and as it follows another
+        predicate's objects (kept so: one piece a line)."""
         line = self._line(b'<urn:s> ' + term + b' "o" .\n')
         subject = self.head.split(b" ", 1)[0] + b" "
         if not line.startswith(subject) or not line.endswith(b' "o" .\n'):
             raise ValueError(f"pyoxigraph's Turtle of {term!r} is not one predicate: {line!r}")
-        written = self.predicates[term] = line[len(subject):-len(b' "o" .\n')]
-        return written
+        written = line[len(subject):-len(b' "o" .\n')]
+        self.predicates[term] = b" " + written + b" "
+        self.continued[term] = b" ;\n\t" + written + b" "
+        return self.predicates[term], self.continued[term]
 
     def blocks(self, parts) -> list[tuple[int, bytes]]:
         blocks: list[tuple[int, bytes]] = []
         out: list[bytes] = []
         append = out.append
-        objects, predicates, namespaced = self.objects, self.predicates, self.namespaced
+        objects, predicates, continued, namespaced = self.objects, self.predicates, self.continued, self.namespaced
         subject = predicate = None
         start = 0
         for i, (s, p, o, _) in enumerate(parts):
@@ -98,20 +103,17 @@ class _Terms:
             if s == subject:
                 if p == predicate:
                     append(b" , ")
-                    append(term)
-                    continue
-                append(b" ;\n\t")
+                else:
+                    predicate = p
+                    append(continued.get(p) or self.predicate(p)[1])
             else:
                 if subject is not None:
                     append(b" .\n")
                     blocks.append((start, b"".join(out)))
                     out.clear()
-                subject, start = s, i
+                subject, start, predicate = s, i, p
                 append(s if s[:1] == b"<" and not s.startswith(namespaced) else objects.get(s) or self.object(s))
-                append(b" ")
-            predicate = p
-            append(predicates.get(p) or self.predicate(p))
-            append(b" ")
+                append(predicates.get(p) or self.predicate(p)[0])
             append(term)
         if subject is not None:
             append(b" .\n")

@@ -55,6 +55,7 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from tipkg.ontology.namespace import curie
 from tipkg.graph.triples import OxigraphTerms
+from tipkg.shapes.joins import hash_joins, values_for_in
 from tipkg.shapes.local import Local, Targets, python_pattern, term_of
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -268,11 +269,13 @@ class Compiler:
         value_preds = set(g.predicates(shape, None)) & (VALUE_COMPONENTS | ({SH.hasValue} if path is None else set()))
         for pred in sorted(value_preds, key=str):
             cond = self.value_condition(shape, value, only=pred)
-            focused = f"{select} WHERE {{ {focus} {values} FILTER (!({cond})) }}"
+            anti = self.nonconforming_values(shape, pred) if path is not None else None
+            test = f"FILTER (!({cond}))" if anti is None else anti
+            focused = f"{select} WHERE {{ {focus} {values} {test} }}"
             if path is None and pred == SH["or"] and self.sets and (sets := self.conforming_sets(shape, focus)) is not None:
                 focused = f"SELECT DISTINCT ?this WHERE {{ {focus} {' '.join(f'MINUS {{ {x} }}' for x in sets)} }}"
             if path is not None and member:  # membership tested on the violating rows only (``_members``)
-                query = _members(f"SELECT ?this ?value WHERE {{ {values} FILTER (!({cond})) }}", member, distinct=True)
+                query = _members(f"SELECT ?this ?value WHERE {{ {values} {test} }}", member, distinct=True)
                 atoms = self.local_atoms(shape, pred)
                 checks.append(check(_component(pred), query, _default(pred, g.value(shape, pred), where), focused,
                                     kind=None if atoms is None else ("value", atoms)))
@@ -388,8 +391,10 @@ class Compiler:
 
     def constraint_body(self, body: str) -> str:
         """A ``sh:sparql`` constraint's SELECT as it runs over all focus nodes (``$this`` free;
-        shapes/affected.py binds it): its anti-joins on one variable as MINUS (``anti_joins``)."""
-        return anti_joins(body)
+        shapes/affected.py binds it): its anti-joins on one variable as MINUS (``anti_joins``), a
+        ``FILTER (?k IN (…))`` there as VALUES (``joins.values_for_in``), its plain triple patterns
+        joined by hash (``joins.hash_joins``)."""
+        return hash_joins(values_for_in(anti_joins(body)))
 
     def path_checks(self, shape, focus: str, member: str | None, where: str | None) -> list[tuple]:
         """(component, query, default message, the query from the focus nodes or None) for the constraints
@@ -505,15 +510,17 @@ class Compiler:
         sets = [self.conforming(m, focus) for m in self.g.items(self.g.value(shape, SH["or"]))]
         return None if any(x is None for x in sets) or not sets else sets
 
-    def conforming(self, shape, domain: str) -> str | None:
-        """The nodes of ``domain`` (a group binding ``?this``) that conform to ``shape``, as one group:
-        its classes joined, and MINUS the nodes with a value of a property not of the property's class.
+    def conforming(self, shape, domain: str, this: str = "?this") -> str | None:
+        """The nodes of ``domain`` (a group binding ``this``) that conform to ``shape``, as one group
+        binding ``this``: its classes joined, the properties it must have (``sh:minCount 1``) joined,
+        and MINUS the nodes with a value of a property not of the property's class.
 
         The boolean form (``conforms``) evaluates an EXISTS per node and per value — on the ×10
         corpus's 4,828 echoing nodes over the store, 1 s for tipsh:EchoesEnds; these hash joins
         and anti-joins read each index once (0.03 s). The same nodes: a node conforms when it has
-        one of each class (or a sub-class) and every value of each property has the class.
-        None when the shape uses anything else (the boolean form is used)."""
+        one of each class (or a sub-class), a value of each property it must have, and every value
+        of each property has the property's class. None when the shape uses anything else (the
+        boolean form is used)."""
         g = self.g
         described = {SH.message, SH.name, SH.description, SH.order, SH.group, SH.severity}
         if not self.active(shape) or g.value(shape, SH.path) is not None:
@@ -523,18 +530,47 @@ class Compiler:
         joins = []
         for c in sorted(g.objects(shape, SH["class"]), key=str):
             k = self.var()
-            joins.append(f"VALUES {k} {{ {' '.join(self.classes(c))} }} ?this a {k} .")
+            joins.append(f"VALUES {k} {{ {' '.join(self.classes(c))} }} {this} a {k} .")
         minus = []
         for prop in sorted(g.objects(shape, SH.property), key=str):
+            if not self.active(prop):
+                continue  # a deactivated property shape holds for every node
             classes = list(g.objects(prop, SH["class"]))
-            constraints = {p for p in g.predicates(prop, None) if str(p).startswith(str(SH))} - described
-            if not self.active(prop) or constraints != {SH.path, SH["class"]} or len(classes) != 1:
+            counts = [int(n) for n in g.objects(prop, SH.minCount)]
+            constraints = {p for p in g.predicates(prop, None) if str(p).startswith(str(SH))} - described - {SH.minCount}
+            if constraints - {SH["class"]} != {SH.path} or len(classes) > 1 or any(n > 1 for n in counts) \
+                    or not (classes or counts):
                 return None
-            x, k = self.var(), self.var()
-            minus.append(f"MINUS {{ {self.triple(prop, '?this', x)} "
-                         f"MINUS {{ VALUES {k} {{ {' '.join(self.classes(classes[0]))} }} {x} a {k} }} }}")
-        # with a class, the class's members are the candidates (MINUS keeps to the focus nodes anyway)
-        return f"{{ SELECT DISTINCT ?this WHERE {{ {'' if joins else domain} {' '.join(joins)} }} }} {' '.join(minus)}"
+            if any(n == 1 for n in counts):
+                joins.append(self.triple(prop, this, self.var()))
+            if classes:
+                x, k = self.var(), self.var()
+                minus.append(f"MINUS {{ {self.triple(prop, this, x)} "
+                             f"MINUS {{ VALUES {k} {{ {' '.join(self.classes(classes[0]))} }} {x} a {k} }} }}")
+        # with a join, its matches are the candidates (MINUS keeps to the focus nodes anyway)
+        return f"{{ SELECT DISTINCT {this} WHERE {{ {'' if joins else domain} {' '.join(joins)} }} }} {' '.join(minus)}"
+
+    def nonconforming_values(self, shape, pred) -> str | None:
+        """The value constraint ``pred`` of the property shape ``shape`` as anti-joins on ``?value``: MINUS
+        the nodes that conform (the class's members; for ``sh:or``, each member's ``conforming`` set; for
+        ``sh:node``, the node shape's), so a violation is a value left. Each set is read once and
+        removed by hash, where the boolean form looks every value up (an EXISTS per value: ×30 over the
+        store, 0.6 s for the 100,000 values of ``prov:wasDerivedFrom``; this way 0.05 s). None when the
+        constraint is anything else, or the checks start from a few focus nodes (``sets`` False)."""
+        g = self.g
+        objects = list(g.objects(shape, pred))
+        if not self.sets or len(objects) != 1 or pred not in (SH["class"], SH["or"], SH.node):
+            return None
+        domain = self.triple(shape, self.var(), "?value")
+        if pred == SH["class"]:
+            k = self.var()
+            sets: list[str | None] = [f"VALUES {k} {{ {' '.join(self.classes(objects[0]))} }} ?value a {k} ."]
+        else:
+            members = list(g.items(objects[0])) if pred == SH["or"] else objects
+            sets = [self.conforming(m, domain, "?value") for m in members]
+        if not sets or any(x is None for x in sets):
+            return None
+        return " ".join(f"MINUS {{ {x} }}" for x in sets)
 
     # -- conditions: SPARQL boolean expressions --------------------------------------------------
 
@@ -624,8 +660,12 @@ def anti_joins(select: str) -> str:
     """``select`` with each ``FILTER NOT EXISTS { P }`` that is an anti-join on one variable as ``MINUS { P }``.
 
     NOT EXISTS is a lookup per solution; MINUS reads P's matches once and removes by hash (CitationShape
-    at ×30 over the persistent store, 95,732 citations: 6.5 s -> 3.2 s). The same solutions when: P is one
-    flat block (no braces, no property path), it shares exactly one variable x with the rest of the
+    at ×30 over the persistent store, 95,732 citations: 6.5 s -> 3.2 s). With a property path in P the
+    lookup grows with the graph, not only the solutions (tipsh:PreambularRecalls: ×3 -> ×10 -> ×30,
+    exponent 1.7); P with a path is rewritten when one of its triple patterns is anchored by a constant
+    (``?pp a tip:PreambularParagraph``), so that MINUS starts from it rather than from the path alone.
+    The same solutions when: P is one flat block (no braces; a property path only with an anchor), it
+    shares exactly one variable x with the rest of the
     query, and the group before the FILTER binds x by a plain triple pattern (no OPTIONAL, UNION, BIND,
     VALUES, GRAPH or SERVICE there) — then every solution has x bound, and MINUS removes exactly those
     with a match of P. SHACL forbids MINUS in the constraint itself (pyshacl refuses it), so the
@@ -634,18 +674,22 @@ def anti_joins(select: str) -> str:
 
     >>> anti_joins("SELECT ?this WHERE { ?this <p> ?v . FILTER NOT EXISTS { ?v a ?k } BIND (1 AS ?r) }")
     'SELECT ?this WHERE { ?this <p> ?v . MINUS { ?v a ?k } BIND (1 AS ?r) }'
+    >>> anti_joins("SELECT ?this WHERE { ?this <p> ?v FILTER NOT EXISTS { ?this <q>* ?w . ?w a <C> } }")
+    'SELECT ?this WHERE { ?this <p> ?v MINUS { ?this <q>* ?w . ?w a <C> } }'
     >>> [anti_joins(q) == q for q in (
     ...     "SELECT ?this WHERE { ?this <p> ?a ; <q> ?b . FILTER NOT EXISTS { ?a ?b ?this } }",
     ...     "SELECT ?this WHERE { OPTIONAL { ?this <p> ?v } FILTER NOT EXISTS { ?v a ?k } }",
+    ...     "SELECT ?this WHERE { ?this <p> ?v FILTER NOT EXISTS { ?this <q>* ?w . ?w <r> ?k } }",
     ...     "SELECT ?this WHERE { ?this <p> ?v FILTER NOT EXISTS { ?this <q> ?v . FILTER NOT EXISTS { ?v <q> ?w } } }")]
-    [True, True, True]
+    [True, True, True, True]
     """
     out, at = select, 0
     while (m := _NOT_EXISTS.search(out, at)) is not None:
         at = m.end()
         close = out.find("}", m.end())
         inner = out[m.end():close]
-        if close < 0 or "{" in inner or re.search(r"[*+|/^]", re.sub(r'<[^<>]*>|"[^"]*"', "", inner)):
+        if close < 0 or "{" in inner or (re.search(r"[*+|/^]", re.sub(r'<[^<>]*>|"[^"]*"', "", inner))
+                                         and not _anchored(inner)):
             continue
         rest = out[:m.start()] + out[close + 1:]
         shared = set(_VAR.findall(inner)) & set(_VAR.findall(rest))
@@ -674,6 +718,16 @@ def anti_joins(select: str) -> str:
         out = out[:m.start()] + "MINUS {" + out[m.end():]
         at = m.start() + len("MINUS {")
     return out
+
+
+_CONSTANT = r'(?:<[^<>\s]*>|[A-Za-z][\w-]*:[\w-]*|"[^"]*")'
+_ANCHOR = re.compile(rf"\s*(?:[?$]\w+\s+(?:a|{_CONSTANT})\s+{_CONSTANT}|{_CONSTANT}\s+(?:a|{_CONSTANT})\s+[?$]\w+)\s*")
+
+
+def _anchored(block: str) -> bool:
+    """Whether one of the triple patterns of a flat block (``s p o . s p o``) has a constant predicate
+    (no path) and a constant subject or object: its matches are few, found by an index."""
+    return any(_ANCHOR.fullmatch(pattern) for pattern in re.split(r"\s\.(?=\s|$)", block))
 
 
 def _inside_exists(text: str, at: int) -> bool:

@@ -115,21 +115,15 @@ def lod_graph(corpus_graph) -> Graph:
 @pytest.fixture(scope="session")
 def server(lod_graph, tmp_path_factory):
     """`tipkg serve` of the dumps of ``lod_graph``, a real subprocess on a free loopback port: its URL."""
-    import subprocess
-    import sys
+    from lod_support import served
 
     from tipkg.graph.outputs import write_dumps
     from tipkg.graph.writers import DumpSettings
 
     out = tmp_path_factory.mktemp("served")
     write_dumps(lod_graph, out, DumpSettings(validated=True))
-    proc = subprocess.Popen([sys.executable, "-m", "tipkg", "serve", "--out", str(out), "--port", "0",
-                             "--timeout", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    assert line.startswith("tipkg serve: http://127.0.0.1:"), line + proc.stderr.read()
-    yield line.split()[2].rstrip("/")
-    proc.terminate()
-    proc.wait(10)
+    with served(out, "--timeout", "2") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,8 @@ from pathlib import Path
 TREE = Path.cwd()
 sys.path.insert(0, str(TREE))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
-from reliability_support import FakeStore, Listener, raw, request, serve, threads_of  # noqa: E402
+from lod_support import free_port, serve  # noqa: E402
+from reliability_support import FakeStore, Listener, raw, request, threads_of  # noqa: E402
 
 AGENDA = "001_799863f35f69a5cc.txt"
 
@@ -275,9 +276,7 @@ def probe_stores(tmp: Path) -> dict:
     out.mkdir()
     line = '<https://w3id.org/tipkg/id/x> <http://purl.org/dc/terms/title> "' + "ن" * 60 + '" .\n'
     (out / "graph.nt").write_text(line * (16_000_000 // len(line.encode())), encoding="utf-8")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        down = f"http://127.0.0.1:{s.getsockname()[1]}"
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     r["publish: store down"] = "exit %s %s" % tipkg("publish", "--out", str(out), "--store", down + "/store")
     for mode in ("401", "500", "500-late", "slow", "early-200", "cut"):
         fake = FakeStore(mode, delay=8)

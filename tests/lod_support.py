@@ -4,14 +4,19 @@ citations, articles, actors, topics of the index scheme, a recommendation with
 its report notation and the report's offset), so the shapes, dumps and server
 are exercised on every kind of node even where the corpus build has none yet.
 
-The fixtures built from them (``corpus_graph``, ``lod_graph``) are in conftest.py.
+The fixtures built from them (``corpus_graph``, ``lod_graph``) are in conftest.py. The servers the
+tests talk to are started here too: ``serve`` (``tipkg serve`` on a free loopback port, the one way every
+test starts it) and ``free_port``.
 """
 
 from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rdflib import RDF, RDFS, Graph, Literal
@@ -86,3 +91,33 @@ def oxigraph_cli() -> str | None:
         if (folder / "oxigraph").exists():
             return str(folder / "oxigraph")
     return shutil.which("oxigraph")
+
+
+def serve(out: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    """``tipkg serve --out OUT ARGS`` as a real subprocess on a free loopback port: (the process, its base URL
+    without the trailing slash). The server prints its URL once it listens; any other first line (it could
+    not start) fails the caller, with what it wrote."""
+    proc = subprocess.Popen([sys.executable, "-m", "tipkg", "serve", "--out", str(out), "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    line = proc.stdout.readline()
+    if not line.startswith("tipkg serve: http://127.0.0.1:"):
+        proc.kill()
+        raise AssertionError(line + proc.stderr.read())
+    return proc, line.split()[2].rstrip("/")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server ``serve`` started, and wait for it."""
+    proc.terminate()
+    proc.wait(10)
+
+
+@contextmanager
+def served(out: Path, *args: str) -> Iterator[str]:
+    """``serve`` for a fixture: its base URL while the block runs, the server stopped after."""
+    proc, url = serve(out, *args)
+    try:
+        yield url
+    finally:
+        stop(proc)

@@ -6,32 +6,30 @@
   well-behaved clients never send (bad methods, huge lines, broken bodies).
 * ``FakeStore``: a store that misbehaves on purpose (down, 401, 500, slow,
   closing mid-answer), to see what ``tipkg publish`` and ``tipkg query`` say.
-* ``serve``: ``tipkg serve`` as a subprocess on a free port.
+
+``tipkg serve`` itself is started by ``lod_support.serve``, as every test starts it.
 """
 
 from __future__ import annotations
 
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 
-class Listener:
-    """A loopback TCP listener recording whatever reaches it."""
+class Loopback:
+    """A TCP listener on a free loopback port, accepting in a daemon thread until ``close``; each connection
+    goes to ``accepted`` (a subclass sets its own fields before calling this ``__init__``, which starts the
+    thread)."""
 
     def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
-        self.sock.settimeout(0.2)
+        self.sock.settimeout(0.2)  # accept() returns now and then, to see ``close``
         self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/sparql"
-        self.connections = 0
-        self.received = b""
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -42,18 +40,34 @@ class Listener:
                 conn, _ = self.sock.accept()
             except OSError:
                 continue
-            self.connections += 1
-            conn.settimeout(1)
-            try:
-                self.received += conn.recv(65536)
-            except OSError:
-                pass
-            conn.close()
+            self.accepted(conn)
+
+    def accepted(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
     def close(self):
         self.stopped.set()
         self.thread.join(2)
         self.sock.close()
+
+
+class Listener(Loopback):
+    """A loopback TCP listener recording whatever reaches it."""
+
+    def __init__(self):
+        self.connections = 0
+        self.received = b""
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+
+    def accepted(self, conn: socket.socket) -> None:
+        self.connections += 1
+        conn.settimeout(1)
+        try:
+            self.received += conn.recv(65536)
+        except OSError:
+            pass
+        conn.close()
 
 
 def raw(url: str, data: bytes, timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
@@ -90,17 +104,6 @@ def request(method: str, path: str, headers: dict | None = None, body: bytes = b
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-def serve(out: Path, *args: str):
-    """``tipkg serve --out OUT ARGS`` on a free port: (process, base URL)."""
-    proc = subprocess.Popen([sys.executable, "-m", "tipkg", "serve", "--out", str(out), "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("tipkg serve: http://127.0.0.1:"):
-        proc.kill()
-        raise AssertionError(line + proc.stderr.read())
-    return proc, line.split()[2].rstrip("/")
-
-
 def threads_of(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("Threads:"):
@@ -115,7 +118,7 @@ def rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS line")
 
 
-class FakeStore:
+class FakeStore(Loopback):
     """A store on loopback that misbehaves as told, for ``publish`` (PUT) and ``query`` (GET/POST).
 
     mode: ``401``/``500`` answer at once, after the headers, without reading the
@@ -127,23 +130,12 @@ class FakeStore:
 
     def __init__(self, mode: str, delay: float = 3.0):
         self.mode, self.delay = mode, delay
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.requests = 0
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}"
 
-    def _run(self):
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+    def accepted(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
 
     def _answer(self, conn):
         self.requests += 1
@@ -187,8 +179,3 @@ class FakeStore:
             pass
         finally:
             conn.close()
-
-    def close(self):
-        self.stopped.set()
-        self.thread.join(2)
-        self.sock.close()

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -35,6 +34,8 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from lod_support import free_port
 
 JAVA_DIR = Path("/usr/share/java")
 JENA_PACKAGE = "libapache-jena-java"
@@ -50,12 +51,6 @@ def missing() -> list[str]:
     if not (JAVA_DIR / "jena-cmds.jar").is_file():
         need.append(JENA_PACKAGE)
     return need
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- Virtuoso -------------------------------------------------------------------------------------

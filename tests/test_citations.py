@@ -325,3 +325,79 @@ def test_the_name_prefilter_changes_no_mention_on_the_corpus(structured, monkeyp
     every = tuple((regex, target, rule, "") for regex, target, rule, _ in citations._name_scans())
     monkeypatch.setattr(citations, "_name_scans", lambda: every)  # "" is in every text: no text skipped
     assert [citations._instruments(f) for f in texts] == filtered
+
+
+def test_a_span_needle_is_found_as_its_regex_finds_it(sources):
+    """``spans._nth_literal`` (``str.find``, what every reference's span is found by) gives the n-th
+    match ``spans._nth`` gives of the escaped needle, on a paragraph of the corpus: words met several
+    times, a needle with regex marks in it ("(أ)", "61/180."), one met once and one not met."""
+    from tipkg.references.spans import _nth, _nth_literal
+
+    text = next(s.text for s in sources.values() if "٦١/١٨٠" in s.text or "61/180" in s.text)
+    needles = ["الدول", "الأطراف", "(", ").", "المتحدة ", "/", text[200:230], "لا يوجد هذا النص أبدا"]
+    checked = 0
+    for needle in needles:
+        for n in range(6):
+            want = _nth(text, re.escape(needle), n)
+            assert _nth_literal(text, needle, n) == want, (needle, n)
+            checked += want is not None
+    assert checked > 20
+
+
+def test_the_heads_and_articles_prefilter_changes_nothing_on_the_corpus(structured, monkeypatch):
+    """The heads' and the articles' regexes run only on texts holding their ``required_text``: over every
+    paragraph and footnote of the corpus, every match of each regex is in a text that holds its needle,
+    and the heads and article citations found are those found scanning every text."""
+    from tipkg.references import citations
+
+    texts = [normalize(x.normalized, fold=True).text for item in structured for d in item.documents
+             for x in [*d.paragraphs, *d.footnotes]]
+    regexes = [regex for regex, _ in citations._heads()] + [citations._article_regex()]
+    needles = [citations.required_text(regex) for regex in regexes]
+    assert all(len(n) >= 3 for n in needles), needles  # each regex has a word of its own to look for
+    matched = 0
+    for regex, needle in zip(regexes, needles):
+        for f in texts:
+            if regex.search(f):
+                matched += 1
+                assert needle in f, (regex.pattern, f)
+    assert matched > 50
+    skipped = sum(1 for f in texts for n in needles if n not in f)
+    assert skipped > len(texts)  # the filter does rule texts out
+    contexts = [citations.CitationContext(document_kind=k) for k in ("ga-resolution", "cop-decision")]
+    filtered = [(citations._find_heads(f, c), citations._articles(f, f, range(len(f) + 1), []))
+                for f in texts for c in contexts]
+    monkeypatch.setattr(citations, "required_text", lambda regex: "")  # "" is in every text: none skipped
+    monkeypatch.setattr(citations, "_head_needles", lambda: ("",) * len(citations._heads()))
+    assert [(citations._find_heads(f, c), citations._articles(f, f, range(len(f) + 1), []))
+            for f in texts for c in contexts] == filtered
+    assert sum(len(h) + len(a) for h, a in filtered) > 100
+
+
+def test_required_text_reads_the_literals_every_match_holds():
+    """What ``required_text`` may take (sequence, groups, look-arounds) and what it may not (optional,
+    alternative, classes, case-insensitive)."""
+    from tipkg.references.citations import required_text
+
+    assert required_text(re.compile(r"(?<!x)ab(?:cd)?ef")) == "ab"
+    assert required_text(re.compile(r"(?<!x)ab(?=c)cdef(?!g)")) == "abcdef"
+    assert required_text(re.compile(r"a(?:bcd|bce)f")) == "abc"  # the parse takes the alternatives' common start out
+    assert required_text(re.compile(r"(?:xyz)+q[ab]rs")) == "xyz"
+    assert required_text(re.compile(r"(?:xy|z)")) == ""
+    assert required_text(re.compile(r"abc", re.IGNORECASE)) == ""
+
+
+def test_the_table_scans_find_on_the_corpus_what_scanning_every_text_finds(structured, monkeypatch):
+    """``citations._scan`` skips a text without its pattern's ``required_text``: over every paragraph and
+    footnote of the corpus, ``find_citations`` (as a paragraph, as a footnote, in visual order) finds what
+    it finds when every text is scanned with every pattern."""
+    from tipkg.references import citations
+
+    texts = [x.normalized for item in structured for d in item.documents for x in [*d.paragraphs, *d.footnotes]]
+    contexts = [citations.CitationContext(document_kind="cop-decision", year=2008, footnote=True),
+                citations.CitationContext(document_kind="ga-resolution", year=2006, visual=True)]
+    filtered = [citations.find_citations(t, c) for t in texts for c in contexts]
+    assert sum(len(found) for found, _ in filtered) > 500
+    scanner = citations._scanner
+    monkeypatch.setattr(citations, "_scanner", lambda pattern, folded: (scanner(pattern, folded)[0], ""))
+    assert [citations.find_citations(t, c) for t in texts for c in contexts] == filtered

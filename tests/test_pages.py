@@ -20,6 +20,7 @@ from urllib.request import Request, urlopen
 import pytest
 
 from cdp import CHROMIUM, Browser
+from lod_support import served
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
 
@@ -28,13 +29,8 @@ OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
 def server(tmp_path_factory):
     out = tmp_path_factory.mktemp("served-corpus")
     subprocess.run([sys.executable, "-m", "tipkg", "build", "--out", str(out), "--quiet"], check=True)
-    proc = subprocess.Popen([sys.executable, "-m", "tipkg", "serve", "--out", str(out), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    assert line.startswith("tipkg serve: http://127.0.0.1:"), line + proc.stderr.read()
-    yield line.split()[2].rstrip("/")
-    proc.terminate()
-    proc.wait(10)
+    with served(out) as url:
+        yield url
 
 
 def html(url: str) -> tuple[int, str]:

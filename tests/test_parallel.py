@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
 from tipkg.network.reuse import find_reuse
 from tipkg.loaders import load_structure
-from tipkg.parallel import Forked
+from tipkg.parallel import Forked, process_pool
 from tipkg.sources import read_corpus
 
 
@@ -54,3 +56,18 @@ def test_children_forked_in_a_frozen_heap_leave_the_parents_objects_alone(monkey
         assert Forked(gc.get_freeze_count).result() >= len(paragraphs)  # and so does a second fork
     assert gc.get_freeze_count() == 0
     assert Forked(gc.get_freeze_count).result() == 0  # outside the block a fork freezes nothing
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer, or a kill from outside, ends a worker
+
+
+def test_a_worker_killed_in_a_task_is_said_with_its_stage_and_signal():
+    """Regression: round 7's one-off BrokenProcessPool (``test_one_edited_word_at_x3[visual]``, at load 27) said
+    only "a process in the process pool was terminated abruptly". A pool worker killed in its task breaks the
+    pool as that one was; the error now names the stage and how the worker ended."""
+    with pytest.raises(BrokenProcessPool, match=r"^extraction: a worker process died in a task \(.*killed by SIGKILL"):
+        with process_pool(2, "extraction") as pool:
+            pool.submit(_killed).result()
+    with process_pool(2, "graph parts") as pool:  # a pool whose workers live gives its answers as before
+        assert sorted(pool.map(abs, [-2, 1])) == [1, 2]

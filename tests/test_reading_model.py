@@ -115,3 +115,23 @@ def test_one_edited_word_at_x3_recomputes_that_sources_part_only(three, tmp_path
     assert "البلدان" in (tmp_path / "out" / "graph.nt").read_text(encoding="utf-8")
     build(tmp_path / "corpus", tmp_path / "cold", cache=None, jobs=2)
     assert_same_outputs(tmp_path / "out", tmp_path / "cold")
+
+
+def test_the_line_scorer_gives_the_scores_pair_gives(structured):
+    """``Model.scorer`` (what ``order_line`` reads, each piece's lookups made once per line) gives, for
+    every ordered pair of pieces of every line of 000 and 004, the very float ``Model.pair`` gives —
+    joins, word pairs the model never met, clipped scores and all."""
+    from tipkg.reading_order import atoms
+
+    seen = {"join": 0, "zero": 0, "other": 0}
+    for item in (i for i in structured if is_visual_source(i.source.text)):
+        model = source_model(item.source.text)
+        for line in item.source.text.split("\n"):
+            text = [p for p, _ in atoms(line, model)] if line.strip() else []
+            score = model.scorer(text)
+            for i in range(len(text)):
+                for j in range(len(text)):
+                    want = model.pair(text[i], text[j])
+                    assert score(i, j) == want and str(score(i, j)) == str(want), (line, text[i], text[j])
+                    seen["join" if model.joinable(text[i], text[j]) else "zero" if want == 0 else "other"] += 1
+    assert min(seen.values()) > 100, seen

@@ -14,7 +14,8 @@ import time
 import urllib.parse
 
 import pytest
-from reliability_support import Listener, raw, request, serve, threads_of
+from lod_support import serve, stop
+from reliability_support import Listener, raw, request, threads_of
 
 from tipkg.graph.store import build_store, store_path
 from tipkg.queries.querypool import QueryPool
@@ -36,8 +37,7 @@ def guarded(out):
     """`tipkg serve` with a short read timeout and a small connection cap."""
     proc, url = serve(out, "--timeout", "5", "--read-timeout", str(READ_TIMEOUT), "--max-connections", str(CAP))
     yield proc, url
-    proc.terminate()
-    proc.wait(10)
+    stop(proc)
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ what it said, with a non-zero exit, within the time limit."""
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
+from lod_support import free_port
 from reliability_support import FakeStore
 
 from tipkg.cli import main
@@ -46,9 +46,8 @@ def store():
 
 
 def down() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}"
+    """The URL of a loopback port nothing listens on."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.mark.parametrize("mode, says", [

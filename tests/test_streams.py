@@ -40,12 +40,12 @@ def _resident_mb() -> float:
 
 def test_the_merge_holds_a_small_buffer_per_file(built_out, tmp_path):
     """Every file of the k-way merge is open at once (chunks, and each source's cached part through
-    ``parts.file_lines``): at 1 MB a buffer the ×100 merge's files took 0.4 GB of the build's parent.
+    ``streams.file_lines``): at 1 MB a buffer the ×100 merge's files took 0.4 GB of the build's parent.
     32 files (links to the corpus's graph.nt, 6 MB): starting the merge makes little resident, where
     32 buffers of 1 MB made 32 MB; the merge is graph.nt."""
     import os
 
-    from tipkg.graph.parts import file_lines
+    from tipkg.graph.streams import file_lines
 
     nt = built_out / "graph.nt"
     paths = []

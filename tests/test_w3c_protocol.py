@@ -9,11 +9,10 @@ must pass; every update must be refused with a 4xx (the endpoint is read-only).
 from __future__ import annotations
 
 import http.client
-import subprocess
-import sys
 from urllib.parse import quote, urlsplit
 
 import protocol_suite as suite
+from lod_support import served
 import pyoxigraph as ox
 import pytest
 
@@ -30,13 +29,8 @@ def endpoint(tmp_path_factory):
     store.load(suite.dataset_nquads(TESTS).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
     store.flush()
     del store
-    proc = subprocess.Popen([sys.executable, "-m", "tipkg", "serve", "--out", str(out), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    assert line.startswith("tipkg serve: http://127.0.0.1:"), line + proc.stderr.read()
-    yield line.split()[2] + "sparql"
-    proc.terminate()
-    proc.wait(10)
+    with served(out) as url:
+        yield url + "/sparql"
 
 
 def test_the_suite_is_the_48_tests_of_the_manifests():

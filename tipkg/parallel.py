@@ -39,6 +39,8 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar, cast
@@ -135,6 +137,44 @@ def die_with_parent(parent: int | None = None, *then: Any) -> None:
             os._exit(1)
     if then:
         then[0](*then[1:])
+
+
+@contextmanager
+def process_pool(jobs: int, stage: str, *then: Any) -> Iterator[ProcessPoolExecutor]:
+    """A process pool of ``jobs`` workers that die with this process (``die_with_parent``), for ``stage``;
+    ``then``: an initializer each worker runs next, and its arguments.
+
+    A worker that dies in a task breaks the pool, and ``concurrent.futures`` says only that "a process in
+    the process pool was terminated abruptly". Raised through this block, the error names the stage and
+    how each worker ended. Why: round 7's one-off ``BrokenProcessPool`` in a test build could not be
+    explained from its message. No OOM kill happened on the machine that day (``/proc/vmstat``), and a
+    helper's ``pkill -f -n`` aimed at its own pytest run killed another run's process at the time: the
+    newest process matching a pytest command line is a pool worker of that run, since a forked worker
+    keeps its parent's command line. Killing a worker so gives that very error
+    (``tests/test_parallel.py``); now it says "killed by SIGKILL"."""
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(), *then))
+    workers: dict = getattr(pool, "_processes", {})  # filled as workers start; shutdown lets go of it, not we
+    try:
+        with pool:
+            yield pool
+    except BrokenProcessPool as exc:
+        raise BrokenProcessPool(f"{stage}: a worker process died in a task ({_ended(workers)}; the pool stops the "
+                                "others). A signal from outside the build ends a worker so: the kernel's OOM "
+                                "killer, or a kill") from exc
+
+
+def _ended(workers: dict) -> str:
+    """How each worker process of a pool ended: ``pid killed by SIGNAL`` or ``pid exited with CODE``."""
+    said = []
+    for pid, process in sorted(workers.items()):
+        code = process.exitcode
+        if code is None:
+            said.append(f"{pid} still running")
+        elif code < 0:
+            said.append(f"{pid} killed by {signal.Signals(-code).name}")
+        else:
+            said.append(f"{pid} exited with {code}")
+    return ", ".join(said) or "no worker had started"
 
 
 def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent: int) -> None:

@@ -114,9 +114,12 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     sources = read_corpus(corpus_dir, texts=not light)
     lap("corpus")
     say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
-    extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
-                               meanwhile=(lambda: _ahead(check)) if out_dir is not None else None,
-                               keep=held if light else None, brief=Brief.of)
+    with ExitStack() as scratch:  # without a cache, the tasks put the graph parts in the scratch folder beside OUT
+        chunks = scratch.enter_context(scratch_folder(out_dir)) if cache is None and out_dir is not None else None
+        extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
+                                   meanwhile=(lambda: _ahead(check)) if out_dir is not None else None,
+                                   keep=held if light else None, brief=Brief.of, parts=chunks)
+        scratch = scratch.pop_all()  # kept: the graph stage's ExitStack removes it
     briefs = extraction.briefs
     units = StreamedUnits(sources, extraction.keys, cache, keep=held) if light else extraction.units
     whole = StreamedUnits(sources, extraction.keys, cache) if light else units
@@ -138,10 +141,11 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                            references=references, cached=extraction.cached, extracted=extraction.extracted,
                            written=[Path(out_dir) / w.name for w in writers()], up_to_date=record["validation"])
     with ExitStack() as cleanup:
+        cleanup.enter_context(scratch)
         cleanup.enter_context(frozen_heap())  # the children forked from here on share the parent's heap (tipkg.parallel)
         sink = None
         if out_dir is not None:  # the graph goes to sorted chunk files beside OUT, merged into graph.nt
-            chunks = cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if this one is killed
+            chunks = chunks or cleanup.enter_context(scratch_folder(out_dir))  # removed by the next build if killed
             sink = SpilledTriples(PREFIXES, chunks)
             sink.memo = Path(cache or chunks)  # the global pass's lines by group, made again where changed
         # text reuse needs only the structure: it runs beside the graph stage, through the on-disk index

@@ -29,7 +29,7 @@ import re
 import shutil
 import subprocess
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -130,6 +130,40 @@ class Model:
             return float(reading_table()["join_letter" if self.proclitic(x) or self.proclitic(y) else "join"])
         wx, wy = _ends(x), _ends(y)
         return self.association(wx[1], wy[0]) if wx and wy else 0.0
+
+    def scorer(self, tokens: list[str]) -> Callable[[int, int], float]:
+        """``pair`` by position over the tokens of one line: ``scorer(tokens)(i, j) == pair(tokens[i], tokens[j])``.
+
+        The repair's search asks for the score of every ordered pair of a line's pieces (``order_line``),
+        a tenth of a source's extraction when each asked ``pair`` anew: what ``pair`` reads of one
+        token (its key, whether it is a word or a lone proclitic letter, its end words, their counts)
+        is read here once per token. The arithmetic is ``association``'s, step for step, so the
+        scores are the same floats."""
+        keys = [token_key(t) for t in tokens]
+        whole = [self.word(k) for k in keys]
+        letters = _proclitic_letters()
+        proclitic = [len(k) == 1 and k in letters for k in keys]
+        ends = [_ends(t) for t in tokens]
+        unigrams, vocabulary, bigrams, alpha = self.unigrams, self.vocabulary, self.bigrams, self.alpha
+        last = [e[1] if e else "" for e in ends]
+        first = [e[0] if e else "" for e in ends]
+        counted_last = [unigrams[w] if w else 0 for w in last]
+        counted_first = [unigrams[w] if w else 0 for w in first]
+        chance = [(n + 0.5) / (self.total + 0.5 * len(vocabulary)) for n in counted_first]  # association's py
+        log_chance = [math.log(p) for p in chance]
+        join, join_letter = float(reading_table()["join"]), float(reading_table()["join_letter"])
+        low, high = self.low, self.high
+
+        def score(i: int, j: int) -> float:
+            kx, ky = keys[i], keys[j]
+            if kx and ky and (kx + ky) in vocabulary and not (whole[i] and whole[j]):  # joinable
+                return join_letter if proclitic[i] or proclitic[j] else join
+            if not counted_last[i] or not counted_first[j]:  # no end word, or one the model never met
+                return 0.0
+            py = chance[j]
+            pmi = math.log((bigrams[(last[i], first[j])] + alpha * py) / (counted_last[i] + alpha)) - log_chance[j]
+            return max(low, min(high, pmi))
+        return score
 
 
 #: a source's share of the model, additive over sources: word counts and word-pair counts of

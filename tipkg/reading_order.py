@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -99,8 +100,7 @@ def split_glued(token: str, others: list[str], model: Model) -> list[str]:
     if not k or model.word(k) or len(k) < 3 or model.spelt(token):
         return [token]
 
-    t = reading_table()
-    proclitics, enclitics = set(map(search_form, t["proclitics"])), set(map(search_form, t["enclitics"]))
+    proclitics, enclitics = _clitics()
 
     def completes(piece: str) -> bool:                # with another piece of the line, not a whole word
         return any((piece + o) in model.vocabulary or (o + piece) in model.vocabulary
@@ -128,6 +128,14 @@ def split_glued(token: str, others: list[str], model: Model) -> list[str]:
         if score > best_score:
             best, best_score = [a, b], score
     return best
+
+
+@lru_cache(maxsize=None)
+def _clitics() -> tuple[frozenset[str], frozenset[str]]:
+    """The search forms of ``[reading_order]``'s proclitics and enclitics, made once (``split_glued`` reads
+    them for every token that is no word)."""
+    t = reading_table()
+    return frozenset(map(search_form, t["proclitics"])), frozenset(map(search_form, t["enclitics"]))
 
 
 def atoms(line: str, model: Model) -> list[tuple[str, str]]:
@@ -176,28 +184,34 @@ def atoms(line: str, model: Model) -> list[tuple[str, str]]:
 def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
     """The pieces of a line in reading order: among the ways to cut the line into chunks
     and read them last to first, the one with the best score (word pairs and joins minus
-    the cost of the boundaries, ``[reading_order]``)."""
+    the cost of the boundaries, ``[reading_order]``).
+
+    The search is cubic in the pieces (every chunk s..e against every chunk read before it), and
+    it was an eighth of a source's extraction. Its innermost step is a list comprehension over
+    plain lists of scores and ends (``scores``, ``ends``); the pair scores it reads are made once
+    per piece (``after``), from what the model reads of each piece once per line
+    (``Model.scorer``); and a chunk that would cross a certain boundary ends the scan of its
+    starts, as every start further left crosses it too. Ties go as ``max`` of (score, chunk) broke
+    them: to the longest chunk."""
     t = reading_table()
     n = len(pieces)
     if n < 2 or n > int(t["longest_line"]):
         return [p for p, _ in pieces]
     text = [p for p, _ in pieces]
     is_piece = [bool(k) and not model.whole(k) for k in map(token_key, text)]
-    scored: dict[tuple[int, int], float] = {}      # the DP asks for the same pair of pieces n times
+    columns: list[list[float] | None] = [None] * n
+    pair = model.scorer(text)                      # model.pair(text[i], text[j]) as pair(i, j)
 
-    def pair(i: int, j: int) -> float:             # the score of piece j read right after piece i
-        if (v := scored.get((i, j))) is None:
-            v = scored[(i, j)] = model.pair(text[i], text[j])
-        return v
+    def after(s: int) -> list[float]:              # [i]: the score of piece s read right after piece i (i > s)
+        if (column := columns[s]) is None:
+            column = columns[s] = [0.0] * (s + 1) + [pair(i, s) for i in range(s + 1, n)]
+        return column
     inner = [0.0]
     for i in range(n - 1):
         inner.append(inner[-1] + pair(i, i + 1))
     certain = [0]
     for i in range(n - 1):
         certain.append(certain[-1] + (pieces[i][1] == "cut"))
-
-    def chunk(s: int, e: int) -> float | None:     # pieces s..e read as they stand
-        return None if certain[e] - certain[s] else inner[e] - inner[s]
 
     def cost(i: int) -> float:                     # a boundary between pieces i-1 and i
         kind = pieces[i - 1][1]
@@ -206,24 +220,39 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
         c = float(t["gap"] if kind == "gap" else t["space"])
         return min(c, float(t["piece"])) if is_piece[i - 1] or is_piece[i] else c
 
-    # best[(s, e)]: the line read from its end down to chunk s..e, which is read last so far
+    # best[(s, e)]: the line read from its end down to chunk s..e (pieces s..e read as they stand, no
+    # certain boundary inside), which is read last so far; its score and the chunk read before it
     best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}
-    starting: list[list[tuple[tuple[int, int], float]]] = [[] for _ in range(n)]  # best's keys by start
+    # by start: the ends of the chunks in ``best`` and their scores, the longest chunk first
+    ends: list[list[int]] = [[] for _ in range(n)]
+    scores: list[list[float]] = [[] for _ in range(n)]
     for s in range(n):
-        if (v := chunk(s, n - 1)) is not None:
+        if certain[n - 1] == certain[s]:
+            v = inner[n - 1] - inner[s]
             best[(s, n - 1)] = (v, None)
-            starting[s].append(((s, n - 1), v))
+            ends[s].append(n - 1)
+            scores[s].append(v)
     for e in range(n - 2, -1, -1):
-        before = starting[e + 1]
+        before, ended = scores[e + 1], ends[e + 1]
+        if not before:
+            continue
+        boundary = cost(e + 1)
         for s in range(e, -1, -1):
-            if (v := chunk(s, e)) is None or not before:
-                continue
-            score, prev = max((sc + pair(k[1], s), k) for k, sc in before)
-            best[(s, e)] = (score + v - cost(e + 1), prev)
-            starting[s].append(((s, e), best[(s, e)][0]))
-    key = max((k for k in best if k[0] == 0), key=lambda k: best[k][0], default=None)
-    if key is None:
+            if certain[e] != certain[s]:
+                break
+            column = after(s)
+            totals = [sc + column[k] for sc, k in zip(before, ended)]
+            top = max(totals)
+            j = totals.index(top)                  # ties: the first, the longest chunk (as max of (score, key))
+            score = top + (inner[e] - inner[s]) - boundary
+            best[(s, e)] = (score, (e + 1, ended[j]))
+            ends[s].append(e)
+            scores[s].append(score)
+    if not scores[0]:
         return text
+    # the best reading of the whole line: of the chunks that start it, the first best in the order made
+    top = max(scores[0])
+    key: tuple[int, int] | None = (0, ends[0][scores[0].index(top)])
     chunks = []                                    # collected from the last read to the first
     while key is not None:
         chunks.append(text[key[0]:key[1] + 1])

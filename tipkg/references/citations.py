@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from collections.abc import Iterator
 from functools import lru_cache
 
 from tipkg import identifiers as ids
@@ -145,6 +146,61 @@ def _needle(form: str, visual: bool) -> str:
 
 
 @lru_cache(maxsize=None)
+def required_text(pattern: re.Pattern) -> str:
+    """The longest run of literal characters that every match of ``pattern`` contains ('' if none is
+    certain): a text without it cannot match, and is not scanned. A pattern that opens with a
+    look-behind ("no letter before": ``(?<![…])``, as the heads, articles and request phrases do)
+    gives the regex engine no first character to look for, so it tries every position of every
+    paragraph; the substring test that rules most paragraphs out is far cheaper (``_needle`` does the
+    same for the instruments' names). Read off the compiled pattern's parse: literals in sequence,
+    through zero-width assertions and groups that must match, broken by anything optional, repeated,
+    alternative or a class; none under a case-insensitive flag.
+
+    >>> required_text(re.compile(r"(?<![ا-ي])[وبل]{0,2}(?:ال)?ماد(?:ه|تين|تان)\\s+(?P<n>\\d+)"))
+    'ماد'
+    """
+    from re import _constants as c, _parser  # the parse the re module compiles from (CPython)
+
+    if pattern.flags & re.IGNORECASE:
+        return ""
+    runs: list[str] = []
+
+    def walk(items) -> None:
+        current: list[str] = []
+        for op, av in items:
+            if op is c.LITERAL:
+                current.append(chr(av))
+                continue
+            if op in (c.ASSERT, c.ASSERT_NOT, c.AT):  # zero-width: the literals around stay adjacent
+                continue
+            runs.append("".join(current))
+            current = []
+            if op is c.SUBPATTERN and not av[1] and not av[2]:  # a group with no flags of its own
+                walk(av[3])
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:  # matched at least once
+                walk(av[2])
+        runs.append("".join(current))
+
+    walk(_parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE).data)
+    return max(runs, key=len, default="")
+
+
+@lru_cache(maxsize=None)
+def _scanner(pattern: str, folded: bool) -> tuple[re.Pattern, str]:
+    """A table's pattern compiled once (in search form if ``folded``), with its ``required_text``."""
+    regex = re.compile(fold(pattern) if folded else pattern)
+    return regex, required_text(regex)
+
+
+def _scan(pattern: str, text: str, *, folded: bool = True) -> Iterator[re.Match]:
+    """``re.finditer`` of a table's pattern (``fold`` ed unless ``folded=False``) over ``text``: compiled
+    once (``_scanner``; each paragraph used to fold and look it up again, several times), and no scan at
+    all of a text without the literal every match holds."""
+    regex, needle = _scanner(pattern, folded)
+    return regex.finditer(text) if needle in text else iter(())
+
+
+@lru_cache(maxsize=None)
 def _protocols() -> frozenset[str]:
     """The instruments an anaphoric "the Protocol" can stand for (instruments.toml ``protocol``)."""
     return frozenset(row["identifier"] for row in _instrument_rows() if row.get("protocol"))
@@ -226,8 +282,10 @@ def _sub_parts(original: str) -> tuple[str, ...]:
 
 
 def _articles(f: str, w: str, offsets, mentions: list[_Mention]) -> list[Citation]:
+    found: list[Citation] = []
+    if required_text(_article_regex()) not in f:
+        return found
     link = re.compile(fold(_tables()["article"]["link"]))
-    found = []
     for m in _article_regex().finditer(f):
         after = link.match(f, m.end())
         named = None
@@ -258,7 +316,7 @@ def _articles(f: str, w: str, offsets, mentions: list[_Mention]) -> list[Citatio
 def _visual_articles(f: str, mentions: list[_Mention]) -> list[Citation]:
     found = []
     for rule in _tables()["visual_article"]:
-        for m in re.finditer(fold(rule["pattern"]), f):
+        for m in _scan(rule["pattern"], f):
             instrument = rule.get("instrument")
             if instrument is None:
                 near = sorted(mentions, key=lambda x: min(abs(x.end - m.start()), abs(x.start - m.end())))
@@ -291,10 +349,16 @@ def _heads() -> tuple[tuple[re.Pattern, dict], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=None)
+def _head_needles() -> tuple[str, ...]:
+    """``required_text`` of each of ``_heads``' regexes."""
+    return tuple(required_text(regex) for regex, _ in _heads())
+
+
 def _find_heads(f: str, ctx: CitationContext) -> list[_Head]:
     heads: list[_Head] = []
-    for regex, row in _heads():
-        if row.get("only_in") and row["only_in"] != ctx.document_kind:
+    for (regex, row), needle in zip(_heads(), _head_needles()):
+        if (row.get("only_in") and row["only_in"] != ctx.document_kind) or needle not in f:
             continue
         for m in regex.finditer(f):
             if row.get("after") and fold(row["after"]) not in f[max(0, m.start() - 60):m.start()]:
@@ -366,7 +430,7 @@ def _resolutions(f: str, ctx: CitationContext, consumed: list[tuple[int, int]]) 
     heads = _find_heads(f, ctx)
     stop = re.compile(fold(_tables()["resolution_list"]["stop"]))
     gap_max, first_gap = _tables()["resolution_list"]["max_gap"], _tables()["resolution_list"]["first_gap"]
-    pairs = [m for m in _NUMBER_PAIR.finditer(f) if not _inside(m.start(), consumed)]
+    pairs = [m for m in _scan(_NUMBER_PAIR.pattern, f, folded=False) if not _inside(m.start(), consumed)]
     claimed: dict[int, _Head] = {}
     if ctx.visual:
         for head in heads:
@@ -410,7 +474,7 @@ def _ecosoc_sessions(f: str) -> list[Citation]:
     t = _tables()["ecosoc"]
     found = []
     for key in ("session_decision", "session_decision_visual"):
-        for m in re.finditer(fold(t[key]), f):
+        for m in _scan(t[key], f):
             target = f"E/DEC/{int(m.group('n'))}({roman(int(m.group('s'))).upper()})"
             found.append(Citation("refersTo", target, "ecosoc-decision", m.start(), m.end(), f"resolution.ecosoc.{key}"))
     return found
@@ -432,10 +496,10 @@ def symbol_kind(symbol: str) -> str:
 def _symbols(f: str) -> list[Citation]:
     t = _tables()["symbol"]
     found = []
-    matches = [(m.start(), m.end(), m.group(0).rstrip(".,")) for m in re.finditer(t["pattern"], f)]
+    matches = [(m.start(), m.end(), m.group(0).rstrip(".,")) for m in _scan(t["pattern"], f, folded=False)]
     for start, end, symbol in matches:
         found.append(Citation("refersTo", symbol, symbol_kind(symbol), start, end, "symbol"))
-    for m in re.finditer(rf"(?<!/){t['addenda']}", f):
+    for m in _scan(rf"(?<!/){t['addenda']}", f, folded=False):
         if not matches:
             break
         start, end, symbol = min(matches, key=lambda x: min(abs(x[0] - m.end()), abs(m.start() - x[1])))
@@ -449,7 +513,7 @@ def _report_paragraphs(f: str) -> tuple[list[Citation], list[Seen], list[tuple[i
     t = _tables()["report_paragraph"]
     found, seen, consumed = [], [], []
     symbol_re = re.compile(_tables()["symbol"]["pattern"])
-    for m in re.finditer(fold(t["pattern"]), f):
+    for m in _scan(t["pattern"], f):
         window = f[m.end():m.end() + t["symbol_within"]].split(_tables()["clitics"]["semicolon"])[0]
         sym = symbol_re.search(window)
         year = re.search(fold(t["year"]), window[:80])
@@ -464,7 +528,7 @@ def _report_paragraphs(f: str) -> tuple[list[Citation], list[Seen], list[tuple[i
                                   m.end() + year.end(), "report-paragraph.year"))
         else:
             seen.append(Seen("report-paragraph", m.start(), m.end(), "the report is named neither by symbol nor by a year with one meeting"))
-    for m in re.finditer(fold(t["symbol_then_paragraph"]), f):
+    for m in _scan(t["symbol_then_paragraph"], f):
         consumed.append((m.start(), m.start() + len(m.group("symbol"))))
         found.append(Citation("refersTo", _paragraph_of(m.group("symbol"), m.group("n")), "paragraph", m.start(), m.end(),
                               "report-paragraph.symbol-first"))
@@ -522,7 +586,7 @@ def find_citations(text: str, ctx: CitationContext = CitationContext()) -> tuple
         found = [c for c in found if c.relation != "citesArticle"
                  or not any(v.start < c.end and c.start < v.end for v in visual)] + visual
     seen = [Seen("article", m.start(), m.end(), "a paragraph of an instrument is cited with no article")
-            for m in re.finditer(fold(_tables()["article_without_article"]["pattern"]), f)]
+            for m in _scan(_tables()["article_without_article"]["pattern"], f)]
     reports, unseen, consumed = _report_paragraphs(f)
     found += reports
     seen += unseen

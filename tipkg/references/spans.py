@@ -73,11 +73,11 @@ class Locator:
             return self.span
         copy = _renormalized(self.source_text, self.span.start, self.span.end, self.folded)
         nth = self.working.count(needle, 0, start)
-        found = _nth(copy.text, re.escape(needle), nth)
+        found = _nth_literal(copy.text, needle, nth)
         if found is None and self.folded:
             # the search form's words, not found as often as before them: their first occurrence
             # (the graph's verb and mandate spans were made so; the two fallbacks below would move 7)
-            found = _nth(copy.text, re.escape(needle), 0)
+            found = _nth_literal(copy.text, needle, 0)
         if found is None and not self.folded:
             flexible = r"\s*".join(re.escape(part) for part in needle.split())
             found = _nth(copy.text, flexible, 0)
@@ -97,3 +97,17 @@ def _nth(text: str, pattern: str, n: int) -> tuple[int, int] | None:
         if i == n:
             return m.start(), m.end()
     return None
+
+
+def _nth_literal(text: str, needle: str, n: int) -> tuple[int, int] | None:
+    """``_nth(text, re.escape(needle), n)`` with ``str.find``: the matches of a literal are its
+    non-overlapping occurrences from the left. Every reference's span is found so, each with a
+    needle of its own: as a regex, each compiled anew (re's cache of 512 overflows), they cost
+    the extraction more than the finding did."""
+    at, end = -1, 0
+    for _ in range(n + 1):
+        at = text.find(needle, end)
+        if at < 0:
+            return None
+        end = at + len(needle)
+    return at, end

@@ -335,12 +335,14 @@ def _derive_offsets(by_topic: dict[str, list[_Row]]) -> tuple[dict[int, int], di
     t = table()["offsets"]
     scores: dict[int, Counter] = defaultdict(Counter)
     totals: Counter = Counter()
+    shifts = range(t["low"], t["high"] + 1)
     for rows in by_topic.values():
         numbers, _ = _printed(rows)
+        printed = {n for n, times in numbers.items() if times}  # a set: a Counter's miss is a Python call
         for _, ref in _part_a(rows):
             totals[ref.section] += 1
-            for d in range(t["low"], t["high"] + 1):
-                if numbers[ref.number + d]:
+            for d in shifts:
+                if ref.number + d in printed:
                     scores[ref.section][d] += 1
     offsets, support = {}, {}
     for meeting in sorted(totals):

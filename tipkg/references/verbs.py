@@ -337,6 +337,8 @@ def request_phrases(text: str, main: VerbMatch | None) -> list[VerbMatch]:
     if main is not None and main.form.relation == "requests":
         return out
     for form in _request_phrases():
+        if form.form not in text:  # the phrase itself, which its pattern only bounds (scanning is dearer)
+            continue
         for m in form.pattern.finditer(text):
             if not any(v.start < m.end() and m.start() < v.end for v in out):
                 out.append(VerbMatch(form, m.start(), m.end()))
