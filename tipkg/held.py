@@ -92,11 +92,16 @@ def _shared(document: Document) -> Document:
 class StreamedUnits(Sequence[SourceUnit]):
     """The units of a corpus in manifest order, whole or as ``keep`` keeps them (``held``), read back from the
     cache one at a time: what the parent's global passes iterate instead of holding every unit (a unit whose
-    entry has gone since is made again)."""
+    entry has gone since is made again). The last few read are kept: an agenda's restatements read the
+    sources that print the decisions it names (``references.answers``), which the same pass meets next."""
+
+    #: units kept once read (×30, the compendium each agenda names was read twice in a row: 0.25 CPU s)
+    RECENT = 4
 
     def __init__(self, sources: Sequence, keys: Sequence[str], cache,
                  keep: Callable[[SourceUnit], SourceUnit] | None = None) -> None:
         self.sources, self.keys, self.cache, self.keep = sources, keys, UnitCache(cache), keep
+        self.recent: dict[int, SourceUnit] = {}
 
     def __len__(self) -> int:
         return len(self.sources)
@@ -104,6 +109,14 @@ class StreamedUnits(Sequence[SourceUnit]):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
+        i = range(len(self))[i]
+        if i not in self.recent:
+            while len(self.recent) >= self.RECENT:
+                del self.recent[next(iter(self.recent))]
+            self.recent[i] = self._read(i)
+        return self.recent[i]
+
+    def _read(self, i: int) -> SourceUnit:
         key, source = self.keys[i], with_text(self.sources[i])  # the build's parent holds no text: read again
         if self.keep is None:
             return self.cache.get(key, source) or extract_unit(source)
