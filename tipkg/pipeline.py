@@ -167,12 +167,12 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                             parts=parts.parts if parts else None, mandates=mandates)
         lap("graph")
         say("text reuse")
-        found = reuse.result()
-        if isinstance(found, Spilled):
-            add_spilled(graph, found)
-            echoes: Iterable[Echo] = read_echoes(found.echoes)  # read once, by add_repeats
+        reused = reuse.result()
+        if isinstance(reused, Spilled):
+            add_spilled(graph, reused)
+            echoes: Iterable[Echo] = read_echoes(reused.echoes)  # read once, by add_repeats
         else:
-            echoes, attested = found
+            echoes, attested = reused
             add_echoes(graph, echoes, attested, base)
         add_repeats(graph, structured, found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
         del mandates  # let go before the outputs' children are forked
