@@ -76,9 +76,15 @@ class _Block:
         return data
 
 
-def build_store(ntriples: Path, folder: Path) -> int:
+def build_store(ntriples: Path, folder: Path, ours: bool = False) -> int:
     """Bulk-load an N-Triples file into a new store at ``folder``, a block of lines at a time (bounded
     memory); the triple count.
+
+    ``ours``: the file is the graph.nt this build has just written (``write_store``), so it is loaded
+    ``lenient`` — without pyoxigraph's IRI and language-tag checks, which cannot fail on it: its IRIs
+    are minted (percent-encoded, ``uris.py``) or pyoxigraph's own writing of a term, its literals
+    pyoxigraph's writing. ×30, same window: the load's CPU 15.0 → 13.1 s, the same triples stored. A
+    graph.nt from elsewhere (``tipkg serve`` of an OUT without a store) is checked.
 
     The store is closed before returning (its files are complete on disk), so
     the staged output folder that holds it can be renamed into place.
@@ -94,7 +100,7 @@ def build_store(ntriples: Path, folder: Path) -> int:
             while (start := lines.tell()) < end:
                 # the stub wants an IO[bytes]; bulk_load only calls read(n), which _Block has
                 block = cast(IO[bytes], _Block(lines, LOAD_BYTES))
-                store.bulk_load(block, format=pyoxigraph.RdfFormat.N_TRIPLES)
+                store.bulk_load(block, format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=ours)
                 if lines.tell() == start:
                     raise TipkgError(ntriples, "the store's loader read nothing of a block")
         store.optimize()  # the blocks' table files overlap: compacted into one run per index
@@ -111,7 +117,7 @@ def write_store(triples, path: Path, settings=None) -> None:
     delta = getattr(settings, "delta", None)
     if delta is not None and store_from_previous(delta, Path(path), len(triples)):
         return
-    build_store(Path(path).parent / "graph.nt", Path(path))
+    build_store(Path(path).parent / "graph.nt", Path(path), ours=True)
 
 
 #: a delta changing more than this share of the triples is loaded whole (a triple removed or added one

@@ -366,16 +366,27 @@ def test_store_after_store_from_deltas_stays_right_and_compact(tmp_path):
     assert len(list((previous / "store").glob("*.sst"))) <= first + 10
 
 
-def test_a_store_loaded_in_blocks_holds_what_one_load_holds(built_out, tmp_path, monkeypatch):
+@pytest.mark.parametrize("ours", [False, True])
+def test_a_store_loaded_in_blocks_holds_what_one_load_holds(built_out, tmp_path, monkeypatch, ours):
     """``build_store`` loads graph.nt a block of whole lines at a time (bounded memory): the bundled
     corpus's graph in blocks of 100 kB (some 60 blocks, each cut at a line's end) gives the store one
-    ``bulk_load`` of the file gives."""
+    checked ``bulk_load`` of the file gives — also loaded as the build loads its own graph.nt
+    (``ours``: lenient, without pyoxigraph's IRI and language-tag checks)."""
     import tipkg.graph.store as store_module
 
     monkeypatch.setattr(store_module, "LOAD_BYTES", 100_000)
     graph = built_out / "graph.nt"
-    assert build_store(graph, tmp_path / "blocks") == graph.read_bytes().count(b"\n")
+    assert build_store(graph, tmp_path / "blocks", ours=ours) == graph.read_bytes().count(b"\n")
     assert graph.stat().st_size > 50 * 100_000
     whole = ox.Store()
     whole.bulk_load(path=str(graph), format=ox.RdfFormat.N_TRIPLES)
     assert store_dump(tmp_path / "blocks") == sorted(whole.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+
+
+def test_a_graph_nt_from_elsewhere_is_loaded_checked(tmp_path):
+    """Only the build's own graph.nt is loaded leniently: one that ``tipkg serve`` finds without a store
+    (written by anyone) is checked, and an IRI with a space is refused, naming its line."""
+    graph = tmp_path / "graph.nt"
+    graph.write_bytes(b'<http://x/a> <http://x/p> "1" .\n<http://x/a b> <http://x/p> "2" .\n')
+    with pytest.raises(SyntaxError, match="line 2"):
+        build_store(graph, tmp_path / "store")
