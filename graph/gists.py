@@ -34,9 +34,10 @@ General Assembly resolution 61/180 (2006), operative paragraph 5 — the General
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from sys import intern
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import islice
+from sys import intern
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -46,6 +47,7 @@ from rdflib.namespace import DCTERMS
 from tipkg.ontology.namespace import TIP
 from tipkg.tables import load
 
+from .gist_facts import DATE, EDGES, IDENTIFIER, IN_DOCUMENT, LABELS, PARENT, REPORT_OF, TYPES, VERB, Column, FactStore
 from .labels import document_label_en
 from .triples import TripleSet, literal
 from .uris import mint
@@ -96,18 +98,22 @@ def add_gists(graph: TripleSet, base: str | None = None, known: Iterable[Tables]
     ``known``: the ``Tables`` of the lines ``graph.where(…, known=True)`` leaves out (the parts').
     ``into``: where the triples go (default: ``graph`` itself; everything is read before anything is added):
     ``build_graph`` calls it through ``graph.add_made``, so a build's gists are made in a forked child."""
-    facts = _Facts(graph, base, known)
-    out = graph if into is None else into
-    for identifier, title in titles().items():
-        uri = str(mint(identifier, base))
-        if uri in facts.identifier:
-            out.add((URIRef(uri), DCTERMS.title, literal(title, lang="en")))
-    count = 0
-    gist_property = TIP.gist
-    for uri in sorted(facts.paragraphs()):
-        out.add((URIRef(uri), gist_property, literal(facts.gist(uri), lang="en")))
-        count += 1
-    return count
+    folder = getattr(into, "folder", None)  # a build's child: beside its chunks
+    facts = _Facts(graph, base, known, folder)
+    try:
+        out = graph if into is None else into
+        for identifier, title in titles().items():
+            uri = str(mint(identifier, base))
+            if uri in facts.identifier:
+                out.add((URIRef(uri), DCTERMS.title, literal(title, lang="en")))
+        count = 0
+        gist_property = TIP.gist
+        for uri in facts.paragraphs():
+            out.add((URIRef(uri), gist_property, literal(facts.gist(uri), lang="en")))
+            count += 1
+        return count
+    finally:
+        facts.close()
 
 
 def listed(names) -> str:
@@ -126,6 +132,8 @@ def _longer(new: str, old: str | None) -> bool:
         len(new) == len(old) and str(ox.Literal(new, language="en")) < str(ox.Literal(old, language="en")))
 
 
+#: how many of the parent's own lines' triples are read into one ``Tables`` before it goes to disk
+READ_BATCH = 1 << 16
 #: the facts of which a node keeps one value: of two, the one whose line sorts after (by predicate where
 #: two predicates fill one table, the dates; then by object, as N-Triples writes it)
 _SINGLE = ("identifier", "parent", "date", "verb", "report_of", "in_document")
@@ -254,9 +262,12 @@ def _offer(table: dict[str, tuple[str, str, str]], s: str, value: tuple[str, str
 
 class _Facts:
     """What the gists need of the graph, read in one pass over its triples (and the tables ``known``
-    of the parts whose lines ``where`` leaves out: ``Tables``)."""
+    of the parts whose lines ``where`` leaves out: ``Tables``), written to disk by node
+    (``graph.gist_facts``) and read back a node at a time, so nothing here grows with the corpus.
+    ``folder``: where the store's file goes (default: a temporary folder); ``close`` removes it."""
 
-    def __init__(self, graph: TripleSet, base: str | None, known: Iterable[Tables] = ()):
+    def __init__(self, graph: TripleSet, base: str | None, known: Iterable[Tables] = (),
+                 folder: Path | None = None):
         table = load("gists")
         self.bodies = {row["class"]: row["body_en"] for row in table["body"]}
         self.parts = table["part"]
@@ -264,28 +275,34 @@ class _Facts:
         self.addressee_first = set(table["addressee_first"])
         # The triples come in no particular order (``where``: no merge of the sorted parts), so where
         # a node has two values the one kept is the one the sorted graph gives last (single values)
-        # or the longest, then first (labels): ``Tables``. The same gists either way.
-        tables, merged = Tables(), False
+        # or the longest, then first (labels): ``Tables``, merged so by the store. The same gists either way.
+        store = self.store = FactStore(folder, frozenset(_PART_CLASSES))
+        merged = False
         for part in known:
-            tables.merge(part)
+            store.add(part)
             merged = True
-        tables.read(graph.where(_READ, known=merged))
-        self.types: dict[str, frozenset[str]] = tables.types
-        self.labels: dict[str, dict[bool, str]] = tables.labels
-        self.edges: dict[str, dict[str, set[str]]] = tables.edges
-        single: dict[str, dict] = tables.single
-        for values in single.values():  # each kept value in place of its (predicate, line, value): no second table
-            for s, v in values.items():
-                values[s] = v[2]
-        self.identifier: dict[str, str] = single["identifier"]
-        self.parent: dict[str, str] = single["parent"]
-        self.date: dict[str, str] = single["date"]
-        self.verb: dict[str, str] = single["verb"]
-        self.report_of: dict[str, str] = single["report_of"]
-        self.in_document: dict[str, str] = single["in_document"]
+        triples = graph.where(_READ, known=merged)
+        while batch := list(islice(triples, READ_BATCH)):  # the parent's own lines, a batch at a time
+            tables = Tables()
+            tables.read(batch)
+            store.add(tables)
+        store.seal()
+        self.types = Column(store, TYPES)
+        self.labels = Column(store, LABELS)
+        self.edges = Column(store, EDGES)
+        self.identifier = Column(store, IDENTIFIER)
+        self.parent = Column(store, PARENT)
+        self.date = Column(store, DATE)
+        self.verb = Column(store, VERB)
+        self.report_of = Column(store, REPORT_OF)
+        self.in_document = Column(store, IN_DOCUMENT)
 
-    def paragraphs(self) -> list[str]:
-        return [s for s, types in self.types.items() if types & set(_PART_CLASSES) and s in self.identifier]
+    def close(self) -> None:
+        self.store.close()
+
+    def paragraphs(self) -> Iterator[str]:
+        """Every identified node typed as a part, in order (``FactStore.paragraphs``)."""
+        return self.store.paragraphs()
 
     def label(self, uri: str) -> str:
         labels = self.labels.get(uri, {})
