@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyoxigraph as ox
+
 if TYPE_CHECKING:
     from .gists import Tables
 
@@ -31,6 +33,13 @@ CACHED = 1 << 13
 #: a merged node: types, labels, the six single values (``gists._SINGLE``), edges; index of each
 TYPES, LABELS, IDENTIFIER, PARENT, DATE, VERB, REPORT_OF, IN_DOCUMENT, EDGES = range(9)
 _NOTHING: tuple = (None,) * 9
+
+
+def longer(new: str, old: str | None) -> bool:
+    """Of two English labels of one kind, the one a node keeps: the longest; of two as long, the one whose
+    line sorts first (so the same whatever the order the lines come in)."""
+    return old is None or len(new) > len(old) or (
+        len(new) == len(old) and str(ox.Literal(new, language="en")) < str(ox.Literal(old, language="en")))
 
 
 class FactStore:
@@ -83,8 +92,6 @@ class FactStore:
 
     def _record(self, uri: str) -> tuple:
         """The facts of ``uri``, its rows merged (a value of each kind, or None)."""
-        from .gists import _longer
-
         rows = self.db.execute("SELECT facts FROM facts WHERE node = ?", (uri,)).fetchall()
         if not rows:
             return _NOTHING
@@ -96,7 +103,7 @@ class FactStore:
                 other_kinds, other_labels, other_single, other_edges = marshal.loads(more)
                 kinds.update(other_kinds or ())
                 for preferred, value in (other_labels or {}).items():
-                    if _longer(value, labels.get(preferred)):
+                    if longer(value, labels.get(preferred)):
                         labels[preferred] = value
                 for i, value in enumerate(other_single):
                     if value is not None and (single[i] is None or single[i][:2] < value[:2]):
