@@ -97,7 +97,7 @@ _TIP_READ = (*(row["name"] for row in load("gists")["relation"]), "indexedUnder"
 #: nodes (×10: 26,547 of 33,533 in the parts are citations; 25,516 of 26,190 in the parent's lines are
 #: echoes): keeping them made the type table most of the tables.
 _READ = re.compile(rb"\n(\S+ (?:(?:" + _iris(_IDENTIFIER, _PART_OF, *_DATES) + rb") .*"
-                   rb"|" + _iris(*(_TIP + name for name in _TIP_READ)) + rb" <.*"
+                   rb"|(?:" + _iris(*(_TIP + name for name in _TIP_READ)) + rb") <.*"
                    rb"|(?:" + _iris(*_LABELS) + rb") .*\"@en \."
                    rb"|" + re.escape(f"<{_RDF_TYPE}> <{_TIP}".encode()) + rb"(?!(?:Citation|TextReuse)>).*))$", re.M)
 
