@@ -57,6 +57,9 @@ from .triples import OxigraphTerms, TripleSet
 CHUNK_TRIPLES = 100_000
 #: N-Triples lines (bytes: about a quarter of a triple's memory) per chunk file, for each triple held
 LINES_PER_TRIPLE = 4
+#: triples a forked pass (``SpilledTriples.add_made``) holds before it writes a sorted chunk: what it makes
+#: grows with the corpus (the gists: a long literal a paragraph, ×100 55 k) and its child should not
+MADE_TRIPLES = 10_000
 #: the read buffer of each file a k-way merge holds open. The merge into graph.nt holds every source's
 #: cached part open at once, and a 1 MB buffer fills with 1 MB of the file: ×1000 (5,000 parts) took
 #: 2.7 GB of the build's parent for buffers during the merge; with 64 kB, 2,000 of its parts take 140 MB
@@ -444,7 +447,7 @@ class SpilledTriples(TripleSet):
 
 def _made_file(graph: SpilledTriples, make: Callable[..., object], args: tuple, folder: Path) -> Path:
     """In the child of ``SpilledTriples.add_made``: what ``make`` adds, written to a sorted file in ``folder``."""
-    into = SpilledTriples({}, folder)
+    into = SpilledTriples({}, folder, limit=MADE_TRIPLES)
     make(graph, *args, into=into)
     path = folder / "made.nt"
     into.finish(path)
