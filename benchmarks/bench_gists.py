@@ -60,12 +60,16 @@ print(json.dumps({"cpu": cpu, "own_mb": (status("VmHWM") - rss0) / 1024, "rss0_m
 
 
 def the_rest(out: Path, cache: Path, into: Path) -> Path:
-    """``graph.nt`` less the cached parts' own lines: what the build's gists read of its parent's lines
-    (made here, once, so the measured process never held the parts' lines)."""
+    """``graph.nt`` less the cached parts' own lines and their texts (which a build leaves out of what the
+    gists read when every part has its tables: ``graph.parts.add_parts``): what the build's gists read of
+    its parent's lines (made here, once, so the measured process never held the parts' lines)."""
     ours: set[bytes] = set()
-    for lines in (cache / "parts").glob("*/*.part"):
-        if lines.with_suffix(".nt").exists():
-            ours.update(lines.with_suffix(".nt").read_bytes().splitlines(keepends=True))
+    metas = [meta for meta in (cache / "parts").glob("*/*.part") if meta.with_suffix(".nt").exists()]
+    texts_known = all(meta.with_suffix(".gists").exists() for meta in metas)
+    for meta in metas:
+        ours.update(meta.with_suffix(".nt").read_bytes().splitlines(keepends=True))
+        if texts_known:
+            ours.update(meta.with_suffix(".contested.nt").read_bytes().splitlines(keepends=True))
     with open(out / "graph.nt", "rb") as whole, open(into, "wb") as kept:
         kept.writelines(line for line in whole if line not in ours)
     return into
