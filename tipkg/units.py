@@ -42,7 +42,7 @@ import pickle
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -175,21 +175,28 @@ class UnitCache:
         return removed
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a locked temporary file moved into place: a reader sees
-    the old file or the new one, whole; a kill leaves at most an unlocked ``.tmp`` (see ``sweep``)."""
+def write_atomically(target: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or blocks of them as they come: ``graph.memo.LineStore.put``) to ``target``
+    through a locked temporary file moved into place: a reader sees the old file or the new one, whole;
+    a kill leaves at most an unlocked ``.tmp`` (see ``sweep``)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     for attempt in range(3):
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name[:8]}.", suffix=".tmp", dir=target.parent)
+        written = False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             with os.fdopen(fd, "wb") as out:  # closing releases the lock, after the rename
-                out.write(data)
+                written = True
+                if isinstance(data, bytes):
+                    out.write(data)
+                else:
+                    out.writelines(data)
                 out.flush()
                 os.replace(temporary, target)
             return
         except FileNotFoundError:  # swept by another build between mkstemp and flock: write it again
-            if attempt == 2:
+            if attempt == 2 or (written and not isinstance(data, bytes)):  # blocks are read once
+                Path(temporary).unlink(missing_ok=True)
                 raise
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
