@@ -294,11 +294,13 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, count
                         offset, length, sha = piece.outputs[name]
                         _copy_range(rendered, outs[name], offset, length)
                     else:
+                        body: bytes | memoryview | None
                         body, sha = (previous.copy(segment.digest, name) if previous else None) or (None, "")
                         if body is None:  # its copy is damaged
                             body, sha = _rendered(context, segment, name)
                             whole = False
                         length = _write(outs[name], body)
+                        body = None  # a copy's view of the previous bytes, let go of before the next
                     ranges[name] = [at[name], length, sha]
                     at[name] += length
             finally:
@@ -324,7 +326,7 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, count
     return {"segments": entries, "lengths": lengths, "stats": sums.stats, "objects": objects, "copied": copied}
 
 
-def _write(out, data: bytes) -> int:
+def _write(out, data: bytes | memoryview) -> int:
     """Write all of ``data`` to the unbuffered ``out``; its length."""
     done = 0
     while done < len(data):
@@ -498,6 +500,7 @@ class _Previous:
     def __init__(self, folder: Path, index: dict):
         self.folder = folder
         self.files: dict[str, int] = {}  # file name -> an open descriptor (``copy``)
+        self.buffer = bytearray()  # what ``copy`` reads into
         self.segments = {digest: (ranges, stats) for digest, ranges, stats in index["segments"]}
         self.void, self.graph = index.get("void"), index.get("graph.nt")
         lengths = index.get("lengths")
@@ -540,18 +543,27 @@ class _Previous:
         """The segment's VoID counts as the index keeps them."""
         return self.segments[digest][1]
 
-    def copy(self, digest: str, name: str) -> tuple[bytes, str] | None:
-        """The segment's bytes in the previous ``name``, if they are there as indexed (SHA-256)."""
+    def copy(self, digest: str, name: str) -> tuple[memoryview, str] | None:
+        """The segment's bytes in the previous ``name``, if they are there as indexed (SHA-256): a view of
+        this object's buffer, valid until the next call. One buffer is read into for every copy (a
+        rebuild copies nearly every segment of three files: a new bytes object each, of some hundred kB,
+        was memory mapped, faulted in and unmapped each time)."""
         if digest not in self.segments or name not in self.segments[digest][0]:
             return None
         offset, length, sha = self.segments[digest][0][name]
         try:
             if name not in self.files:
                 self.files[name] = os.open(self.folder / name, os.O_RDONLY)
-            body = os.pread(self.files[name], length, offset)
-        except (OSError, ValueError, OverflowError):
+            if not isinstance(length, int) or length < 0 or not isinstance(offset, int) or offset < 0:
+                return None
+            if len(self.buffer) < length:
+                self.buffer = bytearray(max(length, 2 * len(self.buffer)))
+            body = memoryview(self.buffer)[:length]
+            if length and os.preadv(self.files[name], [body], offset) != length:
+                return None
+        except (OSError, ValueError, OverflowError, TypeError):
             return None
-        return (body, sha) if len(body) == length and hashlib.sha256(body).hexdigest() == sha else None
+        return (body, sha) if hashlib.sha256(body).hexdigest() == sha else None
 
     def close(self) -> None:
         for fd in self.files.values():
