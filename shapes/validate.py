@@ -81,6 +81,14 @@ class ValidationResult:
     component: str = ""
 
 
+def _order(r: ValidationResult) -> tuple:
+    """A result's place in a report: its fields in order, an absent one (None) before any text (results of
+    one node with and without a value or a path, compared as they are, raised TypeError: a graph broken in
+    several ways could not be reported)."""
+    return tuple((x is not None, x or "") for x in (r.shape, r.focus, r.identifier, r.message, r.value, r.path,
+                                                    r.severity, r.component))
+
+
 @dataclass
 class ValidationReport:
     """All results of a validation; ``conforms`` only when there are no violations."""
@@ -96,7 +104,7 @@ class ValidationReport:
 
     def by_shape(self) -> dict[str, dict[str, list[ValidationResult]]]:
         grouped: dict[str, dict[str, list[ValidationResult]]] = defaultdict(lambda: defaultdict(list))
-        for r in sorted(set(self.results)):
+        for r in sorted(set(self.results), key=_order):
             grouped[r.shape][r.focus].append(r)
         return grouped
 
@@ -127,7 +135,7 @@ class ValidationReport:
         report = BNode()
         g.add((report, RDF.type, SH.ValidationReport))
         g.add((report, SH.conforms, Literal(self.conforms)))
-        for r in sorted(set(self.results)):
+        for r in sorted(set(self.results), key=_order):
             node = BNode()
             g.add((report, SH.result, node))
             g.add((node, RDF.type, SH.ValidationResult))

@@ -11,7 +11,7 @@ import pytest
 import test_validate as tv
 from tipkg.ontology.files import ontology_graph
 from tipkg.shapes import unions
-from tipkg.shapes.validate import compiled, load_shapes, run_checks, store_of
+from tipkg.shapes.validate import compiled, load_shapes, run_checks, store_of, validate
 
 
 def split_checks(store: ox.Store):
@@ -73,3 +73,18 @@ def test_citation_breaks_are_found_by_the_branches_and_by_the_members(monkeypatc
     monkeypatch.setattr(unions, "REJECTED", 0)
     assert sorted(map(str, run_checks(store, [check]))) == filtered
     assert {r.focus.rsplit("/", 1)[-1] for r in run_checks(store, [check])} >= {"0000000000000003", "0000000000000004"}
+
+
+def test_a_graph_broken_in_every_way_is_reported_whole():
+    """Regression: results of one node with and without a value (or a path) were compared None to text
+    when sorted for the report: with every break of test_validate at once, ``text()`` raised TypeError."""
+    g = tv.small()
+    for breaker, _, _ in tv.BROKEN:
+        breaker(g)
+    report = validate(g)
+    text = report.text(limit=1000)
+    assert not report.conforms and text.startswith("DOES NOT CONFORM")
+    shapes = set(report.by_shape())  # some breaks undo others (a duplicated identifier removed)
+    assert len(shapes) >= 15 and shapes == {r.shape for r in report.results}
+    assert all(shape in text for shape in shapes)
+    assert len(report.graph()) >= 7 * len(set(report.results))  # each result: its link, type, node, severity, message, shape, …
