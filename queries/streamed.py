@@ -154,14 +154,19 @@ class Run:
             named = prefix.get(column)
 
             def convert(x) -> tuple[Any, ...] | None:
-                if type(x) is pyoxigraph.Literal and x.language is None and x.datatype == _XSD_STRING:
-                    # the common term, a plain string: its JSON and keys made here (term_json's and
-                    # _term_key's, without a Term: at ×100 a column of paragraphs misses the cache ~3× each)
-                    v = x.value
-                    for slot in slots:
-                        kinds[slot].add("string")
-                    return (None if named is None else named + '{"type": "literal", "value": ' + P._encode(v) + "}",
-                            *[_Desc((2, v)) if desc else (2, v) for _, desc in on[column]], strings)
+                # the common terms, a plain string or a language-tagged one (not under STR): their JSON and
+                # keys made here, term_json's and _term_key's without a Term (at ×100 a column of paragraphs
+                # or gists misses the bounded cache ~3 times a term)
+                if type(x) is pyoxigraph.Literal and ((lang := x.language) is not None or x.datatype == _XSD_STRING):
+                    tail, quick = "}", strings
+                    if lang is not None:
+                        tail, quick = ', "xml:lang": ' + P._encode(lang) + "}", ("@" + lang.lower(),) * len(on[column])
+                    if lang is None or not any(str_of for str_of, _ in on[column]):  # (STR of a tagged one: below)
+                        v = x.value
+                        for slot, kind in zip(slots, quick):
+                            kinds[slot].add(kind)
+                        return (None if named is None else named + '{"type": "literal", "value": ' + P._encode(v) + tail,
+                                *[_Desc((2, v)) if desc else (2, v) for _, desc in on[column]], quick)
                 t = _from_oxigraph(x)
                 pairs: list[Any] = []
                 found_kinds: list[str] = []
