@@ -93,14 +93,17 @@ class _Mandates:
         self.working_group_years, self.working_group_standing = _in_force(self.to_working_group, texts)
 
 
-def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate]) -> Answers:
+def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate],
+                 printed: tuple[dict[str, list[int]], dict[str, str], int | None] | None = None) -> Answers:
     """What answered the ``mandates`` in the corpus. ``structured`` is read twice in order, and the sources that
     print a decision an agenda names once more (the build's parent reads them back one at a time:
-    ``tipkg.held``); what is kept between is ids and a few paragraphs' texts, not the corpus."""
+    ``tipkg.held``); what is kept between is ids and a few paragraphs' texts, not the corpus. ``printed``: the
+    first reading's result (``_printed``) if already known (the build's parent has it from the units' views,
+    ``tipkg.views``): ``structured`` is then read once."""
     # the front matter's whole texts normalized, the last few kept (copies of a source printed one after
     # the other, as in the replicated scale corpus, are normalized once), all let go on return
     whole = lru_cache(maxsize=8)(normalize_whole)
-    printed, texts, year = _printed(structured, {m.paragraph for m in mandates if _text_read(m)})
+    printed, texts, year = printed or _printed(structured, {m.paragraph for m in mandates if _text_read(m)})
     paragraphs = _FirstPrints(structured, printed)
     index = _Mandates(mandates, texts)
     restatements: list[Restatement] = []
