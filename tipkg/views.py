@@ -195,12 +195,12 @@ class Views:
         first: dict[str, int] = {}
         drafts: list[tuple[int, str, str]] = []
         for i, documents in enumerate(self.documents):
-            for identifier, _, _, adopted in documents:
+            for identifier, _, _, adopted_as in documents:
                 if identifier in first:
                     continue
                 first[identifier] = i
-                if adopted:
-                    drafts.append((i, identifier, adopted))
+                if adopted_as:
+                    drafts.append((i, identifier, adopted_as))
         out: list = []
         for i, identifier, target in drafts:
             if target not in first:
