@@ -54,7 +54,7 @@ from rdflib.namespace import DCTERMS
 from tipkg.graph.triples import TripleSet, rdflib_term
 from tipkg.ontology.files import ontology_graph
 from tipkg.ontology.namespace import curie
-from tipkg.shapes import local
+from tipkg.shapes import local, unions
 from tipkg.shapes.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
 
 _T = TypeVar("_T")  # what share_with_child hands out: checks, or check_reads' templates
@@ -335,6 +335,8 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
             return sizes[pattern]
 
         def solve(check: Check) -> tuple[list[str], list[tuple]]:
+            if check.parts and check.member is not None:  # a union's branches one at a time (shapes/unions.py)
+                return unions.run(where, check.parts, check.member)
             query = check.query
             if check.focused is not None and check.sizes is not None:
                 focus, values = check.sizes  # few focus nodes: look their values up rather than test every value
