@@ -6,8 +6,8 @@ so a rebuild redoes only the sources that changed. Text reuse, which needs only 
 structure, runs in a forked child beside the graph stage (``tipkg.parallel``); with an OUT the child
 makes the echoes' lines itself and hands back file names (``network.reuse_spill``). With a cache and an OUT
 the parent holds no unit and no source text, only a brief of each (``tipkg.held``): the global passes read
-the units back one at a time, so what it holds — and what every child it forks inherits — stays small
-whatever the corpus's size.
+each unit's view, cached beside it (``tipkg.views``), and the few units a view cannot answer for one at a
+time, so what it holds — and what every child it forks inherits — stays small whatever the corpus's size.
 
 >>> result = build(out_dir=None)
 >>> result.documents["A/RES/61/180"]
@@ -164,18 +164,18 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         say("building graph")
         # once, for the graph stage and add_repeats: each unit with its own requests, every paragraph's first verb;
         # with the units' views (tipkg/views.py), so is what find_answers reads first and the drafts' alignment
-        printed = aligned = None
+        answering = aligned = None
         if light:
             views = Views(extraction.keys, cache, units)  # type: ignore[arg-type]
             mandates = views.mandates(first_verbs(briefs))
-            printed = views.printed(mandates, briefs)
+            answering = views.answering(mandates, briefs)
             aligned = views.aligned(align_documents)
-            del views
         else:
             mandates = mandates_by_source(((u.structured, requests_by_paragraph(u.found)) for u in units),
                                           first_verbs(briefs))
         graph = build_graph(structured, base, references=found, index=None if light else references.index, graph=sink,
-                            parts=parts.parts if parts else None, mandates=mandates, printed=printed)
+                            parts=parts.parts if parts else None, mandates=mandates, answering=answering)
+        answering = views = None  # type: ignore[assignment]  # let go
         lap("graph")
         say("text reuse")
         reused = reuse.result()

@@ -7,7 +7,8 @@ was adopted. At ×100 a rebuild after one changed word read each of the 500 unit
 took 10.9 CPU s, 5.1 before the parent let the units go (one changed ×100 went from 17 % of a cold build to
 23 %). Each source's share of those passes depends on the source alone, so it is made with the unit, in the
 extraction task, and cached beside it (``<key>.view``): a ``View``. A rebuild reads the views, a few hundred
-bytes to a few kilobytes each, and reads back a unit only where a view cannot answer:
+bytes to a few kilobytes each, and reads back a unit only where a view cannot answer (a rebuild after one
+changed word reads back the agendas' units and the changed source's):
 
 - ``mandates``: each source's ``Candidates`` (``references.mandates.merged_mandates``). They are made with the
   source's own first verbs; a paragraph whose first verb over the corpus comes from another source with
@@ -16,6 +17,10 @@ bytes to a few kilobytes each, and reads back a unit only where a view cannot an
   each source prints, their years, and the texts of the paragraphs whose mandates' evidence reads them —
   those the view holds (the source's own candidates that read their text), the rest read back from the
   units whose paragraph digests (``held.Brief``) show they print one.
+- ``answers``: what the source gives the answers whatever the mandates (``references.answers.Local``:
+  evidence hits, the front matter's requests, the Working Group's reports); only the sources that print an
+  agenda are read back, and an agenda's restatements are cached with the unit keys of the sources that
+  print the decisions it names (``<cache>/restated/``), so the compendium that prints them is not read.
 - ``aligned``: ``network.alignment.align``: the documents and what each draft was adopted as come from the
   views; each draft's rows are cached by the unit keys of the draft's source and of the adopted text's
   (``<cache>/aligned/``), made from those two units when absent.
@@ -31,12 +36,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from tipkg.held import Brief, _chunks, _digest
-from tipkg.references.answers import _text_read
+from tipkg.model import Document, Source
+from tipkg.references.answers import Local, Restatement, _FirstPrints, _text_read, local_answers
 from tipkg.references.mandates import Candidates, Mandate, merged_mandates, requests_by_paragraph, source_candidates
 from tipkg.units import SourceUnit, sealed, unsealed, write_atomically
 
 MAGIC = b"TIPKG-VIEW 1\n"
 ALIGNED_MAGIC = b"TIPKG-ALIGNED 1\n"
+RESTATED_MAGIC = b"TIPKG-RESTATED 1\n"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,12 +54,14 @@ class View:
     ``documents``: each document it prints, in order: (identifier, whether a draft, the year of its date or
     None, what it was adopted as or "");
     ``texts``: (document, paragraph, working text) of the paragraphs whose candidate mandate's evidence reads
-    the text (``answers._text_read``), first print in the source first.
+    the text (``answers._text_read``), first print in the source first;
+    ``answers``: what it gives the answers whatever the mandates (``references.answers.Local``).
     """
 
     candidates: Candidates
     documents: tuple[tuple[str, bool, int | None, str], ...]
     texts: tuple[tuple[str, str, str], ...]
+    answers: Local
 
 
 def view_of(unit: SourceUnit) -> View:
@@ -74,7 +83,7 @@ def view_of(unit: SourceUnit) -> View:
             for p in d.paragraphs:
                 if p.identifier in read:
                     texts.setdefault((d.identifier, p.identifier), p.normalized or p.text)
-    return View(candidates, documents, tuple((d, p, t) for (d, p), t in texts.items()))
+    return View(candidates, documents, tuple((d, p, t) for (d, p), t in texts.items()), local_answers(structured))
 
 
 class ViewCache:
@@ -108,6 +117,8 @@ class Views:
         self.folder = Path(cache)
         self.documents: list[tuple[tuple[str, bool, int | None, str], ...]] = []
         self.texts: list[dict[tuple[str, str], str]] = []
+        self.local: list[Local] = []
+        self.places: dict[str, list[int]] = {}  # document -> the places of the sources that print it (``printed``)
         self.remade = 0  # sources whose candidates were made again (another source's first verb)
         self.read_back = 0  # units read back for a text
 
@@ -125,6 +136,7 @@ class Views:
                 view = self._view(i)
                 self.documents.append(view.documents)
                 self.texts.append({(d, p): t for d, p, t in view.texts})
+                self.local.append(view.answers)
                 if view.candidates.fits(verbs):
                     yield view.candidates
                 else:
@@ -172,7 +184,36 @@ class Views:
                     order = rank[d]
                     if p not in texts or texts[p][0] < order:
                         texts[p] = (order, text)
+        self.places = printed
         return printed, {p: text for p, (_, text) in texts.items()}, max(years, default=None)
+
+    def answering(self, mandates: Sequence[Mandate], briefs: Sequence[Brief]) -> dict:
+        """What ``find_answers`` is given besides the units (after ``mandates``): it reads back only the sources
+        that print an agenda, and an agenda's restatements are kept (``restate``)."""
+        return {"printed": self.printed(mandates, briefs), "local": self.local, "restate": self.restate}
+
+    def restate(self, i: int, source: Source, document: Document, paragraphs: _FirstPrints) -> list[Restatement]:
+        """``answers._restatements`` of an agenda of source ``i``, cached with the decisions' prints it looked up
+        (document -> the unit keys of the sources that print it): used again while those are the same, so a
+        rebuild reads back the agenda's source, not the compendium that prints the decisions it names."""
+        from tipkg.references.answers import _restatements
+        from tipkg.units import BUILD_PACKAGES, code_version
+
+        key = hashlib.sha256(f"{code_version(BUILD_PACKAGES)}\0{self.keys[i]}\0{document.identifier}\0"
+                             f"{source.file}".encode("utf-8")).hexdigest()
+        path = self.folder / "restated" / key[:2] / key
+        entry = unsealed(path, RESTATED_MAGIC, tuple)
+        if entry is not None and all(self._printers(d) == keys for d, keys in entry[0]):
+            return list(entry[1])
+        looked = _Looked(paragraphs)
+        rows = _restatements(source, document.paragraphs, looked)  # type: ignore[arg-type]
+        write_atomically(path, sealed((tuple((d, self._printers(d)) for d in looked.asked), tuple(rows)),
+                                      RESTATED_MAGIC))
+        return rows
+
+    def _printers(self, document: str) -> tuple[str, ...] | None:
+        places = self.places.get(document)
+        return None if places is None else tuple(self.keys[j] for j in places)
 
     def _texts(self, i: int, wanted: set[str]) -> dict[tuple[str, str], str]:
         """(document, paragraph) -> the working text at its first print, of the wanted paragraphs unit ``i``
@@ -222,3 +263,20 @@ class Views:
 def _draft(documents: tuple[tuple[str, bool, int | None, str], ...], identifier: str) -> bool:
     """Whether every print of ``identifier`` in a source is a draft's (a hit there needs no text)."""
     return all(draft for d, draft, _, _ in documents if d == identifier)
+
+
+class _Looked:
+    """The decisions' first prints (``answers._FirstPrints``), with the documents asked for noted."""
+
+    def __init__(self, paragraphs: _FirstPrints) -> None:
+        self.paragraphs = paragraphs
+        self.asked: dict[str, None] = {}
+
+    def __contains__(self, document: object) -> bool:
+        if isinstance(document, str):
+            self.asked.setdefault(document, None)
+        return document in self.paragraphs
+
+    def __getitem__(self, document: str) -> list:
+        self.asked.setdefault(document, None)
+        return self.paragraphs[document]
