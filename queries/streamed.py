@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import operator
 import pickle
 import shutil
 import tempfile
@@ -41,14 +42,17 @@ from tipkg.errors import TipkgError
 
 from . import precomputed as P
 from .ordering import Key, _term_key
-from .sparql import _from_oxigraph, syntax_error
+from .sparql import XSD_STRING, _from_oxigraph, syntax_error
 
 #: characters of row lines held before they are sorted and written to disk as a run
 BUDGET = 8 << 20
 #: distinct terms kept converted per column (their JSON and keys); past this the cache is emptied
-CACHE = 10_000
+CACHE = 20_000
 #: characters of lines per pickled block of a run file: the merge holds one block of each run
 BLOCK = 64 << 10
+
+
+_XSD_STRING = pyoxigraph.NamedNode(XSD_STRING)
 
 
 class _Store(Exception):
@@ -73,6 +77,22 @@ class _Desc:
         return _Desc, (self.key,)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+class _Terms(dict):
+    """Each term of one column (a pyoxigraph term; None unbound) -> its JSON after the variable's name and
+    its keys' values: made on first sight by ``convert`` (None: a key cannot order it), at most CACHE kept."""
+
+    def __init__(self, convert, unbound: tuple):
+        super().__init__({None: unbound})
+        self.convert, self.unbound = convert, unbound
+
+    def __missing__(self, x):
+        if len(self) >= CACHE:
+            self.clear()
+            self[None] = self.unbound
+        info = self[x] = self.convert(x)
+        return info
 
 
 class Run:
@@ -128,38 +148,53 @@ class Run:
         unbound: dict[int, tuple[Any, ...]] = {c: (None, *[_Desc((0,)) if desc else (0,) for _, desc in on[c]], ("",) * len(on[c]))
                    for c in columns}
 
-        def miss(column: int, x) -> tuple[Any, ...] | None:
-            t = _from_oxigraph(x)
-            pairs: list[Any] = []
-            found_kinds: list[str] = []
-            for str_of, desc in on[column]:
-                found = _term_key(t, str_of)
-                if found is None:
-                    return None
-                pairs.append(_Desc(found[0]) if desc else found[0])
-                found_kinds.append(found[1])
-            for slot, (c, at) in enumerate(where):
-                if c == column and found_kinds[at - 1]:
-                    kinds[slot].add(found_kinds[at - 1])
-            cache = caches[column]
-            if len(cache) >= CACHE:
-                cache.clear()
-            info = cache[x] = (prefix[column] + P.term_json(t) if column in prefix else None, *pairs,
-                               tuple(found_kinds))
-            return info
+        def converter(column: int) -> _Terms:
+            slots = [slot for slot, (c, _) in enumerate(where) if c == column]
+            strings = ("string",) * len(on[column])
+            named = prefix.get(column)
 
-        caches: dict[int, dict] = {c: {} for c in columns}
-        gets = [(c, caches[c].get) for c in columns]
-        json_at = [(columns.index(c)) for c in json_columns]
+            def convert(x) -> tuple[Any, ...] | None:
+                # the common terms, a plain string or a language-tagged one (not under STR): their JSON and
+                # keys made here, term_json's and _term_key's without a Term (at ×100 a column of paragraphs
+                # or gists misses the bounded cache ~3 times a term)
+                if type(x) is pyoxigraph.Literal and ((lang := x.language) is not None or x.datatype == _XSD_STRING):
+                    tail, quick = "}", strings
+                    if lang is not None:
+                        tail, quick = ', "xml:lang": ' + P._encode(lang) + "}", ("@" + lang.lower(),) * len(on[column])
+                    if lang is None or not any(str_of for str_of, _ in on[column]):  # (STR of a tagged one: below)
+                        v = x.value
+                        for slot, kind in zip(slots, quick):
+                            kinds[slot].add(kind)
+                        return (None if named is None else named + '{"type": "literal", "value": ' + P._encode(v) + tail,
+                                *[_Desc((2, v)) if desc else (2, v) for _, desc in on[column]], quick)
+                t = _from_oxigraph(x)
+                pairs: list[Any] = []
+                found_kinds: list[str] = []
+                for str_of, desc in on[column]:
+                    found = _term_key(t, str_of)
+                    if found is None:
+                        return None  # a term not ordered here
+                    pairs.append(_Desc(found[0]) if desc else found[0])
+                    found_kinds.append(found[1])
+                for slot, (c, at) in enumerate(where):
+                    if c == column and found_kinds[at - 1]:
+                        kinds[slot].add(found_kinds[at - 1])
+                return (prefix[column] + P.term_json(t) if column in prefix else None, *pairs, tuple(found_kinds))
+            return _Terms(convert, unbound[column])
+
+        caches = [converter(c) for c in columns]
+        pick = operator.itemgetter(*columns) if len(columns) > 1 else (lambda solution: (solution[columns[0]],))
+        pick_parts = operator.itemgetter(*[columns.index(c) for c in json_columns]) if len(json_columns) > 1 \
+            else (lambda infos: (infos[columns.index(json_columns[0])],))
         key_at = [(columns.index(c), at) for c, at in where]
+        getitem, first_of = operator.getitem, operator.itemgetter(0)
         values: dict = {}
         counts, unordered, held = self.counts, self.unordered, self.held
         group, text, seq = self.group, self.text, self.keys is None
         size, number, value = 0, 0, None
         for solution in answer:
-            cells = list(solution)
             if group:
-                x = cells[0]
+                x = solution[0]
                 if x is None:
                     continue
                 value = values.get(x)
@@ -167,44 +202,35 @@ class Run:
                     value = values[x] = x.value  # (the value of a literal or an IRI, as Term gives it)
                 if value in unordered:
                     continue
-            infos: list[tuple[Any, ...]] = []
-            for c, get in gets:
-                x = cells[c]
-                if x is None:
-                    infos.append(unbound[c])
-                    continue
-                info = get(x)
-                if info is None and (info := miss(c, x)) is None:  # a term not ordered here
-                    if not group:
-                        raise _Store
-                    unordered.add(value)
-                    break
-                infos.append(info)
+            infos = list(map(getitem, caches, pick(solution)))
+            if None in infos:  # a term not ordered here
+                if not group:
+                    raise _Store
+                unordered.add(value)
+                continue
+            line = "{" + ", ".join(filter(None, map(first_of, pick_parts(infos)))) + "}"
+            if seq:
+                entry: tuple = (value, number, line) if group else (number, line)
+                number += 1
             else:
-                line = "{" + ", ".join([part for part in (infos[i][0] for i in json_at) if part is not None]) + "}"
-                entry: list[Any] = [value] if group else []
-                if seq:
-                    entry.append(number)
-                    number += 1
-                else:
-                    entry += [infos[i][at] for i, at in key_at]
-                    if exact:
-                        per = by_value.setdefault(value, [set() for _ in keys])
-                        for slot, (i, at) in enumerate(key_at):
-                            if (kind := infos[i][-1][at - 1]):
-                                per[slot].add(kind)
-                entry.append(line)
-                size += len(line)
-                if text:
-                    x = cells[0]
-                    searched = P._encode(x.value if x is not None else "")
-                    entry.append(searched)
-                    size += len(searched)
-                held.append(tuple(entry))
-                counts[value] = counts.get(value, 0) + 1
-                if size > BUDGET:
-                    self._spill()
-                    held, size = self.held, 0
+                keyed = [infos[i][at] for i, at in key_at]
+                entry = (value, *keyed, line) if group else (*keyed, line)
+                if exact:
+                    per = by_value.setdefault(value, [set() for _ in keys])
+                    for slot, (i, at) in enumerate(key_at):
+                        if (kind := infos[i][-1][at - 1]):
+                            per[slot].add(kind)
+            size += len(line)
+            if text:
+                x = solution[0]
+                searched = P._encode(x.value if x is not None else "")
+                entry += (searched,)
+                size += len(searched)
+            held.append(entry)
+            counts[value] = counts.get(value, 0) + 1
+            if size > BUDGET:
+                self._spill()
+                held, size = self.held, 0
         if any(len(found - {"iri"}) > 1 for found in kinds):
             if not group:
                 raise _Store

@@ -236,11 +236,11 @@ def nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None
 
 #: an object of at most this many bytes as written is read once and remembered (at most ``_OBJECTS`` of
 #: them, then the memory starts again): the classes, sources, citing documents, relations and short values
-#: repeat on most lines (×10: 504,760 objects read, 56,498 distinct), a text is seldom read twice
+#: repeat on most lines (×10: 504,760 objects read, 56,498 distinct), a text is seldom read twice. The
+#: bound keeps the pass's memory flat (×30: +5 MB peak for the whole pass, as before; remembering 65,536
+#: objects and each value's verdicts grew it by 48 MB for about the same CPU)
 _SHORT_OBJECT = 120
-_OBJECTS = 1 << 16
-#: a value of at most this many characters has its value checks' verdict remembered (per property)
-_SHORT_VALUE = 64
+_OBJECTS = 1 << 12
 
 
 def _object(rest: bytes, canonical: _Canonical) -> Term:
@@ -400,10 +400,9 @@ def _property(path: tuple[str, ...], checks: list[tuple[int, tuple]]) -> Callabl
     """The local checks of one target set on one path, as one function of a focus node (its IRI, its
     {predicate: values}, the rows found so far): the values read once, each check run. The checks are
     sorted by what they do when made, not tested by name for each node; the counts first against the
-    narrowest bounds (most nodes are within them: then no minimum nor maximum is looked at one by one),
-    and a short value's verdicts remembered. ×30: the pass called this 1.5 million times, 3 of its 4.4 CPU s
-    were here and in the checks' tests. Each check's rows come in the order of the nodes, then of a node's
-    values."""
+    narrowest bounds (most nodes are within them: then no minimum nor maximum is looked at one by one).
+    It runs about eight times a node (×10: 515,201 calls for 61,056 nodes). Each check's rows come in the
+    order of the nodes, then of a node's values."""
     single = path[0] if len(path) == 1 else None
 
     def of(*codes: str) -> list[tuple[int, int, Any]]:
@@ -414,7 +413,6 @@ def _property(path: tuple[str, ...], checks: list[tuple[int, tuple]]) -> Callabl
     high = min((n for _, n, _ in maxs), default=1 << 62)
     # with no values only these can have rows (a value test, a maximum, uniqueLang have none)
     bare = [i for i, (code, n, _) in checks if code == "has" or (code in ("min", "qmin") and n > 0)]
-    known: dict[Term, tuple[int, ...]] = {}  # a short value -> the value checks it fails
 
     def run(s: str, props: dict, found: list[list]) -> None:
         if single is not None:
@@ -427,16 +425,9 @@ def _property(path: tuple[str, ...], checks: list[tuple[int, tuple]]) -> Callabl
             return
         if len(values) > 1:
             values = list(dict.fromkeys(values))
-        if tests:
+        for i, _, test in tests:
             for v in values:
-                failed = known.get(v)
-                if failed is None:
-                    failed = tuple(i for i, _, test in tests if not test(v))
-                    if len(v[1]) <= _SHORT_VALUE:
-                        if len(known) >= _OBJECTS:
-                            known.clear()
-                        known[v] = failed
-                for i in failed:
+                if not test(v):
                     found[i].append((s, v))
         count = len(values)
         if not low <= count <= high:

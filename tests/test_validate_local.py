@@ -168,10 +168,10 @@ def test_the_answers_asked_of_pyoxigraph_are_remembered_only_for_short_values(mo
     assert (test, ("L", long_text, "@ar")) not in sparql.known and (test, ("L", "قصير", "@ar")) in sparql.known
 
 
-def test_the_objects_and_verdicts_remembered_change_no_answer(built_out, monkeypatch):
-    """The pass remembers short objects as read and short values' verdicts (``_SHORT_OBJECT``,
-    ``_SHORT_VALUE``, at most ``_OBJECTS`` of each): on the corpus's graph.nt it gives the same runs and the
-    same rows when it remembers nothing, when its memory starts again every few entries, and as it is."""
+def test_the_objects_remembered_change_no_answer(built_out, monkeypatch):
+    """The pass remembers the short objects as read (``_SHORT_OBJECT``, at most ``_OBJECTS`` of them): on
+    the corpus's graph.nt it gives the same runs and the same rows when it remembers nothing, when its
+    memory starts again every few entries, and as it is."""
     nt = built_out / "graph.nt"
     store = ox.Store()
     store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
@@ -186,5 +186,4 @@ def test_the_objects_and_verdicts_remembered_change_no_answer(built_out, monkeyp
     monkeypatch.setattr(local, "_OBJECTS", 3)
     assert both() == as_is
     monkeypatch.setattr(local, "_SHORT_OBJECT", 0)
-    monkeypatch.setattr(local, "_SHORT_VALUE", -1)
     assert both() == as_is
