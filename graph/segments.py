@@ -55,8 +55,7 @@ from typing import Any, cast
 import pyoxigraph as ox
 
 from tipkg.graph import jsonld, void_stats
-from tipkg.graph.dumps import (VoidStatistics, file_source_maps, source_maps, trig_blocks, trig_header,
-                              write_void)
+from tipkg.graph.dumps import file_source_maps, source_maps, trig_blocks, trig_header, write_void
 from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.turtle import turtle_blocks
@@ -98,7 +97,7 @@ class _Context:
 @dataclass
 class _Piece:
     outputs: dict[str, tuple[int, int, str]]  # file -> (offset in ``rendered``, length, SHA-256)
-    stats: VoidStatistics | None
+    stats: dict | None  # its VoID counts as the index keeps them (``asdict`` of its VoidStatistics)
     objects: str | None  # the segment's distinct objects, a file in the scratch folder (void_stats.write_objects)
     rendered: str | None = None  # the outputs' bytes one after another, a file in the scratch folder
 
@@ -276,7 +275,7 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, count
              "graph.trig": trig_header(context.prefixes)}
     separators = {"graph.jsonld": jsonld.SEPARATOR}
     feet = {"graph.jsonld": jsonld.FOOTER}
-    entries, lengths, stats, objects, copied = [], [], VoidStatistics(), [], 0
+    entries, lengths, sums, objects, copied = [], [], void_stats.Sums(), [], 0
     # unbuffered: a rendered part goes from the worker's file to the dump in the kernel (_copy_range)
     outs = {name: open(folder / name, "wb", buffering=0) for name in text}
     try:
@@ -295,22 +294,24 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, count
                         offset, length, sha = piece.outputs[name]
                         _copy_range(rendered, outs[name], offset, length)
                     else:
+                        body: bytes | memoryview | None
                         body, sha = (previous.copy(segment.digest, name) if previous else None) or (None, "")
                         if body is None:  # its copy is damaged
                             body, sha = _rendered(context, segment, name)
                             whole = False
                         length = _write(outs[name], body)
+                        body = None  # a copy's view of the previous bytes, let go of before the next
                     ranges[name] = [at[name], length, sha]
                     at[name] += length
             finally:
                 if rendered is not None:
                     os.close(rendered)
                     os.unlink(cast(str, piece.rendered))
-            entries.append([segment.digest, ranges, asdict(piece.stats) if piece.stats else None])
+            entries.append([segment.digest, ranges, piece.stats])
             lengths.append(segment.end - segment.start)
             copied += whole
             if piece.stats is not None:
-                stats = void_stats.added(stats, piece.stats)
+                sums.add(piece.stats)
             if piece.objects is not None:
                 objects.append(piece.objects)
         for name in text:
@@ -322,10 +323,10 @@ def _assemble(context: _Context, folder: Path, previous: _Previous | None, count
             out.close()
         if previous is not None:
             previous.close()
-    return {"segments": entries, "lengths": lengths, "stats": stats, "objects": objects, "copied": copied}
+    return {"segments": entries, "lengths": lengths, "stats": sums.stats, "objects": objects, "copied": copied}
 
 
-def _write(out, data: bytes) -> int:
+def _write(out, data: bytes | memoryview) -> int:
     """Write all of ``data`` to the unbuffered ``out``; its length."""
     done = 0
     while done < len(data):
@@ -428,10 +429,10 @@ def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
         return _Piece(outputs, None, None, rendered)
     stats, (objects, links) = void_stats.count(parts, context.objects)
     if not context.objects:
-        return _Piece(outputs, stats, None, rendered)
+        return _Piece(outputs, asdict(stats), None, rendered)
     path = os.path.join(context.scratch, f"objects-{i:07d}")
     void_stats.write_objects(objects, links, path)
-    return _Piece(outputs, stats, path, rendered)
+    return _Piece(outputs, asdict(stats), path, rendered)
 
 
 def _rendered(context: _Context, segment: Segment, name: str) -> tuple[bytes, str]:
@@ -499,6 +500,7 @@ class _Previous:
     def __init__(self, folder: Path, index: dict):
         self.folder = folder
         self.files: dict[str, int] = {}  # file name -> an open descriptor (``copy``)
+        self.buffer = bytearray()  # what ``copy`` reads into
         self.segments = {digest: (ranges, stats) for digest, ranges, stats in index["segments"]}
         self.void, self.graph = index.get("void"), index.get("graph.nt")
         lengths = index.get("lengths")
@@ -537,21 +539,31 @@ class _Previous:
             return False
         return self.void is not None and self.graph == size and all(s is not None for _, s in self.segments.values())
 
-    def stats(self, digest: str) -> VoidStatistics:
-        return VoidStatistics(**self.segments[digest][1])
+    def stats(self, digest: str) -> dict:
+        """The segment's VoID counts as the index keeps them."""
+        return self.segments[digest][1]
 
-    def copy(self, digest: str, name: str) -> tuple[bytes, str] | None:
-        """The segment's bytes in the previous ``name``, if they are there as indexed (SHA-256)."""
+    def copy(self, digest: str, name: str) -> tuple[memoryview, str] | None:
+        """The segment's bytes in the previous ``name``, if they are there as indexed (SHA-256): a view of
+        this object's buffer, valid until the next call. One buffer is read into for every copy (a
+        rebuild copies nearly every segment of three files: a new bytes object each, of some hundred kB,
+        was memory mapped, faulted in and unmapped each time)."""
         if digest not in self.segments or name not in self.segments[digest][0]:
             return None
         offset, length, sha = self.segments[digest][0][name]
         try:
             if name not in self.files:
                 self.files[name] = os.open(self.folder / name, os.O_RDONLY)
-            body = os.pread(self.files[name], length, offset)
-        except (OSError, ValueError, OverflowError):
+            if not isinstance(length, int) or length < 0 or not isinstance(offset, int) or offset < 0:
+                return None
+            if len(self.buffer) < length:
+                self.buffer = bytearray(max(length, 2 * len(self.buffer)))
+            body = memoryview(self.buffer)[:length]
+            if length and os.preadv(self.files[name], [body], offset) != length:
+                return None
+        except (OSError, ValueError, OverflowError, TypeError):
             return None
-        return (body, sha) if len(body) == length and hashlib.sha256(body).hexdigest() == sha else None
+        return (body, sha) if hashlib.sha256(body).hexdigest() == sha else None
 
     def close(self) -> None:
         for fd in self.files.values():
