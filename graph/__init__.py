@@ -8,7 +8,8 @@ collects), ``streams`` (that set spilled to sorted chunk files and merged k-way 
 ``references`` (each edge asserted and described by a citation node) and
 ``thematic_index`` (the index as a SKOS scheme), ``mandates`` (one mandate
 node per creating paragraph), ``answers`` (what answered a mandate) and
-``gists`` (English gists of paragraphs).
+``gists`` (English gists of paragraphs, their facts read
+back a node at a time from ``gist_facts``, an SQLite file indexed by node).
 
 Writing (stage 7): ``writers`` is the one table of output writers that the
 pipeline and the streaming build share; ``outputs`` writes them into a staged

@@ -75,7 +75,7 @@ def bind_prefixes(graph: Graph) -> Graph:
 
 
 def build_graph(structured: Sequence[StructuredSource], base: str | None = None, references=None,
-                index=None, graph: TripleSet | None = None, parts=None, mandates=None) -> TripleSet:
+                index=None, graph: TripleSet | None = None, parts=None, mandates=None, answering=None) -> TripleSet:
     """The RDF graph of every instrument, document, meeting and paragraph read,
     and, given ``references`` and the thematic ``index`` (stage 4), their edges
     with provenance — added to ``graph`` (default: a new ``TripleSet``; ``tipkg build``
@@ -86,7 +86,9 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     source already computed (``tipkg build`` computes them in its process pool and caches
     them: ``tipkg.units``); without them they are computed here, in this process. With ``parts``,
     the thematic index is theirs (``index`` is not read). ``mandates``: those of the corpus, if
-    already found (``tipkg build`` finds them once for this stage and ``add_repeats``)."""
+    already found (``tipkg build`` finds them once for this stage and ``add_repeats``); ``answering``: what
+    ``references.answers.find_answers`` is given besides the sources, if known (``tipkg.views``)."""
+    from .memo import add_grouped, collected
     from .parts import add_parts, in_memory_parts, index_header, resolve
 
     graph = graph if graph is not None else TripleSet(PREFIXES)
@@ -97,10 +99,16 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
         parts = in_memory_parts(structured, base, references, tables)
     add_parts(graph, parts, resolve(graph, [tables.claims] + [p.claims for p in parts]))
     if references is not None:
-        add_corpus_mandates(graph, structured, references, base, mandates)  # graph/mandates.py
+        add_corpus_mandates(graph, structured, references, base, mandates, answering)  # graph/mandates.py
     if precomputed:  # the parts hold the index's entries; its scheme, topics and notations are claims
         index = index_header(p.claims for p in parts)
-    if index is not None:
+    if index is not None and precomputed and not index.entries:  # the same header after most edits: its lines kept
+        # (graph/memo.py); its entries are the parts'
+        add_grouped(graph, "index", [index], group=lambda i: i.source_file, base=base,
+                    lines=lambda group: collected(lambda g: add_index(g, group[0], base)),  # type: ignore[arg-type]
+                    signature=lambda i: (i.source_file, i.span, i.topics, tuple(i.notations.items()),
+                                         tuple(i.offsets.items()), i.entries))
+    elif index is not None:
         add_index(graph, index, base)
     # last: a gist reads the edges above; each part's gist tables (made in the pool) merged, then let go. A
     # build's SpilledTriples makes them in a forked child: the parent's heap does not grow by the tables

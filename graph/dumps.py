@@ -141,17 +141,17 @@ def file_source_maps(path: str | Path, block: int = MAPS_BLOCK) -> tuple[dict[by
         tail = b""
         while True:
             chunk = stream.read(block)
-            data = tail + chunk
+            data = tail + chunk if tail else chunk  # a block is searched where it was read: no copies of it
             end = data.rfind(b"\n") + 1  # whole lines only (a last line without its newline types nothing)
-            data, tail, at = data[:end], data[end:], 0
-            while (found := data.find(_SOURCE_TYPED, at)) >= 0:
+            tail, at = data[end:], 0
+            while (found := data.find(_SOURCE_TYPED, at, end)) >= 0:
                 start = data.rfind(b"\n", 0, found) + 1
                 subject = data[start:found]
                 at = found + len(_SOURCE_TYPED)
-                while data.startswith(subject + b" ", at):  # the subject's lines after its type
+                while at < end and data.startswith(subject + b" ", at):  # the subject's lines after its type
                     at = data.find(b"\n", at) + 1
-                if at == len(data) and chunk:  # its run may go on in the next block
-                    tail = data[start:] + tail
+                if at == end and chunk:  # its run may go on in the next block
+                    tail = data[start:]
                     break
                 node = parsed(data[start:found + len(_SOURCE_TYPED) - 1]).subject
                 sources.add(node)

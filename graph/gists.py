@@ -34,9 +34,10 @@ General Assembly resolution 61/180 (2006), operative paragraph 5 — the General
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from sys import intern
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from itertools import chain, islice
+from sys import intern
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -46,6 +47,9 @@ from rdflib.namespace import DCTERMS
 from tipkg.ontology.namespace import TIP
 from tipkg.tables import load
 
+from .gist_facts import (CACHED, DATE, EDGES, IDENTIFIER, IN_DOCUMENT, LABELS, PARENT, REPORT_OF, TYPES, VERB, Column,
+                         FactStore)
+from .gist_facts import longer as _longer
 from .labels import document_label_en
 from .triples import TripleSet, literal
 from .uris import mint
@@ -60,6 +64,7 @@ _TITLE = "http://purl.org/dc/terms/title"
 _NUMBER = re.compile(r"(?:pp|para|rec|item) (.+)$")
 _PART_CLASSES = ("PreambularParagraph", "OperativeParagraph", "SubParagraph", "SubItem", "Recommendation",
                  "AgendaItem", "Paragraph")
+_PARTS = frozenset(_PART_CLASSES)
 
 
 @lru_cache(maxsize=None)
@@ -79,15 +84,22 @@ def _iris(*iris: str) -> bytes:
     return b"|".join(re.escape(f"<{iri}>".encode()) for iri in iris)
 
 
+#: the tip: edges a gist reads: to the targets it names (``tables/gists.toml``), to topics, and the single
+#: ones (``Tables.read``); the others (``tip:echoes``, ``tip:repeats``, a mandate's edges: ×10 9 in 10 of
+#: the parent's tip: edges) are left in the bytes
+_TIP_READ = (*(row["name"] for row in load("gists")["relation"]), "indexedUnder", "verb", "reportOf", "inDocument")
+
 #: the N-Triples lines ``_Facts`` reads (found in blocks of bytes, before any parsing; the pattern's
 #: group is the line, its leading newline lets the engine jump from line to line): an identifier, a
-#: parent, a date, a tip: edge to a node, an English label, a tip: type but ``tip:Citation``. A citation
-#: node is typed nothing else and no gist asks for its class, and four in five typed nodes are citations
-#: (×10: 26,547 of 33,533): keeping them made the type table two thirds of the parent's tables.
+#: parent, a date, a tip: edge a gist reads (``_TIP_READ``) to a node, an English label, a tip: type but
+#: ``tip:Citation`` and ``tip:TextReuse``. Those two type reified edges (``id/edge/…``), typed nothing else,
+#: never a paragraph nor the object of a line, so no gist asks for their class; and they are most typed
+#: nodes (×10: 26,547 of 33,533 in the parts are citations; 25,516 of 26,190 in the parent's lines are
+#: echoes): keeping them made the type table most of the tables.
 _READ = re.compile(rb"\n(\S+ (?:(?:" + _iris(_IDENTIFIER, _PART_OF, *_DATES) + rb") .*"
-                   rb"|" + re.escape(f"<{_TIP}".encode()) + rb"[^>]*> <.*"
+                   rb"|(?:" + _iris(*(_TIP + name for name in _TIP_READ)) + rb") <.*"
                    rb"|(?:" + _iris(*_LABELS) + rb") .*\"@en \."
-                   rb"|" + re.escape(f"<{_RDF_TYPE}> <{_TIP}".encode()) + rb"(?!Citation>).*))$", re.M)
+                   rb"|" + re.escape(f"<{_RDF_TYPE}> <{_TIP}".encode()) + rb"(?!(?:Citation|TextReuse)>).*))$", re.M)
 
 
 def add_gists(graph: TripleSet, base: str | None = None, known: Iterable[Tables] = (),
@@ -96,18 +108,22 @@ def add_gists(graph: TripleSet, base: str | None = None, known: Iterable[Tables]
     ``known``: the ``Tables`` of the lines ``graph.where(…, known=True)`` leaves out (the parts').
     ``into``: where the triples go (default: ``graph`` itself; everything is read before anything is added):
     ``build_graph`` calls it through ``graph.add_made``, so a build's gists are made in a forked child."""
-    facts = _Facts(graph, base, known)
-    out = graph if into is None else into
-    for identifier, title in titles().items():
-        uri = str(mint(identifier, base))
-        if uri in facts.identifier:
-            out.add((URIRef(uri), DCTERMS.title, literal(title, lang="en")))
-    count = 0
-    gist_property = TIP.gist
-    for uri in sorted(facts.paragraphs()):
-        out.add((URIRef(uri), gist_property, literal(facts.gist(uri), lang="en")))
-        count += 1
-    return count
+    folder = getattr(into, "folder", None)  # a build's child: beside its chunks
+    facts = _Facts(graph, base, known, folder)
+    try:
+        out = graph if into is None else into
+        for identifier, title in titles().items():
+            uri = str(mint(identifier, base))
+            if uri in facts.identifier:
+                out.add((URIRef(uri), DCTERMS.title, literal(title, lang="en")))
+        count = 0
+        gist_property = TIP.gist
+        for uri in facts.paragraphs():
+            out.add((URIRef(uri), gist_property, literal(facts.gist(uri), lang="en")))
+            count += 1
+        return count
+    finally:
+        facts.close()
 
 
 def listed(names) -> str:
@@ -119,13 +135,8 @@ def listed(names) -> str:
     return ", ".join(f"“{n}”" if ", " in n else n for n in sorted(set(names)))
 
 
-def _longer(new: str, old: str | None) -> bool:
-    """Of two English labels of one kind, the one a node keeps: the longest; of two as long, the one whose
-    line sorts first (so the same whatever the order the lines come in)."""
-    return old is None or len(new) > len(old) or (
-        len(new) == len(old) and str(ox.Literal(new, language="en")) < str(ox.Literal(old, language="en")))
-
-
+#: how many of the parent's own lines' triples are read into one ``Tables`` before it goes to disk
+READ_BATCH = 1 << 15
 #: the facts of which a node keeps one value: of two, the one whose line sorts after (by predicate where
 #: two predicates fill one table, the dates; then by object, as N-Triples writes it)
 _SINGLE = ("identifier", "parent", "date", "verb", "report_of", "in_document")
@@ -254,9 +265,12 @@ def _offer(table: dict[str, tuple[str, str, str]], s: str, value: tuple[str, str
 
 class _Facts:
     """What the gists need of the graph, read in one pass over its triples (and the tables ``known``
-    of the parts whose lines ``where`` leaves out: ``Tables``)."""
+    of the parts whose lines ``where`` leaves out: ``Tables``), written to disk by node
+    (``graph.gist_facts``) and read back a node at a time, so nothing here grows with the corpus.
+    ``folder``: where the store's file goes (default: a temporary folder); ``close`` removes it."""
 
-    def __init__(self, graph: TripleSet, base: str | None, known: Iterable[Tables] = ()):
+    def __init__(self, graph: TripleSet, base: str | None, known: Iterable[Tables] = (),
+                 folder: Path | None = None):
         table = load("gists")
         self.bodies = {row["class"]: row["body_en"] for row in table["body"]}
         self.parts = table["part"]
@@ -264,41 +278,58 @@ class _Facts:
         self.addressee_first = set(table["addressee_first"])
         # The triples come in no particular order (``where``: no merge of the sorted parts), so where
         # a node has two values the one kept is the one the sorted graph gives last (single values)
-        # or the longest, then first (labels): ``Tables``. The same gists either way.
-        tables, merged = Tables(), False
+        # or the longest, then first (labels): ``Tables``, merged so by the store. The same gists either way.
+        store = self.store = FactStore(folder, _PARTS)
+        merged = False
         for part in known:
-            tables.merge(part)
+            store.add(part)
             merged = True
-        tables.read(graph.where(_READ, known=merged))
-        self.types: dict[str, frozenset[str]] = tables.types
-        self.labels: dict[str, dict[bool, str]] = tables.labels
-        self.edges: dict[str, dict[str, set[str]]] = tables.edges
-        single: dict[str, dict] = tables.single
-        for values in single.values():  # each kept value in place of its (predicate, line, value): no second table
-            for s, v in values.items():
-                values[s] = v[2]
-        self.identifier: dict[str, str] = single["identifier"]
-        self.parent: dict[str, str] = single["parent"]
-        self.date: dict[str, str] = single["date"]
-        self.verb: dict[str, str] = single["verb"]
-        self.report_of: dict[str, str] = single["report_of"]
-        self.in_document: dict[str, str] = single["in_document"]
+        triples = iter(graph.where(_READ, known=merged))
+        for first in triples:  # the parent's own lines, read a batch at a time as they are parsed
+            tables = Tables()
+            tables.read(chain((first,), islice(triples, READ_BATCH - 1)))
+            store.add(tables)
+        store.seal()
+        self.types = Column(store, TYPES)
+        self.labels = Column(store, LABELS)
+        self.edges = Column(store, EDGES)
+        self.identifier = Column(store, IDENTIFIER)
+        self.parent = Column(store, PARENT)
+        self.date = Column(store, DATE)
+        self.verb = Column(store, VERB)
+        self.report_of = Column(store, REPORT_OF)
+        self.in_document = Column(store, IN_DOCUMENT)
+        self.record = store.record
+        self.relation_words = dict(self.relations)
+        # what several gists say alike (a target's name, a label, a document's head, a parent's clauses),
+        # made once while it is in use: bounded caches, as the store's
+        self.name: Callable[[str], str] = lru_cache(maxsize=CACHED)(self._name)
+        self.label: Callable[[str], str] = lru_cache(maxsize=CACHED)(self._label)
+        self.document: Callable[[str], str] = lru_cache(maxsize=CACHED)(self._document)
+        self._clauses: Callable[[str], tuple[str, ...]] = lru_cache(maxsize=CACHED)(self._said)
 
-    def paragraphs(self) -> list[str]:
-        return [s for s, types in self.types.items() if types & set(_PART_CLASSES) and s in self.identifier]
+    def close(self) -> None:
+        self.store.close()
 
-    def label(self, uri: str) -> str:
-        labels = self.labels.get(uri, {})
-        return labels.get(True) or labels.get(False) or self.identifier.get(uri, uri)
+    def paragraphs(self) -> Iterator[str]:
+        """Every identified node typed as a part, in order (``FactStore.paragraphs``)."""
+        return self.store.paragraphs()
+
+    def _label(self, uri: str) -> str:
+        r = self.record(uri)
+        labels = r[LABELS] or {}
+        return labels.get(True) or labels.get(False) or (uri if r[IDENTIFIER] is None else r[IDENTIFIER])
 
     def year(self, uri: str) -> str:
-        date = self.date.get(uri) or self.date.get(self.report_of.get(uri, ""), "")
+        r = self.record(uri)
+        date = r[DATE] or self.record(r[REPORT_OF] or "")[DATE] or ""
         return date[:4]
 
-    def document(self, uri: str) -> str:
+    def _document(self, uri: str) -> str:
         """A document as the head of a gist: its symbol spelled out (a report: the meeting it is of), and year."""
-        identifier = self.identifier.get(uri, uri)
-        meeting, spelled = self.report_of.get(uri), document_label_en(identifier)
+        r = self.record(uri)
+        identifier = uri if r[IDENTIFIER] is None else r[IDENTIFIER]
+        meeting, spelled = r[REPORT_OF], document_label_en(identifier)
         if meeting:
             name = f"{self.label(meeting)} ({identifier}"
         elif identifier in spelled and self.label(uri) not in (spelled, identifier):  # a symbol only: the title says more
@@ -310,21 +341,22 @@ class _Facts:
         return f"{name}, {year})" if meeting and year else (f"{name})" if meeting else
                                                            (f"{name}{year})" if year else name[:-2]))
 
-    def name(self, uri: str) -> str:
+    def _name(self, uri: str) -> str:
         """A target as a gist names it: by English title where the tables give one."""
-        identifier = self.identifier.get(uri, uri)
-        types = self.types.get(uri, set())
+        r = self.record(uri)
+        identifier = uri if r[IDENTIFIER] is None else r[IDENTIFIER]
+        types = r[TYPES] or frozenset()
         if "ArticleParagraph" in types:
             article = uri
-            while "ArticleParagraph" in self.types.get(article, set()) and article in self.parent:
-                article = self.parent[article]
-            label, whole = self.label(article), self.identifier.get(article, "")
+            while "ArticleParagraph" in (self.record(article)[TYPES] or ()) and self.record(article)[PARENT] is not None:
+                article = self.record(article)[PARENT]
+            label, whole = self.label(article), self.record(article)[IDENTIFIER] or ""
             if ":" in label and identifier.startswith(whole):
                 head, title = label.split(":", 1)
                 return f"{head}{identifier[len(whole):]}:{title}"
             return identifier
-        if types & set(_PART_CLASSES):
-            document = self.in_document.get(uri) or self.parent.get(uri)
+        if not _PARTS.isdisjoint(types):
+            document = r[IN_DOCUMENT] or r[PARENT]
             match = _NUMBER.search(identifier)
             if document and match:
                 return f"{self.name(document)}, paragraph {match.group(1)}"
@@ -345,13 +377,18 @@ class _Facts:
         Secretariat …", "recalls resolution 58/137 …"); a target named once is
         not named again by a weaker relation (``refersTo`` after ``recalls``).
         """
-        edges = self.edges.get(uri, {})
-        document = self.in_document.get(uri, "")
-        body = next((self.bodies[c] for c in sorted(self.types.get(document, ())) if c in self.bodies), "")
-        verb = self.verb.get(uri)
+        return list(self._clauses(uri))
+
+    def _said(self, uri: str) -> tuple[str, ...]:
+        r = self.record(uri)
+        edges = r[EDGES] or {}
+        document = r[IN_DOCUMENT] or ""
+        body = next((self.bodies[c] for c in sorted(self.record(document)[TYPES] or ()) if c in self.bodies), "")
+        verb = r[VERB]
         verb_name = verb.rsplit("/", 1)[-1] if verb else ""
         own = _verb_relations().get(verb_name, "")
-        said, named = [], set()
+        said: list[str] = []
+        named: set[str] = set()
         if verb:
             targets = edges.get(own, set())
             names = listed(self.name(t) for t in targets)
@@ -359,35 +396,40 @@ class _Facts:
             if verb_name in self.addressee_first and targets:
                 said.append(f"{names} {self.label(verb)} …")
             else:
-                words = dict(self.relations).get(verb_name, self.label(verb))
+                words = self.relation_words.get(verb_name, self.label(verb))
                 said.append(" ".join(x for x in (body, words if targets else self.label(verb), names, "…") if x))
         for relation, words in self.relations:
             targets = edges.get(relation, set()) - named
             if targets:
                 said.append(f"{words} {listed(self.name(t) for t in targets)}")
                 named |= targets
-        return said
+        return tuple(said)
 
     def part(self, uri: str) -> str:
-        identifier = self.identifier[uri]
-        cls = next((c for c in _PART_CLASSES if c in self.types.get(uri, ())), "Paragraph")
+        r = self.record(uri)
+        identifier = r[IDENTIFIER]
+        if identifier is None:
+            raise KeyError(uri)
+        types = r[TYPES] or ()
+        cls = next((c for c in _PART_CLASSES if c in types), "Paragraph")
         match = _NUMBER.search(identifier)
         return f"{self.parts[cls]} {match.group(1) if match else identifier}"
 
     def gist(self, uri: str) -> str:
-        document = self.in_document.get(uri) or self.parent.get(uri, "")
+        r = self.record(uri)
+        document = r[IN_DOCUMENT] or r[PARENT] or ""
         said = self.clauses(uri)
-        if not said or not self.verb.get(uri):
+        if not said or not r[VERB]:
             # read a sub-paragraph under the clause it continues
-            parent = self.parent.get(uri)
-            while parent and parent != document and not self.clauses(parent):
-                parent = self.parent.get(parent)
-            if parent and parent != document and parent in self.identifier:
-                said.insert(0, f"under {self.part(parent)}: {'; '.join(self.clauses(parent))}")
-        topics = sorted(self.label(t) for t in self.edges.get(uri, {}).get("indexedUnder", ()))
+            parent = r[PARENT]
+            while parent and parent != document and not self._clauses(parent):
+                parent = self.record(parent)[PARENT]
+            if parent and parent != document and self.record(parent)[IDENTIFIER] is not None:
+                said.insert(0, f"under {self.part(parent)}: {'; '.join(self._clauses(parent))}")
+        topics = sorted(self.label(t) for t in (r[EDGES] or {}).get("indexedUnder", ()))
         if topics:
             said.append(f"topics: {listed(topics)}")
         if not said:
-            said.append("cited; its text is not in the corpus" if self.types.get(uri) == {"Paragraph"}
+            said.append("cited; its text is not in the corpus" if r[TYPES] == {"Paragraph"}
                         else "no verb, addressee, citation or topic read in its Arabic text")
         return f"{self.document(document)}, {self.part(uri)} — {'; '.join(said)}"

@@ -175,16 +175,16 @@ def _scheme(graph: TripleSet, base: str | None) -> None:
 
 
 def add_corpus_mandates(graph: TripleSet, structured, references: Sequence[Reference], base: str | None = None,
-                        mandates: Sequence[Mandate] | None = None) -> list[Mandate]:
+                        mandates: Sequence[Mandate] | None = None, answering=None) -> list[Mandate]:
     """Read the mandates of a corpus (and what answered them) and add them to ``graph``:
-    the one call ``graph.build`` makes."""
+    the one call ``graph.build`` makes (``answering``: what ``find_answers`` is given besides, if known)."""
     from tipkg.references.answers import Answer, Answers, Restatement, find_answers
     from tipkg.references.mandates import find_mandates
     from .answers import add_answers
     from .memo import add_grouped, collected
 
     mandates = list(mandates) if mandates is not None else find_mandates(structured, references)
-    found = find_answers(structured, mandates)
+    found = find_answers(structured, mandates, **(answering or {}))
     year = found.year  # the corpus's last year, read with the answers (one reading of the sources fewer)
     done = {a.mandate for a in found.answers}
     _scheme(graph, base)

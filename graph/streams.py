@@ -57,6 +57,9 @@ from .triples import OxigraphTerms, TripleSet
 CHUNK_TRIPLES = 100_000
 #: N-Triples lines (bytes: about a quarter of a triple's memory) per chunk file, for each triple held
 LINES_PER_TRIPLE = 4
+#: triples a forked pass (``SpilledTriples.add_made``) holds before it writes a sorted chunk: what it makes
+#: grows with the corpus (the gists: a long literal a paragraph, ×100 55 k) and its child should not
+MADE_TRIPLES = 10_000
 #: the read buffer of each file a k-way merge holds open. The merge into graph.nt holds every source's
 #: cached part open at once, and a 1 MB buffer fills with 1 MB of the file: ×1000 (5,000 parts) took
 #: 2.7 GB of the build's parent for buffers during the merge; with 64 kB, 2,000 of its parts take 140 MB
@@ -210,16 +213,28 @@ def _parsed(lines: Iterable[bytes], batch: int = 20_000) -> Iterator[ox.Triple]:
         yield from ox.parse(b"".join(block), format=ox.RdfFormat.N_TRIPLES)
 
 
-def _blocks(stream: Path | Callable[[], Iterable[bytes]], size: int = 1 << 24) -> Iterator[bytes]:
-    """A file (or the lines a callable yields) in blocks of whole lines of about ``size`` bytes."""
-    if isinstance(stream, Path):
-        with open(stream, "rb") as f:
+def _blocks(stream: Path | Callable[[], Iterable[bytes]], size: int = 1 << 22) -> Iterator[bytes]:
+    """A file (or the lines a callable yields) in blocks of whole lines of about ``size`` bytes: a stream
+    that is a file (``FileLines``) read as one, others counted by their lines' bytes (a block and the
+    copies made of it are what a reader of the graph holds at once; 4 MB: as fast as 16, a quarter
+    of the memory; a count of lines made a block of the texts' long lines 100 MB)."""
+    path = stream if isinstance(stream, Path) else getattr(stream, "path", None)
+    if isinstance(path, Path):
+        with open(path, "rb") as f:
             while block := f.read(size):
                 yield block + f.readline()
         return
-    lines = iter(stream())
-    while block := b"".join(islice(lines, size // 128)):
-        yield block
+    assert callable(stream)
+    held: list[bytes] = []
+    count = 0
+    for line in stream():
+        held.append(line)
+        count += len(line)
+        if count >= size:
+            yield b"".join(held)
+            held, count = [], 0
+    if held:
+        yield b"".join(held)
 
 
 class SpilledTriples(TripleSet):
@@ -444,7 +459,7 @@ class SpilledTriples(TripleSet):
 
 def _made_file(graph: SpilledTriples, make: Callable[..., object], args: tuple, folder: Path) -> Path:
     """In the child of ``SpilledTriples.add_made``: what ``make`` adds, written to a sorted file in ``folder``."""
-    into = SpilledTriples({}, folder)
+    into = SpilledTriples({}, folder, limit=MADE_TRIPLES)
     make(graph, *args, into=into)
     path = folder / "made.nt"
     into.finish(path)

@@ -89,6 +89,8 @@ def add_entry(graph: TripleSet, entry: IndexEntry, file: str, base: str | None =
 def add_entries(graph: TripleSet | LineSet, entries: Iterable[IndexEntry], file: str, base: str | None = None) -> None:
     """``add_entry`` of each entry, in one pass (a topic node is described once, not once an entry)."""
     entries = list(entries)
+    if not entries:  # an index's header (graph/build.py keeps its lines: graph/memo.py)
+        return
     for entry in entries:
         graph.add((mint(entry.paragraph, base), DCTERMS.identifier, literal(entry.paragraph)))
     add_references(graph, [Reference(entry.paragraph, "indexedUnder", entry.topic, "topic", file, entry.span,

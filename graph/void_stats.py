@@ -1,6 +1,6 @@
 """VoID's figures counted from graph.nt's segments, without holding the graph or querying the store whole.
 
-Most figures add up over segments (``count`` one, ``added`` two): triples; subjects and entities (a
+Most figures add up over segments (``count`` one, ``Sums`` many): triples; subjects and entities (a
 subject's lines are all in one segment); triples per class and per property; the least IRI of
 each example class and each source's least label (minima). Two do not: the distinct objects, and
 per property the distinct IRI objects ("links"). They are counted exactly either way:
@@ -35,6 +35,8 @@ from tipkg.ontology.namespace import TIP
 
 #: the distinct objects are counted in this many parts (each part's set is about 1/PARTITIONS of them)
 PARTITIONS = 32
+#: the most an objects' file's first line can take: 2 × PARTITIONS + 1 offsets of up to 20 digits, spaced
+HEADER = (2 * PARTITIONS + 1) * 21
 
 _TYPE, _IDENTIFIER, _LABEL = (f"<{p}>".encode() for p in (RDF.type, DCTERMS.identifier, RDFS.label))
 _SOURCE_TEXT = f"<{TIP.SourceText}>".encode()
@@ -73,19 +75,33 @@ def count(parts, objects: bool = True) -> tuple[VoidStatistics, tuple[set[bytes]
         stats.sources = {_value(s): min(labels[s]) if s in labels else None for s in sorted(sources)}
     if not objects:
         return stats, (set(), set())
-    links = {p + b" " + o for p, o in set(zip(map(itemgetter(1), parts), map(itemgetter(2), parts))) if o[:1] == b"<"}
+    # the distinct (property, IRI) pairs first, joined after: most pairs repeat (×10: 0.165 → 0.138 s)
+    links = {p + b" " + o for p, o in {(p, o) for _, p, o, _ in parts if o[:1] == b"<"}}
     return stats, (set(map(itemgetter(2), parts)), links)
 
 
-def added(a: VoidStatistics, b: VoidStatistics) -> VoidStatistics:
-    """The counts of two runs of whole subjects together (not the distinct objects)."""
-    return VoidStatistics(
-        triples=a.triples + b.triples, entities=a.entities + b.entities, subjects=a.subjects + b.subjects,
-        classes=dict(Counter(a.classes) + Counter(b.classes)),
-        properties=dict(Counter(a.properties) + Counter(b.properties)),
-        examples={c: min(x for x in (a.examples.get(c), b.examples.get(c)) if x is not None)
-                  for c in a.examples.keys() | b.examples.keys()},
-        sources={**a.sources, **b.sources})
+class Sums:
+    """The counts of runs of whole subjects added up (not the distinct objects), in place: a build adds
+    one segment's at a time, thousands at ×100, each as the index keeps them (``asdict`` of a
+    ``VoidStatistics``: a copied segment's are read from the previous index as they stand). Adding
+    two VoidStatistics into a third, with Counters, cost ×10 rebuild 0.04 CPU s (×100 0.4) in the
+    text dumps' process, with the ``asdict`` back of the index's counts."""
+
+    def __init__(self) -> None:
+        self.stats = VoidStatistics()
+
+    def add(self, counts: dict) -> None:
+        stats = self.stats
+        stats.triples += counts["triples"]
+        stats.entities += counts["entities"]
+        stats.subjects += counts["subjects"]
+        for mine, theirs in ((stats.classes, counts["classes"]), (stats.properties, counts["properties"])):
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
+        for cls, iri in counts["examples"].items():
+            if cls not in stats.examples or iri < stats.examples[cls]:
+                stats.examples[cls] = iri
+        stats.sources.update(counts["sources"])
 
 
 def write_objects(objects: set[bytes], links: set[bytes], path: str) -> None:
@@ -93,10 +109,12 @@ def write_objects(objects: set[bytes], links: set[bytes], path: str) -> None:
     partition (the objects' then the links'): its first line is the 2 × ``PARTITIONS`` + 1 offsets
     of the groups in the rest."""
     groups: list[list[bytes]] = [[] for _ in range(2 * PARTITIONS)]
+    crc32 = zlib.crc32
     for base, values in ((0, objects), (PARTITIONS, links)):
+        appends = [group.append for group in groups[base:base + PARTITIONS]]
         for value in values:
-            groups[base + zlib.crc32(value) % PARTITIONS].append(value)
-    bodies = [b"".join(value + b"\n" for value in group) for group in groups]
+            appends[crc32(value) % PARTITIONS](value)
+    bodies = [b"\n".join(group) + b"\n" if group else b"" for group in groups]  # ×10: 0.17 → 0.14 s
     offsets = [0, *itertools.accumulate(map(len, bodies))]
     with open(path, "wb") as out:
         out.write(" ".join(map(str, offsets)).encode() + b"\n")
@@ -105,19 +123,26 @@ def write_objects(objects: set[bytes], links: set[bytes], path: str) -> None:
 
 def partition_distinct(paths: list[str], partition: int) -> tuple[int, Counter[bytes]]:
     """The distinct objects of one partition of the segments' object files (``write_objects``), and
-    its distinct links per property (N-Triples form)."""
+    its distinct links per property (N-Triples form). Each file is read with two or three ``pread``
+    and only the four offsets of the partition's groups are read from its first line: every
+    partition reads every file, thousands at ×100 (a buffered file object and all of its offsets
+    each time were 40 % of this count, ×10: 0.23 → 0.14 CPU s)."""
     objects: set[bytes] = set()
     links: set[bytes] = set()
     for path in paths:
-        with open(path, "rb") as f:
-            header = f.readline()
-            offsets = [int(x) for x in header.split()]
-            if len(offsets) != 2 * PARTITIONS + 1:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            head = os.pread(fd, HEADER, 0)
+            end = head.find(b"\n") + 1
+            offsets = head[:end].split()
+            if not end or len(offsets) != 2 * PARTITIONS + 1:
                 raise ValueError(f"{path}: not an objects' file of {PARTITIONS} partitions")
             for into, group in ((objects, partition), (links, PARTITIONS + partition)):
-                start, end = offsets[group], offsets[group + 1]
-                if end > start:
-                    into.update(os.pread(f.fileno(), end - start, len(header) + start).split(b"\n")[:-1])
+                start, stop = int(offsets[group]), int(offsets[group + 1])
+                if stop > start:
+                    into.update(os.pread(fd, stop - start, end + start).split(b"\n")[:-1])
+        finally:
+            os.close(fd)
     properties = Counter(map(itemgetter(0), map(bytes.partition, links, itertools.repeat(b" "))))
     return len(objects), properties
 

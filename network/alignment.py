@@ -113,11 +113,16 @@ def align(structured: Sequence[StructuredSource]) -> list[Aligned]:
         if target not in first:
             continue
         adopted = kept.get(target) or next(d for d in structured[first[target]].documents if d.identifier == target)
-        out += align_texts([(p.identifier, p.normalized or p.text) for p in document.paragraphs
-                            if p.kind not in SKIPPED],
-                           [(p.identifier, p.normalized or p.text) for p in adopted.paragraphs
-                            if p.kind not in SKIPPED], document.identifier)
+        out += align_documents(document, adopted)
     return out
+
+
+def align_documents(draft: Document, adopted: Document) -> list[Aligned]:
+    """The rows of one draft against the document adopted from it (what ``align`` does for each draft; the
+    build's parent caches them by the two sources, ``tipkg.views``)."""
+    return align_texts([(p.identifier, p.normalized or p.text) for p in draft.paragraphs if p.kind not in SKIPPED],
+                       [(p.identifier, p.normalized or p.text) for p in adopted.paragraphs if p.kind not in SKIPPED],
+                       draft.identifier)
 
 
 def decimal_text(value: float) -> str:

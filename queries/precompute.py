@@ -57,6 +57,7 @@ from tipkg.errors import TipkgError
 from tipkg.ontology.namespace import PREFIXES
 
 from . import precomputed as P
+from . import streamed
 from .catalog import Query
 from .ordering import order_keys, sort_rows, unordered
 from .params import CLASSES, KINDS, nodes
@@ -435,54 +436,46 @@ def _projected(text: str) -> list[str]:
 
 
 def _answer(store, p: Plan, path: Path) -> Outcome:
+    """Run ``p`` and write its answer files as the rows come (streamed.py: the rows are never held whole)."""
     query = p.query
-    if p.kind == "whole":
-        results, determined = sorted_run(store, p.texts[0], query.path)
-        return Outcome("ran", [P.write_answer(path, query.name, p.texts[0], results)], determined)
-    if p.kind == "search":
-        results, determined = sorted_run(store, p.texts[0], query.path)
-        return Outcome("ran", P.write_text_view(path, query.name, p.texts[0], results), determined)
-    answers, determined = _split(store, p)
-    if answers is None:
+    if p.kind in ("whole", "search"):
+        text = p.texts[0]
+        files, determined = streamed.write_whole(store, path, query.name, text, order_keys(text, _projected(text)),
+                                                 unordered(text), query.path, search=p.kind == "search")
+        return Outcome("ran", files, determined)
+    made, determined = _split(store, p, path)
+    if made is None:
         return Outcome("live", [], determined)
-    terms: dict = {}
-    return Outcome("ran", [P.write_answer(path, query.name, text, results, terms) for text, results in answers.items()],
-                   determined)
+    return Outcome("ran", list(made.values()), determined)
 
 
-def _split(store, p: Plan) -> tuple[dict[str, Results] | None, bool]:
-    """The answer of each value of ``p.parameter`` (its query text -> rows), from one run with the
-    parameter free but for its VALUES of every node of the kind (``_kind_values``); None when the split is not the live answer of the default value (the query is
-    not of the shape assumed: parameter joined at the top), so that the query stays live."""
+def _split(store, p: Plan, path: Path) -> tuple[dict[str, str] | None, bool]:
+    """The answer of each value of ``p.parameter`` (its query text -> its file in ``path``), from one run
+    with the parameter free but for its VALUES of every node of the kind (``_kind_values``); None (no
+    file left) when the split is not the live answer of the default value (the query is not of the shape
+    assumed: parameter joined at the top), so that the query stays live."""
     query, parameter = p.query, p.parameter
     if parameter is None:
         raise ValueError(f"the plan of {query.name} splits by value but names no parameter")
     keys = order_keys(p.texts[1], _projected(p.texts[1]))
     free = P.restricted_text(query, parameter, _kind_values(store, parameter)) or p.texts[0]
     bare = unordered(free)
-    try:
-        results = run_local(store, bare if keys is not None and bare is not None else free, query.path)
-    except TipkgError:  # e.g. an aggregate, whose free form does not parse: it stays live
-        return None, True
-    variables = results.variables[1:]
-    groups: dict[str, list] = {}
-    for row in results.rows:
-        if row[0] is not None:
-            groups.setdefault(row[0].value, []).append(row[1:])
-    determined, answers = True, {}
-    for value, rows in groups.items():
-        text = P.text_of(query, {parameter: value})
-        done = sort_rows(rows, keys) if keys is not None else None
-        if done is not None and not done[1]:
-            answers[text] = Results(variables, tuple(done[0]))
-        elif keys is not None and bare is not None:  # unsortable here or tied: the store orders this one
-            answers[text] = run_local(store, text, query.path)
-            determined = False
-        else:  # the run was the store's own order (grouped by the value first)
-            answers[text] = Results(variables, tuple(rows))
-            determined = determined and done is not None and not done[1]
+    sortable = keys is not None and bare is not None
+    made, determined = streamed.write_every(store, path, query, parameter, bare if sortable and bare else free,
+                                            keys, sortable)
+    if made is None:
+        return None, determined
     default = p.texts[1]  # its live answer, the store's order (sorted here, as the answers are, where the keys
     # decide it: Oxigraph's own sort of topic-paragraphs' default at ×30 cost 0.41 CPU s, 0.16 unsorted)
-    if answers.get(default, Results(variables, ())).rows != sorted_run(store, default, query.path)[0].rows:
+    check = streamed.scratch_folder(path)
+    try:
+        (live,), _ = streamed.write_whole(store, check, query.name, default,
+                                          order_keys(default, _projected(default)), unordered(default), query.path)
+        same = streamed.same_rows(path, made.get(default), check / live)
+    finally:
+        shutil.rmtree(check, ignore_errors=True)
+    if not same:
+        for file in made.values():
+            (path / file).unlink(missing_ok=True)
         return None, determined
-    return answers, determined
+    return made, determined

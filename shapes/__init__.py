@@ -6,6 +6,7 @@ one query per constraint over all focus nodes, run in pyoxigraph (``joins``: a `
 constraint's triple patterns joined by hash, not looked up one solution at a time); ``affected`` validates a
 rebuild over its delta: only the focus nodes a removed or added triple can affect, read off
 each compiled check's query (``check_reads``: the triples it reads, along which paths from
-``?this``), with the report a whole validation gives. ``local`` answers the checks that read only
+``?this``), with the report a whole validation gives. ``unions`` runs a ``sh:sparql`` UNION on one class's
+nodes a branch at a time (no table of the class's members). ``local`` answers the checks that read only
 the focus node's own triples in one pass over the sorted ``graph.nt``, with exactly their queries' rows.
 """

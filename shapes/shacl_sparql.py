@@ -55,6 +55,7 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from tipkg.ontology.namespace import curie
 from tipkg.graph.triples import OxigraphTerms
+from tipkg.shapes import unions
 from tipkg.shapes.joins import hash_joins, values_for_in
 from tipkg.shapes.local import Local, Targets, python_pattern, term_of
 
@@ -101,6 +102,9 @@ class Check:
     few: int = 2  # ``focused`` runs when few × |focus nodes| ≤ |values| (a count from them: 8, it joins more)
     # the same check answered from the focus node's own triples (``shapes/local.py``); None: only the query
     local: Local | None = None
+    # a union's branches run one at a time (``shapes/unions.py``): (alone, from the members) queries, the class
+    parts: tuple[tuple[str, str], ...] = ()
+    member: str | None = None
 
 
 def _name(term) -> str:
@@ -470,7 +474,10 @@ class Compiler:
             focus = ""  # each row's ?this is a focus node already
         query = "\n".join(prefixes) + f"\nSELECT * WHERE {{ {focus} {{ {body} }} }}"
         messages = [str(m) for m in g.objects(constraint, SH.message)] or [str(m) for m in g.objects(shape, SH.message)]
-        return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity)
+        split = unions.parts(re.sub(r"\$this\b", "?this", str(select)), prefixes,
+                             lambda text: values_for_in(anti_joins(text))) if self.sets and not focus else None
+        return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity,
+                     parts=split[0] if split else (), member=split[1] if split else None)
 
     def implied(self, shape, select: str, prefixes: list[str]) -> bool:
         """Whether every row of a ``sh:select`` binds ``$this`` to a focus node of ``shape``: its WHERE

@@ -54,7 +54,7 @@ from rdflib.namespace import DCTERMS
 from tipkg.graph.triples import TripleSet, rdflib_term
 from tipkg.ontology.files import ontology_graph
 from tipkg.ontology.namespace import curie
-from tipkg.shapes import local
+from tipkg.shapes import local, unions
 from tipkg.shapes.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
 
 _T = TypeVar("_T")  # what share_with_child hands out: checks, or check_reads' templates
@@ -81,6 +81,14 @@ class ValidationResult:
     component: str = ""
 
 
+def _order(r: ValidationResult) -> tuple:
+    """A result's place in a report: its fields in order, an absent one (None) before any text (results of
+    one node with and without a value or a path, compared as they are, raised TypeError: a graph broken in
+    several ways could not be reported)."""
+    return tuple((x is not None, x or "") for x in (r.shape, r.focus, r.identifier, r.message, r.value, r.path,
+                                                    r.severity, r.component))
+
+
 @dataclass
 class ValidationReport:
     """All results of a validation; ``conforms`` only when there are no violations."""
@@ -96,7 +104,7 @@ class ValidationReport:
 
     def by_shape(self) -> dict[str, dict[str, list[ValidationResult]]]:
         grouped: dict[str, dict[str, list[ValidationResult]]] = defaultdict(lambda: defaultdict(list))
-        for r in sorted(set(self.results)):
+        for r in sorted(set(self.results), key=_order):
             grouped[r.shape][r.focus].append(r)
         return grouped
 
@@ -127,7 +135,7 @@ class ValidationReport:
         report = BNode()
         g.add((report, RDF.type, SH.ValidationReport))
         g.add((report, SH.conforms, Literal(self.conforms)))
-        for r in sorted(set(self.results)):
+        for r in sorted(set(self.results), key=_order):
             node = BNode()
             g.add((report, SH.result, node))
             g.add((node, RDF.type, SH.ValidationResult))
@@ -335,6 +343,8 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
             return sizes[pattern]
 
         def solve(check: Check) -> tuple[list[str], list[tuple]]:
+            if check.parts and check.member is not None:  # a union's branches one at a time (shapes/unions.py)
+                return unions.run(where, check.parts, check.member)
             query = check.query
             if check.focused is not None and check.sizes is not None:
                 focus, values = check.sizes  # few focus nodes: look their values up rather than test every value

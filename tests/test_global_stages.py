@@ -87,6 +87,7 @@ def test_gist_facts_do_not_depend_on_the_order_triples_come_in(tmp_path):
             spilled.add(t)
         facts = _Facts(spilled, None)
         got = (facts.identifier[str(x)], facts.date[str(x)], facts.labels[str(x)], facts.parent[str(x)])
+        facts.close()
         # sorted lines: "A/1" < "B/2"; dc:issued after eli:date_document; "Alfa" first of two as long;
         # <http://x/a/b> sorts before <http://x/a> ("/" < ">"), so the last is http://x/a
         assert got == ("B/2", "2009", {True: "Alfa", False: "the longer one"}, "http://x/a")

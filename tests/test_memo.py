@@ -159,3 +159,27 @@ def test_a_parts_damaged_gist_tables_are_read_from_its_lines(tmp_path):
     tables[0].unlink() if tables[0] != biggest else tables[1].unlink()
     build(None, tmp_path / "two", cache=cache, check=False)
     assert (tmp_path / "one" / "graph.nt").read_bytes() == (tmp_path / "two" / "graph.nt").read_bytes()
+
+
+def test_a_group_past_its_run_size_is_sorted_on_disk_to_the_same_bytes(built_out, tmp_path, monkeypatch):
+    """``LineStore.put`` holds at most ``RUN_LINES`` distinct lines: past them it writes sorted runs and
+    merges them as the file is written. On the real graph's lines (shuffled, every line given twice so
+    repeats fall in different runs) the file and its sum are those of sorting all at once, and the
+    runs' scratch folder is gone."""
+    import random
+    import tempfile
+
+    from tipkg.units import file_digest
+
+    lines = (built_out / "graph.nt").read_bytes().splitlines()[:20_000]
+    given = lines + lines[::3] + [b""]
+    random.Random(7).shuffle(given)
+    whole = LineStore(tmp_path / "whole", "demo").put("k" * 64, iter(given))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    monkeypatch.setattr(memo, "RUN_LINES", 1_000)  # 20 runs and more
+    store = LineStore(tmp_path / "runs", "demo")
+    in_runs = store.put("k" * 64, iter(given))
+    assert in_runs.read_bytes() == whole.read_bytes() == b"\n".join(sorted(set(lines))) + b"\n"
+    assert store.get("k" * 64) == in_runs and file_digest(in_runs) == file_digest(whole)
+    assert not list((tmp_path / "scratch").iterdir())  # the runs removed

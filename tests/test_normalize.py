@@ -93,3 +93,48 @@ def test_any_unicode_text(text):
     n = normalize(text, visual=True)
     assert len(n.offsets) == len(n.text) + 1
     assert all(0 <= o <= len(text) for o in n.offsets)
+
+
+def _maps_back(text: str, visual: bool, fold: bool) -> None:
+    """Each character of the working text comes from the original character its offset names, as the
+    table maps it (or is a blank put between runs or after a glued digit); in a text read in logical order
+    the offsets rise, and every original character they skip is one the table deletes or a blank at a
+    line's edge (or within a gap, visually)."""
+    table = {ord(k): v for k, v in _table(fold).items()}
+    n = normalize(text, visual=visual, fold=fold)
+    for ch, at in zip(n.text, n.offsets):
+        assert ch == " " or (table.get(ord(text[at]), text[at]) or None) == ch, (ch, at)
+    if not n.repaired_lines:
+        kept = n.offsets[:-1]
+        assert all(a < b for a, b in zip(kept, kept[1:]) if a != b) and sorted(kept) == list(kept)
+        skipped = set(range(len(text))) - set(kept)
+        assert all(text[i] in " \t" or table.get(ord(text[i]), text[i]) in ("", None) for i in skipped)
+
+
+def _table(fold: bool) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for section in ("digits", "superscripts", "punctuation"):
+        mapping.update(TABLE[section])
+    mapping.update({ch: "" for ch in TABLE["deleted"].values()})
+    if fold:
+        lo, hi = TABLE["diacritics"]["range"]
+        mapping = {**{k: TABLE["fold"].get(v, v) for k, v in mapping.items()},
+                   **{k: v for k, v in TABLE["fold"].items() if k not in mapping},
+                   **{chr(c): "" for c in range(ord(lo), ord(hi) + 1)}, **{c: "" for c in TABLE["diacritics"]["extra"]}}
+    return mapping
+
+
+def test_the_offsets_and_the_search_form_on_the_corpus(sources):
+    """On every source's whole text and every line of it, plain, folded and in visual order: each working
+    character maps back to its original (``normalize`` finds the offsets of runs with deleted characters
+    (tatweel, diacritics) by the runs deleted), and ``search_form``, made without offsets, is the folded
+    working text."""
+    deleting = 0
+    for source in sources.values():
+        for text in (source.text, *source.text.split("\n")):
+            assert search_form(text) == normalize(text, fold=True).text
+            for visual in (False, True):
+                for fold in (False, True):
+                    _maps_back(text, visual, fold)
+            deleting += any(_table(True).get(ch) == "" for ch in text)
+    assert deleting > 100  # the corpus has runs with deleted characters: the path above was taken

@@ -34,7 +34,10 @@ def test_spilled_reuse_gives_the_parent_the_same_lines_and_echoes(tmp_path, monk
     monkeypatch.setattr("tipkg.network.reuse_spill.BUCKET_BATCH", 20)  # and in the buckets' scratch files
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    spilled = spilled_reuse(structured, extraction.keys, tmp_path / "cache", None, tmp_path / "memo", scratch, BASE)
+    with monkeypatch.context() as runs:  # the child's buckets sorted in runs on disk, the parent's at once
+        runs.setattr("tipkg.graph.memo.RUN_LINES", 50)
+        spilled = spilled_reuse(structured, extraction.keys, tmp_path / "cache", None, tmp_path / "memo", scratch,
+                                BASE)
     assert sorted(read_echoes(spilled.echoes), key=echo_order) == echoes  # written as they came, class by class
     assert spilled.count == len(echoes) + len(attested)
 

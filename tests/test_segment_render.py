@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from dataclasses import asdict
 
 import pyoxigraph as ox
 import pytest
@@ -259,3 +260,15 @@ def test_turtle_of_awkward_terms_is_pyoxigraphs_turtle():
     expected = _without_prefixes(_turtle(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), prefixes))
     assert turtle_body(jsonld.split_lines(data.split(b"\n")[:-1]), prefixes) == expected
     assert b" 05 " in expected and b'"x"^^xsd:integer' in expected and b"exb:\\.c" in expected  # pyoxigraph's own rules
+
+
+def test_segments_counts_summed_are_the_whole_graphs_counts(graph):
+    """``void_stats.Sums`` of every segment's counts (as the index keeps them) are the counts of the
+    whole graph.nt as one run of subjects: triples, subjects, entities, per class and property, the
+    least example IRIs and each source's least label."""
+    sums = void_stats.Sums()
+    for segment in graph["segments"]:
+        sums.add(asdict(void_stats.count(jsonld.split_lines(segment.split(b"\n")[:-1]), objects=False)[0]))
+    whole, _ = void_stats.count(jsonld.split_lines(graph["data"].split(b"\n")[:-1]), objects=False)
+    assert len(graph["segments"]) > 5 and whole.sources and whole.examples
+    assert sums.stats == whole

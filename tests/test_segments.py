@@ -265,6 +265,82 @@ def test_segments_are_cut_at_subjects_by_their_own_hash(once):
     assert sum(s.digest in previous for s in segments) >= len(segments) // 3  # the edit kept the others whole
 
 
+def _subject_of_crc(boundary: bool, after: bytes) -> bytes:
+    """An IRI subject sorting right after ``after`` whose CRC-32 makes it start a segment (or not)."""
+    for i in range(100_000):
+        subject = after[:-1] + b"_%d>" % i
+        if (not zlib.crc32(subject) & MASK) == boundary:
+            return subject
+    raise AssertionError("no such subject")
+
+
+def _edited(data: bytes, segments: list, how: str) -> bytes:
+    """graph.nt bytes edited at the end of a middle segment (where ``cut``'s known segments could be
+    taken for more than they are), or ``how`` else."""
+    segment = segments[len(segments) // 2]
+    body = data[segment.start:segment.end]
+    last = body.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    subject = last[:last.index(b" ")]
+    line = lambda s: s + b" <https://example.org/p> \"x\" .\n"  # noqa: E731
+    at = segment.end
+    if how == "line added to the last subject":  # the segment's bytes, then more of its last subject
+        return data[:at] + line(subject) + data[at:]
+    if how == "subject added, not starting a segment":
+        return data[:at] + line(_subject_of_crc(False, subject)) + data[at:]
+    if how == "subject added, starting a segment":
+        return data[:at] + line(_subject_of_crc(True, subject)) + data[at:]
+    if how == "next segment's first subject removed":
+        following = segments[len(segments) // 2 + 1]
+        first = data[following.start:data.index(b" ", following.start)]
+        end = following.start
+        while data.startswith(first + b" ", end):
+            end = data.index(b"\n", end) + 1
+        return data[:following.start] + data[end:]
+    if how == "first and last segments changed":
+        return line(b"<https://example.org/a>") + data + line(b"<https://example.org/zzz>")
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize("how", ["line added to the last subject", "subject added, not starting a segment",
+                                 "subject added, starting a segment", "next segment's first subject removed",
+                                 "first and last segments changed", "the edited corpus"])
+def test_cut_with_the_previous_segments_gives_the_same_segments(once, tmp_path, how, monkeypatch):
+    """``cut``'s ``known`` (the previous build's segments) takes unchanged segments whole on their
+    SHA-256: the same segments as matching every line, also where an edit next to a known segment's
+    bytes leaves them equal but moves its end, and fewer lines matched."""
+    before = once / "before" / "graph.nt" if how == "the edited corpus" else once / "full" / "graph.nt"
+    old = list(cut(before))
+    known = [(s.digest, s.end - s.start) for s in old]
+    if how == "the edited corpus":
+        path = once / "full" / "graph.nt"
+    else:
+        path = tmp_path / "graph.nt"
+        path.write_bytes(_edited(before.read_bytes(), old, how))
+    expected = list(cut(path))
+    matched = []
+    real = segments._matched
+
+    def counted(*args):
+        for segment in real(*args):
+            matched.append(segment)
+            yield segment
+    monkeypatch.setattr(segments, "_matched", counted)
+    assert list(cut(path, known)) == expected and len(expected) > 5
+    changed = len({s.digest for s in expected} - {s.digest for s in old})
+    # the segments around each edit, and one after each: two for one changed (a known one tried first)
+    assert 0 < changed and 0 < len(matched) <= 2 * changed + 1 and len(matched) < len(expected), \
+        (changed, len(matched), len(expected))
+
+
+def test_cut_with_wrong_previous_segments_gives_the_same_segments(once):
+    """Known segments that are not this graph.nt's (lengths off by one, another file's) change nothing."""
+    path = once / "full" / "graph.nt"
+    expected = list(cut(path))
+    off = [(s.digest, s.end - s.start + 1) for s in expected]
+    other = [(s.digest, s.end - s.start) for s in cut(once / "before" / "graph.nt")][::-1]
+    assert list(cut(path, off)) == expected == list(cut(path, other))
+
+
 def _mapped_file_kb() -> int:
     """This process's resident pages of mapped files (Linux ``RssFile``), in kB."""
     for line in open("/proc/self/status", encoding="ascii"):

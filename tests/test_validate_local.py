@@ -166,3 +166,24 @@ def test_the_answers_asked_of_pyoxigraph_are_remembered_only_for_short_values(mo
     assert sparql(test, ("L", long_text, "@ar")) is True and sparql(test, ("L", "قصير", "@ar")) is False
     assert sparql(test, ("L", long_text, "@ar")) is True
     assert (test, ("L", long_text, "@ar")) not in sparql.known and (test, ("L", "قصير", "@ar")) in sparql.known
+
+
+def test_the_objects_remembered_change_no_answer(built_out, monkeypatch):
+    """The pass remembers the short objects as read (``_SHORT_OBJECT``, at most ``_OBJECTS`` of them): on
+    the corpus's graph.nt it gives the same runs and the same rows when it remembers nothing, when its
+    memory starts again every few entries, and as it is."""
+    nt = built_out / "graph.nt"
+    store = ox.Store()
+    store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+    locals_ = [c.local for c in compiled(load_shapes(), ontology_graph(), store) if c.local is not None]
+    wanted = {local.RDF_TYPE, *(p for x in locals_ for p in x.path), *(p for x in locals_ for p in x.targets.subjects_of)}
+
+    def both():
+        return (list(local.nt_runs(nt, wanted)),
+                local.evaluate(locals_, lambda w: local.nt_runs(nt, w)))
+    as_is = both()
+    assert len(as_is[0]) > 3000
+    monkeypatch.setattr(local, "_OBJECTS", 3)
+    assert both() == as_is
+    monkeypatch.setattr(local, "_SHORT_OBJECT", 0)
+    assert both() == as_is

@@ -16,7 +16,8 @@ model it reads, and the tables it is made from), ``reading_measure`` (its
 measures: fragment rate, word-order agreement, hand-read lines), ``model`` (the
 plain data between stages), ``identifiers`` (the one grammar of canonical
 identifiers), the ``references`` package (stage 4), ``units`` (per-source work
-units and their cache), ``held`` (what the build's parent keeps of each unit), ``parallel`` (a stage in a forked child), ``replica``
+units and their cache), ``held`` (what the build's parent keeps of each unit), ``views`` (each unit's share of
+the parent's global passes, cached beside it), ``parallel`` (a stage in a forked child), ``replica``
 (replicated sources for the benchmarks), ``errors`` (located errors), the
 ``server`` package (linked data and /sparql) and the ``tables`` package (the
 patterns, as TOML data).

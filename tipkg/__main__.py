@@ -1,5 +1,3 @@
-import sys
+from tipkg.cli import console
 
-from tipkg.cli import main
-
-sys.exit(main())
+console()

@@ -16,6 +16,10 @@ files), as ``held`` trims them:
   reuse child its shingle summaries, from the cache);
 - the paragraph counts and ``graph_parts`` read only the briefs.
 
+A build's parent reads most of that from each unit's view instead (``tipkg.views``: the mandates' candidates,
+the documents printed, the answers' evidence, made once with the unit), and reads the kept units back only
+where a view cannot answer (an agenda's source, a changed source's drafts).
+
 ``held`` keeps just that (``GLOBAL_RELATIONS``; the index's header without its
 rows; a paragraph's ``normalized`` made the very string of its ``text`` when
 the two are equal, as they are for most), and what the summary's reference

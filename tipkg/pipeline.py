@@ -6,8 +6,8 @@ so a rebuild redoes only the sources that changed. Text reuse, which needs only 
 structure, runs in a forked child beside the graph stage (``tipkg.parallel``); with an OUT the child
 makes the echoes' lines itself and hands back file names (``network.reuse_spill``). With a cache and an OUT
 the parent holds no unit and no source text, only a brief of each (``tipkg.held``): the global passes read
-the units back one at a time, so what it holds — and what every child it forks inherits — stays small
-whatever the corpus's size.
+each unit's view, cached beside it (``tipkg.views``), and the few units a view cannot answer for one at a
+time, so what it holds — and what every child it forks inherits — stays small whatever the corpus's size.
 
 >>> result = build(out_dir=None)
 >>> result.documents["A/RES/61/180"]
@@ -32,7 +32,7 @@ from tipkg.graph.store import fingerprint, store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
 from tipkg.units import BuildStamp, build_key, build_recipe, default_cache, extract_units, graph_parts
-from tipkg.network.alignment import add_alignments, align
+from tipkg.network.alignment import add_alignments, align, align_documents
 from tipkg.network.reuse import Echo, add_echoes
 from tipkg.network.reuse_spill import Spilled, add_spilled, read_echoes, spilled_reuse
 from tipkg.network.reuse_index import reuse_stage
@@ -49,6 +49,7 @@ from tipkg.shapes.affected import validate_delta
 from tipkg.shapes.validate import LocalPass, ValidationReport, in_memory, local_pass, validate, validation_store
 from tipkg.sources import read_corpus
 from tipkg.graph.writers import DumpSettings, writers
+from tipkg.views import Views, store_view
 from tipkg.held import (UNRESOLVED_RELATION, Brief, StreamedReferences, StreamedUnits, Structures, counted_paragraphs,
                         first_verbs, held, paragraph_digests, reference_counts)
 
@@ -118,7 +119,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         chunks = scratch.enter_context(scratch_folder(out_dir)) if cache is None and out_dir is not None else None
         extraction = extract_units(sources, cache, jobs, say, base=base if out_dir is not None else None,
                                    meanwhile=(lambda: _ahead(check)) if out_dir is not None else None,
-                                   keep=held if light else None, brief=Brief.of, parts=chunks)
+                                   keep=held if light else None, brief=Brief.of, parts=chunks,
+                                   beside=store_view if light else None)
         scratch = scratch.pop_all()  # kept: the graph stage's ExitStack removes it
     briefs = extraction.briefs
     units = StreamedUnits(sources, extraction.keys, cache, keep=held) if light else extraction.units
@@ -160,11 +162,20 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                                 extraction.fresh)
             lap("parts")
         say("building graph")
-        # once, for the graph stage and add_repeats: each unit with its own requests, every paragraph's first verb
-        mandates = mandates_by_source(((u.structured, requests_by_paragraph(u.found)) for u in units),
-                                      first_verbs(briefs))
+        # once, for the graph stage and add_repeats: each unit with its own requests, every paragraph's first verb;
+        # with the units' views (tipkg/views.py), so is what find_answers reads first and the drafts' alignment
+        answering = aligned = None
+        if light:
+            views = Views(extraction.keys, cache, units)  # type: ignore[arg-type]
+            mandates = views.mandates(first_verbs(briefs))
+            answering = views.answering(mandates, briefs)
+            aligned = views.aligned(align_documents)
+        else:
+            mandates = mandates_by_source(((u.structured, requests_by_paragraph(u.found)) for u in units),
+                                          first_verbs(briefs))
         graph = build_graph(structured, base, references=found, index=None if light else references.index, graph=sink,
-                            parts=parts.parts if parts else None, mandates=mandates)
+                            parts=parts.parts if parts else None, mandates=mandates, answering=answering)
+        answering = views = None  # type: ignore[assignment]  # let go
         lap("graph")
         say("text reuse")
         reused = reuse.result()
@@ -176,7 +187,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             add_echoes(graph, echoes, attested, base)
         add_repeats(graph, structured, found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
         del mandates  # let go before the outputs' children are forked
-        add_alignments(graph, align(structured), base)  # draft paragraph -> adopted paragraph (network/alignment.py)
+        # draft paragraph -> adopted paragraph (network/alignment.py)
+        add_alignments(graph, aligned if aligned is not None else align(structured), base)
         lap("reuse")
         result = BuildResult(graph, structured, documents=documents, timings=timings,
                              references=references, cached=extraction.cached, extracted=extraction.extracted,

@@ -25,9 +25,9 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
-from tipkg.model import Paragraph, Source, Span, StructuredSource
+from tipkg.model import Document, Paragraph, Source, Span, StructuredSource
 from tipkg.normalize import normalize_whole, search_form
 
 from .mandates import Mandate, Words, ordinal, table, words_at
@@ -93,28 +93,69 @@ class _Mandates:
         self.working_group_years, self.working_group_standing = _in_force(self.to_working_group, texts)
 
 
-def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate]) -> Answers:
+def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate],
+                 printed: tuple[dict[str, list[int]], dict[str, str], int | None] | None = None,
+                 local: Sequence[Local] | None = None, restate: Restate | None = None) -> Answers:
     """What answered the ``mandates`` in the corpus. ``structured`` is read twice in order, and the sources that
     print a decision an agenda names once more (the build's parent reads them back one at a time:
-    ``tipkg.held``); what is kept between is ids and a few paragraphs' texts, not the corpus."""
+    ``tipkg.held``); what is kept between is ids and a few paragraphs' texts, not the corpus.
+
+    The build's parent has the rest from the units' views (``tipkg.views``), and reads back only the sources
+    that print an agenda: ``printed``, the first reading's result (``_printed``); ``local``, each source's
+    ``Local`` (what it gives whatever the mandates); ``restate(place, source, document, first prints)``, an
+    agenda's restatements (``_restatements``, kept by the views for the decisions' sources)."""
     # the front matter's whole texts normalized, the last few kept (copies of a source printed one after
     # the other, as in the replicated scale corpus, are normalized once), all let go on return
     whole = lru_cache(maxsize=8)(normalize_whole)
-    printed, texts, year = _printed(structured, {m.paragraph for m in mandates if _text_read(m)})
+    printed, texts, year = printed or _printed(structured, {m.paragraph for m in mandates if _text_read(m)})
     paragraphs = _FirstPrints(structured, printed)
     index = _Mandates(mandates, texts)
     restatements: list[Restatement] = []
     answers: list[Answer] = []
-    for item in structured:
-        for d in item.documents:
-            if d.kind == "agenda":
-                restatements += _restatements(item.source, d.paragraphs, paragraphs)
+    for i in range(len(local) if local is not None else len(structured)):
+        own = local[i] if local is not None else None
+        item = structured[i] if own is None or own.agendas else None
+        own = own or local_answers(item, whole)  # type: ignore[arg-type]
+        for n, (document, date, hits) in enumerate(own.evidence):
+            if item is not None and item.documents[n].kind == "agenda":
+                d = item.documents[n]
+                restatements += (restate or _restate)(i, item.source, d, paragraphs)
                 answers += _agenda_answers(item.source, d, index, texts)
-            answers += _evidence(item.source, d, index)
-        answers += _front_matter(item, index, whole)
-        answers += _wg_reports(item, index)
+            answers += _evidence(document, date, hits, index)
+        answers += _front_matter(own, index)
+        answers += _wg_reports(own, index)
     unique = {(a.subject, a.relation, a.mandate): a for a in answers}
     return Answers(tuple(restatements), tuple(unique.values()), year)
+
+
+@dataclass(frozen=True)
+class Local:
+    """What one source gives ``find_answers`` whatever the mandates are, so it can be cached with its unit
+    (``tipkg.views``): whether it prints an agenda (then it is read back: its restatements read other sources);
+    per document, its identifier, date and evidence hits (paragraph, action, the decisions it names, words);
+    the front matter's requests answered (ordinal of the meeting, words, that meeting's documents); the
+    Working Group's reports (report, year, the meeting's heading)."""
+
+    identifier: str
+    agendas: bool
+    evidence: tuple[tuple[str, str | None, tuple[tuple[str, str, tuple[str, ...], Words], ...]], ...]
+    front: tuple[tuple[Words, tuple[str, ...]], ...]
+    reports: tuple[tuple[str, int, Words], ...]
+
+
+def local_answers(item: StructuredSource, whole=normalize_whole) -> Local:
+    """The ``Local`` of one source."""
+    return Local(item.source.identifier, any(d.kind == "agenda" for d in item.documents),
+                 tuple((d.identifier, d.date, _evidence_hits(item.source, d)) for d in item.documents),
+                 _front_hits(item, whole), _report_hits(item))
+
+
+#: restatements of an agenda: (its source's place in the corpus, the source, the agenda, the decisions' first prints)
+Restate = Callable[[int, Source, Document, "_FirstPrints"], list[Restatement]]
+
+
+def _restate(i: int, source: Source, d: Document, paragraphs: _FirstPrints) -> list[Restatement]:
+    return _restatements(source, d.paragraphs, paragraphs)
 
 
 def _text_read(m: Mandate) -> bool:
@@ -270,30 +311,38 @@ def _agenda_answers(source: Source, d, mandates: _Mandates, texts: dict[str, str
     return out
 
 
-def _evidence(source: Source, d, mandates: _Mandates) -> list[Answer]:
+def _evidence_hits(source: Source, d: Document) -> tuple[tuple[str, str, tuple[str, ...], Words], ...]:
+    """(paragraph, action, the decisions it names, words) of each evidence pattern's hit in a document."""
     out = []
     anchor = re.compile(table()["restates"]["anchor"])  # a decision named by number: the table's one pattern
     for p in d.paragraphs:
         text = search_form(p.normalized or p.text)
         numbers = [m.group("number") for m in anchor.finditer(text)]
         # the corpus prints "المقرّر 5/1" for decision 1/5: try both orders
-        named = [decision_id(n) for n in numbers] + [decision_id("/".join(reversed(n.split("/")))) for n in numbers]
+        named = tuple([decision_id(n) for n in numbers] + [decision_id("/".join(reversed(n.split("/")))) for n in numbers])
         for row in table()["evidence"]:
             for hit in re.finditer(row["pattern"], text):
-                for m in _evidenced(mandates, row["action"], d, named)[:1]:
-                    out.append(Answer(p.identifier, "paragraph", "reportsAnswer", m.identifier,
-                                      words_at(source, p)(hit.start(), hit.end()), f"reportsAnswer:{row['action']}"))
+                out.append((p.identifier, row["action"], named, words_at(source, p)(hit.start(), hit.end())))
+    return tuple(out)
+
+
+def _evidence(document: str, date: str | None, hits, mandates: _Mandates) -> list[Answer]:
+    out = []
+    for paragraph, action, named, words in hits:
+        for m in _evidenced(mandates, action, document, date, named)[:1]:
+            out.append(Answer(paragraph, "paragraph", "reportsAnswer", m.identifier, words, f"reportsAnswer:{action}"))
     return out
 
 
-def _evidenced(mandates: _Mandates, action: str, d, named: list[str]) -> list[Mandate]:
-    """The mandate a report of ``action`` in document ``d`` answers: of the mandates to the Secretariat
-    for that action made by another document not after ``d``'s year, the first (in corpus order) made
-    by a decision ``d`` names, else the last of them all."""
-    year = int(d.date[:4]) if d.date else 9999
+def _evidenced(mandates: _Mandates, action: str, document: str, date: str | None,
+               named: Sequence[str]) -> list[Mandate]:
+    """The mandate a report of ``action`` in ``document`` (dated ``date``) answers: of the mandates to the
+    Secretariat for that action made by another document not after its year, the first (in corpus order)
+    made by a decision it names, else the last of them all."""
+    year = int(date[:4]) if date else 9999
 
     def fits(m: Mandate) -> bool:
-        return m.action == action and m.document != d.identifier and (m.year or 0) <= year \
+        return m.action == action and m.document != document and (m.year or 0) <= year \
             and any(a.actor == "actor:secretariat" for a in m.addressees)
 
     chosen = [m for document in dict.fromkeys(named) for m in mandates.by_document.get(document, ()) if fits(m)]
@@ -302,7 +351,8 @@ def _evidenced(mandates: _Mandates, action: str, d, named: list[str]) -> list[Ma
     return next(([m] for m in reversed(mandates.to_secretariat.get(action, ())) if fits(m)), [])
 
 
-def _front_matter(item: StructuredSource, mandates: _Mandates, whole=normalize_whole) -> list[Answer]:
+def _front_hits(item: StructuredSource, whole=normalize_whole) -> tuple[tuple[Words, tuple[str, ...]], ...]:
+    """(words, the documents of the meeting asked) of each request of the front matter a response follows."""
     t = table()["front_matter"]
     source = item.source
     covered = [(d.span.start, d.span.end) for d in item.documents if d.span and d.paragraphs]
@@ -318,13 +368,19 @@ def _front_matter(item: StructuredSource, mandates: _Mandates, whole=normalize_w
         span = norm.original_span(m.start(), response.end())
         if any(s <= span.start < e for s, e in covered):
             continue
-        meeting_docs = {d.identifier for d in item.documents if d.meeting == n}
+        meeting_docs = tuple(dict.fromkeys(d.identifier for d in item.documents if d.meeting == n))
+        out.append((Words(text[span.start:span.end], source.file, span), meeting_docs))
+    return tuple(out)
+
+
+def _front_matter(local: Local, mandates: _Mandates) -> list[Answer]:
+    out = []
+    for words, meeting_docs in local.front:
         made = sorted((m for document in meeting_docs for m in mandates.by_document.get(document, ())),
                       key=lambda m: mandates.order[id(m)])  # in corpus order, as a scan of them all met them
         for mandate in made:
             if any(a.actor == "actor:secretariat" for a in mandate.addressees):
-                out.append(Answer(source.identifier, "document", "answers", mandate.identifier,
-                                  Words(text[span.start:span.end], source.file, span),
+                out.append(Answer(local.identifier, "document", "answers", mandate.identifier, words,
                                   "answers:front-matter"))
     return out
 
@@ -368,18 +424,24 @@ def _in_force(directions: Sequence[Mandate], texts: dict[str, str]) -> tuple[dic
     return by_year, long
 
 
-def _wg_reports(item: StructuredSource, mandates: _Mandates) -> list[Answer]:
+def _report_hits(item: StructuredSource) -> tuple[tuple[str, int, Words], ...]:
+    """(report, year, the meeting's heading) of each meeting whose report and date are known."""
     out = []
     for meeting in item.meetings:
         if not meeting.report or not meeting.date:
             continue
-        year = int(meeting.date[:4])
+        line_end = item.source.text.find("\n", meeting.span.start, meeting.span.end)
+        span = Span(meeting.span.start, line_end if line_end > 0 else meeting.span.end)  # the meeting's heading
+        out.append((meeting.report, int(meeting.date[:4]),
+                    Words(item.source.text[span.start:span.end], item.source.file, span)))
+    return tuple(out)
+
+
+def _wg_reports(local: Local, mandates: _Mandates) -> list[Answer]:
+    out = []
+    for report, year, words in local.reports:
         in_force = mandates.working_group_years.get(year, []) + [
             m for m, end in mandates.working_group_standing if m.year < year and (end is None or year <= end)]
         for m in sorted(in_force, key=lambda m: mandates.order[id(m)]):
-            line_end = item.source.text.find("\n", meeting.span.start, meeting.span.end)
-            span = Span(meeting.span.start, line_end if line_end > 0 else meeting.span.end)  # the meeting's heading
-            out.append(Answer(meeting.report, "document", "answers", m.identifier,
-                              Words(item.source.text[span.start:span.end], item.source.file, span),
-                              "answers:working-group-report"))
+            out.append(Answer(report, "document", "answers", m.identifier, words, "answers:working-group-report"))
     return out

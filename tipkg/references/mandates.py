@@ -124,8 +124,11 @@ class Mandate:
         return self.ask.source_file
 
 
+@lru_cache(maxsize=1 << 16)
 def mandate_id(paragraph: str) -> str:
-    """The canonical identifier of the mandate a paragraph creates: ``<paragraph> mandate``."""
+    """The canonical identifier of the mandate a paragraph creates: ``<paragraph> mandate``. Kept for the last
+    65,536 paragraphs asked: ``Mandate.identifier`` is asked again and again by the global pass (its status, the
+    memo's signatures of the repeats: ×30, 17,749 parses, a tenth of a rebuild's global pass)."""
     return str(ids.Mandate(ids.parse_part(paragraph)))
 
 
@@ -257,42 +260,80 @@ def mandates_by_source(sources: Iterable[tuple[StructuredSource, dict[str, list[
     """``find_mandates`` over each source with its requests (``requests_by_paragraph``: its own, or the
     corpus's, of which it takes its own), given each paragraph's first verb over the corpus: the build's
     parent reads the sources back one at a time (``tipkg.held``) instead of holding the corpus."""
+    return merged_mandates(source_candidates(item, refs, verbs) for item, refs in sources)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What one source gives ``merged_mandates``, whatever the other sources print, so it can be cached with
+    the source's unit (``tipkg.views``): per document in scope, its paragraphs' mandates in order (None: none,
+    or a proposal) and its review clauses (``_reviews``); and the corpus's first verb of each of those
+    paragraphs as it was made with them (``verbs``: made again where the corpus's verbs differ, ``fits``)."""
+
+    documents: tuple[tuple[str, tuple[tuple[str, Mandate | None], ...], tuple[tuple[str, str, Words], ...]], ...]
+    verbs: tuple[tuple[str, str | None], ...]
+
+    def fits(self, verbs: dict[str, str]) -> bool:
+        """Whether the paragraphs' first verbs are those these candidates were made with."""
+        return all(verbs.get(paragraph) == verb for paragraph, verb in self.verbs)
+
+
+def source_candidates(item: StructuredSource, refs: dict[str, list[Reference]], verbs: dict[str, str]) -> Candidates:
+    """The mandate each paragraph of ``item``'s documents in scope would make (``mandates_by_source``)."""
     scope = table()["scope"]
+    visual = is_visual_source(item.source.text)
+    documents, used = [], []
+    for document in item.documents:
+        if document.kind in scope["skipped_document_kinds"] or document.kind not in scope["bodies"]:
+            continue
+        found: list[tuple[str, Mandate | None]] = []
+        for p in document.paragraphs:
+            verb = verbs.get(p.identifier)
+            used.append((p.identifier, verb))
+            own = [r for r in refs.get(p.identifier, ()) if r.source_file == item.source.file]
+            # a proposal ("ينبغي أن يُطلب إلى ...") makes none
+            proposal = own and verb in scope["proposing_verbs"]
+            found.append((p.identifier, None if proposal else _mandate(item.source, document, p, own, visual, verb)))
+        documents.append((document.identifier, tuple(found), _reviews(item.source, document)))
+    return Candidates(tuple(documents), tuple(used))
+
+
+def merged_mandates(candidates: Iterable[Candidates]) -> list[Mandate]:
+    """The corpus's mandates from each source's ``Candidates`` in manifest order: the first source that prints a
+    paragraph gives its mandate, and a review clause of its document applies to it (``_apply_reviews``)."""
     out: dict[str, Mandate] = {}
     of_document: dict[str, list[str]] = {}  # document -> its mandates' keys in ``out``, as they were found
-    for item, refs in sources:
-        visual = is_visual_source(item.source.text)
-        for document in item.documents:
-            if document.kind in scope["skipped_document_kinds"] or document.kind not in scope["bodies"]:
-                continue
-            for p in document.paragraphs:
-                if p.identifier in out:
+    for c in candidates:
+        for document, found, reviews in c.documents:
+            for paragraph, m in found:
+                if paragraph in out or m is None:
                     continue
-                own = [r for r in refs.get(p.identifier, ()) if r.source_file == item.source.file]
-                if own and verbs.get(p.identifier) in scope["proposing_verbs"]:
-                    continue  # a proposal: "ينبغي أن يُطلب إلى ..."
-                m = _mandate(item.source, document, p, own, visual, verbs.get(p.identifier))
-                if m is not None:
-                    out[p.identifier] = m
-                    of_document.setdefault(m.document, []).append(p.identifier)
-            _document_reviews(item.source, document, out, of_document.get(document.identifier, ()))
+                out[paragraph] = m
+                of_document.setdefault(m.document, []).append(paragraph)
+            _apply_reviews(document, reviews, out, of_document.get(document, ()))
     return list(out.values())
 
 
-def _document_reviews(source: Source, document: Document, found: dict[str, Mandate], keys: Iterable[str]) -> None:
-    """A review or end set by another paragraph of the same text for the mandate's addressee
-    ("قرّر أن يستعرض فعالية الفريق العامل ومستقبله") counts as the mandate's review clause. ``keys``: those
-    of the document's mandates in ``found`` (looking through every mandate of the corpus for them, once per
-    document, made the whole pass quadratic: ×1000, 17,000 documents by 50,000 mandates)."""
+def _reviews(source: Source, document: Document) -> tuple[tuple[str, str, Words], ...]:
+    """(paragraph, its search text, the words) of each review or end clause of a document."""
     reviews = []
     for p in document.paragraphs:
         text = search_form(p.normalized or p.text)
         hit = _compiled("review").search(text)
         if hit:
             reviews.append((p.identifier, text, words_at(source, p)(hit.start(), hit.end())))
+    return tuple(reviews)
+
+
+def _apply_reviews(document: str, reviews: Sequence[tuple[str, str, Words]], found: dict[str, Mandate],
+                   keys: Iterable[str]) -> None:
+    """A review or end set by another paragraph of the same text for the mandate's addressee
+    ("قرّر أن يستعرض فعالية الفريق العامل ومستقبله") counts as the mandate's review clause. ``keys``: those
+    of the document's mandates in ``found`` (looking through every mandate of the corpus for them, once per
+    document, made the whole pass quadratic: ×1000, 17,000 documents by 50,000 mandates)."""
     for key in keys:
         m = found[key]
-        if m.document != document.identifier or m.review is not None:
+        if m.document != document or m.review is not None:
             continue
         for paragraph, text, words in reviews:
             if paragraph != m.paragraph and any(f.pattern.search(text) for a in m.addressees
