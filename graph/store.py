@@ -83,7 +83,7 @@ def build_store(ntriples: Path, folder: Path, ours: bool = False) -> int:
     ``ours``: the file is the graph.nt this build has just written (``write_store``), so it is loaded
     ``lenient`` — without pyoxigraph's IRI and language-tag checks, which cannot fail on it: its IRIs
     are minted (percent-encoded, ``uris.py``) or pyoxigraph's own writing of a term, its literals
-    pyoxigraph's writing. ×30, same window: the load's CPU 15.0 → 13.1 s, the same triples stored. A
+    pyoxigraph's writing. ×30: the load's CPU 11.5 → 10.8 s, wall 10.5 → 9.8 s (quiet; 15.0 → 13.1 CPU s at load 15), the same triples stored. A
     graph.nt from elsewhere (``tipkg serve`` of an OUT without a store) is checked.
 
     The store is closed before returning (its files are complete on disk), so
