@@ -4,7 +4,6 @@ and the whole references, read back from the cache, are the corpus's (on the bun
 from __future__ import annotations
 
 import dataclasses
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,7 @@ from tipkg.references.mandates import find_mandates, mandates_by_source, request
 from tipkg.sources import read_corpus, with_text, without_text
 from tipkg.units import UnitCache, extract_units
 
-
-def replicated(copies: int, folder: Path) -> Path:
-    """The bundled corpus ×``copies`` written into ``folder`` (``benchmarks/replicate.py``)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import replicate
-
-    return replicate.write_corpus(copies, folder)
+from replicas import replicated
 
 
 @pytest.fixture(scope="module")

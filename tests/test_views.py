@@ -19,12 +19,7 @@ from tipkg.sources import read_corpus
 from tipkg.units import extract_units, sealed, unsealed
 from tipkg.views import RESTATED_MAGIC, View, ViewCache, Views, store_view
 
-
-def replicated(copies: int, folder: Path) -> Path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import replicate
-
-    return replicate.write_corpus(copies, folder)
+from replicas import replicated
 
 
 @pytest.fixture(scope="module")
