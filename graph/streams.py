@@ -34,6 +34,7 @@ import ctypes.util
 import gc
 import heapq
 import os
+import pickle
 import re
 import shutil
 import signal
@@ -113,6 +114,19 @@ def file_lines(path: Path) -> Iterator[bytes]:
     graph.nt holds every part open at once (``MERGE_BUFFER``)."""
     with open(path, "rb", buffering=MERGE_BUFFER) as lines:
         yield from lines
+
+
+def pickled_batches(path: Path) -> Iterator:
+    """The records of a scratch file of pickled batches (lists written one ``pickle.dump`` after another),
+    one batch in memory at a time: how the reuse child's echoes and the precomputed answers' sorted runs
+    are read back."""
+    with open(path, "rb") as data:
+        while True:
+            try:
+                batch = pickle.load(data)
+            except EOFError:
+                return
+            yield from batch
 
 
 def sorted_union(paths: Sequence[Path], folder: Path) -> Iterator[bytes]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from tipkg.graph.streams import pickled_batches
 from tipkg.model import StructuredSource
 
 from .reuse import Attestation, Echo, echo_group, echo_lines, echo_order
@@ -99,7 +100,7 @@ def _spill(echoes: Iterator[Echo], attested: list[Attestation], memo: Path, scra
 
     def buckets() -> Iterator[tuple[int, list[Echo | Attestation]]]:
         for number in sorted({*held, *files, *attested_in}):
-            found = [Echo(*fields) for fields in _batches(spill / f"{number}.pickle")] if number in files else []
+            found = [Echo(*fields) for fields in pickled_batches(spill / f"{number}.pickle")] if number in files else []
             found += [Echo(*fields) for fields in held.pop(number, ())]
             found.sort(key=echo_order)
             yield number, [*found, *attested_in[number]]
@@ -112,21 +113,10 @@ def _spill(echoes: Iterator[Echo], attested: list[Attestation], memo: Path, scra
     return Spilled(tuple(groups), path, count + len(attested))
 
 
-def _batches(path: Path) -> Iterator[tuple]:
-    """The records of a file of pickled batches, one batch in memory at a time."""
-    with open(path, "rb") as data:
-        while True:
-            try:
-                batch = pickle.load(data)
-            except EOFError:
-                return
-            yield from batch
-
-
 def read_echoes(path: Path) -> Iterator[Echo]:
     """The echoes ``spilled_reuse`` wrote (in the order they came, one class after another), one batch in
     memory at a time."""
-    return (Echo(*fields) for fields in _batches(path))
+    return (Echo(*fields) for fields in pickled_batches(path))
 
 
 def add_spilled(graph, spilled: Spilled) -> int:

@@ -39,6 +39,7 @@ from typing import Any
 import pyoxigraph
 
 from tipkg.errors import TipkgError
+from tipkg.graph.streams import pickled_batches
 
 from . import precomputed as P
 from .ordering import Key, _term_key
@@ -266,7 +267,7 @@ class Run:
         self.held.sort()
         if not self.files:
             return iter(self.held)
-        return heapq.merge(*(_read(file) for file in self.files), self.held)
+        return heapq.merge(*(pickled_batches(file) for file in self.files), self.held)
 
     @property
     def width(self) -> int:
@@ -284,16 +285,6 @@ class Run:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _read(file: Path) -> Iterator[tuple]:
-    with open(file, "rb") as data:
-        while True:
-            try:
-                block = pickle.load(data)
-            except EOFError:
-                return
-            yield from block
 
 
 class _Tied(Exception):
