@@ -35,7 +35,7 @@ from rdflib import Graph
 from tipkg.graph.streams import SpilledTriples
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.writers import DumpSettings, Writer, write_segmented, writers
-from tipkg.parallel import Forked
+from tipkg.parallel import Forked, name_process
 
 
 def prefixes_of(graph) -> dict[str, str]:
@@ -275,7 +275,7 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
             if check is not None and not started:
                 start_check()
             rest = [w for w in chosen if not w.feeds]
-            children += [Forked(_write_each, [w], triples, folder, settings) for w in rest if w.forked and not w.segmented]
+            children += [Forked(_write_one, w, triples, folder, settings) for w in rest if w.forked and not w.segmented]
             if segmented:  # one child, its pool renders the segments (if it did not start beside the store)
                 children.append(Forked(write_segmented, segmented, triples, folder, settings))
             rest = [w for w in rest if not w.segmented]
@@ -328,3 +328,9 @@ def _outcome(forked: Forked | None) -> Callable[[], object]:
 def _write_each(chosen: list[Writer], triples: TripleSet, folder: Path, settings: DumpSettings) -> None:
     for writer in chosen:
         writer(triples, folder / writer.name, settings)
+
+
+def _write_one(writer: Writer, triples: TripleSet, folder: Path, settings: DumpSettings) -> None:
+    """One writer in its forked child, the child named after the file (``name_process``)."""
+    name_process(writer.name)
+    writer(triples, folder / writer.name, settings)

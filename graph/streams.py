@@ -48,7 +48,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tipkg.parallel import Forked
+from tipkg.parallel import Forked, name_process
 
 from .delta import Delta, write_blocks_with_delta
 from .triples import OxigraphTerms, TripleSet
@@ -473,6 +473,7 @@ class SpilledTriples(TripleSet):
 
 def _made_file(graph: SpilledTriples, make: Callable[..., object], args: tuple, folder: Path) -> Path:
     """In the child of ``SpilledTriples.add_made``: what ``make`` adds, written to a sorted file in ``folder``."""
+    name_process(make.__name__)  # not "made_file": which pass holds the memory
     into = SpilledTriples({}, folder, limit=MADE_TRIPLES)
     make(graph, *args, into=into)
     path = folder / "made.nt"

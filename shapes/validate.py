@@ -51,6 +51,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from tipkg.parallel import name_process
 from tipkg.graph.triples import TripleSet, rdflib_term
 from tipkg.ontology.files import ontology_graph
 from tipkg.ontology.namespace import curie
@@ -428,6 +429,7 @@ def share_with_child(checks: list[_T], here, there) -> list:
         code = 0
         try:
             os.close(read)
+            name_process("half of checks")
             try:
                 data = pickle.dumps((True, there(checks[1::2])))
             except BaseException as exc:  # noqa: BLE001 — handed to the parent as text

@@ -54,6 +54,26 @@ _freezing = 0  # how many frozen_heap() blocks are open
 def _freeze_before_fork() -> None:
     if _freezing:
         gc.freeze()
+        trim_heap()
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc; elsewhere there is nothing to give back this way
+    except (OSError, AttributeError):
+        return None
+
+
+_trim = _malloc_trim()
+
+
+def trim_heap() -> None:
+    """Give the pages the C allocator keeps free back to the kernel (glibc's ``malloc_trim``). A forked
+    child's resident memory counts every page it inherits, live or not: after the store's load the
+    build's parent kept ~110 MB of RocksDB's freed buffers (×30: 206 MB resident, 98 MB after the
+    trim, in 16 ms), which each child forked after it carried. ``frozen_heap`` trims before every fork."""
+    if _trim is not None:
+        _trim(0)
 
 
 os.register_at_fork(before=_freeze_before_fork)
@@ -62,7 +82,8 @@ os.register_at_fork(before=_freeze_before_fork)
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Within this block, every ``fork`` (``Forked``, the process pools, ``os.fork``) freezes the parent's
-    heap first (``gc.freeze``), so the children's collections do not copy the pages they inherit; on
+    heap first (``gc.freeze``), so the children's collections do not copy the pages they inherit, and
+    gives the allocator's free pages back (``trim_heap``), so they do not inherit dead ones; on
     leaving it the objects go back to the collector (``gc.unfreeze``), and are freed if unreachable.
     Garbage the parent made before a fork waits for the end of the block to be collected."""
     global _freezing
@@ -123,6 +144,20 @@ class Forked(Generic[T]):
 
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
+
+
+def name_process(role: str) -> None:
+    """Name this process ``role`` (its ``comm``, 15 bytes at most: what ``ps -o comm``, ``top`` and
+    ``/proc/PID/status`` show), on Linux: a forked child keeps its parent's command line, so without it
+    every process of a build reads ``python3 -m tipkg build`` and a sampler cannot tell which stage
+    holds the memory."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_NAME, role.encode()[:15], 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
 
 
 def die_with_parent(parent: int | None = None, *then: Any) -> None:
@@ -152,7 +187,7 @@ def process_pool(jobs: int, stage: str, *then: Any) -> Iterator[ProcessPoolExecu
     newest process matching a pytest command line is a pool worker of that run, since a forked worker
     keeps its parent's command line. Killing a worker so gives that very error
     (``tests/test_parallel.py``); now it says "killed by SIGKILL"."""
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(), *then))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_pool_worker, initargs=(stage, os.getpid(), *then))
     workers: dict = getattr(pool, "_processes", {})  # filled as workers start; shutdown lets go of it, not we
     try:
         with pool:
@@ -177,7 +212,14 @@ def _ended(workers: dict) -> str:
     return ", ".join(said) or "no worker had started"
 
 
+def _pool_worker(stage: str, parent: int, *then: Any) -> None:
+    """A pool worker's initializer: named after its ``stage`` (``name_process``), then ``die_with_parent``."""
+    name_process(stage)
+    die_with_parent(parent, *then)
+
+
 def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent: int) -> None:
+    name_process(getattr(fn, "__name__", "forked").strip("_"))
     die_with_parent(parent)
     try:
         outcome = (True, fn(*args))
