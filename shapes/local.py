@@ -59,15 +59,17 @@ class Local:
     kinds: ("min", n) ("max", n) ("has", term) ("unique",) ("qmin", n, atoms) ("qmax", n, atoms)
     ("value", atoms): rows (this) for the counts, (this, value) for "value". An atom is one
     conjunct of a value condition: ("datatype", iri, sparql or "") ("kind", "ILB"…) ("pattern",
-    regex) ("lang", ranges) ("sparql", expression) ("in", terms)."""
+    regex) ("lang", ranges) ("sparql", expression) ("in", terms). ``bound``: (variable, constant term) each
+    row ends with (a ``sh:sparql`` branch's ``BIND``, ``unions.local_branch``)."""
 
     targets: Targets
     path: tuple[str, ...]
     kind: tuple
+    bound: tuple[tuple[str, Term], ...] = ()
 
     @property
     def names(self) -> list[str]:
-        return ["this", "value"] if self.kind[0] == "value" else ["this"]
+        return (["this", "value"] if self.kind[0] == "value" else ["this"]) + [name for name, _ in self.bound]
 
 
 # -- compiling: what the SPARQL compiler hands over ------------------------------------------------
@@ -501,6 +503,7 @@ def evaluate(locals_: list[Local], runs: Callable[[set[str]], Iterable[tuple[str
             prop(s, props, found)
     out = []
     for local, rows in zip(locals_, found):
-        out.append((local.names, [tuple(ox.NamedNode(x) if isinstance(x, str) else ox_term(x) for x in row)
+        bound = tuple(ox_term(term) for _, term in local.bound)
+        out.append((local.names, [tuple(ox.NamedNode(x) if isinstance(x, str) else ox_term(x) for x in row) + bound
                                   for row in rows]))
     return out

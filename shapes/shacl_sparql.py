@@ -49,7 +49,7 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
@@ -105,6 +105,20 @@ class Check:
     # a union's branches run one at a time (``shapes/unions.py``): (alone, from the members) queries, the class
     parts: tuple[tuple[str, str], ...] = ()
     member: str | None = None
+    # which of ``parts`` ``local`` answers (``unions.local_branch``); the others are queried
+    local_part: int | None = None
+
+    def queried_rest(self) -> "Check | None":
+        """What of a check answered by the pass over the runs (``local``) is still queried: the other
+        branches of a split check, None for a check all local."""
+        if self.local_part is None:
+            return None
+        return replace(self, local=None, local_part=None,
+                       parts=tuple(p for k, p in enumerate(self.parts) if k != self.local_part))
+
+    def local_query(self) -> str:
+        """The query whose rows ``local`` gives (what answers it when the runs cannot be read)."""
+        return self.query if self.local_part is None else self.parts[self.local_part][1]
 
 
 def _name(term) -> str:
@@ -476,8 +490,14 @@ class Compiler:
         messages = [str(m) for m in g.objects(constraint, SH.message)] or [str(m) for m in g.objects(shape, SH.message)]
         split = unions.parts(re.sub(r"\$this\b", "?this", str(select)), prefixes,
                              lambda text: values_for_in(anti_joins(text))) if self.sets and not focus else None
+        local, local_part = None, None
+        for k, (alone, _) in enumerate(split[0] if split else ()):
+            if split and (local := unions.local_branch(alone, prefixes, split[1])) is not None:
+                local_part = k
+                break
         return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity,
-                     parts=split[0] if split else (), member=split[1] if split else None)
+                     local=local, parts=split[0] if split else (), member=split[1] if split else None,
+                     local_part=local_part)
 
     def implied(self, shape, select: str, prefixes: list[str]) -> bool:
         """Whether every row of a ``sh:select`` binds ``$this`` to a focus node of ``shape``: its WHERE
