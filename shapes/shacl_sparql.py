@@ -106,19 +106,19 @@ class Check:
     parts: tuple[tuple[str, str], ...] = ()
     member: str | None = None
     # which of ``parts`` ``local`` answers (``unions.local_branch``); the others are queried
-    local_part: int | None = None
+    local_parts: tuple[int, ...] = ()
 
     def queried_rest(self) -> "Check | None":
         """What of a check answered by the pass over the runs (``local``) is still queried: the other
-        branches of a split check, None for a check all local."""
-        if self.local_part is None:
-            return None
-        return replace(self, local=None, local_part=None,
-                       parts=tuple(p for k, p in enumerate(self.parts) if k != self.local_part))
+        branches of a split check; None for a check all local."""
+        rest = tuple(p for k, p in enumerate(self.parts) if k not in self.local_parts)
+        return replace(self, local=None, local_parts=(), parts=rest) if self.local_parts and rest else None
 
-    def local_query(self) -> str:
-        """The query whose rows ``local`` gives (what answers it when the runs cannot be read)."""
-        return self.query if self.local_part is None else self.parts[self.local_part][1]
+    def local_alone(self) -> "Check":
+        """The check whose rows ``local`` gives, as queries (when the runs cannot be read)."""
+        if not self.local_parts:
+            return self
+        return replace(self, local=None, local_parts=(), parts=tuple(self.parts[k] for k in self.local_parts))
 
 
 def _name(term) -> str:
@@ -490,14 +490,12 @@ class Compiler:
         messages = [str(m) for m in g.objects(constraint, SH.message)] or [str(m) for m in g.objects(shape, SH.message)]
         split = unions.parts(re.sub(r"\$this\b", "?this", str(select)), prefixes,
                              lambda text: values_for_in(anti_joins(text))) if self.sets and not focus else None
-        local, local_part = None, None
-        for k, (alone, _) in enumerate(split[0] if split else ()):
-            if split and (local := unions.local_branch(alone, prefixes, split[1])) is not None:
-                local_part = k
-                break
+        answered = [(k, found) for k, (alone, _) in enumerate(split[0] if split else ())
+                    if split and (found := unions.local_branch(alone, prefixes, split[1])) is not None]
+        local = replace(answered[0][1], more=tuple(found for _, found in answered[1:])) if answered else None
         return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity,
                      local=local, parts=split[0] if split else (), member=split[1] if split else None,
-                     local_part=local_part)
+                     local_parts=tuple(k for k, _ in answered))
 
     def implied(self, shape, select: str, prefixes: list[str]) -> bool:
         """Whether every row of a ``sh:select`` binds ``$this`` to a focus node of ``shape``: its WHERE

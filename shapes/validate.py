@@ -41,7 +41,7 @@ import pickle
 import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -388,8 +388,7 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
     if answered is not None:
         passes = [answered]
     elif any(answer is None for answer in passes):  # each local check's rows by its query
-        passes = [work(store, [c if c.local_part is None else replace(c, parts=(), member=None, query=c.local_query())
-                               for c in passed])]
+        passes = [work(store, [c.local_alone() for c in passed])]
     for k, check in enumerate(passed):  # the parts' rows together (each subject is in one part)
         by_check[id(check)] = [(passes[0][k][0], [row for answer in passes for row in answer[k][1]])]
         if id(check) in rest:

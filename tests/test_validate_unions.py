@@ -100,8 +100,9 @@ def test_the_relation_branch_is_answered_by_the_pass_and_by_its_query(tmp_path):
     tv.break_citation_relation(g)
     store = store_of(g)
     (check,) = split_checks(store)
-    assert check.local is not None and check.local_part == 2 and check.local.names == ["this", "value", "reason"]
-    assert len(check.queried_rest().parts) == 3 and check.queried_rest().local is None
+    assert check.local is not None and check.local_parts == (2, 3) and check.local.names == ["this", "value", "reason"]
+    assert [one.kind[0] for one in (check.local, *check.local.more)] == ["value", "edge"]
+    assert len(check.queried_rest().parts) == 2 and check.queried_rest().local is None
     nt = sorted_nt(store, tmp_path / "graph.nt")
 
     def found(**kwargs) -> set:
