@@ -26,7 +26,7 @@ from tipkg.graph.store import build_store, fingerprint, store_from_previous
 from tipkg.graph.uris import base_iri
 from tipkg.pipeline import build
 from tipkg.sources import default_corpus_dir
-from tipkg.units import BuildStamp, build_recipe
+from tipkg.cache_keys import BuildStamp, build_recipe
 
 from replicas import replicated
 

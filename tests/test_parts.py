@@ -24,7 +24,9 @@ from tipkg.ontology.namespace import PREFIXES
 from tipkg.pipeline import build, merged_references
 from tipkg.reading_order import corpus_model, repair
 from tipkg.sources import default_corpus_dir, read_corpus
-from tipkg.units import PartCache, extract_units, graph_parts, key_of, part_key
+from tipkg.cache_keys import key_of
+from tipkg.part_cache import PartCache, part_key
+from tipkg.units import extract_units, graph_parts
 
 from replicas import replicated
 
