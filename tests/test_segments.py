@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
-import sys
 import zlib
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -38,8 +39,7 @@ from tipkg.ontology.namespace import PREFIXES, TIP
 from tipkg.pipeline import build
 from tipkg.sources import default_corpus_dir
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import replicate  # noqa: E402
+from replicas import replicated
 
 FILES = ("graph.nt", *TEXT, "void.ttl", INDEX)
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}  # void.ttl's dates
@@ -68,7 +68,7 @@ def rebuilt(folder: Path, copies: int) -> Path:
         corpus = folder / "corpus"
         shutil.copytree(default_corpus_dir(), corpus, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
     else:
-        corpus = replicate.write_corpus(copies, folder / "corpus")
+        corpus = replicated(copies, folder / "corpus")
     with pytest.MonkeyPatch.context() as env:
         for name, value in EPOCH.items():
             env.setenv(name, value)
@@ -128,6 +128,28 @@ def test_unchanged_segments_are_copied(once, tmp_path, jobs, monkeypatch):
     monkeypatch.setattr(segments, "POOL_BYTES", 0)
     counts = written(once / "before", once / "full", tmp_path, jobs)
     assert 0 < counts["copied"] < counts["segments"] and counts["counted"]  # VoID from the delta
+    assert same_files(tmp_path, once / "full", FILES[1:]) == []
+
+
+def test_the_pool_is_given_the_context_once_not_with_each_segment(once, tmp_path, monkeypatch):
+    # TriG's maps in the context hold two entries per source: sent with every segment's task, they were
+    # pickled once a segment, so that the whole grew as the square of the corpus (×1000: ~1.2 MB a
+    # task, 28 k tasks, ~110 CPU s)
+    monkeypatch.setattr(segments, "POOL_BYTES", 0)
+    sent: list[tuple] = []
+    submit = ProcessPoolExecutor.submit
+
+    def spy(self, fn, /, *args, **kwargs):
+        sent.append(args)
+        return submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", spy)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
+    triples = SpilledTriples.written(PREFIXES, once / "full" / "graph.nt", store_path(once / "full"), 0)
+    counts = write_segmented(triples, tmp_path, DumpSettings(validated=True, jobs=2))
+    assert len(sent) == counts["segments"] > 1
+    assert not any(isinstance(arg, segments._Context) for args in sent for arg in args)
+    assert max(len(pickle.dumps(args)) for args in sent) < 512  # a segment's place, not the sources
     assert same_files(tmp_path, once / "full", FILES[1:]) == []
 
 
