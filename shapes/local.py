@@ -24,10 +24,7 @@ the corpus and on each deliberately broken graph.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -211,7 +208,9 @@ class Runs:
 
 def nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None = None) -> Runs:
     """The runs of a sorted N-Triples file (``_nt_runs``); its missing triples found by one merge with it."""
-    return Runs(_nt_runs(path, wanted, start, stop), lambda keys: _missing_in_file(Path(path), keys))
+    from tipkg.shapes.edges import missing_in_file  # edges reads local's terms: imported when used
+
+    return Runs(_nt_runs(path, wanted, start, stop), lambda keys: missing_in_file(Path(path), keys))
 
 
 def _nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None = None
@@ -240,7 +239,7 @@ def _nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | Non
                     raise Unsorted(f"graph.nt: subject {s.decode('utf-8')} out of order or a blank node")
                 if s == end_at:
                     return
-                subject, props, previous, iri = s, {}, s, _iri(s.decode("utf-8"))
+                subject, props, previous, iri = s, {}, s, read_iri(s.decode("utf-8"))
             predicate = tokens.get(p)
             if predicate is None:
                 continue
@@ -277,7 +276,7 @@ def _object(rest: bytes, canonical: _Canonical) -> Term:
     o = rest[:rest.rfind(b" .")].decode("utf-8")
     first = o[0]
     if first == "<":
-        return ("I", _iri(o), "")
+        return ("I", read_iri(o), "")
     if first != '"':
         raise Unsorted("graph.nt: a blank node")
     end = o.rfind('"')
@@ -285,7 +284,7 @@ def _object(rest: bytes, canonical: _Canonical) -> Term:
     if "\\" in lexical:
         lexical = _unescape(lexical)
     if suffix.startswith("^^"):
-        datatype = _iri(suffix[2:])
+        datatype = read_iri(suffix[2:])
         if datatype == XSD_STRING:
             suffix = ""
         else:
@@ -295,61 +294,17 @@ def _object(rest: bytes, canonical: _Canonical) -> Term:
     return ("L", lexical, suffix)
 
 
-def _iri(token: str) -> str:
+def read_iri(token: str) -> str:
+    """An IRI as N-Triples writes it (``<…>``, maybe with escapes) read."""
     iri = token[1:-1]
     return _unescape(iri) if "\\" in iri else iri
 
 
-def _missing_in_file(nt: Path, keys: Path) -> set[bytes]:
-    """The lines of ``keys`` (``<s> <p> <o> .``, IRIs as read) that the sorted N-Triples file ``nt`` lacks:
-    ``keys`` sorted and compared with ``nt`` by GNU sort and comm (C, one read of ``nt``; ×30: 0.45 CPU s
-    for 87,112 citations, where their query looked each up in the store: 1.9 s), else merged here. A line
-    found missing is looked for once more among the lines of ``nt`` that escape a character (an IRI may
-    be written so: the same triple, other bytes); lines out of order: ``Unsorted``."""
-    env = {**os.environ, "LC_ALL": "C"}
-    if shutil.which("sort") and shutil.which("comm"):
-        ordered = keys.with_name(keys.name + ".sorted")
-        subprocess.run(["sort", "-u", "-S", "16M", "-T", str(keys.parent), "-o", str(ordered), str(keys)],
-                       env=env, check=True)
-        done = subprocess.run(["comm", "-23", "--check-order", str(ordered), str(nt)], env=env, capture_output=True)
-        if done.returncode != 0:
-            raise Unsorted(f"graph.nt: not sorted as comm reads it ({done.stderr.decode('utf-8', 'replace').strip()})")
-        missing = set(done.stdout.splitlines(keepends=True))
-    else:
-        wanted, missing, k, previous = sorted(set(keys.read_bytes().splitlines(keepends=True))), set(), 0, b""
-        with open(nt, "rb", buffering=1 << 20) as f:
-            for line in f:
-                if line < previous:
-                    raise Unsorted("graph.nt: a line out of order")
-                previous = line
-                while k < len(wanted) and wanted[k] < line:
-                    missing.add(wanted[k])
-                    k += 1
-                k += k < len(wanted) and wanted[k] == line
-        missing.update(wanted[k:])
-    if missing:  # the same triples written with escapes
-        with open(nt, "rb", buffering=1 << 20) as f:
-            for line in f:
-                if b"\\" in line and line.count(b" <") >= 2 and line.rstrip().endswith(b"> ."):
-                    s, p, o = line.rstrip()[:-2].split(b" ", 2)
-                    missing.discard(f"<{_iri(s.decode())}> <{_iri(p.decode())}> <{_iri(o.decode())}> .\n".encode())
-    return missing
-
-
-def _missing_in_store(store: ox.Store, keys: Path) -> set[bytes]:
-    """The lines of ``keys`` (``<s> <p> <o> .``) whose triple ``store``'s default graph lacks."""
-    out = set()
-    with open(keys, "rb") as f:
-        for line in f:
-            s, p, o = (ox.NamedNode(x) for x in line.decode("utf-8")[1:-4].split("> <"))
-            if ox.Quad(s, p, o, ox.DefaultGraph()) not in store:
-                out.add(line)
-    return out
-
-
 def store_runs(store: ox.Store, wanted: set[str]) -> Runs:
     """The runs of a store's default graph (``_store_runs``); its missing triples looked up in it."""
-    return Runs(_store_runs(store, wanted), lambda keys: _missing_in_store(store, keys))
+    from tipkg.shapes.edges import missing_in_store
+
+    return Runs(_store_runs(store, wanted), lambda keys: missing_in_store(store, keys))
 
 
 def _store_runs(store: ox.Store, wanted: set[str]) -> Iterator[tuple[str, dict[str, list[Term]]]]:
@@ -554,8 +509,10 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
             subjects_of.setdefault(p, []).append(g)
         for n in targets.nodes:
             nodes.setdefault(n, []).append(g)
+    from tipkg.shapes.edges import Edges
+
     with tempfile.TemporaryDirectory(prefix="tipkg-edges-") as scratch:
-        edges = _Edges(Path(scratch))
+        edges = Edges(Path(scratch))
         properties = []
         for _, members in groups:
             by_path: dict[tuple[str, ...], list] = {}
@@ -595,55 +552,3 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
         out[k][1].extend(tuple(ox.NamedNode(x) if isinstance(x, str) else ox_term(x) for x in row) + bound
                          for row in rows)
     return out
-
-
-class _Edges:
-    """The checks of kind "edge": each (?x, value, ?y) a focus node describes is written to a file in
-    ``folder`` as it is read (the runs' memory stays flat), and once every run is read, the triples the
-    graph lacks (``Runs.missing``) are the rows. An ?x or a value that is a literal is never a triple's
-    subject or predicate: a row at once; an ?y that is a literal is left to the queries (``Unsorted``:
-    its triple might be written otherwise than the focus node's value)."""
-
-    def __init__(self, folder: Path):
-        self.keys, self.pending = folder / "keys.nt", folder / "pending.tsv"
-        self.files: tuple | None = None
-
-    def check(self, i: int, local: Local) -> Callable[[str, dict, list[list]], None]:
-        _, starts, ends = local.kind
-
-        def run(s: str, props: dict, found: list[list]) -> None:
-            values = [v for p in local.path for v in props.get(p, ())]
-            xs = [v for p in starts for v in props.get(p, ())]
-            ys = [v for p in ends for v in props.get(p, ())]
-            for value in dict.fromkeys(values):
-                for x in dict.fromkeys(xs):
-                    for y in dict.fromkeys(ys):
-                        if x[0] != "I" or value[0] != "I":
-                            found[i].append((s, value))
-                        elif y[0] != "I":
-                            raise Unsorted("an edge ending at a literal: the queries look it up")
-                        else:
-                            self.add(i, s, x[1], value[1], y[1])
-        return run
-
-    def add(self, i: int, s: str, x: str, p: str, y: str) -> None:
-        if self.files is None:
-            self.files = (open(self.keys, "w", encoding="utf-8"), open(self.pending, "w", encoding="utf-8"))
-        self.files[0].write(f"<{x}> <{p}> <{y}> .\n")
-        self.files[1].write(f"{i}\t{s}\t{x}\t{p}\t{y}\n")
-
-    def rows(self, missing: Callable[[Path], set[bytes]] | None, found: list[list]) -> None:
-        if self.files is None:
-            return
-        for f in self.files:
-            f.close()
-        if missing is None:
-            raise Unsorted("runs that cannot say which triples they lack: the queries look the edges up")
-        lacking = missing(self.keys)
-        if not lacking:
-            return
-        with open(self.pending, encoding="utf-8") as f:
-            for line in f:
-                i, s, x, p, y = line.rstrip("\n").split("\t")
-                if f"<{x}> <{p}> <{y}> .\n".encode() in lacking:
-                    found[int(i)].append((s, ("I", p, "")))

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 import test_validate as tv
-from tipkg.shapes import local, unions
+from tipkg.shapes import edges, local, unions
 from tipkg.ontology.files import ontology_graph
 from tipkg.shapes.validate import compiled, load_shapes, store_of, validate
 
@@ -211,7 +211,7 @@ def test_an_edge_not_asserted_is_found_by_sort_and_comm_and_by_the_merge_here(tm
     edge = ("<https://w3id.org/tipkg/id/edge/0000000000000003>", "<https://w3id.org/tipkg/ontology#requests>",
             '"the edge it describes is not asserted"')
     assert citation_rows(store, nt) == {edge}
-    monkeypatch.setattr(local.shutil, "which", lambda name: None)
+    monkeypatch.setattr(edges.shutil, "which", lambda name: None)
     assert citation_rows(store, nt) == {edge}
     keys = tmp_path / "keys.nt"
     present = next(q for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
@@ -219,7 +219,7 @@ def test_an_edge_not_asserted_is_found_by_sort_and_comm_and_by_the_merge_here(tm
     lacking = (b"<https://w3id.org/tipkg/id/CTOC/COP/DEC/3/3_para_a> <https://w3id.org/tipkg/ontology#requests> "
                b"<https://w3id.org/tipkg/id/actor/secretariat> .\n")
     keys.write_bytes(f"{present.subject} {present.predicate} {present.object} .\n".encode() + lacking)
-    assert local._missing_in_store(store, keys) == {lacking}
+    assert edges.missing_in_store(store, keys) == {lacking}
 
 
 def test_an_edge_written_with_escapes_is_asserted(tmp_path):
