@@ -396,6 +396,38 @@ def test_cutting_lets_go_of_the_pages_it_has_read(once, monkeypatch):
     assert kept_kb > size_kb * 3 // 4 and let_go_kb < size_kb // 2, (size_kb, kept_kb, let_go_kb)
 
 
+def test_source_maps_are_read_where_graph_nt_is_mapped(once, monkeypatch):
+    """TriG's source maps are searched for in graph.nt where it is mapped: no copy of the file on the heap
+    (read a block at a time, each block joined to the tail of the one before, the copies were ×30 0.40
+    CPU s of 0.48 and half the text dumps' process's peak, 239 MB), the same maps whatever the block,
+    and the pages searched let go of as the search goes."""
+    import mmap
+    import tracemalloc
+
+    from tipkg.graph import dumps as module
+
+    path = once / "full" / "graph.nt"
+    size = os.path.getsize(path)
+    tracemalloc.start()
+    try:
+        maps = module.file_source_maps(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(maps[0]) == len(maps[1]) == 5 and size > 4 << 20
+    assert peak < size // 8, (peak, size)
+    before, most = _mapped_file_kb(), [0]
+    release = module.release_pages
+
+    def sampled(*args):
+        most[0] = max(most[0], _mapped_file_kb() - before)
+        return release(*args)
+
+    monkeypatch.setattr(module, "release_pages", sampled)
+    assert module.file_source_maps(path, 16 * mmap.PAGESIZE) == maps
+    assert most[0] < size // 1024 // 2, (most[0], size // 1024)
+
+
 def test_an_empty_graph(tmp_path):
     counts = write_segmented(TripleSet(PREFIXES), tmp_path, DumpSettings())
     assert counts["segments"] == 0 and (tmp_path / "graph.ttl").read_bytes() == b""
