@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -90,7 +91,7 @@ def tatweel_pairs(pieces: list[tuple[str, str]], model: Model) -> list[tuple[int
     return out[::-1]
 
 
-def split_glued(token: str, others: list[str], model: Model) -> list[str]:
+def split_glued(token: str, others: Iterable[str], model: Model) -> list[str]:
     """A token that is no word, split where two chunks were glued, in this order of preference:
     into two words ("يستذكروإذ"), into two pieces of one word written back to front
     ("ةالجريم"), into a word and a piece that makes a word with another piece of the line
@@ -158,7 +159,7 @@ def atoms(line: str, model: Model) -> list[tuple[str, str]]:
     keys = [token_key(p[0]) for p in pieces]
     split: list[list] = []
     for i, (p, boundary, kind, stretched) in enumerate(pieces):
-        parts = [p] if kind != "plain" else split_glued(p, [k for j, k in enumerate(keys) if j != i and k], model)
+        parts = [p] if kind != "plain" else split_glued(p, _Others(keys, i), model)
         split += [[q, "cut", kind if k == 0 or kind != "tail" else "plain"] for k, q in enumerate(parts)]
         split[-1][1] = boundary
     dropped = set()
@@ -179,6 +180,18 @@ def atoms(line: str, model: Model) -> list[tuple[str, str]]:
         if (not LETTER.search(out[i][0]) or not LETTER.search(out[i + 1][0])) and out[i][1] == "space":
             out[i][1] = "cut"
     return [(p, b) for p, b in out]
+
+
+class _Others:
+    """The keys of a line's other pieces (not the ``i``-th, none empty), read only if ``split_glued`` gets to
+    ``completes`` (a token that is no word): a list of them made for every piece made the line's atoms
+    quadratic in its pieces."""
+
+    def __init__(self, keys: list[str], i: int):
+        self.keys, self.i = keys, i
+
+    def __iter__(self):
+        return (k for j, k in enumerate(self.keys) if j != self.i and k)
 
 
 def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
