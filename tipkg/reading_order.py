@@ -40,6 +40,8 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable
+from itertools import repeat
+from operator import add
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -200,8 +202,8 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
     the cost of the boundaries, ``[reading_order]``).
 
     The search is cubic in the pieces (every chunk s..e against every chunk read before it), and
-    it was an eighth of a source's extraction. Its innermost step is a list comprehension over
-    plain lists of scores and ends (``scores``, ``ends``); the pair scores it reads are made once
+    it was an eighth of a source's extraction. Its innermost step maps ``add`` over plain lists of scores
+    and ends (``scores``, ``ends``); the pair scores it reads are made once
     per piece (``after``), from what the model reads of each piece once per line
     (``Model.scorer``); and a chunk that would cross a certain boundary ends the scan of its
     starts, as every start further left crosses it too. Ties go as ``max`` of (score, chunk) broke
@@ -217,7 +219,7 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
 
     def after(s: int) -> list[float]:              # [i]: the score of piece s read right after piece i (i > s)
         if (column := columns[s]) is None:
-            column = columns[s] = [0.0] * (s + 1) + [pair(i, s) for i in range(s + 1, n)]
+            column = columns[s] = [0.0] * (s + 1) + list(map(pair, range(s + 1, n), repeat(s, n - s - 1)))
         return column
     inner = [0.0]
     for i in range(n - 1):
@@ -254,7 +256,7 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
             if certain[e] != certain[s]:
                 break
             column = after(s)
-            totals = [sc + column[k] for sc, k in zip(before, ended)]
+            totals = list(map(add, before, map(column.__getitem__, ended)))  # sc + column[k]: a third of a comprehension's time
             top = max(totals)
             j = totals.index(top)                  # ties: the first, the longest chunk (as max of (score, key))
             score = top + (inner[e] - inner[s]) - boundary
