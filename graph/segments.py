@@ -486,7 +486,7 @@ def _without_prefixes(body: bytes) -> bytes:
 
 def _recipe(context: _Context) -> str:
     """What a segment's outputs depend on besides its lines."""
-    from tipkg.units import code_version
+    from tipkg.cache_keys import code_version
 
     facts = [code_version(("tipkg.graph", "tipkg.ontology")), ox.__version__, sorted(context.prefixes.items()),
              sorted((k.decode("utf-8"), v) for k, v in context.written.items()), sorted(context.files.items())]

@@ -1,8 +1,9 @@
 """The bundled corpus replicated for tests that need two sources of each kind (``benchmarks/replicate.py``).
 
-Why a module: the tests of the parent's held units and of the views build the same ×2 corpus, and a
-replicated corpus is what exercises cross-source resolution (a decision printed by two sources, two
-thematic indexes) that the bundled corpus alone cannot.
+Why a module: many tests build a ×2 or ×3 corpus (the held units, the views, the parts, the delta and
+segment rebuilds, the reuse index, the precomputed answers), and a replicated corpus is what exercises
+cross-source resolution (a decision printed by two sources, two thematic indexes) that the bundled corpus
+alone cannot; they all take it from here instead of putting ``benchmarks/`` on the path themselves.
 """
 
 from __future__ import annotations

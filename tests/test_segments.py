@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -38,8 +37,7 @@ from tipkg.ontology.namespace import PREFIXES, TIP
 from tipkg.pipeline import build
 from tipkg.sources import default_corpus_dir
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import replicate  # noqa: E402
+from replicas import replicated
 
 FILES = ("graph.nt", *TEXT, "void.ttl", INDEX)
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}  # void.ttl's dates
@@ -68,7 +66,7 @@ def rebuilt(folder: Path, copies: int) -> Path:
         corpus = folder / "corpus"
         shutil.copytree(default_corpus_dir(), corpus, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
     else:
-        corpus = replicate.write_corpus(copies, folder / "corpus")
+        corpus = replicated(copies, folder / "corpus")
     with pytest.MonkeyPatch.context() as env:
         for name, value in EPOCH.items():
             env.setenv(name, value)

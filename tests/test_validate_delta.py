@@ -18,6 +18,7 @@ import pyoxigraph as ox
 import pytest
 
 import test_validate as tv
+from replicas import replicated
 from tipkg.graph.delta import Delta
 from tipkg.graph.triples import OxigraphTerms, rdflib_term
 from tipkg.graph.uris import mint
@@ -293,10 +294,7 @@ def test_at_x3_the_rebuild_validates_the_delta_and_reports_what_the_whole_does(t
     (a paragraph's gist) removed and a bad one (an untyped label) added."""
     from tipkg.pipeline import build
 
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import replicate
-
-    corpus, out, cache = replicate.write_corpus(3, tmp_path / "corpus"), tmp_path / "out", tmp_path / "cache"
+    corpus, out, cache = replicated(3, tmp_path / "corpus"), tmp_path / "out", tmp_path / "cache"
     build(corpus, out, cache=cache)
     before = set(open(out / "graph.nt", encoding="utf-8"))
     edit_one_word(corpus)

@@ -16,7 +16,8 @@ from tipkg.pipeline import merged_references
 from tipkg.references.answers import _printed, _text_read, find_answers
 from tipkg.references.mandates import find_mandates, mandates_by_source, requests_by_paragraph
 from tipkg.sources import read_corpus
-from tipkg.units import extract_units, sealed, unsealed
+from tipkg.cache_entries import sealed, unsealed
+from tipkg.units import extract_units
 from tipkg.views import RESTATED_MAGIC, View, ViewCache, Views, store_view
 
 from replicas import replicated

@@ -31,7 +31,8 @@ from tipkg.graph.mandates import add_repeats
 from tipkg.graph.store import fingerprint, store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
-from tipkg.units import BuildStamp, build_key, build_recipe, default_cache, extract_units, graph_parts
+from tipkg.cache_keys import BuildStamp, build_key, build_recipe
+from tipkg.units import default_cache, extract_units, graph_parts
 from tipkg.network.alignment import add_alignments, align, align_documents
 from tipkg.network.reuse import Echo, add_echoes
 from tipkg.network.reuse_spill import Spilled, add_spilled, read_echoes, spilled_reuse

@@ -39,7 +39,8 @@ from tipkg.held import Brief, _chunks, _digest
 from tipkg.model import Document, Source
 from tipkg.references.answers import Local, Restatement, _FirstPrints, _text_read, local_answers
 from tipkg.references.mandates import Candidates, Mandate, merged_mandates, requests_by_paragraph, source_candidates
-from tipkg.units import SourceUnit, sealed, unsealed, write_atomically
+from tipkg.cache_entries import sealed, unsealed, write_atomically
+from tipkg.units import SourceUnit
 
 MAGIC = b"TIPKG-VIEW 1\n"
 ALIGNED_MAGIC = b"TIPKG-ALIGNED 1\n"
@@ -197,7 +198,7 @@ class Views:
         (document -> the unit keys of the sources that print it): used again while those are the same, so a
         rebuild reads back the agenda's source, not the compendium that prints the decisions it names."""
         from tipkg.references.answers import _restatements
-        from tipkg.units import BUILD_PACKAGES, code_version
+        from tipkg.cache_keys import BUILD_PACKAGES, code_version
 
         key = hashlib.sha256(f"{code_version(BUILD_PACKAGES)}\0{self.keys[i]}\0{document.identifier}\0"
                              f"{source.file}".encode("utf-8")).hexdigest()
@@ -231,7 +232,7 @@ class Views:
         """``network.alignment.align`` over the units: each draft (at its first print) aligned with the first
         print of what it was adopted as, by ``align_pair(draft, adopted)``; each draft's rows cached by the
         two sources' unit keys, so only a changed source's drafts are aligned again."""
-        from tipkg.units import BUILD_PACKAGES, code_version
+        from tipkg.cache_keys import BUILD_PACKAGES, code_version
 
         first: dict[str, int] = {}
         drafts: list[tuple[int, str, str]] = []
