@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import replicate  # noqa: E402
-from bench_against import compile_checkout  # noqa: E402
+from bench_against import compile_checkout, interleaved  # noqa: E402
 
 #: the stage, run in a fresh process of the checkout: its CPU seconds (this process and its workers) printed
 STAGE = """
@@ -80,11 +80,12 @@ def main() -> None:
     runs: dict[str, list[float]] = {name: [] for name in checkouts}
     with tempfile.TemporaryDirectory(prefix="tipkg-extract-") as tmp:
         corpus = replicate.write_corpus(args.size, Path(tmp) / "corpus")
-        for r in range(args.rounds):
-            for name, checkout in (checkouts.items() if r % 2 == 0 else reversed(checkouts.items())):
-                cache = Path(tmp) / f"cache-{name}-{r}"
-                runs[name].append(run(checkout, corpus, cache, args.jobs))
-                subprocess.run(["rm", "-rf", str(cache)], check=True)
+        for r, name, checkout in interleaved(checkouts, args.rounds):
+            cache = Path(tmp) / f"cache-{name}-{r}"
+            runs[name].append(run(checkout, corpus, cache, args.jobs))
+            subprocess.run(["rm", "-rf", str(cache)], check=True)
+            if any(len(done) <= r for done in runs.values()):
+                continue  # the round's other checkout is still to run
             print(f"round {r + 1}/{args.rounds}: " + ", ".join(f"{name} {runs[name][-1]:.2f} CPU s" for name in checkouts),
                   file=sys.stderr, flush=True)
     load.append(os.getloadavg()[0])
