@@ -83,7 +83,7 @@ class Segment:
 
 @dataclass(frozen=True)
 class _Context:
-    """What a worker needs beyond a segment's bytes (small: pickled with each task)."""
+    """What a worker needs beyond a segment's bytes: given to each pool worker once (``_worker_context``)."""
 
     source: str  # the sorted N-Triples file
     names: tuple[str, ...]
@@ -375,10 +375,10 @@ def _pieces(context: _Context, previous: _Previous | None, counted: bool, jobs: 
     # process may not start a pool: it may here, since each worker dies with it (die_with_parent)
     process: Any = multiprocessing.current_process()  # _config is private: not in typeshed
     process._config["daemon"] = False
-    with process_pool(jobs, "text dumps") as pool:
+    with process_pool(jobs, "text dumps", _worker_context, context) as pool:
         window: deque = deque()
         for segment, task in tasks():
-            window.append((segment, task if isinstance(task, _Piece) else pool.submit(_work, *task)))
+            window.append((segment, task if isinstance(task, _Piece) else pool.submit(_pooled, *task[1:])))
             while len(window) > 4 * jobs or (window and isinstance(window[0][1], _Piece)):
                 done, piece = window.popleft()
                 yield done, piece if isinstance(piece, _Piece) else piece.result()
@@ -408,6 +408,25 @@ def _objects_files(pieces: Iterable[tuple[Segment, _Piece]]) -> list[str]:
             raise ValueError(f"the segment at bytes {segment.start}-{segment.end} of graph.nt wrote no objects' file")
         files.append(piece.objects)
     return files
+
+
+#: a pool worker's ``_Context``, given once by the pool's initializer (``_worker_context``)
+_CONTEXT: _Context | None = None
+
+
+def _worker_context(context: _Context) -> None:
+    """In a new pool worker: keep the context every task of the pool shares. Sent with each task, it was
+    pickled once a segment, and it holds two entries per source (TriG's maps): it grew with the corpus
+    as the segments did — ×1000, ~1.2 MB a task, 28 k tasks: ~110 CPU s of pickling, 33 GB piped."""
+    global _CONTEXT
+    _CONTEXT = context
+
+
+def _pooled(i: int, segment: Segment, render: bool) -> _Piece:
+    """``_work`` in a pool worker, with the context its initializer kept."""
+    if _CONTEXT is None:
+        raise RuntimeError("a text dumps' task ran in a process the pool did not start")
+    return _work(_CONTEXT, i, segment, render)
 
 
 def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:

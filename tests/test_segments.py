@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import zlib
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -110,6 +112,28 @@ def test_unchanged_segments_are_copied(once, tmp_path, jobs, monkeypatch):
     monkeypatch.setattr(segments, "POOL_BYTES", 0)
     counts = written(once / "before", once / "full", tmp_path, jobs)
     assert 0 < counts["copied"] < counts["segments"] and counts["counted"]  # VoID from the delta
+    assert same_files(tmp_path, once / "full", FILES[1:]) == []
+
+
+def test_the_pool_is_given_the_context_once_not_with_each_segment(once, tmp_path, monkeypatch):
+    # TriG's maps in the context hold two entries per source: sent with every segment's task, they were
+    # pickled once a segment, so that the whole grew as the square of the corpus (×1000: ~1.2 MB a
+    # task, 28 k tasks, ~110 CPU s)
+    monkeypatch.setattr(segments, "POOL_BYTES", 0)
+    sent: list[tuple] = []
+    submit = ProcessPoolExecutor.submit
+
+    def spy(self, fn, /, *args, **kwargs):
+        sent.append(args)
+        return submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", spy)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
+    triples = SpilledTriples.written(PREFIXES, once / "full" / "graph.nt", store_path(once / "full"), 0)
+    counts = write_segmented(triples, tmp_path, DumpSettings(validated=True, jobs=2))
+    assert len(sent) == counts["segments"] > 1
+    assert not any(isinstance(arg, segments._Context) for args in sent for arg in args)
+    assert max(len(pickle.dumps(args)) for args in sent) < 512  # a segment's place, not the sources
     assert same_files(tmp_path, once / "full", FILES[1:]) == []
 
 
