@@ -582,8 +582,7 @@ class _Previous:
 
 def _sorted_file(triples: TripleSet, scratch: Path) -> Path:
     """The graph's sorted N-Triples as a file: the build's graph.nt, else one written in ``scratch``."""
-    path = getattr(triples, "path", None)
-    if path is not None:
-        return Path(path)
+    if triples.path is not None:
+        return triples.path
     (scratch / "graph.nt").write_bytes(triples.ntriples())
     return scratch / "graph.nt"

@@ -144,7 +144,7 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
     >>> sorted(shingles("يطلب إلى", 4))
     ['<الي', '<يطل', 'الي>', 'طلب>', 'يطلب']
     """
-    words = _NON_WORD.sub(" ", search_form(text)).split()
+    words = set(_NON_WORD.sub(" ", search_form(text)).split())  # each word once (a paragraph repeats its own)
     return set().union(*(_word_shingles(word, size) for word in words))
 
 

@@ -39,26 +39,10 @@ from tipkg.ontology.namespace import PREFIXES, TIP
 from tipkg.pipeline import build
 from tipkg.sources import default_corpus_dir
 
-from replicas import replicated
+from replicas import one_word_changed, replicated
 
 FILES = ("graph.nt", *TEXT, "void.ttl", INDEX)
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}  # void.ttl's dates
-
-
-def edit_last_source(corpus: Path, old: str = "الدول", new: str = "البلدان") -> str:
-    """Replace the last ``old`` word of the manifest's last source by ``new`` and update its sha256
-    (as ``benchmarks/bench_build.py``'s ``change_one``): a paragraph's text, labels and later spans change."""
-    manifest = corpus / "manifest.toml"
-    text = manifest.read_text(encoding="utf-8")
-    name = re.findall(r'^file = "([^"]+)"', text, re.M)[-1]
-    data = (corpus / name).read_bytes()
-    at = data.rindex(old.encode())
-    edited = data[:at] + new.encode() + data[at + len(old.encode()):]
-    (corpus / name).write_bytes(edited)
-    at = text.rindex(f'file = "{name}"')
-    manifest.write_text(text[:at] + text[at:].replace(hashlib.sha256(data).hexdigest(),
-                                                      hashlib.sha256(edited).hexdigest(), 1), encoding="utf-8")
-    return name
 
 
 def rebuilt(folder: Path, copies: int) -> Path:
@@ -74,7 +58,7 @@ def rebuilt(folder: Path, copies: int) -> Path:
             env.setenv(name, value)
         build(corpus, folder / "out", cache=folder / "cache")
         shutil.copytree(folder / "out", folder / "before")
-        edit_last_source(corpus)
+        one_word_changed(corpus)
         build(corpus, folder / "out", cache=folder / "cache")
         build(corpus, folder / "full", cache=None)
     return folder
@@ -206,7 +190,7 @@ def test_a_damaged_previous_file_is_rewritten_by_the_build(once, tmp_path):
         env.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
         build(corpus, tmp_path / "out", cache=tmp_path / "cache")
         _damage_file(tmp_path / "out", "graph.trig")
-        edit_last_source(corpus)
+        one_word_changed(corpus)
         build(corpus, tmp_path / "out", cache=tmp_path / "cache")
     assert same_files(tmp_path / "out", once / "full") == []
 
