@@ -290,15 +290,12 @@ class _Facts:
             tables.read(chain((first,), islice(triples, READ_BATCH - 1)))
             store.add(tables)
         store.seal()
-        self.types = Column(store, TYPES)
-        self.labels = Column(store, LABELS)
-        self.edges = Column(store, EDGES)
+        # read as dicts (``add_gists`` asks ``identifier``; tests/test_global_stages.py the others); the
+        # gists themselves read ``record`` (every kind of a node at once)
         self.identifier = Column(store, IDENTIFIER)
+        self.labels = Column(store, LABELS)
         self.parent = Column(store, PARENT)
         self.date = Column(store, DATE)
-        self.verb = Column(store, VERB)
-        self.report_of = Column(store, REPORT_OF)
-        self.in_document = Column(store, IN_DOCUMENT)
         self.record = store.record
         self.relation_words = dict(self.relations)
         # what several gists say alike (a target's name, a label, a document's head, a parent's clauses),

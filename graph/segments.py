@@ -55,7 +55,7 @@ from typing import Any, cast
 import pyoxigraph as ox
 
 from tipkg.graph import jsonld, void_stats
-from tipkg.graph.dumps import file_source_maps, source_maps, trig_blocks, trig_header, write_void
+from tipkg.graph.dumps import file_source_maps, release_pages, source_maps, trig_blocks, trig_header, write_void
 from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.turtle import turtle_blocks
@@ -200,7 +200,7 @@ def cut(path: Path, known: Sequence[tuple[str, int]] | None = None) -> Iterator[
                         yield Segment(at, end, digest)
                         at, following, matched = end, following + 1, None
                         if at - released >= RELEASE:
-                            released = _release(data, released, at)
+                            released = release_pages(data, released, at)
                         continue
                 if matched is None:
                     matched = _matched(path, data, at)
@@ -212,7 +212,7 @@ def cut(path: Path, known: Sequence[tuple[str, int]] | None = None) -> Iterator[
                     if following is not None:
                         following, matched = following + 1, None
                 if at - released >= RELEASE:
-                    released = _release(data, released, at)
+                    released = release_pages(data, released, at)
         finally:
             matched = None  # its match holds the mapping's buffer, which must be let go of before it is closed
 
@@ -255,16 +255,6 @@ def _sha256(data: mmap.mmap, start: int, end: int) -> str:
     """The SHA-256 of bytes ``start`` to ``end`` of the mapping, read in place."""
     with memoryview(data) as view, view[start:end] as part:
         return hashlib.sha256(part).hexdigest()
-
-
-def _release(data: mmap.mmap, released: int, upto: int) -> int:
-    """Let go of the mapped pages from byte ``released`` to ``upto`` (rounded down to a page); where
-    the pages now end."""
-    end = upto - upto % mmap.PAGESIZE
-    if end > released and hasattr(data, "madvise") and hasattr(mmap, "MADV_DONTNEED"):  # Linux, Python ≥ 3.8
-        data.madvise(mmap.MADV_DONTNEED, released, end - released)
-        return end
-    return released
 
 
 def _assemble(context: _Context, folder: Path, previous: _Previous | None, counted: bool, jobs: int | None) -> dict:
@@ -592,8 +582,7 @@ class _Previous:
 
 def _sorted_file(triples: TripleSet, scratch: Path) -> Path:
     """The graph's sorted N-Triples as a file: the build's graph.nt, else one written in ``scratch``."""
-    path = getattr(triples, "path", None)
-    if path is not None:
-        return Path(path)
+    if triples.path is not None:
+        return triples.path
     (scratch / "graph.nt").write_bytes(triples.ntriples())
     return scratch / "graph.nt"

@@ -8,7 +8,7 @@ Each branch alone, without the class, scans its own patterns and keeps nothing b
 (and its MINUS's table: the nodes of a few classes, not the citations): so each branch runs
 alone, and each of its rows is kept when its ``?this`` is a member of the class, looked up in the
 store. A branch whose rows are mostly not members (tipsh:CitationShape's relation test is also
-true of every tip:TextReuse, 111,176 rows at ×30) is given up after ``REJECTED`` of them and
+true of every tip:TextReuse, 111,176 rows at ×30) is given up past ``REJECTED`` of them and
 run again with the class first, its triples looked up from each member (a nested loop: no table).
 
 The rows are the query's: the class pattern ``?this a C`` joins each branch's row with the one
@@ -45,7 +45,7 @@ from tipkg.shapes.joins import _tokens
 from tipkg.shapes.local import Local, Targets, python_pattern
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-#: rows of a branch whose ``?this`` is not a member, after which it runs again from the members
+#: rows of a branch whose ``?this`` is not a member; past this many it runs again from the members
 REJECTED = 1000
 
 
@@ -234,6 +234,8 @@ def run(where: ox.Store, parts: tuple[tuple[str, str], ...], member: str) -> tup
 
 
 def _members(solutions, at: int, is_member: Callable[[object], bool]) -> list[tuple] | None:
+    """The rows of ``solutions`` whose ``?this`` (column ``at``) is a member of the class; None once more
+    than ``REJECTED`` are not (the branch then runs from the members)."""
     kept, rejected = [], 0
     for row in solutions:
         if is_member(row[at]):

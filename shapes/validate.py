@@ -221,8 +221,7 @@ def validation_store(triples: TripleSet) -> ox.Store:
 
 def in_memory(triples: TripleSet) -> bool:
     """Whether ``validation_store`` loads the written graph.nt into memory (it does not read the store)."""
-    path = getattr(triples, "path", None)
-    return path is not None and Path(path).stat().st_size <= IN_MEMORY_BYTES
+    return triples.path is not None and triples.path.stat().st_size <= IN_MEMORY_BYTES
 
 
 # -- rdflib <-> pyoxigraph ----------------------------------------------------------------------

@@ -28,7 +28,7 @@ from tipkg.pipeline import build
 from tipkg.sources import default_corpus_dir
 from tipkg.cache_keys import BuildStamp, build_recipe
 
-from replicas import replicated
+from replicas import one_word_changed, replicated
 
 EDITED = "004_e1b135029fdaca29.txt"
 ROOT = Path(__file__).resolve().parent.parent
@@ -323,9 +323,6 @@ def test_a_delta_build_over_a_corrupted_store_loads_it_whole(tmp_path):
 def test_at_x3_the_delta_build_writes_what_a_full_build_writes(tmp_path, monkeypatch):
     """The corpus ×3 (``benchmarks/replicate.py``), a word of its last source edited (``bench_build``'s
     ``change_one``): the delta build's OUT equals a --no-cache build's, file for file."""
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    import bench_build
-
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     corpus = replicated(3, tmp_path / "corpus")
     out, cache = tmp_path / "out", tmp_path / "cache"
@@ -334,7 +331,7 @@ def test_at_x3_the_delta_build_writes_what_a_full_build_writes(tmp_path, monkeyp
     kept.mkdir()
     for path in (out / "store").iterdir():
         os.link(path, kept / path.name)
-    bench_build.change_one(corpus)
+    one_word_changed(corpus)
     again = build(corpus, out, cache=cache, jobs=2)
     assert again.triples.delta is not None and again.triples.delta.added_count > 0
     assert {p.stat().st_ino for p in (out / "store").iterdir()} & {p.stat().st_ino for p in kept.iterdir()}
