@@ -162,8 +162,9 @@ def _source_maps(triples: TripleSet, source: Path, delta) -> tuple[dict, dict]:
 _RUN = re.compile(rb"(\S+) [^\n]*\n(?:\1 [^\n]*\n)*")
 
 
-#: how far ``cut`` reads past the pages it lets go of (a multiple of the page size)
-RELEASE = 64 << 20
+#: how far ``cut`` reads past the pages it lets go of (a multiple of the page size; as ``dumps.MAPS_BLOCK``,
+#: what the text dumps' process holds of graph.nt at most: one madvise call a block)
+RELEASE = 16 << 20
 
 
 def cut(path: Path, known: Sequence[tuple[str, int]] | None = None) -> Iterator[Segment]:
