@@ -73,6 +73,14 @@ def compile_checkout(checkout: Path) -> None:
                                                                 if k != "PYTHONDONTWRITEBYTECODE"})
 
 
+def interleaved(checkouts: dict[str, Path], rounds: int):
+    """(round, name, checkout) for every round and checkout, the checkouts' order reversed every other
+    round (A B, B A, A B, …), so that neither always runs first after a change of the machine's load."""
+    for r in range(rounds):
+        for name, checkout in (checkouts.items() if r % 2 == 0 else reversed(checkouts.items())):
+            yield r, name, checkout
+
+
 def one_round(checkout: Path, corpus: Path, work: Path, jobs: int | None, kinds=KINDS, compiled: bool = False,
               cached: bool = True) -> dict[str, dict]:
     """Cold, warm, one-changed (those of ``kinds``) of ``checkout`` on a fresh copy of ``corpus`` in ``work``."""
@@ -112,10 +120,11 @@ def main() -> None:
     runs: dict[str, list[dict]] = {name: [] for name in checkouts}
     with tempfile.TemporaryDirectory(prefix="tipkg-ab-") as tmp:
         corpus = replicate.write_corpus(args.size, Path(tmp) / "corpus")
-        for r in range(args.rounds):
-            for name, checkout in (checkouts.items() if r % 2 == 0 else reversed(checkouts.items())):
-                runs[name].append(one_round(checkout, corpus, Path(tmp) / name, args.jobs, kinds, args.compiled,
-                                            not args.no_cache))
+        for r, name, checkout in interleaved(checkouts, args.rounds):
+            runs[name].append(one_round(checkout, corpus, Path(tmp) / name, args.jobs, kinds, args.compiled,
+                                        not args.no_cache))
+            if any(len(done) <= r for done in runs.values()):
+                continue  # the round's other checkout is still to run
             print(f"round {r + 1}/{args.rounds}: " + ", ".join(
                 f"{name} cold {runs[name][-1]['cold']['wall']:.2f} s" for name in checkouts), file=sys.stderr, flush=True)
     load.append(os.getloadavg()[0])

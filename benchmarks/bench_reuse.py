@@ -47,7 +47,8 @@ CHILD = r"""
 import json, sys, time
 from pathlib import Path
 from tipkg.sources import read_corpus
-from tipkg.units import extract_units, key_of
+from tipkg.cache_keys import key_of
+from tipkg.units import extract_units
 mode, corpus, cache = sys.argv[1:4]
 sources = read_corpus(corpus)
 units = extract_units(sources, cache, jobs=1).units

@@ -13,11 +13,17 @@ process, the baseline's then this checkout's, interleaved over ``--rounds``:
   (``validate.local_pass``, shapes/local.py): its CPU seconds and how much it raised the
   process's peak RSS.
 
+- ``whole``: the whole validation as a cold build runs it over the persistent store (``local_pass``
+  over graph.nt, then ``validate`` with its answers, half of the queried checks in a forked child):
+  CPU seconds of the process and its child together, the larger peak RSS of the two, and the report
+  (its results must be the same in both checkouts).
+
 Medians, with the ratio this / baseline and the load average. Build the folders first, e.g.
 ``python3 benchmarks/replicate.py 30 C30 && python3 -m tipkg build --no-cache --corpus C30 --out O30``.
 
     git -C /work/main archive 3396434 | tar -x -C /tmp/base
     python3 benchmarks/bench_validate_memory.py /tmp/base O10 O30 --rounds 3 --json vm.json
+    python3 benchmarks/bench_validate_memory.py /tmp/base O30 --what whole --rounds 3
 """
 
 from __future__ import annotations
@@ -97,8 +103,30 @@ print(json.dumps({"cpu": cpu, "mb": (after - before) / 1024, "results": sum(len(
 '''
 
 
+WHOLE = r'''
+import hashlib, json, resource, sys, time
+checkout, out = sys.argv[1:3]
+sys.path.insert(0, checkout)
+import pyoxigraph as ox
+import tipkg
+from tipkg.ontology.files import ontology_graph
+from tipkg.shapes.validate import load_shapes, local_pass, validate
+load_shapes(); ontology_graph()
+def cpu():
+    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+start = cpu()
+done = local_pass(out + "/graph.nt")
+store = ox.Store.read_only(out + "/store")
+report = validate(store, reopen=lambda: ox.Store.read_only(out + "/store"), triples=1, nt=out + "/graph.nt", done=done)
+used = cpu() - start
+mb = max(resource.getrusage(r).ru_maxrss for r in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+text = "\n".join(report.text(limit=10 ** 9).splitlines()[1:])
+print(json.dumps({"cpu": used, "mb": mb, "results": hashlib.sha256(text.encode()).hexdigest()[:12] + f" ({len(set(report.results))})"}))
+'''
+
+
 def measure(what: str, checkout: Path, out: Path, kind: str) -> dict:
-    code = CITATION.replace("SAMPLER", repr(SAMPLER)) if what == "citation" else LOCAL
+    code = CITATION.replace("SAMPLER", repr(SAMPLER)) if what == "citation" else LOCAL if what == "local" else WHOLE
     args = [sys.executable, "-c", code, str(checkout), str(out)] + ([kind] if what == "citation" else [])
     done = subprocess.run(args, capture_output=True, text=True, check=True, cwd=str(checkout))
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -111,15 +139,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--store", choices=("persistent", "memory"), default="persistent")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--what", nargs="+", choices=("citation", "local", "whole"), default=["citation", "local"])
     args = parser.parse_args()
     report: list[dict] = []
     for out in args.outs:
-        for what in ("citation", "local"):
+        for what in args.what:
             runs: dict[str, list[dict]] = {"baseline": [], "this": []}
             for _ in range(args.rounds):
                 for name, checkout in (("baseline", args.baseline), ("this", HERE)):
                     runs[name].append(measure(what, checkout.resolve(), out.resolve(), args.store))
-            row = {"out": str(out), "what": what, "store": args.store if what == "citation" else "graph.nt",
+            row = {"out": str(out), "what": what, "store": args.store if what == "citation" else "graph.nt" if what == "local" else "persistent",
                    "load": os.getloadavg()[0]}
             for name, found in runs.items():
                 row[name] = {"cpu": statistics.median(r["cpu"] for r in found),

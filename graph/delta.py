@@ -1,7 +1,7 @@
 """The delta of a build: the lines of ``graph.nt`` it removed and added against the previous build of OUT.
 
 When OUT holds the outputs of a build made by the same code and settings
-(``tipkg.units.BuildStamp.previous``: only the sources differ), the stages
+(``tipkg.cache_keys.BuildStamp.previous``: only the sources differ), the stages
 after ``graph.nt`` may start from those outputs and the delta instead of
 redoing the whole (the store: ``store.py``). The delta is computed while
 ``graph.nt`` is merged (``streams.SpilledTriples.finish``): the new lines come
@@ -48,7 +48,7 @@ class Delta:
     previous: Path  # the previous OUT folder (read only)
     removed: Path  # sorted N-Triples lines (newline-terminated) in the previous graph.nt, not in the new one
     added: Path  # sorted N-Triples lines in the new graph.nt, not in the previous one
-    record: dict  # the previous build's stamp record (tipkg.units.BuildStamp), incl. its "validation" line
+    record: dict  # the previous build's stamp record (tipkg.cache_keys.BuildStamp), incl. its "validation" line
     removed_count: int
     added_count: int
 

@@ -140,14 +140,14 @@ READ_BATCH = 1 << 15
 #: the facts of which a node keeps one value: of two, the one whose line sorts after (by predicate where
 #: two predicates fill one table, the dates; then by object, as N-Triples writes it)
 _SINGLE = ("identifier", "parent", "date", "verb", "report_of", "in_document")
-#: the head of a part's cached gist tables (``tipkg.units.PartCache``)
+#: the head of a part's cached gist tables (``tipkg.part_cache.PartCache``)
 TABLES_MAGIC = b"TIPKG-GIST 1\n"
 
 
 class Tables:
     """What the gists read of some N-Triples lines, in a form in which the tables of two sets of lines
     merge into those of their union (``merge``), whatever the order: so each source's part has its own,
-    made in the process pool and cached with the part (``tipkg.units.PartCache``), and the build's
+    made in the process pool and cached with the part (``tipkg.part_cache.PartCache``), and the build's
     parent reads only the lines that are not in a part (labels, mandates, the index) and merges.
     A single value is held as (predicate, object as N-Triples, value), so the one the sorted graph gives
     last is kept; a label kind as the longest value (``_longer``)."""
@@ -160,10 +160,10 @@ class Tables:
 
     @classmethod
     def load(cls, path: Path, lines: Path) -> Tables:
-        """The tables a part's cache entry holds at ``path`` (``tipkg.units.PartCache``), or, if that file
+        """The tables a part's cache entry holds at ``path`` (``tipkg.part_cache.PartCache``), or, if that file
         is not whole (short, altered, gone), those of the part's ``lines`` file read again: never none,
         since the part's lines are left out of what the parent reads (``where(…, known=True)``)."""
-        from tipkg.units import unsealed
+        from tipkg.cache_entries import unsealed
 
         tables = unsealed(path, TABLES_MAGIC, cls)
         return tables if tables is not None else cls.of(lines.read_bytes())
@@ -290,15 +290,12 @@ class _Facts:
             tables.read(chain((first,), islice(triples, READ_BATCH - 1)))
             store.add(tables)
         store.seal()
-        self.types = Column(store, TYPES)
-        self.labels = Column(store, LABELS)
-        self.edges = Column(store, EDGES)
+        # read as dicts (``add_gists`` asks ``identifier``; tests/test_global_stages.py the others); the
+        # gists themselves read ``record`` (every kind of a node at once)
         self.identifier = Column(store, IDENTIFIER)
+        self.labels = Column(store, LABELS)
         self.parent = Column(store, PARENT)
         self.date = Column(store, DATE)
-        self.verb = Column(store, VERB)
-        self.report_of = Column(store, REPORT_OF)
-        self.in_document = Column(store, IN_DOCUMENT)
         self.record = store.record
         self.relation_words = dict(self.relations)
         # what several gists say alike (a target's name, a label, a document's head, a parent's clauses),

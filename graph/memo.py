@@ -12,7 +12,7 @@ groups whose records changed are made and stored.
 
 The file of a group depends only on the group's records, so what comes out is what making every line
 afresh gives (tested against ``--no-cache`` builds, whose groups go to the build's scratch folder).
-An entry is a lines file and a sealed record of its SHA-256, written last (as ``tipkg.units.PartCache``
+An entry is a lines file and a sealed record of its SHA-256, written last (as ``tipkg.part_cache.PartCache``
 does): a file that is short or altered is made again, never merged.
 
 >>> lines = lambda group: [f"<http://x/{r}> <http://x/p> <http://x/o> .".encode() for r in group]
@@ -114,7 +114,7 @@ def bucket_of(name: str) -> int:
 
 
 def _key(stage: str, base: str | None, number: int, members: Sequence, signature: Callable | None) -> str:
-    from tipkg.units import BUILD_PACKAGES, code_version  # late: tipkg.units imports this package
+    from tipkg.cache_keys import BUILD_PACKAGES, code_version
 
     digest = hashlib.sha256(f"{code_version(BUILD_PACKAGES)}\0{stage}\0{base}\0{number}\0".encode("utf-8"))
     digest.update(_content(members if signature is None else [signature(m) for m in members]))
@@ -149,7 +149,7 @@ class LineStore:
 
     def get(self, key: str) -> Path | None:
         """The lines file stored under ``key``, or None if absent or not whole."""
-        from tipkg.units import file_digest, unsealed
+        from tipkg.cache_entries import file_digest, unsealed
 
         path, check = self.paths(key)
         record = unsealed(check, MAGIC, str)
@@ -163,7 +163,7 @@ class LineStore:
         ``RUN_LINES`` distinct lines are held: past them, each run goes sorted to a scratch file and the
         runs are merged (``streams.sorted_union``: GNU sort in C) as they are written (a reuse bucket at
         ×1000 is ~0.9 M lines, and sorting it whole held it two or three times)."""
-        from tipkg.units import sealed, write_atomically
+        from tipkg.cache_entries import sealed, write_atomically
 
         path, check = self.paths(key)
         held: set[bytes] = set()

@@ -252,7 +252,7 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
         try:
             for writer in [w for w in chosen if w.feeds]:
                 writer(triples, folder / writer.name, settings)
-                if spilled and triples.delta is not None:  # graph.nt was diffed against the previous OUT's
+                if triples.delta is not None:  # graph.nt was diffed against the previous OUT's
                     settings = replace(settings, delta=triples.delta)
                 if written is not None and writer.name == "graph.nt":
                     written(triples)

@@ -184,7 +184,7 @@ def add_parts(graph: TripleSet, parts: Sequence, lost: Sequence[set[str]]) -> No
     for part, gone in zip(parts, lost):
         part.add_to(graph, gone)
     files = [p.contested for p in parts if isinstance(p, FilePart)]
-    if files:  # texts only: nothing a gist reads (``tipkg.units.PartCache`` checks each file for it)
+    if files:  # texts only: nothing a gist reads (``tipkg.part_cache.PartCache`` checks each file for it)
         graph.include(lambda: first_printers(files), known=all(p.facts is not None for p in parts))
 
 

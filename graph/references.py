@@ -78,7 +78,8 @@ def add_references(graph: TripleSet | LineSet, references: Iterable[Reference], 
     term: Callable[[Any], Any] = graph.term
     put: Callable[[Iterable[Any]], None] = graph.add_triples
     Triple: Callable[..., Any] = graph.triple
-    a, citation, tip_citation, citing, cited, predicate, span, text, rule, derived, mark = _FIXED
+    # the fixed terms as the graph takes them (a LineSet's texts: a pyoxigraph term was written out in each line)
+    a, citation, tip_citation, citing, cited, predicate, span, text, rule, derived, mark = map(term, _FIXED)
     files: dict[str, Any] = {}
     for ref in references:
         paragraph = term(mint(ref.paragraph, base))

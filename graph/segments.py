@@ -55,7 +55,7 @@ from typing import Any, cast
 import pyoxigraph as ox
 
 from tipkg.graph import jsonld, void_stats
-from tipkg.graph.dumps import file_source_maps, source_maps, trig_blocks, trig_header, write_void
+from tipkg.graph.dumps import file_source_maps, release_pages, source_maps, trig_blocks, trig_header, write_void
 from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.turtle import turtle_blocks
@@ -83,7 +83,7 @@ class Segment:
 
 @dataclass(frozen=True)
 class _Context:
-    """What a worker needs beyond a segment's bytes (small: pickled with each task)."""
+    """What a worker needs beyond a segment's bytes: given to each pool worker once (``_worker_context``)."""
 
     source: str  # the sorted N-Triples file
     names: tuple[str, ...]
@@ -200,7 +200,7 @@ def cut(path: Path, known: Sequence[tuple[str, int]] | None = None) -> Iterator[
                         yield Segment(at, end, digest)
                         at, following, matched = end, following + 1, None
                         if at - released >= RELEASE:
-                            released = _release(data, released, at)
+                            released = release_pages(data, released, at)
                         continue
                 if matched is None:
                     matched = _matched(path, data, at)
@@ -212,7 +212,7 @@ def cut(path: Path, known: Sequence[tuple[str, int]] | None = None) -> Iterator[
                     if following is not None:
                         following, matched = following + 1, None
                 if at - released >= RELEASE:
-                    released = _release(data, released, at)
+                    released = release_pages(data, released, at)
         finally:
             matched = None  # its match holds the mapping's buffer, which must be let go of before it is closed
 
@@ -255,16 +255,6 @@ def _sha256(data: mmap.mmap, start: int, end: int) -> str:
     """The SHA-256 of bytes ``start`` to ``end`` of the mapping, read in place."""
     with memoryview(data) as view, view[start:end] as part:
         return hashlib.sha256(part).hexdigest()
-
-
-def _release(data: mmap.mmap, released: int, upto: int) -> int:
-    """Let go of the mapped pages from byte ``released`` to ``upto`` (rounded down to a page); where
-    the pages now end."""
-    end = upto - upto % mmap.PAGESIZE
-    if end > released and hasattr(data, "madvise") and hasattr(mmap, "MADV_DONTNEED"):  # Linux, Python ≥ 3.8
-        data.madvise(mmap.MADV_DONTNEED, released, end - released)
-        return end
-    return released
 
 
 def _assemble(context: _Context, folder: Path, previous: _Previous | None, counted: bool, jobs: int | None) -> dict:
@@ -375,10 +365,10 @@ def _pieces(context: _Context, previous: _Previous | None, counted: bool, jobs: 
     # process may not start a pool: it may here, since each worker dies with it (die_with_parent)
     process: Any = multiprocessing.current_process()  # _config is private: not in typeshed
     process._config["daemon"] = False
-    with process_pool(jobs, "text dumps") as pool:
+    with process_pool(jobs, "text dumps", _worker_context, context) as pool:
         window: deque = deque()
         for segment, task in tasks():
-            window.append((segment, task if isinstance(task, _Piece) else pool.submit(_work, *task)))
+            window.append((segment, task if isinstance(task, _Piece) else pool.submit(_pooled, *task[1:])))
             while len(window) > 4 * jobs or (window and isinstance(window[0][1], _Piece)):
                 done, piece = window.popleft()
                 yield done, piece if isinstance(piece, _Piece) else piece.result()
@@ -408,6 +398,25 @@ def _objects_files(pieces: Iterable[tuple[Segment, _Piece]]) -> list[str]:
             raise ValueError(f"the segment at bytes {segment.start}-{segment.end} of graph.nt wrote no objects' file")
         files.append(piece.objects)
     return files
+
+
+#: a pool worker's ``_Context``, given once by the pool's initializer (``_worker_context``)
+_CONTEXT: _Context | None = None
+
+
+def _worker_context(context: _Context) -> None:
+    """In a new pool worker: keep the context every task of the pool shares. Sent with each task, it was
+    pickled once a segment, and it holds two entries per source (TriG's maps): it grew with the corpus
+    as the segments did — ×1000, ~1.2 MB a task, 28 k tasks: ~110 CPU s of pickling, 33 GB piped."""
+    global _CONTEXT
+    _CONTEXT = context
+
+
+def _pooled(i: int, segment: Segment, render: bool) -> _Piece:
+    """``_work`` in a pool worker, with the context its initializer kept."""
+    if _CONTEXT is None:
+        raise RuntimeError("a text dumps' task ran in a process the pool did not start")
+    return _work(_CONTEXT, i, segment, render)
 
 
 def _work(context: _Context, i: int, segment: Segment, render: bool) -> _Piece:
@@ -486,7 +495,7 @@ def _without_prefixes(body: bytes) -> bytes:
 
 def _recipe(context: _Context) -> str:
     """What a segment's outputs depend on besides its lines."""
-    from tipkg.units import code_version
+    from tipkg.cache_keys import code_version
 
     facts = [code_version(("tipkg.graph", "tipkg.ontology")), ox.__version__, sorted(context.prefixes.items()),
              sorted((k.decode("utf-8"), v) for k, v in context.written.items()), sorted(context.files.items())]
@@ -573,8 +582,7 @@ class _Previous:
 
 def _sorted_file(triples: TripleSet, scratch: Path) -> Path:
     """The graph's sorted N-Triples as a file: the build's graph.nt, else one written in ``scratch``."""
-    path = getattr(triples, "path", None)
-    if path is not None:
-        return Path(path)
+    if triples.path is not None:
+        return triples.path
     (scratch / "graph.nt").write_bytes(triples.ntriples())
     return scratch / "graph.nt"

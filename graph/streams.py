@@ -346,7 +346,7 @@ class SpilledTriples(TripleSet):
 
     def against(self, previous: str | Path, record: dict) -> None:
         """Diff ``graph.nt`` against the previous OUT's when it is written (``finish``): ``record`` is the
-        stamp of the build that wrote ``previous`` (``tipkg.units.BuildStamp.previous``)."""
+        stamp of the build that wrote ``previous`` (``tipkg.cache_keys.BuildStamp.previous``)."""
         self.previous = (Path(previous), record)
 
     def finish(self, path: str | Path) -> int:

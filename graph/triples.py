@@ -30,9 +30,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
+
+if TYPE_CHECKING:
+    from .delta import Delta
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
@@ -88,6 +92,11 @@ def _canonical_decimal(text: str) -> str:
 
 class TripleSet:
     """Triples of pyoxigraph terms, with the prefixes their serializations bind."""
+
+    #: the graph.nt the set is a view of once it is written (a ``SpilledTriples``); None: held in memory
+    path: Path | None = None
+    #: how that graph.nt differs from the previous build's (``SpilledTriples.against``); None: not diffed
+    delta: Delta | None = None
 
     def __init__(self, prefixes: dict[str, str] | None = None):
         self.prefixes: dict[str, str] = dict(prefixes or {})

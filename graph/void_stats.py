@@ -75,8 +75,9 @@ def count(parts, objects: bool = True) -> tuple[VoidStatistics, tuple[set[bytes]
         stats.sources = {_value(s): min(labels[s]) if s in labels else None for s in sorted(sources)}
     if not objects:
         return stats, (set(), set())
-    # the distinct (property, IRI) pairs first, joined after: most pairs repeat (×10: 0.165 → 0.138 s)
-    links = {p + b" " + o for p, o in {(p, o) for _, p, o, _ in parts if o[:1] == b"<"}}
+    # ``PROPERTY OBJECT`` is the line without its subject and its `` .``: cut from it, no pair made and
+    # joined (×30, the links: 0.43 → 0.26 µs a line; an object is never empty, ``o[0]`` is its first byte)
+    links = {line[len(s) + 1:-2] for s, _, o, line in parts if o[0] == 60}  # "<": an IRI
     return stats, (set(map(itemgetter(2), parts)), links)
 
 

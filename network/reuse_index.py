@@ -12,7 +12,7 @@ What is where, and why it stays exact:
 - **Per-source summaries.** A passage's shingle set (word-internal 4-grams,
   the slow part: normalization and regular expressions) is computed in the
   extraction worker beside the source's unit and kept as its own verified
-  cache entry (``SummaryCache``: magic + SHA-256, ``units.write_atomically``), keyed
+  cache entry (``SummaryCache``: magic + SHA-256, ``cache_entries.write_atomically``), keyed
   by the unit's key and the version of this package's code. A build reads the
   summaries of the sources new to the index only, one at a time.
 - **The index** holds, per source (by unit key), its passages with their raw
@@ -114,7 +114,7 @@ CREATE INDEX pairs_y ON pairs(y);
 def version() -> str:
     """The code the summaries and the index depend on: every module of ``tipkg.network`` (when in
     doubt, all), beside what the unit keys already cover (normalization, loaders)."""
-    from tipkg.units import code_version
+    from tipkg.cache_keys import code_version
 
     return code_version(("tipkg.network",))
 
@@ -167,13 +167,13 @@ class SummaryCache:
 
     def get(self, unit_key: str) -> Summary | None:
         """The summary stored for the unit ``unit_key``, or None if absent or not whole."""
-        from tipkg.units import unsealed  # verified: magic, SHA-256, loadable, a Summary
+        from tipkg.cache_entries import unsealed  # verified: magic, SHA-256, loadable, a Summary
 
         return unsealed(self.path(unit_key), MAGIC, Summary)
 
     def put(self, unit_key: str, summary: Summary) -> None:
-        """Store ``summary`` atomically (``tipkg.units.write_atomically``)."""
-        from tipkg.units import sealed, write_atomically  # locked temporary file, swept if a kill leaves it
+        """Store ``summary`` atomically (``tipkg.cache_entries.write_atomically``)."""
+        from tipkg.cache_entries import sealed, write_atomically  # locked temporary file, swept if a kill leaves it
 
         write_atomically(self.path(unit_key), sealed(summary, MAGIC))
 
@@ -371,7 +371,7 @@ class _Index:
 
     def seal(self) -> None:
         self.close()
-        from tipkg.units import write_atomically
+        from tipkg.cache_entries import write_atomically
 
         write_atomically(self.seal_path, f"{version()} {_sha256(self.path)}\n".encode("ascii"))
 

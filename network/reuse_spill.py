@@ -32,7 +32,7 @@ from typing import BinaryIO
 from tipkg.graph.streams import pickled_batches
 from tipkg.model import StructuredSource
 
-from .reuse import Attestation, Echo, echo_group, echo_lines, echo_order
+from .reuse import Attestation, Echo, echo_group, echo_lines, echo_order, echo_signature
 from .reuse_index import streamed_reuse
 
 #: echoes a pickled batch holds (what the parent has in memory at once while reading them back)
@@ -106,7 +106,7 @@ def _spill(echoes: Iterator[Echo], attested: list[Attestation], memo: Path, scra
             yield number, [*found, *attested_in[number]]
             (spill / f"{number}.pickle").unlink(missing_ok=True)
 
-    groups, _ = bucket_files(memo, STAGE, buckets(), base=base,
+    groups, _ = bucket_files(memo, STAGE, buckets(), base=base, signature=echo_signature,
                              lines=lambda group: echo_lines([e for e in group if isinstance(e, Echo)],
                                                             [a for a in group if isinstance(a, Attestation)], base))
     shutil.rmtree(spill, ignore_errors=True)

@@ -317,9 +317,9 @@ def load_reads(folder: Path | None) -> set[str]:
 
 
 def save_reads(folder: Path | None) -> None:
-    """Keep the derived reads for the next build, as every cache entry is kept (``units.write_atomically``:
+    """Keep the derived reads for the next build, as every cache entry is kept (``cache_entries.write_atomically``:
     never half a file, and a killed build's temporary file is swept by the next)."""
-    from tipkg.units import write_atomically  # the cache's writer; imported late (units imports the graph stage)
+    from tipkg.cache_entries import write_atomically  # the cache's writer
 
     if folder is None or not Path(folder).is_dir():
         return

@@ -16,13 +16,16 @@ Python's ``re`` only when it uses nothing whose meaning differs from SPARQL's (`
 read as ``\\Z``), else the check stays a query; a datatype's lexical test and a range
 are the compiled SPARQL expression, evaluated by pyoxigraph once per distinct short value. A
 blank node, or lines out of order, and the whole pass gives way to the queries
-(``Unsorted``). tests/test_validate_local.py checks every local check against its query on
+(``Unsorted``). A check may also ask whether the triple its focus node describes is in the graph
+(kind "edge", a ``sh:sparql`` branch: ``shapes/unions.py``): those triples are written to a scratch
+file as they are read and looked up at the end, in graph.nt by GNU sort and comm (``Runs.missing``). tests/test_validate_local.py checks every local check against its query on
 the corpus and on each deliberately broken graph.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,15 +62,21 @@ class Local:
     kinds: ("min", n) ("max", n) ("has", term) ("unique",) ("qmin", n, atoms) ("qmax", n, atoms)
     ("value", atoms): rows (this) for the counts, (this, value) for "value". An atom is one
     conjunct of a value condition: ("datatype", iri, sparql or "") ("kind", "ILB"…) ("pattern",
-    regex) ("lang", ranges) ("sparql", expression) ("in", terms)."""
+    regex) ("lang", ranges) ("sparql", expression) ("in", terms). ("edge", A, B): rows (this, value) for
+    each ?x of A, ?y of B and value of ``path`` with no triple ``?x value ?y`` in the graph (looked up once
+    the runs are read: ``Runs.missing``). ``bound``: (variable, constant term) each row ends with (a
+    ``sh:sparql`` branch's ``BIND``, ``unions.local_branch``); ``more``: checks of the same focus nodes
+    whose rows are this one's too (the branches of one ``sh:sparql`` constraint), with the same names."""
 
     targets: Targets
     path: tuple[str, ...]
     kind: tuple
+    bound: tuple[tuple[str, Term], ...] = ()
+    more: tuple["Local", ...] = ()
 
     @property
     def names(self) -> list[str]:
-        return ["this", "value"] if self.kind[0] == "value" else ["this"]
+        return (["this", "value"] if self.kind[0] in ("value", "edge") else ["this"]) + [name for name, _ in self.bound]
 
 
 # -- compiling: what the SPARQL compiler hands over ------------------------------------------------
@@ -185,8 +194,27 @@ def parts(path: str | Path, count: int, least: int = 8 << 20) -> list[tuple[int,
     return out
 
 
-def nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None = None
-            ) -> Iterator[tuple[str, dict[str, list[Term]]]]:
+class Runs:
+    """Runs of subjects (iterated: (subject IRI, {predicate: its objects})), and which of some triples the
+    graph they are read from lacks (``missing``: a file of N-Triples lines of IRIs -> those lines not in the
+    graph), what a check of kind "edge" asks once every run is read."""
+
+    def __init__(self, items: Iterable[tuple[str, dict[str, list[Term]]]], missing: Callable[[Path], set[bytes]]):
+        self.items, self.missing = items, missing
+
+    def __iter__(self) -> Iterator[tuple[str, dict[str, list[Term]]]]:
+        return iter(self.items)
+
+
+def nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None = None) -> Runs:
+    """The runs of a sorted N-Triples file (``_nt_runs``); its missing triples found by one merge with it."""
+    from tipkg.shapes.edges import missing_in_file  # edges reads local's terms: imported when used
+
+    return Runs(_nt_runs(path, wanted, start, stop), lambda keys: missing_in_file(Path(path), keys))
+
+
+def _nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None = None
+             ) -> Iterator[tuple[str, dict[str, list[Term]]]]:
     """(subject IRI, {predicate: its objects}) for each subject of a sorted N-Triples file, the
     predicates restricted to ``wanted``; from the byte offset ``start`` (a subject's first line) up to
     the subject ``stop`` as written (``parts``). Raises ``Unsorted`` on a blank node or a subject out of
@@ -211,7 +239,7 @@ def nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None
                     raise Unsorted(f"graph.nt: subject {s.decode('utf-8')} out of order or a blank node")
                 if s == end_at:
                     return
-                subject, props, previous, iri = s, {}, s, _iri(s.decode("utf-8"))
+                subject, props, previous, iri = s, {}, s, read_iri(s.decode("utf-8"))
             predicate = tokens.get(p)
             if predicate is None:
                 continue
@@ -248,7 +276,7 @@ def _object(rest: bytes, canonical: _Canonical) -> Term:
     o = rest[:rest.rfind(b" .")].decode("utf-8")
     first = o[0]
     if first == "<":
-        return ("I", _iri(o), "")
+        return ("I", read_iri(o), "")
     if first != '"':
         raise Unsorted("graph.nt: a blank node")
     end = o.rfind('"')
@@ -256,7 +284,7 @@ def _object(rest: bytes, canonical: _Canonical) -> Term:
     if "\\" in lexical:
         lexical = _unescape(lexical)
     if suffix.startswith("^^"):
-        datatype = _iri(suffix[2:])
+        datatype = read_iri(suffix[2:])
         if datatype == XSD_STRING:
             suffix = ""
         else:
@@ -266,12 +294,20 @@ def _object(rest: bytes, canonical: _Canonical) -> Term:
     return ("L", lexical, suffix)
 
 
-def _iri(token: str) -> str:
+def read_iri(token: str) -> str:
+    """An IRI as N-Triples writes it (``<…>``, maybe with escapes) read."""
     iri = token[1:-1]
     return _unescape(iri) if "\\" in iri else iri
 
 
-def store_runs(store: ox.Store, wanted: set[str]) -> Iterator[tuple[str, dict[str, list[Term]]]]:
+def store_runs(store: ox.Store, wanted: set[str]) -> Runs:
+    """The runs of a store's default graph (``_store_runs``); its missing triples looked up in it."""
+    from tipkg.shapes.edges import missing_in_store
+
+    return Runs(_store_runs(store, wanted), lambda keys: missing_in_store(store, keys))
+
+
+def _store_runs(store: ox.Store, wanted: set[str]) -> Iterator[tuple[str, dict[str, list[Term]]]]:
     """The same runs from a store's default graph, in the order it gives them: a subject's triples are
     together in a persistent store's subject-first index, and in a memory store as loaded, but not always
     once it was written to (a subject seen again: ``Unsorted``)."""
@@ -452,10 +488,12 @@ def _property(path: tuple[str, ...], checks: list[tuple[int, tuple]]) -> Callabl
     return run
 
 
-def evaluate(locals_: list[Local], runs: Callable[[set[str]], Iterable[tuple[str, dict[str, list[Term]]]]]
+def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str, dict[str, list[Term]]]]]
              ) -> list[tuple[list[str], list[tuple]]]:
     """Every local check's (names, rows) — as its query's solutions: pyoxigraph terms — from one pass
-    over ``runs(wanted predicates)``."""
+    over ``runs(wanted predicates)`` (a check's ``more`` rows after its own)."""
+    whose = [k for k, check in enumerate(checks) for _ in (check, *check.more)]
+    locals_ = [one for check in checks for one in (check, *check.more)]
     sparql = _Sparql()
     by_targets: dict[Targets, list[int]] = {}
     for i, local in enumerate(locals_):
@@ -471,36 +509,46 @@ def evaluate(locals_: list[Local], runs: Callable[[set[str]], Iterable[tuple[str
             subjects_of.setdefault(p, []).append(g)
         for n in targets.nodes:
             nodes.setdefault(n, []).append(g)
-    properties = []
-    for _, members in groups:
-        by_path: dict[tuple[str, ...], list] = {}
-        for i in members:
-            by_path.setdefault(locals_[i].path, []).append((i, _kind_test(locals_[i].kind, sparql)))
-        properties.append([_property(path, checks) for path, checks in by_path.items()])
-    wanted = {RDF_TYPE, *subjects_of, *(p for local in locals_ for p in local.path)}
-    found: list[list[tuple]] = [[] for _ in locals_]
-    memo: dict[tuple, list] = {}
-    seen: dict[tuple, list] = {}  # a node's types and predicates as read -> its checks (few kinds of node)
-    for s, props in runs(wanted):
-        types = props.get(RDF_TYPE)
-        shape = (tuple(types) if types else (), tuple(props))
-        todo = seen.get(shape)
-        if todo is None:
-            key = (tuple(t[1] for t in types if t[1] in classes) if types else (),
-                   tuple(p for p in props if p in subjects_of))
-            todo = memo.get(key)
+    from tipkg.shapes.edges import Edges
+
+    with tempfile.TemporaryDirectory(prefix="tipkg-edges-") as scratch:
+        edges = Edges(Path(scratch))
+        properties = []
+        for _, members in groups:
+            by_path: dict[tuple[str, ...], list] = {}
+            for i in members:
+                if locals_[i].kind[0] != "edge":
+                    by_path.setdefault(locals_[i].path, []).append((i, _kind_test(locals_[i].kind, sparql)))
+            properties.append([_property(path, checks) for path, checks in by_path.items()]
+                              + [edges.check(i, local) for i in members if (local := locals_[i]).kind[0] == "edge"])
+        wanted = {RDF_TYPE, *subjects_of, *(p for local in locals_ for p in local.path),
+                  *(p for local in locals_ if local.kind[0] == "edge" for p in (*local.kind[1], *local.kind[2]))}
+        found: list[list[tuple]] = [[] for _ in locals_]
+        memo: dict[tuple, list] = {}
+        seen: dict[tuple, list] = {}  # a node's types and predicates as read -> its checks (few kinds of node)
+        read = runs(wanted)
+        for s, props in read:
+            types = props.get(RDF_TYPE)
+            shape = (tuple(types) if types else (), tuple(props))
+            todo = seen.get(shape)
             if todo is None:
-                matched = {g for c in key[0] for g in classes[c]} | {g for p in key[1] for g in subjects_of[p]}
-                todo = memo[key] = [prop for g in sorted(matched) for prop in properties[g]]
-            if len(seen) >= _OBJECTS:
-                seen.clear()
-            seen[shape] = todo
-        if s in nodes:
-            todo = todo + [prop for g in nodes[s] for prop in properties[g] if prop not in todo]
-        for prop in todo:
-            prop(s, props, found)
-    out = []
-    for local, rows in zip(locals_, found):
-        out.append((local.names, [tuple(ox.NamedNode(x) if isinstance(x, str) else ox_term(x) for x in row)
-                                  for row in rows]))
+                key = (tuple(t[1] for t in types if t[1] in classes) if types else (),
+                       tuple(p for p in props if p in subjects_of))
+                todo = memo.get(key)
+                if todo is None:
+                    matched = {g for c in key[0] for g in classes[c]} | {g for p in key[1] for g in subjects_of[p]}
+                    todo = memo[key] = [prop for g in sorted(matched) for prop in properties[g]]
+                if len(seen) >= _OBJECTS:
+                    seen.clear()
+                seen[shape] = todo
+            if s in nodes:
+                todo = todo + [prop for g in nodes[s] for prop in properties[g] if prop not in todo]
+            for prop in todo:
+                prop(s, props, found)
+        edges.rows(getattr(read, "missing", None), found)  # closes its files (also when reading failed: below)
+    out: list[tuple[list[str], list[tuple]]] = [(check.names, []) for check in checks]
+    for k, local, rows in zip(whose, locals_, found):
+        bound = tuple(ox_term(term) for _, term in local.bound)
+        out[k][1].extend(tuple(ox.NamedNode(x) if isinstance(x, str) else ox_term(x) for x in row) + bound
+                         for row in rows)
     return out

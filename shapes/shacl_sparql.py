@@ -31,6 +31,12 @@ language of an IRI) must count as "does not conform", never drop the row.
 A shape that uses anything else raises ``UnsupportedShape``, naming the shape
 and the component: nothing is skipped silently.
 
+The compiler (``Compiler``) is here with what makes the checks: focus nodes, paths,
+counts, ``sh:sparql``. Its parts, each a module: the SHACL terms it knows and their
+default messages (``components``), the boolean form of conformance (``conditions``),
+conformance as sets of joins and anti-joins (``conforming_sets``), the checks'
+local forms (``local_forms``) and the rewriting of NOT EXISTS as MINUS (``anti_joins``).
+
 >>> from rdflib import Graph
 >>> shapes = Graph().parse(data='''@prefix sh: <http://www.w3.org/ns/shacl#> .
 ...     <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:minCount 1 ] .''', format="turtle")
@@ -40,7 +46,7 @@ and the component: nothing is skipped silently.
 ...     <urn:S> sh:targetNode <urn:x> ; sh:closed true .''', format="turtle"))
 Traceback (most recent call last):
   ...
-tipkg.shapes.shacl_sparql.UnsupportedShape: shape urn:S: sh:closed is not supported by the SPARQL compiler (use engine='pyshacl')
+tipkg.shapes.components.UnsupportedShape: shape urn:S: sh:closed is not supported by the SPARQL compiler (use engine='pyshacl')
 """
 
 from __future__ import annotations
@@ -49,39 +55,20 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 
 from tipkg.ontology.namespace import curie
 from tipkg.graph.triples import OxigraphTerms
 from tipkg.shapes import unions
+from tipkg.shapes.anti_joins import anti_joins
+from tipkg.shapes.components import OTHER, PATH_COMPONENTS, SH, VALUE_COMPONENTS, UnsupportedShape, _component, _default, _name
+from tipkg.shapes.conditions import Conditions
+from tipkg.shapes.conforming_sets import ConformingSets
 from tipkg.shapes.joins import hash_joins, values_for_in
-from tipkg.shapes.local import Local, Targets, python_pattern, term_of
-
-SH = Namespace("http://www.w3.org/ns/shacl#")
-XSD = "http://www.w3.org/2001/XMLSchema#"
-# Datatypes whose lexical form is checked (pyshacl: rdflib's ill_typed); others pass on the datatype IRI alone.
-CHECKED_DATATYPES = {XSD + t for t in ("integer", "decimal", "float", "double", "boolean", "date", "time",
-                                        "dateTime", "gYear", "gYearMonth")}
-NODE_KINDS = {SH.IRI: "isIRI({v})", SH.BlankNode: "isBlank({v})", SH.Literal: "isLiteral({v})",
-              SH.BlankNodeOrIRI: "(isIRI({v}) || isBlank({v}))", SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
-              SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))"}
-RANGES = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
-VALUE_COMPONENTS = {SH["class"], SH.datatype, SH.nodeKind, SH.pattern, SH.languageIn, SH["in"], SH["or"], SH["and"],
-                    SH["not"], SH.node, *RANGES}
-PATH_COMPONENTS = {SH.minCount, SH.maxCount, SH.uniqueLang, SH.hasValue, SH.qualifiedValueShape}
-# Parameters read with their component, and what only describes a shape.
-OTHER = {SH.path, SH.property, SH.message, SH.severity, SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount,
-         SH.qualifiedValueShapesDisjoint, SH.deactivated, SH.sparql, SH.name, SH.description, SH.order, SH.group,
-         SH.defaultValue, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode, SH.declare}
-
-
-class UnsupportedShape(ValueError):
-    """The shapes use a SHACL feature this compiler does not translate."""
-
-    def __init__(self, shape, what: str):
-        super().__init__(f"shape {_name(shape)}: {what} is not supported by the SPARQL compiler (use engine='pyshacl')")
+from tipkg.shapes.local_forms import LocalForms
+from tipkg.shapes.local import Local, term_of
 
 
 @dataclass(frozen=True)
@@ -105,10 +92,20 @@ class Check:
     # a union's branches run one at a time (``shapes/unions.py``): (alone, from the members) queries, the class
     parts: tuple[tuple[str, str], ...] = ()
     member: str | None = None
+    # which of ``parts`` ``local`` answers (``unions.local_branch``); the others are queried
+    local_parts: tuple[int, ...] = ()
 
+    def queried_rest(self) -> "Check | None":
+        """What of a check answered by the pass over the runs (``local``) is still queried: the other
+        branches of a split check; None for a check all local."""
+        rest = tuple(p for k, p in enumerate(self.parts) if k not in self.local_parts)
+        return replace(self, local=None, local_parts=(), parts=rest) if self.local_parts and rest else None
 
-def _name(term) -> str:
-    return curie(term) if isinstance(term, URIRef) else "(anonymous shape)"
+    def local_alone(self) -> "Check":
+        """The check whose rows ``local`` gives, as queries (when the runs cannot be read)."""
+        if not self.local_parts:
+            return self
+        return replace(self, local=None, local_parts=(), parts=tuple(self.parts[k] for k in self.local_parts))
 
 
 def subclass_closure(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
@@ -138,8 +135,9 @@ def compile_shapes(shapes: Graph, closure: dict[str, set[str]] | None = None, se
     return Compiler(shapes, closure or {}, sets).compile()
 
 
-class Compiler:
-    """The targeted shapes of a shapes graph compiled to SPARQL checks (``compile_shapes`` runs it). Public because
+class Compiler(LocalForms, ConformingSets, Conditions):
+    """The targeted shapes of a shapes graph compiled to SPARQL checks (``compile_shapes`` runs it), with its
+    parts inherited from ``local_forms``, ``conforming_sets`` and ``conditions``. Public because
     delta validation (``shapes.affected``) subclasses it to start every check from the focus nodes a
     change can affect."""
 
@@ -307,82 +305,6 @@ class Compiler:
                 checks.append(self.sparql_check(shape, root, constraint, focus, severity))
         return checks
 
-    # -- what a check local to its focus node needs (``shapes/local.py``) ----------------------------
-
-    def local_targets(self, shape) -> Targets | None:
-        """The shape's focus nodes as read from their own triples; None with a target of other nodes."""
-        g = self.g
-        if any(True for _ in g.objects(shape, SH.targetObjectsOf)):
-            return None
-        nodes = list(g.objects(shape, SH.targetNode))
-        if not all(isinstance(n, URIRef) for n in nodes):
-            return None
-        classes = {c[1:-1] for t in g.objects(shape, SH.targetClass) for c in self.classes(t)}
-        if (shape, RDF.type, RDFS.Class) in g or (shape, RDF.type, OWL.Class) in g:
-            classes |= {c[1:-1] for c in self.classes(shape)}
-        return Targets(frozenset(classes), tuple(sorted(str(p) for p in g.objects(shape, SH.targetSubjectsOf))),
-                       tuple(sorted(str(n) for n in nodes)))
-
-    def local_path(self, shape) -> tuple[str, ...] | None:
-        """The predicates of a path that is one IRI or an alternative of IRIs; None for any other path."""
-        path = self.g.value(shape, SH.path)
-        if isinstance(path, URIRef):
-            return (str(path),)
-        alternatives = self.g.value(path, SH.alternativePath) if isinstance(path, BNode) else None
-        items = list(self.g.items(alternatives)) if alternatives is not None else []
-        if items and all(isinstance(p, URIRef) for p in items):
-            return tuple(str(p) for p in items)
-        return None
-
-    def local_atoms(self, shape, pred) -> tuple | None:
-        """The conjuncts of ``value_condition(shape, ?value, only=pred)`` as ``Local`` atoms; None when
-        one needs more than the value itself (a class, a nested shape) or Python could read it otherwise."""
-        g, atoms = self.g, []
-        for obj in g.objects(shape, pred):
-            if pred == SH.datatype:
-                checked = str(obj) in CHECKED_DATATYPES
-                expression = f"COALESCE(sameTerm(DATATYPE(?value), <{obj}>) && isLiteral(<{obj}>(STR(?value))), false)"
-                atoms.append(("datatype", str(obj), expression if checked else ""))
-            elif pred == SH.nodeKind:
-                kinds = {SH.IRI: "I", SH.BlankNode: "B", SH.Literal: "L", SH.BlankNodeOrIRI: "IB",
-                         SH.BlankNodeOrLiteral: "BL", SH.IRIOrLiteral: "IL"}.get(obj)
-                if kinds is None:
-                    return None
-                atoms.append(("kind", kinds))
-            elif pred == SH.pattern:
-                flags = g.value(shape, SH.flags)
-                regex = python_pattern(str(obj), None if flags is None else str(flags))
-                if regex is None:
-                    return None
-                atoms.append(("pattern", regex))
-            elif pred == SH.languageIn:
-                atoms.append(("lang", tuple(str(lang).lower() for lang in g.items(obj))))
-            elif pred in RANGES:
-                atoms.append(("sparql", f"COALESCE(?value {RANGES[pred]} {self.sparql(obj)}, false)"))
-            elif pred == SH["in"] or (pred == SH.hasValue and g.value(shape, SH.path) is None):
-                terms = [term_of(x) for x in (g.items(obj) if pred == SH["in"] else [obj])]
-                if any(t is None for t in terms):
-                    return None
-                atoms.append(("in", frozenset(terms)))
-            else:
-                return None
-        return tuple(atoms)
-
-    def local_conforms(self, shape) -> tuple | None:
-        """``conforms(shape, ?value)`` as atoms when the shape only constrains the value itself."""
-        if not self.active(shape):
-            return ()
-        g = self.g
-        if g.value(shape, SH.path) is not None or g.value(shape, SH.property) is not None or g.value(shape, SH.sparql) is not None:
-            return None
-        atoms: list = []
-        for pred in sorted((set(g.predicates(shape, None)) & VALUE_COMPONENTS) | {SH.hasValue}, key=str):
-            found = self.local_atoms(shape, pred)
-            if found is None:
-                return None
-            atoms += found
-        return tuple(atoms)
-
     def values_focus(self, shape, focus: str) -> str:
         """The values of a property shape on the focus nodes ``focus``: the focus nodes of its ``sh:node``."""
         return (f"{{ SELECT DISTINCT ?this WHERE {{ {{ SELECT (?this AS ?_f) WHERE {{ {focus} }} }} "
@@ -476,8 +398,12 @@ class Compiler:
         messages = [str(m) for m in g.objects(constraint, SH.message)] or [str(m) for m in g.objects(shape, SH.message)]
         split = unions.parts(re.sub(r"\$this\b", "?this", str(select)), prefixes,
                              lambda text: values_for_in(anti_joins(text))) if self.sets and not focus else None
+        answered = [(k, found) for k, (alone, _) in enumerate(split[0] if split else ())
+                    if split and (found := unions.local_branch(alone, prefixes, split[1])) is not None]
+        local = replace(answered[0][1], more=tuple(found for _, found in answered[1:])) if answered else None
         return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity,
-                     parts=split[0] if split else (), member=split[1] if split else None)
+                     local=local, parts=split[0] if split else (), member=split[1] if split else None,
+                     local_parts=tuple(k for k, _ in answered))
 
     def implied(self, shape, select: str, prefixes: list[str]) -> bool:
         """Whether every row of a ``sh:select`` binds ``$this`` to a focus node of ``shape``: its WHERE
@@ -508,246 +434,6 @@ class Compiler:
             classes |= set(self.classes(shape))
         return name in classes
 
-    # -- conformance as sets: joins and anti-joins ------------------------------------------------
-
-    def conforming_sets(self, shape, focus: str) -> list[str] | None:
-        """For a node shape's ``sh:or``: per member, a group binding ``?this`` to the focus nodes that
-        conform to it — so the violations are the focus nodes MINUS each. None unless every member is
-        ``conforming`` (only classes, and property shapes of one class)."""
-        sets = [self.conforming(m, focus) for m in self.g.items(self.g.value(shape, SH["or"]))]
-        return None if any(x is None for x in sets) or not sets else sets
-
-    def conforming(self, shape, domain: str, this: str = "?this") -> str | None:
-        """The nodes of ``domain`` (a group binding ``this``) that conform to ``shape``, as one group
-        binding ``this``: its classes joined, the properties it must have (``sh:minCount 1``) joined,
-        and MINUS the nodes with a value of a property not of the property's class.
-
-        The boolean form (``conforms``) evaluates an EXISTS per node and per value — on the ×10
-        corpus's 4,828 echoing nodes over the store, 1 s for tipsh:EchoesEnds; these hash joins
-        and anti-joins read each index once (0.03 s). The same nodes: a node conforms when it has
-        one of each class (or a sub-class), a value of each property it must have, and every value
-        of each property has the property's class. None when the shape uses anything else (the
-        boolean form is used)."""
-        g = self.g
-        described = {SH.message, SH.name, SH.description, SH.order, SH.group, SH.severity}
-        if not self.active(shape) or g.value(shape, SH.path) is not None:
-            return None
-        if {p for p in g.predicates(shape, None) if str(p).startswith(str(SH))} - described - {SH["class"], SH.property}:
-            return None
-        joins = []
-        for c in sorted(g.objects(shape, SH["class"]), key=str):
-            k = self.var()
-            joins.append(f"VALUES {k} {{ {' '.join(self.classes(c))} }} {this} a {k} .")
-        minus = []
-        for prop in sorted(g.objects(shape, SH.property), key=str):
-            if not self.active(prop):
-                continue  # a deactivated property shape holds for every node
-            classes = list(g.objects(prop, SH["class"]))
-            counts = [int(n) for n in g.objects(prop, SH.minCount)]
-            constraints = {p for p in g.predicates(prop, None) if str(p).startswith(str(SH))} - described - {SH.minCount}
-            if constraints - {SH["class"]} != {SH.path} or len(classes) > 1 or any(n > 1 for n in counts) \
-                    or not (classes or counts):
-                return None
-            if any(n == 1 for n in counts):
-                joins.append(self.triple(prop, this, self.var()))
-            if classes:
-                x, k = self.var(), self.var()
-                minus.append(f"MINUS {{ {self.triple(prop, this, x)} "
-                             f"MINUS {{ VALUES {k} {{ {' '.join(self.classes(classes[0]))} }} {x} a {k} }} }}")
-        # with a join, its matches are the candidates (MINUS keeps to the focus nodes anyway)
-        return f"{{ SELECT DISTINCT {this} WHERE {{ {'' if joins else domain} {' '.join(joins)} }} }} {' '.join(minus)}"
-
-    def nonconforming_values(self, shape, pred) -> str | None:
-        """The value constraint ``pred`` of the property shape ``shape`` as anti-joins on ``?value``: MINUS
-        the nodes that conform (the class's members; for ``sh:or``, each member's ``conforming`` set; for
-        ``sh:node``, the node shape's), so a violation is a value left. Each set is read once and
-        removed by hash, where the boolean form looks every value up (an EXISTS per value: ×30 over the
-        store, 0.6 s for the 100,000 values of ``prov:wasDerivedFrom``; this way 0.05 s). None when the
-        constraint is anything else, or the checks start from a few focus nodes (``sets`` False)."""
-        g = self.g
-        objects = list(g.objects(shape, pred))
-        if not self.sets or len(objects) != 1 or pred not in (SH["class"], SH["or"], SH.node):
-            return None
-        domain = self.triple(shape, self.var(), "?value")
-        if pred == SH["class"]:
-            k = self.var()
-            sets: list[str | None] = [f"VALUES {k} {{ {' '.join(self.classes(objects[0]))} }} ?value a {k} ."]
-        else:
-            members = list(g.items(objects[0])) if pred == SH["or"] else objects
-            sets = [self.conforming(m, domain, "?value") for m in members]
-        if not sets or any(x is None for x in sets):
-            return None
-        return " ".join(f"MINUS {{ {x} }}" for x in sets)
-
-    # -- conditions: SPARQL boolean expressions --------------------------------------------------
-
-    def conforms(self, shape, v: str) -> str:
-        """True when the node ``v`` conforms to ``shape`` (all its constraints, property shapes too)."""
-        self.check_supported(shape)
-        if not self.active(shape):
-            return "true"
-        g = self.g
-        if g.value(shape, SH.sparql) is not None:
-            raise UnsupportedShape(shape, "sh:sparql in a nested shape")
-        parts = []
-        if g.value(shape, SH.path) is None:
-            parts.append(self.value_condition(shape, v))
-        else:
-            w = self.var()
-            cond = self.value_condition(shape, w)
-            if cond != "true":
-                parts.append(f"NOT EXISTS {{ {self.triple(shape, v, w)} FILTER (!({cond})) }}")
-            for n in g.objects(shape, SH.minCount):
-                if int(n) > 0:
-                    parts.append(f"EXISTS {{ {self.distinct_values(shape, v, int(n))} }}")
-            for n in g.objects(shape, SH.maxCount):
-                parts.append(f"NOT EXISTS {{ {self.distinct_values(shape, v, int(n) + 1)} }}")
-            for value in g.objects(shape, SH.hasValue):
-                parts.append(f"EXISTS {self.triple(shape, v, self.sparql(value))}")
-            if set(g.predicates(shape, None)) & {SH.uniqueLang, SH.qualifiedValueShape}:
-                raise UnsupportedShape(shape, "sh:uniqueLang or sh:qualifiedValueShape in a nested shape")
-        parts += [self.conforms(p, v) for p in sorted(g.objects(shape, SH.property), key=str)]
-        parts = [p for p in parts if p != "true"]
-        return " && ".join(f"({p})" for p in parts) if parts else "true"
-
-    def distinct_values(self, shape, v: str, n: int) -> str:
-        names = [self.var() for _ in range(n)]
-        distinct = " && ".join(f"!sameTerm({a}, {b})" for a, b in itertools.combinations(names, 2))
-        return " ".join(self.triple(shape, v, x) for x in names) + (f" FILTER ({distinct})" if distinct else "")
-
-    def value_condition(self, shape, v: str, only=None) -> str:
-        """The value-node constraints of ``shape`` (or just the component ``only``) on the node ``v``."""
-        g, parts = self.g, []
-        atom = "COALESCE({}, false)"
-        for pred in sorted((set(g.predicates(shape, None)) & VALUE_COMPONENTS) | {SH.hasValue}, key=str):
-            if only is not None and pred != only:
-                continue
-            for obj in g.objects(shape, pred):
-                if pred == SH["class"]:
-                    k = self.var()
-                    parts.append(f"EXISTS {{ {v} a {k} FILTER ({k} IN ({', '.join(self.classes(obj))})) }}")
-                elif pred == SH.datatype:
-                    test = f"sameTerm(DATATYPE({v}), <{obj}>)"
-                    if str(obj) in CHECKED_DATATYPES:
-                        test += f" && isLiteral(<{obj}>(STR({v})))"
-                    parts.append(atom.format(test))
-                elif pred == SH.nodeKind:
-                    if obj not in NODE_KINDS:
-                        raise UnsupportedShape(shape, f"sh:nodeKind {obj}")
-                    parts.append(NODE_KINDS[obj].format(v=v))
-                elif pred == SH.pattern:
-                    flags = g.value(shape, SH.flags)
-                    args = self.sparql(Literal(str(obj))) + ("" if flags is None else ", " + self.sparql(Literal(str(flags))))
-                    parts.append(atom.format(f"!isBlank({v}) && REGEX(STR({v}), {args})"))
-                elif pred == SH.languageIn:
-                    tests = " || ".join(f"langMatches(LANG({v}), {self.sparql(Literal(str(lang)))})" for lang in g.items(obj))
-                    parts.append(atom.format(tests or "false"))
-                elif pred in RANGES:
-                    parts.append(atom.format(f"{v} {RANGES[pred]} {self.sparql(obj)}"))
-                elif pred == SH["in"]:
-                    parts.append(" || ".join(f"sameTerm({v}, {self.sparql(x)})" for x in g.items(obj)) or "false")
-                elif pred == SH.hasValue and g.value(shape, SH.path) is None:
-                    parts.append(f"sameTerm({v}, {self.sparql(obj)})")
-                elif pred == SH["or"]:
-                    parts.append(" || ".join(f"({self.conforms(m, v)})" for m in g.items(obj)) or "false")
-                elif pred == SH["and"]:
-                    parts.append(" && ".join(f"({self.conforms(m, v)})" for m in g.items(obj)) or "true")
-                elif pred == SH["not"]:
-                    parts.append(f"!({self.conforms(obj, v)})")
-                elif pred == SH.node:
-                    parts.append(self.conforms(obj, v))
-        return " && ".join(f"({p})" for p in parts) if parts else "true"
-
-
-_VAR = re.compile(r"[?$](\w+)")
-_NOT_EXISTS = re.compile(r"FILTER\s+NOT\s+EXISTS\s*\{")
-
-
-def anti_joins(select: str) -> str:
-    """``select`` with each ``FILTER NOT EXISTS { P }`` that is an anti-join on one variable as ``MINUS { P }``.
-
-    NOT EXISTS is a lookup per solution; MINUS reads P's matches once and removes by hash (CitationShape
-    at ×30 over the persistent store, 95,732 citations: 6.5 s -> 3.2 s). With a property path in P the
-    lookup grows with the graph, not only the solutions (tipsh:PreambularRecalls: ×3 -> ×10 -> ×30,
-    exponent 1.7); P with a path is rewritten when one of its triple patterns is anchored by a constant
-    (``?pp a tip:PreambularParagraph``), so that MINUS starts from it rather than from the path alone.
-    The same solutions when: P is one flat block (no braces; a property path only with an anchor), it
-    shares exactly one variable x with the rest of the
-    query, and the group before the FILTER binds x by a plain triple pattern (no OPTIONAL, UNION, BIND,
-    VALUES, GRAPH or SERVICE there) — then every solution has x bound, and MINUS removes exactly those
-    with a match of P. SHACL forbids MINUS in the constraint itself (pyshacl refuses it), so the
-    rewriting is the compiler's. Not inside another EXISTS (its variables are bound from outside, where
-    MINUS would share none). Anything else stays as written.
-
-    >>> anti_joins("SELECT ?this WHERE { ?this <p> ?v . FILTER NOT EXISTS { ?v a ?k } BIND (1 AS ?r) }")
-    'SELECT ?this WHERE { ?this <p> ?v . MINUS { ?v a ?k } BIND (1 AS ?r) }'
-    >>> anti_joins("SELECT ?this WHERE { ?this <p> ?v FILTER NOT EXISTS { ?this <q>* ?w . ?w a <C> } }")
-    'SELECT ?this WHERE { ?this <p> ?v MINUS { ?this <q>* ?w . ?w a <C> } }'
-    >>> [anti_joins(q) == q for q in (
-    ...     "SELECT ?this WHERE { ?this <p> ?a ; <q> ?b . FILTER NOT EXISTS { ?a ?b ?this } }",
-    ...     "SELECT ?this WHERE { OPTIONAL { ?this <p> ?v } FILTER NOT EXISTS { ?v a ?k } }",
-    ...     "SELECT ?this WHERE { ?this <p> ?v FILTER NOT EXISTS { ?this <q>* ?w . ?w <r> ?k } }",
-    ...     "SELECT ?this WHERE { ?this <p> ?v FILTER NOT EXISTS { ?this <q> ?v . FILTER NOT EXISTS { ?v <q> ?w } } }")]
-    [True, True, True, True]
-    """
-    out, at = select, 0
-    while (m := _NOT_EXISTS.search(out, at)) is not None:
-        at = m.end()
-        close = out.find("}", m.end())
-        inner = out[m.end():close]
-        if close < 0 or "{" in inner or (re.search(r"[*+|/^]", re.sub(r'<[^<>]*>|"[^"]*"', "", inner))
-                                         and not _anchored(inner)):
-            continue
-        rest = out[:m.start()] + out[close + 1:]
-        shared = set(_VAR.findall(inner)) & set(_VAR.findall(rest))
-        if len(shared) != 1:
-            continue
-        (x,) = shared
-        depth, start = 0, m.start()  # the group's own text before the FILTER (nested groups left out)
-        before: list[str] = []
-        while start > 0:
-            start -= 1
-            c = out[start]
-            if c == "}":
-                depth += 1
-            elif c == "{":
-                if depth == 0:
-                    break
-                depth -= 1
-            elif depth == 0:
-                before.append(c)
-        group = "".join(reversed(before))
-        if _inside_exists(out, m.start()):
-            continue
-        if re.search(r"\b(OPTIONAL|UNION|BIND|VALUES|GRAPH|SERVICE)\b", group, re.IGNORECASE) \
-                or not re.search(r"[?$]" + x + r"\b", group):
-            continue
-        out = out[:m.start()] + "MINUS {" + out[m.end():]
-        at = m.start() + len("MINUS {")
-    return out
-
-
-_CONSTANT = r'(?:<[^<>\s]*>|[A-Za-z][\w-]*:[\w-]*|"[^"]*")'
-_ANCHOR = re.compile(rf"\s*(?:[?$]\w+\s+(?:a|{_CONSTANT})\s+{_CONSTANT}|{_CONSTANT}\s+(?:a|{_CONSTANT})\s+[?$]\w+)\s*")
-
-
-def _anchored(block: str) -> bool:
-    """Whether one of the triple patterns of a flat block (``s p o . s p o``) has a constant predicate
-    (no path) and a constant subject or object: its matches are few, found by an index."""
-    return any(_ANCHOR.fullmatch(pattern) for pattern in re.split(r"\s\.(?=\s|$)", block))
-
-
-def _inside_exists(text: str, at: int) -> bool:
-    """Whether position ``at`` of a query is within the braces of an EXISTS or NOT EXISTS."""
-    frames: list[bool] = []
-    for m in re.finditer(r"\bEXISTS\s*\{|\{|\}", text[:at], re.IGNORECASE):
-        if m.group(0) == "}":
-            if frames:
-                frames.pop()
-        else:
-            frames.append(m.group(0) != "{")
-    return any(frames)
-
 
 def _members(query: str, member: str, distinct: bool = False) -> str:
     """The solutions of ``query`` whose ``?this`` is a focus node (``member``, a test of a bound ``?this``).
@@ -758,27 +444,3 @@ def _members(query: str, member: str, distinct: bool = False) -> str:
     """
     return f"SELECT {'DISTINCT ' if distinct else ''}* WHERE {{ {{ {query} }} FILTER ({member}) }}"
 
-
-def _component(pred) -> str:
-    name = str(pred).rsplit("#", 1)[-1]
-    return name[0].upper() + name[1:] + "ConstraintComponent"
-
-
-def _default(pred, obj, where) -> str:
-    """pyshacl's generic message for a value constraint (shown only when the shape has no sh:message)."""
-    shown = curie(obj) if isinstance(obj, URIRef) else str(obj)
-    return {
-        SH["class"]: f"Value does not have class {shown}",
-        SH.datatype: f"Value is not Literal with datatype {shown}",
-        SH.nodeKind: f"Value is not of Node Kind {shown}",
-        SH.pattern: f"Value does not match pattern '{shown}'",
-        SH.languageIn: "String language is not in the list",
-        SH.minInclusive: f"Value is not >= {shown}", SH.maxInclusive: f"Value is not <= {shown}",
-        SH.minExclusive: f"Value is not > {shown}", SH.maxExclusive: f"Value is not < {shown}",
-        SH.node: f"Value does not conform to Shape {shown}. See details for more information.",
-        SH["or"]: "Node {value} must conform to one or more shapes in the list",
-        SH["and"]: "Node {value} must conform to all shapes in the list",
-        SH["not"]: "Node {value} must not conform to the shape",
-        SH["in"]: "Value {value} not in the list",
-        SH.hasValue: f"Node {{focus}} value is not a in the set of values: {shown}",
-    }.get(pred, _component(pred))

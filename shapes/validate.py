@@ -221,8 +221,7 @@ def validation_store(triples: TripleSet) -> ox.Store:
 
 def in_memory(triples: TripleSet) -> bool:
     """Whether ``validation_store`` loads the written graph.nt into memory (it does not read the store)."""
-    path = getattr(triples, "path", None)
-    return path is not None and Path(path).stat().st_size <= IN_MEMORY_BYTES
+    return triples.path is not None and triples.path.stat().st_size <= IN_MEMORY_BYTES
 
 
 # -- rdflib <-> pyoxigraph ----------------------------------------------------------------------
@@ -358,7 +357,8 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
     passed = [c for c in checks if c.local is not None] if by_pass else []
     if answered is not None and len(answered) != len(passed):
         raise ValueError(f"{len(answered)} local answers for {len(passed)} local checks")
-    queried = [c for c in checks if not by_pass or c.local is None]
+    rest = {id(c): r for c in passed if (r := c.queried_rest()) is not None}  # a split check's other branches
+    queried = [c for c in checks if not by_pass or c.local is None] + list(rest.values())
     jobs: list[Check | int] = [*range(len(runs)), *queried] if runs and passed else list(queried)  # k: the pass over runs[k]
 
     def work(where: ox.Store, part: list[Check | int]) -> list:
@@ -379,20 +379,21 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
     else:  # one solver per process: its counts are shared by the checks of a shape (made per check, they were
         # counted again for each: x10, 416 COUNT queries, 40 % of the validation's time)
         done = share_with_child(jobs, lambda part: work(store, part), lambda part: work(reopen(), part))
-    by_check: dict[int, tuple[list[str], list[tuple]]] = {}
+    by_check: dict[int, list[tuple[list[str], list[tuple]]]] = {}
     for job, answer in zip(jobs, done):
         if isinstance(job, Check):
-            by_check[id(job)] = answer
+            by_check[id(job)] = [answer]
     passes = [answer for job, answer in zip(jobs, done) if not isinstance(job, Check)]
     if answered is not None:
         passes = [answered]
-    elif any(answer is None for answer in passes):
-        passes = [work(store, list(passed))]
+    elif any(answer is None for answer in passes):  # each local check's rows by its query
+        passes = [work(store, [c.local_alone() for c in passed])]
     for k, check in enumerate(passed):  # the parts' rows together (each subject is in one part)
-        by_check[id(check)] = (passes[0][k][0], [row for answer in passes for row in answer[k][1]])
-    answers = [by_check[id(c)] for c in checks]
+        by_check[id(check)] = [(passes[0][k][0], [row for answer in passes for row in answer[k][1]])]
+        if id(check) in rest:
+            by_check[id(check)] += by_check[id(rest[id(check)])]
     out = []
-    for check, (names, rows) in zip(checks, answers):
+    for check, names, rows in ((c, names, rows) for c in checks for names, rows in by_check[id(c)]):
         shape = curie(check.shape).replace(SHAPES_NS, "tipsh:") if isinstance(check.shape, URIRef) else "(anonymous shape)"
         for row in rows:
             solution = dict(zip(names, row))

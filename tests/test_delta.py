@@ -26,7 +26,9 @@ from tipkg.graph.store import build_store, fingerprint, store_from_previous
 from tipkg.graph.uris import base_iri
 from tipkg.pipeline import build
 from tipkg.sources import default_corpus_dir
-from tipkg.units import BuildStamp, build_recipe
+from tipkg.cache_keys import BuildStamp, build_recipe
+
+from replicas import one_word_changed, replicated
 
 EDITED = "004_e1b135029fdaca29.txt"
 ROOT = Path(__file__).resolve().parent.parent
@@ -321,19 +323,15 @@ def test_a_delta_build_over_a_corrupted_store_loads_it_whole(tmp_path):
 def test_at_x3_the_delta_build_writes_what_a_full_build_writes(tmp_path, monkeypatch):
     """The corpus ×3 (``benchmarks/replicate.py``), a word of its last source edited (``bench_build``'s
     ``change_one``): the delta build's OUT equals a --no-cache build's, file for file."""
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    import bench_build
-    import replicate
-
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    corpus = replicate.write_corpus(3, tmp_path / "corpus")
+    corpus = replicated(3, tmp_path / "corpus")
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(corpus, out, cache=cache, jobs=2)
     kept = tmp_path / "kept"
     kept.mkdir()
     for path in (out / "store").iterdir():
         os.link(path, kept / path.name)
-    bench_build.change_one(corpus)
+    one_word_changed(corpus)
     again = build(corpus, out, cache=cache, jobs=2)
     assert again.triples.delta is not None and again.triples.delta.added_count > 0
     assert {p.stat().st_ino for p in (out / "store").iterdir()} & {p.stat().st_ino for p in kept.iterdir()}

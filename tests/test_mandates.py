@@ -278,3 +278,29 @@ def test_words_at_quotes_the_file_where_the_search_form_matched(structured):
                     assert p.span.start <= words.span.start < words.span.end <= p.span.end
                     quoted[is_visual_source(item.source.text)] += 1
     assert quoted[True] >= 4 and quoted[False] >= 50
+
+
+def test_the_latest_mandate_to_the_secretariat_is_the_one_a_walk_back_finds(mandates):
+    """``_Mandates.latest_to_secretariat`` (a bisection over the mandates sorted by year) gives what walking
+    ``to_secretariat[action]`` back from its end gives (what ``_evidenced`` did: quadratic in the corpus), for
+    the bundled corpus's mandates, copies of them made by other documents and dated later (as the replicated
+    scale corpus's are), and every year and document a hit can have."""
+    import dataclasses
+
+    from tipkg.references.answers import _Mandates
+
+    made = list(mandates.values())
+    made += [dataclasses.replace(m, document=f"{m.document} copy", year=(m.year or 0) + 3) for m in made[::2]]
+    made += [dataclasses.replace(m, year=None) for m in made[1::7]]
+    index = _Mandates(made, {})
+    documents = sorted({m.document for m in made}) + ["elsewhere"]
+    years = sorted({m.year or 0 for m in made}) + [-1, 9999]
+    asked = found = 0
+    for action, listed in index.to_secretariat.items():
+        for document in documents:
+            for year in years:
+                walked = next((m for m in reversed(listed) if m.document != document and (m.year or 0) <= year), None)
+                assert index.latest_to_secretariat(action, document, year) is walked
+                asked += 1
+                found += walked is not None
+    assert asked > 500 and 0 < found < asked

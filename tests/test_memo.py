@@ -169,7 +169,7 @@ def test_a_group_past_its_run_size_is_sorted_on_disk_to_the_same_bytes(built_out
     import random
     import tempfile
 
-    from tipkg.units import file_digest
+    from tipkg.cache_entries import file_digest
 
     lines = (built_out / "graph.nt").read_bytes().splitlines()[:20_000]
     given = lines + lines[::3] + [b""]

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tipkg.normalize import (cop_session_first, ga_session_first, is_visual_source, looks_visual, normalize,
-                             search_form)
+from tipkg.normalize import (_tables, cop_session_first, ga_session_first, is_visual_source, looks_visual, normalize,
+                             normalize_whole, plain_superscripts, search_form, western_digits)
 from tipkg.tables import load
 
 TABLE = load("normalization")
@@ -85,6 +85,53 @@ def test_never_raises_and_spans_stay_inside(text, visual, fold):
         assert 0 <= span.start < span.end <= len(text)
         if n.text[i] not in " \n":
             assert text[span.start:span.end] != ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("أبتثجحخ دذرزسشصضطظعغفقكلمنهوية٠١٢٣٤٥٦٧٨٩0123456789ـ ّ\n\t()⁽¹⁾/-،.abcXYZ")), max_size=200),
+       st.booleans(), st.data())
+def test_a_whole_text_normalized_lazily_maps_back_as_normalize(text, fold, data):
+    """``normalize_whole`` (the working text at once, a span's offsets from the lines it covers) gives
+    ``normalize``'s working text and spans: any span, across lines, empty, at the very end."""
+    n, whole = normalize(text, fold=fold), normalize_whole(text, fold=fold)
+    assert whole.text == n.text
+    start = data.draw(st.integers(0, len(n.text)))
+    end = data.draw(st.integers(0, len(n.text)))
+    assert whole.original_span(start, end) == n.original_span(start, end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("أبتثجحخ دذرزسشصضطظعغفقكلمنهويةؤئإآى٠١٢٣٤٥٦٧٨٩0123456789ـ ًٌٍَُِّْ\n\t()⁽¹⁾/-،.abcXYZ")),
+               max_size=200))
+def test_the_translation_is_str_translate(text):
+    """The normalizer's translation (a pattern of the table's keys, ``translator``) is ``str.translate`` of the
+    table, folded or not, and so are ``western_digits`` and ``plain_superscripts`` of theirs."""
+    for fold in (False, True):
+        table = {ord(k): v or None for k, v in _table(fold).items()}
+        assert _tables()[fold][0](text) == text.translate(table)
+    assert western_digits(text) == text.translate({ord(k): v for k, v in TABLE["digits"].items()})
+    assert plain_superscripts(text) == text.translate({ord(k): v for k, v in TABLE["superscripts"].items()})
+
+
+def test_the_translation_is_str_translate_on_the_corpus(sources):
+    for source in sources.values():
+        for fold in (False, True):
+            assert _tables()[fold][0](source.text) == source.text.translate({ord(k): v or None
+                                                                              for k, v in _table(fold).items()})
+
+
+def test_a_whole_source_normalized_lazily_maps_back_as_normalize(sources):
+    """On every source of the corpus (the compendium's front matter is where ``references.answers`` reads
+    it), every line's span and spans across lines, folded or not."""
+    for source in sources.values():
+        for fold in (False, True):
+            n, whole = normalize(source.text, fold=fold), normalize_whole(source.text, fold=fold)
+            assert whole.text == n.text
+            breaks = [i for i, ch in enumerate(n.text) if ch == "\n"][::7]
+            for a, b in zip([0, *breaks], [*breaks, len(n.text)]):
+                for start, end in ((a, b), (a + 1, b + 40), (b, b), (max(0, a - 3), a + 3)):
+                    end = min(end, len(n.text))
+                    assert whole.original_span(start, end) == n.original_span(start, end), (source.file, start, end)
 
 
 @settings(max_examples=200, deadline=None)

@@ -8,7 +8,6 @@ the other tests (``check=False``) so that the many builds stay quick."""
 from __future__ import annotations
 
 import hashlib
-import sys
 import shutil
 from pathlib import Path
 
@@ -25,7 +24,11 @@ from tipkg.ontology.namespace import PREFIXES
 from tipkg.pipeline import build, merged_references
 from tipkg.reading_order import corpus_model, repair
 from tipkg.sources import default_corpus_dir, read_corpus
-from tipkg.units import PartCache, extract_units, graph_parts, key_of, part_key
+from tipkg.cache_keys import key_of
+from tipkg.part_cache import PartCache, part_key
+from tipkg.units import extract_units, graph_parts
+
+from replicas import replicated
 
 AGENDA, GA = "001_799863f35f69a5cc.txt", "004_e1b135029fdaca29.txt"
 
@@ -185,10 +188,7 @@ def test_two_copies_give_the_single_pass_graph(tmp_path):
     merged index does), decision 3/3 and 103/3 each printed by two sources, the visual sources of
     both copies. The cached parts (the second index's part computed once the first is known) give
     the graph of the single in-memory pass, byte for byte."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import replicate
-
-    corpus = replicate.write_corpus(2, tmp_path / "corpus")
+    corpus = replicated(2, tmp_path / "corpus")
     result = build(corpus, tmp_path / "out", cache=tmp_path / "cache", jobs=2, check=False)
     assert result.parts == 10
     assert sum(1 for u in result.references.index.entries) > 2 * 1000  # both indexes' entries

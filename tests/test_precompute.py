@@ -18,7 +18,6 @@ import filecmp
 import hashlib
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -33,8 +32,7 @@ from tipkg.queries.precompute import _projected, plan, sorted_run
 from tipkg.queries.reads import EVERYTHING, Changed, reads
 from tipkg.queries.sparql import run_local
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import replicate  # noqa: E402
+from replicas import replicated
 
 TIP = "https://w3id.org/tipkg/ontology#"
 DCT = "http://purl.org/dc/terms/"
@@ -358,7 +356,7 @@ def test_a_small_answer_is_run_again_rather_than_checked(built_out, tmp_path, mo
 @pytest.mark.slow
 def test_after_one_edited_source_at_x3_the_answers_equal_a_full_build(tmp_path, every_answer_checked):
     corpus = tmp_path / "corpus"
-    replicate.write_corpus(3, corpus)
+    replicated(3, corpus)
     out, full, before = _delta_build(corpus, "r1_000_34c21bad16896e20.txt", tmp_path)
     how = _check(out, full, before)
     assert "search-arabic" in how["ran"] and "topic-paragraphs" in how["copied"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from tipkg.reading_order import repair, repaired_texts
 from tipkg.tables import load
 from tipkg.pipeline import build
 
+from replicas import replicated
 from test_delta import assert_same_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,11 +85,8 @@ def three(tmp_path_factory):
     """The bundled corpus ×3 (benchmarks/replicate.py), built cold into OUT with a cache: each part
     computed once, in its extraction task (the visual sources' too; the compendium copies 1 and 2
     guess that copy 0 prints the corpus's first index — before, their parts were computed again)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import replicate
-
     folder = tmp_path_factory.mktemp("x3")
-    corpus = replicate.write_corpus(3, folder / "corpus")
+    corpus = replicated(3, folder / "corpus")
     result = build(corpus, folder / "out", cache=folder / "cache", jobs=2)
     assert result.parts == 15 and result.validation.conforms
     assert len(list((folder / "cache" / "parts").glob("??/*.part"))) == 15

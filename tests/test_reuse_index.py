@@ -21,12 +21,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.replicate import write_corpus
 from tipkg.network.reuse import find_reuse
 from tipkg.network.reuse_index import SummaryCache, indexed_reuse, reuse_stage, summarize
 from tipkg.pipeline import build
 from tipkg.sources import read_corpus
-from tipkg.units import extract_units, key_of
+from tipkg.cache_keys import key_of
+from tipkg.units import extract_units
+
+from replicas import replicated
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +47,7 @@ def bundled(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tripled(tmp_path_factory):
     folder = tmp_path_factory.mktemp("x3")
-    corpus = write_corpus(3, folder / "corpus")
+    corpus = replicated(3, folder / "corpus")
     structured, keys = units_of(corpus, folder / "cache")
     return corpus, folder / "cache", structured, keys
 
@@ -188,7 +190,8 @@ _CHILD = """
 import hashlib, sys
 from tipkg.network.reuse_index import indexed_reuse
 from tipkg.sources import read_corpus
-from tipkg.units import extract_units, key_of
+from tipkg.cache_keys import key_of
+from tipkg.units import extract_units
 corpus, units, cache, drop = sys.argv[1:]
 sources = [s for i, s in enumerate(read_corpus(None if corpus == '-' else corpus)) if str(i) != drop]
 structured = [u.structured for u in extract_units(sources, units, jobs=1).units]

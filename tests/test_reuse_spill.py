@@ -4,8 +4,6 @@ memory takes the same triples from those files."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 from tipkg.graph.streams import SpilledTriples
 from tipkg.graph.triples import TripleSet
@@ -16,14 +14,13 @@ from tipkg.ontology.namespace import PREFIXES
 from tipkg.sources import read_corpus
 from tipkg.units import extract_units
 
+from replicas import replicated
+
 BASE = "https://example.org/id/"
 
 
 def test_spilled_reuse_gives_the_parent_the_same_lines_and_echoes(tmp_path, monkeypatch):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import replicate
-
-    sources = read_corpus(replicate.write_corpus(2, tmp_path / "corpus"))
+    sources = read_corpus(replicated(2, tmp_path / "corpus"))
     extraction = extract_units(sources, tmp_path / "cache", jobs=2)
     structured = [u.structured for u in extraction.units]
     echoes, attested = reuse_stage(structured, extraction.keys, tmp_path / "cache")

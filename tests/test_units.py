@@ -16,7 +16,9 @@ import pytest
 from tipkg.cli import main
 from tipkg.pipeline import build
 from tipkg.sources import default_corpus_dir, read_corpus
-from tipkg.units import CACHE_NAME, PartCache, UnitCache, extract_unit, key_of
+from tipkg.cache_keys import key_of
+from tipkg.part_cache import PartCache
+from tipkg.units import CACHE_NAME, UnitCache, extract_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 

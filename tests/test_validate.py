@@ -172,6 +172,15 @@ def break_citing_entity_literal(g):
     g.set((mint("edge:0000000000000003"), URIRef("http://purl.org/spar/cito/hasCitingEntity"), Literal("para a")))
 
 
+MENTIONS = URIRef("http://example.org/mentions")
+
+
+def break_citation_relation(g):
+    """A citation describing an edge that is asserted, by a relation that is not one of tipkg's."""
+    g.add((mint("CTOC/COP/DEC/3/3 para a"), MENTIONS, mint("actor:secretariat")))
+    g.set((mint("edge:0000000000000003"), RDF.predicate, MENTIONS))
+
+
 def break_text_language(g):
     g.add((mint("CTOC/COP/DEC/3/3 para a"), TIP.text, Literal("the text", lang="en")))
 
@@ -245,6 +254,7 @@ BROKEN = [
     (break_missing_in_document, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 pp 1"),
     (break_two_parents, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 para a"),
     (break_citing_entity_literal, "tipsh:CitationShape", "edge:0000000000000003"),
+    (break_citation_relation, "tipsh:CitationShape", "edge:0000000000000003"),
     (break_text_language, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 para a"),
     (break_two_english_labels, "tipsh:Labels", "TIPP"),
     (break_two_english_rdfs_labels, "tipsh:Labels", "TIPP"),

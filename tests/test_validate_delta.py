@@ -9,7 +9,6 @@ validating the new graph whole. So does the corpus with one source's text edited
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -18,6 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 import test_validate as tv
+from replicas import one_word_changed, replicated
 from tipkg.graph.delta import Delta
 from tipkg.graph.triples import OxigraphTerms, rdflib_term
 from tipkg.graph.uris import mint
@@ -177,22 +177,6 @@ def test_a_derivation_missing_a_step_is_caught(weakening, corpus_store, citation
     assert missed, weakening
 
 
-def edit_one_word(corpus: Path) -> str:
-    """The last "الدول" (States) of the corpus's last source becomes "البلدان" (countries), its sha256 updated in
-    the manifest (as benchmarks/bench_build.py's one-changed rebuild): a text, its labels, gist and spans change."""
-    manifest = corpus / "manifest.toml"
-    text = manifest.read_text(encoding="utf-8")
-    name = re.findall(r'^file = "([^"]+)"', text, re.M)[-1]
-    data = (corpus / name).read_bytes()
-    old, word = hashlib.sha256(data).hexdigest(), "الدول".encode()
-    at = data.rindex(word)
-    data = data[:at] + "البلدان".encode() + data[at + len(word):]
-    (corpus / name).write_bytes(data)
-    at = text.rindex(f'file = "{name}"')  # its entry only: a replicated corpus has copies of the same checksum
-    manifest.write_text(text[:at] + text[at:].replace(old, hashlib.sha256(data).hexdigest(), 1), encoding="utf-8")
-    return name
-
-
 @pytest.mark.slow
 def test_one_source_edited_delta_gives_the_whole_report(built_out, tmp_path):
     from tipkg.pipeline import build
@@ -200,7 +184,7 @@ def test_one_source_edited_delta_gives_the_whole_report(built_out, tmp_path):
 
     corpus = tmp_path / "corpus"
     shutil.copytree(default_corpus_dir(), corpus)
-    edit_one_word(corpus)
+    one_word_changed(corpus)
     build(corpus, tmp_path / "out", cache=None, check=False)
     new = tmp_path / "out" / "graph.nt"
     delta = delta_of(set(open(built_out / "graph.nt", encoding="utf-8")), set(open(new, encoding="utf-8")), tmp_path)
@@ -231,7 +215,7 @@ def test_a_rebuild_after_an_edit_validates_the_delta(tmp_path):
     shutil.copytree(default_corpus_dir(), corpus)
     first = build(corpus, out, cache=cache)
     assert not first.validation.scope
-    edit_one_word(corpus)
+    one_word_changed(corpus)
     second = build(corpus, out, cache=cache)
     line = second.validation.text().splitlines()[0]
     assert re.match(r"conforms: \d+ triples, no violations \(delta validation of \d+ changed triples: \d+ focus nodes, "
@@ -293,13 +277,10 @@ def test_at_x3_the_rebuild_validates_the_delta_and_reports_what_the_whole_does(t
     (a paragraph's gist) removed and a bad one (an untyped label) added."""
     from tipkg.pipeline import build
 
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import replicate
-
-    corpus, out, cache = replicate.write_corpus(3, tmp_path / "corpus"), tmp_path / "out", tmp_path / "cache"
+    corpus, out, cache = replicated(3, tmp_path / "corpus"), tmp_path / "out", tmp_path / "cache"
     build(corpus, out, cache=cache)
     before = set(open(out / "graph.nt", encoding="utf-8"))
-    edit_one_word(corpus)
+    one_word_changed(corpus)
     again = build(corpus, out, cache=cache)
     assert again.validation.scope.startswith("delta validation") and again.validation.conforms
     store = ox.Store()

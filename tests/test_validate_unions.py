@@ -88,3 +88,27 @@ def test_a_graph_broken_in_every_way_is_reported_whole():
     assert len(shapes) >= 15 and shapes == {r.shape for r in report.results}
     assert all(shape in text for shape in shapes)
     assert len(report.graph()) >= 7 * len(set(report.results))  # each result: its link, type, node, severity, message, shape, …
+
+
+def test_the_relation_branch_is_answered_by_the_pass_and_by_its_query(tmp_path):
+    """tipsh:CitationShape's relation test reads only the citation's own values: the pass over the runs of
+    subjects answers it (``unions.local_branch``), the other branches are queried; a relation not of tipkg's
+    is reported the same from graph.nt, from the store's runs, and by the queries alone (no pass)."""
+    from test_validate_local import sorted_nt
+
+    g = tv.small()
+    tv.break_citation_relation(g)
+    store = store_of(g)
+    (check,) = split_checks(store)
+    assert check.local is not None and check.local_parts == (2, 3) and check.local.names == ["this", "value", "reason"]
+    assert [one.kind[0] for one in (check.local, *check.local.more)] == ["value", "edge"]
+    assert len(check.queried_rest().parts) == 2 and check.queried_rest().local is None
+    nt = sorted_nt(store, tmp_path / "graph.nt")
+
+    def found(**kwargs) -> set:
+        return {(r.focus.rsplit("/", 1)[-1], r.message, r.value) for r in validate(store, **kwargs).results
+                if r.shape == "tipsh:CitationShape"}
+    expected = {("0000000000000003", "the relation is not one of the tipkg relations",
+                 "http://example.org/mentions")}
+    assert found(nt=nt) == found() == expected
+    assert {(r.focus.rsplit("/", 1)[-1], r.message, r.value) for r in run_checks(store, [check])} == expected

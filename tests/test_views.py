@@ -4,8 +4,6 @@ view cannot answer; a rebuild reads each kept unit back at most once (on the bun
 from __future__ import annotations
 
 import dataclasses
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,10 +14,11 @@ from tipkg.pipeline import merged_references
 from tipkg.references.answers import _printed, _text_read, find_answers
 from tipkg.references.mandates import find_mandates, mandates_by_source, requests_by_paragraph
 from tipkg.sources import read_corpus
-from tipkg.units import extract_units, sealed, unsealed
+from tipkg.cache_entries import sealed, unsealed
+from tipkg.units import extract_units
 from tipkg.views import RESTATED_MAGIC, View, ViewCache, Views, store_view
 
-from replicas import replicated
+from replicas import one_word_changed, replicated
 
 
 @pytest.fixture(scope="module")
@@ -142,12 +141,9 @@ def test_a_rebuild_reads_each_unit_back_at_most_once(tmp_path, monkeypatch):
     """After one changed word, the parent's global passes read back only the changed source's unit and the
     agendas' (they read each unit four times, with its text: ×100 one-changed went from 17 % of a cold build
     to 23 %); and the rebuild's graph is the one a build without a cache makes."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import bench_build
-
     corpus = replicated(2, tmp_path / "corpus")
     pipeline.build(corpus, tmp_path / "out", cache=tmp_path / "cache", jobs=2)
-    bench_build.change_one(corpus)
+    one_word_changed(corpus)
     reads: list[int] = []
     real = StreamedUnits._read
     monkeypatch.setattr(StreamedUnits, "_read", lambda self, i: reads.append(i) or real(self, i))

@@ -16,7 +16,9 @@ model it reads, and the tables it is made from), ``reading_measure`` (its
 measures: fragment rate, word-order agreement, hand-read lines), ``model`` (the
 plain data between stages), ``identifiers`` (the one grammar of canonical
 identifiers), the ``references`` package (stage 4), ``units`` (per-source work
-units and their cache), ``held`` (what the build's parent keeps of each unit), ``views`` (each unit's share of
+units and their cache), ``cache_entries`` (a cache entry written atomically, sealed with its SHA-256,
+verified on read), ``cache_keys`` (what the caches are keyed by: the code version, a unit's and a build's
+keys, the stamp of an output folder's build), ``part_cache`` (each source's graph part cached beside its unit), ``held`` (what the build's parent keeps of each unit), ``views`` (each unit's share of
 the parent's global passes, cached beside it), ``parallel`` (a stage in a forked child), ``replica``
 (replicated sources for the benchmarks), ``errors`` (located errors), the
 ``server`` package (linked data and /sparql) and the ``tables`` package (the

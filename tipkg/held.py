@@ -261,12 +261,18 @@ class Brief:
 
     @classmethod
     def of(cls, unit: SourceUnit) -> Brief:
-        verbs: dict[str, str] = {}
-        for r in unit.found:
-            if r.relation == "verb":
-                verbs.setdefault(r.paragraph, r.target)
+        verbs = unit_verbs(unit.found)
         return cls(unit.tally, unit.index.source_file if unit.index is not None else None, "\n".join(f"{p}\t{v}" for p, v in verbs.items()),
                    paragraph_digests(unit.structured))
+
+
+def unit_verbs(found: Iterable[Reference]) -> dict[str, str]:
+    """paragraph -> its first verb among one unit's references (``found``, in their order)."""
+    verbs: dict[str, str] = {}
+    for r in found:
+        if r.relation == "verb":
+            verbs.setdefault(r.paragraph, r.target)
+    return verbs
 
 
 def first_verbs(briefs: Iterable[Brief]) -> dict[str, str]:

@@ -31,7 +31,8 @@ from tipkg.graph.mandates import add_repeats
 from tipkg.graph.store import fingerprint, store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
-from tipkg.units import BuildStamp, build_key, build_recipe, default_cache, extract_units, graph_parts
+from tipkg.cache_keys import BuildStamp, build_key, build_recipe
+from tipkg.units import default_cache, extract_units, graph_parts
 from tipkg.network.alignment import add_alignments, align, align_documents
 from tipkg.network.reuse import Echo, add_echoes
 from tipkg.network.reuse_spill import Spilled, add_spilled, read_echoes, spilled_reuse
@@ -233,20 +234,19 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs:
     passed: list[LocalPass] = []
 
     def written(triples) -> None:  # graph.nt is whole, the store not begun: no RocksDB open in this process
-        if check and getattr(triples, "path", None) is not None and not in_memory(triples) \
-                and getattr(triples, "delta", None) is None:
+        if check and triples.path is not None and not in_memory(triples) and triples.delta is None:
             before_store.append(Forked(local_pass, triples.path))
 
     def checked(triples) -> ValidationReport:  # in a forked child
         start = time.perf_counter()
-        delta = getattr(triples, "delta", None)
+        delta = triples.delta
         memory = early(triples)
         store = validation_store(triples) if memory else triples.store()
         loaded = time.perf_counter() - start
         reopen = (lambda: store) if memory else triples.store
         report = validate_delta(store, delta, reopen=reopen, cache=cache) if delta is not None else None
         if report is None:  # no delta, or it cannot be used: the whole graph
-            report = validate(store, reopen=reopen, triples=len(triples), nt=getattr(triples, "path", None),
+            report = validate(store, reopen=reopen, triples=len(triples), nt=triples.path,
                               done=passed[0] if passed else None)
         report.timings = {"store": loaded, **report.timings}
         return report
@@ -256,7 +256,7 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs:
         (a delta's few focus nodes are checked over the store made for OUT: loading the whole graph.nt
         into memory for them cost most of a small rebuild's validation, ×10: 13 s of wall on a loaded
         machine)."""
-        return in_memory(triples) and getattr(triples, "delta", None) is None
+        return in_memory(triples) and triples.delta is None
 
     def judged(report: ValidationReport) -> None:
         result.validation = report

@@ -3,31 +3,26 @@
 Structure and references are read from one source alone (plus the small
 shared tables: instruments, topics, actors, verbs), so each source is a unit
 of work. ``extract_units`` computes the units of a corpus with the standard
-library's process pool (``--jobs N``) and keeps each in a cache folder, keyed
-by the source's sha256, its manifest entry and the version of the code and
-tables (``code_version``: a hash of every module and table the build reads —
-when in doubt, all of it). A rebuild with an unchanged corpus reads every unit
-back and re-extracts nothing; with one source added or edited it re-extracts
-that one only.
+library's process pool (``--jobs N``) and keeps each in a cache folder
+(``UnitCache``), keyed by the source's sha256, its manifest entry and the
+version of the code and tables (``tipkg.cache_keys``: a hash of every module
+and table the build reads — when in doubt, all of it). A rebuild with an
+unchanged corpus reads every unit back and re-extracts nothing; with one
+source added or edited it re-extracts that one only.
 
 Each source's share of the graph (``graph.parts``: its own triples as sorted
 N-Triples, its contested texts, its small claims) is computed in the same task
-and cached beside the unit (``PartCache``, ``graph_parts``; without a cache, kept
-in the build's scratch folder until the build ends) — a visual-order
-source's too: its reading order reads that source and the word model shipped
-with the code (``reading_order.source_model``), nothing else of the corpus.
+and cached beside the unit (``tipkg.part_cache``; ``graph_parts`` reads them
+back or computes those missing; without a cache, kept in the build's scratch
+folder until the build ends) — a visual-order source's too: its reading order
+reads that source and the word model shipped with the code
+(``reading_order.source_model``), nothing else of the corpus.
 
-A cache entry is one file, written to a unique temporary name and moved into
-place (``os.replace``), so two builds sharing a cache never see each other's
-half-written files, and a build killed at any moment leaves only whole
-entries (and at most a temporary file, which the next build sweeps away). Each entry carries the SHA-256 of its payload and is verified on
-read: a corrupt or truncated entry is recomputed, never trusted.
-
->>> here = Source("X", "agenda", "x.txt", "/a/x.txt", "0" * 64, "2010", "ar", "", "", "", "text")
->>> key_of(here) == key_of(dataclasses.replace(here, path="/b/x.txt", manifest_line=7))
-True
->>> key_of(here) == key_of(dataclasses.replace(here, sha256="1" * 64))
-False
+Every entry is written atomically and verified on read (``tipkg.cache_entries``):
+two builds sharing a cache never see each other's half-written files, a build
+killed at any moment leaves only whole entries (and at most a temporary file,
+which the next build sweeps away: ``UnitCache.sweep``), and a corrupt or
+truncated entry is recomputed, never trusted.
 """
 
 from __future__ import annotations
@@ -36,25 +31,22 @@ import dataclasses
 import fcntl
 import gc
 import hashlib
-import json
 import os
-import pickle
-import tempfile
 import time
-import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import chain
-from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tipkg.graph.parts import Claims, FilePart, reading_of, source_chunk
+from tipkg.cache_entries import sealed, unsealed, write_atomically
+from tipkg.cache_keys import key_of
+from tipkg.graph.parts import FilePart, reading_of, source_chunk
 from tipkg.model import Source, StructuredSource
 from tipkg.parallel import process_pool
+from tipkg.part_cache import PartCache, part_key
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
 from tipkg.replica import as_original, replica, shifted, shifted_references
@@ -63,10 +55,6 @@ from tipkg.sources import with_text
 if TYPE_CHECKING:
     from tipkg.held import Tally
 
-#: the sub-packages whose code or tables a unit depends on (hashed into every key)
-UNIT_PACKAGES = ("tipkg", "tipkg.references", "tipkg.tables", "tipkg.loaders", "tipkg.ontology", "tipkg.graph")
-#: and those the global stages and outputs depend on besides (hashed into a whole build's key)
-BUILD_PACKAGES = UNIT_PACKAGES + ("tipkg.network", "tipkg.shapes", "tipkg.queries")  # queries: precomputed answers
 MAGIC = b"TIPKG-UNIT 1\n"
 CACHE_NAME = ".tipkg-cache"
 
@@ -95,27 +83,6 @@ def extract_unit(source: Source) -> SourceUnit:
     if k:
         structured = dataclasses.replace(structured, source=source)
     return SourceUnit(structured, *shifted_references(found.found, found.unresolved, found.index, k))
-
-
-@lru_cache(maxsize=None)
-def code_version(packages: tuple[str, ...] = UNIT_PACKAGES) -> str:
-    """A hash of every module and table file of ``packages`` (by default those a unit depends on)."""
-    digest = hashlib.sha256()
-    for name in packages:
-        spec = find_spec(name)
-        for folder in spec.submodule_search_locations or ():
-            for path in sorted(Path(folder).iterdir()):
-                if path.suffix in (".py", ".toml", ".ttl", ".rq") and path.is_file():
-                    digest.update(f"{name}/{path.name}\0".encode())
-                    digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def key_of(source: Source) -> str:
-    """The cache key of a source's unit: its sha256, its manifest entry and the code version
-    (not where the corpus folder is, nor the entry's line in the manifest)."""
-    entry = dataclasses.replace(source, path="", text="", manifest_line=0)
-    return hashlib.sha256(f"{code_version()}\0{entry!r}".encode("utf-8")).hexdigest()
 
 
 class UnitCache:
@@ -173,115 +140,6 @@ class UnitCache:
             finally:
                 os.close(fd)
         return removed
-
-
-def write_atomically(target: Path, data: bytes | Iterable[bytes]) -> None:
-    """Write ``data`` (bytes, or blocks of them as they come: ``graph.memo.LineStore.put``) to ``target``
-    through a locked temporary file moved into place: a reader sees the old file or the new one, whole;
-    a kill leaves at most an unlocked ``.tmp`` (see ``sweep``)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(3):
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name[:8]}.", suffix=".tmp", dir=target.parent)
-        written = False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            with os.fdopen(fd, "wb") as out:  # closing releases the lock, after the rename
-                written = True
-                if isinstance(data, bytes):
-                    out.write(data)
-                else:
-                    out.writelines(data)
-                out.flush()
-                os.replace(temporary, target)
-            return
-        except FileNotFoundError:  # swept by another build between mkstemp and flock: write it again
-            if attempt == 2 or (written and not isinstance(data, bytes)):  # blocks are read once
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
-
-def sealed(value, magic: bytes) -> bytes:
-    """``value`` as a cache entry: ``magic``, the SHA-256 of the payload, the zlib'd pickle."""
-    payload = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
-    return magic + hashlib.sha256(payload).hexdigest().encode() + payload
-
-
-def unsealed(path: Path, magic: bytes, kind: type):
-    """The value of the entry ``sealed`` wrote at ``path``, or None if it is absent, not whole
-    (short, altered: its SHA-256 disagrees), unloadable or not a ``kind`` — to be recomputed."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    head = len(magic) + 64
-    payload = data[head:]
-    if not data.startswith(magic) or not payload or hashlib.sha256(payload).hexdigest().encode() != data[len(magic):head]:
-        return None
-    try:
-        value = pickle.loads(zlib.decompress(payload))
-    except Exception:  # noqa: BLE001 — a payload that does not load is recomputed
-        return None
-    return value if isinstance(value, kind) else None
-
-
-def build_key(sources: Sequence[Source], *settings) -> str:
-    """The key of a whole build: every source's unit key, the code of every stage, the settings."""
-    parts = [code_version(BUILD_PACKAGES), repr(settings), *(key_of(s) for s in sources)]
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
-
-
-def build_recipe(*settings) -> str:
-    """What a build is made by, its sources left out: the code of every stage and the settings. Two builds
-    with the same recipe differ only by their sources, so the later can start from the earlier's outputs
-    (``BuildStamp.previous``, ``graph/delta.py``)."""
-    return hashlib.sha256(f"{code_version(BUILD_PACKAGES)}\0{settings!r}".encode("utf-8")).hexdigest()
-
-
-class BuildStamp:
-    """What the last build of an output folder was made from, kept in the cache (``builds/``).
-
-    A build whose key (``build_key``) matches the stamp, while the folder still
-    holds every output and the very ``graph.nt`` it wrote (size and modification
-    time), has nothing to do: the outputs are current. One whose recipe
-    (``build_recipe``: the same code and settings, other sources) matches may
-    start from those outputs (``previous``): only its sources changed.
-    """
-
-    def __init__(self, cache: str | Path, out_dir: str | Path):
-        self.out = Path(out_dir).resolve()
-        name = hashlib.sha256(str(self.out).encode("utf-8")).hexdigest()[:32]
-        self.path = Path(cache) / "builds" / f"{name}.json"
-
-    def current(self, key: str, names: Sequence[str]) -> dict | None:
-        """The stamp's record if the outputs in the folder are those of a build with ``key``, else None."""
-        return self._matching("key", key, names)
-
-    def previous(self, recipe: str, names: Sequence[str]) -> dict | None:
-        """The stamp's record if the outputs in the folder are those of a build with ``recipe`` (the same
-        code and settings; the sources may differ), else None (no stamp: ``--no-cache``; a first build;
-        other code or settings; the folder's graph.nt not the one that build wrote; an output missing)."""
-        return self._matching("recipe", recipe, names)
-
-    def _matching(self, field: str, value: str, names: Sequence[str]) -> dict | None:
-        try:
-            record = json.loads(self.path.read_text(encoding="utf-8"))
-            stat = (self.out / "graph.nt").stat()
-        except (OSError, ValueError):
-            return None
-        if not isinstance(record, dict) or record.get(field) != value \
-                or record.get("graph.nt") != [stat.st_size, stat.st_mtime_ns]:
-            return None
-        return record if all((self.out / name).exists() for name in names) else None
-
-    def record(self, key: str, **facts) -> None:
-        """Remember that the folder now holds the outputs of a build with ``key`` (and the ``facts``: its
-        ``recipe``, triple count, validation line), written atomically."""
-        stat = (self.out / "graph.nt").stat()
-        record = {"key": key, "graph.nt": [stat.st_size, stat.st_mtime_ns], **facts}
-        write_atomically(self.path, json.dumps(record).encode("utf-8"))
 
 
 def default_cache(out_dir: str | Path) -> Path:
@@ -522,77 +380,6 @@ def _duration(seconds: float) -> str:
 
 
 # --- graph parts: each source's share of the graph, cached beside its unit -----------------------
-
-PART_MAGIC = b"TIPKG-PART 1\n"
-
-
-def part_key(unit_key: str, base: str, index_file: str = "") -> str:
-    """The key of a source's graph part: its unit's key (the shipped reading-order word model a
-    visual source reads is a table of the code version it holds), the base IRI, and for a source
-    that prints a thematic index the file of the corpus's first index (``graph.parts``)."""
-    return hashlib.sha256(f"{unit_key}\0part\0{base}\0{index_file}".encode("utf-8")).hexdigest()
-
-
-class PartCache:
-    """Graph parts, three files each under ``<key[:2]>/``: ``<key>.nt`` (the source's own triples,
-    sorted N-Triples), ``<key>.contested.nt`` (its texts) and ``<key>.part`` (its claims and the
-    SHA-256 of both files; written last, so an entry is whole once it is there). Verified on read."""
-
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder) / "parts"
-
-    def paths(self, key: str) -> tuple[Path, Path, Path]:
-        at = self.folder / key[:2]
-        return at / f"{key}.part", at / f"{key}.nt", at / f"{key}.contested.nt"
-
-    def get(self, key: str) -> FilePart | None:
-        """The part stored under ``key``, or None if absent or not whole (any file short or altered)."""
-        meta, lines, contested = self.paths(key)
-        record = unsealed(meta, PART_MAGIC, dict)
-        try:
-            if record is None or file_digest(lines) != record["nt"] or file_digest(contested) != record["contested"]:
-                return None
-        except (OSError, KeyError):  # a file of the part absent: recomputed
-            return None
-        gists = meta.with_name(f"{key}.gists")
-        return FilePart(lines, contested, record["claims"], gists if record.get("gists") else None)
-
-    def put(self, key: str, lines: bytes, contested: bytes, claims: Claims) -> FilePart:
-        """Store a part atomically (each file to a temporary name, then moved into place; the claims last)."""
-        meta, lines_path, contested_path = self.paths(key)
-        meta.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(lines_path, lines)
-        write_atomically(contested_path, contested)
-        tables, gists = _gist_tables(lines, contested), meta.with_name(f"{key}.gists")
-        if tables is not None:  # apart from the claims: read one part at a time as the gists merge them
-            from tipkg.graph.gists import TABLES_MAGIC
-
-            write_atomically(gists, sealed(tables, TABLES_MAGIC))
-        record = {"nt": hashlib.sha256(lines).hexdigest(), "contested": hashlib.sha256(contested).hexdigest(),
-                  "claims": claims, "gists": tables is not None}
-        write_atomically(meta, sealed(record, PART_MAGIC))
-        return FilePart(lines_path, contested_path, claims, gists if tables is not None else None)
-
-
-def _gist_tables(lines: bytes, contested: bytes):
-    """What the gists read of a part (``graph.gists.Tables``), made here so the build's parent merges
-    tables instead of reading every part's lines; None (the parent reads them) if its contested texts
-    held anything the gists read, which ``first_printers`` would take from the first printer only."""
-    from tipkg.graph.gists import Tables
-
-    return None if Tables.of(contested) else Tables.of(lines)
-
-
-def file_digest(path: Path) -> str:
-    """The SHA-256 of a file (hex), read in 1 MiB blocks, never whole: what a cached part's lines
-    files (``PartCache``) and the memo's lines files (``graph.memo``) are checked against before
-    either is reused, so a file cut short or altered is made again, not read."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _part(unit: SourceUnit, key: str, folder: str, base: str, index_file: str) -> FilePart:
     return PartCache(folder).put(key, *source_chunk(unit.structured, unit.found, base, reading_of(unit.structured),

@@ -25,7 +25,7 @@ changed word reads back the agendas' units and the changed source's):
   views; each draft's rows are cached by the unit keys of the draft's source and of the adopted text's
   (``<cache>/aligned/``), made from those two units when absent.
 
-Every result is the one the passes over the units give (``tests/test_views.py`` compares them on ×3).
+Every result is the one the passes over the units give (``tests/test_views.py`` compares them on ×2).
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from tipkg.held import Brief, _chunks, _digest
+from tipkg.held import Brief, _chunks, _digest, unit_verbs
 from tipkg.model import Document, Source
 from tipkg.references.answers import Local, Restatement, _FirstPrints, _text_read, local_answers
 from tipkg.references.mandates import Candidates, Mandate, merged_mandates, requests_by_paragraph, source_candidates
-from tipkg.units import SourceUnit, sealed, unsealed, write_atomically
+from tipkg.cache_entries import sealed, unsealed, write_atomically
+from tipkg.units import SourceUnit
 
 MAGIC = b"TIPKG-VIEW 1\n"
 ALIGNED_MAGIC = b"TIPKG-ALIGNED 1\n"
@@ -67,23 +68,26 @@ class View:
 def view_of(unit: SourceUnit) -> View:
     """The view of a unit (whole, or as ``held`` keeps it: both have the structure, requests and verbs)."""
     structured = unit.structured
-    verbs: dict[str, str] = {}
-    for r in unit.found:
-        if r.relation == "verb":
-            verbs.setdefault(r.paragraph, r.target)
-    candidates = source_candidates(structured, requests_by_paragraph(unit.found), verbs)
+    candidates = source_candidates(structured, requests_by_paragraph(unit.found), unit_verbs(unit.found))
     read = {paragraph for _, found, _ in candidates.documents for paragraph, m in found
             if m is not None and _text_read(m)}
     documents = tuple((d.identifier, d.kind == "draft-decision",
                        int(d.date[:4]) if d.date and d.date[:4].isdigit() else None, d.adopted_as or "")
                       for d in structured.documents)
+    texts = _first_texts(structured.documents, read)
+    return View(candidates, documents, tuple((d, p, t) for (d, p), t in texts.items()), local_answers(structured))
+
+
+def _first_texts(documents: Sequence[Document], wanted: set[str]) -> dict[tuple[str, str], str]:
+    """(document, paragraph) -> the working text at its first print, of the ``wanted`` paragraphs printed in
+    ``documents`` other than drafts."""
     texts: dict[tuple[str, str], str] = {}
-    for d in structured.documents:
+    for d in documents:
         if d.kind != "draft-decision":
             for p in d.paragraphs:
-                if p.identifier in read:
+                if p.identifier in wanted:
                     texts.setdefault((d.identifier, p.identifier), p.normalized or p.text)
-    return View(candidates, documents, tuple((d, p, t) for (d, p), t in texts.items()), local_answers(structured))
+    return texts
 
 
 class ViewCache:
@@ -110,7 +114,8 @@ def store_view(folder: str, key: str, unit: SourceUnit) -> None:
 class Views:
     """The global passes of a build's parent over the views of its units (``StreamedUnits`` ``units``, read
     back only where a view is missing or cannot answer). ``mandates`` reads every view once and keeps what the
-    other passes need of them: the documents (ids and years) and a few texts, not the candidates."""
+    other passes need of them: the documents (ids and years), a few texts and the answers' local part, not the
+    candidates."""
 
     def __init__(self, keys: Sequence[str], cache: str | Path, units: Sequence[SourceUnit]) -> None:
         self.keys, self.cache, self.units = keys, ViewCache(cache), units
@@ -197,7 +202,7 @@ class Views:
         (document -> the unit keys of the sources that print it): used again while those are the same, so a
         rebuild reads back the agenda's source, not the compendium that prints the decisions it names."""
         from tipkg.references.answers import _restatements
-        from tipkg.units import BUILD_PACKAGES, code_version
+        from tipkg.cache_keys import BUILD_PACKAGES, code_version
 
         key = hashlib.sha256(f"{code_version(BUILD_PACKAGES)}\0{self.keys[i]}\0{document.identifier}\0"
                              f"{source.file}".encode("utf-8")).hexdigest()
@@ -216,22 +221,15 @@ class Views:
         return None if places is None else tuple(self.keys[j] for j in places)
 
     def _texts(self, i: int, wanted: set[str]) -> dict[tuple[str, str], str]:
-        """(document, paragraph) -> the working text at its first print, of the wanted paragraphs unit ``i``
-        prints in documents other than drafts (read back)."""
+        """``_first_texts`` of unit ``i``, read back."""
         self.read_back += 1
-        out: dict[tuple[str, str], str] = {}
-        for d in self.units[i].structured.documents:
-            if d.kind != "draft-decision":
-                for p in d.paragraphs:
-                    if p.identifier in wanted:
-                        out.setdefault((d.identifier, p.identifier), p.normalized or p.text)
-        return out
+        return _first_texts(self.units[i].structured.documents, wanted)
 
     def aligned(self, align_pair: Callable[[object, object], list]) -> list:
         """``network.alignment.align`` over the units: each draft (at its first print) aligned with the first
         print of what it was adopted as, by ``align_pair(draft, adopted)``; each draft's rows cached by the
         two sources' unit keys, so only a changed source's drafts are aligned again."""
-        from tipkg.units import BUILD_PACKAGES, code_version
+        from tipkg.cache_keys import BUILD_PACKAGES, code_version
 
         first: dict[str, int] = {}
         drafts: list[tuple[int, str, str]] = []

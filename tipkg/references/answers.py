@@ -22,6 +22,7 @@ Plain frozen dataclasses with the words and their span; no RDF.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -91,6 +92,23 @@ class _Mandates:
         self.order = {id(m): n for n, m in enumerate(mandates)}
         # the Working Group directions by the years they are in force
         self.working_group_years, self.working_group_standing = _in_force(self.to_working_group, texts)
+        self._latest: dict[str, tuple[list[int], list[tuple[Mandate, Mandate | None]]]] = {}
+
+    def latest_to_secretariat(self, action: str, document: str, year: int) -> Mandate | None:
+        """The last mandate (in corpus order) to the Secretariat for ``action`` made by another document than
+        ``document`` in a year not after ``year`` (no year: 0). Walking ``to_secretariat[action]`` back from
+        its end for it was quadratic in the corpus: the replicated scale corpus's later copies' mandates are
+        dated later, so an evidence hit of copy k walked past every mandate of the copies after it. Here the
+        mandates are sorted by year once, with, for each prefix, the last of them and the last of another
+        document than that one's: a lookup is a bisection."""
+        if action not in self._latest:
+            self._latest[action] = _prefix_latest(self.to_secretariat.get(action, []))
+        years, best = self._latest[action]
+        k = bisect_right(years, year)
+        if not k:
+            return None
+        last, other = best[k - 1]
+        return last if last.document != document else other
 
 
 def find_answers(structured: Sequence[StructuredSource], mandates: Sequence[Mandate],
@@ -348,7 +366,30 @@ def _evidenced(mandates: _Mandates, action: str, document: str, date: str | None
     chosen = [m for document in dict.fromkeys(named) for m in mandates.by_document.get(document, ()) if fits(m)]
     if chosen:
         return [min(chosen, key=lambda m: mandates.order[id(m)])]
-    return next(([m] for m in reversed(mandates.to_secretariat.get(action, ())) if fits(m)), [])
+    latest = mandates.latest_to_secretariat(action, document, year)
+    return [latest] if latest is not None else []
+
+
+def _prefix_latest(made: Sequence[Mandate]) -> tuple[list[int], list[tuple[Mandate, Mandate | None]]]:
+    """``made`` (in corpus order) sorted by year (no year: 0), and for each prefix of that order its last
+    mandate in corpus order and the last of a document other than that one's (None if there is none)."""
+    ranked = sorted(range(len(made)), key=lambda n: made[n].year or 0)
+    years: list[int] = []
+    best: list[tuple[Mandate, Mandate | None]] = []
+    last: int | None = None
+    other: int | None = None
+    for n in ranked:
+        if last is None:
+            last = n
+        elif n > last:
+            if made[n].document != made[last].document:
+                other = last  # the last of all before: the last of another document than n's
+            last = n
+        elif made[n].document != made[last].document and (other is None or n > other):
+            other = n
+        years.append(made[n].year or 0)
+        best.append((made[last], made[other] if other is not None else None))
+    return years, best
 
 
 def _front_hits(item: StructuredSource, whole=normalize_whole) -> tuple[tuple[Words, tuple[str, ...]], ...]:
