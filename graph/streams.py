@@ -136,7 +136,7 @@ def sorted_union(paths: Sequence[Path], folder: Path) -> Iterator[bytes]:
     about a third of the CPU of ``heapq.merge`` (×100: 3.1 M lines of 501 parts, 0.9 against 3.1 s).
     Both orders agree because no N-Triples line is a prefix of another (sort compares lines without
     their newline, Python with it). ``folder``: its list of files and its temporary files."""
-    sort = _gnu_sort()
+    sort = gnu_sort()
     if sort is None or not paths:
         lines = merged(paths)
         while block := b"".join(islice(lines, 4096)):
@@ -182,7 +182,7 @@ def _die_with_us(parent: int) -> Callable[[], None] | None:
 _SORT: list[str | None] = []
 
 
-def _gnu_sort() -> str | None:
+def gnu_sort() -> str | None:
     """The path of GNU sort (coreutils), or None: then the merge is ``heapq.merge`` (``$TIPKG_MERGE=python``
     chooses that too)."""
     if os.environ.get("TIPKG_MERGE") == "python":

@@ -5,7 +5,7 @@ citation, a few RocksDB lookups each (×30: 1.9 CPU s; ×100 the check took 11.7
 1.12). The pass over graph.nt's runs reads each citation's run anyway: ``Edges`` writes the triple it
 describes to a scratch file (the pass's memory stays flat), and when every run is read the triples the
 graph lacks are found at once: for graph.nt by GNU sort and comm (C, one read of the sorted file;
-a merge here where they are not installed), for a store by a lookup each (``local.Runs.missing``).
+a merge here where they are not installed or ``$TIPKG_MERGE=python``), for a store by a lookup each (``local.Runs.missing``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from tipkg.graph.streams import external_sort, file_lines, gnu_sort
 from tipkg.shapes.local import Local, Unsorted, read_iri
 
 
@@ -28,26 +29,30 @@ def missing_in_file(nt: Path, keys: Path) -> set[bytes]:
     found missing is looked for once more among the lines of ``nt`` that escape a character (an IRI may
     be written so: the same triple, other bytes); lines out of order: ``Unsorted``."""
     env = {**os.environ, "LC_ALL": "C"}
-    if shutil.which("sort") and shutil.which("comm"):
+    sort = gnu_sort()  # GNU sort, as the merge into graph.nt uses it (None: $TIPKG_MERGE=python, or none here)
+    if sort and shutil.which("comm"):
         ordered = keys.with_name(keys.name + ".sorted")
-        subprocess.run(["sort", "-u", "-S", "16M", "-T", str(keys.parent), "-o", str(ordered), str(keys)],
+        subprocess.run([sort, "-u", "-S", "16M", "-T", str(keys.parent), "-o", str(ordered), str(keys)],
                        env=env, check=True)
         done = subprocess.run(["comm", "-23", "--check-order", str(ordered), str(nt)], env=env, capture_output=True)
         if done.returncode != 0:
             raise Unsorted(f"graph.nt: not sorted as comm reads it ({done.stderr.decode('utf-8', 'replace').strip()})")
         missing = set(done.stdout.splitlines(keepends=True))
-    else:
-        wanted, missing, k, previous = sorted(set(keys.read_bytes().splitlines(keepends=True))), set(), 0, b""
+    else:  # the keys sorted through chunk files (memory bounded), merged with graph.nt here
+        missing = set()
+        wanted = external_sort((line.rstrip(b"\n") for line in file_lines(keys)), keys.parent / "keys-sorted")
+        key, previous = next(wanted, None), b""
         with open(nt, "rb", buffering=1 << 20) as f:
             for line in f:
                 if line < previous:
                     raise Unsorted("graph.nt: a line out of order")
                 previous = line
-                while k < len(wanted) and wanted[k] < line:
-                    missing.add(wanted[k])
-                    k += 1
-                k += k < len(wanted) and wanted[k] == line
-        missing.update(wanted[k:])
+                while key is not None and key < line:
+                    missing.add(key)
+                    key = next(wanted, None)
+                if key == line:
+                    key = next(wanted, None)
+        missing.update(([key] if key is not None else []) + list(wanted))
     if missing:  # the same triples written with escapes
         with open(nt, "rb", buffering=1 << 20) as f:
             for line in f:

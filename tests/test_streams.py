@@ -65,7 +65,7 @@ def test_gnu_sort_merges_as_heapq_does(built_out, tmp_path, monkeypatch):
     """graph.nt's lines dealt out to 40 sorted files, a line to one, two or three of them (the repeats a
     merge drops): GNU sort's merge and the Python one give graph.nt back, byte for byte. This machine, as CI,
     must have GNU sort: without it the merge falls back to Python and is about three times slower."""
-    assert streams._gnu_sort() is not None
+    assert streams.gnu_sort() is not None
     nt = (built_out / "graph.nt").read_bytes()
     lines = nt.splitlines(keepends=True)
     files: list[list[bytes]] = [[] for _ in range(40)]

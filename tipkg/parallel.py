@@ -32,7 +32,6 @@ them back (``gc.unfreeze``), once the children are gone.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -57,14 +56,18 @@ def _freeze_before_fork() -> None:
         trim_heap()
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
+def _c_library() -> ctypes.CDLL | None:
+    """The C library's functions this module calls (``prctl``, ``malloc_trim``), from the symbols this
+    process already has loaded: opened once, in the parent, so that no child looks the library up again
+    (``ctypes.util.find_library`` runs ``ldconfig``)."""
     try:
-        return ctypes.CDLL(None).malloc_trim  # glibc; elsewhere there is nothing to give back this way
-    except (OSError, AttributeError):
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
         return None
 
 
-_trim = _malloc_trim()
+_LIBC = _c_library()
+_trim = getattr(_LIBC, "malloc_trim", None)  # glibc; elsewhere there is nothing to give back this way
 
 
 def trim_heap() -> None:
@@ -152,12 +155,8 @@ def name_process(role: str) -> None:
     ``/proc/PID/status`` show), on Linux: a forked child keeps its parent's command line, so without it
     every process of a build reads ``python3 -m tipkg build`` and a sampler cannot tell which stage
     holds the memory."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-            libc.prctl(_PR_SET_NAME, role.encode()[:15], 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
+    if sys.platform.startswith("linux") and _LIBC is not None:
+        _LIBC.prctl(_PR_SET_NAME, role.encode()[:15], 0, 0, 0)
 
 
 def die_with_parent(parent: int | None = None, *then: Any) -> None:
@@ -165,9 +164,8 @@ def die_with_parent(parent: int | None = None, *then: Any) -> None:
     gone, exit now. ``parent`` is the parent's pid as the parent saw it (default: the current one).
     Further arguments: an initializer to chain, and its arguments (for a pool's ``initializer``)."""
     parent = os.getppid() if parent is None else parent
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if sys.platform.startswith("linux") and _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # the parent died before the request was made
             os._exit(1)
     if then:
