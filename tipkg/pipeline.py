@@ -38,7 +38,7 @@ from tipkg.network.reuse import Echo, add_echoes
 from tipkg.network.reuse_spill import Spilled, add_spilled, read_echoes, spilled_reuse
 from tipkg.network.reuse_index import reuse_stage
 from tipkg.graph.triples import TripleSet
-from tipkg.graph.uris import base_iri
+from tipkg.graph.uris import base_iri, forget_minted
 from tipkg.model import StructuredSource
 from tipkg.errors import ValidationFailed
 from tipkg.graph.outputs import prepare, scratch_folder, staged_output, sweep_beside, write_dumps
@@ -176,7 +176,11 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
                                           first_verbs(briefs))
         graph = build_graph(structured, base, references=found, index=None if light else references.index, graph=sink,
                             parts=parts.parts if parts else None, mandates=mandates, answering=answering)
-        answering = views = None  # type: ignore[assignment]  # let go
+        # let go of what only the graph stage reads, before the children forked from here on inherit it: the
+        # parts' claims (×30: 27 KB a source), the briefs (10 KB; ``references`` holds the counts of their tallies)
+        answering = views = None  # type: ignore[assignment]
+        computed = parts.computed if parts else 0
+        parts = briefs = extraction.briefs = None  # type: ignore[assignment]
         lap("graph")
         say("text reuse")
         reused = reuse.result()
@@ -190,10 +194,12 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         del mandates  # let go before the outputs' children are forked
         # draft paragraph -> adopted paragraph (network/alignment.py)
         add_alignments(graph, aligned if aligned is not None else align(structured), base)
+        aligned = None
+        forget_minted()  # the graph's URIs minted (×30: 27,000, 11 MB; at most 65,536): no stage after reads them
         lap("reuse")
         result = BuildResult(graph, structured, documents=documents, timings=timings,
                              references=references, cached=extraction.cached, extracted=extraction.extracted,
-                             parts=parts.computed if parts else 0)
+                             parts=computed)
         if out_dir is not None:
             recipe = build_recipe(base, check) if stamp else None
             previous = stamp.previous(recipe, [w.name for w in writers()]) if stamp else None
