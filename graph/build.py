@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain
 from dataclasses import replace
 
 from rdflib import RDF, RDFS, XSD, Graph, URIRef
@@ -97,11 +98,11 @@ def build_graph(structured: Sequence[StructuredSource], base: str | None = None,
     precomputed = parts is not None
     if parts is None:
         parts = in_memory_parts(structured, base, references, tables)
-    add_parts(graph, parts, resolve(graph, [tables.claims] + [p.claims for p in parts]))
+    add_parts(graph, parts, resolve(graph, chain([tables.claims], (p.claims for p in parts))))
     if references is not None:
         add_corpus_mandates(graph, structured, references, base, mandates, answering)  # graph/mandates.py
     if precomputed:  # the parts hold the index's entries; its scheme, topics and notations are claims
-        index = index_header(p.claims for p in parts)
+        index = index_header(p.claims for p in parts if p.indexed)
     if index is not None and precomputed and not index.entries:  # the same header after most edits: its lines kept
         # (graph/memo.py); its entries are the parts'
         add_grouped(graph, "index", [index], group=lambda i: i.source_file, base=base,

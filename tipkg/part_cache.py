@@ -50,7 +50,8 @@ class PartCache:
         except (OSError, KeyError):  # a file of the part absent: recomputed
             return None
         gists = meta.with_name(f"{key}.gists")
-        return FilePart(lines, contested, record["claims"], gists if record.get("gists") else None)
+        return FilePart(lines, contested, meta, gists if record.get("gists") else None,
+                        record["claims"].index is not None)
 
     def put(self, key: str, lines: bytes, contested: bytes, claims: Claims) -> FilePart:
         """Store a part atomically (each file to a temporary name, then moved into place; the claims last)."""
@@ -66,7 +67,16 @@ class PartCache:
         record = {"nt": hashlib.sha256(lines).hexdigest(), "contested": hashlib.sha256(contested).hexdigest(),
                   "claims": claims, "gists": tables is not None}
         write_atomically(meta, sealed(record, PART_MAGIC))
-        return FilePart(lines_path, contested_path, claims, gists if tables is not None else None)
+        return FilePart(lines_path, contested_path, meta, gists if tables is not None else None, claims.index is not None)
+
+
+def read_claims(record: Path) -> Claims:
+    """The claims of the part whose record is ``record`` (``FilePart.claims``), read back: verified as when the
+    part was read (``PartCache.get``); an entry damaged since, within the build, is an error, not trusted."""
+    read = unsealed(record, PART_MAGIC, dict)
+    if read is None:
+        raise RuntimeError(f"the graph part {record} was damaged or removed while the build read it")
+    return read["claims"]
 
 
 def _gist_tables(lines: bytes, contested: bytes):
