@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tipkg.graph.build import build_graph
-from tipkg.graph.parts import FilePart, reading_of, visual
+from tipkg.graph.parts import FilePart, reading_of, source_chunk, visual
 from tipkg.graph.streams import SpilledTriples
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri
@@ -194,3 +194,22 @@ def test_two_copies_give_the_single_pass_graph(tmp_path):
     assert sum(1 for u in result.references.index.entries) > 2 * 1000  # both indexes' entries
     single = build(corpus, out_dir=None)
     assert single.triples.ntriples() == graph_nt(tmp_path / "out")
+
+
+def test_a_cached_part_reads_its_claims_back_when_asked(cold, tmp_path):
+    """The build's parent holds no part's claims (``FilePart``: ×30, 27 KB a source, through the graph stage):
+    each part reads them back from its record when asked, the ones it was stored with; ``indexed`` says, without
+    reading them, whether they hold the thematic index (``index_header`` reads those only). A record damaged
+    since it was read is an error, never claims taken on trust."""
+    folder, _ = cold
+    units = extract_units(read_corpus(), folder / "cache", jobs=1, brief=Brief.of)
+    parts = graph_parts(units.briefs, units.keys, folder / "cache", base_iri(), units.units.__getitem__).parts
+    assert all("claims" not in vars(p) for p in parts)
+    made = [source_chunk(u.structured, u.found, base_iri(), reading_of(u.structured), u.index,
+                         u.index.source_file if u.index is not None else None)[2] for u in units.units]
+    assert [p.claims for p in parts] == made
+    assert [p.indexed for p in parts] == [c.index is not None for c in made] and sum(p.indexed for p in parts) == 1
+    copy = tmp_path / "record.part"
+    copy.write_bytes(parts[1].record.read_bytes()[:-5])
+    with pytest.raises(RuntimeError, match="damaged"):
+        FilePart(parts[1].lines, parts[1].contested, copy).claims

@@ -120,6 +120,10 @@ class StreamedUnits(Sequence[SourceUnit]):
             self.recent[i] = self._read(i)
         return self.recent[i]
 
+    def forget(self) -> None:
+        """Let go of the units last read (the build's parent, once its global passes are done)."""
+        self.recent.clear()
+
     def _read(self, i: int) -> SourceUnit:
         key, source = self.keys[i], with_text(self.sources[i])  # the build's parent holds no text: read again
         if self.keep is None:

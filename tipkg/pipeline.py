@@ -196,6 +196,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         add_alignments(graph, aligned if aligned is not None else align(structured), base)
         aligned = None
         forget_minted()  # the graph's URIs minted (×30: 27,000, 11 MB; at most 65,536): no stage after reads them
+        for streamed in {id(units): units, id(whole): whole}.values() if light else ():
+            streamed.forget()  # type: ignore[union-attr]  # the last units the passes read back
         lap("reuse")
         result = BuildResult(graph, structured, documents=documents, timings=timings,
                              references=references, cached=extraction.cached, extracted=extraction.extracted,
