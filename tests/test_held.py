@@ -196,17 +196,24 @@ def test_the_parent_lets_go_of_the_graph_stage_before_the_store(tmp_path, monkey
 
     seen: dict[str, int] = {}
     write = pipeline._write
+    kinds = (Brief, Tally, Claims, FilePart, SourceUnit)
 
-    def looked(result, *args, **kwargs):
+    def alive() -> list:
         frozen = gc.get_freeze_count()  # the build's objects are frozen (tipkg.parallel.frozen_heap): not listed
         gc.unfreeze()
         gc.collect()
-        alive = gc.get_objects()
+        found = [o for o in gc.get_objects() if type(o) in kinds]
         if frozen:
             gc.freeze()
-        for kind in (Brief, Tally, Claims, FilePart, SourceUnit):
-            seen[kind.__name__] = sum(1 for o in alive if type(o) is kind)
-        del alive
+        return found
+
+    before = {id(o) for o in alive()}  # other tests' (a module's fixture): not the build's
+
+    def looked(result, *args, **kwargs):
+        made = [o for o in alive() if id(o) not in before]
+        for kind in kinds:
+            seen[kind.__name__] = sum(1 for o in made if type(o) is kind)
+        del made
         seen["minted"] = uris._mint.cache_info().currsize
         return write(result, *args, **kwargs)
 
