@@ -158,8 +158,12 @@ def test_the_lean_servers_children_are_counted_once_it_stops(tmp_path):
     import sys
 
     script = ("import resource\nfrom tipkg.parallel import Forked, stop_lean_server\n"
-              "Forked(bytes, 300 << 20, lean=True).result()\nstop_lean_server()\n"
-              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+              "import multiprocessing, os\n"
+              "Forked(bytes, 300 << 20, lean=True).result()\nfolder = multiprocessing.util.get_temp_dir()\n"
+              "stop_lean_server()\n"
+              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, os.path.exists(folder))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                           env={k: v for k, v in os.environ.items() if k != "TIPKG_JOBS"})
-    assert int(done.stdout) > 300 << 10
+    peak, left = done.stdout.split()
+    assert int(peak) > 300 << 10
+    assert left == "False"  # nor is multiprocessing's temporary folder (/tmp/pymp-*, the server's socket) left

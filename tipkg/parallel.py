@@ -155,11 +155,30 @@ def stop_lean_server(wait: float = 10.0) -> None:
             os.unlink(address)
         except OSError:
             pass
+        _remove_empty_temp_dir(os.path.dirname(address))
     deadline = time.monotonic() + wait
     while os.waitpid(pid, os.WNOHANG) == (0, 0):
         if time.monotonic() > deadline:
             return  # a process still holds the pipe: the server leaves with it, uncounted
         time.sleep(0.005)
+
+
+def _remove_empty_temp_dir(folder: str) -> None:
+    """Remove ``multiprocessing``'s temporary folder (``/tmp/pymp-*``, where the server's socket was) if it is
+    that and now empty, by its own finalizer, which would run only at an ordinary exit: ``tipkg build`` ends
+    with ``os._exit`` (``cli.exit_now``), and each large build left one such folder behind."""
+    from multiprocessing import util
+
+    if folder != multiprocessing.current_process()._config.get("tempdir"):
+        return
+    try:
+        if os.listdir(folder):
+            return
+    except OSError:
+        return
+    for finalizer in list(getattr(util, "_finalizer_registry", {}).values()):
+        if getattr(finalizer, "_callback", None) is getattr(util, "_remove_temp_dir", None):
+            finalizer()  # removes the folder and forgets it (the next server makes a new one)
 
 
 class Forked(Generic[T]):
