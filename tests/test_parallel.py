@@ -167,3 +167,23 @@ def test_the_lean_servers_children_are_counted_once_it_stops(tmp_path):
     peak, left = done.stdout.split()
     assert int(peak) > 300 << 10
     assert left == "False"  # nor is multiprocessing's temporary folder (/tmp/pymp-*, the server's socket) left
+
+
+def _pooled(values: list[int]) -> tuple[str, list[int]]:
+    import multiprocessing
+
+    multiprocessing.current_process()._config["daemon"] = False  # as graph/segments.py's pool does
+    with process_pool(2, "text dumps") as pool:
+        return multiprocessing.get_start_method(), sorted(pool.map(abs, values))
+
+
+def test_a_lean_child_runs_a_process_pool_as_a_forked_one(monkeypatch):
+    """Regression (a ×30 build with the lean server failed: "text dumps: a worker process died in a task
+    (… exited with 1 …)"): ``multiprocessing`` gives a child the start method it was started by, so the text
+    dumps' pool in a lean child started its workers from a fork server of its own; each, not its child, took
+    its parent for dead (``die_with_parent``) and left. A lean child now forks its pool's workers, as a
+    forked child does, and keeps the build's default start method."""
+    import multiprocessing
+
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)
+    assert Forked(_pooled, [-2, 1], lean=True).result() == (multiprocessing.get_start_method(), [1, 2])

@@ -199,7 +199,8 @@ class Forked(Generic[T]):
         context = multiprocessing.get_context("forkserver" if lean else "fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_run_lean if lean else _run, daemon=True,
-                                        args=(send, fn, args, os.getpid(), *([dict(os.environ)] if lean else [])))
+                                        args=(send, fn, args, os.getpid(),
+                                              *([dict(os.environ), multiprocessing.get_start_method()] if lean else [])))
         self._process.start()
         send.close()
 
@@ -256,7 +257,9 @@ def die_with_parent(parent: int | None = None, *then: Any) -> None:
 @contextmanager
 def process_pool(jobs: int, stage: str, *then: Any) -> Iterator[ProcessPoolExecutor]:
     """A process pool of ``jobs`` workers that die with this process (``die_with_parent``), for ``stage``;
-    ``then``: an initializer each worker runs next, and its arguments.
+    ``then``: an initializer each worker runs next, and its arguments. The workers are forked where
+    ``fork`` is, whatever the default start method: a lean child's is the fork server's (its workers were
+    the server's children, not its own, and died at once, taking their parent for dead).
 
     A worker that dies in a task breaks the pool, and ``concurrent.futures`` says only that "a process in
     the process pool was terminated abruptly". Raised through this block, the error names the stage and
@@ -266,7 +269,9 @@ def process_pool(jobs: int, stage: str, *then: Any) -> Iterator[ProcessPoolExecu
     newest process matching a pytest command line is a pool worker of that run, since a forked worker
     keeps its parent's command line. Killing a worker so gives that very error
     (``tests/test_parallel.py``); now it says "killed by SIGKILL"."""
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_pool_worker, initargs=(stage, os.getpid(), *then))
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_pool_worker,
+                               initargs=(stage, os.getpid(), *then))
     workers: dict = getattr(pool, "_processes", {})  # filled as workers start; shutdown lets go of it, not we
     try:
         with pool:
@@ -316,10 +321,11 @@ def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent
 
 
 def _run_lean(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], build: int,
-              environ: dict[str, str]) -> None:
+              environ: dict[str, str], method: str) -> None:
     """``_run`` in a child of the lean server: it dies with the server, which leaves with the ``build``'s
     process (if that is gone already, it leaves now), and runs with the build's environment of the moment
-    (the server's is that of its start). It lets go of the server's pipe, which every child of the server
+    (the server's is that of its start) and its default start ``method`` (``multiprocessing`` makes a
+    child's the one it was started by: here the fork server's). It lets go of the server's pipe, which every child of the server
     is given (so that it may start children of its own there, which it never does): held, it would keep the
     server up after the build died, and this child with it."""
     from multiprocessing import forkserver
@@ -331,4 +337,5 @@ def _run_lean(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], b
         server._forkserver_alive_fd = None
     os.environ.clear()
     os.environ.update(environ)
+    multiprocessing.set_start_method(method, force=True)
     _run(send, fn, args, None, build)  # None: its parent as it is now, the server
