@@ -187,3 +187,20 @@ def test_a_lean_child_runs_a_process_pool_as_a_forked_one(monkeypatch):
 
     monkeypatch.delenv("TIPKG_JOBS", raising=False)
     assert Forked(_pooled, [-2, 1], lean=True).result() == (multiprocessing.get_start_method(), [1, 2])
+
+
+def _frozen() -> tuple[int, int]:
+    import gc
+    import multiprocessing
+
+    multiprocessing.current_process()._config["daemon"] = False  # may fork, as graph/segments.py's pool does
+    return gc.get_freeze_count(), Forked(gc.get_freeze_count).result()
+
+
+def test_a_lean_child_freezes_what_it_starts_with_as_a_forked_child_does(monkeypatch):
+    """A child forked inside the build's ``frozen_heap`` has its inheritance frozen, and so do its own forks;
+    a lean child likewise freezes what it starts with (the server's modules: without it, its collections and
+    its forks' visited them all) and its own forks freeze theirs."""
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)
+    mine, its_fork = Forked(_frozen, lean=True).result()
+    assert mine > 10_000 and its_fork >= mine

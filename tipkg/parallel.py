@@ -325,7 +325,10 @@ def _run_lean(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], b
     """``_run`` in a child of the lean server: it dies with the server, which leaves with the ``build``'s
     process (if that is gone already, it leaves now), and runs with the build's environment of the moment
     (the server's is that of its start) and its default start ``method`` (``multiprocessing`` makes a
-    child's the one it was started by: here the fork server's). It lets go of the server's pipe, which every child of the server
+    child's the one it was started by: here the fork server's). What it holds as it starts is frozen
+    (``gc.freeze``), as a child forked inside ``frozen_heap`` holds its inheritance: its full collections
+    then visit only what it makes, not the preloaded modules (rdflib, the shapes, …), and so do its own
+    forks' (the text dumps' pool, validation's second half). It lets go of the server's pipe, which every child of the server
     is given (so that it may start children of its own there, which it never does): held, it would keep the
     server up after the build died, and this child with it."""
     from multiprocessing import forkserver
@@ -335,7 +338,10 @@ def _run_lean(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], b
     if alive is not None:
         os.close(alive)
         server._forkserver_alive_fd = None
+    global _freezing
     os.environ.clear()
     os.environ.update(environ)
     multiprocessing.set_start_method(method, force=True)
+    _freezing += 1  # as in a child forked inside the build's frozen_heap: what it forks freezes its heap first
+    gc.freeze()  # and the modules the server loaded, its arguments, are out of its own collections' way
     _run(send, fn, args, None, build)  # None: its parent as it is now, the server
