@@ -130,8 +130,9 @@ def test_a_lean_child_dies_with_the_build_killed(tmp_path):
 
     script = ("import sys, time\nfrom tipkg.parallel import Forked\n"
               "child = Forked(time.sleep, 600, lean=True)\nprint(child._process.pid, flush=True)\ntime.sleep(600)\n")
-    build = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                             env={k: v for k, v in os.environ.items() if k != "TIPKG_JOBS"})
+    build = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,  # its server's
+                             env={**{k: v for k, v in os.environ.items() if k != "TIPKG_JOBS"},  # socket folder
+                                  "TMPDIR": str(tmp_path)})  # (pymp-*), which a killed build leaves, in tmp_path
     child = int(build.stdout.readline())
     os.kill(child, 0)  # running
     build.kill()
