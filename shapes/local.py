@@ -76,7 +76,9 @@ class Local:
 
     @property
     def names(self) -> list[str]:
-        return (["this", "value"] if self.kind[0] in ("value", "edge") else ["this"]) + [name for name, _ in self.bound]
+        rows = ["this", "value"] if self.kind[0] in ("value", "edge", "top") else ["this", "value", self.kind[-1]] \
+            if self.kind[0] == "extends" else ["this"]
+        return rows + [name for name, _ in self.bound]
 
 
 # -- compiling: what the SPARQL compiler hands over ------------------------------------------------
@@ -195,12 +197,14 @@ def parts(path: str | Path, count: int, least: int = 8 << 20) -> list[tuple[int,
 
 
 class Runs:
-    """Runs of subjects (iterated: (subject IRI, {predicate: its objects})), and which of some triples the
+    """Runs of subjects (iterated: (subject IRI, {predicate: its objects})), which of some triples the
     graph they are read from lacks (``missing``: a file of N-Triples lines of IRIs -> those lines not in the
-    graph), what a check of kind "edge" asks once every run is read."""
+    graph), what a check of kind "edge" asks once every run is read, and one node's values of a predicate
+    (``values``), what the checks of ``shapes/parents.py`` ask of a node not among the runs just read."""
 
-    def __init__(self, items: Iterable[tuple[str, dict[str, list[Term]]]], missing: Callable[[Path], set[bytes]]):
-        self.items, self.missing = items, missing
+    def __init__(self, items: Iterable[tuple[str, dict[str, list[Term]]]], missing: Callable[[Path], set[bytes]],
+                 values: Callable[[str, str], list[Term]] | None = None):
+        self.items, self.missing, self.values = items, missing, values
 
     def __iter__(self) -> Iterator[tuple[str, dict[str, list[Term]]]]:
         return iter(self.items)
@@ -208,9 +212,11 @@ class Runs:
 
 def nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None = None) -> Runs:
     """The runs of a sorted N-Triples file (``_nt_runs``); its missing triples found by one merge with it."""
-    from tipkg.shapes.edges import missing_in_file  # edges reads local's terms: imported when used
+    from tipkg.shapes.edges import missing_in_file  # edges and parents read local's terms: imported when used
+    from tipkg.shapes.parents import file_lookup
 
-    return Runs(_nt_runs(path, wanted, start, stop), lambda keys: missing_in_file(Path(path), keys))
+    return Runs(_nt_runs(path, wanted, start, stop), lambda keys: missing_in_file(Path(path), keys),
+                file_lookup(Path(path)))
 
 
 def _nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None = None
@@ -303,8 +309,9 @@ def read_iri(token: str) -> str:
 def store_runs(store: ox.Store, wanted: set[str]) -> Runs:
     """The runs of a store's default graph (``_store_runs``); its missing triples looked up in it."""
     from tipkg.shapes.edges import missing_in_store
+    from tipkg.shapes.parents import store_lookup
 
-    return Runs(_store_runs(store, wanted), lambda keys: missing_in_store(store, keys))
+    return Runs(_store_runs(store, wanted), lambda keys: missing_in_store(store, keys), store_lookup(store))
 
 
 def _store_runs(store: ox.Store, wanted: set[str]) -> Iterator[tuple[str, dict[str, list[Term]]]]:
@@ -488,6 +495,11 @@ def _property(path: tuple[str, ...], checks: list[tuple[int, tuple]]) -> Callabl
     return run
 
 
+#: the kinds of check that read more than the focus node's own run: "edge" (``shapes/edges.py``), and
+#: "extends" and "top" (``shapes/parents.py``)
+_ACROSS = ("edge", "extends", "top")
+
+
 def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str, dict[str, list[Term]]]]]
              ) -> list[tuple[list[str], list[tuple]]]:
     """Every local check's (names, rows) — as its query's solutions: pyoxigraph terms — from one pass
@@ -510,24 +522,32 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
         for n in targets.nodes:
             nodes.setdefault(n, []).append(g)
     from tipkg.shapes.edges import Edges
+    from tipkg.shapes.parents import Neighbours
 
     with tempfile.TemporaryDirectory(prefix="tipkg-edges-") as scratch:
-        edges = Edges(Path(scratch))
+        edges, neighbours = Edges(Path(scratch)), Neighbours()
         properties = []
         for _, members in groups:
             by_path: dict[tuple[str, ...], list] = {}
             for i in members:
-                if locals_[i].kind[0] != "edge":
+                if locals_[i].kind[0] not in _ACROSS:
                     by_path.setdefault(locals_[i].path, []).append((i, _kind_test(locals_[i].kind, sparql)))
             properties.append([_property(path, checks) for path, checks in by_path.items()]
-                              + [edges.check(i, local) for i in members if (local := locals_[i]).kind[0] == "edge"])
+                              + [edges.check(i, local) for i in members if (local := locals_[i]).kind[0] == "edge"]
+                              + [neighbours.check(i, local) for i in members if (local := locals_[i]).kind[0] in _ACROSS[1:]])
         wanted = {RDF_TYPE, *subjects_of, *(p for local in locals_ for p in local.path),
-                  *(p for local in locals_ if local.kind[0] == "edge" for p in (*local.kind[1], *local.kind[2]))}
+                  *(p for local in locals_ if local.kind[0] == "edge" for p in (*local.kind[1], *local.kind[2])),
+                  *(p for local in locals_ if local.kind[0] == "extends" for p in local.kind[1:4]),
+                  *(local.kind[2] for local in locals_ if local.kind[0] == "top")}
+        see = neighbours.see if any(local.kind[0] in _ACROSS[1:] for local in locals_) else None
         found: list[list[tuple]] = [[] for _ in locals_]
         memo: dict[tuple, list] = {}
         seen: dict[tuple, list] = {}  # a node's types and predicates as read -> its checks (few kinds of node)
         read = runs(wanted)
+        neighbours.lookup = getattr(read, "values", None)
         for s, props in read:
+            if see is not None:
+                see(s, props)
             types = props.get(RDF_TYPE)
             shape = (tuple(types) if types else (), tuple(props))
             todo = seen.get(shape)
