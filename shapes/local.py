@@ -393,8 +393,13 @@ def _among(terms: frozenset) -> Callable[[Term], bool]:
     return lambda v: v in terms
 
 
-def _test(atoms: tuple, sparql: _Sparql) -> Callable[[Term], bool]:
-    """The value condition (all atoms) as a Python function of a term."""
+def _classed(classes: frozenset, neighbours) -> Callable[[Term], bool]:
+    return lambda v: v[0] == "I" and any(t[0] == "I" and t[1] in classes for t in neighbours.values(v[1], RDF_TYPE))
+
+
+def _test(atoms: tuple, sparql: _Sparql, neighbours=None) -> Callable[[Term], bool]:
+    """The value condition (all atoms) as a Python function of a term (a class: the value's types, read by
+    ``neighbours``, ``shapes/parents.py``)."""
     tests: list[Callable[[Term], bool]] = []
     for atom in atoms:
         kind = atom[0]
@@ -418,6 +423,8 @@ def _test(atoms: tuple, sparql: _Sparql) -> Callable[[Term], bool]:
             tests.append(_asked(atom[1], sparql))
         elif kind == "in":
             tests.append(_among(atom[1]))
+        elif kind == "class":
+            tests.append(_classed(atom[1], neighbours))
         else:
             raise ValueError(f"unknown local atom {atom!r}")
     if len(tests) == 1:
@@ -425,7 +432,7 @@ def _test(atoms: tuple, sparql: _Sparql) -> Callable[[Term], bool]:
     return lambda v: all(t(v) for t in tests)
 
 
-def _kind_test(kind: tuple, sparql: _Sparql):
+def _kind_test(kind: tuple, sparql: _Sparql, neighbours=None):
     """(code, count, test) of one check: what ``_property`` runs on a focus node's values."""
     name = kind[0]
     if name in ("min", "max"):
@@ -435,7 +442,7 @@ def _kind_test(kind: tuple, sparql: _Sparql):
     if name == "unique":
         return (name, 0, None)
     if name in ("qmin", "qmax", "value"):
-        return (name, kind[1] if name != "value" else 0, _test(kind[-1], sparql))
+        return (name, kind[1] if name != "value" else 0, _test(kind[-1], sparql, neighbours))
     raise ValueError(f"unknown local check {kind!r}")
 
 
@@ -495,6 +502,11 @@ def _property(path: tuple[str, ...], checks: list[tuple[int, tuple]]) -> Callabl
     return run
 
 
+def _classes(kind: tuple) -> bool:
+    """Whether a check of ``kind`` tests a value's class (reads the value's run: ``shapes/parents.py``)."""
+    return kind[0] in ("value", "qmin", "qmax") and any(atom[0] == "class" for atom in kind[-1])
+
+
 #: the kinds of check that read more than the focus node's own run: "edge" (``shapes/edges.py``), and
 #: "extends" and "top" (``shapes/parents.py``)
 _ACROSS = ("edge", "extends", "top")
@@ -531,7 +543,7 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
             by_path: dict[tuple[str, ...], list] = {}
             for i in members:
                 if locals_[i].kind[0] not in _ACROSS:
-                    by_path.setdefault(locals_[i].path, []).append((i, _kind_test(locals_[i].kind, sparql)))
+                    by_path.setdefault(locals_[i].path, []).append((i, _kind_test(locals_[i].kind, sparql, neighbours)))
             properties.append([_property(path, checks) for path, checks in by_path.items()]
                               + [edges.check(i, local) for i in members if (local := locals_[i]).kind[0] == "edge"]
                               + [neighbours.check(i, local) for i in members if (local := locals_[i]).kind[0] in _ACROSS[1:]])
@@ -539,7 +551,7 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
                   *(p for local in locals_ if local.kind[0] == "edge" for p in (*local.kind[1], *local.kind[2])),
                   *(p for local in locals_ if local.kind[0] == "extends" for p in local.kind[1:4]),
                   *(local.kind[2] for local in locals_ if local.kind[0] == "top")}
-        see = neighbours.see if any(local.kind[0] in _ACROSS[1:] for local in locals_) else None
+        see = neighbours.see if any(local.kind[0] in _ACROSS[1:] or _classes(local.kind) for local in locals_) else None
         found: list[list[tuple]] = [[] for _ in locals_]
         memo: dict[tuple, list] = {}
         seen: dict[tuple, list] = {}  # a node's types and predicates as read -> its checks (few kinds of node)

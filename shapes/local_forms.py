@@ -68,6 +68,8 @@ class LocalForms:
                 atoms.append(("lang", tuple(str(lang).lower() for lang in g.items(obj))))
             elif pred in RANGES:
                 atoms.append(("sparql", f"COALESCE(?value {RANGES[pred]} {self.sparql(obj)}, false)"))
+            elif pred == SH["class"]:  # the value's types: read from its run (shapes/parents.py)
+                atoms.append(("class", frozenset(c[1:-1] for c in self.classes(obj))))
             elif pred == SH["in"] or (pred == SH.hasValue and g.value(shape, SH.path) is None):
                 terms = [term_of(x) for x in (g.items(obj) if pred == SH["in"] else [obj])]
                 if any(t is None for t in terms):

@@ -94,7 +94,7 @@ class _Compared(_Asked):
 
 
 #: nodes looked up (not found among the prefixes) remembered, at most this many (then the memory starts again)
-MEMO = 1 << 12
+MEMO = 1 << 14
 
 
 class Neighbours:
