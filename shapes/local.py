@@ -18,7 +18,10 @@ are the compiled SPARQL expression, evaluated by pyoxigraph once per distinct sh
 blank node, or lines out of order, and the whole pass gives way to the queries
 (``Unsorted``). A check may also ask whether the triple its focus node describes is in the graph
 (kind "edge", a ``sh:sparql`` branch: ``shapes/unions.py``): those triples are written to a scratch
-file as they are read and looked up at the end, in graph.nt by GNU sort and comm (``Runs.missing``). tests/test_validate_local.py checks every local check against its query on
+file as they are read and looked up at the end, in graph.nt by GNU sort and comm (``Runs.missing``).
+And a check may read another node's run: a value's types (``sh:class``), a part's parent
+(kinds "extends" and "top", ``sh:sparql`` constraints): ``shapes/parents.py`` finds it among the runs
+just read, or looks it up once (``Runs.values``). tests/test_validate_local.py checks every local check against its query on
 the corpus and on each deliberately broken graph.
 """
 
@@ -62,7 +65,8 @@ class Local:
     kinds: ("min", n) ("max", n) ("has", term) ("unique",) ("qmin", n, atoms) ("qmax", n, atoms)
     ("value", atoms): rows (this) for the counts, (this, value) for "value". An atom is one
     conjunct of a value condition: ("datatype", iri, sparql or "") ("kind", "ILB"…) ("pattern",
-    regex) ("lang", ranges) ("sparql", expression) ("in", terms). ("edge", A, B): rows (this, value) for
+    regex) ("lang", ranges) ("sparql", expression) ("in", terms) ("class", classes: the value's types, read
+    by ``parents.Neighbours``). ("extends", …) and ("top", …): ``shapes/parents.py``. ("edge", A, B): rows (this, value) for
     each ?x of A, ?y of B and value of ``path`` with no triple ``?x value ?y`` in the graph (looked up once
     the runs are read: ``Runs.missing``). ``bound``: (variable, constant term) each row ends with (a
     ``sh:sparql`` branch's ``BIND``, ``unions.local_branch``); ``more``: checks of the same focus nodes

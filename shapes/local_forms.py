@@ -2,8 +2,9 @@
 
 ``LocalForms`` is a part of the compiler (``shacl_sparql.Compiler`` inherits it, and calls it as
 it compiles each property shape): a shape's focus nodes as their own triples show them
-(``Targets``), the predicates of its path, and its value constraints as ``Local`` atoms — or
-None where a check needs more than the focus node's own triples, and only the query answers it.
+(``Targets``), the predicates of its path, and its value constraints as ``Local`` atoms (a class:
+the value's types, read from its run by ``shapes/parents.py``) — or None where a check needs more
+than that (a nested shape), and only the query answers it.
 It reads the compiler's shapes graph (``self.g``), ``classes`` and ``sparql``.
 """
 
@@ -45,7 +46,7 @@ class LocalForms:
 
     def local_atoms(self, shape, pred) -> tuple | None:
         """The conjuncts of ``value_condition(shape, ?value, only=pred)`` as ``Local`` atoms; None when
-        one needs more than the value itself (a class, a nested shape) or Python could read it otherwise."""
+        one needs more than the value and its types (a nested shape) or Python could read it otherwise."""
         g, atoms = self.g, []
         for obj in g.objects(shape, pred):
             if pred == SH.datatype:
