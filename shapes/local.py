@@ -66,7 +66,7 @@ class Local:
     ("value", atoms): rows (this) for the counts, (this, value) for "value". An atom is one
     conjunct of a value condition: ("datatype", iri, sparql or "") ("kind", "ILB"…) ("pattern",
     regex) ("lang", ranges) ("sparql", expression) ("in", terms) ("class", classes: the value's types, read
-    by ``parents.Neighbours``). ("extends", …) and ("top", …): ``shapes/parents.py``. ("edge", A, B): rows (this, value) for
+    by ``parents.Neighbours``) ("or", (atoms, …): one member's atoms all hold). ("extends", …) and ("top", …): ``shapes/parents.py``. ("edge", A, B): rows (this, value) for
     each ?x of A, ?y of B and value of ``path`` with no triple ``?x value ?y`` in the graph (looked up once
     the runs are read: ``Runs.missing``). ``bound``: (variable, constant term) each row ends with (a
     ``sh:sparql`` branch's ``BIND``, ``unions.local_branch``); ``more``: checks of the same focus nodes
@@ -401,6 +401,10 @@ def _classed(classes: frozenset, neighbours) -> Callable[[Term], bool]:
     return lambda v: v[0] == "I" and any(t[0] == "I" and t[1] in classes for t in neighbours.values(v[1], RDF_TYPE))
 
 
+def _either(tests: list[Callable[[Term], bool]]) -> Callable[[Term], bool]:
+    return lambda v: any(test(v) for test in tests)
+
+
 def _test(atoms: tuple, sparql: _Sparql, neighbours=None) -> Callable[[Term], bool]:
     """The value condition (all atoms) as a Python function of a term (a class: the value's types, read by
     ``neighbours``, ``shapes/parents.py``)."""
@@ -429,6 +433,8 @@ def _test(atoms: tuple, sparql: _Sparql, neighbours=None) -> Callable[[Term], bo
             tests.append(_among(atom[1]))
         elif kind == "class":
             tests.append(_classed(atom[1], neighbours))
+        elif kind == "or":
+            tests.append(_either([_test(member, sparql, neighbours) for member in atom[1]]))
         else:
             raise ValueError(f"unknown local atom {atom!r}")
     if len(tests) == 1:
@@ -508,7 +514,11 @@ def _property(path: tuple[str, ...], checks: list[tuple[int, tuple]]) -> Callabl
 
 def _classes(kind: tuple) -> bool:
     """Whether a check of ``kind`` tests a value's class (reads the value's run: ``shapes/parents.py``)."""
-    return kind[0] in ("value", "qmin", "qmax") and any(atom[0] == "class" for atom in kind[-1])
+    return kind[0] in ("value", "qmin", "qmax") and _reads_classes(kind[-1])
+
+
+def _reads_classes(atoms: tuple) -> bool:
+    return any(atom[0] == "class" or (atom[0] == "or" and any(_reads_classes(m) for m in atom[1])) for atom in atoms)
 
 
 #: the kinds of check that read more than the focus node's own run: "edge" (``shapes/edges.py``), and

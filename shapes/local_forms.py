@@ -71,6 +71,11 @@ class LocalForms:
                 atoms.append(("sparql", f"COALESCE(?value {RANGES[pred]} {self.sparql(obj)}, false)"))
             elif pred == SH["class"]:  # the value's types: read from its run (shapes/parents.py)
                 atoms.append(("class", frozenset(c[1:-1] for c in self.classes(obj))))
+            elif pred == SH["or"]:  # members that constrain the value alone (sh:or of sh:class: CitedTarget)
+                members = [self.local_conforms(m) for m in g.items(obj)]
+                if any(m is None for m in members):
+                    return None
+                atoms.append(("or", tuple(members)))
             elif pred == SH["in"] or (pred == SH.hasValue and g.value(shape, SH.path) is None):
                 terms = [term_of(x) for x in (g.items(obj) if pred == SH["in"] else [obj])]
                 if any(t is None for t in terms):
