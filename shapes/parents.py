@@ -103,12 +103,15 @@ class Neighbours:
     predicate -> its values) and remembered."""
 
     def __init__(self) -> None:
+        self.key: str | None = None  # only the runs with this predicate are kept (a parent's identifier)
         self.stack: list[tuple[str, dict]] = []
         self.memo: dict[str, dict[str, list[Term]]] = {}
         self.lookup: Callable[[str, str], list[Term]] | None = None
         self.compared = _Compared()
 
     def see(self, s: str, props: dict) -> None:
+        if self.key is not None and self.key not in props:
+            return  # not a parent a check here reads (a citation, a text reuse: most runs): looked up if ever asked
         stack = self.stack
         while stack and not s.startswith(stack[-1][0]):
             stack.pop()
@@ -132,6 +135,7 @@ class Neighbours:
 
     def check(self, i: int, local: Local) -> Callable[[str, dict, list[list]], None]:
         if local.kind[0] == "extends":
+            self.key = local.kind[3]
             return self._extends(i, local.kind)
         return self._top(i, local.kind)
 
