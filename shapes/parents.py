@@ -24,16 +24,14 @@ strings as written; a comparison of anything but two plain strings is asked of p
 from __future__ import annotations
 
 import mmap
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from tipkg.shapes.joins import _tokens
 from tipkg.shapes.local import RDF_TYPE, XSD_STRING, Local, Targets, Term, Unsorted, _Asked, _Canonical, _object, ox_term, read_iri
 
-#: the constraints answered here: slots as in ``unions._LOCAL_FORMS`` (``path:x`` a predicate, ``var:x``
+#: the constraints answered here: slots as in ``unions._LOCAL_FORMS``, read by ``unions.matched_forms`` (``path:x`` a predicate, ``var:x``
 #: a variable, ``text:x`` a plain string; keywords in capitals, ``&&`` written ``& &`` as the tokens come)
 _FORMS = {
     "extends": "SELECT ?this ?value var:pid WHERE { ?this path:up var:parent ; path:ids ?value . "
@@ -61,15 +59,9 @@ def local_constraint(select: str, prefixes: list[str], targets: Targets) -> Loca
     ...     'FILTER NOT EXISTS { ?value <other> ?a } } }', [], Targets(frozenset(), ("in",), ())) is None
     True
     """
-    from tipkg.shapes.unions import _matched  # unions imports local: imported when used
+    from tipkg.shapes.unions import matched_forms  # unions imports local: imported when used
 
-    declared = dict(re.findall(r"PREFIX (\S*): <([^>]*)>", "\n".join(prefixes)))
-    tokens = _tokens(re.sub(r"\A(?:\s*PREFIX[^\n]*\n)*", "", select))
-    for name, form in _FORMS.items():
-        found = _matched(tokens, form.split(), declared)
-        if found is None:
-            continue
-        paths, names, texts = found
+    for name, paths, names, texts in matched_forms(select, prefixes, _FORMS):
         if name == "extends":
             pid = names["pid"]
             single = all(len(paths[k]) == 1 for k in ("up", "ids", "pids", "not"))
