@@ -296,3 +296,23 @@ def test_a_parent_written_with_escapes_is_found_by_the_search(tmp_path):
     assert parents.file_lookup(nt)("https://w3id.org/tipkg/id/nothing", "http://purl.org/dc/terms/identifier") == []
     assert parent_rows(store, lambda wanted: local.nt_runs(tmp_path / "escaped.nt", wanted)) == \
         parent_rows(store, lambda wanted: local.nt_runs(nt, wanted)) == {"extends": set(), "top": set()}
+
+
+def test_the_search_of_a_sorted_file_finds_each_subjects_lines(tmp_path):
+    """``parents._run``: every subject's lines, and none of a subject absent, however long a line is and
+    wherever the file ends (with or without a last newline)."""
+    import mmap
+    import random
+
+    from tipkg.shapes import parents
+    rng = random.Random(7)
+    lines = sorted({f"<urn:s{rng.randrange(300):03d}> <urn:p{k}> \"{'x' * rng.choice((1, 50, 5000, 9000))}\" .\n".encode()
+                    for k in range(600)})
+    for text in (b"".join(lines), b"".join(lines)[:-1]):
+        path = tmp_path / "sorted.nt"
+        path.write_bytes(text)
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            for n in range(-1, 301):
+                key = f"<urn:s{n:03d}> ".encode()
+                expected = [line for line in text.splitlines(keepends=True) if line.startswith(key)]
+                assert parents._run(m, key) == expected
