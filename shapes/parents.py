@@ -177,14 +177,20 @@ def file_lookup(nt: Path) -> Callable[[str, str], list[Term]]:
     """A subject's values of a predicate in the sorted N-Triples file ``nt``, by a binary search of its lines
     (the pass that calls it reads the same file, and raises ``Unsorted`` where it is not sorted). A subject
     with no line as ``<iri>`` writes it is looked for once among the lines that escape a character."""
+    from tipkg.graph.dumps import release_pages
+
     canonical = _Canonical()
     held: list[mmap.mmap] = []
+    done = [0]
 
     def lookup(node: str, predicate: str) -> list[Term]:
         if not held:
             with open(nt, "rb") as f:
                 held.append(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
         m = held[0]
+        done[0] += 1
+        if done[0] % RELEASE == 0:  # the pages the searches read stay in the page cache, not in this process
+            release_pages(m, 0, len(m))
         key = f"<{node}> ".encode("utf-8")
         lines = _run(m, key)
         if not lines:
@@ -193,6 +199,11 @@ def file_lookup(nt: Path) -> Callable[[str, str], list[Term]]:
         return [_object(rest, canonical) for line in lines
                 for _, p, rest in [line.split(b" ", 2)] if p == want]
     return lookup
+
+
+#: the mapped pages of graph.nt the searches read are let go of every this many lookups (each reads about ten
+#: pages of its own: without it the pass's resident set grew by the pages read, ×100 +79 MB, ×300 to 0.85 GB)
+RELEASE = 1024
 
 
 def _run(m: mmap.mmap, key: bytes) -> list[bytes]:
