@@ -156,10 +156,13 @@ def main() -> None:
             if row["baseline"]["results"] != row["this"]["results"]:
                 raise SystemExit(f"{out} {what}: {row['baseline']['results']} results against {row['this']['results']}")
             row["cpu ratio"] = row["this"]["cpu"] / row["baseline"]["cpu"]
+            row["pairs"] = [(a["cpu"], b["cpu"], b["cpu"] / a["cpu"]) for a, b in zip(runs["baseline"], runs["this"])]
             report.append(row)
             print(f"{out.name:>10} {what:8} {row['store']:10} CPU {row['baseline']['cpu']:6.2f} -> {row['this']['cpu']:6.2f} s "
                   f"({row['cpu ratio']:.2f}x)  memory +{row['baseline']['mb']:6.1f} -> +{row['this']['mb']:6.1f} MB  "
                   f"results {row['this']['results']}  load {row['load']:.1f}", flush=True)
+            print("    each round (baseline, this, ratio): " + "; ".join(f"{a:.2f} {b:.2f} {r:.3f}" for a, b, r in row["pairs"]),
+                  flush=True)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
 

@@ -228,7 +228,10 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
     returned)`` decides: it raises to refuse the outputs, and since ``folder``
     is the build's staged folder, nothing of them is ever seen in ``OUT``.
     Without ``fork`` (or with ``TIPKG_JOBS=1``) the check runs at once, in
-    this process, and is judged before anything else is written.
+    this process, and is judged before anything else is written. With ``settings.lean`` the store is
+    loaded in a child too, and every child, the check's included, is forked by the lean server
+    (``tipkg.parallel``), not by this process: none carries this process's memory (``check`` is then
+    picklable).
     """
     triples = TripleSet.of(graph)
     chosen = [w for w in writers() if names is None or w.name in names]
@@ -241,7 +244,7 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
     def start_check() -> None:
         nonlocal checking, started
         started = True
-        running = Forked(check, triples)
+        running = Forked(check, triples, lean=settings.lean)
         if running.running:
             checking = running
         else:  # it ran here, at once: judged before anything more is written
@@ -251,7 +254,10 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
     try:
         try:
             for writer in [w for w in chosen if w.feeds]:
-                writer(triples, folder / writer.name, settings)
+                if settings.lean and triples.path is not None:  # the store, from graph.nt (written here first)
+                    Forked(_write_one, writer, triples, folder, settings, lean=True).result()
+                else:
+                    writer(triples, folder / writer.name, settings)
                 if triples.delta is not None:  # graph.nt was diffed against the previous OUT's
                     settings = replace(settings, delta=triples.delta)
                 if written is not None and writer.name == "graph.nt":
@@ -264,7 +270,8 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                     # the text dumps read graph.nt alone (a delta's VoID reads the store: after it), so
                     # their child starts beside the store's load, yielding to it (``_beside``); not before
                     # the check is judged where it runs at once, in this process (without fork)
-                    children.append(Forked(_beside, os.getpid(), segmented, triples, folder, settings))
+                    children.append(Forked(_beside, os.getpid(), segmented, triples, folder, settings,
+                                           lean=settings.lean))
                     segmented = []
             if spilled and any(w.name == "store" for w in chosen):
                 triples.attach_store(folder / "store")
@@ -275,9 +282,10 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
             if check is not None and not started:
                 start_check()
             rest = [w for w in chosen if not w.feeds]
-            children += [Forked(_write_one, w, triples, folder, settings) for w in rest if w.forked and not w.segmented]
+            children += [Forked(_write_one, w, triples, folder, settings, lean=settings.lean)
+                         for w in rest if w.forked and not w.segmented]
             if segmented:  # one child, its pool renders the segments (if it did not start beside the store)
-                children.append(Forked(write_segmented, segmented, triples, folder, settings))
+                children.append(Forked(write_segmented, segmented, triples, folder, settings, lean=settings.lean))
             rest = [w for w in rest if not w.segmented]
             _write_each([w for w in rest if not w.forked], triples, folder, settings)
         finally:  # every child is waited for, whatever happened here, before the stage can be removed

@@ -438,6 +438,13 @@ class SpilledTriples(TripleSet):
     def oxigraph(self) -> Iterator[ox.Triple]:
         return ox.parse(path=str(self._written()), format=ox.RdfFormat.N_TRIPLES)
 
+    def __reduce__(self):
+        """A written set goes to another process (a child of the lean server: ``tipkg.parallel``) as a view of
+        its files — graph.nt, its store, its count and delta — not with what made it (chunks, lines held)."""
+        if self.path is None:
+            raise TypeError("a SpilledTriples not written out yet cannot go to another process")
+        return _view, (self.prefixes, self.path, self._store_folder, self.count, self.delta)
+
     def attach_store(self, folder: str | Path) -> None:
         """The persistent store bulk-loaded from ``graph.nt`` is at ``folder``: ``store()`` opens it."""
         self.close_store()
@@ -469,6 +476,13 @@ class SpilledTriples(TripleSet):
             graph.bind(prefix, ns, override=True)
         graph.parse(str(self._written()), format="nt")
         return graph
+
+
+def _view(prefixes: dict[str, str], path: Path, store: Path | None, count: int, delta: Delta | None) -> SpilledTriples:
+    """What ``SpilledTriples.__reduce__`` sends, made again: ``written`` with its delta."""
+    triples = SpilledTriples.written(prefixes, path, store, count)
+    triples.delta = delta
+    return triples
 
 
 def _made_file(graph: SpilledTriples, make: Callable[..., object], args: tuple, folder: Path) -> Path:

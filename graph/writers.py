@@ -36,6 +36,7 @@ class DumpSettings:
     validated: bool = False
     delta: Delta | None = None
     jobs: int | None = None  # processes writing the text dumps' segments (default: every core)
+    lean: bool = False  # the store's load and the children of a written graph start from the lean server (parallel.py)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,10 @@ are the compiled SPARQL expression, evaluated by pyoxigraph once per distinct sh
 blank node, or lines out of order, and the whole pass gives way to the queries
 (``Unsorted``). A check may also ask whether the triple its focus node describes is in the graph
 (kind "edge", a ``sh:sparql`` branch: ``shapes/unions.py``): those triples are written to a scratch
-file as they are read and looked up at the end, in graph.nt by GNU sort and comm (``Runs.missing``). tests/test_validate_local.py checks every local check against its query on
+file as they are read and looked up at the end, in graph.nt by GNU sort and comm (``Runs.missing``).
+And a check may read another node's run: a value's types (``sh:class``), a part's parent
+(kinds "extends" and "top", ``sh:sparql`` constraints): ``shapes/parents.py`` finds it among the runs
+just read, or looks it up once (``Runs.values``). tests/test_validate_local.py checks every local check against its query on
 the corpus and on each deliberately broken graph.
 """
 
@@ -62,7 +65,8 @@ class Local:
     kinds: ("min", n) ("max", n) ("has", term) ("unique",) ("qmin", n, atoms) ("qmax", n, atoms)
     ("value", atoms): rows (this) for the counts, (this, value) for "value". An atom is one
     conjunct of a value condition: ("datatype", iri, sparql or "") ("kind", "ILB"…) ("pattern",
-    regex) ("lang", ranges) ("sparql", expression) ("in", terms). ("edge", A, B): rows (this, value) for
+    regex) ("lang", ranges) ("sparql", expression) ("in", terms) ("class", classes: the value's types, read
+    by ``parents.Neighbours``) ("or", (atoms, …): one member's atoms all hold). ("extends", …) and ("top", …): ``shapes/parents.py``. ("edge", A, B): rows (this, value) for
     each ?x of A, ?y of B and value of ``path`` with no triple ``?x value ?y`` in the graph (looked up once
     the runs are read: ``Runs.missing``). ``bound``: (variable, constant term) each row ends with (a
     ``sh:sparql`` branch's ``BIND``, ``unions.local_branch``); ``more``: checks of the same focus nodes
@@ -76,7 +80,9 @@ class Local:
 
     @property
     def names(self) -> list[str]:
-        return (["this", "value"] if self.kind[0] in ("value", "edge") else ["this"]) + [name for name, _ in self.bound]
+        rows = ["this", "value"] if self.kind[0] in ("value", "edge", "top") else ["this", "value", self.kind[-1]] \
+            if self.kind[0] == "extends" else ["this"]
+        return rows + [name for name, _ in self.bound]
 
 
 # -- compiling: what the SPARQL compiler hands over ------------------------------------------------
@@ -195,12 +201,14 @@ def parts(path: str | Path, count: int, least: int = 8 << 20) -> list[tuple[int,
 
 
 class Runs:
-    """Runs of subjects (iterated: (subject IRI, {predicate: its objects})), and which of some triples the
+    """Runs of subjects (iterated: (subject IRI, {predicate: its objects})), which of some triples the
     graph they are read from lacks (``missing``: a file of N-Triples lines of IRIs -> those lines not in the
-    graph), what a check of kind "edge" asks once every run is read."""
+    graph), what a check of kind "edge" asks once every run is read, and one node's values of a predicate
+    (``values``), what the checks of ``shapes/parents.py`` ask of a node not among the runs just read."""
 
-    def __init__(self, items: Iterable[tuple[str, dict[str, list[Term]]]], missing: Callable[[Path], set[bytes]]):
-        self.items, self.missing = items, missing
+    def __init__(self, items: Iterable[tuple[str, dict[str, list[Term]]]], missing: Callable[[Path], set[bytes]],
+                 values: Callable[[str, str], list[Term]] | None = None):
+        self.items, self.missing, self.values = items, missing, values
 
     def __iter__(self) -> Iterator[tuple[str, dict[str, list[Term]]]]:
         return iter(self.items)
@@ -208,9 +216,11 @@ class Runs:
 
 def nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None = None) -> Runs:
     """The runs of a sorted N-Triples file (``_nt_runs``); its missing triples found by one merge with it."""
-    from tipkg.shapes.edges import missing_in_file  # edges reads local's terms: imported when used
+    from tipkg.shapes.edges import missing_in_file  # edges and parents read local's terms: imported when used
+    from tipkg.shapes.parents import file_lookup
 
-    return Runs(_nt_runs(path, wanted, start, stop), lambda keys: missing_in_file(Path(path), keys))
+    return Runs(_nt_runs(path, wanted, start, stop), lambda keys: missing_in_file(Path(path), keys),
+                file_lookup(Path(path)))
 
 
 def _nt_runs(path: str | Path, wanted: set[str], start: int = 0, stop: str | None = None
@@ -303,8 +313,9 @@ def read_iri(token: str) -> str:
 def store_runs(store: ox.Store, wanted: set[str]) -> Runs:
     """The runs of a store's default graph (``_store_runs``); its missing triples looked up in it."""
     from tipkg.shapes.edges import missing_in_store
+    from tipkg.shapes.parents import store_lookup
 
-    return Runs(_store_runs(store, wanted), lambda keys: missing_in_store(store, keys))
+    return Runs(_store_runs(store, wanted), lambda keys: missing_in_store(store, keys), store_lookup(store))
 
 
 def _store_runs(store: ox.Store, wanted: set[str]) -> Iterator[tuple[str, dict[str, list[Term]]]]:
@@ -386,8 +397,33 @@ def _among(terms: frozenset) -> Callable[[Term], bool]:
     return lambda v: v in terms
 
 
-def _test(atoms: tuple, sparql: _Sparql) -> Callable[[Term], bool]:
-    """The value condition (all atoms) as a Python function of a term."""
+def _classed(classes: frozenset, neighbours) -> Callable[[Term], bool]:
+    """Whether a value has one of ``classes`` among its types, each node's answer remembered (a few distinct
+    nodes are most values: ×30, 150 sources for 105,653 prov:wasDerivedFrom)."""
+    known: dict[str, bool] = {}
+
+    def test(v: Term) -> bool:
+        if v[0] != "I":
+            return False
+        ok = known.get(v[1])
+        if ok is None:
+            if len(known) >= _KNOWN:
+                known.clear()
+            ok = known[v[1]] = any(t[0] == "I" and t[1] in classes for t in neighbours.values(v[1], RDF_TYPE))
+        return ok
+    return test
+
+
+_KNOWN = 1 << 14
+
+
+def _either(tests: list[Callable[[Term], bool]]) -> Callable[[Term], bool]:
+    return lambda v: any(test(v) for test in tests)
+
+
+def _test(atoms: tuple, sparql: _Sparql, neighbours=None) -> Callable[[Term], bool]:
+    """The value condition (all atoms) as a Python function of a term (a class: the value's types, read by
+    ``neighbours``, ``shapes/parents.py``)."""
     tests: list[Callable[[Term], bool]] = []
     for atom in atoms:
         kind = atom[0]
@@ -411,6 +447,10 @@ def _test(atoms: tuple, sparql: _Sparql) -> Callable[[Term], bool]:
             tests.append(_asked(atom[1], sparql))
         elif kind == "in":
             tests.append(_among(atom[1]))
+        elif kind == "class":
+            tests.append(_classed(atom[1], neighbours))
+        elif kind == "or":
+            tests.append(_either([_test(member, sparql, neighbours) for member in atom[1]]))
         else:
             raise ValueError(f"unknown local atom {atom!r}")
     if len(tests) == 1:
@@ -418,7 +458,7 @@ def _test(atoms: tuple, sparql: _Sparql) -> Callable[[Term], bool]:
     return lambda v: all(t(v) for t in tests)
 
 
-def _kind_test(kind: tuple, sparql: _Sparql):
+def _kind_test(kind: tuple, sparql: _Sparql, neighbours=None):
     """(code, count, test) of one check: what ``_property`` runs on a focus node's values."""
     name = kind[0]
     if name in ("min", "max"):
@@ -428,7 +468,7 @@ def _kind_test(kind: tuple, sparql: _Sparql):
     if name == "unique":
         return (name, 0, None)
     if name in ("qmin", "qmax", "value"):
-        return (name, kind[1] if name != "value" else 0, _test(kind[-1], sparql))
+        return (name, kind[1] if name != "value" else 0, _test(kind[-1], sparql, neighbours))
     raise ValueError(f"unknown local check {kind!r}")
 
 
@@ -488,6 +528,20 @@ def _property(path: tuple[str, ...], checks: list[tuple[int, tuple]]) -> Callabl
     return run
 
 
+def _classes(kind: tuple) -> bool:
+    """Whether a check of ``kind`` tests a value's class (reads the value's run: ``shapes/parents.py``)."""
+    return kind[0] in ("value", "qmin", "qmax") and _reads_classes(kind[-1])
+
+
+def _reads_classes(atoms: tuple) -> bool:
+    return any(atom[0] == "class" or (atom[0] == "or" and any(_reads_classes(m) for m in atom[1])) for atom in atoms)
+
+
+#: the kinds of check that read more than the focus node's own run: "edge" (``shapes/edges.py``), and
+#: "extends" and "top" (``shapes/parents.py``)
+_ACROSS = ("edge", "extends", "top")
+
+
 def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str, dict[str, list[Term]]]]]
              ) -> list[tuple[list[str], list[tuple]]]:
     """Every local check's (names, rows) — as its query's solutions: pyoxigraph terms — from one pass
@@ -510,24 +564,32 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
         for n in targets.nodes:
             nodes.setdefault(n, []).append(g)
     from tipkg.shapes.edges import Edges
+    from tipkg.shapes.parents import Neighbours
 
     with tempfile.TemporaryDirectory(prefix="tipkg-edges-") as scratch:
-        edges = Edges(Path(scratch))
+        edges, neighbours = Edges(Path(scratch)), Neighbours()
         properties = []
         for _, members in groups:
             by_path: dict[tuple[str, ...], list] = {}
             for i in members:
-                if locals_[i].kind[0] != "edge":
-                    by_path.setdefault(locals_[i].path, []).append((i, _kind_test(locals_[i].kind, sparql)))
+                if locals_[i].kind[0] not in _ACROSS:
+                    by_path.setdefault(locals_[i].path, []).append((i, _kind_test(locals_[i].kind, sparql, neighbours)))
             properties.append([_property(path, checks) for path, checks in by_path.items()]
-                              + [edges.check(i, local) for i in members if (local := locals_[i]).kind[0] == "edge"])
+                              + [edges.check(i, local) for i in members if (local := locals_[i]).kind[0] == "edge"]
+                              + [neighbours.check(i, local) for i in members if (local := locals_[i]).kind[0] in _ACROSS[1:]])
         wanted = {RDF_TYPE, *subjects_of, *(p for local in locals_ for p in local.path),
-                  *(p for local in locals_ if local.kind[0] == "edge" for p in (*local.kind[1], *local.kind[2]))}
+                  *(p for local in locals_ if local.kind[0] == "edge" for p in (*local.kind[1], *local.kind[2])),
+                  *(p for local in locals_ if local.kind[0] == "extends" for p in local.kind[1:4]),
+                  *(local.kind[2] for local in locals_ if local.kind[0] == "top")}
+        see = neighbours.see if any(local.kind[0] in _ACROSS[1:] or _classes(local.kind) for local in locals_) else None
         found: list[list[tuple]] = [[] for _ in locals_]
         memo: dict[tuple, list] = {}
         seen: dict[tuple, list] = {}  # a node's types and predicates as read -> its checks (few kinds of node)
         read = runs(wanted)
+        neighbours.lookup = getattr(read, "values", None)
         for s, props in read:
+            if see is not None:
+                see(s, props)
             types = props.get(RDF_TYPE)
             shape = (tuple(types) if types else (), tuple(props))
             todo = seen.get(shape)

@@ -2,8 +2,9 @@
 
 ``LocalForms`` is a part of the compiler (``shacl_sparql.Compiler`` inherits it, and calls it as
 it compiles each property shape): a shape's focus nodes as their own triples show them
-(``Targets``), the predicates of its path, and its value constraints as ``Local`` atoms — or
-None where a check needs more than the focus node's own triples, and only the query answers it.
+(``Targets``), the predicates of its path, and its value constraints as ``Local`` atoms (a class:
+the value's types, read from its run by ``shapes/parents.py``) — or None where a check needs more
+than that (a nested shape), and only the query answers it.
 It reads the compiler's shapes graph (``self.g``), ``classes`` and ``sparql``.
 """
 
@@ -45,7 +46,7 @@ class LocalForms:
 
     def local_atoms(self, shape, pred) -> tuple | None:
         """The conjuncts of ``value_condition(shape, ?value, only=pred)`` as ``Local`` atoms; None when
-        one needs more than the value itself (a class, a nested shape) or Python could read it otherwise."""
+        one needs more than the value and its types (a nested shape) or Python could read it otherwise."""
         g, atoms = self.g, []
         for obj in g.objects(shape, pred):
             if pred == SH.datatype:
@@ -68,6 +69,13 @@ class LocalForms:
                 atoms.append(("lang", tuple(str(lang).lower() for lang in g.items(obj))))
             elif pred in RANGES:
                 atoms.append(("sparql", f"COALESCE(?value {RANGES[pred]} {self.sparql(obj)}, false)"))
+            elif pred == SH["class"]:  # the value's types: read from its run (shapes/parents.py)
+                atoms.append(("class", frozenset(c[1:-1] for c in self.classes(obj))))
+            elif pred == SH["or"]:  # members that constrain the value alone (sh:or of sh:class: CitedTarget)
+                members = [self.local_conforms(m) for m in g.items(obj)]
+                if any(m is None for m in members):
+                    return None
+                atoms.append(("or", tuple(members)))
             elif pred == SH["in"] or (pred == SH.hasValue and g.value(shape, SH.path) is None):
                 terms = [term_of(x) for x in (g.items(obj) if pred == SH["in"] else [obj])]
                 if any(t is None for t in terms):

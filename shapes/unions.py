@@ -37,7 +37,7 @@ the check, growth exponent 1.12 from ×30).
 from __future__ import annotations
 
 import re
-from typing import Callable, cast
+from typing import Callable, Iterator, cast
 
 import pyoxigraph as ox
 
@@ -150,13 +150,7 @@ def local_branch(select: str, prefixes: list[str], member: str) -> Local | None:
     ...     '{ ?o ?value ?s } BIND ("no" AS ?r) }')]
     [None, None]
     """
-    declared = dict(re.findall(r"PREFIX (\S*): <([^>]*)>", "\n".join(prefixes)))
-    tokens = _tokens(re.sub(r"\A(?:\s*PREFIX[^\n]*\n)*", "", select))
-    for name, form in _LOCAL_FORMS.items():
-        found = _matched(tokens, form.split(), declared)
-        if found is None:
-            continue
-        paths, names, texts = found
+    for name, paths, names, texts in matched_forms(select, prefixes, _LOCAL_FORMS):
         if names["r"] != names["r2"] or names["r"] in ("?this", "?value"):
             continue
         bound = ((names["r"][1:], ("L", texts["t"], "")),)
@@ -168,6 +162,18 @@ def local_branch(select: str, prefixes: list[str], member: str) -> Local | None:
         elif (names["x"], names["y"]) == (names["x2"], names["y2"]) and len({names["x"], names["y"], "?this", "?value"}) == 4:
             return Local(targets, paths["p"], ("edge", paths["a"], paths["b"]), bound)
     return None
+
+
+def matched_forms(select: str, prefixes: list[str], forms: dict[str, str]
+                  ) -> Iterator[tuple[str, dict[str, tuple[str, ...]], dict[str, str], dict[str, str]]]:
+    """(name, paths, variables, strings) of each of ``forms`` (slots as in ``_LOCAL_FORMS``) that the query
+    ``select`` follows, its prefixes declared by ``prefixes`` (lines ``PREFIX p: <…>``, also read off its head)."""
+    declared = dict(re.findall(r"PREFIX (\S*): <([^>]*)>", "\n".join(prefixes)))
+    tokens = _tokens(re.sub(r"\A(?:\s*PREFIX[^\n]*\n)*", "", select))
+    for name, form in forms.items():
+        found = _matched(tokens, form.split(), declared)
+        if found is not None:
+            yield (name, *found)
 
 
 def _matched(tokens: list, form: list[str], declared: dict[str, str]

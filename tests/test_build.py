@@ -162,3 +162,26 @@ def test_no_alternative_label_repeats_the_preferred_one(built):
     g = Graph().parse(built / "graph.nt", format="nt")
     assert len(list(g.objects(mint("CTOC/COP/DEC/3/3"), SKOS.prefLabel))) >= 1
     assert not [(s, o) for s, o in g.subject_objects(SKOS.altLabel) if (s, SKOS.prefLabel, o) in g]
+
+
+def test_lean_outputs_write_the_same_files(built, tmp_path, monkeypatch):
+    """``$TIPKG_LEAN=1``: the store loaded and the outputs' children (validation, the precomputed answers, the
+    dumps) forked by the lean server, as a large build's are (``pipeline.lean_outputs``), on the bundled
+    corpus: the same files as the session's build, whose children were forked from the build itself."""
+    monkeypatch.setenv("TIPKG_LEAN", "1")
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)
+    lean = tmp_path / "lean"
+    assert main(["build", "--out", str(lean), "--quiet"]) == 0
+    files = sorted(p.relative_to(built) for p in built.rglob("*") if p.is_file() and "store" not in p.parts
+                   and p.name != ".segments.json")
+    assert files and files == sorted(p.relative_to(lean) for p in lean.rglob("*") if p.is_file()
+                                     and "store" not in p.parts and p.name != ".segments.json")
+    differ = [str(p) for p in files if digest(built / p) != digest(lean / p)]
+    assert not differ or differ == ["void.ttl"]  # VoID says when it was made (without SOURCE_DATE_EPOCH)
+    assert len(open_store_of(lean)) == len(open_store_of(built))
+
+
+def open_store_of(out: Path):
+    from tipkg.graph.store import open_store
+
+    return open_store(out)

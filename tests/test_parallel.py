@@ -71,3 +71,137 @@ def test_a_worker_killed_in_a_task_is_said_with_its_stage_and_signal():
             pool.submit(_killed).result()
     with process_pool(2, "graph parts") as pool:  # a pool whose workers live gives its answers as before
         assert sorted(pool.map(abs, [-2, 1])) == [1, 2]
+
+
+def _status() -> dict[str, int]:
+    """This process's resident memory (VmRSS) and its parent's pid, from /proc."""
+    with open("/proc/self/status") as f:
+        fields = dict(line.split(":", 1) for line in f)
+    return {"rss_kb": int(fields["VmRSS"].split()[0]), "ppid": os.getppid()}
+
+
+linux = pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc (Linux)")
+
+
+@linux
+def test_a_lean_child_does_not_carry_the_parents_memory(monkeypatch):
+    """What ``lean=True`` is for: the outputs of a large build ran in children forked from a parent holding
+    ~650 MB (×1000), which each carried. The parent here holds 200 MB of its own; a forked child's resident
+    memory counts it (the test's control: it can fail), a lean child's does not, and its parent is the
+    lean server, not this process."""
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)
+    held = b"x" * (200 << 20)  # written: resident in this process
+    forked, lean = Forked(_status).result(), Forked(_status, lean=True).result()
+    assert forked["ppid"] == os.getpid() and forked["rss_kb"] > 200 << 10
+    assert lean["ppid"] != os.getpid() and lean["rss_kb"] < 150 << 10
+    assert len(held) == 200 << 20
+
+
+@pytest.mark.parametrize("jobs", ["1", ""])
+def test_a_lean_child_gives_its_value_and_error_back(monkeypatch, jobs):
+    monkeypatch.setenv("TIPKG_JOBS", jobs)
+    assert Forked(sorted, [3, 1, 2], lean=True).result() == [1, 2, 3]
+    with pytest.raises(ValueError, match="bad row"):
+        Forked(fail, "bad row", lean=True).result()
+
+
+def _environment(name: str) -> str | None:
+    return os.environ.get(name)
+
+
+def test_a_lean_child_sees_the_environment_of_its_start(monkeypatch):
+    """The server is a process started earlier, with the environment of that moment: a lean child runs with
+    the build's as it is when the child starts, as a forked child does (``$TIPKG_MERGE``, …)."""
+    from tipkg.parallel import lean_server
+
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)
+    lean_server()
+    monkeypatch.setenv("TIPKG_LEAN_TEST", "set after the server started")
+    assert Forked(_environment, "TIPKG_LEAN_TEST", lean=True).result() == "set after the server started"
+
+
+@linux
+def test_a_lean_child_dies_with_the_build_killed(tmp_path):
+    """A build killed with SIGKILL takes its lean children along, as its forked ones: the child dies with
+    the server, which leaves once the build's process is gone (the child let go of the server's pipe)."""
+    import subprocess
+    import sys
+    import time
+
+    script = ("import sys, time\nfrom tipkg.parallel import Forked\n"
+              "child = Forked(time.sleep, 600, lean=True)\nprint(child._process.pid, flush=True)\ntime.sleep(600)\n")
+    build = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,  # its server's
+                             env={**{k: v for k, v in os.environ.items() if k != "TIPKG_JOBS"},  # socket folder
+                                  "TMPDIR": str(tmp_path)})  # (pymp-*), which a killed build leaves, in tmp_path
+    child = int(build.stdout.readline())
+    os.kill(child, 0)  # running
+    build.kill()
+    build.wait()
+    for _ in range(2000):  # the kernel's SIGKILL of the child is not instant: wait for it, without a clock
+        try:
+            with open(f"/proc/{child}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.01)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the lean child outlived the build")
+
+
+@linux
+def test_the_lean_servers_children_are_counted_once_it_stops(tmp_path):
+    """``stop_lean_server`` waits for the server, so a lean child's peak memory (and CPU time) is among the
+    build's children's (``getrusage(RUSAGE_CHILDREN)``, what the benchmark and ``time -v`` read), as a forked
+    child's is; a process that let the server go uncounted would report a peak it never saw."""
+    import subprocess
+    import sys
+
+    script = ("import resource\nfrom tipkg.parallel import Forked, stop_lean_server\n"
+              "import multiprocessing, os\n"
+              "Forked(bytes, 300 << 20, lean=True).result()\nfolder = multiprocessing.util.get_temp_dir()\n"
+              "stop_lean_server()\n"
+              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, os.path.exists(folder))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          env={k: v for k, v in os.environ.items() if k != "TIPKG_JOBS"})
+    peak, left = done.stdout.split()
+    assert int(peak) > 300 << 10
+    assert left == "False"  # nor is multiprocessing's temporary folder (/tmp/pymp-*, the server's socket) left
+
+
+def _pooled(values: list[int]) -> tuple[str, list[int]]:
+    import multiprocessing
+
+    multiprocessing.current_process()._config["daemon"] = False  # as graph/segments.py's pool does
+    with process_pool(2, "text dumps") as pool:
+        return multiprocessing.get_start_method(), sorted(pool.map(abs, values))
+
+
+def test_a_lean_child_runs_a_process_pool_as_a_forked_one(monkeypatch):
+    """Regression (a ×30 build with the lean server failed: "text dumps: a worker process died in a task
+    (… exited with 1 …)"): ``multiprocessing`` gives a child the start method it was started by, so the text
+    dumps' pool in a lean child started its workers from a fork server of its own; each, not its child, took
+    its parent for dead (``die_with_parent``) and left. A lean child now forks its pool's workers, as a
+    forked child does, and keeps the build's default start method."""
+    import multiprocessing
+
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)
+    assert Forked(_pooled, [-2, 1], lean=True).result() == (multiprocessing.get_start_method(), [1, 2])
+
+
+def _frozen() -> tuple[int, int]:
+    import gc
+    import multiprocessing
+
+    multiprocessing.current_process()._config["daemon"] = False  # may fork, as graph/segments.py's pool does
+    return gc.get_freeze_count(), Forked(gc.get_freeze_count).result()
+
+
+def test_a_lean_child_freezes_what_it_starts_with_as_a_forked_child_does(monkeypatch):
+    """A child forked inside the build's ``frozen_heap`` has its inheritance frozen, and so do its own forks;
+    a lean child likewise freezes what it starts with (the server's modules: without it, its collections and
+    its forks' visited them all) and its own forks freeze theirs."""
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)
+    mine, its_fork = Forked(_frozen, lean=True).result()
+    assert mine > 10_000 and its_fork >= mine

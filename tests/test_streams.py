@@ -96,3 +96,22 @@ def test_the_python_merge_gives_the_same_dumps(one_chunk, tmp_path, monkeypatch)
     build(out_dir=tmp_path / "out", cache=None)
     for name in ("graph.nt", "graph.ttl", "graph.jsonld", "graph.trig"):
         assert (tmp_path / "out" / name).read_bytes() == (one_chunk / name).read_bytes(), name
+
+
+def test_a_written_set_goes_to_another_process_as_a_view_of_its_files(tmp_path):
+    """A lean child of the build (``tipkg.parallel``) is sent the triples pickled: once written, as graph.nt,
+    its store, count and delta; before, nothing (what is held to make it stays in the build)."""
+    import pickle
+
+    from tipkg.graph.streams import SpilledTriples
+
+    triples = SpilledTriples({"ex": "http://x/"}, tmp_path)
+    triples.add_lines([b'<http://x/a> <http://x/p> "1" .'])
+    with pytest.raises(TypeError, match="not written out yet"):
+        pickle.dumps(triples)
+    triples.finish(tmp_path / "graph.nt")
+    triples.attach_store(tmp_path / "store")
+    view = pickle.loads(pickle.dumps(triples))
+    assert (view.path, len(view), view.prefixes, view.delta) == (tmp_path / "graph.nt", 1, {"ex": "http://x/"}, None)
+    assert view._store_folder == tmp_path / "store"
+    assert list(view.lines()) == [b'<http://x/a> <http://x/p> "1" .']

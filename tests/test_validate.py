@@ -168,6 +168,11 @@ def break_two_parents(g):
     g.add((mint("CTOC/COP/DEC/3/3 para a"), ELI.is_part_of, mint("A/RES/55/25")))
 
 
+def break_part_not_extending_parent(g):
+    """A paragraph's identifier names another document than the one it is part of."""
+    g.set((mint("CTOC/COP/DEC/3/3 para a"), DCTERMS.identifier, Literal("CTOC/COP/DEC/3/33 para a")))
+
+
 def break_citing_entity_literal(g):
     g.set((mint("edge:0000000000000003"), URIRef("http://purl.org/spar/cito/hasCitingEntity"), Literal("para a")))
 
@@ -253,6 +258,7 @@ BROKEN = [
     (break_in_document_shortcut, "tipsh:InDocumentIsTop", "CTOC/COP/DEC/3/3 para a"),
     (break_missing_in_document, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 pp 1"),
     (break_two_parents, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 para a"),
+    (break_part_not_extending_parent, "tipsh:PartExtendsParent", "CTOC/COP/DEC/3/33 para a"),
     (break_citing_entity_literal, "tipsh:CitationShape", "edge:0000000000000003"),
     (break_citation_relation, "tipsh:CitationShape", "edge:0000000000000003"),
     (break_text_language, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 para a"),

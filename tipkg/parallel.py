@@ -15,6 +15,16 @@ them for live): every child of a build — ``Forked`` children and the workers o
 the process pools (``initializer=die_with_parent``) — asks the kernel to kill it
 when its parent dies (``die_with_parent``; Linux ``PR_SET_PDEATHSIG``).
 
+A forked child starts with the parent's whole resident memory. The outputs of a large graph run late,
+when the build's parent holds what it kept of every source (×1000: about 650 MB), so
+``Forked(fn, *args, lean=True)`` starts ``fn`` from the *lean server* instead (``lean_server``):
+``multiprocessing``'s fork server, a fresh interpreter with the outputs' modules imported
+(``LEAN_PRELOAD``) and nothing of the build's data, which forks each such child. ``fn`` and its
+arguments are pickled to it (module-level functions; a written ``SpilledTriples`` goes as a view of its
+files), and it runs with the parent's environment as it is at that moment. The server leaves when the
+build's process does (it reads the end of a pipe the build holds), and each of its children asks to
+die with it, so a build killed with SIGKILL takes them along too.
+
 A forked child shares the parent's memory until one of them writes a page.
 The cyclic garbage collector writes into the header of every object it
 visits, so a child's first full collection used to copy nearly the whole
@@ -37,6 +47,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -103,10 +114,78 @@ def _forking() -> bool:
     return os.environ.get("TIPKG_JOBS") != "1" and "fork" in multiprocessing.get_all_start_methods()
 
 
-class Forked(Generic[T]):
-    """``fn(*args)`` running in a forked child; ``result()`` gives its value."""
+#: what the lean server imports before it forks anything: the modules of the outputs stage's children
+#: (the store's load, validation, the precomputed answers, the dumps), imported once, not by each child
+LEAN_PRELOAD = ("tipkg.graph.outputs", "tipkg.graph.store", "tipkg.graph.segments", "tipkg.shapes.validate",
+                "tipkg.shapes.affected", "tipkg.queries.precomputed", "tipkg.pipeline")
 
-    def __init__(self, fn: Callable[..., T], *args: Any) -> None:
+
+def lean_server() -> bool:
+    """Start the lean server, if this platform has one and it is not running yet (``multiprocessing``'s
+    fork server; its preloaded modules, ``LEAN_PRELOAD``, load in its own process, so this returns at
+    once); True if there is one. A build starts it as it starts, when it will use it (the server is a
+    fresh interpreter, whenever it starts: started early, its imports are off the path of the first
+    lean child). Not with ``TIPKG_JOBS=1``, where ``Forked`` runs its function in this process."""
+    if not _forking() or "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    from multiprocessing import forkserver
+
+    multiprocessing.set_forkserver_preload(list(LEAN_PRELOAD))
+    forkserver.ensure_running()
+    return True
+
+
+def stop_lean_server(wait: float = 10.0) -> None:
+    """Stop the lean server, if one runs, and wait for it (up to ``wait`` seconds): a build stops the one it
+    started once its outputs are written, so that the server's and its children's CPU time and peak memory
+    are counted among this process's children (``getrusage(RUSAGE_CHILDREN)``, ``time -v``) as a forked
+    child's are. The server leaves once every holder of its pipe's end has closed it (this process, and any
+    child forked from it since the server started)."""
+    from multiprocessing import forkserver, util
+
+    server: Any = forkserver._forkserver  # the module's own server: its state is private
+    pid, alive = getattr(server, "_forkserver_pid", None), getattr(server, "_forkserver_alive_fd", None)
+    if pid is None or alive is None:
+        return
+    os.close(alive)
+    server._forkserver_alive_fd = server._forkserver_pid = None
+    address, server._forkserver_address = server._forkserver_address, None
+    if address and not util.is_abstract_socket_namespace(address):
+        try:
+            os.unlink(address)
+        except OSError:
+            pass
+        _remove_empty_temp_dir(os.path.dirname(address))
+    deadline = time.monotonic() + wait
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            return  # a process still holds the pipe: the server leaves with it, uncounted
+        time.sleep(0.005)
+
+
+def _remove_empty_temp_dir(folder: str) -> None:
+    """Remove ``multiprocessing``'s temporary folder (``/tmp/pymp-*``, where the server's socket was) if it is
+    that and now empty, by its own finalizer, which would run only at an ordinary exit: ``tipkg build`` ends
+    with ``os._exit`` (``cli.exit_now``), and each large build left one such folder behind."""
+    from multiprocessing import util
+
+    if folder != multiprocessing.current_process()._config.get("tempdir"):
+        return
+    try:
+        if os.listdir(folder):
+            return
+    except OSError:
+        return
+    for finalizer in list(getattr(util, "_finalizer_registry", {}).values()):
+        if getattr(finalizer, "_callback", None) is getattr(util, "_remove_temp_dir", None):
+            finalizer()  # removes the folder and forgets it (the next server makes a new one)
+
+
+class Forked(Generic[T]):
+    """``fn(*args)`` running in a forked child (``lean``: forked by the lean server, ``fn`` and ``args``
+    picklable); ``result()`` gives its value."""
+
+    def __init__(self, fn: Callable[..., T], *args: Any, lean: bool = False) -> None:
         self._value: T | None = None
         self._error: BaseException | None = None
         self._process: Any = None
@@ -116,9 +195,12 @@ class Forked(Generic[T]):
             except Exception as exc:  # noqa: BLE001 — re-raised by result(), as from a child
                 self._error = exc
             return
-        context = multiprocessing.get_context("fork")
+        lean = lean and lean_server()
+        context = multiprocessing.get_context("forkserver" if lean else "fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run, args=(send, fn, args, os.getpid()), daemon=True)
+        self._process = context.Process(target=_run_lean if lean else _run, daemon=True,
+                                        args=(send, fn, args, os.getpid(),
+                                              *([dict(os.environ), multiprocessing.get_start_method()] if lean else [])))
         self._process.start()
         send.close()
 
@@ -175,7 +257,9 @@ def die_with_parent(parent: int | None = None, *then: Any) -> None:
 @contextmanager
 def process_pool(jobs: int, stage: str, *then: Any) -> Iterator[ProcessPoolExecutor]:
     """A process pool of ``jobs`` workers that die with this process (``die_with_parent``), for ``stage``;
-    ``then``: an initializer each worker runs next, and its arguments.
+    ``then``: an initializer each worker runs next, and its arguments. The workers are forked where
+    ``fork`` is, whatever the default start method: a lean child's is the fork server's (its workers were
+    the server's children, not its own, and died at once, taking their parent for dead).
 
     A worker that dies in a task breaks the pool, and ``concurrent.futures`` says only that "a process in
     the process pool was terminated abruptly". Raised through this block, the error names the stage and
@@ -185,7 +269,9 @@ def process_pool(jobs: int, stage: str, *then: Any) -> Iterator[ProcessPoolExecu
     newest process matching a pytest command line is a pool worker of that run, since a forked worker
     keeps its parent's command line. Killing a worker so gives that very error
     (``tests/test_parallel.py``); now it says "killed by SIGKILL"."""
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_pool_worker, initargs=(stage, os.getpid(), *then))
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_pool_worker,
+                               initargs=(stage, os.getpid(), *then))
     workers: dict = getattr(pool, "_processes", {})  # filled as workers start; shutdown lets go of it, not we
     try:
         with pool:
@@ -216,12 +302,46 @@ def _pool_worker(stage: str, parent: int, *then: Any) -> None:
     die_with_parent(parent, *then)
 
 
-def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent: int) -> None:
-    name_process(getattr(fn, "__name__", "forked").strip("_"))
+def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent: int | None,
+         build: int | None = None) -> None:
+    name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", "forked")  # or a partial's
+    name_process(name.strip("_"))
     die_with_parent(parent)
+    if build is not None:  # a lean child, whose parent is the server: the build may be gone already
+        try:
+            os.kill(build, 0)
+        except ProcessLookupError:
+            os._exit(1)
     try:
         outcome = (True, fn(*args))
     except Exception as exc:  # noqa: BLE001 — handed to the parent
         outcome = (False, exc)
     send.send(outcome)
     send.close()
+
+
+def _run_lean(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], build: int,
+              environ: dict[str, str], method: str) -> None:
+    """``_run`` in a child of the lean server: it dies with the server, which leaves with the ``build``'s
+    process (if that is gone already, it leaves now), and runs with the build's environment of the moment
+    (the server's is that of its start) and its default start ``method`` (``multiprocessing`` makes a
+    child's the one it was started by: here the fork server's). What it holds as it starts is frozen
+    (``gc.freeze``), as a child forked inside ``frozen_heap`` holds its inheritance: its full collections
+    then visit only what it makes, not the preloaded modules (rdflib, the shapes, …), and so do its own
+    forks' (the text dumps' pool, validation's second half). It lets go of the server's pipe, which every child of the server
+    is given (so that it may start children of its own there, which it never does): held, it would keep the
+    server up after the build died, and this child with it."""
+    from multiprocessing import forkserver
+
+    server: Any = forkserver._forkserver
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if alive is not None:
+        os.close(alive)
+        server._forkserver_alive_fd = None
+    global _freezing
+    os.environ.clear()
+    os.environ.update(environ)
+    multiprocessing.set_start_method(method, force=True)
+    _freezing += 1  # as in a child forked inside the build's frozen_heap: what it forks freezes its heap first
+    gc.freeze()  # and the modules the server loaded, its arguments, are out of its own collections' way
+    _run(send, fn, args, None, build)  # None: its parent as it is now, the server

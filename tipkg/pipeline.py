@@ -16,12 +16,13 @@ time, so what it holds — and what every child it forks inherits — stays smal
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 from rdflib import Graph
@@ -42,7 +43,7 @@ from tipkg.graph.uris import base_iri, forget_minted
 from tipkg.model import StructuredSource
 from tipkg.errors import ValidationFailed
 from tipkg.graph.outputs import prepare, scratch_folder, staged_output, sweep_beside, write_dumps
-from tipkg.parallel import Forked, frozen_heap
+from tipkg.parallel import Forked, frozen_heap, lean_server, stop_lean_server
 from tipkg.references import References
 from tipkg.references.mandates import mandates_by_source, requests_by_paragraph
 from tipkg.references.thematic_index import index_report_lines
@@ -114,6 +115,9 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     light = cache is not None and out_dir is not None
     say("reading corpus")
     sources = read_corpus(corpus_dir, texts=not light)
+    lean = out_dir is not None and lean_outputs(len(sources))
+    if lean:  # a fresh interpreter: started now, its imports are done by the time the store's load needs it
+        lean_server()
     lap("corpus")
     say(f"structure and references of {len(sources)} sources" + (f" (cache {cache})" if cache else ""))
     with ExitStack() as scratch:  # without a cache, the tasks put the graph parts in the scratch folder beside OUT
@@ -139,6 +143,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
     if record is not None:  # the same corpus, code and settings as the build that wrote OUT: it is current
         say(f"nothing changed since the last build of {out_dir}: its outputs are current")
         sweep_beside(out_dir)  # what killed builds left beside OUT goes, as after any build
+        if lean:
+            stop_lean_server()
         triples = SpilledTriples.written(PREFIXES, Path(out_dir) / "graph.nt", store_path(out_dir), record["triples"])
         return BuildResult(triples, structured, documents=documents, timings=timings,
                            references=references, cached=extraction.cached, extracted=extraction.extracted,
@@ -207,7 +213,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             previous = stamp.previous(recipe, [w.name for w in writers()]) if stamp else None
             if previous is not None:  # OUT is a build of the same code and settings: graph.nt is diffed
                 graph.against(stamp.out, previous)  # against its graph.nt, the writers may start from it
-            _write(result, out_dir, base, check, say, lap, jobs=jobs, cache=cache)
+            _write(result, out_dir, base, check, say, lap, jobs=jobs, cache=cache, lean=lean)
             if stamp is not None:
                 stamp.record(key, recipe=recipe, triples=len(result.triples), validation=_validation_line(result),
                              store=fingerprint(store_path(out_dir)))  # the next build checks its base by it
@@ -229,42 +235,21 @@ def _validation_line(result: BuildResult) -> str:
 
 
 def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs: int | None = None,
-           cache=None) -> None:
+           cache=None, lean: bool = False) -> None:
     """graph.nt and the store first; validation in a child beside the store's load (a small graph.nt is
     validated in memory) and the other dumps (``write_dumps``): all in a staged folder that replaces
     ``out_dir`` only if everything succeeded and the graph conforms. With a delta against a previous
     build that conformed, only the focus nodes the delta can affect are validated (shapes/affected.py).
     A whole graph validated over the persistent store has its local checks answered from graph.nt in a
     child forked before the store's load begins (``local_pass``: beside the load, not after it; no
-    fork is ever made while a RocksDB load runs in this process)."""
+    fork is ever made while a RocksDB load runs in this process). ``lean``: the children start from the lean
+    server (``lean_outputs``)."""
 
     before_store: list[Forked[LocalPass]] = []  # the local checks' pass, forked before the store's load
     passed: list[LocalPass] = []
-
     def written(triples) -> None:  # graph.nt is whole, the store not begun: no RocksDB open in this process
         if check and triples.path is not None and not in_memory(triples) and triples.delta is None:
-            before_store.append(Forked(local_pass, triples.path))
-
-    def checked(triples) -> ValidationReport:  # in a forked child
-        start = time.perf_counter()
-        delta = triples.delta
-        memory = early(triples)
-        store = validation_store(triples) if memory else triples.store()
-        loaded = time.perf_counter() - start
-        reopen = (lambda: store) if memory else triples.store
-        report = validate_delta(store, delta, reopen=reopen, cache=cache) if delta is not None else None
-        if report is None:  # no delta, or it cannot be used: the whole graph
-            report = validate(store, reopen=reopen, triples=len(triples), nt=triples.path,
-                              done=passed[0] if passed else None)
-        report.timings = {"store": loaded, **report.timings}
-        return report
-
-    def early(triples) -> bool:
-        """Whether the graph is validated in memory, beside the store's making: a small graph, and no delta
-        (a delta's few focus nodes are checked over the store made for OUT: loading the whole graph.nt
-        into memory for them cost most of a small rebuild's validation, ×10: 13 s of wall on a loaded
-        machine)."""
-        return in_memory(triples) and triples.delta is None
+            before_store.append(Forked(local_pass, triples.path, lean=lean))
 
     def judged(report: ValidationReport) -> None:
         result.validation = report
@@ -284,19 +269,67 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs:
     say(f"writing graph.nt into {out_dir} and loading the embedded store")
     try:
         with staged_output(out_dir) as stage:
-            settings = DumpSettings(base=base, validated=check, jobs=jobs)
+            settings = DumpSettings(base=base, validated=check, jobs=jobs, lean=lean)
+            checked = partial(_checked, cache=cache, passed=passed)  # picklable: a lean child runs it
             outputs = write_dumps(result.triples, stage, settings, written=written,
-                                  fed=fed, check=checked if check else None, judge=judged, early=early)
+                                  fed=fed, check=checked if check else None, judge=judged, early=_early)
     finally:  # a build failing before fed() still waits for the pass (it only reads graph.nt)
         for forked in before_store:
             try:
                 forked.result()
             except Exception:  # noqa: BLE001 — the build's own error is the one raised
                 pass
+        if lean:
+            stop_lean_server()  # its children's time and memory counted among this process's children
     result.written = [Path(out_dir) / p.name for p in outputs]
     if isinstance(result.triples, SpilledTriples):
         result.triples.relocate(Path(out_dir) / "graph.nt", store_path(out_dir))
     lap("outputs")  # validation's own time is "validate"; it ran within the wall time of these two stages
+
+
+def _checked(triples, cache=None, passed: Sequence[LocalPass] = ()) -> ValidationReport:
+    """The build's validation, in the outputs' child (``write_dumps(check=)``): over graph.nt loaded in memory
+    (``_early``), or the store, or the delta's focus nodes; ``passed``: the local checks' pass, made before the
+    store's load."""
+    start = time.perf_counter()
+    delta = triples.delta
+    memory = _early(triples)
+    store = validation_store(triples) if memory else triples.store()
+    loaded = time.perf_counter() - start
+    reopen = (lambda: store) if memory else triples.store
+    report = validate_delta(store, delta, reopen=reopen, cache=cache) if delta is not None else None
+    if report is None:  # no delta, or it cannot be used: the whole graph
+        report = validate(store, reopen=reopen, triples=len(triples), nt=triples.path,
+                          done=passed[0] if passed else None)
+    report.timings = {"store": loaded, **report.timings}
+    return report
+
+
+def _early(triples) -> bool:
+    """Whether the graph is validated in memory, beside the store's making: a small graph, and no delta
+    (a delta's few focus nodes are checked over the store made for OUT: loading the whole graph.nt
+    into memory for them cost most of a small rebuild's validation, ×10: 13 s of wall on a loaded
+    machine)."""
+    return in_memory(triples) and triples.delta is None
+
+
+#: sources from which a build's outputs start their children from the lean server (``lean_outputs``)
+LEAN_SOURCES = 100
+
+
+def lean_outputs(sources: int) -> bool:
+    """Whether a build of ``sources`` sources loads its store and forks its outputs' children from the lean
+    server (``tipkg.parallel.lean_server``) rather than from itself; ``$TIPKG_LEAN`` = 1 or 0 says so
+    whatever the size. Why by size: a child forked from the build carries the build's resident memory,
+    which grows with the sources (×1000: ~650 MB, in each of the store's loader, validation and its
+    worker, the precomputed answers); the server costs a fresh interpreter and its imports
+    (about half a CPU second) and each of its children compiles the shapes again, which a small
+    build's two cores would pay on their busiest stretch for no memory worth having (×1: the parent
+    holds about 100 MB)."""
+    said = os.environ.get("TIPKG_LEAN")
+    if said in ("0", "1"):
+        return said == "1"
+    return sources >= LEAN_SOURCES
 
 
 def merged_references(units) -> References:
