@@ -201,9 +201,9 @@ def file_lookup(nt: Path) -> Callable[[str, str], list[Term]]:
     return lookup
 
 
-#: the mapped pages of graph.nt the searches read are let go of every this many lookups (each reads about ten
+#: the mapped pages of graph.nt the searches read are let go of every this many lookups (each reads ten to twenty
 #: pages of its own: without it the pass's resident set grew by the pages read, ×100 +79 MB, ×300 to 0.85 GB)
-RELEASE = 1024
+RELEASE = 256
 
 
 def _run(m: mmap.mmap, key: bytes) -> list[bytes]:
