@@ -169,7 +169,8 @@ def _remove_empty_temp_dir(folder: str) -> None:
     with ``os._exit`` (``cli.exit_now``), and each large build left one such folder behind."""
     from multiprocessing import util
 
-    if folder != multiprocessing.current_process()._config.get("tempdir"):
+    config: dict = getattr(multiprocessing.current_process(), "_config", {})  # where multiprocessing keeps it
+    if folder != config.get("tempdir"):
         return
     try:
         if os.listdir(folder):
@@ -196,7 +197,7 @@ class Forked(Generic[T]):
                 self._error = exc
             return
         lean = lean and lean_server()
-        context = multiprocessing.get_context("forkserver" if lean else "fork")
+        context: Any = multiprocessing.get_context("forkserver" if lean else "fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_run_lean if lean else _run, daemon=True,
                                         args=(send, fn, args, os.getpid(),
@@ -305,7 +306,7 @@ def _pool_worker(stage: str, parent: int, *then: Any) -> None:
 def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent: int | None,
          build: int | None = None) -> None:
     name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", "forked")  # or a partial's
-    name_process(name.strip("_"))
+    name_process(str(name).strip("_"))
     die_with_parent(parent)
     if build is not None:  # a lean child, whose parent is the server: the build may be gone already
         try:
