@@ -80,8 +80,11 @@ class Local:
 
     @property
     def names(self) -> list[str]:
-        rows = ["this", "value"] if self.kind[0] in ("value", "edge", "top") else ["this", "value", self.kind[-1]] \
-            if self.kind[0] == "extends" else ["this"]
+        kind = self.kind[0]
+        if kind == "extends":  # (this, value, the parent's identifier as the constraint names it)
+            rows = ["this", "value", self.kind[-1]]
+        else:
+            rows = ["this", "value"] if kind in ("value", "edge", "top") else ["this"]
         return rows + [name for name, _ in self.bound]
 
 

@@ -176,11 +176,13 @@ class Neighbours:
 def file_lookup(nt: Path) -> Callable[[str, str], list[Term]]:
     """A subject's values of a predicate in the sorted N-Triples file ``nt``, by a binary search of its lines
     (the pass that calls it reads the same file, and raises ``Unsorted`` where it is not sorted). A subject
-    with no line as ``<iri>`` writes it is looked for once among the lines that escape a character."""
+    with no line as ``<iri>`` writes it is looked for among the lines that escape a character, gathered by one
+    scan of the file at the first such miss (a scan each was a read of the whole graph.nt per absent node)."""
     from tipkg.graph.dumps import release_pages
 
     canonical = _Canonical()
     held: list[mmap.mmap] = []
+    escaped: list[dict[str, list[bytes]]] = []  # made at the first miss (``_escaped``)
     done = [0]
 
     def lookup(node: str, predicate: str) -> list[Term]:
@@ -194,7 +196,10 @@ def file_lookup(nt: Path) -> Callable[[str, str], list[Term]]:
         key = f"<{node}> ".encode("utf-8")
         lines = _run(m, key)
         if not lines:
-            lines = [line for line in _escaped(m) if read_iri(line.split(b" ", 1)[0].decode("utf-8")) == node]
+            if not escaped:
+                escaped.append(_escaped(m))
+                release_pages(m, 0, len(m))  # the scan read every page
+            lines = escaped[0].get(node, [])
         want = f"<{predicate}>".encode("utf-8")
         return [_object(rest, canonical) for line in lines
                 for _, p, rest in [line.split(b" ", 2)] if p == want]
@@ -227,17 +232,20 @@ def _run(m: mmap.mmap, key: bytes) -> list[bytes]:
     return out
 
 
-def _escaped(m: mmap.mmap):
-    """The lines of ``m`` whose subject escapes a character."""
+def _escaped(m: mmap.mmap) -> dict[str, list[bytes]]:
+    """The lines of ``m`` whose subject escapes a character, by that subject as read (one scan of ``m``)."""
+    out: dict[str, list[bytes]] = {}
     at = 0
     while (at := m.find(b"\\", at)) >= 0:
         start = m.rfind(b"\n", 0, at) + 1
         end = m.find(b"\n", at)
         end = len(m) if end < 0 else end + 1
         line = m[start:end]
-        if b"\\" in line.split(b" ", 1)[0]:
-            yield line
+        subject = line.split(b" ", 1)[0]
+        if b"\\" in subject:
+            out.setdefault(read_iri(subject.decode("utf-8")), []).append(line)
         at = end
+    return out
 
 
 def store_lookup(store: ox.Store) -> Callable[[str, str], list[Term]]:

@@ -298,6 +298,23 @@ def test_a_parent_written_with_escapes_is_found_by_the_search(tmp_path):
         parent_rows(store, lambda wanted: local.nt_runs(nt, wanted)) == {"extends": set(), "top": set()}
 
 
+def test_the_search_scans_for_escaped_subjects_once(tmp_path, monkeypatch):
+    """Subjects absent from graph.nt as ``<iri>`` writes them are looked for among the escaped lines, which one
+    scan of the file gathers at the first miss (a scan each read the whole file again per absent node)."""
+    from tipkg.shapes import parents
+    nt = tmp_path / "graph.nt"
+    nt.write_bytes(b'<urn:\\u0062> <urn:p> "2" .\n<urn:a> <urn:p> "1" .\n<urn:c> <urn:p> "3" .\n')  # sorted: \\ < a
+    scans = []
+    real = parents._escaped
+    monkeypatch.setattr(parents, "_escaped", lambda m: scans.append(1) or real(m))
+    search = parents.file_lookup(nt)
+    assert search("urn:b", "urn:p") == [("L", "2", "")]
+    assert search("urn:nothing", "urn:p") == []
+    assert search("urn:a", "urn:p") == [("L", "1", "")]
+    assert search("urn:else", "urn:p") == []
+    assert len(scans) == 1
+
+
 def test_the_search_of_a_sorted_file_finds_each_subjects_lines(tmp_path):
     """``parents._run``: every subject's lines, and none of a subject absent, however long a line is and
     wherever the file ends (with or without a last newline)."""

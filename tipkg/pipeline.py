@@ -202,7 +202,7 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         add_alignments(graph, aligned if aligned is not None else align(structured), base)
         aligned = None
         forget_minted()  # the graph's URIs minted (×30: 27,000, 11 MB; at most 65,536): no stage after reads them
-        for streamed in {id(units): units, id(whole): whole}.values() if light else ():
+        for streamed in (units, whole) if light else ():  # two StreamedUnits with a cache and an OUT
             streamed.forget()  # type: ignore[union-attr]  # the last units the passes read back
         lap("reuse")
         result = BuildResult(graph, structured, documents=documents, timings=timings,
@@ -247,6 +247,7 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs:
 
     before_store: list[Forked[LocalPass]] = []  # the local checks' pass, forked before the store's load
     passed: list[LocalPass] = []
+
     def written(triples) -> None:  # graph.nt is whole, the store not begun: no RocksDB open in this process
         if check and triples.path is not None and not in_memory(triples) and triples.delta is None:
             before_store.append(Forked(local_pass, triples.path, lean=lean))
