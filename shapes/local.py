@@ -80,7 +80,7 @@ class Local:
 
     @property
     def names(self) -> list[str]:
-        kind = self.kind[0]
+        kind = self.kind[0] if self.kind[0] != "values" else self.kind[2][0]  # "values": the nested check's rows
         if kind == "extends":  # (this, value, the parent's identifier as the constraint names it)
             rows = ["this", "value", self.kind[-1]]
         else:
@@ -454,11 +454,22 @@ def _test(atoms: tuple, sparql: _Sparql, neighbours=None) -> Callable[[Term], bo
             tests.append(_classed(atom[1], neighbours))
         elif kind == "or":
             tests.append(_either([_test(member, sparql, neighbours) for member in atom[1]]))
+        elif kind == "node":  # the value's own shape (shapes/nodes.py): all its atoms
+            tests.append(_test(atom[1], sparql, neighbours) if atom[1] else _always)
+        elif kind in ("all", "count"):
+            from tipkg.shapes.nodes import atom_test
+
+            tests.append(atom_test(atom, lambda atoms: _test(atoms, sparql, neighbours) if atoms else _always,
+                                   neighbours))
         else:
             raise ValueError(f"unknown local atom {atom!r}")
     if len(tests) == 1:
         return tests[0]
     return lambda v: all(t(v) for t in tests)
+
+
+def _always(v: Term) -> bool:
+    return True
 
 
 def _kind_test(kind: tuple, sparql: _Sparql, neighbours=None):
@@ -537,12 +548,23 @@ def _classes(kind: tuple) -> bool:
 
 
 def _reads_classes(atoms: tuple) -> bool:
-    return any(atom[0] == "class" or (atom[0] == "or" and any(_reads_classes(m) for m in atom[1])) for atom in atoms)
+    """Whether the atoms read another node's run (a value's types, its values: ``parents.Neighbours``)."""
+    return any(atom[0] in ("class", "all", "count") or (atom[0] == "or" and any(_reads_classes(m) for m in atom[1]))
+               or (atom[0] == "node" and _reads_classes(atom[1])) for atom in atoms)
 
 
-#: the kinds of check that read more than the focus node's own run: "edge" (``shapes/edges.py``), and
-#: "extends" and "top" (``shapes/parents.py``)
-_ACROSS = ("edge", "extends", "top")
+def _others(kind: tuple) -> set[str]:
+    """The predicates a check of ``kind`` reads of other nodes' runs (``shapes/nodes.py``: a value's values)."""
+    from tipkg.shapes.nodes import paths
+
+    if kind[0] == "values":
+        return set(kind[1]) | _others(kind[2])
+    return paths(kind[-1]) if kind[0] in ("node", "value", "qmin", "qmax") else set()
+
+
+#: the kinds of check that read more than the focus node's own run: "edge" (``shapes/edges.py``),
+#: "extends" and "top" (``shapes/parents.py``), "node" and "values" (``shapes/nodes.py``)
+_ACROSS = ("edge", "extends", "top", "node", "values")
 
 
 def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str, dict[str, list[Term]]]]]
@@ -566,6 +588,7 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
             subjects_of.setdefault(p, []).append(g)
         for n in targets.nodes:
             nodes.setdefault(n, []).append(g)
+    from tipkg.shapes import nodes as node_checks
     from tipkg.shapes.edges import Edges
     from tipkg.shapes.parents import Neighbours
 
@@ -579,11 +602,15 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
                     by_path.setdefault(locals_[i].path, []).append((i, _kind_test(locals_[i].kind, sparql, neighbours)))
             properties.append([_property(path, checks) for path, checks in by_path.items()]
                               + [edges.check(i, local) for i in members if (local := locals_[i]).kind[0] == "edge"]
-                              + [neighbours.check(i, local) for i in members if (local := locals_[i]).kind[0] in _ACROSS[1:]])
+                              + [neighbours.check(i, local) for i in members if (local := locals_[i]).kind[0] in _ACROSS[1:3]]
+                              + [node_checks.check(i, local, lambda atoms: _test(atoms, sparql, neighbours),
+                                             lambda kind: _kind_test(kind, sparql, neighbours), neighbours)
+                                 for i in members if (local := locals_[i]).kind[0] in _ACROSS[3:]])
         wanted = {RDF_TYPE, *subjects_of, *(p for local in locals_ for p in local.path),
                   *(p for local in locals_ if local.kind[0] == "edge" for p in (*local.kind[1], *local.kind[2])),
                   *(p for local in locals_ if local.kind[0] == "extends" for p in local.kind[1:4]),
-                  *(local.kind[2] for local in locals_ if local.kind[0] == "top")}
+                  *(local.kind[2] for local in locals_ if local.kind[0] == "top"),
+                  *(p for local in locals_ for p in _others(local.kind))}
         see = neighbours.see if any(local.kind[0] in _ACROSS[1:] or _classes(local.kind) for local in locals_) else None
         found: list[list[tuple]] = [[] for _ in locals_]
         memo: dict[tuple, list] = {}

@@ -390,7 +390,10 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
     elif any(answer is None for answer in passes):  # each local check's rows by its query
         passes = [work(store, [c.local_alone() for c in passed])]
     for k, check in enumerate(passed):  # the parts' rows together (each subject is in one part)
-        by_check[id(check)] = [(passes[0][k][0], [row for answer in passes for row in answer[k][1]])]
+        together = [row for answer in passes for row in answer[k][1]]
+        if len(passes) > 1 and check.local is not None and check.local.kind[0] == "values":
+            together = list(dict.fromkeys(together))  # a value's rows, found from the subjects of both parts: once
+        by_check[id(check)] = [(passes[0][k][0], together)]
         if id(check) in rest:
             by_check[id(check)] += by_check[id(rest[id(check)])]
     out = []
