@@ -81,7 +81,7 @@ class Local:
     @property
     def names(self) -> list[str]:
         kind = self.kind[0] if self.kind[0] != "values" else self.kind[2][0]  # "values": the nested check's rows
-        if kind == "extends":  # (this, value, the parent's identifier as the constraint names it)
+        if kind in ("extends", "shared"):  # (this, value, the parent's identifier / the other node as named)
             rows = ["this", "value", self.kind[-1]]
         else:
             rows = ["this", "value"] if kind in ("value", "edge", "top") else ["this"]
@@ -563,16 +563,17 @@ def _others(kind: tuple) -> set[str]:
 
 
 #: the kinds of check that read more than the focus node's own run: "edge" (``shapes/edges.py``),
-#: "extends" and "top" (``shapes/parents.py``), "node" and "values" (``shapes/nodes.py``)
-_ACROSS = ("edge", "extends", "top", "node", "values")
+#: "extends" and "top" (``shapes/parents.py``), "node" and "values" (``shapes/nodes.py``), "shared"
+#: (``shapes/shared.py``)
+_ACROSS = ("edge", "extends", "top", "node", "values", "shared")
 
 
-def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str, dict[str, list[Term]]]]]
-             ) -> list[tuple[list[str], list[tuple]]]:
+def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str, dict[str, list[Term]]]]],
+             spill: Path | None = None) -> list[tuple[list[str], list[tuple]]]:
     """Every local check's (names, rows) — as its query's solutions: pyoxigraph terms — from one pass
-    over ``runs(wanted predicates)`` (a check's ``more`` rows after its own)."""
-    whose = [k for k, check in enumerate(checks) for _ in (check, *check.more)]
-    locals_ = [one for check in checks for one in (check, *check.more)]
+    over ``runs(wanted predicates)`` (a check's ``more`` rows after its own). ``spill``: the runs are a part
+    of the graph; the checks of kind "shared" leave their file there, and ``joined`` gives their rows."""
+    whose, locals_ = _flat(checks)
     sparql = _Sparql()
     by_targets: dict[Targets, list[int]] = {}
     for i, local in enumerate(locals_):
@@ -591,9 +592,10 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
     from tipkg.shapes import nodes as node_checks
     from tipkg.shapes.edges import Edges
     from tipkg.shapes.parents import Neighbours
+    from tipkg.shapes.shared import Shared
 
     with tempfile.TemporaryDirectory(prefix="tipkg-edges-") as scratch:
-        edges, neighbours = Edges(Path(scratch)), Neighbours()
+        edges, neighbours, shared = Edges(Path(scratch)), Neighbours(), Shared(Path(scratch))
         properties = []
         for _, members in groups:
             by_path: dict[tuple[str, ...], list] = {}
@@ -605,7 +607,8 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
                               + [neighbours.check(i, local) for i in members if (local := locals_[i]).kind[0] in _ACROSS[1:3]]
                               + [node_checks.check(i, local, lambda atoms: _test(atoms, sparql, neighbours),
                                              lambda kind: _kind_test(kind, sparql, neighbours), neighbours)
-                                 for i in members if (local := locals_[i]).kind[0] in _ACROSS[3:]])
+                                 for i in members if (local := locals_[i]).kind[0] in _ACROSS[3:5]]
+                              + [shared.check(i, local) for i in members if (local := locals_[i]).kind[0] == "shared"])
         wanted = {RDF_TYPE, *subjects_of, *(p for local in locals_ for p in local.path),
                   *(p for local in locals_ if local.kind[0] == "edge" for p in (*local.kind[1], *local.kind[2])),
                   *(p for local in locals_ if local.kind[0] == "extends" for p in local.kind[1:4]),
@@ -638,6 +641,30 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
             for prop in todo:
                 prop(s, props, found)
         edges.rows(getattr(read, "missing", None), found)  # closes its files (also when reading failed: below)
+        shared.rows(found, spill)
+    return _answers(checks, whose, locals_, found)
+
+
+def joined(checks: list[Local], spills: list[Path]) -> list[tuple[list[str], list[tuple]]]:
+    """The rows of the checks of kind "shared" (``shapes/shared.py``) from the files the parts of a pass left in
+    ``spills`` (``evaluate(…, spill=)``), sorted together; every other check's rows empty."""
+    from tipkg.shapes.shared import KEYS, shared_rows
+
+    whose, locals_ = _flat(checks)
+    found: list[list[tuple]] = [[] for _ in locals_]
+    with tempfile.TemporaryDirectory(prefix="tipkg-shared-") as scratch:
+        shared_rows([folder / KEYS for folder in spills], Path(scratch), found)
+    return _answers(checks, whose, locals_, found)
+
+
+def _flat(checks: list[Local]) -> tuple[list[int], list[Local]]:
+    """Each check and its ``more``, in order, and the index of the check each one is of."""
+    return ([k for k, check in enumerate(checks) for _ in (check, *check.more)],
+            [one for check in checks for one in (check, *check.more)])
+
+
+def _answers(checks: list[Local], whose: list[int], locals_: list[Local], found: list[list[tuple]]
+             ) -> list[tuple[list[str], list[tuple]]]:
     out: list[tuple[list[str], list[tuple]]] = [(check.names, []) for check in checks]
     for k, local, rows in zip(whose, locals_, found):
         bound = tuple(ox_term(term) for _, term in local.bound)
