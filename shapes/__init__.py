@@ -17,5 +17,7 @@ the focus node's own triples in one pass over the sorted ``graph.nt``, with exac
 tipsh:InDocumentIsTop), a value's types (``sh:class``); ``nodes`` the checks of a node's own shape and of the
 shapes its values must have (an ``sh:or`` on the node, ``sh:node``: tipsh:EchoesEnds, tipsh:Exists,
 tipsh:InIndexScheme), reading the values' runs the same way; ``shared`` the values two nodes share
-(tipsh:UniqueIdentifier), by sorting a file of (value, node) written as the pass reads.
+(tipsh:UniqueIdentifier), by sorting a file of (value, node) written as the pass reads; ``numbering`` what
+reads the document a node is in and its meeting (tipsh:RecommendationNumbering), the constraint's expressions
+evaluated by pyoxigraph over the solutions the pass joins.
 """

@@ -81,7 +81,8 @@ class Local:
     @property
     def names(self) -> list[str]:
         kind = self.kind[0] if self.kind[0] != "values" else self.kind[2][0]  # "values": the nested check's rows
-        if kind in ("extends", "shared"):  # (this, value, the parent's identifier / the other node as named)
+        if kind in ("extends", "shared", "numbering"):  # (this, value, the parent's identifier / the other node /
+            # the reason, as the constraint names them)
             rows = ["this", "value", self.kind[-1]]
         else:
             rows = ["this", "value"] if kind in ("value", "edge", "top") else ["this"]
@@ -354,6 +355,16 @@ def _store_runs(store: ox.Store, wanted: set[str]) -> Iterator[tuple[str, dict[s
 
 # -- evaluating ------------------------------------------------------------------------------------
 
+def term_from(o) -> str | Term:
+    """A pyoxigraph term as a row of ``evaluate`` holds it: an IRI as its text, a literal as a ``Term``."""
+    if isinstance(o, ox.NamedNode):
+        return o.value
+    if isinstance(o, ox.Literal):
+        lang, datatype = o.language, o.datatype.value
+        return ("L", o.value, "@" + lang if lang else "" if datatype == XSD_STRING else "^^" + datatype)
+    raise Unsorted("a blank node")
+
+
 def ox_term(t: Term):
     kind, value, suffix = t
     if kind == "I":
@@ -559,13 +570,15 @@ def _others(kind: tuple) -> set[str]:
 
     if kind[0] == "values":
         return set(kind[1]) | _others(kind[2])
+    if kind[0] == "numbering":  # the focus node's predicates, its document's and meeting's
+        return {p for _, p in kind[1]}
     return paths(kind[-1]) if kind[0] in ("node", "value", "qmin", "qmax") else set()
 
 
 #: the kinds of check that read more than the focus node's own run: "edge" (``shapes/edges.py``),
 #: "extends" and "top" (``shapes/parents.py``), "node" and "values" (``shapes/nodes.py``), "shared"
-#: (``shapes/shared.py``)
-_ACROSS = ("edge", "extends", "top", "node", "values", "shared")
+#: (``shapes/shared.py``), "numbering" (``shapes/numbering.py``)
+_ACROSS = ("edge", "extends", "top", "node", "values", "shared", "numbering")
 
 
 def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str, dict[str, list[Term]]]]],
@@ -589,13 +602,19 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
             subjects_of.setdefault(p, []).append(g)
         for n in targets.nodes:
             nodes.setdefault(n, []).append(g)
-    from tipkg.shapes import nodes as node_checks
+    from tipkg.shapes import nodes as node_checks, numbering
     from tipkg.shapes.edges import Edges
     from tipkg.shapes.parents import Neighbours
     from tipkg.shapes.shared import Shared
 
     with tempfile.TemporaryDirectory(prefix="tipkg-edges-") as scratch:
         edges, neighbours, shared = Edges(Path(scratch)), Neighbours(), Shared(Path(scratch))
+        last: list[Callable[[list[list]], None]] = []  # what gives the rows held back until every run is read
+
+        def numbered(i: int, local: Local) -> Callable[[str, dict, list[list]], None]:
+            run, flush = numbering.check(i, local, neighbours)
+            last.append(flush)
+            return run
         properties = []
         for _, members in groups:
             by_path: dict[tuple[str, ...], list] = {}
@@ -608,7 +627,8 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
                               + [node_checks.check(i, local, lambda atoms: _test(atoms, sparql, neighbours),
                                              lambda kind: _kind_test(kind, sparql, neighbours), neighbours)
                                  for i in members if (local := locals_[i]).kind[0] in _ACROSS[3:5]]
-                              + [shared.check(i, local) for i in members if (local := locals_[i]).kind[0] == "shared"])
+                              + [shared.check(i, local) for i in members if (local := locals_[i]).kind[0] == "shared"]
+                              + [numbered(i, local) for i in members if (local := locals_[i]).kind[0] == "numbering"])
         wanted = {RDF_TYPE, *subjects_of, *(p for local in locals_ for p in local.path),
                   *(p for local in locals_ if local.kind[0] == "edge" for p in (*local.kind[1], *local.kind[2])),
                   *(p for local in locals_ if local.kind[0] == "extends" for p in local.kind[1:4]),
@@ -642,6 +662,8 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
                 prop(s, props, found)
         edges.rows(getattr(read, "missing", None), found)  # closes its files (also when reading failed: below)
         shared.rows(found, spill)
+        for flush in last:
+            flush(found)
     return _answers(checks, whose, locals_, found)
 
 

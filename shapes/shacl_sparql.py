@@ -61,7 +61,7 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 
 from tipkg.ontology.namespace import curie
 from tipkg.graph.triples import OxigraphTerms
-from tipkg.shapes import parents, shared, unions
+from tipkg.shapes import numbering, parents, shared, unions
 from tipkg.shapes.anti_joins import anti_joins
 from tipkg.shapes.components import OTHER, PATH_COMPONENTS, SH, VALUE_COMPONENTS, UnsupportedShape, _component, _default, _name
 from tipkg.shapes.conditions import Conditions
@@ -415,7 +415,8 @@ class Compiler(LocalForms, ConformingSets, Conditions):
         if self.sets and split is None and shape == root and (targets := self.local_targets(shape)) is not None:
             constraint_text = re.sub(r"\$this\b", "?this", str(select))
             local = (parents.local_constraint(constraint_text, prefixes, targets)
-                     or shared.local_constraint(constraint_text, prefixes, targets))
+                     or shared.local_constraint(constraint_text, prefixes, targets)
+                     or numbering.local_constraint(constraint_text, prefixes, targets))
         return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity,
                      local=local, parts=split[0] if split else (), member=split[1] if split else None,
                      local_parts=tuple(k for k, _ in answered))
