@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tipkg.shapes.local import Local, Term
+from tipkg.shapes.local import RDF_TYPE, Local, Term
 
 
 def values_of(v: Term, path: tuple[str, ...], neighbours) -> list[Term]:
@@ -48,10 +48,10 @@ def check(i: int, local: Local, test: Callable[[tuple], Callable[[Term], bool]],
     """One check of kind "node" (``test(atoms)`` on the focus node) or "values" (the nested check on each
     distinct value of ``local.path``: ``kind_test`` makes it, as ``local._property`` runs it)."""
     if local.kind[0] == "node":
-        holds = test(local.kind[1])
+        holds = own(local.kind[1], test)
 
         def node(s: str, props: dict, found: list[list]) -> None:
-            if not holds(("I", s, "")):
+            if not holds(s, props):
                 found[i].append((s,))
         return node
     from tipkg.shapes.local import _property
@@ -72,6 +72,33 @@ def check(i: int, local: Local, test: Callable[[tuple], Callable[[Term], bool]],
                     seen.add(row)
                     found[i].append(row)
     return values
+
+
+def own(atoms: tuple, test: Callable[[tuple], Callable[[Term], bool]]) -> Callable[[str, dict], bool]:
+    """The atoms tested on a focus node from its own run (its IRI, its {predicate: values}): its types and
+    values as read, not looked up again (``test`` makes the tests of values, and of atoms on the node's IRI)."""
+    tests: list[Callable[[str, dict], bool]] = []
+    for atom in atoms:
+        if atom[0] == "class":
+            tests.append(lambda s, props, classes=atom[1]: any(
+                t[0] == "I" and t[1] in classes for t in props.get(RDF_TYPE, ())))
+        elif atom[0] in ("all", "count"):
+            path = atom[1]
+            if atom[0] == "all":
+                each = test(atom[2])
+                tests.append(lambda s, props, path=path, each=each: all(
+                    each(v) for v in dict.fromkeys(v for p in path for v in props.get(p, ()))))
+            else:
+                tests.append(lambda s, props, path=path, least=atom[2], most=atom[3]: least <= len(
+                    dict.fromkeys(v for p in path for v in props.get(p, ()))) <= (most if most is not None else 1 << 62))
+        elif atom[0] in ("or", "node"):
+            members = [own(m, test) for m in (atom[1] if atom[0] == "or" else (atom[1],))]
+            tests.append((lambda s, props, members=members: any(m(s, props) for m in members)) if atom[0] == "or"
+                         else members[0])
+        else:
+            one = test((atom,))
+            tests.append(lambda s, props, one=one: one(("I", s, "")))
+    return lambda s, props: all(t(s, props) for t in tests)
 
 
 def paths(atoms: tuple) -> set[str]:
