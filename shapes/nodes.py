@@ -77,28 +77,41 @@ def check(i: int, local: Local, test: Callable[[tuple], Callable[[Term], bool]],
 def own(atoms: tuple, test: Callable[[tuple], Callable[[Term], bool]]) -> Callable[[str, dict], bool]:
     """The atoms tested on a focus node from its own run (its IRI, its {predicate: values}): its types and
     values as read, not looked up again (``test`` makes the tests of values, and of atoms on the node's IRI)."""
-    tests: list[Callable[[str, dict], bool]] = []
-    for atom in atoms:
-        if atom[0] == "class":
-            tests.append(lambda s, props, classes=atom[1]: any(
-                t[0] == "I" and t[1] in classes for t in props.get(RDF_TYPE, ())))
-        elif atom[0] in ("all", "count"):
-            path = atom[1]
-            if atom[0] == "all":
-                each = test(atom[2])
-                tests.append(lambda s, props, path=path, each=each: all(
-                    each(v) for v in dict.fromkeys(v for p in path for v in props.get(p, ()))))
-            else:
-                tests.append(lambda s, props, path=path, least=atom[2], most=atom[3]: least <= len(
-                    dict.fromkeys(v for p in path for v in props.get(p, ()))) <= (most if most is not None else 1 << 62))
-        elif atom[0] in ("or", "node"):
-            members = [own(m, test) for m in (atom[1] if atom[0] == "or" else (atom[1],))]
-            tests.append((lambda s, props, members=members: any(m(s, props) for m in members)) if atom[0] == "or"
-                         else members[0])
-        else:
-            one = test((atom,))
-            tests.append(lambda s, props, one=one: one(("I", s, "")))
+    tests = [_own(atom, test) for atom in atoms]
     return lambda s, props: all(t(s, props) for t in tests)
+
+
+def _own(atom: tuple, test: Callable[[tuple], Callable[[Term], bool]]) -> Callable[[str, dict], bool]:
+    kind = atom[0]
+
+    def values(props: dict) -> list[Term]:
+        return list(dict.fromkeys(v for p in atom[1] for v in props.get(p, ())))
+    if kind == "class":
+        def typed(s: str, props: dict) -> bool:
+            return any(t[0] == "I" and t[1] in atom[1] for t in props.get(RDF_TYPE, ()))
+        return typed
+    if kind == "all":
+        each = test(atom[2])
+
+        def every(s: str, props: dict) -> bool:
+            return all(each(v) for v in values(props))
+        return every
+    if kind == "count":
+        def counted(s: str, props: dict) -> bool:
+            n = len(values(props))
+            return atom[2] <= n and (atom[3] is None or n <= atom[3])
+        return counted
+    if kind in ("or", "node"):
+        members = [own(m, test) for m in (atom[1] if kind == "or" else (atom[1],))]
+
+        def either(s: str, props: dict) -> bool:
+            return any(m(s, props) for m in members)
+        return either
+    one = test((atom,))
+
+    def itself(s: str, props: dict) -> bool:
+        return one(("I", s, ""))
+    return itself
 
 
 def paths(atoms: tuple) -> set[str]:
