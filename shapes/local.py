@@ -585,7 +585,7 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
              spill: Path | None = None) -> list[tuple[list[str], list[tuple]]]:
     """Every local check's (names, rows) — as its query's solutions: pyoxigraph terms — from one pass
     over ``runs(wanted predicates)`` (a check's ``more`` rows after its own). ``spill``: the runs are a part
-    of the graph; the checks of kind "shared" leave their file there, and ``joined`` gives their rows."""
+    of the graph; the checks joined by a sort leave their files there, and ``joined`` gives their rows."""
     whose, locals_ = _flat(checks)
     sparql = _Sparql()
     by_targets: dict[Targets, list[int]] = {}
@@ -609,6 +609,7 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
 
     with tempfile.TemporaryDirectory(prefix="tipkg-edges-") as scratch:
         edges, neighbours, shared = Edges(Path(scratch)), Neighbours(), Shared(Path(scratch))
+        ends = node_checks.Ends(Path(scratch))
         last: list[Callable[[list[list]], None]] = []  # what gives the rows held back until every run is read
 
         def numbered(i: int, local: Local) -> Callable[[str, dict, list[list]], None]:
@@ -624,9 +625,12 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
             properties.append([_property(path, checks) for path, checks in by_path.items()]
                               + [edges.check(i, local) for i in members if (local := locals_[i]).kind[0] == "edge"]
                               + [neighbours.check(i, local) for i in members if (local := locals_[i]).kind[0] in _ACROSS[1:3]]
+                              + [ends.check(i, form) for i in members
+                                 if (local := locals_[i]).kind[0] == "node" and (form := node_checks.ends_form(local.kind[1]))]
                               + [node_checks.check(i, local, lambda atoms: _test(atoms, sparql, neighbours),
-                                             lambda kind: _kind_test(kind, sparql, neighbours), neighbours)
-                                 for i in members if (local := locals_[i]).kind[0] in _ACROSS[3:5]]
+                                                   lambda kind: _kind_test(kind, sparql, neighbours), neighbours)
+                                 for i in members if (local := locals_[i]).kind[0] in _ACROSS[3:5]
+                                 and not (local.kind[0] == "node" and node_checks.ends_form(local.kind[1]))]
                               + [shared.check(i, local) for i in members if (local := locals_[i]).kind[0] == "shared"]
                               + [numbered(i, local) for i in members if (local := locals_[i]).kind[0] == "numbering"])
         wanted = {RDF_TYPE, *subjects_of, *(p for local in locals_ for p in local.path),
@@ -640,9 +644,12 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
         seen: dict[tuple, list] = {}  # a node's types and predicates as read -> its checks (few kinds of node)
         read = runs(wanted)
         neighbours.lookup = getattr(read, "values", None)
+        watch = ends.see if ends.forms else None
         for s, props in read:
             if see is not None:
                 see(s, props)
+            if watch is not None:
+                watch(s, props)
             types = props.get(RDF_TYPE)
             shape = (tuple(types) if types else (), tuple(props))
             todo = seen.get(shape)
@@ -662,20 +669,24 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
                 prop(s, props, found)
         edges.rows(getattr(read, "missing", None), found)  # closes its files (also when reading failed: below)
         shared.rows(found, spill)
+        ends.rows(found, spill)
         for flush in last:
             flush(found)
     return _answers(checks, whose, locals_, found)
 
 
 def joined(checks: list[Local], spills: list[Path]) -> list[tuple[list[str], list[tuple]]]:
-    """The rows of the checks of kind "shared" (``shapes/shared.py``) from the files the parts of a pass left in
+    """The rows of the checks joined by a sort (kind "shared", ``shapes/shared.py``; the values' classes of
+    ``nodes.Ends``) from the files the parts of a pass left in
     ``spills`` (``evaluate(…, spill=)``), sorted together; every other check's rows empty."""
+    from tipkg.shapes.nodes import ENDS, ends_rows
     from tipkg.shapes.shared import KEYS, shared_rows
 
     whose, locals_ = _flat(checks)
     found: list[list[tuple]] = [[] for _ in locals_]
     with tempfile.TemporaryDirectory(prefix="tipkg-shared-") as scratch:
         shared_rows([folder / KEYS for folder in spills], Path(scratch), found)
+        ends_rows([folder / ENDS for folder in spills], Path(scratch), found)
     return _answers(checks, whose, locals_, found)
 
 

@@ -102,7 +102,7 @@ def shared_rows(files: list[Path], folder: Path, found: list[list]) -> None:
     """The rows of the (value, node) lines of ``files`` sorted together: for each value of two nodes or more,
     (node, value, other node) for each ordered pair, into ``found`` by the check's index."""
     key, nodes = b"", cast(list[str], [])
-    for line in chain(_sorted_lines([f for f in files if f.exists()], folder), [b"\t"]):  # the last: no key
+    for line in chain(sorted_lines([f for f in files if f.exists()], folder, KEYS), [b"\t"]):  # the last: no key
         k, _, node = line.rstrip(b"\n").partition(b"\t")
         if k != key:
             if len(nodes) > 1:
@@ -115,14 +115,14 @@ def shared_rows(files: list[Path], folder: Path, found: list[list]) -> None:
             nodes.append(json.loads(node))
 
 
-def _sorted_lines(files: list[Path], folder: Path) -> Iterator[bytes]:
+def sorted_lines(files: list[Path], folder: Path, name: str) -> Iterator[bytes]:
     """The lines of ``files`` sorted together as bytes: by GNU sort (16 MB of memory, the rest in ``folder``),
     else through chunk files (``external_sort``)."""
     if not files:
         return
     sort = gnu_sort()
     if sort:
-        ordered = folder / (KEYS + ".sorted")
+        ordered = folder / (name + ".sorted")
         subprocess.run([sort, "-S", "16M", "-T", str(folder), "-o", str(ordered), *map(str, files)],
                        env={**os.environ, "LC_ALL": "C"}, check=True)
         with open(ordered, "rb") as f:
@@ -134,4 +134,4 @@ def _sorted_lines(files: list[Path], folder: Path) -> Iterator[bytes]:
             with open(path, "rb") as f:
                 for line in f:
                     yield line.rstrip(b"\n")
-    yield from external_sort(lines(), folder / "shared-sorted")
+    yield from external_sort(lines(), folder / (name + "-sorted"))

@@ -338,8 +338,9 @@ def test_the_search_of_a_sorted_file_finds_each_subjects_lines(tmp_path):
 def test_what_the_parts_of_a_pass_share_is_found_once(tmp_path):
     """A pass read in parts (each subject its own part here): an identifier shared by nodes of two parts is
     found by sorting the parts' files together (shapes/shared.py), a parent two parts' paragraphs name that is
-    not in the graph is reported once (shapes/nodes.py), a recommendation's numbering as many times as the
-    query's solutions (shapes/numbering.py); the report is the queries', row for row."""
+    not in the graph is reported once (shapes/nodes.py), the classes of the nodes echoed found by sorting the
+    parts' files together (nodes.Ends), a recommendation's numbering as many times as the query's solutions
+    (shapes/numbering.py); the report is the queries', row for row."""
     from tipkg.shapes.validate import run_checks
 
     g = tv.small()
@@ -349,6 +350,12 @@ def test_what_the_parts_of_a_pass_share_is_found_once(tmp_path):
     g.add((tv.mint("TIPP"), tv.DCTERMS.identifier, tv.Literal("CTOC/COP/DEC/3/3 pp 1")))
     tv.break_offset(g)  # and the report names its meeting twice: the UNION's two solutions, two rows
     g.add((tv.mint("CTOC/COP/WG.4/2009/2"), tv.TIP.reportOf, tv.mint("TIP-WG 1")))
+    tv.break_echo_paragraph_to_source(g)  # echoes: one wrong end; one right; a node of both classes, no member whole
+    g.add((tv.mint("CTOC/COP/DEC/3/3 pp 1"), tv.TIP.echoes, tv.mint("CTOC/COP/DEC/3/3 para a")))
+    for kind in (tv.TIP.Paragraph, tv.TIP.SourceText):
+        g.add((tv.mint("TIPP"), tv.RDF.type, kind))
+    for end in ("CTOC/COP/DEC/3/3 pp 1", "source:002_62009398838004c9.txt"):
+        g.add((tv.mint("TIPP"), tv.TIP.echoes, tv.mint(end)))
     store = store_of(g)
     nt = sorted_nt(store, tmp_path / "graph.nt")
     starts = local.parts(nt, 1000, least=0)
@@ -362,3 +369,5 @@ def test_what_the_parts_of_a_pass_share_is_found_once(tmp_path):
     assert len([r for r in by_pass if r.shape == "tipsh:UniqueIdentifier"]) == 6
     assert len([r for r in by_pass if r.shape == "tipsh:Exists"]) == 1
     assert len([r for r in by_pass if r.shape == "tipsh:RecommendationNumbering"]) == 2
+    assert {r.focus for r in by_pass if r.shape == "tipsh:EchoesEnds"} == {
+        str(tv.mint("CTOC/COP/DEC/3/3 para a")), str(tv.mint("TIPP"))}
