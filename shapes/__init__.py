@@ -14,5 +14,10 @@ nodes a branch at a time (no table of the class's members). ``local`` answers th
 the focus node's own triples in one pass over the sorted ``graph.nt``, with exactly their queries' rows;
 ``edges`` finds, for its checks of kind "edge", the triples a focus node describes that the graph lacks;
 ``parents`` what the pass reads of other nodes: a part's parent (tipsh:PartExtendsParent,
-tipsh:InDocumentIsTop), a value's types (``sh:class``).
+tipsh:InDocumentIsTop), a value's types (``sh:class``); ``nodes`` the checks of a node's own shape and of the
+shapes its values must have (an ``sh:or`` on the node, ``sh:node``: tipsh:EchoesEnds, tipsh:Exists,
+tipsh:InIndexScheme), reading the values' runs the same way; ``shared`` the values two nodes share
+(tipsh:UniqueIdentifier), by sorting a file of (value, node) written as the pass reads; ``numbering`` what
+reads the document a node is in and its meeting (tipsh:RecommendationNumbering), the constraint's expressions
+evaluated by pyoxigraph over the solutions the pass joins.
 """

@@ -80,8 +80,9 @@ class Local:
 
     @property
     def names(self) -> list[str]:
-        kind = self.kind[0]
-        if kind == "extends":  # (this, value, the parent's identifier as the constraint names it)
+        kind = self.kind[0] if self.kind[0] != "values" else self.kind[2][0]  # "values": the nested check's rows
+        if kind in ("extends", "shared", "numbering"):  # (this, value, the parent's identifier / the other node /
+            # the reason, as the constraint names them)
             rows = ["this", "value", self.kind[-1]]
         else:
             rows = ["this", "value"] if kind in ("value", "edge", "top") else ["this"]
@@ -354,6 +355,16 @@ def _store_runs(store: ox.Store, wanted: set[str]) -> Iterator[tuple[str, dict[s
 
 # -- evaluating ------------------------------------------------------------------------------------
 
+def term_from(o) -> str | Term:
+    """A pyoxigraph term as a row of ``evaluate`` holds it: an IRI as its text, a literal as a ``Term``."""
+    if isinstance(o, ox.NamedNode):
+        return o.value
+    if isinstance(o, ox.Literal):
+        lang, datatype = o.language, o.datatype.value
+        return ("L", o.value, "@" + lang if lang else "" if datatype == XSD_STRING else "^^" + datatype)
+    raise Unsorted("a blank node")
+
+
 def ox_term(t: Term):
     kind, value, suffix = t
     if kind == "I":
@@ -454,11 +465,22 @@ def _test(atoms: tuple, sparql: _Sparql, neighbours=None) -> Callable[[Term], bo
             tests.append(_classed(atom[1], neighbours))
         elif kind == "or":
             tests.append(_either([_test(member, sparql, neighbours) for member in atom[1]]))
+        elif kind == "node":  # the value's own shape (shapes/nodes.py): all its atoms
+            tests.append(_test(atom[1], sparql, neighbours) if atom[1] else _always)
+        elif kind in ("all", "count"):
+            from tipkg.shapes.nodes import atom_test
+
+            tests.append(atom_test(atom, lambda atoms: _test(atoms, sparql, neighbours) if atoms else _always,
+                                   neighbours))
         else:
             raise ValueError(f"unknown local atom {atom!r}")
     if len(tests) == 1:
         return tests[0]
     return lambda v: all(t(v) for t in tests)
+
+
+def _always(v: Term) -> bool:
+    return True
 
 
 def _kind_test(kind: tuple, sparql: _Sparql, neighbours=None):
@@ -537,20 +559,34 @@ def _classes(kind: tuple) -> bool:
 
 
 def _reads_classes(atoms: tuple) -> bool:
-    return any(atom[0] == "class" or (atom[0] == "or" and any(_reads_classes(m) for m in atom[1])) for atom in atoms)
+    """Whether the atoms read another node's run (a value's types, its values: ``parents.Neighbours``)."""
+    return any(atom[0] in ("class", "all", "count") or (atom[0] == "or" and any(_reads_classes(m) for m in atom[1]))
+               or (atom[0] == "node" and _reads_classes(atom[1])) for atom in atoms)
 
 
-#: the kinds of check that read more than the focus node's own run: "edge" (``shapes/edges.py``), and
-#: "extends" and "top" (``shapes/parents.py``)
-_ACROSS = ("edge", "extends", "top")
+def _others(kind: tuple) -> set[str]:
+    """The predicates a check of ``kind`` reads of other nodes' runs (``shapes/nodes.py``: a value's values)."""
+    from tipkg.shapes.nodes import paths
+
+    if kind[0] == "values":
+        return set(kind[1]) | _others(kind[2])
+    if kind[0] == "numbering":  # the focus node's predicates, its document's and meeting's
+        return {p for _, p in kind[1]}
+    return paths(kind[-1]) if kind[0] in ("node", "value", "qmin", "qmax") else set()
 
 
-def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str, dict[str, list[Term]]]]]
-             ) -> list[tuple[list[str], list[tuple]]]:
+#: the kinds of check that read more than the focus node's own run: "edge" (``shapes/edges.py``),
+#: "extends" and "top" (``shapes/parents.py``), "node" and "values" (``shapes/nodes.py``), "shared"
+#: (``shapes/shared.py``), "numbering" (``shapes/numbering.py``)
+_ACROSS = ("edge", "extends", "top", "node", "values", "shared", "numbering")
+
+
+def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str, dict[str, list[Term]]]]],
+             spill: Path | None = None) -> list[tuple[list[str], list[tuple]]]:
     """Every local check's (names, rows) — as its query's solutions: pyoxigraph terms — from one pass
-    over ``runs(wanted predicates)`` (a check's ``more`` rows after its own)."""
-    whose = [k for k, check in enumerate(checks) for _ in (check, *check.more)]
-    locals_ = [one for check in checks for one in (check, *check.more)]
+    over ``runs(wanted predicates)`` (a check's ``more`` rows after its own). ``spill``: the runs are a part
+    of the graph; the checks of kind "shared" leave their file there, and ``joined`` gives their rows."""
+    whose, locals_ = _flat(checks)
     sparql = _Sparql()
     by_targets: dict[Targets, list[int]] = {}
     for i, local in enumerate(locals_):
@@ -566,11 +602,19 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
             subjects_of.setdefault(p, []).append(g)
         for n in targets.nodes:
             nodes.setdefault(n, []).append(g)
+    from tipkg.shapes import nodes as node_checks, numbering
     from tipkg.shapes.edges import Edges
     from tipkg.shapes.parents import Neighbours
+    from tipkg.shapes.shared import Shared
 
     with tempfile.TemporaryDirectory(prefix="tipkg-edges-") as scratch:
-        edges, neighbours = Edges(Path(scratch)), Neighbours()
+        edges, neighbours, shared = Edges(Path(scratch)), Neighbours(), Shared(Path(scratch))
+        last: list[Callable[[list[list]], None]] = []  # what gives the rows held back until every run is read
+
+        def numbered(i: int, local: Local) -> Callable[[str, dict, list[list]], None]:
+            run, flush = numbering.check(i, local, neighbours)
+            last.append(flush)
+            return run
         properties = []
         for _, members in groups:
             by_path: dict[tuple[str, ...], list] = {}
@@ -579,11 +623,17 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
                     by_path.setdefault(locals_[i].path, []).append((i, _kind_test(locals_[i].kind, sparql, neighbours)))
             properties.append([_property(path, checks) for path, checks in by_path.items()]
                               + [edges.check(i, local) for i in members if (local := locals_[i]).kind[0] == "edge"]
-                              + [neighbours.check(i, local) for i in members if (local := locals_[i]).kind[0] in _ACROSS[1:]])
+                              + [neighbours.check(i, local) for i in members if (local := locals_[i]).kind[0] in _ACROSS[1:3]]
+                              + [node_checks.check(i, local, lambda atoms: _test(atoms, sparql, neighbours),
+                                             lambda kind: _kind_test(kind, sparql, neighbours), neighbours)
+                                 for i in members if (local := locals_[i]).kind[0] in _ACROSS[3:5]]
+                              + [shared.check(i, local) for i in members if (local := locals_[i]).kind[0] == "shared"]
+                              + [numbered(i, local) for i in members if (local := locals_[i]).kind[0] == "numbering"])
         wanted = {RDF_TYPE, *subjects_of, *(p for local in locals_ for p in local.path),
                   *(p for local in locals_ if local.kind[0] == "edge" for p in (*local.kind[1], *local.kind[2])),
                   *(p for local in locals_ if local.kind[0] == "extends" for p in local.kind[1:4]),
-                  *(local.kind[2] for local in locals_ if local.kind[0] == "top")}
+                  *(local.kind[2] for local in locals_ if local.kind[0] == "top"),
+                  *(p for local in locals_ for p in _others(local.kind))}
         see = neighbours.see if any(local.kind[0] in _ACROSS[1:] or _classes(local.kind) for local in locals_) else None
         found: list[list[tuple]] = [[] for _ in locals_]
         memo: dict[tuple, list] = {}
@@ -611,6 +661,32 @@ def evaluate(checks: list[Local], runs: Callable[[set[str]], Iterable[tuple[str,
             for prop in todo:
                 prop(s, props, found)
         edges.rows(getattr(read, "missing", None), found)  # closes its files (also when reading failed: below)
+        shared.rows(found, spill)
+        for flush in last:
+            flush(found)
+    return _answers(checks, whose, locals_, found)
+
+
+def joined(checks: list[Local], spills: list[Path]) -> list[tuple[list[str], list[tuple]]]:
+    """The rows of the checks of kind "shared" (``shapes/shared.py``) from the files the parts of a pass left in
+    ``spills`` (``evaluate(…, spill=)``), sorted together; every other check's rows empty."""
+    from tipkg.shapes.shared import KEYS, shared_rows
+
+    whose, locals_ = _flat(checks)
+    found: list[list[tuple]] = [[] for _ in locals_]
+    with tempfile.TemporaryDirectory(prefix="tipkg-shared-") as scratch:
+        shared_rows([folder / KEYS for folder in spills], Path(scratch), found)
+    return _answers(checks, whose, locals_, found)
+
+
+def _flat(checks: list[Local]) -> tuple[list[int], list[Local]]:
+    """Each check and its ``more``, in order, and the index of the check each one is of."""
+    return ([k for k, check in enumerate(checks) for _ in (check, *check.more)],
+            [one for check in checks for one in (check, *check.more)])
+
+
+def _answers(checks: list[Local], whose: list[int], locals_: list[Local], found: list[list[tuple]]
+             ) -> list[tuple[list[str], list[tuple]]]:
     out: list[tuple[list[str], list[tuple]]] = [(check.names, []) for check in checks]
     for k, local, rows in zip(whose, locals_, found):
         bound = tuple(ox_term(term) for _, term in local.bound)

@@ -76,6 +76,11 @@ class LocalForms:
                 if any(m is None for m in members):
                     return None
                 atoms.append(("or", tuple(members)))
+            elif pred == SH.node:  # the value's own shape: its values read by ``shapes/nodes.py``
+                found = self.local_conforms(obj)
+                if found is None:
+                    return None
+                atoms.append(("node", found))
             elif pred == SH["in"] or (pred == SH.hasValue and g.value(shape, SH.path) is None):
                 terms = [term_of(x) for x in (g.items(obj) if pred == SH["in"] else [obj])]
                 if any(t is None for t in terms):
@@ -86,11 +91,13 @@ class LocalForms:
         return tuple(atoms)
 
     def local_conforms(self, shape) -> tuple | None:
-        """``conforms(shape, ?value)`` as atoms when the shape only constrains the value itself."""
+        """``conforms(shape, ?value)`` as atoms when the shape constrains the value itself, and its property
+        shapes (``sh:property``) the value's own values of a predicate: each value's atoms ("all") and their
+        count ("count") — what the value's run says (``shapes/nodes.py`` reads it)."""
         if not self.active(shape):
             return ()
         g = self.g
-        if g.value(shape, SH.path) is not None or g.value(shape, SH.property) is not None or g.value(shape, SH.sparql) is not None:
+        if g.value(shape, SH.path) is not None or g.value(shape, SH.sparql) is not None:
             return None
         atoms: list = []
         for pred in sorted((set(g.predicates(shape, None)) & VALUE_COMPONENTS) | {SH.hasValue}, key=str):
@@ -98,4 +105,33 @@ class LocalForms:
             if found is None:
                 return None
             atoms += found
+        for prop in sorted(g.objects(shape, SH.property), key=str):
+            found = self.local_property(prop)
+            if found is None:
+                return None
+            atoms += found
+        return tuple(atoms)
+
+    def local_property(self, prop) -> tuple | None:
+        """``conforms(prop, ?value)`` of a property shape nested in a value's shape as atoms: ("all", path,
+        atoms) every value of the path holds, ("count", path, least, most) how many distinct values it has;
+        None for anything else (a qualified shape, sh:hasValue, sh:uniqueLang, a nested sh:property)."""
+        if not self.active(prop):
+            return ()
+        g = self.g
+        path = self.local_path(prop)
+        preds = set(g.predicates(prop, None))
+        if path is None or preds & {SH.hasValue, SH.uniqueLang, SH.qualifiedValueShape, SH.property, SH.sparql}:
+            return None
+        inner: list = []
+        for pred in sorted(preds & VALUE_COMPONENTS, key=str):
+            found = self.local_atoms(prop, pred)
+            if found is None:
+                return None
+            inner += found
+        atoms: list = [("all", path, tuple(inner))] if inner else []
+        least = max((int(n) for n in g.objects(prop, SH.minCount)), default=0)
+        most = min((int(n) for n in g.objects(prop, SH.maxCount)), default=None)
+        if least > 0 or most is not None:
+            atoms.append(("count", path, least, most))
         return tuple(atoms)

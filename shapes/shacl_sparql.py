@@ -61,14 +61,14 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 
 from tipkg.ontology.namespace import curie
 from tipkg.graph.triples import OxigraphTerms
-from tipkg.shapes import parents, unions
+from tipkg.shapes import numbering, parents, shared, unions
 from tipkg.shapes.anti_joins import anti_joins
 from tipkg.shapes.components import OTHER, PATH_COMPONENTS, SH, VALUE_COMPONENTS, UnsupportedShape, _component, _default, _name
 from tipkg.shapes.conditions import Conditions
 from tipkg.shapes.conforming_sets import ConformingSets
 from tipkg.shapes.joins import hash_joins, values_for_in
 from tipkg.shapes.local_forms import LocalForms
-from tipkg.shapes.local import Local, term_of
+from tipkg.shapes.local import Local, Targets, term_of
 
 
 @dataclass(frozen=True)
@@ -240,10 +240,13 @@ class Compiler(LocalForms, ConformingSets, Conditions):
                 checks += self.shape_checks(shape, shape, *self.focus(shape))
         return checks
 
-    def shape_checks(self, shape, root, focus: str, member: str | None, stack: tuple = ()) -> list[Check]:
+    def shape_checks(self, shape, root, focus: str, member: str | None, stack: tuple = (),
+                     via: tuple[Targets, tuple[str, ...]] | None = None) -> list[Check]:
         """The checks of ``shape`` (and its property shapes) on the focus nodes ``focus``.
 
-        ``member`` tests a bound ``?this`` for being a focus node (None: start from ``focus``).
+        ``member`` tests a bound ``?this`` for being a focus node (None: start from ``focus``). ``via``: the
+        focus nodes are the values of these predicates on the nodes of these targets (a ``sh:node`` of a
+        property shape local to its focus node): its checks are answered by the pass too (kind "values").
         """
         if shape in stack:
             raise UnsupportedShape(shape, "a recursive sh:node")
@@ -254,13 +257,18 @@ class Compiler(LocalForms, ConformingSets, Conditions):
         messages = tuple(sorted(str(m) for m in g.objects(shape, SH.message)))
         severity = str(g.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1]
 
-        targets = self.local_targets(root) if path is not None and member and stack in ((), (root,)) else None
+        own = member and (stack in ((), (root,)) if path is not None else stack == ())
+        targets = self.local_targets(root) if own else None
 
         def check(component: str, query: str, default: str, focused: str | None = None, few: int = 2,
                   kind: tuple | None = None) -> Check:
             local = None
-            if targets is not None and kind is not None and (preds := self.local_path(shape)) is not None:
-                local = Local(targets, preds, kind)
+            preds = () if path is None else self.local_path(shape)
+            if kind is not None and preds is not None:
+                if targets is not None:
+                    local = Local(targets, preds, kind if path is not None else ("node", kind[1]))
+                elif via is not None and path is not None:
+                    local = Local(via[0], via[1], ("values", preds, kind))
             return Check(root, component, query, where, messages, default, severity, focused,
                          (focus, values) if focused else None, few, local)
 
@@ -276,17 +284,20 @@ class Compiler(LocalForms, ConformingSets, Conditions):
             focused = f"{select} WHERE {{ {focus} {values} {test} }}"
             if path is None and pred == SH["or"] and self.sets and (sets := self.conforming_sets(shape, focus)) is not None:
                 focused = f"SELECT DISTINCT ?this WHERE {{ {focus} {' '.join(f'MINUS {{ {x} }}' for x in sets)} }}"
+            atoms = self.local_atoms(shape, pred)
+            kind = None if atoms is None else ("value", atoms)
             if path is not None and member:  # membership tested on the violating rows only (``_members``)
                 query = _members(f"SELECT ?this ?value WHERE {{ {values} {test} }}", member, distinct=True)
-                atoms = self.local_atoms(shape, pred)
                 checks.append(check(_component(pred), query, _default(pred, g.value(shape, pred), where), focused,
-                                    kind=None if atoms is None else ("value", atoms)))
+                                    kind=kind))
             else:
-                checks.append(check(_component(pred), focused, _default(pred, g.value(shape, pred), where)))
+                checks.append(check(_component(pred), focused, _default(pred, g.value(shape, pred), where), kind=kind))
             if pred == SH.node:  # pyshacl reports why a value does not conform (sh:detail) as results of that shape
+                preds = self.local_path(shape) if path is not None else None
+                nested = (targets, preds) if targets is not None and preds is not None else None
                 for node in g.objects(shape, SH.node):
                     of_values = focus if path is None else self.values_focus(shape, focus)
-                    checks += self.shape_checks(node, node, of_values, None, (*stack, shape))
+                    checks += self.shape_checks(node, node, of_values, None, (*stack, shape), nested)
         if path is not None:
             # a count from the focus nodes joins each with its values: worth it only when they are far fewer
             # (x10: 25,516 text-reuse nodes among 55,167 rdf:predicate values took 0.47 s that way, 0.2 s not)
@@ -297,7 +308,7 @@ class Compiler(LocalForms, ConformingSets, Conditions):
             if path is not None:
                 raise UnsupportedShape(shape, "sh:property on a property shape")
             if self.active(prop):
-                checks += self.shape_checks(prop, root, focus, member, (*stack, shape))
+                checks += self.shape_checks(prop, root, focus, member, (*stack, shape), via)
         for constraint in sorted(g.objects(shape, SH.sparql), key=str):
             if path is not None:
                 raise UnsupportedShape(shape, "sh:sparql on a property shape")
@@ -402,7 +413,10 @@ class Compiler(LocalForms, ConformingSets, Conditions):
                     if split and (found := unions.local_branch(alone, prefixes, split[1])) is not None]
         local = replace(answered[0][1], more=tuple(found for _, found in answered[1:])) if answered else None
         if self.sets and split is None and shape == root and (targets := self.local_targets(shape)) is not None:
-            local = parents.local_constraint(re.sub(r"\$this\b", "?this", str(select)), prefixes, targets)
+            constraint_text = re.sub(r"\$this\b", "?this", str(select))
+            local = (parents.local_constraint(constraint_text, prefixes, targets)
+                     or shared.local_constraint(constraint_text, prefixes, targets)
+                     or numbering.local_constraint(constraint_text, prefixes, targets))
         return Check(root, "SPARQLConstraintComponent", query, None, tuple(sorted(messages)), "SPARQL constraint", severity,
                      local=local, parts=split[0] if split else (), member=split[1] if split else None,
                      local_parts=tuple(k for k, _ in answered))

@@ -39,6 +39,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -362,6 +363,10 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
     queried = [c for c in checks if not by_pass or c.local is None] + list(rest.values())
     jobs: list[Check | int] = [*range(len(runs)), *queried] if runs and passed else list(queried)  # k: the pass over runs[k]
 
+    # a pass in parts leaves the files of its checks that join nodes across the graph here (``local.joined``)
+    spill = tempfile.TemporaryDirectory(prefix="tipkg-spill-") if len(runs) > 1 and passed else None
+    spills = [Path(spill.name) / str(k) for k in range(len(runs))] if spill is not None else []
+
     def work(where: ox.Store, part: list[Check | int]) -> list:
         solve, out = solver(where), []
         for job in part:
@@ -370,27 +375,37 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
                 continue
             try:
                 out.append(local.evaluate([c.local for c in passed if c.local is not None],
-                                          lambda wanted, job=job: runs[job](where, wanted)))
+                                          lambda wanted, job=job: runs[job](where, wanted),
+                                          spills[job] if spills else None))
             except local.Unsorted:
                 out.append(None)  # the queries answer them (below)
         return out
 
-    if reopen is None:
-        done = work(store, jobs)
-    else:  # one solver per process: its counts are shared by the checks of a shape (made per check, they were
-        # counted again for each: x10, 416 COUNT queries, 40 % of the validation's time)
-        done = share_with_child(jobs, lambda part: work(store, part), lambda part: work(reopen(), part))
+    try:
+        if reopen is None:
+            done = work(store, jobs)
+        else:  # one solver per process: its counts are shared by the checks of a shape (made per check, they were
+            # counted again for each: x10, 416 COUNT queries, 40 % of the validation's time)
+            done = share_with_child(jobs, lambda part: work(store, part), lambda part: work(reopen(), part))
+        passes = [answer for job, answer in zip(jobs, done) if not isinstance(job, Check)]
+        if spills and not any(answer is None for answer in passes):
+            passes.append(local.joined([c.local for c in passed if c.local is not None], spills))
+    finally:
+        if spill is not None:
+            spill.cleanup()
     by_check: dict[int, list[tuple[list[str], list[tuple]]]] = {}
     for job, answer in zip(jobs, done):
         if isinstance(job, Check):
             by_check[id(job)] = [answer]
-    passes = [answer for job, answer in zip(jobs, done) if not isinstance(job, Check)]
     if answered is not None:
         passes = [answered]
     elif any(answer is None for answer in passes):  # each local check's rows by its query
         passes = [work(store, [c.local_alone() for c in passed])]
     for k, check in enumerate(passed):  # the parts' rows together (each subject is in one part)
-        by_check[id(check)] = [(passes[0][k][0], [row for answer in passes for row in answer[k][1]])]
+        together = [row for answer in passes for row in answer[k][1]]
+        if len(passes) > 1 and check.local is not None and check.local.kind[0] == "values":
+            together = list(dict.fromkeys(together))  # a value's rows, found from the subjects of both parts: once
+        by_check[id(check)] = [(passes[0][k][0], together)]
         if id(check) in rest:
             by_check[id(check)] += by_check[id(rest[id(check)])]
     out = []

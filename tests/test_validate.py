@@ -155,6 +155,16 @@ def break_echo_paragraph_to_source(g):
     g.add((mint("CTOC/COP/DEC/3/3 para a"), TIP.echoes, mint("source:002_62009398838004c9.txt")))
 
 
+def break_parent_not_in_graph(g):
+    """eli:is_part_of names a node the graph does not have (no identifier): tipsh:Exists, through sh:node."""
+    g.set((mint("CTOC/COP/DEC/3/3 para a"), ELI.is_part_of, mint("CTOC/COP/DEC/9/9")))
+
+
+def break_topic_in_a_document(g):
+    """A topic indexed under is in a 'scheme' that is a document: tipsh:InIndexScheme's sh:class, through sh:node."""
+    g.set((mint("topic:victims"), SKOS.inScheme, mint("A/RES/55/25")))
+
+
 def break_in_document_shortcut(g):
     """tip:inDocument names a document the paragraph is not part of."""
     g.set((mint("CTOC/COP/DEC/3/3 para a"), TIP.inDocument, mint("CTOC/COP/WG.4/2009/2")))
@@ -256,6 +266,8 @@ BROKEN = [
     (break_citation_from_a_topic, "tipsh:CitationShape", "edge:0000000000000004"),
     (break_year_date_allowed_only_as_issued, "tipsh:DocumentShape", "CTOC/COP/DEC/3/3"),
     (break_in_document_shortcut, "tipsh:InDocumentIsTop", "CTOC/COP/DEC/3/3 para a"),
+    (break_parent_not_in_graph, "tipsh:Exists", "https://w3id.org/tipkg/id/CTOC/COP/DEC/9/9"),
+    (break_topic_in_a_document, "tipsh:InIndexScheme", "topic:victims"),
     (break_missing_in_document, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 pp 1"),
     (break_two_parents, "tipsh:ParagraphParent", "CTOC/COP/DEC/3/3 para a"),
     (break_part_not_extending_parent, "tipsh:PartExtendsParent", "CTOC/COP/DEC/3/33 para a"),

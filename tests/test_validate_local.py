@@ -333,3 +333,32 @@ def test_the_search_of_a_sorted_file_finds_each_subjects_lines(tmp_path):
                 key = f"<urn:s{n:03d}> ".encode()
                 expected = [line for line in text.splitlines(keepends=True) if line.startswith(key)]
                 assert parents._run(m, key) == expected
+
+
+def test_what_the_parts_of_a_pass_share_is_found_once(tmp_path):
+    """A pass read in parts (each subject its own part here): an identifier shared by nodes of two parts is
+    found by sorting the parts' files together (shapes/shared.py), a parent two parts' paragraphs name that is
+    not in the graph is reported once (shapes/nodes.py), a recommendation's numbering as many times as the
+    query's solutions (shapes/numbering.py); the report is the queries', row for row."""
+    from tipkg.shapes.validate import run_checks
+
+    g = tv.small()
+    tv.break_duplicate_identifier(g)
+    tv.break_parent_not_in_graph(g)
+    g.set((tv.mint("CTOC/COP/DEC/3/3 pp 1"), tv.ELI.is_part_of, tv.mint("CTOC/COP/DEC/9/9")))
+    g.add((tv.mint("TIPP"), tv.DCTERMS.identifier, tv.Literal("CTOC/COP/DEC/3/3 pp 1")))
+    tv.break_offset(g)  # and the report names its meeting twice: the UNION's two solutions, two rows
+    g.add((tv.mint("CTOC/COP/WG.4/2009/2"), tv.TIP.reportOf, tv.mint("TIP-WG 1")))
+    store = store_of(g)
+    nt = sorted_nt(store, tmp_path / "graph.nt")
+    starts = local.parts(nt, 1000, least=0)
+    assert len(starts) > 10
+    ends = [subject for _, subject in starts[1:]] + [None]
+    runs = [lambda _store, wanted, start=start, stop=stop: local.nt_runs(nt, wanted, start, stop)
+            for (start, _), stop in zip(starts, ends)]
+    checks = compiled(load_shapes(), ontology_graph(), store)
+    by_pass, by_queries = run_checks(store, checks, runs=runs), run_checks(store, checks)
+    assert sorted(by_pass) == sorted(by_queries)
+    assert len([r for r in by_pass if r.shape == "tipsh:UniqueIdentifier"]) == 6
+    assert len([r for r in by_pass if r.shape == "tipsh:Exists"]) == 1
+    assert len([r for r in by_pass if r.shape == "tipsh:RecommendationNumbering"]) == 2
