@@ -190,3 +190,41 @@ def test_trig_placement_read_from_bytes_matches_the_parsed_placement(tmp_path):
     assert len(by_bytes) == len(by_terms) == len(g)
     assert [n for _, n in by_bytes] == [n for _, n in by_terms]
     assert sum(n is not None for _, n in by_bytes) >= 8
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_the_text_dumps_start_beside_the_store_when_the_check_waits_for_it(tmp_path, monkeypatch, jobs):
+    """A graph.nt validated over the persistent store (large: here the bundled corpus, as one) has its check
+    start once the store is there; the text dumps' child reads graph.nt alone, so it is forked before the
+    store's load begins all the same (before, it waited for the store: at ×30 and ×100 the load left part of
+    the second core idle). With TIPKG_JOBS=1 nothing is forked: the store, the check, then the dumps, in
+    turn. The same outputs either way."""
+    import tipkg.graph.outputs as outputs
+    import tipkg.graph.store as store
+
+    events: list[str] = []
+    forked, write_store = outputs.Forked, store.write_store
+
+    def recorded(fn, *args, **kwargs):
+        events.append(getattr(fn, "__name__", "") or getattr(getattr(fn, "func", None), "__name__", "forked"))
+        return forked(fn, *args, **kwargs)
+
+    def loading(*args, **kwargs):
+        events.append("store")
+        return write_store(*args, **kwargs)
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # VoID's date
+    pipeline.build(out_dir=tmp_path / "memory", cache=None)
+    monkeypatch.setenv("TIPKG_JOBS", jobs)
+    monkeypatch.setattr(validation, "IN_MEMORY_BYTES", 0)
+    monkeypatch.setattr(outputs, "Forked", recorded)
+    monkeypatch.setattr(store, "write_store", loading)
+    pipeline.build(out_dir=tmp_path / "disk", cache=None)
+    if jobs == "2":
+        assert events.index("_beside") < events.index("store") < events.index("_checked")
+        assert "write_segmented" not in events
+    else:
+        assert "_beside" not in events
+        assert events.index("store") < events.index("_checked") < events.index("write_segmented")
+    for name in ("graph.nt", "graph.ttl", "graph.jsonld", "graph.trig", "void.ttl"):
+        assert (tmp_path / "disk" / name).read_bytes() == (tmp_path / "memory" / name).read_bytes(), name

@@ -123,6 +123,12 @@ def _forking() -> bool:
     return os.environ.get("TIPKG_JOBS") != "1" and "fork" in multiprocessing.get_all_start_methods()
 
 
+def forks() -> bool:
+    """Whether ``Forked`` runs its function in a child process; False where ``fork`` is missing or with
+    ``TIPKG_JOBS=1``, where it runs the function at once, in this process."""
+    return _forking()
+
+
 #: what the lean server imports before it forks anything: the modules of the outputs stage's children
 #: (the store's load, validation, the precomputed answers, the dumps), imported once, not by each child
 LEAN_PRELOAD = ("tipkg.graph.outputs", "tipkg.graph.store", "tipkg.graph.segments", "tipkg.shapes.validate",
