@@ -36,6 +36,14 @@ keep the writer cheap:
   (a paragraph's document and identifier): those of the changed keys are run
   and put in place among the previous rows' lines, kept as they are.
 
+The store's memory does not pile up from one query to the next: a query leaves the store's caches
+full (a block cache and a cache of strings, up to 160 MB) and the memory its joins used free but held by
+the allocator, and the next big one took its own on top (×1000: the child's 545 MB after the free-text
+query, then 925 MB with the counts per topic and year). So ``write`` lets go of the store, gives the
+allocator's free pages back and opens the store again before a query whenever this process has grown by
+``REOPEN_GROWTH`` since the store was opened (``reopen``): its peak is then about its largest query's,
+not their sum.
+
 ``index.json`` lists, per query, the digest of its plan's texts, its files
 (sorted by name) and whether its order was determined by its keys alone; it is
 the same bytes whichever way a build made the answers.
@@ -43,11 +51,13 @@ the same bytes whichever way a build made the answers.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import shutil
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 from pathlib import Path
 
@@ -55,6 +65,7 @@ import pyoxigraph
 
 from tipkg.errors import TipkgError
 from tipkg.ontology.namespace import PREFIXES
+from tipkg.parallel import resident_bytes, trim_heap
 
 from . import precomputed as P
 from . import streamed
@@ -72,6 +83,10 @@ BIG_DELTA = 1_000_000
 #: patterns (rdflib, ~30 ms a text) costs more than running a small one (on the corpus ×10, answers
 #: under 60 KB took 20–25 ms; at ×1 checking every query made the writer 0.30 → 0.46 CPU s)
 WORTH_COPYING = 64 * 1024
+#: growth of this process's resident memory since the store was opened past which ``write`` opens it again
+#: before the next query (×100: once the free-text query has filled the store's caches, +214 MB; the small
+#: queries before it stay under it, each reopening cost them their warm caches)
+REOPEN_GROWTH = 128 << 20
 
 
 @dataclass(frozen=True)
@@ -108,24 +123,54 @@ class Outcome:
     determined: bool
 
 
-def write(store, path: Path, catalog: dict[str, Query], delta=None) -> dict[str, Outcome]:
+def write(store, path: Path, catalog: dict[str, Query], delta=None,
+          reopen: Callable[[], Any] | None = None) -> dict[str, Outcome]:
     """Answer every planned query of ``catalog`` on ``store`` into the folder ``path`` (or copy its
-    answer from ``delta.previous`` when the delta cannot change it); write ``index.json``."""
+    answer from ``delta.previous`` when the delta cannot change it); write ``index.json``. ``reopen``:
+    opens the store, which ``write`` does (``_Reopened``) if ``store`` is None and again once this process
+    has grown by ``REOPEN_GROWTH`` (a store given is kept: its caller holds it)."""
     path.mkdir(parents=True, exist_ok=True)
     previous = _previous(delta)
     outcomes: dict[str, Outcome] = {}
     digests: dict[str, str] = {}
+    current = _Reopened(store, reopen if store is None else None)
+    del store
     for name, query in catalog.items():
         p = plan(query)
         if p is None:
             continue
         digests[name] = p.digest
+        store = current()
         outcome = _copied(p, path, previous, store) if previous else None
         outcomes[name] = outcome or _answer(store, p, path)
+        del store  # (held, the last query's store would stay open through a reopen)
     index = {"queries": {name: {"plan": digests[name], "files": sorted(o.files), "determined": o.determined}
                          for name, o in sorted(outcomes.items())}}
     (path / INDEX).write_text(json.dumps(index, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return outcomes
+
+
+class _Reopened:
+    """The store ``write`` queries: called before each query, it gives the store, after letting go of it,
+    collecting, giving the allocator's free pages back (``trim_heap``) and opening it again (``reopen``)
+    when this process's resident memory has grown by more than ``REOPEN_GROWTH`` since it was opened.
+    ``store`` None: opened by ``reopen`` at the first call."""
+
+    def __init__(self, store, reopen: Callable[[], Any] | None) -> None:
+        self._store, self._reopen = store, reopen
+        self._opened: int | None = None
+
+    def __call__(self):
+        if self._reopen is None:
+            return self._store
+        now = resident_bytes()
+        if self._store is None or (now is not None and self._opened is not None and now - self._opened > REOPEN_GROWTH):
+            self._store = None  # the store's caches and table readers go with its last reference
+            gc.collect()
+            trim_heap()
+            self._store = self._reopen()
+            self._opened = resident_bytes()
+        return self._store
 
 
 def _previous(delta) -> tuple[Path, dict, Any, _Before] | None:

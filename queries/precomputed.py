@@ -201,12 +201,15 @@ def write_precomputed(triples, path: Path, settings=None) -> dict:
     searched rows, and each query of one actor or topic for all of them, on the store just loaded
     beside ``path``, into ``path`` (precompute.py: how, and what a ``settings.delta`` lets it copy
     from the previous build instead); what it did, by query."""
+    from functools import partial
+
     from tipkg.graph.store import open_store
 
     from .precompute import write
 
     path = Path(path)
-    return write(open_store(path.parent), path, catalog(), getattr(settings, "delta", None))
+    # opened by the writer, and again when the queries' memory piles up (precompute.py)
+    return write(None, path, catalog(), getattr(settings, "delta", None), reopen=partial(open_store, path.parent))
 
 
 def write_answer(path: Path, name: str, text: str, results: Results, terms: dict | None = None) -> str:

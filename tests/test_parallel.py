@@ -10,7 +10,7 @@ import pytest
 
 from tipkg.network.reuse import find_reuse
 from tipkg.loaders import load_structure
-from tipkg.parallel import Forked, process_pool
+from tipkg.parallel import Forked, process_pool, resident_bytes
 from tipkg.sources import read_corpus
 
 
@@ -24,6 +24,14 @@ def test_value_and_error_come_back(monkeypatch, jobs):
     assert Forked(sorted, [3, 1, 2]).result() == [1, 2, 3]
     with pytest.raises(ValueError, match="bad row"):
         Forked(fail, "bad row").result()
+
+
+def test_resident_bytes_counts_the_pages_this_process_touches():
+    before = resident_bytes()
+    held = bytearray(64 << 20)  # zeroed: every page written
+    after = resident_bytes()
+    assert before is not None and after is not None and after - before >= 60 << 20
+    del held
 
 
 def test_child_is_a_separate_process(monkeypatch):

@@ -90,6 +90,15 @@ def trim_heap() -> None:
         _trim(0)
 
 
+def resident_bytes() -> int | None:
+    """This process's resident memory now, in bytes (Linux ``/proc/self/statm``); None where unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 os.register_at_fork(before=_freeze_before_fork)
 
 
