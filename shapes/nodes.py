@@ -21,12 +21,11 @@ query's ``SELECT DISTINCT``). A literal value has no run: no values, no types.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
 from tipkg.shapes.local import RDF_TYPE, Local, Term
+from tipkg.shapes.shared import Spilled
 
 
 def values_of(v: Term, path: tuple[str, ...], neighbours) -> list[Term]:
@@ -158,7 +157,7 @@ def ends_form(atoms: tuple) -> tuple[tuple[str, ...], list[tuple[frozenset, froz
     return (path, members) if path is not None else None
 
 
-class Ends:
+class Ends(Spilled):
     """The "node" checks of ``ends_form``: a value's classes are not looked up (one binary search of graph.nt per
     echoed paragraph, ×100: 52,000, 3.7 CPU s for tipsh:EchoesEnds) but joined by a sort. As the runs are read,
     each node whose types meet a member's value classes is written (its node, "0", which members it satisfies as
@@ -166,16 +165,12 @@ class Ends:
     classes); sorted, a value's own line comes before the lines asking for it. A focus node all of whose members
     a value fails is a row. What is held: the focus nodes with a failing value (few: violations)."""
 
+    name = ENDS
+
     def __init__(self, folder: Path):
-        self.folder = folder
-        self.file: TextIO | None = None
+        super().__init__(folder)
         self.forms: dict[int, tuple[tuple[str, ...], list[tuple[frozenset, frozenset]]]] = {}
         self.masks: dict[tuple, list[tuple[int, int]]] = {}  # a node's types as read -> (check, members) it satisfies
-
-    def write(self, line: str) -> None:
-        if self.file is None:
-            self.file = open(self.folder / ENDS, "w", encoding="utf-8")
-        self.file.write(line)
 
     def see(self, s: str, props: dict) -> None:
         """Every run: the members a node satisfies as a value, for each check (written when any)."""
@@ -211,16 +206,9 @@ class Ends:
                 self.write(f"{i} {_text(v[1])}\t1\t{focus}\t{alive}\n")
         return run
 
-    def rows(self, found: list[list], spill: Path | None) -> None:
-        """The rows into ``found``; with ``spill``, the file is moved there instead (``local.joined``)."""
-        if self.file is None:
-            return
-        self.file.close()
-        if spill is not None:
-            spill.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(self.folder / ENDS), str(spill / ENDS))
-            return
-        ends_rows([self.folder / ENDS], self.folder, found)
+    @staticmethod
+    def join(files: list[Path], folder: Path, found: list[list]) -> None:
+        ends_rows(files, folder, found)
 
 
 def _text(iri: str) -> str:

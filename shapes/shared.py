@@ -65,26 +65,21 @@ def local_constraint(select: str, prefixes: list[str], targets: Targets) -> Loca
     return None
 
 
-class Shared:
-    """The checks of kind "shared": each (value, node) written to ``folder / KEYS`` as the runs are read; the
-    rows once every run is read (``rows``)."""
+class Spilled:
+    """A scratch file of lines written as the runs are read (``name`` in ``folder``), whose rows come once every
+    run is read, by sorting it (``rows``; ``join`` of the sorted files); with a ``spill`` folder (a pass in parts)
+    the file is moved there instead and ``local.joined`` sorts the parts' files together."""
+
+    name = KEYS
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.file: TextIO | None = None
 
-    def check(self, i: int, local: Local) -> Callable[[str, dict, list[list]], None]:
-        (predicate,) = local.path
-
-        def run(s: str, props: dict, found: list[list]) -> None:
-            values = props.get(predicate)
-            if values:
-                if self.file is None:
-                    self.file = open(self.folder / KEYS, "w", encoding="ascii")
-                node, file = json.dumps(s), self.file
-                for v in dict.fromkeys(values):
-                    file.write(f"{json.dumps([i, *v])}\t{node}\n")
-        return run
+    def write(self, line: str) -> None:
+        if self.file is None:
+            self.file = open(self.folder / self.name, "w", encoding="utf-8")
+        self.file.write(line)
 
     def rows(self, found: list[list], spill: Path | None) -> None:
         """The rows into ``found``; with ``spill``, the file is moved there instead (``local.joined``)."""
@@ -93,9 +88,33 @@ class Shared:
         self.file.close()
         if spill is not None:
             spill.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(self.folder / KEYS), str(spill / KEYS))
+            shutil.move(str(self.folder / self.name), str(spill / self.name))
             return
-        shared_rows([self.folder / KEYS], self.folder, found)
+        self.join([self.folder / self.name], self.folder, found)
+
+    @staticmethod
+    def join(files: list[Path], folder: Path, found: list[list]) -> None:
+        raise NotImplementedError
+
+
+class Shared(Spilled):
+    """The checks of kind "shared": each (value, node) written to ``folder / KEYS`` as the runs are read; the
+    rows once every run is read (``rows``)."""
+
+    def check(self, i: int, local: Local) -> Callable[[str, dict, list[list]], None]:
+        (predicate,) = local.path
+
+        def run(s: str, props: dict, found: list[list]) -> None:
+            values = props.get(predicate)
+            if values:
+                node = json.dumps(s)
+                for v in dict.fromkeys(values):
+                    self.write(f"{json.dumps([i, *v])}\t{node}\n")
+        return run
+
+    @staticmethod
+    def join(files: list[Path], folder: Path, found: list[list]) -> None:
+        shared_rows(files, folder, found)
 
 
 def shared_rows(files: list[Path], folder: Path, found: list[list]) -> None:
