@@ -182,6 +182,15 @@ def _die_with_us(parent: int) -> Callable[[], None] | None:
 _SORT: list[str | None] = []
 
 
+def sort_files(sort: str, files: list[Path], out: Path, unique: bool = False) -> Path:
+    """``files`` sorted together into ``out`` by GNU sort ``sort`` (``gnu_sort``), bytewise (``LC_ALL=C``), in
+    16 MB of memory, its temporary files beside ``out``; ``unique`` drops repeated lines. The scratch files of
+    validation's pass are sorted so (``shapes/edges.py``, ``shapes/shared.py``)."""
+    subprocess.run([sort, *(["-u"] if unique else []), "-S", "16M", "-T", str(out.parent), "-o", str(out),
+                    *map(str, files)], env={**os.environ, "LC_ALL": "C"}, check=True)
+    return out
+
+
 def gnu_sort() -> str | None:
     """The path of GNU sort (coreutils), or None: then the merge is ``heapq.merge`` (``$TIPKG_MERGE=python``
     chooses that too)."""

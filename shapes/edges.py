@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tipkg.graph.streams import external_sort, file_lines, gnu_sort
+from tipkg.graph.streams import external_sort, file_lines, gnu_sort, sort_files
 from tipkg.shapes.local import Local, Unsorted, read_iri
 
 
@@ -31,9 +31,7 @@ def missing_in_file(nt: Path, keys: Path) -> set[bytes]:
     env = {**os.environ, "LC_ALL": "C"}
     sort = gnu_sort()  # GNU sort, as the merge into graph.nt uses it (None: $TIPKG_MERGE=python, or none here)
     if sort and shutil.which("comm"):
-        ordered = keys.with_name(keys.name + ".sorted")
-        subprocess.run([sort, "-u", "-S", "16M", "-T", str(keys.parent), "-o", str(ordered), str(keys)],
-                       env=env, check=True)
+        ordered = sort_files(sort, [keys], keys.with_name(keys.name + ".sorted"), unique=True)
         done = subprocess.run(["comm", "-23", "--check-order", str(ordered), str(nt)], env=env, capture_output=True)
         if done.returncode != 0:
             raise Unsorted(f"graph.nt: not sorted as comm reads it ({done.stderr.decode('utf-8', 'replace').strip()})")

@@ -43,7 +43,11 @@ def atom_test(atom: tuple, inner: Callable[[tuple], Callable[[Term], bool]], nei
         each = inner(atoms)
         return lambda v: all(each(x) for x in values_of(v, path, neighbours))
     _, path, least, most = atom
-    return lambda v: least <= len(values_of(v, path, neighbours)) and (most is None or len(values_of(v, path, neighbours)) <= most)
+
+    def counted(v: Term) -> bool:
+        n = len(values_of(v, path, neighbours))  # read once: each read may be a lookup of graph.nt
+        return least <= n and (most is None or n <= most)
+    return counted
 
 
 def check(i: int, local: Local, test: Callable[[tuple], Callable[[Term], bool]], kind_test: Callable[[tuple], tuple],
@@ -227,7 +231,7 @@ def ends_rows(files: list[Path], folder: Path, found: list[list]) -> None:
 
     key, satisfied = b"", 0
     failing: dict[tuple[int, str], list[int]] = {}  # (check, focus node) -> [members possible, members failed]
-    for line in sorted_lines([f for f in files if f.exists()], folder, ENDS):
+    for line in sorted_lines(files, folder, ENDS):
         k, what, rest = line.rstrip(b"\n").split(b"\t", 2)
         if k != key:
             key, satisfied = k, 0

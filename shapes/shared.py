@@ -21,15 +21,13 @@ store compares them (a typed literal canonical, a tag in lower case: ``local._ob
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from itertools import chain
 from pathlib import Path
 from typing import TextIO, cast
 
-from tipkg.graph.streams import external_sort, gnu_sort
+from tipkg.graph.streams import external_sort, file_lines, gnu_sort, sort_files
 from tipkg.shapes.local import Local, Targets
 
 #: the constraints answered here: slots as in ``unions._LOCAL_FORMS``, read by ``unions.matched_forms`` (``!=``
@@ -121,7 +119,7 @@ def shared_rows(files: list[Path], folder: Path, found: list[list]) -> None:
     """The rows of the (value, node) lines of ``files`` sorted together: for each value of two nodes or more,
     (node, value, other node) for each ordered pair, into ``found`` by the check's index."""
     key, nodes = b"", cast(list[str], [])
-    for line in chain(sorted_lines([f for f in files if f.exists()], folder, KEYS), [b"\t"]):  # the last: no key
+    for line in chain(sorted_lines(files, folder, KEYS), [b"\t"]):  # the last: no key
         k, _, node = line.rstrip(b"\n").partition(b"\t")
         if k != key:
             if len(nodes) > 1:
@@ -135,22 +133,15 @@ def shared_rows(files: list[Path], folder: Path, found: list[list]) -> None:
 
 
 def sorted_lines(files: list[Path], folder: Path, name: str) -> Iterator[bytes]:
-    """The lines of ``files`` sorted together as bytes: by GNU sort (16 MB of memory, the rest in ``folder``),
-    else through chunk files (``external_sort``)."""
+    """The lines of those of ``files`` that exist, sorted together as bytes: by GNU sort (``streams.sort_files``:
+    16 MB of memory, the rest in ``folder``), else through chunk files (``external_sort``)."""
+    files = [f for f in files if f.exists()]
     if not files:
         return
     sort = gnu_sort()
     if sort:
-        ordered = folder / (name + ".sorted")
-        subprocess.run([sort, "-S", "16M", "-T", str(folder), "-o", str(ordered), *map(str, files)],
-                       env={**os.environ, "LC_ALL": "C"}, check=True)
-        with open(ordered, "rb") as f:
+        with open(sort_files(sort, files, folder / (name + ".sorted")), "rb") as f:
             yield from f
         return
-
-    def lines() -> Iterator[bytes]:
-        for path in files:
-            with open(path, "rb") as f:
-                for line in f:
-                    yield line.rstrip(b"\n")
-    yield from external_sort(lines(), folder / (name + "-sorted"))
+    lines = (line.rstrip(b"\n") for path in files for line in file_lines(path))
+    yield from external_sort(lines, folder / (name + "-sorted"))
