@@ -57,7 +57,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from pathlib import Path
 
@@ -69,6 +69,8 @@ from tipkg.parallel import resident_bytes, trim_heap
 
 from . import precomputed as P
 from . import streamed
+from .batches import batched
+from .shares import order, shared
 from .catalog import Query
 from .ordering import order_keys, sort_rows, unordered
 from .params import CLASSES, KINDS, nodes
@@ -124,27 +126,32 @@ class Outcome:
 
 
 def write(store, path: Path, catalog: dict[str, Query], delta=None,
-          reopen: Callable[[], Any] | None = None) -> dict[str, Outcome]:
+          reopen: Callable[[], Any] | None = None, jobs: int | None = None) -> dict[str, Outcome]:
     """Answer every planned query of ``catalog`` on ``store`` into the folder ``path`` (or copy its
     answer from ``delta.previous`` when the delta cannot change it); write ``index.json``. ``reopen``:
     opens the store, which ``write`` does (``_Reopened``) if ``store`` is None and again once this process
-    has grown by ``REOPEN_GROWTH`` (a store given is kept: its caller holds it)."""
+    has grown by ``REOPEN_GROWTH`` (a store given is kept: its caller holds it). With ``store`` None, the
+    queries are answered by two processes, each opening the store itself (shares.py; ``jobs`` 1: one)."""
     path.mkdir(parents=True, exist_ok=True)
     previous = _previous(delta)
-    outcomes: dict[str, Outcome] = {}
-    digests: dict[str, str] = {}
-    current = _Reopened(store, reopen if store is None else None)
-    del store
-    for name, query in catalog.items():
-        p = plan(query)
-        if p is None:
-            continue
-        digests[name] = p.digest
-        store = current()
-        outcome = _copied(p, path, previous, store) if previous else None
-        outcomes[name] = outcome or _answer(store, p, path)
-        del store  # (held, the last query's store would stay open through a reopen)
-    index = {"queries": {name: {"plan": digests[name], "files": sorted(o.files), "determined": o.determined}
+    plans = {name: p for name, query in catalog.items() if (p := plan(query)) is not None}
+
+    def answered(names: Iterator[str]) -> dict[str, Outcome]:
+        current = _Reopened(store, reopen if store is None else None)
+        outcomes: dict[str, Outcome] = {}
+        for name in names:
+            p = plans[name]
+            held = current()
+            outcome = _copied(p, path, previous, held) if previous else None
+            outcomes[name] = outcome or _answer(held, p, path)
+            del held  # (held, the last query's store would stay open through a reopen)
+        return outcomes
+
+    if store is None and reopen is not None:
+        outcomes = shared(order(list(plans)), answered, jobs)
+    else:
+        outcomes = answered(iter(plans))
+    index = {"queries": {name: {"plan": plans[name].digest, "files": sorted(o.files), "determined": o.determined}
                          for name, o in sorted(outcomes.items())}}
     (path / INDEX).write_text(json.dumps(index, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return outcomes
@@ -485,8 +492,10 @@ def _answer(store, p: Plan, path: Path) -> Outcome:
     query = p.query
     if p.kind in ("whole", "search"):
         text = p.texts[0]
-        files, determined = streamed.write_whole(store, path, query.name, text, order_keys(text, _projected(text)),
-                                                 unordered(text), query.path, search=p.kind == "search")
+        keys, bare = order_keys(text, _projected(text)), unordered(text)
+        batches = batched(store, query.name, bare) if p.kind == "whole" and keys is not None else None
+        files, determined = streamed.write_whole(store, path, query.name, text, keys, bare, query.path,
+                                                 search=p.kind == "search", batches=batches)
         return Outcome("ran", files, determined)
     made, determined = _split(store, p, path)
     if made is None:

@@ -208,8 +208,9 @@ def write_precomputed(triples, path: Path, settings=None) -> dict:
     from .precompute import write
 
     path = Path(path)
-    # opened by the writer, and again when the queries' memory piles up (precompute.py)
-    return write(None, path, catalog(), getattr(settings, "delta", None), reopen=partial(open_store, path.parent))
+    # opened by each process of the writer, and again when the queries' memory piles up (precompute.py)
+    return write(None, path, catalog(), getattr(settings, "delta", None), reopen=partial(open_store, path.parent),
+                 jobs=getattr(settings, "jobs", None))
 
 
 def write_answer(path: Path, name: str, text: str, results: Results, terms: dict | None = None) -> str:

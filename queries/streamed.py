@@ -112,6 +112,7 @@ class Run:
         self.counts: dict[str | None, int] = {}
         self.unordered: set[Any] = set()
         self.mixed = False  # two kinds of literal in one key over the whole run
+        self.kinds: list[set[str]] | None = None  # the kinds of each key's terms, over every fill of the run
         self.variables: tuple[str, ...] = ()
 
     # --- filling --------------------------------------------------------------------------------------
@@ -144,7 +145,9 @@ class Run:
             on[shift + k.column].append((k.str_of, k.descending))
             where.append((shift + k.column, len(on[shift + k.column])))
         prefix = {c: P._encode(variables[c]) + ": " for c in json_columns}
-        kinds: list[set[str]] = [set() for _ in keys]
+        if self.kinds is None:  # (kept over fills: the batches of one query are one run)
+            self.kinds = [set() for _ in keys]
+        kinds = self.kinds
         by_value: dict[Any, list[set[str]]] = {}
         unbound: dict[int, tuple[Any, ...]] = {c: (None, *[_Desc((0,)) if desc else (0,) for _, desc in on[c]], ("",) * len(on[c]))
                    for c in columns}
@@ -291,12 +294,13 @@ class _Tied(Exception):
     """Two different rows equal on every key: their order is the store's choice."""
 
 
-def _lines(entries: Iterator[tuple], width: int, ties: bool) -> Iterator[tuple]:
-    """``entries`` as they come, ``_Tied`` raised at two different ones equal on their first ``width`` items."""
+def _lines(entries: Iterator[tuple], width: int, ties: bool, equal: bool = False) -> Iterator[tuple]:
+    """``entries`` as they come, ``_Tied`` raised at two different ones equal on their first ``width`` items
+    (``equal``: at two equal on them, even the same row)."""
     previous = None
     for entry in entries:
         if ties and previous is not None and entry[width - 1] == previous[width - 1] \
-                and entry[:width] == previous[:width] and entry != previous:
+                and entry[:width] == previous[:width] and (equal or entry != previous):
             raise _Tied
         previous = entry
         yield entry
@@ -332,10 +336,20 @@ class _Answer:
 
 
 def write_whole(store, path: Path, name: str, text: str, keys: list[Key] | None, bare: str | None,
-                query_path: str, search: bool = False) -> tuple[list[str], bool]:
+                query_path: str, search: bool = False, batches: list[str] | None = None) -> tuple[list[str], bool]:
     """The answer of ``text`` into ``path`` (``search``: the free-text query's three files), and whether
     its order is its keys' alone: the rows of ``bare`` (``text`` without its ORDER BY) sorted here by
-    ``keys``, or — keys not ordered here, a tie, no keys — ``text``'s rows in the store's order."""
+    ``keys``, or — keys not ordered here, a tie, no keys — ``text``'s rows in the store's order.
+    ``batches``: texts whose rows together are ``bare``'s (batches.py), run in its place; two of their rows
+    with the same keys, even equal (a group of the answer split over two batches), and ``bare`` is run."""
+    if keys is not None and batches:
+        try:
+            with Run(path, keys=keys) as run:
+                for batch in batches:
+                    run.fill(store, batch, query_path)
+                return _written(path, name, text, run, search, ties=True, equal=True), True
+        except (_Store, _Tied):
+            pass
     if keys is not None and bare is not None:
         try:
             with Run(path, text=search, keys=keys) as run:
@@ -348,14 +362,14 @@ def write_whole(store, path: Path, name: str, text: str, keys: list[Key] | None,
         return _written(path, name, text, run, search, ties=False), False
 
 
-def _written(path: Path, name: str, text: str, run: Run, search: bool, ties: bool) -> list[str]:
+def _written(path: Path, name: str, text: str, run: Run, search: bool, ties: bool, equal: bool = False) -> list[str]:
     first = 1 if search else 0
     answer = _Answer(path, name, text, run.variables[first:], run.counts.get(None, 0), offsets=search)
     texts = open(path / f"{answer.key}.text", "w", encoding="utf-8", newline="\n") if search else None
     try:
         if texts is not None:
             texts.write(json.dumps(answer.key) + "\n")
-        for entry in _lines(run.merged(), run.width, ties):
+        for entry in _lines(run.merged(), run.width, ties, equal):
             if texts is not None:
                 answer.add(entry[-2])
                 texts.write(entry[-1])

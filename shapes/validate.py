@@ -37,7 +37,6 @@ True
 from __future__ import annotations
 
 import os
-import pickle
 import re
 import tempfile
 import time
@@ -52,7 +51,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from tipkg.parallel import name_process
+from tipkg.parallel import beside_child
 from tipkg.graph.triples import TripleSet, rdflib_term
 from tipkg.ontology.files import ontology_graph
 from tipkg.ontology.namespace import curie
@@ -433,39 +432,13 @@ def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
 
 def share_with_child(checks: list[_T], here, there) -> list:
     """``here(checks[0::2]) + there(checks[1::2])`` put back in order, ``there`` in a child made by
-    ``os.fork`` (so it works in a daemonic child too; its answers come back pickled through a pipe).
+    ``os.fork`` (``parallel.beside_child``: it works in a daemonic child too).
     One process only without fork, with ``TIPKG_JOBS=1`` or a single core. Two cores' worth of work
     where the list splits evenly: the checks (``run_checks``) and the reads of templates not known yet
     (``check_reads``)."""
     if len(checks) < 2 or not hasattr(os, "fork") or os.environ.get("TIPKG_JOBS") == "1" or (os.cpu_count() or 1) < 2:
         return here(checks)
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: answer its share, hand it over, leave without running the parent's clean-up
-        code = 0
-        try:
-            os.close(read)
-            name_process("half of checks")
-            try:
-                data = pickle.dumps((True, there(checks[1::2])))
-            except BaseException as exc:  # noqa: BLE001 — handed to the parent as text
-                data = pickle.dumps((False, f"{type(exc).__name__}: {exc}"))
-            with os.fdopen(write, "wb") as pipe:
-                pipe.write(data)
-        except BaseException:  # noqa: BLE001
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write)
-    try:
-        mine = here(checks[0::2])
-    finally:
-        with os.fdopen(read, "rb") as pipe:
-            data = pipe.read()
-        os.waitpid(pid, 0)
-    ok, theirs = pickle.loads(data) if data else (False, "the child validating half of the checks died")
-    if not ok:
-        raise RuntimeError(f"validation: {theirs}")
+    mine, theirs = beside_child(lambda: here(checks[0::2]), lambda: there(checks[1::2]), "half of checks")
     out = [None] * len(checks)
     out[0::2], out[1::2] = mine, theirs
     return out

@@ -27,12 +27,13 @@ from tipkg.graph.writers import DumpSettings
 from tipkg.queries import precomputed
 from tipkg.queries.catalog import catalog
 from tipkg.queries.ordering import order_keys, sort_rows, unordered
-from tipkg.queries import precompute
+from tipkg.queries import batches, precompute
 from tipkg.queries.precompute import _projected, plan, sorted_run
 from tipkg.queries.reads import EVERYTHING, Changed, reads
 from tipkg.queries.sparql import run_local
 
 from replicas import replicated
+from test_batches import whole_rows_in_batches
 
 TIP = "https://w3id.org/tipkg/ontology#"
 DCT = "http://purl.org/dc/terms/"
@@ -377,6 +378,8 @@ def test_after_one_edited_source_at_x3_the_answers_equal_a_full_build(tmp_path, 
             live = run_local(store, text, q.path).rows
             found = precomputed.lookup(out, text)
             assert (found.rows if found is not None else ()) == live, (name, value)
+    for name in batches.table()["batch"]:  # and the batches of a query together are the whole query at ×3 too
+        whole_rows_in_batches(store, name, rows=500)
     search = catalog()["search-arabic"]
     for phrase in (None, "الإتجار", "الاتصالات", "المواصلات"):  # the default, a variant, the edited word and its replacement
         given = {} if phrase is None else {"phrase": phrase}

@@ -131,15 +131,16 @@ ORDER BY ?document
 @pytest.mark.parametrize("growth, opens", [(-1, "every query"), (1 << 40, "once")])
 def test_the_store_opened_again_as_the_writer_grows_gives_the_builds_bytes(built_out, tmp_path, monkeypatch,
                                                                            growth, opens):
-    """``write(None, reopen=)``: the writer opens the store, and lets go of it and opens it again before a query
-    once its process has grown by REOPEN_GROWTH (-1: before every query; a terabyte: never again); the files
-    are the build's either way, byte for byte."""
+    """``write(None, reopen=, jobs=1)``: the writer (one process: two would count their openings apart) opens
+    the store, and lets go of it and opens it again before a query once its process has grown by
+    REOPEN_GROWTH (-1: before every query; a terabyte: never again); the files are the build's either way,
+    byte for byte."""
     from tipkg.graph.store import open_store
 
     opened = []
     monkeypatch.setattr(precompute, "REOPEN_GROWTH", growth)
     folder = tmp_path / "precomputed"
-    precompute.write(None, folder, catalog(), reopen=lambda: opened.append(1) or open_store(built_out))
+    precompute.write(None, folder, catalog(), reopen=lambda: opened.append(1) or open_store(built_out), jobs=1)
     planned = sum(plan(q) is not None for q in catalog().values())
     assert len(opened) == (planned if opens == "every query" else 1) and planned > 5
     made, built = sorted(p.name for p in folder.iterdir()), sorted(p.name for p in (built_out / "precomputed").iterdir())
