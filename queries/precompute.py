@@ -44,6 +44,11 @@ allocator's free pages back and opens the store again before a query whenever th
 ``REOPEN_GROWTH`` since the store was opened (``reopen``): its peak is then about its largest query's,
 not their sum.
 
+A query whose working memory in the store grows with the corpus (the counts per topic and year) is run in
+batches of one variable's values, the rows of the batches taken as one run's (batches.py, ``batches.toml``);
+and the queries are answered by two processes, each with its own store handle, taking the next query as it
+finishes one (shares.py).
+
 ``index.json`` lists, per query, the digest of its plan's texts, its files
 (sorted by name) and whether its order was determined by its keys alone; it is
 the same bytes whichever way a build made the answers.

@@ -2,13 +2,14 @@
 
 The answers' process runs after the store is loaded, the last of the build's chain; Oxigraph answers a
 query on one core, and at ×1000 the other core was mostly idle while it ran (~250 CPU s). So ``write``
-(precompute.py) answers in two processes (``shared``): it forks one child (``tipkg.parallel.beside_child``:
-the answers' process is a daemonic child of the build) before either opens the store, each then opens its own handle, read-only, and both take the queries
-from one list, the most costly first (``order``: ``batches.toml``'s ``cost``, CPU seconds measured at
-×1000), the next one each time one finishes (a counter in shared memory), so that they finish together.
-Each query's files are written by the process that answered it, into the same folder; the outcomes
-come back to the parent, which writes ``index.json`` as one process would. Without ``fork``, with
-``TIPKG_JOBS=1`` or ``--jobs 1``, one process answers every query, in the same order.
+(precompute.py) answers in two processes (``shared``): it forks one child (``parallel.beside_child``:
+the answers' process is itself a daemonic child of the build) before either opens the store; each then
+opens its own handle, read-only, and both take the queries from one list, the most costly first
+(``order``: ``batches.toml``'s ``cost``, CPU seconds measured at ×1000), the next one each time one
+finishes (a counter in shared memory), so that they finish together. Each query's files are written by
+the process that answered it, into the same folder; the outcomes come back to the parent, which writes
+``index.json`` as one process would. Without ``fork``, with ``TIPKG_JOBS=1`` or ``--jobs 1``, one
+process answers every query, in the same order.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 
 from tipkg.network.reuse import find_reuse
 from tipkg.loaders import load_structure
-from tipkg.parallel import Forked, process_pool, resident_bytes
+from tipkg.parallel import Forked, beside_child, process_pool, resident_bytes
 from tipkg.sources import read_corpus
 
 
@@ -213,3 +213,21 @@ def test_a_lean_child_freezes_what_it_starts_with_as_a_forked_child_does(monkeyp
     monkeypatch.delenv("TIPKG_JOBS", raising=False)
     mine, its_fork = Forked(_frozen, lean=True).result()
     assert mine > 10_000 and its_fork >= mine
+
+
+def _fails():
+    raise ValueError("no such topic")
+
+
+def _two_processes() -> bool:
+    mine, theirs = beside_child(os.getpid, os.getpid, "beside")
+    return mine == os.getpid() and theirs != mine
+
+
+def test_a_child_beside_runs_in_a_daemonic_child_too_and_its_error_is_raised_here():
+    """``beside_child`` forks with ``os.fork``: the precomputed answers' process, a daemonic child of the
+    build, starts its second process so (``multiprocessing`` would refuse: "daemonic processes are not
+    allowed to have children")."""
+    assert Forked(_two_processes).result() is True
+    with pytest.raises(RuntimeError, match=r"^beside: ValueError: no such topic$"):
+        beside_child(lambda: 1, _fails, "beside")
