@@ -285,7 +285,7 @@ def beside_child(here: Callable[[], T], there: Callable[[], U], role: str) -> tu
     ok, theirs = pickle.loads(data) if data else (False, "the child died")
     if not ok:
         raise RuntimeError(f"{role}: {theirs}")
-    return mine, theirs
+    return mine, cast(U, theirs)
 
 
 _PR_SET_PDEATHSIG = 1
