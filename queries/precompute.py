@@ -498,7 +498,7 @@ def _answer(store, p: Plan, path: Path) -> Outcome:
     if p.kind in ("whole", "search"):
         text = p.texts[0]
         keys, bare = order_keys(text, _projected(text)), unordered(text)
-        batches = batched(store, query.name, bare) if p.kind == "whole" and keys is not None else None
+        batches = batched(store, query.name, bare) if keys is not None else None
         files, determined = streamed.write_whole(store, path, query.name, text, keys, bare, query.path,
                                                  search=p.kind == "search", batches=batches)
         return Outcome("ran", files, determined)

@@ -344,7 +344,7 @@ def write_whole(store, path: Path, name: str, text: str, keys: list[Key] | None,
     with the same keys, even equal (a group of the answer split over two batches), and ``bare`` is run."""
     if keys is not None and batches:
         try:
-            with Run(path, keys=keys) as run:
+            with Run(path, text=search, keys=keys) as run:
                 for batch in batches:
                     run.fill(store, batch, query_path)
                 return _written(path, name, text, run, search, ties=True, equal=True), True
