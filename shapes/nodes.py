@@ -24,7 +24,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tipkg.shapes.local import RDF_TYPE, Local, Term
+from tipkg.shapes.local import Local
+from tipkg.shapes.runs import RDF_TYPE, Term
 from tipkg.shapes.shared import Spilled
 
 
