@@ -4,7 +4,8 @@ this module only calls them in order and times them. Structure and references ar
 per-source work units (``tipkg.units``), extracted in a process pool and cached on disk,
 so a rebuild redoes only the sources that changed. Text reuse, which needs only the
 structure, runs in a forked child beside the graph stage (``tipkg.parallel``); with an OUT the child
-makes the echoes' lines itself and hands back file names (``network.reuse_spill``). With a cache and an OUT
+makes the echoes' lines itself and hands back file names (``network.reuse_spill``), having announced the file of
+its echoes first, from which the parent finds the repeated mandates while the child makes the lines. With a cache and an OUT
 the parent holds no unit and no source text, only a brief of each (``tipkg.held``): the global passes read
 each unit's view, cached beside it (``tipkg.views``), and the few units a view cannot answer for one at a
 time, so what it holds — and what every child it forks inherits — stays small whatever the corpus's size.
