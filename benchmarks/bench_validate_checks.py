@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 import pyoxigraph as ox  # noqa: E402
 
 import replicate  # noqa: E402
-from tipkg.shapes import local  # noqa: E402
+from tipkg.shapes import local, runs  # noqa: E402
 from tipkg.ontology.files import ontology_graph  # noqa: E402
 from tipkg.shapes.validate import IN_MEMORY_BYTES, compiled, load_shapes, run_checks  # noqa: E402
 
@@ -50,10 +50,10 @@ def per_check(out: Path, kind: str = "build") -> dict[str, float]:
     checks = compiled(load_shapes(), ontology_graph(), store)
     passed = [c for c in checks if c.local is not None]
     start = time.process_time()
-    starts = local.parts(out / "graph.nt", 2)
+    starts = runs.parts(out / "graph.nt", 2)
     for (offset, _), stop in zip(starts, [s for _, s in starts[1:]] + [None]):
         local.evaluate([c.local for c in passed if c.local is not None],
-                       lambda wanted, offset=offset, stop=stop: local.nt_runs(out / "graph.nt", wanted, offset, stop))
+                       lambda wanted, offset=offset, stop=stop: runs.nt_runs(out / "graph.nt", wanted, offset, stop))
     times: dict[str, float] = {f"(the local pass: {len(passed)} checks)": time.process_time() - start}
     for check in checks:
         if check.local is not None:

@@ -5,7 +5,7 @@ citation, a few RocksDB lookups each (×30: 1.9 CPU s; ×100 the check took 11.7
 1.12). The pass over graph.nt's runs reads each citation's run anyway: ``Edges`` writes the triple it
 describes to a scratch file (the pass's memory stays flat), and when every run is read the triples the
 graph lacks are found at once: for graph.nt by GNU sort and comm (C, one read of the sorted file;
-a merge here where they are not installed or ``$TIPKG_MERGE=python``), for a store by a lookup each (``local.Runs.missing``).
+a merge here where they are not installed or ``$TIPKG_MERGE=python``), for a store by a lookup each (``runs.Runs.missing``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tipkg.graph.streams import external_sort, file_lines, gnu_sort, sort_files
-from tipkg.shapes.local import Local, Unsorted, read_iri
+from tipkg.shapes.local import Local
+from tipkg.shapes.runs import Unsorted, read_iri
 
 
 def missing_in_file(nt: Path, keys: Path) -> set[bytes]:

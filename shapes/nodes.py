@@ -24,8 +24,14 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tipkg.shapes.local import RDF_TYPE, Local, Term
+from tipkg.shapes.local import Local
+from tipkg.shapes.runs import RDF_TYPE, Term
 from tipkg.shapes.shared import Spilled
+
+
+def distinct(props: dict, path) -> list[Term]:
+    """The distinct values of ``path`` in a run's {predicate: values}, in the order read (a query's ``DISTINCT``)."""
+    return list(dict.fromkeys(x for p in path for x in props.get(p, ())))
 
 
 def values_of(v: Term, path: tuple[str, ...], neighbours) -> list[Term]:
@@ -68,7 +74,7 @@ def check(i: int, local: Local, test: Callable[[tuple], Callable[[Term], bool]],
     seen: set[tuple] = set()  # the rows found (few: violations), each given once
 
     def values(s: str, props: dict, found: list[list]) -> None:
-        for v in dict.fromkeys(x for p in local.path for x in props.get(p, ())):
+        for v in distinct(props, local.path):
             rows: list[list] = [[]]
             if v[0] == "I":
                 nested(v[1], {p: neighbours.values(v[1], p) for p in inner_path}, rows)
@@ -90,9 +96,6 @@ def own(atoms: tuple, test: Callable[[tuple], Callable[[Term], bool]]) -> Callab
 
 def _own(atom: tuple, test: Callable[[tuple], Callable[[Term], bool]]) -> Callable[[str, dict], bool]:
     kind = atom[0]
-
-    def values(props: dict) -> list[Term]:
-        return list(dict.fromkeys(v for p in atom[1] for v in props.get(p, ())))
     if kind == "class":
         def typed(s: str, props: dict) -> bool:
             return any(t[0] == "I" and t[1] in atom[1] for t in props.get(RDF_TYPE, ()))
@@ -101,11 +104,11 @@ def _own(atom: tuple, test: Callable[[tuple], Callable[[Term], bool]]) -> Callab
         each = test(atom[2])
 
         def every(s: str, props: dict) -> bool:
-            return all(each(v) for v in values(props))
+            return all(each(v) for v in distinct(props, atom[1]))
         return every
     if kind == "count":
         def counted(s: str, props: dict) -> bool:
-            n = len(values(props))
+            n = len(distinct(props, atom[1]))
             return atom[2] <= n and (atom[3] is None or n <= atom[3])
         return counted
     if kind in ("or", "node"):
@@ -144,8 +147,9 @@ ENDS = "ends.keys"
 
 def ends_form(atoms: tuple) -> tuple[tuple[str, ...], list[tuple[frozenset, frozenset]]] | None:
     """(path, (the node's classes, its values' classes) of each member) when ``atoms`` are an ``sh:or`` of members
-    each a class of the node and a class of every value of one path (tipsh:EchoesEnds); None otherwise."""
-    if len(atoms) != 1 or atoms[0][0] != "or" or len(atoms[0][1]) > 30:
+    each a class of the node and a class of every value of one path (tipsh:EchoesEnds); None otherwise. Any number
+    of members: a node's members are the bits of a Python int, written in decimal on its line."""
+    if len(atoms) != 1 or atoms[0][0] != "or":
         return None
     path, members = None, []
     for member in atoms[0][1]:
@@ -199,7 +203,7 @@ class Ends(Spilled):
         def run(s: str, props: dict, found: list[list]) -> None:
             types = {t[1] for t in props.get(RDF_TYPE, ()) if t[0] == "I"}
             alive = sum(1 << k for k, (classes, _) in enumerate(members) if types & classes)
-            values = list(dict.fromkeys(v for p in path for v in props.get(p, ())))
+            values = distinct(props, path)
             if any(v[0] != "I" for v in values):
                 alive = 0  # a literal has no class: every member fails
             if not alive:

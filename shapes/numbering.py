@@ -22,7 +22,8 @@ from typing import cast
 
 import pyoxigraph as ox
 
-from tipkg.shapes.local import Local, Targets, Term, ox_term, term_from
+from tipkg.shapes.local import Local, Targets, ox_term, term_from
+from tipkg.shapes.runs import Term
 
 #: the constraints answered here, up to the first BIND: slots as in ``unions._LOCAL_FORMS``
 _FORMS = {

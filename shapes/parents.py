@@ -12,7 +12,7 @@ its own ``eli:is_part_of``) is found by ``Neighbours``, in this order:
   starts with the parent's IRI, so a stack of such prefixes (a few deep) holds it;
 - the nodes looked up already (at most ``MEMO``: a recommendation's report is shared by its
   recommendations);
-- else a lookup (``local.Runs.values``): in graph.nt a binary search of the sorted file (a few seeks),
+- else a lookup (``runs.Runs.values``): in graph.nt a binary search of the sorted file (a few seeks),
   in a store its index.
 
 The rows are the queries' (tests/test_validate_local.py compares them on the corpus and on every broken
@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tipkg.shapes.local import RDF_TYPE, XSD_STRING, Local, Targets, Term, Unsorted, _Asked, _Canonical, _object, ox_term, read_iri
+from tipkg.shapes.local import Local, Targets, ox_term
+from tipkg.shapes.runs import RDF_TYPE, XSD_STRING, Asked, Canonical, Term, Unsorted, _object, read_iri
 
 #: the constraints answered here: slots as in ``unions._LOCAL_FORMS``, read by ``unions.matched_forms`` (``path:x`` a predicate, ``var:x``
 #: a variable, ``text:x`` a plain string; keywords in capitals, ``&&`` written ``& &`` as the tokens come)
@@ -74,7 +75,7 @@ def local_constraint(select: str, prefixes: list[str], targets: Targets) -> Loca
     return None
 
 
-class _Compared(_Asked):
+class _Compared(Asked):
     """``!STRSTARTS(?value, CONCAT(?pid, s1)) && …`` for terms that are not both plain strings: asked of
     pyoxigraph (an IRI, a typed or tagged literal: errors and tags are its business)."""
 
@@ -180,7 +181,7 @@ def file_lookup(nt: Path) -> Callable[[str, str], list[Term]]:
     scan of the file at the first such miss (a scan each was a read of the whole graph.nt per absent node)."""
     from tipkg.graph.dumps import release_pages
 
-    canonical = _Canonical()
+    canonical = Canonical()
     held: list[mmap.mmap] = []
     escaped: list[dict[str, list[bytes]]] = []  # made at the first miss (``_escaped``)
     done = [0]

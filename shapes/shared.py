@@ -15,7 +15,7 @@ a folder its caller gives (``spill``), and the rows come from sorting the parts'
 
 The form recognised (``_FORMS``) is exactly the constraint's, its variables as written; the focus nodes
 must be the subjects of the predicate (then ``?other`` is one too). The values are compared as the
-store compares them (a typed literal canonical, a tag in lower case: ``local._object`` reads them so).
+store compares them (a typed literal canonical, a tag in lower case: ``runs._object`` reads them so).
 """
 
 from __future__ import annotations

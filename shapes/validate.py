@@ -57,6 +57,7 @@ from tipkg.graph.triples import TripleSet, rdflib_term
 from tipkg.ontology.files import ontology_graph
 from tipkg.ontology.namespace import curie
 from tipkg.shapes import local, unions
+from tipkg.shapes.runs import nt_runs, parts, store_runs
 from tipkg.shapes.shacl_sparql import SH, Check, UnsupportedShape, compile_shapes, subclass_closure
 
 _T = TypeVar("_T")  # what share_with_child hands out: checks, or check_reads' templates
@@ -195,11 +196,11 @@ def validate(data: ox.Store | Graph, shapes: Graph | None = None, ontology: Grap
         runs, answered = None, done.answers
         timings["local pass (before the store)"] = done.seconds
     elif nt is None:
-        runs = [local.store_runs]
+        runs = [store_runs]
     else:  # two readers, one each side of the fork, each from a subject's first line to the other's
-        starts = local.parts(nt, 2 if reopen is not None else 1)
+        starts = parts(nt, 2 if reopen is not None else 1)
         ends = [subject for _, subject in starts[1:]] + [None]
-        runs = [lambda _store, wanted, start=start, stop=stop: local.nt_runs(nt, wanted, start, stop)
+        runs = [lambda _store, wanted, start=start, stop=stop: nt_runs(nt, wanted, start, stop)
                 for (start, _), stop in zip(starts, ends)]
     results = run_checks(store, checks, reopen, runs=runs, answered=answered)
     timings["sparql (oxigraph)"] = time.perf_counter() - clock
@@ -302,7 +303,7 @@ def local_pass(nt: str | Path, shapes: Graph | None = None, ontology: Graph | No
     pairs = class_pairs(ontology, ox.Store())
     passed = [c.local for c in _compiled_for(shapes, pairs) if c.local is not None]
     try:
-        answers: list | None = local.evaluate(passed, lambda wanted: local.nt_runs(nt, wanted))
+        answers: list | None = local.evaluate(passed, lambda wanted: nt_runs(nt, wanted))
     except local.Unsorted:
         answers = None
     return LocalPass(pairs, answers, time.process_time() - start)
@@ -314,8 +315,8 @@ _IDENTIFIER = ox.NamedNode(str(DCTERMS.identifier))
 def run_checks(store: ox.Store, checks: list[Check], reopen=None, runs=None,
                answered: list[tuple[list[str], list[tuple]]] | None = None) -> list[ValidationResult]:
     """Each check's query once; each solution is a result. With ``runs`` (functions of a store and the
-    predicates wanted, each giving a part of the graph's runs of subjects: ``local.nt_runs``,
-    ``local.store_runs``), the checks local to a focus node are answered instead by one pass over each
+    predicates wanted, each giving a part of the graph's runs of subjects: ``nt_runs``,
+    ``store_runs``), the checks local to a focus node are answered instead by one pass over each
     part (``shapes/local.py``), jobs beside the queries; if the runs cannot be read so (``local.Unsorted``),
     by their queries. ``answered``: that pass's answers, made already (``local_pass``), in the order of
     the local checks.

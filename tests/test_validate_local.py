@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 import test_validate as tv
-from tipkg.shapes import edges, local, unions
+from tipkg.shapes import edges, local, runs, unions
 from tipkg.ontology.files import ontology_graph
 from tipkg.shapes.validate import compiled, load_shapes, store_of, validate
 
@@ -33,8 +33,8 @@ def agree(store: ox.Store, nt: Path) -> int:
     """Assert every local check's rows from the file and from the store equal its query's; the rows found."""
     checks = [c for c in compiled(load_shapes(), ontology_graph(), store) if c.local is not None]
     assert len(checks) > 150  # the counts, datatypes, patterns, languages … of the shapes
-    from_file = local.evaluate([c.local for c in checks], lambda wanted: local.nt_runs(nt, wanted))
-    from_store = local.evaluate([c.local for c in checks], lambda wanted: local.store_runs(store, wanted))
+    from_file = local.evaluate([c.local for c in checks], lambda wanted: runs.nt_runs(nt, wanted))
+    from_store = local.evaluate([c.local for c in checks], lambda wanted: runs.store_runs(store, wanted))
     found = 0
     for check, (names, a), (_, b) in zip(checks, from_file, from_store):
         alone = check.local_alone()  # a split check's pass answers some branches (unions.local_branch)
@@ -89,7 +89,7 @@ def test_non_canonical_literals_and_escapes_are_read_as_the_store_keeps_them(tmp
                   '"1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
                   '<https://w3id.org/tipkg/id/TIP-WG_1> <http://www.w3.org/2000/01/rdf-schema#label> "a\\"b\\u00e9"@EN .\n',
                   encoding="utf-8")
-    ((_, props),) = list(local.nt_runs(nt, {"https://w3id.org/tipkg/ontology#meetingNumber",
+    ((_, props),) = list(runs.nt_runs(nt, {"https://w3id.org/tipkg/ontology#meetingNumber",
                                             "http://www.w3.org/2000/01/rdf-schema#label"}))
     assert props["https://w3id.org/tipkg/ontology#meetingNumber"] == [
         ("L", "1", "^^http://www.w3.org/2001/XMLSchema#integer")] * 2
@@ -113,10 +113,10 @@ def test_unsorted_lines_or_a_blank_node_leave_the_checks_to_their_queries(tmp_pa
     lines = nt.read_bytes().splitlines(keepends=True)
     (tmp_path / "unsorted.nt").write_bytes(b"".join(reversed(lines)))
     with pytest.raises(local.Unsorted):
-        list(local.nt_runs(tmp_path / "unsorted.nt", {local.RDF_TYPE}))
+        list(runs.nt_runs(tmp_path / "unsorted.nt", {runs.RDF_TYPE}))
     (tmp_path / "blank.nt").write_bytes(b"_:b0 <urn:p> <urn:o> .\n" + b"".join(lines))
     with pytest.raises(local.Unsorted):
-        list(local.nt_runs(tmp_path / "blank.nt", {local.RDF_TYPE}))
+        list(runs.nt_runs(tmp_path / "blank.nt", {runs.RDF_TYPE}))
     expected = {(r.shape, r.focus, r.component, r.value) for r in validate(store).results}
     assert ("tipsh:ParagraphParent", "https://w3id.org/tipkg/id/CTOC/COP/DEC/3/3_para_a", "MaxCountConstraintComponent",
             None) in expected
@@ -137,7 +137,7 @@ def test_a_store_written_to_after_its_load_is_read_by_the_queries():
         store.remove(q)
     store.add(ox.Quad(ox.NamedNode(para), identifier, ox.Literal("CTOC/COP/DEC/3/3 pp 1")))
     try:
-        list(local.store_runs(store, {local.RDF_TYPE}))
+        list(runs.store_runs(store, {runs.RDF_TYPE}))
     except local.Unsorted:
         pass
     found = {(r.shape, r.focus, r.component) for r in validate(store).results}
@@ -148,22 +148,22 @@ def test_a_store_written_to_after_its_load_is_read_by_the_queries():
 def test_the_parts_of_graph_nt_tile_it(built_out):
     """Two readers (one each side of the fork) read every subject once: their runs are the whole file's."""
     nt = built_out / "graph.nt"
-    wanted = {local.RDF_TYPE, "http://purl.org/dc/terms/identifier"}
-    (first, _), (start, stop) = local.parts(nt, 2, least=0)
+    wanted = {runs.RDF_TYPE, "http://purl.org/dc/terms/identifier"}
+    (first, _), (start, stop) = runs.parts(nt, 2, least=0)
     assert first == 0 and start > 0 and stop is not None
-    whole = list(local.nt_runs(nt, wanted))
-    assert list(local.nt_runs(nt, wanted, 0, stop)) + list(local.nt_runs(nt, wanted, start)) == whole
+    whole = list(runs.nt_runs(nt, wanted))
+    assert list(runs.nt_runs(nt, wanted, 0, stop)) + list(runs.nt_runs(nt, wanted, start)) == whole
     assert len(whole) > 1000
     with pytest.raises(local.Unsorted):  # a stop that is not there: the parts would not tile the file
-        list(local.nt_runs(nt, wanted, 0, "<urn:x-not-a-subject>"))
+        list(runs.nt_runs(nt, wanted, 0, "<urn:x-not-a-subject>"))
 
 
 def test_the_answers_asked_of_pyoxigraph_are_remembered_only_for_short_values(monkeypatch):
     """``_Asked`` (the canonical forms and the per-value SPARQL tests) keeps no long value, and no more
     than ``MEMO`` answers, and answers the same whether it remembers or not: "01"^^xsd:integer is "1"
     each time, a long text's lexical test as the query gives it."""
-    monkeypatch.setattr(local._Asked, "MEMO", 4)
-    canonical, sparql = local._Canonical(), local._Sparql()
+    monkeypatch.setattr(runs.Asked, "MEMO", 4)
+    canonical, sparql = runs.Canonical(), local._Sparql()
     integer = "http://www.w3.org/2001/XMLSchema#integer"
     assert [canonical(f"0{n}", integer) for n in range(10)] == [str(n) for n in range(10)]
     assert len(canonical.known) <= 4 and canonical("01", integer) == "1"
@@ -175,30 +175,31 @@ def test_the_answers_asked_of_pyoxigraph_are_remembered_only_for_short_values(mo
 
 
 def test_the_objects_remembered_change_no_answer(built_out, monkeypatch):
-    """The pass remembers the short objects as read (``_SHORT_OBJECT``, at most ``_OBJECTS`` of them): on
+    """The pass remembers the short objects as read (``runs._SHORT_OBJECT``, at most ``OBJECTS`` of them): on
     the corpus's graph.nt it gives the same runs and the same rows when it remembers nothing, when its
     memory starts again every few entries, and as it is."""
     nt = built_out / "graph.nt"
     store = ox.Store()
     store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
     locals_ = [c.local for c in compiled(load_shapes(), ontology_graph(), store) if c.local is not None]
-    wanted = {local.RDF_TYPE, *(p for x in locals_ for p in x.path), *(p for x in locals_ for p in x.targets.subjects_of)}
+    wanted = {runs.RDF_TYPE, *(p for x in locals_ for p in x.path), *(p for x in locals_ for p in x.targets.subjects_of)}
 
     def both():
-        return (list(local.nt_runs(nt, wanted)),
-                local.evaluate(locals_, lambda w: local.nt_runs(nt, w)))
+        return (list(runs.nt_runs(nt, wanted)),
+                local.evaluate(locals_, lambda w: runs.nt_runs(nt, w)))
     as_is = both()
     assert len(as_is[0]) > 3000
-    monkeypatch.setattr(local, "_OBJECTS", 3)
+    monkeypatch.setattr(runs, "OBJECTS", 3)
+    monkeypatch.setattr(local, "OBJECTS", 3)  # the same bound on the pass's memo of shapes by types
     assert both() == as_is
-    monkeypatch.setattr(local, "_SHORT_OBJECT", 0)
+    monkeypatch.setattr(runs, "_SHORT_OBJECT", 0)
     assert both() == as_is
 
 
 def citation_rows(store: ox.Store, nt: Path) -> set[tuple]:
     """tipsh:CitationShape's rows answered by the pass from ``nt`` (its branches local to a citation)."""
     (check,) = [c for c in compiled(load_shapes(), ontology_graph(), store) if c.parts]
-    (answer,) = local.evaluate([check.local], lambda wanted: local.nt_runs(nt, wanted))
+    (answer,) = local.evaluate([check.local], lambda wanted: runs.nt_runs(nt, wanted))
     return {tuple(str(t) for t in row) for row in answer[1]}
 
 
@@ -269,12 +270,12 @@ def test_a_part_and_its_document_are_checked_from_the_stack_a_search_of_the_file
         found = search(path)
         return lambda node, predicate: looked.append(node) or found(node, predicate)
     monkeypatch.setattr(parents, "file_lookup", counted)
-    assert parent_rows(store, lambda wanted: local.nt_runs(nt, wanted)) == expected
+    assert parent_rows(store, lambda wanted: runs.nt_runs(nt, wanted)) == expected
     # looked up: para a's second parent, the recommendation's report (then remembered), the report para a names,
     # and the article of TIPP art 9(5), whose lines come first ("(" sorts before ">")
     assert sorted(set(looked)) == ["https://w3id.org/tipkg/id/A/RES/55/25", "https://w3id.org/tipkg/id/CTOC/COP/WG.4/2009/2",
                                    "https://w3id.org/tipkg/id/TIPP_art_9"]
-    assert parent_rows(store, lambda wanted: local.store_runs(store, wanted)) == expected
+    assert parent_rows(store, lambda wanted: runs.store_runs(store, wanted)) == expected
 
 
 def test_a_parent_written_with_escapes_is_found_by_the_search(tmp_path):
@@ -294,8 +295,8 @@ def test_a_parent_written_with_escapes_is_found_by_the_search(tmp_path):
     assert search("https://w3id.org/tipkg/id/CTOC/COP/WG.4/2009/2", "http://purl.org/dc/terms/identifier") == \
         [("L", "CTOC/COP/WG.4/2009/2", "")]
     assert parents.file_lookup(nt)("https://w3id.org/tipkg/id/nothing", "http://purl.org/dc/terms/identifier") == []
-    assert parent_rows(store, lambda wanted: local.nt_runs(tmp_path / "escaped.nt", wanted)) == \
-        parent_rows(store, lambda wanted: local.nt_runs(nt, wanted)) == {"extends": set(), "top": set()}
+    assert parent_rows(store, lambda wanted: runs.nt_runs(tmp_path / "escaped.nt", wanted)) == \
+        parent_rows(store, lambda wanted: runs.nt_runs(nt, wanted)) == {"extends": set(), "top": set()}
 
 
 def test_the_search_scans_for_escaped_subjects_once(tmp_path, monkeypatch):
@@ -358,13 +359,13 @@ def test_what_the_parts_of_a_pass_share_is_found_once(tmp_path):
         g.add((tv.mint("TIPP"), tv.TIP.echoes, tv.mint(end)))
     store = store_of(g)
     nt = sorted_nt(store, tmp_path / "graph.nt")
-    starts = local.parts(nt, 1000, least=0)
+    starts = runs.parts(nt, 1000, least=0)
     assert len(starts) > 10
     ends = [subject for _, subject in starts[1:]] + [None]
-    runs = [lambda _store, wanted, start=start, stop=stop: local.nt_runs(nt, wanted, start, stop)
-            for (start, _), stop in zip(starts, ends)]
+    readers = [lambda _store, wanted, start=start, stop=stop: runs.nt_runs(nt, wanted, start, stop)
+               for (start, _), stop in zip(starts, ends)]
     checks = compiled(load_shapes(), ontology_graph(), store)
-    by_pass, by_queries = run_checks(store, checks, runs=runs), run_checks(store, checks)
+    by_pass, by_queries = run_checks(store, checks, runs=readers), run_checks(store, checks)
     assert sorted(by_pass) == sorted(by_queries)
     assert len([r for r in by_pass if r.shape == "tipsh:UniqueIdentifier"]) == 6
     assert len([r for r in by_pass if r.shape == "tipsh:Exists"]) == 1
