@@ -232,7 +232,8 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
     is the build's staged folder, nothing of them is ever seen in ``OUT``.
     Without ``fork`` (or with ``TIPKG_JOBS=1``) the check runs at once, in
     this process, and is judged before anything else is written. With ``settings.lean`` the store is
-    loaded in a child too, and every child, the check's included, is forked by the lean server
+    loaded in a child too — in a whole build, started before graph.nt's merge and reading the file as it
+    is written (``_follows``) — and every child, the check's included, is forked by the lean server
     (``tipkg.parallel``), not by this process: none carries this process's memory (``check`` is then
     picklable).
     """
@@ -254,10 +255,15 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
             judge(running.result())
 
     segmented = [w for w in chosen if w.segmented and not w.feeds]
+    loading = _follows(triples, chosen, folder, settings)  # the store's load, started with graph.nt's merge
     try:
         try:
             for writer in [w for w in chosen if w.feeds]:
-                if settings.lean and triples.path is not None:  # the store, from graph.nt (written here first)
+                if loading is not None and writer.name == "graph.nt":
+                    _merged_for(loading, triples, folder / writer.name, settings)
+                elif loading is not None and writer.name == "store":
+                    loading.result()
+                elif settings.lean and triples.path is not None:  # the store, from graph.nt (written here first)
                     Forked(_write_one, writer, triples, folder, settings, lean=True).result()
                 else:
                     writer(triples, folder / writer.name, settings)
@@ -293,6 +299,9 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
             rest = [w for w in rest if not w.segmented]
             _write_each([w for w in rest if not w.forked], triples, folder, settings)
         finally:  # every child is waited for, whatever happened here, before the stage can be removed
+            if loading is not None:
+                _outcome(loading)
+                (folder / GRAPH_END).unlink(missing_ok=True)
             checked = _outcome(checking)
             written = [_outcome(child) for child in children]
         if checking is not None:
@@ -320,6 +329,41 @@ def _beside(parent: int, chosen: list[Writer], triples: TripleSet, folder: Path,
         except OSError:
             pass
     write_segmented(chosen, triples, folder, settings)
+
+
+#: the marker the merge leaves beside graph.nt for the store's load that reads it as it grows
+#: (``store.follow_store``): the file's final size, or ``failed``; removed once the load is done
+GRAPH_END = ".graph.nt.end"
+
+
+def _follows(triples: TripleSet, chosen: list[Writer], folder: Path, settings: DumpSettings) -> Forked | None:
+    """The store's load, started in a child of the lean server before graph.nt's merge, reading the file as
+    the merge writes it (``store.follow_store``): the load is the longest stage of a large build, and the
+    merge no longer comes before it. Only for a whole build with the lean server (a large corpus): a
+    rebuild's store may start from the previous one (``store_from_previous``, after the merge's delta)."""
+    names = [w.name for w in chosen]
+    if not (settings.lean and forks() and isinstance(triples, SpilledTriples) and triples.previous is None
+            and "graph.nt" in names and "store" in names):
+        return None  # (without a child the load would wait here for a merge that never starts)
+    from tipkg.graph.store import follow_store
+
+    return Forked(follow_store, folder / "graph.nt", folder / "store", folder / GRAPH_END, lean=True)
+
+
+def _merged_for(loading: Forked, triples: TripleSet, path: Path, settings: DumpSettings) -> None:
+    """graph.nt merged by this process while ``loading`` reads it: then the marker of its end, its size
+    (written whole, by a rename), or ``failed``, so the load never waits for a file that will not come."""
+    end = path.parent / GRAPH_END
+    try:
+        write_ntriples(triples, path, settings)
+        text = str(path.stat().st_size)
+    except BaseException:
+        text = "failed"
+        raise
+    finally:
+        partial = end.with_name(end.name + ".part")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, end)
 
 
 def _outcome(forked: Forked | None) -> Callable[[], object]:

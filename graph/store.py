@@ -37,6 +37,8 @@ import gc
 import hashlib
 import os
 import shutil
+import time
+from contextlib import closing
 from itertools import islice
 from pathlib import Path
 from typing import IO, cast
@@ -78,7 +80,77 @@ class _Block:
         return data
 
 
-def build_store(ntriples: Path, folder: Path, ours: bool = False) -> int:
+class _Lines:
+    """graph.nt as the store's load reads it: a whole file, or one the build's merge still writes
+    (``follow_store``). Then, at its current end, a read waits for more until the writer's marker ``end``
+    says the file is whole (its final size in bytes) or will not be (``failed``: raised)."""
+
+    def __init__(self, path: Path, end: Path | None = None):
+        self.path, self.end = Path(path), end
+        while end is not None and not self.path.exists():  # the merge opens it once the chunks are spilled
+            self._ended(0)
+            time.sleep(FOLLOW_WAIT)
+        self.file = open(self.path, "rb")
+
+    def _ended(self, at: int) -> bool:
+        """Whether the file is whole and read up to ``at``; raises if its writer failed."""
+        if self.end is None:
+            return True
+        try:
+            text = self.end.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return False
+        if text == "failed":
+            raise TipkgError(self.path, "the merge writing graph.nt failed: the store's load stops")
+        return at >= int(text)
+
+    def read(self, n: int = -1) -> bytes:
+        while not (data := self.file.read(n)) and not self._ended(self.file.tell()):
+            time.sleep(FOLLOW_WAIT)
+        return data
+
+    def readline(self) -> bytes:
+        line = self.file.readline()
+        while not line.endswith(b"\n") and not self._ended(self.file.tell()):
+            time.sleep(FOLLOW_WAIT)
+            line += self.file.readline()
+        return line
+
+    def at_end(self) -> bool:
+        """Whether every line is read (waiting, while the file grows, until there is more or it is whole)."""
+        while True:
+            at = self.file.tell()
+            if os.fstat(self.file.fileno()).st_size > at:
+                return False
+            if self._ended(at):
+                return True
+            time.sleep(FOLLOW_WAIT)
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+#: seconds between two looks at a graph.nt still being written (``_Lines``): the load is slower than
+#: the merge, so it waits only for the merge's first lines
+FOLLOW_WAIT = 0.05
+
+
+def follow_store(ntriples: Path, folder: Path, end: Path) -> int:
+    """``build_store`` of the graph.nt the build's merge is still writing, read as it grows (``_Lines``):
+    the load starts with the merge, not after it. ``end`` is the marker the writer leaves once the file is
+    whole (its size) or failed. Run in a child of the lean server (``outputs.write_dumps``): the merge runs
+    in the build's process and GNU sort, the load here, on the other core (×1000: the merge alone took
+    about 230 s before the load began)."""
+    from tipkg.parallel import name_process
+
+    name_process("store")
+    return build_store(ntriples, folder, ours=True, follow=end)
+
+
+def build_store(ntriples: Path, folder: Path, ours: bool = False, follow: Path | None = None) -> int:
     """Bulk-load an N-Triples file into a new store at ``folder``, a block of lines at a time (bounded
     memory); the triple count.
 
@@ -88,7 +160,8 @@ def build_store(ntriples: Path, folder: Path, ours: bool = False) -> int:
     pyoxigraph's writing. ×30: the load's CPU 11.5 → 10.8 s, wall 10.5 → 9.8 s (quiet; 15.0 → 13.1 CPU s at load 15), the same triples stored. A
     graph.nt from elsewhere (``tipkg serve`` of an OUT without a store) is checked. The count of our
     graph.nt is its lines (one distinct triple each), counted as the blocks are read; of another, the
-    store's (``len``: a scan of an index, ×100 0.95 CPU s).
+    store's (``len``: a scan of an index, ×100 0.95 CPU s). ``follow``: the marker of a graph.nt still being
+    written (``follow_store``).
 
     The store is closed before returning (its files are complete on disk), so
     the staged output folder that holds it can be renamed into place.
@@ -99,10 +172,9 @@ def build_store(ntriples: Path, folder: Path, ours: bool = False) -> int:
     store = pyoxigraph.Store(str(folder))
     try:
         read = 0
-        with open(ntriples, "rb") as lines:  # N-Triples: any run of whole lines parses alone
-            end = lines.seek(0, os.SEEK_END)
-            lines.seek(0)
-            while (start := lines.tell()) < end:
+        with closing(_Lines(ntriples, follow)) as lines:  # N-Triples: any run of whole lines parses alone
+            while not lines.at_end():
+                start = lines.tell()
                 block = _Block(lines, LOAD_BYTES)
                 # the stub wants an IO[bytes]; bulk_load only calls read(n), which _Block has
                 store.bulk_load(cast(IO[bytes], block), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=ours)

@@ -228,3 +228,90 @@ def test_the_text_dumps_start_beside_the_store_when_the_check_waits_for_it(tmp_p
         assert events.index("store") < events.index("_checked") < events.index("write_segmented")
     for name in ("graph.nt", "graph.ttl", "graph.jsonld", "graph.trig", "void.ttl"):
         assert (tmp_path / "disk" / name).read_bytes() == (tmp_path / "memory" / name).read_bytes(), name
+
+
+def _store_lines(folder) -> list[bytes]:
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(folder))
+    lines = sorted(f"{q.subject} {q.predicate} {q.object} .\n".encode("utf-8")
+                   for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    del store
+    return lines
+
+
+def test_the_store_loads_graph_nt_as_the_merge_writes_it(built_out, tmp_path, monkeypatch):
+    """``store.follow_store`` reads a graph.nt still being written: the corpus's graph.nt written in pieces
+    that cut lines in two, a pause between them, the end marker last; the load waits at each end, reads
+    whole lines only (blocks of 64 KB here: many), and stores exactly the file's triples. A merge that fails
+    leaves ``failed``: the load stops with an error instead of waiting for ever."""
+    import threading
+    import time
+
+    import tipkg.graph.store as store
+    from tipkg.errors import TipkgError
+
+    data = (built_out / "graph.nt").read_bytes()
+    monkeypatch.setattr(store, "LOAD_BYTES", 64 << 10)
+    nt, end = tmp_path / "graph.nt", tmp_path / ".end"
+
+    def write(pieces: int, last: str | None = None) -> None:
+        time.sleep(0.2)  # the load starts before the file exists
+        with open(nt, "wb") as out:
+            for k in range(pieces):
+                out.write(data[len(data) * k // pieces:len(data) * (k + 1) // pieces])
+                out.flush()
+                time.sleep(0.1)
+        end.write_text(last or str(len(data)), encoding="utf-8")
+
+    writer = threading.Thread(target=write, args=(7,))
+    writer.start()
+    count = store.follow_store(nt, tmp_path / "store", end)
+    writer.join()
+    assert data.count(b"\n") == count > 30_000
+    assert _store_lines(tmp_path / "store") == data.splitlines(keepends=True)
+
+    nt.unlink()
+    end.unlink()
+    writer = threading.Thread(target=write, args=(3, "failed"))
+    writer.start()
+    with pytest.raises(TipkgError, match="the merge writing graph.nt failed"):
+        store.follow_store(nt, tmp_path / "failed", end)
+    writer.join()
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_a_lean_build_starts_the_store_before_the_merge(tmp_path, monkeypatch, jobs):
+    """A whole build with the lean server forks the store's load before graph.nt's merge begins (the load
+    follows the file), leaves no marker in OUT, and writes the same files, the store holding graph.nt's
+    triples; with TIPKG_JOBS=1 nothing is forked and the load comes after the merge, as before."""
+    import tipkg.graph.outputs as outputs
+
+    events: list[str] = []
+    forked, merge = outputs.Forked, outputs.write_ntriples
+
+    def recorded(fn, *args, **kwargs):
+        events.append(getattr(fn, "__name__", "") or getattr(getattr(fn, "func", None), "__name__", "forked"))
+        return forked(fn, *args, **kwargs)
+
+    def merging(*args, **kwargs):
+        events.append("merge")
+        return merge(*args, **kwargs)
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setenv("TIPKG_LEAN", "0")
+    pipeline.build(out_dir=tmp_path / "plain", cache=None)
+    monkeypatch.setenv("TIPKG_LEAN", "1")
+    monkeypatch.setenv("TIPKG_JOBS", jobs)
+    monkeypatch.setattr(outputs, "Forked", recorded)
+    monkeypatch.setattr(outputs, "write_ntriples", merging)
+    pipeline.build(out_dir=tmp_path / "lean", cache=None)
+    if jobs == "2":
+        assert events.index("follow_store") < events.index("merge")
+    else:
+        assert "follow_store" not in events
+    lean = tmp_path / "lean"
+    assert not list(lean.glob(".graph.nt*"))
+    for name in ("graph.nt", "graph.ttl", "graph.jsonld", "graph.trig", "void.ttl"):
+        assert (lean / name).read_bytes() == (tmp_path / "plain" / name).read_bytes(), name
+    assert _store_lines(lean / "store") == (lean / "graph.nt").read_bytes().splitlines(keepends=True)
