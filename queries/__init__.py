@@ -10,7 +10,9 @@ parameter against the graph before the query runs (no silent empty answers);
 or topic, for every one) when the store is built, so a page of them is read,
 not computed: the files' format and how a page is read; ``precompute`` how the
 build makes them (one run per query, split by value; copied from the previous
-build when a delta cannot change them); ``streamed`` writes a run's answer
+build when a delta cannot change them), with ``batches`` (a query whose memory grows with the corpus
+run in batches of one variable's values, ``batches.toml``) and ``shares`` (the queries answered by two
+processes, the most costly first); ``streamed`` writes a run's answer
 files as its rows come, sorted in runs on disk past a budget (memory that does
 not grow with the corpus); ``ordering`` sorts rows in Python by a
 query's own ORDER BY (cheaper than the store's sort); ``algebra`` parses a

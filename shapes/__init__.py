@@ -11,7 +11,8 @@ rebuild over its delta: only the focus nodes a removed or added triple can affec
 each compiled check's query (``check_reads``: the triples it reads, along which paths from
 ``?this``), with the report a whole validation gives. ``unions`` runs a ``sh:sparql`` UNION on one class's
 nodes a branch at a time (no table of the class's members). ``local`` answers the checks that read only
-the focus node's own triples in one pass over the sorted ``graph.nt``, with exactly their queries' rows;
+the focus node's own triples in one pass over the sorted ``graph.nt`` (read as runs of subjects by
+``runs``), with exactly their queries' rows;
 ``edges`` finds, for its checks of kind "edge", the triples a focus node describes that the graph lacks;
 ``parents`` what the pass reads of other nodes: a part's parent (tipsh:PartExtendsParent,
 tipsh:InDocumentIsTop), a value's types (``sh:class``); ``nodes`` the checks of a node's own shape and of the
