@@ -192,6 +192,16 @@ def test_trig_placement_read_from_bytes_matches_the_parsed_placement(tmp_path):
     assert sum(n is not None for _, n in by_bytes) >= 8
 
 
+def _recording(call, events: list[str], name: str | None = None):
+    """``call`` that first appends to ``events`` ``name``, or (``Forked``) the name of the function it is given."""
+
+    def recorded(*args, **kwargs):
+        fn = args[0] if args else None
+        events.append(name or getattr(fn, "__name__", "") or getattr(getattr(fn, "func", None), "__name__", "forked"))
+        return call(*args, **kwargs)
+    return recorded
+
+
 @pytest.mark.parametrize("jobs", ["2", "1"])
 def test_the_text_dumps_start_beside_the_store_when_the_check_waits_for_it(tmp_path, monkeypatch, jobs):
     """A graph.nt validated over the persistent store (large: here the bundled corpus, as one) has its check
@@ -203,15 +213,7 @@ def test_the_text_dumps_start_beside_the_store_when_the_check_waits_for_it(tmp_p
     import tipkg.graph.store as store
 
     events: list[str] = []
-    forked, write_store = outputs.Forked, store.write_store
-
-    def recorded(fn, *args, **kwargs):
-        events.append(getattr(fn, "__name__", "") or getattr(getattr(fn, "func", None), "__name__", "forked"))
-        return forked(fn, *args, **kwargs)
-
-    def loading(*args, **kwargs):
-        events.append("store")
-        return write_store(*args, **kwargs)
+    recorded, loading = _recording(outputs.Forked, events), _recording(store.write_store, events, "store")
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # VoID's date
     pipeline.build(out_dir=tmp_path / "memory", cache=None)
@@ -288,15 +290,7 @@ def test_a_lean_build_starts_the_store_before_the_merge(tmp_path, monkeypatch, j
     import tipkg.graph.outputs as outputs
 
     events: list[str] = []
-    forked, merge = outputs.Forked, outputs.write_ntriples
-
-    def recorded(fn, *args, **kwargs):
-        events.append(getattr(fn, "__name__", "") or getattr(getattr(fn, "func", None), "__name__", "forked"))
-        return forked(fn, *args, **kwargs)
-
-    def merging(*args, **kwargs):
-        events.append("merge")
-        return merge(*args, **kwargs)
+    recorded, merging = _recording(outputs.Forked, events), _recording(outputs.write_ntriples, events, "merge")
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setenv("TIPKG_LEAN", "0")
