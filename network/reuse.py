@@ -354,8 +354,14 @@ def attested(printed: Iterable[tuple[str, Sequence[tuple[Passage, set]]]]) -> li
 
 
 def edge_key(*parts: str) -> str:
-    """The identifier of a reified edge node: ``edge:`` + 16 hex digits of a SHA-1."""
-    return str(ids.Edge(hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]))
+    """The identifier of a reified edge node: ``edge:`` + 16 hex digits of a SHA-1 (``edge_digest``)."""
+    return str(ids.Edge(edge_digest(*parts)))
+
+
+def edge_digest(*parts: str) -> str:
+    """The 16 hex digits of an edge node's identifier (``edge_key``), which ``echo_lines`` puts after the
+    node's minted root (``graph.uris.minted_root``) instead of minting each node."""
+    return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def add_echoes(graph, echoes: Iterable[Echo], attested: Iterable[Attestation], base: str | None = None) -> int:
@@ -402,7 +408,7 @@ def echo_lines(echoes: Iterable[Echo], attested: Iterable[Attestation], base: st
     them (×100: 2 M triples; one ``TripleSet.add`` each took 29 CPU s of the build's parent); each
     term is spelled as pyoxigraph writes it (``graph.triples.nt``), so ``graph.nt`` is the same bytes."""
     from tipkg.graph.triples import literal, nt
-    from tipkg.graph.uris import mint
+    from tipkg.graph.uris import mint, minted_root
     from tipkg.ontology.namespace import TIP
 
     tip = str(TIP)
@@ -421,8 +427,9 @@ def echo_lines(echoes: Iterable[Echo], attested: Iterable[Attestation], base: st
             spelled = terms[identifier] = nt(mint(identifier, base))
         return spelled
 
-    def reified(subject: str, obj: str, score: float, rule: str, key: str) -> tuple[str, list[bytes]]:
-        node = nt(mint(key, base))
+    edges = "<" + minted_root("edge:", base)  # an echo's node: this, its digest (``edge_digest``) and ">"
+
+    def reified(subject: str, obj: str, score: float, rule: str, node: str) -> tuple[str, list[bytes]]:
         if score not in scores:
             scores[score] = nt(literal(f"{score:.3f}", datatype=XSD_DECIMAL))
         if rule not in rules:
@@ -434,12 +441,12 @@ def echo_lines(echoes: Iterable[Echo], attested: Iterable[Attestation], base: st
 
     for echo in echoes:
         yield from reified(term(echo.later), term(echo.earlier), echo.score, RULE,
-                           edge_key(echo.later, "echoes", echo.earlier))[1]
+                           f"{edges}{edge_digest(echo.later, 'echoes', echo.earlier)}>")[1]
     for item in attested:
         node, lines = reified(nt(mint(str(ids.SourceFile(item.later_source)), base)),
                               nt(mint(str(ids.SourceFile(item.earlier_source)), base)), item.score,
                               f"attestation: mean Jaccard over {item.paragraphs} paragraphs",
-                              edge_key(item.later_source, "echoes", item.earlier_source, item.document))
+                              nt(mint(edge_key(item.later_source, "echoes", item.earlier_source, item.document), base)))
         yield from lines
         yield f"{node} {_DCTERMS_SUBJECT} {nt(mint(item.document, base))} .".encode()
 

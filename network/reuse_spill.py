@@ -11,6 +11,10 @@ line files in ``graph.nt`` as they are (``add_spilled``) and reads the echoes on
 to find the repeated mandates (``graph.mandates.add_repeats``), which keeps the few echoes between two
 mandates.
 
+The child announces the echoes' file as soon as it is whole (``tipkg.parallel.announce``), before it makes
+their lines: the parent finds the repeated mandates while the child makes the lines, on the core that sat
+idle (×1000: the child's lines took a minute after the graph stage, and the repeats half a minute after that).
+
 Nor does the child hold them all: the echoes come one class of identical wordings after another
 (``reuse_index.streamed_reuse``), and each goes at once to the parent's file and to a scratch file of its
 line group's bucket (``graph.memo.bucket_of``). Then each bucket is read back alone, put in the order
@@ -31,6 +35,7 @@ from typing import BinaryIO
 
 from tipkg.graph.streams import pickled_batches
 from tipkg.model import StructuredSource
+from tipkg.parallel import announce
 
 from .reuse import Attestation, Echo, echo_group, echo_lines, echo_order, echo_signature
 from .reuse_index import streamed_reuse
@@ -59,12 +64,14 @@ def spilled_reuse(structured: Sequence[StructuredSource], keys: Sequence[str] | 
 
 
 def _spill(echoes: Iterator[Echo], attested: list[Attestation], memo: Path, scratch: Path, base: str | None) -> Spilled:
-    """Write ``echoes`` as they come to the parent's file and to their buckets' scratch files, then make
-    (or find) each bucket's lines. Called again from the start if the index is rebuilt midway: every
-    file is opened afresh."""
+    """Write ``echoes`` as they come to the parent's file and to their buckets' scratch files, announce the
+    parent's file once it is whole (``read_echoes`` may read it from then on), then make (or find) each bucket's
+    lines. Called again from the start if the index is rebuilt midway: every file is opened afresh, and the
+    parent's is written beside its place and put there whole, so a reader of the first never sees it cut."""
     from tipkg.graph.memo import bucket_files, bucket_of
 
     path = scratch / "echoes.pickle"
+    writing = scratch / "echoes.pickle.part"
     spill = scratch / "echo-buckets"
     spill.mkdir(exist_ok=True)
     held: dict[int, list[tuple]] = defaultdict(list)
@@ -75,7 +82,7 @@ def _spill(echoes: Iterator[Echo], attested: list[Attestation], memo: Path, scra
         pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
         batch.clear()
 
-    with open(path, "wb") as parent:
+    with open(writing, "wb") as parent:
         batch: list[tuple] = []
         try:
             for echo in echoes:
@@ -94,6 +101,8 @@ def _spill(echoes: Iterator[Echo], attested: list[Attestation], memo: Path, scra
         finally:
             for out in files.values():
                 out.close()
+    writing.replace(path)
+    announce(path)  # the parent reads the echoes (graph.mandates.add_repeats) while the lines are made
     attested_in: dict[int, list[Attestation]] = defaultdict(list)
     for item in attested:
         attested_in[bucket_of(echo_group(item))].append(item)

@@ -10,7 +10,7 @@ import pytest
 
 from tipkg.network.reuse import find_reuse
 from tipkg.loaders import load_structure
-from tipkg.parallel import Forked, beside_child, process_pool, resident_bytes
+from tipkg.parallel import Forked, announce, beside_child, process_pool, resident_bytes
 from tipkg.sources import read_corpus
 
 
@@ -24,6 +24,40 @@ def test_value_and_error_come_back(monkeypatch, jobs):
     assert Forked(sorted, [3, 1, 2]).result() == [1, 2, 3]
     with pytest.raises(ValueError, match="bad row"):
         Forked(fail, "bad row").result()
+
+
+def announcing(values: list[str], ending: str) -> str:
+    for value in values:
+        announce(value)
+    if ending == "fail":
+        raise ValueError("after announcing")
+    if ending == "die":
+        os._exit(3)
+    return "done"
+
+
+@pytest.mark.parametrize("lean", [False, True])
+@pytest.mark.parametrize("jobs", ["1", ""])
+def test_values_announced_come_in_order_before_the_result(monkeypatch, jobs, lean):
+    monkeypatch.setenv("TIPKG_JOBS", jobs)
+    job = Forked(announcing, ["echoes written", "second"], "return", lean=lean)
+    assert job.announced() == "echoes written"
+    assert job.result() == "done"  # the value not taken is kept, not taken for the result
+    assert job.announced() == "second" and job.announced() is None
+    quiet = Forked(announcing, [], "return", lean=lean)
+    assert quiet.announced() is None and quiet.result() == "done"
+    failed = Forked(announcing, ["first"], "fail", lean=lean)
+    assert failed.announced() == "first" and failed.announced() is None
+    with pytest.raises(ValueError, match="after announcing"):
+        failed.result()
+
+
+def test_a_child_that_dies_before_announcing_is_said_to_have_died(monkeypatch):
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)
+    job = Forked(announcing, [], "die")
+    assert job.announced() is None
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        job.result()
 
 
 def test_resident_bytes_counts_the_pages_this_process_touches():

@@ -1,6 +1,6 @@
 """The reuse child's lines and echoes on disk (network/reuse_spill.py) are what the parent made of them before:
 the same line files as ``add_echoes``, the same echoes read back, on the bundled corpus ×2; a graph held in
-memory takes the same triples from those files."""
+memory takes the same triples from those files. The echoes' file the child announces is whole when announced."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from tipkg.network.reuse import add_echoes, echo_order
 from tipkg.network.reuse_index import reuse_stage
 from tipkg.network.reuse_spill import BATCH, add_spilled, read_echoes, spilled_reuse
 from tipkg.ontology.namespace import PREFIXES
+from tipkg.parallel import Forked
 from tipkg.sources import read_corpus
 from tipkg.units import extract_units
 
@@ -55,3 +56,19 @@ def test_spilled_reuse_gives_the_parent_the_same_lines_and_echoes(tmp_path, monk
     add_spilled(held, spilled)
     add_echoes(made, echoes, attested, BASE)
     assert held.ntriples() == made.ntriples() and len(held) == len(set(child))
+
+
+def test_the_echoes_announced_are_all_there_while_the_child_makes_their_lines(tmp_path, monkeypatch):
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)  # forked, whatever the caller's environment says
+    sources = read_corpus(replicated(2, tmp_path / "corpus"))
+    extraction = extract_units(sources, tmp_path / "cache", jobs=2)
+    structured = [u.structured for u in extraction.units]
+    echoes, _ = reuse_stage(structured, extraction.keys, tmp_path / "cache")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    job = Forked(spilled_reuse, structured, extraction.keys, tmp_path / "cache", None, tmp_path / "memo", scratch, BASE)
+    announced = job.announced()
+    assert sorted(read_echoes(announced), key=echo_order) == echoes  # read at once: every echo is in it
+    spilled = job.result()
+    assert spilled.echoes == announced and spilled.groups
+    assert sorted(p.name for p in scratch.iterdir()) == ["echoes.pickle"]  # nothing half-written left beside it

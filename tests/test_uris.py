@@ -38,3 +38,22 @@ def test_mint_memory_is_bounded():
     assert _mint.cache_info().currsize <= MINT_MEMORY < len(set(paragraphs))
     assert [identifier_of(str(u), base) for u in uris[:3] + uris[-3:]] == paragraphs[:3] + paragraphs[-3:]
     assert mint(paragraphs[0], base) == uris[0]  # dropped from the memo, minted again the same
+
+
+@pytest.mark.parametrize("base", ["https://example.org/id/", "https://example.org/data#", "https://example.org/id", None])
+def test_the_echoes_edge_nodes_are_the_uris_mint_gives(base, monkeypatch):
+    """``echo_lines`` spells each echo's edge node from ``minted_root`` instead of minting it: the bundled
+    corpus's echoes (4/4 echoes its draft) get the node ``mint`` gives their ``edge_key``, with any base, the
+    environment's too."""
+    from tipkg.graph.triples import nt
+    from tipkg.loaders import load_structure
+    from tipkg.network.reuse import echo_lines, edge_key, find_reuse
+    from tipkg.sources import read_corpus
+
+    monkeypatch.setenv("TIPKG_BASE_IRI", "https://example.org/env/")
+    echoes, _ = find_reuse([load_structure(s) for s in read_corpus()])
+    assert echoes
+    lines = list(echo_lines(echoes, [], base))
+    nodes = [line.decode().split(" ")[0] for line in lines if b"#TextReuse>" in line]
+    assert nodes == [nt(mint(edge_key(e.later, "echoes", e.earlier), base)) for e in echoes]
+    assert all(node.startswith("<" + (base or "https://example.org/env/").rstrip("/#")) for node in nodes)

@@ -9,6 +9,11 @@ back through a pipe) or re-raises its exception. Where ``fork`` is not
 available, or ``TIPKG_JOBS=1``, ``fn`` simply runs at once in the parent:
 the result is the same either way.
 
+A stage whose first part the parent can use before the rest is done says so with ``announce(value)``;
+``announced()`` waits for that value alone. Why: text reuse writes its echoes, then makes their lines
+(×1000: a minute); the parent, done with the graph stage, sat idle that minute, then read the echoes for
+the repeated mandates alone, with the other core idle. Now it reads them as soon as they are written.
+
 A child must not outlive a build killed with SIGKILL (it would go on writing
 into the build's folders and holding their locks, so the next build would take
 them for live): every child of a build — ``Forked`` children and the workers of
@@ -37,6 +42,12 @@ them back (``gc.unfreeze``), once the children are gone.
 
 >>> Forked(sum, [1, 2, 3]).result()
 6
+>>> def halves(n):
+...     announce(n // 2)
+...     return n
+>>> job = Forked(halves, 10)
+>>> job.announced(), job.result()
+(5, 10)
 """
 
 from __future__ import annotations
@@ -60,6 +71,9 @@ T = TypeVar("T")
 
 
 _freezing = 0  # how many frozen_heap() blocks are open
+#: where ``announce`` sends: the pipe to the parent in a forked child (``_run``), a list where ``Forked``
+#: runs its function in this process, None elsewhere (a value announced there goes nowhere)
+_announce: Connection | list | None = None
 
 
 def _freeze_before_fork() -> None:
@@ -206,11 +220,16 @@ class Forked(Generic[T]):
         self._value: T | None = None
         self._error: BaseException | None = None
         self._process: Any = None
+        self._announced: list = []  # announce()'s values not yet taken by announced()
         if not _forking():
+            global _announce
+            outer, _announce = _announce, self._announced
             try:
                 self._value = fn(*args)
             except Exception as exc:  # noqa: BLE001 — re-raised by result(), as from a child
                 self._error = exc
+            finally:
+                _announce = outer
             return
         lean = lean and lean_server()
         context: Any = multiprocessing.get_context("forkserver" if lean else "fork")
@@ -226,23 +245,59 @@ class Forked(Generic[T]):
         """True while ``fn`` runs in a child (False: it already ran here, in this process)."""
         return self._process is not None
 
-    def result(self) -> T:
-        if self._process is not None:
+    def announced(self) -> Any:
+        """The next value ``fn`` gave ``announce``, as soon as it is given; None if ``fn`` ended (or died)
+        without giving another (``result()`` then says how it ended)."""
+        while self._process is not None and not self._announced:
             try:
                 ok, value = self._receive.recv()
             except EOFError:
-                raise RuntimeError(f"a forked stage died (exit code {self._process.exitcode})") from None
-            finally:
-                self._process.join()
-                self._receive.close()
-            self._process = None
-            if ok:
-                self._value = value
+                break  # died: result() raises
+            if ok is None:
+                self._announced.append(value)
             else:
-                self._error = value
+                self._end(ok, value)
+        return self._announced.pop(0) if self._announced else None
+
+    def result(self) -> T:
+        while self._process is not None:
+            try:
+                ok, value = self._receive.recv()
+            except EOFError:
+                self._end(False, RuntimeError(f"a forked stage died (exit code {self._join()})"))
+                break
+            if ok is None:  # a value announced, not yet taken: kept for announced()
+                self._announced.append(value)
+            else:
+                self._end(ok, value)
         if self._error is not None:
             raise self._error
         return cast(T, self._value)
+
+    def _join(self) -> int | None:
+        self._process.join()
+        self._receive.close()
+        code: int | None = self._process.exitcode
+        self._process = None
+        return code
+
+    def _end(self, ok: bool, value: Any) -> None:
+        """The child's last message: its value (``ok``) or its exception."""
+        if self._process is not None:
+            self._join()
+        if ok:
+            self._value = value
+        else:
+            self._error = value
+
+
+def announce(value: Any) -> None:
+    """In ``fn`` of a ``Forked``: hand ``value`` to the parent now (``Forked.announced``), before ``fn``
+    returns. Elsewhere it goes nowhere."""
+    if isinstance(_announce, list):
+        _announce.append(value)
+    elif _announce is not None:
+        _announce.send((None, value))
 
 
 U = TypeVar("U")
@@ -372,6 +427,8 @@ def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent
             os.kill(build, 0)
         except ProcessLookupError:
             os._exit(1)
+    global _announce
+    _announce = send
     try:
         outcome = (True, fn(*args))
     except Exception as exc:  # noqa: BLE001 — handed to the parent

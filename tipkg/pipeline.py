@@ -4,7 +4,8 @@ this module only calls them in order and times them. Structure and references ar
 per-source work units (``tipkg.units``), extracted in a process pool and cached on disk,
 so a rebuild redoes only the sources that changed. Text reuse, which needs only the
 structure, runs in a forked child beside the graph stage (``tipkg.parallel``); with an OUT the child
-makes the echoes' lines itself and hands back file names (``network.reuse_spill``). With a cache and an OUT
+makes the echoes' lines itself and hands back file names (``network.reuse_spill``), having announced the file of
+its echoes first, from which the parent finds the repeated mandates while the child makes the lines. With a cache and an OUT
 the parent holds no unit and no source text, only a brief of each (``tipkg.held``): the global passes read
 each unit's view, cached beside it (``tipkg.views``), and the few units a view cannot answer for one at a
 time, so what it holds — and what every child it forks inherits — stays small whatever the corpus's size.
@@ -35,7 +36,7 @@ from tipkg.ontology.namespace import PREFIXES
 from tipkg.cache_keys import BuildStamp, build_key, build_recipe
 from tipkg.units import default_cache, extract_units, graph_parts
 from tipkg.network.alignment import add_alignments, align, align_documents
-from tipkg.network.reuse import Echo, add_echoes
+from tipkg.network.reuse import add_echoes
 from tipkg.network.reuse_spill import Spilled, add_spilled, read_echoes, spilled_reuse
 from tipkg.network.reuse_index import reuse_stage
 from tipkg.graph.triples import TripleSet
@@ -189,18 +190,24 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         parts = briefs = extraction.briefs = None  # type: ignore[assignment]
         lap("graph")
         say("text reuse")
+        # draft paragraph -> adopted paragraph (network/alignment.py): it does not wait for the reuse child
+        add_alignments(graph, aligned if aligned is not None else align(structured), base)
+        aligned = None
+        # with an OUT the child announces its echoes' file once it is whole, then makes their lines: the
+        # repeats are found here meanwhile (network/reuse_spill.py); graph.nt is the same either way
+        echoes_file = reuse.announced() if sink is not None else None
+        if echoes_file is not None:  # mandates that repeat earlier ones (graph/mandates.py), the echoes read once
+            add_repeats(graph, structured, found, read_echoes(echoes_file), base, mandates)
         reused = reuse.result()
         if isinstance(reused, Spilled):
             add_spilled(graph, reused)
-            echoes: Iterable[Echo] = read_echoes(reused.echoes)  # read once, by add_repeats
+            if echoes_file is None:
+                add_repeats(graph, structured, found, read_echoes(reused.echoes), base, mandates)
         else:
             echoes, attested = reused
             add_echoes(graph, echoes, attested, base)
-        add_repeats(graph, structured, found, echoes, base, mandates)  # mandates that repeat earlier ones (graph/mandates.py)
+            add_repeats(graph, structured, found, echoes, base, mandates)
         del mandates  # let go before the outputs' children are forked
-        # draft paragraph -> adopted paragraph (network/alignment.py)
-        add_alignments(graph, aligned if aligned is not None else align(structured), base)
-        aligned = None
         forget_minted()  # the graph's URIs minted (×30: 27,000, 11 MB; at most 65,536): no stage after reads them
         for streamed in (units, whole) if light else ():  # two StreamedUnits with a cache and an OUT
             streamed.forget()  # type: ignore[union-attr]  # the last units the passes read back
