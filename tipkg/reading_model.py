@@ -29,7 +29,7 @@ import re
 import shutil
 import subprocess
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -140,39 +140,72 @@ class Model:
         wx, wy = _ends(x), _ends(y)
         return self.association(wx[1], wy[0]) if wx and wy else 0.0
 
-    def scorer(self, tokens: list[str]) -> Callable[[int, int], float]:
-        """``pair`` by position over the tokens of one line: ``scorer(tokens)(i, j) == pair(tokens[i], tokens[j])``.
+    def scorer(self, tokens: list[str]) -> "LineScores":
+        """``pair`` by position over the tokens of one line: ``scorer(tokens)(i, j) == pair(tokens[i], tokens[j])``,
+        and ``scorer(tokens).after(j)`` all of them that read token ``j`` after a later one (``LineScores``)."""
+        return LineScores(self, tokens)
 
-        The repair's search asks for the score of every ordered pair of a line's pieces (``order_line``),
-        a tenth of a source's extraction when each asked ``pair`` anew: what ``pair`` reads of one
-        token (its key, whether it is a word or a lone proclitic letter, its end words, their counts)
-        is read here once per token. The arithmetic is ``association``'s, step for step, so the
-        scores are the same floats."""
-        keys = [token_key(t) for t in tokens]
-        whole = [self.word(k) for k in keys]
+
+class LineScores:
+    """``Model.pair`` by position over the tokens of one line.
+
+    The repair's search asks for the score of every ordered pair of a line's pieces (``order_line``),
+    a tenth of a source's extraction when each asked ``pair`` anew: what ``pair`` reads of one
+    token (its key, whether it is a word or a lone proclitic letter, its end words, their counts)
+    is read here once per token, and ``after`` makes a whole column of scores in one loop (a call
+    per pair was a third of the search). The arithmetic is ``association``'s, step for step, so the
+    scores are the same floats."""
+
+    def __init__(self, model: Model, tokens: list[str]):
+        self.keys = keys = [token_key(t) for t in tokens]
+        self.whole = [model.word(k) for k in keys]
         letters = _proclitic_letters()
-        proclitic = [len(k) == 1 and k in letters for k in keys]
+        self.proclitic = [len(k) == 1 and k in letters for k in keys]
         ends = [_ends(t) for t in tokens]
-        unigrams, vocabulary, bigrams, alpha = self.unigrams, self.vocabulary, self.bigrams, self.alpha
-        last = [e[1] if e else "" for e in ends]
-        first = [e[0] if e else "" for e in ends]
-        counted_last = [unigrams[w] if w else 0 for w in last]
-        counted_first = [unigrams[w] if w else 0 for w in first]
-        chance = [(n + 0.5) / (self.total + 0.5 * len(vocabulary)) for n in counted_first]  # association's py
-        log_chance = [math.log(p) for p in chance]
-        join, join_letter = float(reading_table()["join"]), float(reading_table()["join_letter"])
-        low, high = self.low, self.high
+        unigrams = model.unigrams
+        self.last = [e[1] if e else "" for e in ends]
+        self.first = [e[0] if e else "" for e in ends]
+        self.counted_last = [unigrams[w] if w else 0 for w in self.last]
+        counted_first = [unigrams[w] if w else 0 for w in self.first]
+        self.counted_first = counted_first
+        size = model.total + 0.5 * len(model.vocabulary)
+        self.chance = chance = [(n + 0.5) / size for n in counted_first]  # association's py
+        self.log_chance = [math.log(p) for p in chance]
+        self.join, self.join_letter = float(reading_table()["join"]), float(reading_table()["join_letter"])
+        self.model = model
 
-        def score(i: int, j: int) -> float:
-            kx, ky = keys[i], keys[j]
-            if kx and ky and (kx + ky) in vocabulary and not (whole[i] and whole[j]):  # joinable
-                return join_letter if proclitic[i] or proclitic[j] else join
-            if not counted_last[i] or not counted_first[j]:  # no end word, or one the model never met
-                return 0.0
-            py = chance[j]
-            pmi = math.log((bigrams[(last[i], first[j])] + alpha * py) / (counted_last[i] + alpha)) - log_chance[j]
-            return max(low, min(high, pmi))
-        return score
+    def __call__(self, i: int, j: int) -> float:
+        """The score of token ``j`` read right after token ``i``."""
+        kx, ky, model = self.keys[i], self.keys[j], self.model
+        if kx and ky and (kx + ky) in model.vocabulary and not (self.whole[i] and self.whole[j]):  # joinable
+            return self.join_letter if self.proclitic[i] or self.proclitic[j] else self.join
+        if not self.counted_last[i] or not self.counted_first[j]:  # no end word, or one the model never met
+            return 0.0
+        py, alpha = self.chance[j], model.alpha
+        pmi = math.log((model.bigrams[(self.last[i], self.first[j])] + alpha * py) / (self.counted_last[i] + alpha)) \
+            - self.log_chance[j]
+        return max(model.low, min(model.high, pmi))
+
+    def after(self, j: int) -> list[float]:
+        """``[self(i, j) for i]`` for every later token ``i > j``, 0.0 at ``i <= j``: token ``j`` read after each."""
+        keys, whole, proclitic, last, counted_last = self.keys, self.whole, self.proclitic, self.last, self.counted_last
+        model = self.model
+        vocabulary, count, alpha, low, high, log = model.vocabulary, model.bigrams.get, model.alpha, model.low, \
+            model.high, math.log
+        ky, whole_y, join = keys[j], whole[j], self.join_letter if proclitic[j] else self.join
+        met, y = self.counted_first[j], self.first[j]
+        chance, log_py = alpha * self.chance[j], self.log_chance[j]
+        column = [0.0] * (j + 1)
+        for i in range(j + 1, len(keys)):
+            kx = keys[i]
+            if kx and ky and not (whole[i] and whole_y) and (kx + ky) in vocabulary:
+                column.append(self.join_letter if proclitic[i] else join)
+            elif not counted_last[i] or not met:
+                column.append(0.0)
+            else:
+                pmi = log((count((last[i], y), 0) + chance) / (counted_last[i] + alpha)) - log_py
+                column.append(max(low, min(high, pmi)))
+        return column
 
 
 #: a source's share of the model, additive over sources: word counts and word-pair counts of

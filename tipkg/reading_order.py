@@ -40,7 +40,6 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable
-from itertools import repeat
 from operator import add
 from functools import lru_cache
 from importlib import resources
@@ -202,76 +201,59 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
     the cost of the boundaries, ``[reading_order]``).
 
     The search is cubic in the pieces (every chunk s..e against every chunk read before it), and
-    it was an eighth of a source's extraction. Its innermost step maps ``add`` over plain lists of scores
-    and ends (``scores``, ``ends``); the pair scores it reads are made once
-    per piece (``after``), from what the model reads of each piece once per line
-    (``Model.scorer``); and a chunk that would cross a certain boundary ends the scan of its
-    starts, as every start further left crosses it too. Ties go as ``max`` of (score, chunk) broke
-    them: to the longest chunk."""
+    it was an eighth of a source's extraction. A chunk may not cross a certain boundary, so the
+    chunks that start at a piece end at each piece from the next certain boundary (``run``) back to
+    it: their scores are a list in that order (``scores``), and the scores of reading piece s after
+    each of their ends a slice of one column (``LineScores.after``, made once per piece). Its
+    innermost step maps ``add`` over the two. Ties go as ``max`` of (score, chunk) broke them: to
+    the longest chunk."""
     t = reading_table()
     n = len(pieces)
     if n < 2 or n > int(t["longest_line"]):
         return [p for p, _ in pieces]
     text = [p for p, _ in pieces]
     is_piece = [bool(k) and not model.whole(k) for k in map(token_key, text)]
-    columns: list[list[float] | None] = [None] * n
     pair = model.scorer(text)                      # model.pair(text[i], text[j]) as pair(i, j)
-
-    def after(s: int) -> list[float]:              # [i]: the score of piece s read right after piece i (i > s)
-        if (column := columns[s]) is None:
-            column = columns[s] = [0.0] * (s + 1) + list(map(pair, range(s + 1, n), repeat(s, n - s - 1)))
-        return column
+    after = [pair.after(s) for s in range(n - 1)]  # [s][i]: the score of piece s read right after piece i > s
     inner = [0.0]
     for i in range(n - 1):
         inner.append(inner[-1] + pair(i, i + 1))
-    certain = [0]
-    for i in range(n - 1):
-        certain.append(certain[-1] + (pieces[i][1] == "cut"))
+    run = [n - 1] * n                              # [s]: the last piece a chunk from s may end with
+    for i in range(n - 2, -1, -1):
+        run[i] = i if pieces[i][1] == "cut" else run[i + 1]
+    gap, space, piece = float(t["gap"]), float(t["space"]), float(t["piece"])
 
     def cost(i: int) -> float:                     # a boundary between pieces i-1 and i
         kind = pieces[i - 1][1]
         if kind == "cut":
             return 0.0
-        c = float(t["gap"] if kind == "gap" else t["space"])
-        return min(c, float(t["piece"])) if is_piece[i - 1] or is_piece[i] else c
+        c = gap if kind == "gap" else space
+        return min(c, piece) if is_piece[i - 1] or is_piece[i] else c
 
-    # best[(s, e)]: the line read from its end down to chunk s..e (pieces s..e read as they stand, no
-    # certain boundary inside), which is read last so far; its score and the chunk read before it
-    best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}
-    # by start: the ends of the chunks in ``best`` and their scores, the longest chunk first
-    ends: list[list[int]] = [[] for _ in range(n)]
-    scores: list[list[float]] = [[] for _ in range(n)]
-    for s in range(n):
-        if certain[n - 1] == certain[s]:
-            v = inner[n - 1] - inner[s]
-            best[(s, n - 1)] = (v, None)
-            ends[s].append(n - 1)
-            scores[s].append(v)
+    # scores[s][k]: the line read from its end down to chunk s..run[s]-k, which is read last so far;
+    # read[(s, e)]: the end of the chunk read before chunk s..e (it starts at e + 1), None for the line's last
+    scores: list[list[float]] = [[inner[n - 1] - inner[s]] if run[s] == n - 1 else [] for s in range(n)]
+    read: dict[tuple[int, int], int | None] = {(s, n - 1): None for s in range(n) if run[s] == n - 1}
     for e in range(n - 2, -1, -1):
-        before, ended = scores[e + 1], ends[e + 1]
-        if not before:
-            continue
-        boundary = cost(e + 1)
-        for s in range(e, -1, -1):
-            if certain[e] != certain[s]:
-                break
-            column = after(s)
-            totals = list(map(add, before, map(column.__getitem__, ended)))  # sc + column[k]: a third of a comprehension's time
+        before, last = scores[e + 1], run[e + 1]   # the chunks read before: e+1..last, e+1..last-1, …
+        boundary, at = cost(e + 1), inner[e]
+        s = e
+        while s >= 0 and run[s] >= e:
+            totals = list(map(add, before, after[s][last:e:-1]))
             top = max(totals)
-            j = totals.index(top)                  # ties: the first, the longest chunk (as max of (score, key))
-            score = top + (inner[e] - inner[s]) - boundary
-            best[(s, e)] = (score, (e + 1, ended[j]))
-            ends[s].append(e)
-            scores[s].append(score)
-    if not scores[0]:
-        return text
+            k = totals.index(top)                  # ties: the first, the longest chunk (as max of (score, key))
+            scores[s].append(top + (at - inner[s]) - boundary)
+            read[(s, e)] = last - k
+            s -= 1
     # the best reading of the whole line: of the chunks that start it, the first best in the order made
     top = max(scores[0])
-    key: tuple[int, int] | None = (0, ends[0][scores[0].index(top)])
+    chunk: tuple[int, int] = (0, run[0] - scores[0].index(top))
     chunks = []                                    # collected from the last read to the first
-    while key is not None:
-        chunks.append(text[key[0]:key[1] + 1])
-        key = best[key][1]
+    while True:
+        chunks.append(text[chunk[0]:chunk[1] + 1])
+        if (end := read[chunk]) is None:
+            break
+        chunk = (chunk[1] + 1, end)
     return [p for c in reversed(chunks) for p in c]
 
 
