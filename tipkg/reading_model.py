@@ -186,8 +186,8 @@ class LineScores:
             - self.log_chance[j]
         return max(model.low, min(model.high, pmi))
 
-    def after(self, j: int) -> list[float]:
-        """``[self(i, j) for i]`` for every later token ``i > j``, 0.0 at ``i <= j``: token ``j`` read after each."""
+    def after(self, j: int, stop: int) -> list[float]:
+        """``[self(i, j) for i]`` for the later tokens ``j < i <= stop`` (0.0 at ``i <= j``): token ``j`` read after each."""
         keys, whole, proclitic, last, counted_last = self.keys, self.whole, self.proclitic, self.last, self.counted_last
         model = self.model
         vocabulary, count, alpha, low, high, log = model.vocabulary, model.bigrams.get, model.alpha, model.low, \
@@ -196,7 +196,7 @@ class LineScores:
         met, y = self.counted_first[j], self.first[j]
         chance, log_py = alpha * self.chance[j], self.log_chance[j]
         column = [0.0] * (j + 1)
-        for i in range(j + 1, len(keys)):
+        for i in range(j + 1, stop + 1):
             kx = keys[i]
             if kx and ky and not (whole[i] and whole_y) and (kx + ky) in vocabulary:
                 column.append(self.join_letter if proclitic[i] else join)

@@ -213,14 +213,15 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
         return [p for p, _ in pieces]
     text = [p for p, _ in pieces]
     is_piece = [bool(k) and not model.whole(k) for k in map(token_key, text)]
-    pair = model.scorer(text)                      # model.pair(text[i], text[j]) as pair(i, j)
-    after = [pair.after(s) for s in range(n - 1)]  # [s][i]: the score of piece s read right after piece i > s
-    inner = [0.0]
-    for i in range(n - 1):
-        inner.append(inner[-1] + pair(i, i + 1))
     run = [n - 1] * n                              # [s]: the last piece a chunk from s may end with
     for i in range(n - 2, -1, -1):
         run[i] = i if pieces[i][1] == "cut" else run[i + 1]
+    pair = model.scorer(text)                      # model.pair(text[i], text[j]) as pair(i, j)
+    # [s][i]: the score of piece s read right after piece i > s, up to the last end a chunk read before s has
+    after = [pair.after(s, run[min(run[s], n - 2) + 1]) for s in range(n - 1)]
+    inner = [0.0]
+    for i in range(n - 1):
+        inner.append(inner[-1] + pair(i, i + 1))
     gap, space, piece = float(t["gap"]), float(t["space"]), float(t["piece"])
 
     def cost(i: int) -> float:                     # a boundary between pieces i-1 and i
@@ -231,9 +232,9 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
         return min(c, piece) if is_piece[i - 1] or is_piece[i] else c
 
     # scores[s][k]: the line read from its end down to chunk s..run[s]-k, which is read last so far;
-    # read[(s, e)]: the end of the chunk read before chunk s..e (it starts at e + 1), None for the line's last
+    # read[s][k]: the end of the chunk read before that chunk (it starts where that one ends), -1: none
     scores: list[list[float]] = [[inner[n - 1] - inner[s]] if run[s] == n - 1 else [] for s in range(n)]
-    read: dict[tuple[int, int], int | None] = {(s, n - 1): None for s in range(n) if run[s] == n - 1}
+    read: list[list[int]] = [[-1] if run[s] == n - 1 else [] for s in range(n)]
     for e in range(n - 2, -1, -1):
         before, last = scores[e + 1], run[e + 1]   # the chunks read before: e+1..last, e+1..last-1, …
         boundary, at = cost(e + 1), inner[e]
@@ -243,17 +244,15 @@ def order_line(pieces: list[tuple[str, str]], model: Model) -> list[str]:
             top = max(totals)
             k = totals.index(top)                  # ties: the first, the longest chunk (as max of (score, key))
             scores[s].append(top + (at - inner[s]) - boundary)
-            read[(s, e)] = last - k
+            read[s].append(last - k)
             s -= 1
     # the best reading of the whole line: of the chunks that start it, the first best in the order made
     top = max(scores[0])
-    chunk: tuple[int, int] = (0, run[0] - scores[0].index(top))
+    s, e = 0, run[0] - scores[0].index(top)
     chunks = []                                    # collected from the last read to the first
-    while True:
-        chunks.append(text[chunk[0]:chunk[1] + 1])
-        if (end := read[chunk]) is None:
-            break
-        chunk = (chunk[1] + 1, end)
+    while e >= 0:
+        chunks.append(text[s:e + 1])
+        s, e = e + 1, read[s][run[s] - e]
     return [p for c in reversed(chunks) for p in c]
 
 
