@@ -117,7 +117,8 @@ def test_one_edited_word_at_x3_recomputes_that_sources_part_only(three, tmp_path
 def test_the_line_scorer_gives_the_scores_pair_gives(structured):
     """``Model.scorer`` (what ``order_line`` reads, each piece's lookups made once per line) gives, for
     every ordered pair of pieces of every line of 000 and 004, the very float ``Model.pair`` gives —
-    joins, word pairs the model never met, clipped scores and all."""
+    joins, word pairs the model never met, clipped scores and all; and so does each column its
+    ``after`` makes in one loop (piece j read after each later piece)."""
     from tipkg.reading_order import atoms
 
     seen = {"join": 0, "zero": 0, "other": 0}
@@ -131,4 +132,10 @@ def test_the_line_scorer_gives_the_scores_pair_gives(structured):
                     want = model.pair(text[i], text[j])
                     assert score(i, j) == want and str(score(i, j)) == str(want), (line, text[i], text[j])
                     seen["join" if model.joinable(text[i], text[j]) else "zero" if want == 0 else "other"] += 1
+            for j in range(len(text)):
+                column = score.after(j, len(text) - 1)
+                want_column = [0.0] * (j + 1) + [model.pair(text[i], text[j]) for i in range(j + 1, len(text))]
+                assert list(map(repr, column)) == list(map(repr, want_column)), (line, text[j])
+                if j + 1 < len(text):  # a column cut short
+                    assert list(map(repr, score.after(j, j + 1))) == list(map(repr, want_column[:j + 2]))
     assert min(seen.values()) > 100, seen
