@@ -145,21 +145,16 @@ def atoms(line: str, model: Model) -> list[tuple[str, str]]:
     follows it: "gap" (two spaces or more), "space", "cut" (a boundary there is certain: a
     glued split, a number or mark beside a word) or "end"; the words a tatweel cut are
     joined again (``tatweel_pairs``), at the place of their head."""
-    tatweel, marks = reading_table()["tatweel"], reading_table()["punctuation"]
     found = list(re.finditer(r"\S+", line))
-    pieces: list[list] = []          # [text, boundary after, kind, stretched]
+    pieces: list[list] = []          # [text, boundary after, kind]
     for i, m in enumerate(found):
-        token, core = m.group(), m.group().strip(marks)
         boundary = "end" if i + 1 == len(found) else "gap" if found[i + 1].start() - m.end() >= 2 else "space"
-        stretched = tatweel in core.strip(tatweel)             # a tatweel inside: a whole word
-        parts = [p for w in normalize(token).text.split(" ") for p in MARK_GLUE.split(w) if p]
-        for k, p in enumerate(parts):
-            kind = ("tail" if k == 0 and core.startswith(tatweel) and not stretched else
-                    "head" if k == len(parts) - 1 and core.endswith(tatweel) and not stretched else "plain")
-            pieces.append([p, "cut" if k < len(parts) - 1 else boundary, kind, stretched])
+        if parts := _pieces(m.group()):            # none: a token normalizing leaves nothing of
+            pieces += [[p, "cut", kind] for p, kind in parts]
+            pieces[-1][1] = boundary
     keys = [token_key(p[0]) for p in pieces]
     split: list[list] = []
-    for i, (p, boundary, kind, stretched) in enumerate(pieces):
+    for i, (p, boundary, kind) in enumerate(pieces):
         parts = [p] if kind != "plain" else split_glued(p, _Others(keys, i), model)
         split += [[q, "cut", kind if k == 0 or kind != "tail" else "plain"] for k, q in enumerate(parts)]
         split[-1][1] = boundary
@@ -181,6 +176,21 @@ def atoms(line: str, model: Model) -> list[tuple[str, str]]:
         if (not LETTER.search(out[i][0]) or not LETTER.search(out[i + 1][0])) and out[i][1] == "space":
             out[i][1] = "cut"
     return [(p, b) for p, b in out]
+
+
+@lru_cache(maxsize=1 << 16)
+def _pieces(token: str) -> tuple[tuple[str, str], ...]:
+    """A raw token's normalized pieces (a mark glued between two words parts them: ``MARK_GLUE``), each
+    with its kind: "tail" (the first, if the token began with a tatweel), "head" (the last, if it ended
+    with one), else "plain" — a token stretched with a tatweel inside is a whole word, all plain. Kept,
+    as a source's lines repeat most of their tokens (a quarter of ``atoms``' time was these, token by token)."""
+    tatweel, marks = reading_table()["tatweel"], reading_table()["punctuation"]
+    core = token.strip(marks)
+    stretched = tatweel in core.strip(tatweel)             # a tatweel inside: a whole word
+    parts = [p for w in normalize(token).text.split(" ") for p in MARK_GLUE.split(w) if p]
+    return tuple((p, "tail" if k == 0 and core.startswith(tatweel) and not stretched else
+                  "head" if k == len(parts) - 1 and core.endswith(tatweel) and not stretched else "plain")
+                 for k, p in enumerate(parts))
 
 
 class _Others:
