@@ -71,7 +71,8 @@ def _ends(token: str) -> tuple[str, str] | None:
 
 #: the paragraphs a model keeps repaired (``Model.readings``): a worker's model is made once per visual
 #: text (``source_model``), and a replicated corpus gives it the same paragraphs once per copy; a bound, so
-#: a worker that meets many distinct paragraphs keeps a few MB at most (the bundled sources have 27 and 30)
+#: a worker that meets many distinct paragraphs keeps about 3 MB a model at most (raw and repaired text, at
+#: the bundled sources' 150 to 360 characters a paragraph; they have 27 and 30)
 READINGS_KEPT = 2048
 
 
@@ -142,7 +143,7 @@ class Model:
 
     def scorer(self, tokens: list[str]) -> "LineScores":
         """``pair`` by position over the tokens of one line: ``scorer(tokens)(i, j) == pair(tokens[i], tokens[j])``,
-        and ``scorer(tokens).after(j)`` all of them that read token ``j`` after a later one (``LineScores``)."""
+        and ``scorer(tokens).after(j, stop)`` those that read token ``j`` after a later one (``LineScores``)."""
         return LineScores(self, tokens)
 
 
@@ -152,9 +153,10 @@ class LineScores:
     The repair's search asks for the score of every ordered pair of a line's pieces (``order_line``),
     a tenth of a source's extraction when each asked ``pair`` anew: what ``pair`` reads of one
     token (its key, whether it is a word or a lone proclitic letter, its end words, their counts)
-    is read here once per token, and ``after`` makes a whole column of scores in one loop (a call
-    per pair was a third of the search). The arithmetic is ``association``'s, step for step, so the
-    scores are the same floats."""
+    is read here once per token, and ``after`` makes a column of scores in one loop, not a call per
+    pair (with the slices ``order_line`` reads them by, the search over the bundled corpus's visual
+    lines went from 39 to 29 ms: ``benchmarks/bench_repair.py --split``). The arithmetic is
+    ``association``'s, step for step, so the scores are the same floats."""
 
     def __init__(self, model: Model, tokens: list[str]):
         self.keys = keys = [token_key(t) for t in tokens]
