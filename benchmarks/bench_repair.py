@@ -4,7 +4,7 @@ The repair of the visual sources (000, 004) runs in the extraction stage, once p
 copy of each in a replicated corpus (``graph/parts.py``, ``reading_of``). This
 times it as one extraction worker meets it: a fresh process of the checkout
 (its own code first on the path) reads the corpus ×N, loads the structure of
-its visual sources as ``tipkg.units.extract_unit`` does (copy k read as the
+its sources as ``tipkg.units.extract_unit`` does (copy k read as the
 original), then repairs every paragraph of each in manifest order
 (``repaired_of``: the model made once per text, then the paragraphs) and prints
 the CPU seconds of that alone; ``--split`` also prints the model's part and the
@@ -15,7 +15,7 @@ warm. Rounds interleave the two checkouts (A B, B A, …); medians and their rat
 paragraph and every line of the visual sources of the corpus ×N repaired by
 each checkout (a line alone, as ``repair`` reads a one-line paragraph), the
 build's ``repaired_of`` of each copy, and, for a wider net, every line of the
-logical-order sources as it stands and with its words reversed, repaired with
+first copy's logical-order sources as it stands and with its words reversed, repaired with
 each visual source's model (lines the search has not met, up to its
 ``longest_line``).
 
