@@ -20,9 +20,11 @@ needs about 30 GB more) is skipped, said on stderr, and written as null.
 The checkout's modules are compiled to bytecode first and every build reads it,
 as every run of an installed ``tipkg`` (pip compiles at install) and every run
 of a checkout after its first do (``compile_checkout``); ``--from-source``
-times each build compiling them, as where ``$PYTHONDONTWRITEBYTECODE`` is set
-(on the machines of these benchmarks it is: ×1, about 0.2 CPU s more in the
-build's start, before its pool forks).
+writes none, so that in a fresh copy (``git archive``) where
+``$PYTHONDONTWRITEBYTECODE`` is set — on the machines of these benchmarks it
+is — each build compiles the modules it imports (×1: about 0.2 s more in the
+build's start, before its pool forks). Bytecode already beside the modules is
+read either way.
 
     python benchmarks/bench_build.py 1 10 100 --json bench.json --keep kept/
     python benchmarks/bench_build.py 10 --jobs 1     # scaling: compare with --jobs 2
@@ -210,8 +212,8 @@ def main() -> None:
     parser.add_argument("--change", choices=sorted(CHANGES), default="word",
                         help="the one-source edit of the third build (default: a word of a paragraph)")
     parser.add_argument("--from-source", action="store_true",
-                        help="no bytecode written first: each build compiles the modules it imports "
-                             "(where $PYTHONDONTWRITEBYTECODE is set)")
+                        help="no bytecode written first (in a fresh copy with $PYTHONDONTWRITEBYTECODE set, "
+                             "each build compiles the modules it imports)")
     args = parser.parse_args()
     if not args.from_source:  # the builds read the bytecode, as an installed package's is read
         compile_checkout(ROOT)
