@@ -189,6 +189,15 @@ def build_store(ntriples: Path, folder: Path, ours: bool = False, follow: Path |
     return count
 
 
+def memory_store(ntriples: Path) -> pyoxigraph.Store:
+    """The graph.nt this build has just written bulk-loaded into an in-memory store (``lenient``, as
+    ``build_store(ours=True)``): what the precomputed answers of a small graph are made over
+    (``queries/precomputed.py``), the same triples as the persistent store."""
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(ntriples), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
+    return store
+
+
 def write_store(triples, path: Path, settings=None) -> None:
     """The writers' table entry: the previous OUT's store plus the delta (``settings.delta``) when that
     works out, else ``graph.nt``, written just before, bulk-loaded into ``path``."""
