@@ -340,8 +340,9 @@ BESIDE_NICE = 10
 
 def _beside(parent: int, chosen: list[Writer], triples: TripleSet, folder: Path, settings: DumpSettings) -> None:
     """``write_segmented`` in the child started beside the store's load, at a lower priority: the store's
-    load, then the precomputed answers over it, are the build's longest chain; the text dumps are not,
-    and take the cores those leave (×1, same window: 2.10 s median with the dumps after the store,
+    load, then the precomputed answers over it, are the build's longest chain (a small whole graph's answers,
+    over memory, run beside the load: ``in_memory_queries``); the text dumps are not, and take the cores
+    those leave (×1, same window: 2.10 s median with the dumps after the store,
     1.96 s beside it at the same priority, 1.84 s beside it niced). Not in ``parent`` itself (no fork)."""
     if os.getpid() != parent and hasattr(os, "nice"):
         try:

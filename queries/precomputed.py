@@ -12,7 +12,8 @@ is exactly the one answered (same query, same parameter values); any other
 text — another ``--param minimum``, an edited query, a remote endpoint — runs
 live. The files sit in the same staged folder as the store, so they are
 replaced with it or not at all, and they are exact: the same query on the same
-store. graph.nt does not change.
+store (or, for a small graph, on graph.nt loaded into memory beside the store's
+load: the same triples). graph.nt does not change.
 
 A query asked of one actor or one topic (requests to an actor, paragraphs
 filed under a topic) grows with the corpus in the same way: at ×100 an actor
