@@ -245,10 +245,11 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
     started = False
     children: list[Forked] = []
 
-    def start_check() -> None:
+    def start_check(sharing: list[Writer] | None = None) -> None:
         nonlocal checking, started
         started = True
-        running = Forked(check, triples, lean=settings.lean)
+        running = Forked(_checked_beside, check, triples, sharing, folder, settings, lean=settings.lean) if sharing \
+            else Forked(check, triples, lean=settings.lean)
         if running.running:
             checking = running
         else:  # it ran here, at once: judged before anything more is written
@@ -272,14 +273,16 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                     settings = replace(settings, delta=triples.delta)
                 if written is not None and writer.name == "graph.nt":
                     written(triples)
-                if check is not None and not started and writer.name == "graph.nt" and early is not None \
-                        and early(triples):
-                    start_check()
                 if writer.name == "graph.nt" and in_memory_queries(triples, settings):
                     # a small whole graph: the writers that query it read graph.nt loaded into memory, not the
-                    # store, so they start now, beside the store's load, as the check does
+                    # store, so they start now, beside the store's load: from the check's child when it validates
+                    # that same in-memory graph (one load for both), else in a child of their own
                     settings = replace(settings, memory=True)
                     early_ones = [w for w in chosen if w.queries and w.forked]
+                if check is not None and not started and writer.name == "graph.nt" and early is not None \
+                        and early(triples):
+                    start_check(early_ones)
+                elif early_ones and writer.name == "graph.nt":
                     children += [Forked(_write_one, w, triples, folder, settings, lean=settings.lean) for w in early_ones]
                 if writer.name == "graph.nt" and segmented and spilled and settings.delta is None \
                         and (check is None or started or forks()):
@@ -319,6 +322,21 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
         if spilled:
             triples.close_store()
     return [folder / w.name for w in chosen]
+
+
+def _checked_beside(check: Callable[[TripleSet], object], triples: TripleSet, chosen: list[Writer], folder: Path,
+                    settings: DumpSettings) -> object:
+    """The check's child of a small whole graph: graph.nt loaded into memory once and kept
+    (``store.memory_store``), the writers that query it (``chosen``: the precomputed answers) forked from here,
+    so that they read the same store, then the check (``check(triples)``, which validates that store); what the
+    check returned. The writers' child is waited for, and its failure raised here, as the check's would be."""
+    from tipkg.graph.store import memory_store
+    from tipkg.parallel import beside_child
+
+    memory_store(Path(triples.path), keep=True)  # type: ignore[arg-type]  # (in_memory_queries: it has a path)
+    verdict, _ = beside_child(lambda: check(triples), lambda: _write_each(chosen, triples, folder, settings),
+                              chosen[0].name)
+    return verdict
 
 
 def in_memory_queries(triples: TripleSet, settings: DumpSettings) -> bool:

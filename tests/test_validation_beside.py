@@ -315,9 +315,10 @@ def test_a_lean_build_starts_the_store_before_the_merge(tmp_path, monkeypatch, j
 def test_the_answers_of_a_small_graph_start_beside_the_store(tmp_path, monkeypatch, jobs):
     """A whole build whose graph.nt is small enough to hold in memory (the bundled corpus) makes its precomputed
     answers over graph.nt loaded into memory, in a child forked before the store's load begins (over the store,
-    they waited for its load: ×1, merge and load 0.41 s of a 2.3 s build) — the same files as a build that
-    makes them over the store (graph.nt taken for large: ``IN_MEMORY_BYTES`` 0). With TIPKG_JOBS=1 nothing
-    is forked: the store, then the answers over it, as before."""
+    they waited for its load: ×1, merge and load 0.41 s of a 2.3 s build): forked by the check's child, which
+    loads the file once for both — the same files as a build that makes them over the store (graph.nt taken
+    for large: ``IN_MEMORY_BYTES`` 0). Unvalidated, they start in a child of their own, still before the
+    store. With TIPKG_JOBS=1 nothing is forked: the store, then the answers over it, as before."""
     import tipkg.graph.outputs as outputs
     import tipkg.graph.store as store
 
@@ -328,12 +329,19 @@ def test_the_answers_of_a_small_graph_start_beside_the_store(tmp_path, monkeypat
         patched.setattr(outputs, "Forked", _recording(outputs.Forked, events))
         patched.setattr(store, "write_store", _recording(store.write_store, events, "store"))
         pipeline.build(out_dir=tmp_path / "memory", cache=None)
+        unchecked: list[str] = []
+        patched.setattr(outputs, "Forked", _recording(outputs.Forked, unchecked))
+        patched.setattr(store, "write_store", _recording(store.write_store, unchecked, "store"))
+        pipeline.build(out_dir=tmp_path / "unchecked", cache=None, check=False)
     if jobs == "2":
-        assert events.index("_write_one") < events.index("store")  # the answers' child (the one writer forked so)
+        assert events.index("_checked_beside") < events.index("store")  # the check's child forks the answers'
+        assert "_write_one" not in events
+        assert unchecked.index("_write_one") < unchecked.index("store")  # the answers' child (no other is so)
     else:
         assert events.index("store") < events.index("_write_one")
+        assert unchecked.index("store") < unchecked.index("_write_one")
     monkeypatch.setattr(validation, "IN_MEMORY_BYTES", 0)
     pipeline.build(out_dir=tmp_path / "disk", cache=None)
     answers = _snapshot(tmp_path / "memory" / "precomputed")
     assert len(answers) > 50
-    assert answers == _snapshot(tmp_path / "disk" / "precomputed")
+    assert answers == _snapshot(tmp_path / "disk" / "precomputed") == _snapshot(tmp_path / "unchecked" / "precomputed")
