@@ -202,8 +202,9 @@ def write_precomputed(triples, path: Path, settings=None) -> dict:
     searched rows, and each query of one actor or topic for all of them, on the store just loaded
     beside ``path``, into ``path`` (precompute.py: how, and what a ``settings.delta`` lets it copy
     from the previous build instead); what it did, by query. With ``settings.memory`` (a small whole
-    graph: ``outputs.in_memory_queries``), on the graph.nt beside ``path`` loaded into memory instead, the
-    same triples: the answers need not wait for the store's load, and are made in about half the CPU."""
+    graph: ``outputs.in_memory_queries``), on the graph.nt beside ``path`` loaded into memory instead (the
+    store the validating child loaded and kept, in whose child this runs: ``store.memory_store``), the same
+    triples: the answers need not wait for the store's load, and are made in about half the CPU."""
     from functools import partial
 
     from tipkg.graph.store import memory_store, open_store
