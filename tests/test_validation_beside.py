@@ -325,13 +325,14 @@ def test_the_answers_of_a_small_graph_start_beside_the_store(tmp_path, monkeypat
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setenv("TIPKG_JOBS", jobs)
     events: list[str] = []
+    unchecked: list[str] = []
+    forked, loading = outputs.Forked, store.write_store
     with monkeypatch.context() as patched:
-        patched.setattr(outputs, "Forked", _recording(outputs.Forked, events))
-        patched.setattr(store, "write_store", _recording(store.write_store, events, "store"))
+        patched.setattr(outputs, "Forked", _recording(forked, events))
+        patched.setattr(store, "write_store", _recording(loading, events, "store"))
         pipeline.build(out_dir=tmp_path / "memory", cache=None)
-        unchecked: list[str] = []
-        patched.setattr(outputs, "Forked", _recording(outputs.Forked, unchecked))
-        patched.setattr(store, "write_store", _recording(store.write_store, unchecked, "store"))
+        patched.setattr(outputs, "Forked", _recording(forked, unchecked))
+        patched.setattr(store, "write_store", _recording(loading, unchecked, "store"))
         pipeline.build(out_dir=tmp_path / "unchecked", cache=None, check=False)
     if jobs == "2":
         assert events.index("_checked_beside") < events.index("store")  # the check's child forks the answers'
