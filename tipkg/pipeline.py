@@ -48,7 +48,6 @@ from tipkg.parallel import Forked, frozen_heap, lean_server, stop_lean_server
 from tipkg.references import References
 from tipkg.references.mandates import mandates_by_source, requests_by_paragraph
 from tipkg.references.thematic_index import index_report_lines
-from tipkg.shapes.affected import validate_delta
 from tipkg.shapes.validate import LocalPass, ValidationReport, in_memory, local_pass, validate, validation_store
 from tipkg.sources import read_corpus
 from tipkg.graph.writers import DumpSettings, writers
@@ -305,7 +304,11 @@ def _checked(triples, cache=None, passed: Sequence[LocalPass] = ()) -> Validatio
     store = validation_store(triples) if memory else triples.store()
     loaded = time.perf_counter() - start + (kept_seconds(triples.path) if memory else 0.0)  # shared, loaded before
     reopen = (lambda: store) if memory else triples.store
-    report = validate_delta(store, delta, reopen=reopen, cache=cache) if delta is not None else None
+    report = None
+    if delta is not None:  # imported here: a whole build never reads the checks' algebra (×1: 10 ms of its start)
+        from tipkg.shapes.affected import validate_delta
+
+        report = validate_delta(store, delta, reopen=reopen, cache=cache)
     if report is None:  # no delta, or it cannot be used: the whole graph
         report = validate(store, reopen=reopen, triples=len(triples), nt=triples.path,
                           done=passed[0] if passed else None)
