@@ -194,16 +194,29 @@ def prepare(check: bool = True) -> None:
     that validate and write, forked from this process later, inherit it done; on two cores they are
     the busiest part of a small build (×1: 0.25 CPU s less there). The writers' modules are imported
     and, with ``check``, the SHACL shapes and the ontology parsed and the checks compiled (for a graph
-    whose own ``rdfs:subClassOf`` add no class pair: else validation compiles them again, as before)."""
-    for writer in writers():
-        import_module(writer.function.partition(":")[0])
+    whose own ``rdfs:subClassOf`` add no class pair: else validation compiles them again, as before).
+    One step at a time: ``preparations``."""
+    for step in preparations(check):
+        step()
+
+
+def preparations(check: bool = True) -> list[Callable[[], object]]:
+    """``prepare``'s steps, in order: each writer module imported, then (``check``) the shapes parsed, the
+    ontology parsed, the checks compiled. What each makes is kept by this process (the modules, the parses'
+    and the compilation's caches), so a step done already costs nothing when the list is run again: a build
+    runs the steps while its extraction pool is busy and what is left after it (``pipeline._ahead``)."""
+    from functools import partial
+
+    steps: list[Callable[[], object]] = [partial(import_module, module) for module in
+                                         dict.fromkeys(w.function.partition(":")[0] for w in writers())]
     if check:
         import pyoxigraph
 
         from tipkg.ontology.files import ontology_graph
         from tipkg.shapes.validate import compiled, load_shapes
 
-        compiled(load_shapes(), ontology_graph(), pyoxigraph.Store())
+        steps += [load_shapes, ontology_graph, lambda: compiled(load_shapes(), ontology_graph(), pyoxigraph.Store())]
+    return steps
 
 
 def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings = DumpSettings(),
