@@ -188,23 +188,15 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(errno, f"cannot swap {a.name} into {b}: {os.strerror(errno)}")
 
 
-def prepare(check: bool = True) -> None:
-    """What the outputs stage would do first, done ahead in this process: a build calls it while its
-    extraction pool works and this process only waits (``extract_units(meanwhile=)``). The children
-    that validate and write, forked from this process later, inherit it done; on two cores they are
-    the busiest part of a small build (×1: 0.25 CPU s less there). The writers' modules are imported
-    and, with ``check``, the SHACL shapes and the ontology parsed and the checks compiled (for a graph
-    whose own ``rdfs:subClassOf`` add no class pair: else validation compiles them again, as before).
-    One step at a time: ``preparations``."""
-    for step in preparations(check):
-        step()
-
-
 def preparations(check: bool = True) -> list[Callable[[], object]]:
-    """``prepare``'s steps, in order: each writer module imported, then (``check``) the shapes parsed, the
-    ontology parsed, the checks compiled. What each makes is kept by this process (the modules, the parses'
-    and the compilation's caches), so a step done already costs nothing when the list is run again: a build
-    runs the steps while its extraction pool is busy and what is left after it (``pipeline._ahead``)."""
+    """What the outputs stage would do first, to be done ahead in this process, as steps in order: each
+    writer's module imported, then (``check``) the SHACL shapes parsed, the ontology parsed and the checks
+    compiled (for a graph whose own ``rdfs:subClassOf`` add no class pair: else validation compiles them
+    again, as before). The children that validate and write, forked from this process later, inherit them
+    done; on two cores they are the busiest part of a small build (×1: 0.25 CPU s less there). What each
+    step makes is kept by this process (the modules, the parses' and the compilation's caches), so a step
+    done already costs nothing when the list is run again: a build runs the steps while its extraction pool
+    is busy and what is left after the graph stage (``pipeline._ahead``)."""
     from functools import partial
 
     steps: list[Callable[[], object]] = [partial(import_module, module) for module in
