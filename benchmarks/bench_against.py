@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import replicate  # noqa: E402
-from bench_build import change_one, stages  # noqa: E402
+from bench_build import change_one, compile_checkout, stages  # noqa: E402
 
 KINDS = ("cold", "warm", "one_changed")
 
@@ -64,13 +64,6 @@ def run(checkout: Path, corpus: Path, out: Path, cache: Path | None, jobs: int |
         raise SystemExit(f"{checkout}: failed ({child.returncode})\n{child.stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall": wall, "cpu": cpu, "stages": stages(child.stdout)}
-
-
-def compile_checkout(checkout: Path) -> None:
-    """Write the bytecode of every module of ``checkout`` (``--compiled``), so no timed build compiles any."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "-x", r"/(\.git|notebooks|build)/", str(checkout)],
-                   check=True, stdout=subprocess.DEVNULL, env={k: v for k, v in os.environ.items()
-                                                                if k != "PYTHONDONTWRITEBYTECODE"})
 
 
 def interleaved(checkouts: dict[str, Path], rounds: int):

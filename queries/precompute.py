@@ -353,39 +353,48 @@ def _patched_search(p: Plan, path: Path, folder: Path, files: list[str], changed
     if done is None or done[1]:
         return None
     try:
-        rows = (folder / f"{key}.jsonl").read_bytes().split(b"\n")
-        texts = (folder / f"{key}.text").read_bytes().split(b"\n")
-        head = json.loads(rows[0])
-    except (OSError, ValueError):
+        rows_file, texts_file = open(folder / f"{key}.jsonl", "rb"), open(folder / f"{key}.text", "rb")
+    except OSError:
         return None
-    if rows[-1] or texts[-1] or len(rows) != len(texts) or head.get("rows") != len(rows) - 2 \
-            or texts[0] != json.dumps(key).encode():
-        return None
-    old = _Keys(rows, names)
-    fresh: dict[tuple, list] = {}
-    for row in done[0]:
-        fresh.setdefault(tuple(row[k.column].value for k in keys), []).append(row)
-    out_rows, out_texts, at = [], [], 1
-    try:
-        for wanted in (tuple(x.value for x in row) for row in rows_found):
-            lo = old.bisect(wanted, at, left=True)
-            hi = old.bisect(wanted, lo, left=False)
-            out_rows += rows[at:lo]
-            out_texts += texts[at:lo]
-            made = fresh.pop(wanted, [])
-            out_rows += [line.encode("utf-8") for line in P.row_lines(
-                Results(tuple(variables[1:]), tuple(row[1:] for row in made)))]
-            out_texts += [P.text_line(row[0]).encode("utf-8") for row in made]
-            at = hi
-    except _Unkeyed:
-        return None
-    if fresh:  # a row of a key not probed: the restriction is not what was assumed
-        return None
-    out_rows += rows[at:-1]
-    out_texts += texts[at:-1]
-    first = P.answer_head(p.query.name, text, variables[1:], len(out_rows)).encode("utf-8")
-    (path / f"{key}.jsonl").write_bytes(b"\n".join([first, *out_rows]) + b"\n")
-    (path / f"{key}.text").write_bytes(b"\n".join([texts[0], *out_texts]) + b"\n")
+    with rows_file, texts_file:  # read where the keys are sought, copied a block at a time: never held whole
+        try:
+            rows, texts = P.Lines(rows_file), P.Lines(texts_file)
+            if not rows.whole or not texts.whole or len(rows) != len(texts) or not len(rows) \
+                    or json.loads(rows[0]).get("rows") != len(rows) - 1 or texts[0] != json.dumps(key).encode():
+                return None
+        except (OSError, ValueError):
+            return None
+        old = _Keys(rows, names)
+        fresh: dict[tuple, list] = {}
+        for row in done[0]:
+            fresh.setdefault(tuple(row[k.column].value for k in keys), []).append(row)
+        # the previous lines kept (lo, hi) and, after them, the lines of the rows made again
+        pieces: list[tuple[int, int, list[bytes], list[bytes]]] = []
+        at = 1
+        try:
+            for wanted in (tuple(x.value for x in row) for row in rows_found):
+                lo = old.bisect(wanted, at, left=True)
+                hi = old.bisect(wanted, lo, left=False)
+                made = fresh.pop(wanted, [])
+                pieces.append((at, lo, [line.encode("utf-8") for line in P.row_lines(
+                    Results(tuple(variables[1:]), tuple(row[1:] for row in made)))],
+                    [P.text_line(row[0]).encode("utf-8") for row in made]))
+                at = hi
+        except _Unkeyed:
+            return None
+        if fresh:  # a row of a key not probed: the restriction is not what was assumed
+            return None
+        pieces.append((at, len(rows), [], []))
+        count = sum(hi - lo + len(made) for lo, hi, made, _ in pieces)
+        first = P.answer_head(p.query.name, text, variables[1:], count).encode("utf-8")
+        with open(path / f"{key}.jsonl", "wb") as rows_out, open(path / f"{key}.text", "wb") as texts_out:
+            rows_out.write(first + b"\n")
+            texts_out.write(texts[0] + b"\n")
+            for lo, hi, made_rows, made_texts in pieces:
+                rows.copy(lo, hi, rows_out)
+                rows_out.writelines(line + b"\n" for line in made_rows)
+                texts.copy(lo, hi, texts_out)
+                texts_out.writelines(line + b"\n" for line in made_texts)
     P.write_offsets(path, key)
     return Outcome("patched", files, True)
 
@@ -395,10 +404,10 @@ class _Unkeyed(Exception):
 
 
 class _Keys:
-    """The ORDER BY keys of the previous rows (lines of an answer's file, the head first), decoded as a
-    search reaches them."""
+    """The ORDER BY keys of the previous rows (the lines of an answer's file, the head first: ``P.Lines``),
+    decoded as a search reaches them."""
 
-    def __init__(self, rows: list[bytes], names: list[str]):
+    def __init__(self, rows: P.Lines, names: list[str]):
         self.rows, self.names = rows, names
         self.known: dict[int, tuple] = {}
 
@@ -418,7 +427,7 @@ class _Keys:
 
     def bisect(self, wanted: tuple, lo: int, left: bool) -> int:
         """The first row from ``lo`` whose keys are not below ``wanted`` (``left``) or above it."""
-        hi = len(self.rows) - 1
+        hi = len(self.rows)
         while lo < hi:
             mid = (lo + hi) // 2
             if self[mid] < wanted or (not left and self[mid] == wanted):

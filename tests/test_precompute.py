@@ -385,3 +385,29 @@ def test_after_one_edited_source_at_x3_the_answers_equal_a_full_build(tmp_path, 
         given = {} if phrase is None else {"phrase": phrase}
         kept = precomputed.search(out, ask, search, given)
         assert kept is not None and kept.rows == run_local(store, precomputed.text_of(search, given)).rows, phrase
+
+
+def test_an_answers_lines_are_read_and_copied_a_block_at_a_time(built_out, tmp_path, monkeypatch):
+    """The free-text answer's files of the session build read with blocks of 7 bytes, so that lines are cut
+    across blocks (a rebuild patches them so at ×1000, where they are 570 MB): the same lines as the file
+    split whole, a range of them copied byte for byte, the offsets the build wrote; a file cut short is not
+    whole (it is then made again, never patched)."""
+    monkeypatch.setattr(precomputed, "BLOCK", 7)
+    key = precomputed.answer_file(precomputed.text_view(catalog()["search-arabic"]))[:-len(".jsonl")]
+    folder = built_out / precomputed.FOLDER
+    for suffix in (".jsonl", ".text"):
+        data = (folder / f"{key}{suffix}").read_bytes()
+        assert data.count(b"\n") > 500  # the 541 paragraphs' rows
+        with open(folder / f"{key}{suffix}", "rb") as file:
+            lines = precomputed.Lines(file)
+            assert lines.whole and [lines[i] for i in range(len(lines))] == data.split(b"\n")[:-1]
+            with open(tmp_path / "copy", "wb") as out:
+                lines.copy(3, len(lines) - 2, out)
+        assert (tmp_path / "copy").read_bytes() == b"".join(line + b"\n" for line in data.split(b"\n")[3:-3])
+        (tmp_path / "short").write_bytes(data[:-1])
+        with open(tmp_path / "short", "rb") as file:
+            short = precomputed.Lines(file)
+            assert not short.whole and short[len(short) - 1] == data.split(b"\n")[-2]
+    shutil.copyfile(folder / f"{key}.jsonl", tmp_path / f"{key}.jsonl")
+    precomputed.write_offsets(tmp_path, key)
+    assert (tmp_path / f"{key}.offsets").read_bytes() == (folder / f"{key}.offsets").read_bytes()
