@@ -188,22 +188,27 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(errno, f"cannot swap {a.name} into {b}: {os.strerror(errno)}")
 
 
-def prepare(check: bool = True) -> None:
-    """What the outputs stage would do first, done ahead in this process: a build calls it while its
-    extraction pool works and this process only waits (``extract_units(meanwhile=)``). The children
-    that validate and write, forked from this process later, inherit it done; on two cores they are
-    the busiest part of a small build (×1: 0.25 CPU s less there). The writers' modules are imported
-    and, with ``check``, the SHACL shapes and the ontology parsed and the checks compiled (for a graph
-    whose own ``rdfs:subClassOf`` add no class pair: else validation compiles them again, as before)."""
-    for writer in writers():
-        import_module(writer.function.partition(":")[0])
+def preparations(check: bool = True) -> list[Callable[[], object]]:
+    """What the outputs stage would do first, to be done ahead in this process, as steps in order: each
+    writer's module imported, then (``check``) the SHACL shapes parsed, the ontology parsed and the checks
+    compiled (for a graph whose own ``rdfs:subClassOf`` add no class pair: else validation compiles them
+    again, as before). The children that validate and write, forked from this process later, inherit them
+    done; on two cores they are the busiest part of a small build (×1: 0.25 CPU s less there). What each
+    step makes is kept by this process (the modules, the parses' and the compilation's caches), so a step
+    done already costs nothing when the list is run again: a build runs the steps while its extraction pool
+    is busy and what is left after the graph stage (``pipeline._ahead``)."""
+    from functools import partial
+
+    steps: list[Callable[[], object]] = [partial(import_module, module) for module in
+                                         dict.fromkeys(w.function.partition(":")[0] for w in writers())]
     if check:
         import pyoxigraph
 
         from tipkg.ontology.files import ontology_graph
         from tipkg.shapes.validate import compiled, load_shapes
 
-        compiled(load_shapes(), ontology_graph(), pyoxigraph.Store())
+        steps += [load_shapes, ontology_graph, lambda: compiled(load_shapes(), ontology_graph(), pyoxigraph.Store())]
+    return steps
 
 
 def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings = DumpSettings(),
@@ -245,16 +250,18 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
     started = False
     children: list[Forked] = []
 
-    def start_check() -> None:
+    def start_check(sharing: list[Writer] | None = None) -> None:
         nonlocal checking, started
         started = True
-        running = Forked(check, triples, lean=settings.lean)
+        running = Forked(_checked_beside, check, triples, sharing, folder, settings, lean=settings.lean) if sharing \
+            else Forked(check, triples, lean=settings.lean)
         if running.running:
             checking = running
         else:  # it ran here, at once: judged before anything more is written
             judge(running.result())
 
     segmented = [w for w in chosen if w.segmented and not w.feeds]
+    early_ones: list[Writer] = []  # the writers that query a small graph in memory, started with graph.nt
     loading = _follows(triples, chosen, folder, settings)  # the store's load, started with graph.nt's merge
     try:
         try:
@@ -271,9 +278,17 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                     settings = replace(settings, delta=triples.delta)
                 if written is not None and writer.name == "graph.nt":
                     written(triples)
+                if writer.name == "graph.nt" and in_memory_queries(triples, settings):
+                    # a small whole graph: the writers that query it read graph.nt loaded into memory, not the
+                    # store, so they start now, beside the store's load: from the check's child when it validates
+                    # that same in-memory graph (one load for both), else in a child of their own
+                    settings = replace(settings, memory=True)
+                    early_ones = [w for w in chosen if w.queries and w.forked]
                 if check is not None and not started and writer.name == "graph.nt" and early is not None \
                         and early(triples):
-                    start_check()
+                    start_check(early_ones)
+                elif early_ones and writer.name == "graph.nt":
+                    children += [Forked(_write_one, w, triples, folder, settings, lean=settings.lean) for w in early_ones]
                 if writer.name == "graph.nt" and segmented and spilled and settings.delta is None \
                         and (check is None or started or forks()):
                     # the text dumps read graph.nt alone (a delta's VoID reads the store: after it), so
@@ -291,7 +306,7 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                 triples.ntriples()  # sorted once, before the forks, for every process
             if check is not None and not started:
                 start_check()
-            rest = [w for w in chosen if not w.feeds]
+            rest = [w for w in chosen if not w.feeds and w not in early_ones]
             children += [Forked(_write_one, w, triples, folder, settings, lean=settings.lean)
                          for w in rest if w.forked and not w.segmented]
             if segmented:  # one child, its pool renders the segments (if it did not start beside the store)
@@ -314,14 +329,43 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
     return [folder / w.name for w in chosen]
 
 
+def _checked_beside(check: Callable[[TripleSet], object], triples: TripleSet, chosen: list[Writer], folder: Path,
+                    settings: DumpSettings) -> object:
+    """The check's child of a small whole graph: graph.nt loaded into memory once and kept
+    (``store.memory_store``), the writers that query it (``chosen``: the precomputed answers) forked from here,
+    so that they read the same store, then the check (``check(triples)``, which validates that store); what the
+    check returned. The writers' child is waited for, and its failure raised here, as the check's would be."""
+    from tipkg.graph.store import memory_store
+    from tipkg.parallel import beside_child
+
+    memory_store(Path(triples.path), keep=True)  # type: ignore[arg-type]  # (in_memory_queries: it has a path)
+    verdict, _ = beside_child(lambda: check(triples), lambda: _write_each(chosen, triples, folder, settings),
+                              chosen[0].name)
+    return verdict
+
+
+def in_memory_queries(triples: TripleSet, settings: DumpSettings) -> bool:
+    """Whether the writers that query the graph (``Writer.queries``: the precomputed answers) read the written
+    graph.nt loaded into memory rather than the store (``DumpSettings.memory``), and so start as soon as graph.nt
+    is whole, beside the store's load: a whole build (no delta: a rebuild's answers start from the previous
+    store's), a graph.nt small enough to hold in memory (``shapes.validate.in_memory``: what validation loads so),
+    and ``fork`` (without it the writers run in turn, after the store, as before). ×1: the answers waited for
+    the store's load, the build's longest chain (merge and load 0.41 s); over memory they take about half
+    the CPU (0.33 → 0.18 s), the same files, and the load (0.1 s) is the check's (``_checked_beside``)."""
+    from tipkg.shapes.validate import in_memory  # late: the outputs' module does not load the shapes'
+
+    return forks() and settings.delta is None and triples.path is not None and in_memory(triples)
+
+
 #: how much lower the priority of the text dumps' child started beside the store's load is (``os.nice``)
 BESIDE_NICE = 10
 
 
 def _beside(parent: int, chosen: list[Writer], triples: TripleSet, folder: Path, settings: DumpSettings) -> None:
     """``write_segmented`` in the child started beside the store's load, at a lower priority: the store's
-    load, then the precomputed answers over it, are the build's longest chain; the text dumps are not,
-    and take the cores those leave (×1, same window: 2.10 s median with the dumps after the store,
+    load, then the precomputed answers over it, are the build's longest chain (a small whole graph's answers,
+    over memory, run beside the load: ``in_memory_queries``); the text dumps are not, and take the cores
+    those leave (×1, same window: 2.10 s median with the dumps after the store,
     1.96 s beside it at the same priority, 1.84 s beside it niced). Not in ``parent`` itself (no fork)."""
     if os.getpid() != parent and hasattr(os, "nice"):
         try:

@@ -37,13 +37,17 @@ class DumpSettings:
     delta: Delta | None = None
     jobs: int | None = None  # processes writing the text dumps' segments (default: every core)
     lean: bool = False  # the store's load and the children of a written graph start from the lean server (parallel.py)
+    # a small graph of a whole build (``outputs.in_memory_queries``): the writers that query the graph read graph.nt
+    # loaded into memory, not the store, so they start beside the store's load
+    memory: bool = False
 
 
 @dataclass(frozen=True)
 class Writer:
     """One output: ``name`` in ``OUT``; ``forked``: pure-Python, written in a child beside the others;
     ``feeds``: read by the others (``graph.nt``, and the store loaded from it), so written first and
-    checked before any other is."""
+    checked before any other is; ``queries``: asks the graph SPARQL queries, over the store or, with
+    ``DumpSettings.memory``, over graph.nt loaded into memory."""
 
     name: str
     media_type: str | None
@@ -52,6 +56,7 @@ class Writer:
     dump: bool = True  # a downloadable RDF dump (listed in VoID and served)
     feeds: bool = False
     segmented: bool = False  # written with the others so marked, in one pass over graph.nt's segments
+    queries: bool = False
 
     def __call__(self, triples, path, settings: DumpSettings) -> None:
         if self.segmented:
@@ -72,9 +77,9 @@ _WRITERS: dict[str, Writer] = {}
 
 
 def register(name: str, media_type: str | None, function: str, *, forked: bool = False, dump: bool = True,
-             feeds: bool = False, segmented: bool = False) -> Writer:
+             feeds: bool = False, segmented: bool = False, queries: bool = False) -> Writer:
     """Add (or replace) the writer of ``name``; the table keeps the order of registration."""
-    _WRITERS[name] = Writer(name, media_type, function, forked, dump, feeds, segmented)
+    _WRITERS[name] = Writer(name, media_type, function, forked, dump, feeds, segmented, queries)
     return _WRITERS[name]
 
 
@@ -96,7 +101,8 @@ def dumps() -> list[str]:
 
 # graph.nt first: the store is bulk-loaded from it, and every other writer reads the same sorted triples;
 # the store next (``feeds``): validation and the precomputed answers query it (the text dumps read graph.nt
-# alone, and start beside the store's load: outputs.write_dumps).
+# alone, and start beside the store's load: outputs.write_dumps; a small graph is validated and queried in
+# memory, beside the store's load too).
 register("graph.nt", "application/n-triples", "tipkg.graph.outputs:write_ntriples", feeds=True)
 # the text dumps and VoID: one forked child cuts graph.nt into segments, renders them in a process pool
 # and copies those the previous build wrote (graph/segments.py)
@@ -106,5 +112,6 @@ register("graph.trig", "application/trig", "tipkg.graph.segments", forked=True, 
 register("void.ttl", "text/turtle", "tipkg.graph.segments", forked=True, dump=False, segmented=True)
 register("context.jsonld", "application/ld+json", "tipkg.graph.dumps:write_context", dump=False)
 register("store", None, "tipkg.graph.store:write_store", dump=False, feeds=True)
-# after the store: the answers of the whole-graph catalog queries, run on it (queries/precomputed.py)
-register("precomputed", None, "tipkg.queries.precomputed:write_precomputed", dump=False, forked=True)
+# after the store: the answers of the whole-graph catalog queries, run on it (queries/precomputed.py); for a
+# small whole graph, on graph.nt in memory, beside the store's load
+register("precomputed", None, "tipkg.queries.precomputed:write_precomputed", dump=False, forked=True, queries=True)

@@ -33,5 +33,5 @@ def ontology_graph() -> Graph:
     """The packaged ontology, parsed once per process: the one cache of that parse (shared: do not modify it).
     Validation follows its ``rdfs:subClassOf`` (as do delta validation, ``shapes/affected.py``, and the checks'
     reads, ``shapes/check_reads.py``), the server's pages read its labels, and the build parses it ahead,
-    before it forks (``graph.outputs.prepare``), so the children forked after inherit it parsed."""
+    before it forks (``graph.outputs.preparations``), so the children forked after inherit it parsed."""
     return load_ontology()

@@ -4,7 +4,8 @@ The answers' process runs after the store is loaded, the last of the build's cha
 query on one core, and at ×1000 the other core was mostly idle while it ran (~250 CPU s). So ``write``
 (precompute.py) answers in two processes (``shared``): it forks one child (``parallel.beside_child``:
 the answers' process is itself a daemonic child of the build) before either opens the store; each then
-opens its own handle, read-only, and both take the queries from one list, the most costly first
+opens its own handle, read-only (a small graph's in-memory store, loaded before the fork, is the one both
+read: ``precomputed.write_precomputed``), and both take the queries from one list, the most costly first
 (``order``: ``batches.toml``'s ``cost``, CPU seconds measured at ×1000), the next one each time one
 finishes (a counter in shared memory), so that they finish together. Each query's files are written by
 the process that answered it, into the same folder; the outcomes come back to the parent, which writes

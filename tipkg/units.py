@@ -214,15 +214,16 @@ def _extraction_collector() -> None:
 
 def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jobs: int | None = None,
                   progress: Callable[[str], None] | None = None, base: str | None = None,
-                  meanwhile: Callable[[], None] | None = None,
+                  meanwhile: Callable[[Callable[[], bool]], None] | None = None,
                   keep: Callable[[SourceUnit], SourceUnit] | None = None,
                   brief: Callable[[SourceUnit], object] | None = None,
                   parts: str | Path | None = None,
                   beside: Callable[[str, str, SourceUnit], None] | None = None) -> Extraction:
     """The unit of every source: read back from ``cache`` when a whole entry is there, else
     extracted — in a process pool of ``jobs`` workers (1: in this process) — and stored.
-    ``meanwhile()`` is called here once a worker of the pool has no task left (this process would only
-    wait, and a core is free).
+    ``meanwhile(busy)`` is called here once a worker of the pool has no task left (this process would only
+    wait, and a core is free); ``busy()`` says whether a task still runs (once none does, every core is the
+    pool's no more, and this process has the stage's results to go on with).
     Given the ``base`` IRI, a source extracted has its graph part (``graph_parts``) computed
     and cached in the same task; for a source that prints a thematic index, with the guess that the
     corpus's first index is printed by the first source of its kind in the manifest (copy 0 of a
@@ -316,7 +317,7 @@ def extract_units(sources: Sequence[Source], cache: str | Path | None = None, jo
                 # a core has no task left (one source edited: from the start): this process takes it.
                 # Called as soon as the tasks were submitted, it took a third of each core from the
                 # workers, the compendium's among them, which bounds the stage (×1: 0.15 CPU s of 1.1 in 0.7 s)
-                meanwhile()
+                meanwhile(lambda: not all(f.done() for f in futures))
                 meanwhile = None
     if brief is not None and not brief_only:
         briefs = [brief(u) for u in units]
