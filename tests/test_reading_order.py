@@ -85,11 +85,10 @@ def test_tatweel_heads_pair_with_tails_in_order(model):
     assert {"لملاحقة", "فعالة", "تدابير", "قضائيا", "الرق", "ومنع", "المتجرين"} <= got, got
 
 
-def test_a_paragraph_repaired_again_reads_as_repaired_afresh(structured, monkeypatch):
-    """The model keeps what it repaired (``Model.readings``: at ×N a worker's model meets each paragraph of
-    its visual text once per copy): every paragraph of 000 and 004 repaired a second time, or by a model
-    that has kept only the last three, reads as a fresh model repairs it."""
-    from tipkg import reading_order
+def test_a_paragraph_repaired_again_reads_as_repaired_afresh(structured):
+    """What a model and the token pieces (``atoms``' lru) remember from one repair changes no other:
+    every paragraph of 000 and 004 repaired in turn by one model, then again in reverse, reads as a
+    fresh model repairs it alone."""
     from tipkg.reading_model import Model, shipped_share, share, total
 
     def fresh(text):      # source_model's model, made anew (source_model keeps its own)
@@ -98,14 +97,8 @@ def test_a_paragraph_repaired_again_reads_as_repaired_afresh(structured, monkeyp
     for item in (i for i in structured if is_visual_source(i.source.text)):
         text = item.source.text
         raws = [text[p.span.start:p.span.end] for d in item.documents for p in d.paragraphs]
-        kept, afresh = fresh(text), [repair(raw, fresh(text)) for raw in raws]
-        assert [repair(raw, kept) for raw in raws] == afresh and kept.readings == dict(zip(raws, afresh))
-        assert [repair(raw, kept) for raw in raws] == afresh     # read back
-        monkeypatch.setattr(reading_order, "READINGS_KEPT", 3)
-        few = fresh(text)
-        assert [repair(raw, few) for raw in raws + raws[::-1]] == afresh + afresh[::-1]
-        assert list(few.readings) == raws[2::-1]                 # the last three, the oldest first
-        monkeypatch.undo()
+        one, afresh = fresh(text), [repair(raw, fresh(text)) for raw in raws]
+        assert [repair(raw, one) for raw in raws + raws[::-1]] == afresh + afresh[::-1]
 
 
 def test_a_reordered_line_reads_from_its_verb(model):

@@ -69,18 +69,10 @@ def _ends(token: str) -> tuple[str, str] | None:
     return (found[0], found[-1]) if found else None
 
 
-#: the paragraphs a model keeps repaired (``Model.readings``): a worker's model is made once per visual
-#: text (``source_model``), and a replicated corpus gives it the same paragraphs once per copy; a bound, so
-#: a worker that meets many distinct paragraphs keeps about 3 MB a model at most (raw and repaired text, at
-#: the bundled sources' 150 to 360 characters a paragraph; they have 27 and 30)
-READINGS_KEPT = 2048
-
-
 class Model:
     """The words and word pairs of the logical-order sources: which pieces make a
     word, and how much better one word follows another than chance (pointwise
-    mutual information, smoothed, clipped to ``[pmi_low, pmi_high]``). A model is not
-    changed once made, so what it has repaired (``readings``) stays its repair."""
+    mutual information, smoothed, clipped to ``[pmi_low, pmi_high]``)."""
 
     def __init__(self, unigrams: Counter, bigrams: Counter, vocabulary: frozenset, stretched: frozenset,
                  spelled: frozenset = frozenset()):
@@ -89,8 +81,6 @@ class Model:
         self.total = sum(unigrams.values())
         t = reading_table()
         self.alpha, self.low, self.high = float(t["alpha"]), float(t["pmi_low"]), float(t["pmi_high"])
-        #: raw paragraph -> its repair with this model (``reading_order.repair``), the last ``READINGS_KEPT``
-        self.readings: dict[str, str] = {}
 
     @classmethod
     def of(cls, summed: "Share") -> "Model":

@@ -48,8 +48,8 @@ from pathlib import Path
 from .normalize import is_visual_source, normalize, search_form
 from .reading_measure import (corpus_lexicon, fragment_rate, fragments, gold_report, lexicon,  # noqa: F401
                               order_agreement, report, words)
-from .reading_model import (LETTER, MARK_GLUE, READINGS_KEPT, Model, corpus_model, dictionary_words, logical_share,
-                            reading_table, source_model, spelling_words, token_key, write_model, write_spelling)
+from .reading_model import (LETTER, MARK_GLUE, Model, corpus_model, dictionary_words, logical_share, reading_table,
+                            source_model, spelling_words, token_key, write_model, write_spelling)
 
 # --- one line -------------------------------------------------------------------------
 
@@ -320,22 +320,14 @@ def join_pieces(tokens: list[str], model: Model) -> list[str]:
 def repair(raw: str, model: Model) -> str:
     """A paragraph's working text in reading order, from its raw visual-order text.
 
-    Kept on the model (``Model.readings``, the last ``READINGS_KEPT``): the repair reads nothing but the
-    text and the model, and an extraction worker's model serves every copy of its visual text, so at ×N
-    each worker repairs a paragraph once, not once per copy (both visual sources ×10 in one process:
-    0.72 CPU s before, 0.12 after, the models' making included; ``benchmarks/bench_repair.py``)."""
-    kept = model.readings
-    if (done := kept.get(raw)) is not None:
-        return done
+    Not kept per paragraph: in a real corpus a visual source's model meets each of its paragraphs once;
+    only the ×N benchmark's copies repeat them, and a repair kept for them would make the benchmark say
+    less about a corpus of distinct documents (×10, in one process: 0.72 CPU s against 0.12)."""
     tokens: list[str] = []
     for line in raw.split("\n"):
         if line.strip():
             tokens += order_line(atoms(line, model), model)
-    done = " ".join(join_pieces(tokens, model))
-    if len(kept) >= READINGS_KEPT:
-        del kept[next(iter(kept))]                 # the oldest
-    kept[raw] = done
-    return done
+    return " ".join(join_pieces(tokens, model))
 
 
 def repaired_of(item) -> dict[tuple[str, str], str]:
