@@ -405,9 +405,9 @@ def _merged_for(loading: Forked, triples: TripleSet, path: Path, settings: DumpS
         text = "failed"
         raise
     finally:
-        partial = end.with_name(end.name + ".part")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, end)
+        part = end.with_name(end.name + ".part")
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, end)
 
 
 def _outcome(forked: Forked | None) -> Callable[[], object]:

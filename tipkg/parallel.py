@@ -249,30 +249,28 @@ class Forked(Generic[T]):
         """The next value ``fn`` gave ``announce``, as soon as it is given; None if ``fn`` ended (or died)
         without giving another (``result()`` then says how it ended)."""
         while self._process is not None and not self._announced:
-            try:
-                ok, value = self._receive.recv()
-            except EOFError:
-                break  # died: result() raises
-            if ok is None:
-                self._announced.append(value)
-            else:
-                self._end(ok, value)
+            self._take()
         return self._announced.pop(0) if self._announced else None
 
     def result(self) -> T:
         while self._process is not None:
-            try:
-                ok, value = self._receive.recv()
-            except EOFError:
-                self._end(False, RuntimeError(f"a forked stage died (exit code {self._join()})"))
-                break
-            if ok is None:  # a value announced, not yet taken: kept for announced()
-                self._announced.append(value)
-            else:
-                self._end(ok, value)
+            self._take()
         if self._error is not None:
             raise self._error
         return cast(T, self._value)
+
+    def _take(self) -> None:
+        """The child's next message: a value it announced (kept for ``announced``), or its last, its value or
+        its exception (it has ended; dead without a word, it has the error of a stage that died)."""
+        try:
+            ok, value = self._receive.recv()
+        except EOFError:
+            self._end(False, RuntimeError(f"a forked stage died (exit code {self._join()})"))
+            return
+        if ok is None:
+            self._announced.append(value)
+        else:
+            self._end(ok, value)
 
     def _join(self) -> int | None:
         self._process.join()

@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from typing import cast
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
@@ -196,16 +197,13 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             _ahead(check)
         # with an OUT the child announces its echoes' file once it is whole, then makes their lines: the
         # repeats are found here meanwhile (network/reuse_spill.py); graph.nt is the same either way
-        echoes_file = reuse.announced() if sink is not None else None
-        if echoes_file is not None:  # mandates that repeat earlier ones (graph/mandates.py), the echoes read once
+        # mandates that repeat earlier ones (graph/mandates.py), the echoes read once
+        if sink is not None:  # nothing announced: the child failed first, and result() raises its error
+            echoes_file = reuse.announced() or cast(Spilled, reuse.result()).echoes
             add_repeats(graph, structured, found, read_echoes(echoes_file), base, mandates)
-        reused = reuse.result()
-        if isinstance(reused, Spilled):
-            add_spilled(graph, reused)
-            if echoes_file is None:
-                add_repeats(graph, structured, found, read_echoes(reused.echoes), base, mandates)
+            add_spilled(graph, cast(Spilled, reuse.result()))
         else:
-            echoes, attested = reused
+            echoes, attested = reuse.result()
             add_echoes(graph, echoes, attested, base)
             add_repeats(graph, structured, found, echoes, base, mandates)
         del mandates  # let go before the outputs' children are forked

@@ -121,7 +121,10 @@ class Model:
 
     def joinable(self, x: str, y: str) -> bool:
         """Whether tokens ``x`` then ``y`` are two pieces of one word."""
-        kx, ky = token_key(x), token_key(y)
+        return self.joins(token_key(x), token_key(y))
+
+    def joins(self, kx: str, ky: str) -> bool:
+        """``joinable`` of two tokens' keys (``token_key``): what the repair asks of keys it keeps."""
         return bool(kx and ky) and (kx + ky) in self.vocabulary and not (self.word(kx) and self.word(ky))
 
     def pair(self, x: str, y: str) -> float:

@@ -286,8 +286,7 @@ def join_pieces(tokens: list[str], model: Model) -> list[str]:
     for token in tokens:
         out.append(token)
         keys.append(token_key(token))
-        while len(out) >= 2 and (kx := keys[-2]) and (ky := keys[-1]) and (kx + ky) in vocabulary \
-                and not (word(kx) and word(ky)):   # model.joinable(out[-2], out[-1])
+        while len(out) >= 2 and model.joins(keys[-2], keys[-1]):
             out[-2:] = [glued := _glue(out[-2], out[-1])]
             keys[-2:] = [token_key(glued)]
     reach, shortest = int(reading_table()["reach"]), int(reading_table()["shortest"])
