@@ -38,7 +38,7 @@ import hashlib
 import os
 import shutil
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import IO, cast
@@ -52,38 +52,22 @@ from tipkg.graph.delta import Delta
 STORE_DIR = "store"
 
 
-#: bytes of graph.nt bulk-loaded at a time (whole lines; about 500,000): pyoxigraph's loader holds what one
-#: call loads, so one call over a large graph.nt was most of a build's peak memory (×100, same window:
-#: 1.72 GB in one call, 0.52 GB in blocks of 80 MB; the blocks cost about a quarter more CPU, as RocksDB
-#: compacts their overlapping table files)
-LOAD_BYTES = 80 << 20
-
-
-class _Block:
-    """A file read from where it stands for about ``size`` bytes, to the end of a line, then at its end:
-    what one ``bulk_load`` call reads, streamed (the block is never held whole in Python); ``lines``
-    counts the lines it gave."""
-
-    def __init__(self, file, size: int):
-        self.file, self.left, self.done, self.lines = file, size, False, 0
-
-    def read(self, n: int = -1) -> bytes:
-        if self.done:
-            return b""
-        data = self.file.read(self.left if n is None or n < 0 or n > self.left else n)
-        self.left -= len(data)
-        if self.left <= 0 or not data:
-            if data and not data.endswith(b"\n"):
-                data += self.file.readline()
-            self.done = True
-        self.lines += data.count(b"\n")
-        return data
+#: why the store's load runs on one CPU (``one_cpu``): pyoxigraph 0.5's ``bulk_load`` sorts a batch of a
+#: million triples per thread into table files and ingests them all when the call ends; it starts as many
+#: threads as the CPUs its process may use, and sets no batch size or memory bound of its own. On one CPU one
+#: call over the whole graph.nt holds about two batches, whatever the graph's size (×100 and ×1000 alike:
+#: 1.29 GB), where each further CPU would add a batch (two CPUs: 2.0 GB at ×100). Loading the file in blocks,
+#: one call each, held less (80 MB blocks: 0.62 GB at ×1000) but made RocksDB compact the table files of every
+#: block into the whole store, whose keys are hashes: ×1000, alone: 890 CPU s in blocks of 80 MB (843 in
+#: blocks of 1 GB) against 586 in one call; ×100 (a tenth of that file): 68 against 49
+LOADER_CPUS = 1
 
 
 class _Lines:
     """graph.nt as the store's load reads it: a whole file, or one the build's merge still writes
     (``follow_store``). Then, at its current end, a read waits for more until the writer's marker ``end``
-    says the file is whole (its final size in bytes) or will not be (``failed``: raised)."""
+    says the file is whole (its final size in bytes) or will not be (``failed``: raised). ``lines``
+    counts the lines read."""
 
     def __init__(self, path: Path, end: Path | None = None):
         self.path, self.end = Path(path), end
@@ -91,6 +75,7 @@ class _Lines:
             self._ended(0)
             time.sleep(FOLLOW_WAIT)
         self.file = open(self.path, "rb")
+        self.lines = 0
 
     def _ended(self, at: int) -> bool:
         """Whether the file is whole and read up to ``at``; raises if its writer failed."""
@@ -107,27 +92,8 @@ class _Lines:
     def read(self, n: int = -1) -> bytes:
         while not (data := self.file.read(n)) and not self._ended(self.file.tell()):
             time.sleep(FOLLOW_WAIT)
+        self.lines += data.count(b"\n")
         return data
-
-    def readline(self) -> bytes:
-        line = self.file.readline()
-        while not line.endswith(b"\n") and not self._ended(self.file.tell()):
-            time.sleep(FOLLOW_WAIT)
-            line += self.file.readline()
-        return line
-
-    def at_end(self) -> bool:
-        """Whether every line is read (waiting, while the file grows, until there is more or it is whole)."""
-        while True:
-            at = self.file.tell()
-            if os.fstat(self.file.fileno()).st_size > at:
-                return False
-            if self._ended(at):
-                return True
-            time.sleep(FOLLOW_WAIT)
-
-    def tell(self) -> int:
-        return self.file.tell()
 
     def close(self) -> None:
         self.file.close()
@@ -151,42 +117,56 @@ def follow_store(ntriples: Path, folder: Path, end: Path) -> int:
 
 
 def build_store(ntriples: Path, folder: Path, ours: bool = False, follow: Path | None = None) -> int:
-    """Bulk-load an N-Triples file into a new store at ``folder``, a block of lines at a time (bounded
-    memory); the triple count.
+    """Bulk-load an N-Triples file into a new store at ``folder`` in one call, the loader on one CPU
+    (``one_cpu``: bounded memory); the triple count.
 
     ``ours``: the file is the graph.nt this build has just written (``write_store``), so it is loaded
     ``lenient`` — without pyoxigraph's IRI and language-tag checks, which cannot fail on it: its IRIs
     are minted (percent-encoded, ``uris.py``) or pyoxigraph's own writing of a term, its literals
     pyoxigraph's writing. ×30: the load's CPU 11.5 → 10.8 s, wall 10.5 → 9.8 s (quiet; 15.0 → 13.1 CPU s at load 15), the same triples stored. A
     graph.nt from elsewhere (``tipkg serve`` of an OUT without a store) is checked. The count of our
-    graph.nt is its lines (one distinct triple each), counted as the blocks are read; of another, the
+    graph.nt is its lines (one distinct triple each), counted as they are read; of another, the
     store's (``len``: a scan of an index, ×100 0.95 CPU s). ``follow``: the marker of a graph.nt still being
     written (``follow_store``).
 
-    The store is closed before returning (its files are complete on disk), so
-    the staged output folder that holds it can be renamed into place.
+    The table files of one call are all ingested at its end, then compacted (``optimize``: without it the
+    catalog's queries take twice as long). The store is closed before returning (its files are complete on
+    disk), so the staged output folder that holds it can be renamed into place.
     """
     folder = Path(folder)
     if folder.exists():
         raise TipkgError(folder, "store folder already exists; a store is only ever built fresh")
-    store = pyoxigraph.Store(str(folder))
-    try:
-        read = 0
-        with closing(_Lines(ntriples, follow)) as lines:  # N-Triples: any run of whole lines parses alone
-            while not lines.at_end():
-                start = lines.tell()
-                block = _Block(lines, LOAD_BYTES)
-                # the stub wants an IO[bytes]; bulk_load only calls read(n), which _Block has
-                store.bulk_load(cast(IO[bytes], block), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=ours)
-                read += block.lines
-                if lines.tell() == start:
-                    raise TipkgError(ntriples, "the store's loader read nothing of a block")
-        store.optimize()  # the blocks' table files overlap: compacted into one run per index
-        count = read if ours else len(store)
-    finally:
-        del store
-        gc.collect()  # the Rust side closes RocksDB when the Python object is freed
+    with one_cpu():  # before the store opens: RocksDB's own threads start with it and keep its CPUs
+        store = pyoxigraph.Store(str(folder))
+        try:
+            with closing(_Lines(ntriples, follow)) as lines:
+                # the stub wants an IO[bytes]; bulk_load only calls read(n), which _Lines has
+                store.bulk_load(cast(IO[bytes], lines), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=ours)
+            store.optimize()
+            count = lines.lines if ours else len(store)
+        finally:
+            del store
+            gc.collect()  # the Rust side closes RocksDB when the Python object is freed
     return count
+
+
+@contextmanager
+def one_cpu():
+    """This thread, and the threads it starts meanwhile, kept to ``LOADER_CPUS`` of the CPUs it may use, then
+    given them all back: the store's bulk load starts one thread per CPU it may use, each holding a batch
+    (``LOADER_CPUS``). RocksDB's background threads (its compactions), started as it first needs them,
+    keep the CPU they started on for the life of the process; queries run on their caller's thread, so a
+    store read later in the same process is read on every CPU. A large build loads its store in a child of
+    its own (``follow_store``). Where CPUs cannot be chosen (not Linux), nothing changes."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, sorted(allowed)[-LOADER_CPUS:])
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
 
 
 #: the in-memory stores kept by ``memory_store(keep=True)`` in this process (and the children it forks), by file,

@@ -365,20 +365,32 @@ def test_store_after_store_from_deltas_stays_right_and_compact(tmp_path):
 
 
 @pytest.mark.parametrize("ours", [False, True])
-def test_a_store_loaded_in_blocks_holds_what_one_load_holds(built_out, tmp_path, monkeypatch, ours):
-    """``build_store`` loads graph.nt a block of whole lines at a time (bounded memory): the bundled
-    corpus's graph in blocks of 100 kB (some 60 blocks, each cut at a line's end) gives the store one
-    checked ``bulk_load`` of the file gives — also loaded as the build loads its own graph.nt
-    (``ours``: lenient, without pyoxigraph's IRI and language-tag checks)."""
+def test_a_store_loaded_on_one_cpu_holds_what_a_checked_load_holds(built_out, tmp_path, monkeypatch, ours):
+    """``build_store`` loads graph.nt in one call kept to one CPU (``store.one_cpu``: the loader holds one
+    batch per CPU it may use, so its memory does not grow with the CPUs): the load reads the file on one CPU,
+    the caller has all its CPUs back after, and the bundled corpus's graph gives the store one checked
+    ``bulk_load`` of the file on every CPU gives — also loaded as the build loads its own graph.nt (``ours``:
+    lenient, without pyoxigraph's IRI and language-tag checks), counted by its lines."""
+    import os
+
     import tipkg.graph.store as store_module
 
-    monkeypatch.setattr(store_module, "LOAD_BYTES", 100_000)
+    seen: set[int] = set()
+    read = store_module._Lines.read
+
+    def spied(self, n=-1):
+        seen.add(len(os.sched_getaffinity(0)))
+        return read(self, n)
+
+    monkeypatch.setattr(store_module._Lines, "read", spied)
+    before = os.sched_getaffinity(0)
     graph = built_out / "graph.nt"
-    assert build_store(graph, tmp_path / "blocks", ours=ours) == graph.read_bytes().count(b"\n")
-    assert graph.stat().st_size > 50 * 100_000
+    assert build_store(graph, tmp_path / "one", ours=ours) == graph.read_bytes().count(b"\n") > 30_000
+    assert seen == {store_module.LOADER_CPUS}
+    assert os.sched_getaffinity(0) == before
     whole = ox.Store()
     whole.bulk_load(path=str(graph), format=ox.RdfFormat.N_TRIPLES)
-    assert store_dump(tmp_path / "blocks") == sorted(whole.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+    assert store_dump(tmp_path / "one") == sorted(whole.dump(format=ox.RdfFormat.N_QUADS).splitlines())
 
 
 def test_a_graph_nt_from_elsewhere_is_loaded_checked(tmp_path):

@@ -242,10 +242,10 @@ def _store_lines(folder) -> list[bytes]:
     return lines
 
 
-def test_the_store_loads_graph_nt_as_the_merge_writes_it(built_out, tmp_path, monkeypatch):
+def test_the_store_loads_graph_nt_as_the_merge_writes_it(built_out, tmp_path):
     """``store.follow_store`` reads a graph.nt still being written: the corpus's graph.nt written in pieces
     that cut lines in two, a pause between them, the end marker last; the load waits at each end, reads
-    whole lines only (blocks of 64 KB here: many), and stores exactly the file's triples. A merge that fails
+    on across the cut lines, and stores exactly the file's triples. A merge that fails
     leaves ``failed``: the load stops with an error instead of waiting for ever."""
     import threading
     import time
@@ -254,7 +254,6 @@ def test_the_store_loads_graph_nt_as_the_merge_writes_it(built_out, tmp_path, mo
     from tipkg.errors import TipkgError
 
     data = (built_out / "graph.nt").read_bytes()
-    monkeypatch.setattr(store, "LOAD_BYTES", 64 << 10)
     nt, end = tmp_path / "graph.nt", tmp_path / ".end"
 
     def write(pieces: int, last: str | None = None) -> None:
