@@ -136,7 +136,7 @@ def build_store(ntriples: Path, folder: Path, ours: bool = False, follow: Path |
     folder = Path(folder)
     if folder.exists():
         raise TipkgError(folder, "store folder already exists; a store is only ever built fresh")
-    with one_cpu():  # before the store opens: RocksDB's own threads start with it and keep its CPUs
+    with one_cpu():  # the loader's threads, and RocksDB's started meanwhile, on one CPU (``one_cpu``)
         store = pyoxigraph.Store(str(folder))
         try:
             with closing(_Lines(ntriples, follow)) as lines:
