@@ -262,6 +262,7 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
 
     segmented = [w for w in chosen if w.segmented and not w.feeds]
     early_ones: list[Writer] = []  # the writers that query a small graph in memory, started with graph.nt
+    store_end: Path | None = None  # the marker a rebuild's text dumps wait for (``DumpSettings.store_end``)
     loading = _follows(triples, chosen, folder, settings)  # the store's load, started with graph.nt's merge
     try:
         try:
@@ -289,15 +290,23 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                     start_check(early_ones)
                 elif early_ones and writer.name == "graph.nt":
                     children += [Forked(_write_one, w, triples, folder, settings, lean=settings.lean) for w in early_ones]
-                if writer.name == "graph.nt" and segmented and spilled and settings.delta is None \
-                        and (check is None or started or forks()):
-                    # the text dumps read graph.nt alone (a delta's VoID reads the store: after it), so
-                    # their child starts beside the store's load, yielding to it (``_beside``), whether the
-                    # check started already or starts once the store is there (a large graph.nt); not
-                    # before the check is judged where it runs at once, in this process (without fork)
-                    children.append(Forked(_beside, os.getpid(), segmented, triples, folder, settings,
+                if writer.name == "graph.nt" and segmented and spilled and (check is None or started or forks()) \
+                        and (settings.delta is None or (forks() and any(w.name == "store" for w in chosen))):
+                    # the text dumps read graph.nt alone, so their child starts beside the store's load,
+                    # yielding to it (``_beside``), whether the check started already or starts once the store
+                    # is there (a large graph.nt); not before the check is judged where it runs at once, in
+                    # this process (without fork). A delta's VoID reads the new store: it waits for the marker
+                    # left once the store is made (``_marked``; ×100, one source changed: the store from the
+                    # previous one took 1.5 s, the text dumps' copies 4.5 s after it, one core idle meanwhile)
+                    beside = settings
+                    if settings.delta is not None:
+                        store_end = folder / STORE_END
+                        beside = replace(settings, store_end=str(store_end))
+                    children.append(Forked(_beside, os.getpid(), segmented, triples, folder, beside,
                                            lean=settings.lean))
                     segmented = []
+                if writer.name == "store" and store_end is not None:
+                    _marked(store_end, "made")
             if spilled and any(w.name == "store" for w in chosen):
                 triples.attach_store(folder / "store")
             if fed is not None:
@@ -313,12 +322,18 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                 children.append(Forked(write_segmented, segmented, triples, folder, settings, lean=settings.lean))
             rest = [w for w in rest if not w.segmented]
             _write_each([w for w in rest if not w.forked], triples, folder, settings)
+        except BaseException:
+            if store_end is not None and not store_end.exists():  # the text dumps' child waits for no store
+                _marked(store_end, "failed")
+            raise
         finally:  # every child is waited for, whatever happened here, before the stage can be removed
             if loading is not None:
                 _outcome(loading)
                 (folder / GRAPH_END).unlink(missing_ok=True)
             checked = _outcome(checking)
             written = [_outcome(child) for child in children]
+            if store_end is not None:
+                store_end.unlink(missing_ok=True)
         if checking is not None:
             judge(checked())
         for outcome in written:
@@ -408,6 +423,18 @@ def _merged_for(loading: Forked, triples: TripleSet, path: Path, settings: DumpS
         part = end.with_name(end.name + ".part")
         part.write_text(text, encoding="utf-8")
         os.replace(part, end)
+
+
+#: the marker a rebuild leaves in the staged folder once its store is made, for the text dumps' child started
+#: before it (``DumpSettings.store_end``, ``segments.made_store``): ``made`` or ``failed``; removed when all are done
+STORE_END = ".store.end"
+
+
+def _marked(marker: Path, text: str) -> None:
+    """Leave ``marker`` holding ``text``, whole (a rename)."""
+    part = marker.with_name(marker.name + ".part")
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, marker)
 
 
 def _outcome(forked: Forked | None) -> Callable[[], object]:

@@ -45,6 +45,7 @@ import multiprocessing
 import os
 import re
 import tempfile
+import time
 import zlib
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,6 +57,7 @@ from typing import Any, cast
 
 import pyoxigraph as ox
 
+from tipkg.errors import TipkgError
 from tipkg.graph import jsonld, void_stats
 from tipkg.graph.dumps import file_source_maps, release_pages, source_maps, trig_blocks, trig_header, write_void
 from tipkg.graph.outputs import prefixes_of
@@ -114,7 +116,8 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
     with tempfile.TemporaryDirectory(prefix=".segments-", dir=folder) as scratch:
         source = _sorted_file(triples, Path(scratch))
         delta = getattr(settings, "delta", None)  # set when OUT holds a build of the same code and settings
-        written, files = _source_maps(triples, source, delta) if "graph.trig" in names else ({}, {})
+        waits = getattr(settings, "store_end", None) is not None  # started before the new store is made
+        written, files = _source_maps(triples, source, None if waits else delta) if "graph.trig" in names else ({}, {})
         context = _Context(str(source), names, prefixes_of(triples),
                            {k: v.value for k, v in written.items()}, {k: v.value for k, v in files.items()}, scratch)
         recipe = _recipe(context)
@@ -129,7 +132,8 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
                 assert previous is not None and previous.void is not None and delta is not None
                 try:
                     distinct = void_stats.distinct_after(previous.void["objects"], previous.void["links"],
-                                                         delta.removed, delta.added, triples.store())
+                                                         delta.removed, delta.added,
+                                                         made_store(triples, folder, settings))
                 except OSError:  # the delta's files unreadable
                     distinct = None
                 if distinct is None:  # a blank node, or no delta to read: count them all
@@ -147,6 +151,25 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
             body = json.dumps(record).encode("utf-8")
             (folder / INDEX).write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     return {"segments": len(index["segments"]), "copied": index["copied"], "counted": counted}
+
+
+def made_store(triples, folder: Path, settings) -> ox.Store:
+    """The new store, read-only. A rebuild's text dumps start before it is made from the previous one
+    (``outputs.write_dumps``): they wait here for the marker the build leaves once it is (``settings.store_end``)."""
+    marker = getattr(settings, "store_end", None)
+    if marker is not None:
+        while not os.path.exists(marker):
+            if os.getppid() == 1:  # whoever started this child is gone
+                raise TipkgError(marker, "the build ended before its store was made")
+            time.sleep(STORE_POLL)
+        if Path(marker).read_text(encoding="utf-8") != "made":
+            raise TipkgError(marker, "the store was not made: VoID, which counts over it, is not written")
+        triples.attach_store(Path(folder) / "store")
+    return triples.store()
+
+
+#: seconds between two looks for the store's marker
+STORE_POLL = 0.02
 
 
 def _source_maps(triples: TripleSet, source: Path, delta) -> tuple[dict, dict]:

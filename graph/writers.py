@@ -40,6 +40,9 @@ class DumpSettings:
     # a small graph of a whole build (``outputs.in_memory_queries``): the writers that query the graph read graph.nt
     # loaded into memory, not the store, so they start beside the store's load
     memory: bool = False
+    # a rebuild's text dumps, started beside the store's making from the previous one: the marker the build
+    # leaves once the store is made (``made``) or will not be (``failed``); their VoID waits for it to read the store
+    store_end: str | None = None
 
 
 @dataclass(frozen=True)
