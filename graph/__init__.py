@@ -21,7 +21,7 @@ Rebuilding from the previous ``OUT`` (same code and settings, other sources): ``
 new ``graph.nt`` against the previous one while it is merged (the lines removed and added), the
 store starts from a hard-link checkpoint of the previous one plus the delta; ``segments`` writes the
 text dumps and VoID a content-defined segment of ``graph.nt`` at a time and copies the segments
-that did not change from the previous files; ``void_stats`` keeps VoID's distinct counts right after
+that did not change from the previous files, which ``previous_segments`` verifies and reads; ``void_stats`` keeps VoID's distinct counts right after
 a delta without a pass over the whole graph; ``memo`` keeps the build's own global lines (mandates,
 answers, echoes, repeats) by group in the cache, so a rebuild makes only the groups whose records changed.
 """

@@ -61,13 +61,12 @@ from tipkg.errors import TipkgError
 from tipkg.graph import jsonld, void_stats
 from tipkg.graph.dumps import file_source_maps, release_pages, source_maps, trig_blocks, trig_header, write_void
 from tipkg.graph.outputs import prefixes_of
+from tipkg.graph.previous_segments import INDEX, TEXT, PreviousSegments
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.turtle import turtle_blocks
 from tipkg.parallel import process_pool
 
-TEXT = ("graph.ttl", "graph.jsonld", "graph.trig")
 NAMES = TEXT + ("void.ttl",)
-INDEX = ".segments.json"
 #: a subject whose CRC-32 has these bits zero starts a segment
 MASK = 0xFF
 #: segments from which the distinct objects are counted in the process pool (fewer: here)
@@ -121,7 +120,7 @@ def write_segmented(triples, folder: Path, settings, names=NAMES) -> dict[str, i
         context = _Context(str(source), names, prefixes_of(triples),
                            {k: v.value for k, v in written.items()}, {k: v.value for k, v in files.items()}, scratch)
         recipe = _recipe(context)
-        previous = _Previous.read(delta.previous if delta is not None else None, recipe)
+        previous = PreviousSegments.read(delta.previous if delta is not None else None, recipe)
         counted = "void.ttl" in names and previous is not None and previous.counted()
         context = replace(context, objects="void.ttl" in names and not counted)
         index = _assemble(context, folder, previous, counted, getattr(settings, "jobs", None))
@@ -159,7 +158,7 @@ def made_store(triples, folder: Path, settings) -> ox.Store:
     marker = getattr(settings, "store_end", None)
     if marker is not None:
         while not os.path.exists(marker):
-            if os.getppid() == 1:  # whoever started this child is gone
+            if os.getppid() == 1 or not os.path.isdir(folder):  # the build is gone, or its staged folder
                 raise TipkgError(marker, "the build ended before its store was made")
             time.sleep(STORE_POLL)
         if Path(marker).read_text(encoding="utf-8") != "made":
@@ -283,14 +282,14 @@ def _sha256(data: mmap.mmap, start: int, end: int) -> str:
         return hashlib.sha256(part).hexdigest()
 
 
-def _assemble(context: _Context, folder: Path, previous: _Previous | None, counted: bool, jobs: int | None) -> dict:
+def _assemble(context: _Context, folder: Path, previous: PreviousSegments | None, counted: bool, jobs: int | None) -> dict:
     """Write the text dumps; the index entries of their segments, the summed VoID counts and the
     segments' object files (``counted``: a segment the previous build wrote has its counts there).
 
     Each dump is written by a thread of its own (``_Dump``), a segment's part after the other, while this
     thread cuts graph.nt and takes the pieces from the pool: a rebuild copies nearly every part from the
     previous files, and a copy's read, SHA-256 and write, like the cut's SHA-256, let go of the GIL (×100,
-    one source changed: the dumps' 3 GB copied in one thread kept one core of two busy for 4.7 s)."""
+    one source changed: the dumps' 1.4 GB copied in one thread kept one core of two busy for 4.7 s)."""
     text = [n for n in TEXT if n in context.names]
     heads = {"graph.ttl": _turtle_header(context.prefixes), "graph.jsonld": jsonld.jsonld_header(),
              "graph.trig": trig_header(context.prefixes)}
@@ -347,11 +346,11 @@ def _closed(window: deque) -> None:
 
 class _Dump:
     """One text dump, its segments' parts written in order: its head before the first, its separator
-    between two, its footer after the last. A part is the previous file's bytes if verified (``_Previous.copy``),
+    between two, its footer after the last. A part is the previous file's bytes if verified (``PreviousSegments.copy``),
     else the piece's rendered bytes, else rendered here. With ``thread``, the parts are written by a
     thread of this dump's own (a pool of one runs its tasks in the order given), else at once."""
 
-    def __init__(self, path: Path, head: bytes, context: _Context, previous: _Previous | None, thread: bool):
+    def __init__(self, path: Path, head: bytes, context: _Context, previous: PreviousSegments | None, thread: bool):
         self.name, self.head, self.context, self.previous = path.name, head, context, previous
         self.separator, self.footer = {"graph.jsonld": (jsonld.SEPARATOR, jsonld.FOOTER)}.get(path.name, (b"", b""))
         # unbuffered: a rendered part goes from the worker's file to the dump in the kernel (_copy_range)
@@ -428,7 +427,7 @@ def _copy_range(source: int, out, offset: int, length: int) -> None:
         offset += n
 
 
-def _pieces(context: _Context, previous: _Previous | None, counted: bool, jobs: int | None,
+def _pieces(context: _Context, previous: PreviousSegments | None, counted: bool, jobs: int | None,
             render: bool = True) -> Iterator[tuple[Segment, _Piece]]:
     """Each segment with its piece, in order: rendered in the pool if it is new; if the previous
     files hold it (its copy is read and verified when it is written), its VoID counts are read from
@@ -587,86 +586,6 @@ def _recipe(context: _Context) -> str:
     facts = [code_version(("tipkg.graph", "tipkg.ontology")), ox.__version__, sorted(context.prefixes.items()),
              sorted((k.decode("utf-8"), v) for k, v in context.written.items()), sorted(context.files.items())]
     return hashlib.sha256(json.dumps(facts).encode("utf-8")).hexdigest()
-
-
-class _Previous:
-    """The segments of the previous build's text dumps, by SHA-256: copied once verified; their VoID
-    counts, and the previous graph's distinct objects (``void``)."""
-
-    def __init__(self, folder: Path, index: dict):
-        self.folder = folder
-        self.files: dict[str, int] = {}  # file name -> an open descriptor (``copy``)
-        self.buffers: dict[str, bytearray] = {}  # what ``copy`` reads into, one per file (each its own thread)
-        self.segments = {digest: (ranges, stats) for digest, ranges, stats in index["segments"]}
-        self.void, self.graph = index.get("void"), index.get("graph.nt")
-        lengths = index.get("lengths")
-        #: each segment's SHA-256 and length in the previous graph.nt, in order (``cut``'s ``known``)
-        self.known: list[tuple[str, int]] | None = None
-        if isinstance(lengths, list) and len(lengths) == len(index["segments"]) \
-                and all(isinstance(n, int) and n > 0 for n in lengths):
-            self.known = [(digest, n) for (digest, _, _), n in zip(index["segments"], lengths)]
-
-    @classmethod
-    def read(cls, folder: Path | None, recipe: str) -> _Previous | None:
-        """The index in ``folder`` if it is whole (its seal holds) and of the same recipe, else None."""
-        if folder is None:
-            return None
-        try:
-            seal, _, body = (Path(folder) / INDEX).read_bytes().partition(b"\n")
-            if hashlib.sha256(body).hexdigest().encode() != seal:
-                return None
-            index = json.loads(body)
-            if index.get("recipe") != recipe:
-                return None
-            return cls(Path(folder), index)
-        except (OSError, ValueError, TypeError, KeyError):
-            return None
-
-    def holds(self, digest: str) -> bool:
-        return digest in self.segments and all(name in self.segments[digest][0] for name in TEXT)
-
-    def counted(self) -> bool:
-        """Whether the index has every segment's counts and the distinct objects of the graph.nt beside it,
-        from which the delta leads to the new graph's. (That graph.nt is the one its build wrote is the
-        build stamp's check, ``BuildStamp.previous``; its size is checked here too.)"""
-        try:
-            size = os.path.getsize(self.folder / "graph.nt")
-        except OSError:
-            return False
-        return self.void is not None and self.graph == size and all(s is not None for _, s in self.segments.values())
-
-    def stats(self, digest: str) -> dict:
-        """The segment's VoID counts as the index keeps them."""
-        return self.segments[digest][1]
-
-    def copy(self, digest: str, name: str) -> tuple[memoryview, str] | None:
-        """The segment's bytes in the previous ``name``, if they are there as indexed (SHA-256): a view of
-        this object's buffer for ``name``, valid until the next call for ``name`` (each file is copied by a
-        thread of its own: ``_Dump``). One buffer per file is read into for every copy (a rebuild copies nearly
-        every segment of three files: a new bytes object each, of some hundred kB, was memory mapped, faulted
-        in and unmapped each time)."""
-        if digest not in self.segments or name not in self.segments[digest][0]:
-            return None
-        offset, length, sha = self.segments[digest][0][name]
-        try:
-            if name not in self.files:
-                self.files[name] = os.open(self.folder / name, os.O_RDONLY)
-            if not isinstance(length, int) or length < 0 or not isinstance(offset, int) or offset < 0:
-                return None
-            buffer = self.buffers.get(name, bytearray())
-            if len(buffer) < length:
-                buffer = self.buffers[name] = bytearray(max(length, 2 * len(buffer)))
-            body = memoryview(buffer)[:length]
-            if length and os.preadv(self.files[name], [body], offset) != length:
-                return None
-        except (OSError, ValueError, OverflowError, TypeError):
-            return None
-        return (body, sha) if hashlib.sha256(body).hexdigest() == sha else None
-
-    def close(self) -> None:
-        for fd in self.files.values():
-            os.close(fd)
-        self.files = {}
 
 
 def _sorted_file(triples: TripleSet, scratch: Path) -> Path:
