@@ -230,9 +230,11 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
     starts as soon as graph.nt is whole, beside the store's load (the load waits on RocksDB's
     syncs; ×1: 0.15 CPU s in about 0.3 s) at a lower priority (``_beside``), also when the check
     waits for the store (a large graph.nt: the load leaves part of a core idle; ×30, 2 pairs: outputs
-    13.1 → 8.7 s and 10.8 → 7.5 s, the build 0.90×, the same CPU), unless the
-    previous OUT is diffed (a delta's VoID counts read the store) or the check runs at once, in this
-    process (without fork), and has still to be judged. When all are done, ``judge(what check
+    13.1 → 8.7 s and 10.8 → 7.5 s, the build 0.90×, the same CPU), unless the check runs at once, in this
+    process (without fork), and has still to be judged. Where the previous OUT is diffed, the store is made
+    from the previous one and the delta, and the text dumps' VoID counts over it: their child starts beside
+    it all the same, and waits for the marker left once the store is made (``STORE_END``, ``made`` or
+    ``failed``); without fork, the text dumps are written after the store. When all are done, ``judge(what check
     returned)`` decides: it raises to refuse the outputs, and since ``folder``
     is the build's staged folder, nothing of them is ever seen in ``OUT``.
     Without ``fork`` (or with ``TIPKG_JOBS=1``) the check runs at once, in

@@ -173,10 +173,11 @@ STORE_POLL = 0.02
 
 def _source_maps(triples: TripleSet, source: Path, delta) -> tuple[dict, dict]:
     """TriG's source maps (``dumps.source_maps``). A cold build's are read from graph.nt itself
-    (``file_source_maps``): this runs beside the store's load (graph/outputs.py). A delta build's
-    text dumps start after the store is made from the previous one (its VoID reads the store too),
-    whose two queries give the same maps without a pass over the whole graph.nt (×10 rebuild: 0.12 CPU s,
-    a fifth of this process's)."""
+    (``file_source_maps``): this runs beside the store's load (graph/outputs.py), and beside a rebuild's
+    store made from the previous one (``write_segmented`` is given no ``delta`` here then: the store is not
+    there yet; ×100, 0.17 s). A delta build's text dumps that start after the store is made (without fork)
+    ask its two queries, which give the same maps without a pass over the whole graph.nt (×10 rebuild:
+    0.12 CPU s, a fifth of this process's)."""
     if delta is not None:
         return source_maps(triples.store())
     return file_source_maps(source)
