@@ -422,9 +422,7 @@ def _merged_for(loading: Forked, triples: TripleSet, path: Path, settings: DumpS
         text = "failed"
         raise
     finally:
-        part = end.with_name(end.name + ".part")
-        part.write_text(text, encoding="utf-8")
-        os.replace(part, end)
+        _marked(end, text)
 
 
 #: the marker a rebuild leaves in the staged folder once its store is made, for the text dumps' child started

@@ -64,7 +64,7 @@ from tipkg.graph.outputs import prefixes_of
 from tipkg.graph.previous_segments import INDEX, TEXT, PreviousSegments
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.turtle import turtle_blocks
-from tipkg.parallel import process_pool
+from tipkg.parallel import jobs_for, process_pool
 
 NAMES = TEXT + ("void.ttl",)
 #: a subject whose CRC-32 has these bits zero starts a segment
@@ -295,7 +295,7 @@ def _assemble(context: _Context, folder: Path, previous: PreviousSegments | None
     heads = {"graph.ttl": _turtle_header(context.prefixes), "graph.jsonld": jsonld.jsonld_header(),
              "graph.trig": trig_header(context.prefixes)}
     entries, lengths, sums, objects, copied = [], [], void_stats.Sums(), [], 0
-    threads = max(1, jobs or len(os.sched_getaffinity(0))) > 1 and os.environ.get("TIPKG_JOBS") != "1"
+    threads = jobs_for(jobs) > 1
     window: deque = deque()  # (segment, piece, its rendered file's descriptor, each dump's part to come)
 
     def settle() -> None:  # the oldest segment whose parts were handed to the dumps' threads
@@ -323,8 +323,9 @@ def _assemble(context: _Context, folder: Path, previous: PreviousSegments | None
                  for name in text}
         for i, (segment, piece) in enumerate(_pieces(context, previous, counted, jobs)):
             rendered = os.open(piece.rendered, os.O_RDONLY) if piece.rendered else None
-            window.append((segment, piece, rendered, {}))
-            window[-1][3].update((name, dump.part(i, segment, piece, rendered)) for name, dump in dumps.items())
+            parts: dict[str, Future] = {}
+            window.append((segment, piece, rendered, parts))  # first: a failure below closes its descriptor
+            parts.update((name, dump.part(i, segment, piece, rendered)) for name, dump in dumps.items())
             while len(window) > WINDOW:
                 settle()
         while window:
@@ -397,9 +398,7 @@ class _Dump:
         return ranged, whole
 
     def end(self, head: bytes) -> None:
-        """The footer after the last part (wait for it); ``head`` first (an empty graph's)."""
-        if self.pool is not None:
-            self.pool.submit(lambda: None).result()
+        """The footer, once every part is settled (``_assemble``); ``head`` first (an empty graph's)."""
         _write(self.out, head + self.footer)
 
 
@@ -433,7 +432,7 @@ def _pieces(context: _Context, previous: PreviousSegments | None, counted: bool,
     """Each segment with its piece, in order: rendered in the pool if it is new; if the previous
     files hold it (its copy is read and verified when it is written), its VoID counts are read from
     the previous index (``counted``) or counted in the pool."""
-    jobs = max(1, jobs or len(os.sched_getaffinity(0))) if os.path.getsize(context.source) >= POOL_BYTES else 1
+    jobs = jobs_for(jobs) if os.path.getsize(context.source) >= POOL_BYTES else 1
     void = "void.ttl" in context.names
 
     def tasks():
@@ -444,7 +443,7 @@ def _pieces(context: _Context, previous: PreviousSegments | None, counted: bool,
             else:
                 yield segment, (context, i, segment, render and not held)
 
-    if jobs == 1 or os.environ.get("TIPKG_JOBS") == "1":
+    if jobs == 1:
         for segment, task in tasks():
             yield segment, task if isinstance(task, _Piece) else _work(*task)
         return
@@ -467,9 +466,9 @@ def _pieces(context: _Context, previous: PreviousSegments | None, counted: bool,
 def _distinct(paths: list[str], jobs: int | None) -> tuple[int, dict[str, int]]:
     """The distinct objects and links of the segments' object files: each partition counted apart
     (``void_stats.partition_distinct``), in the process pool when there are many segments."""
-    jobs = max(1, jobs or len(os.sched_getaffinity(0)))
+    jobs = jobs_for(jobs)
     partitions = range(void_stats.PARTITIONS)
-    if jobs == 1 or os.environ.get("TIPKG_JOBS") == "1" or len(paths) < POOLED:
+    if jobs == 1 or len(paths) < POOLED:
         return void_stats.summed_distinct(void_stats.partition_distinct(paths, p) for p in partitions)
     process: Any = multiprocessing.current_process()  # as in _pieces: each worker dies with this process
     process._config["daemon"] = False

@@ -334,6 +334,11 @@ class SpilledTriples(TripleSet):
         while self.making:
             self.include(FileLines(self.making.pop(0).result()))
 
+    def _gathered(self) -> None:
+        """All that was added, on disk: what the forked passes made merged in, the triples held spilled."""
+        self._made()
+        self.spill()
+
     def add_lines(self, lines: Iterable[bytes]) -> None:
         """Add N-Triples ``lines`` (without their newlines): held as bytes and written, sorted, to a
         chunk file of their own once ``LINES_PER_TRIPLE × limit`` are held (or at ``spill``), then
@@ -373,8 +378,7 @@ class SpilledTriples(TripleSet):
         """Merge every chunk into the sorted N-Triples file ``path``; the number of triples. With a
         previous OUT (``against``), ``delta`` is how the file differs from the previous one (None if
         that one is off), its two files in this set's scratch folder."""
-        self._made()
-        self.spill()
+        self._gathered()
         files = [*self.chunks]
         for i, stream in enumerate(self.extra):  # a file is merged as it is; a stream is written to one first
             known = getattr(stream, "path", None)
@@ -416,8 +420,7 @@ class SpilledTriples(TripleSet):
     def __len__(self) -> int:
         if self.path is not None:
             return self.count
-        self._made()
-        self.spill()
+        self._gathered()
         return sum(1 for _ in merged(self.chunks, self.extra))
 
     def __iter__(self) -> Iterator[ox.Triple]:
@@ -425,8 +428,7 @@ class SpilledTriples(TripleSet):
         triples in memory spilled first), so a stage that reads the graph built so far can."""
         if self.path is not None:
             return self.oxigraph()
-        self._made()
-        self.spill()
+        self._gathered()
         return _parsed(merged(self.chunks, self.extra))
 
     def where(self, keep: re.Pattern[bytes], known: bool = False) -> Iterator[ox.Triple]:
@@ -440,8 +442,7 @@ class SpilledTriples(TripleSet):
         if self.path is not None:
             streams: list = [self.path]
         else:
-            self._made()
-            self.spill()
+            self._gathered()
             streams = [*self.chunks, *(e for i, e in enumerate(self.extra) if not (known and i in self.known))]
         for stream in streams:
             for block in _blocks(stream):

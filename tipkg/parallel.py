@@ -138,6 +138,17 @@ def _forking() -> bool:
     return os.environ.get("TIPKG_JOBS") != "1" and "fork" in multiprocessing.get_all_start_methods()
 
 
+def default_jobs() -> int:
+    """The CPUs this process may run on (its affinity), the default of ``--jobs``."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def jobs_for(jobs: int | None) -> int:
+    """How many processes (or threads) a stage may use: ``jobs`` (``--jobs``), else ``default_jobs()``; one
+    with ``TIPKG_JOBS=1``."""
+    return 1 if os.environ.get("TIPKG_JOBS") == "1" else max(1, jobs or default_jobs())
+
+
 def forks() -> bool:
     """Whether ``Forked`` runs its function in a child process; False where ``fork`` is missing or with
     ``TIPKG_JOBS=1``, where it runs the function at once, in this process."""

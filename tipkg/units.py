@@ -45,7 +45,7 @@ from tipkg.cache_entries import sealed, unsealed, write_atomically
 from tipkg.cache_keys import key_of
 from tipkg.graph.parts import FilePart, reading_of, source_chunk
 from tipkg.model import Source, StructuredSource
-from tipkg.parallel import process_pool
+from tipkg.parallel import default_jobs, process_pool
 from tipkg.part_cache import PartCache, part_key
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
@@ -145,10 +145,6 @@ class UnitCache:
 def default_cache(out_dir: str | Path) -> Path:
     """Where ``tipkg build --out OUT`` keeps its cache by default: ``.tipkg-cache`` beside OUT."""
     return Path(out_dir).resolve().parent / CACHE_NAME
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @dataclass
