@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import tipkg.graph.streams as streams
@@ -82,6 +84,32 @@ def test_gnu_sort_merges_as_heapq_does(built_out, tmp_path, monkeypatch):
     assert not (tmp_path / "sort" / "merge.files").exists()
     monkeypatch.setenv("TIPKG_MERGE", "python")
     assert b"".join(streams.sorted_union(paths, tmp_path / "python")) == nt
+
+
+def test_a_merge_of_more_files_than_may_be_open_goes_through_batches(built_out, tmp_path):
+    """graph.nt's lines dealt out to 300 sorted files, merged while this process may open only about 60 (its
+    soft ``RLIMIT_NOFILE``, which GNU sort inherits): graph.nt back, byte for byte. The merge asked sort for
+    a batch of every file (up to 2,048), which sort refuses under a lower limit (the usual 1,024 let a ×1000
+    build's 5,400 files fail so); now the batch is at most the limit allows (``sort_batch``), and 300 files
+    also take more than one batch of ``SORT_BATCH``, so sort's temporary files are merged too."""
+    resource = pytest.importorskip("resource")  # (Windows has no such limit)
+    nt = (built_out / "graph.nt").read_bytes()
+    lines = nt.splitlines(keepends=True)
+    paths = []
+    for k in range(300):
+        paths.append(tmp_path / f"f{k:03d}.nt")
+        paths[-1].write_bytes(b"".join(lines[k::300]))
+    assert len(paths) > streams.SORT_BATCH
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    low = len(os.listdir("/proc/self/fd")) + 50
+    assert low < len(paths)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (low, hard))
+    try:
+        assert streams.sort_batch(len(paths)) == min(streams.SORT_BATCH, low - 3)
+        merged = b"".join(streams.sorted_union(paths, tmp_path / "sort"))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert merged == nt
 
 
 def test_a_merge_that_fails_says_so(tmp_path):
