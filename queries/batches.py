@@ -66,14 +66,14 @@ def anchored(text: str, pattern: str) -> int | None:
 def batched(store, name: str, bare: str | None, rows: int | None = None) -> list[str] | None:
     """The texts of the batches of ``bare`` (the query ``name`` without its ORDER BY) on ``store``, or None
     when it is answered whole: no entry, its pattern not found once, one batch, or a value a VALUES table
-    cannot hold. ``rows``: the rows of the pattern per batch (default ``ROWS``)."""
+    cannot hold. ``rows``: the rows of the pattern per batch (default: the entry's ``rows``, else ``ROWS``)."""
     found = entry(name)
     if found is None or bare is None or (at := anchored(bare, found["pattern"])) is None:
         return None
     weights = _weights(store, found["variable"], found["pattern"])
     if weights is None:
         return None
-    limit = ROWS if rows is None else rows
+    limit = rows if rows is not None else found.get("rows", ROWS)
     batches: list[list[str]] = []
     size = 0
     for term, n in weights:
