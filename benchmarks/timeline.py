@@ -27,6 +27,9 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's tipkg, run as a script
+from tipkg.parallel import default_jobs  # noqa: E402
+
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 PAGE_KB = (os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096) // 1024
 
@@ -105,8 +108,7 @@ def report(log: Path, width: float = 20.0, cores: int | None = None, least: floa
         busy = bins[b]
         top = "  ".join(f"{name} {cpu / width:.2f}" for name, cpu in busy.most_common(4) if cpu >= 0.02 * width)
         lines.append(f"{b * width:8.0f}  {sum(busy.values()) / width:5.2f}  {top}")
-    if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = cores or default_jobs()
     lines.append(f"\nwall {end:.1f} s, CPU {total:.1f} s, {cores} cores: {max(cores * end - total, 0):.1f} "
                  f"core-seconds idle ({100 * total / (cores * end) if end else 0:.0f} % busy)")
     return "\n".join(lines)
@@ -118,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, help="print the report of an existing log, run nothing")
     parser.add_argument("--every", type=float, default=0.1, help="seconds between samples")
     parser.add_argument("--bin", type=float, default=20.0, help="seconds per line of the report's bins")
-    parser.add_argument("--cores", type=int, help="cores the idle figure counts (default: this process's)")
+    parser.add_argument("--cores", type=int, help="cores the idle figure counts (default: the CPUs this process may use)")
     parser.add_argument("--least", type=float, default=1.0, help="CPU seconds a process takes to be listed")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- the command to run")
     args = parser.parse_args(argv)
