@@ -19,8 +19,9 @@ Nor does the child hold them all: the echoes come one class of identical wording
 (``reuse_index.streamed_reuse``), and each goes at once to the parent's file and to a scratch file of its
 line group's bucket (``graph.memo.bucket_of``). Then each bucket is read back alone, put in the order
 the whole sorted list gave it (``reuse.echo_order``, then its attestations), and its lines made or found
-(``graph.memo.bucket_files``): the child holds one bucket's echoes (a 64th), not every passage's offers
-and every echo, which at ×1000 were a gigabyte of its own.
+(``graph.memo.pooled_bucket_files``): the child holds one bucket's echoes (a 64th), not every passage's
+offers and every echo, which at ×1000 were a gigabyte of its own. On a large corpus the buckets are made by
+a pool of the build's ``jobs`` workers, each holding the bucket it makes (``POOL_ECHOES``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ from .reuse_index import streamed_reuse
 BATCH = 20_000
 #: echoes of one bucket held before they are written to its scratch file (64 buckets: at most 64 times this)
 BUCKET_BATCH = 500
+#: echoes from which their buckets' lines are made by a pool of the build's ``jobs`` workers
+#: (``memo.pooled_bucket_files``), not one bucket after another in the child: ×10 has about 40,000 echoes,
+#: ×100 about 400,000 (the pool's forks are not worth it on a small corpus)
+POOL_ECHOES = 100_000
 STAGE = "echoes"  # the line group's stage name, as ``add_echoes`` names it
 
 
@@ -57,18 +62,24 @@ class Spilled:
 
 
 def spilled_reuse(structured: Sequence[StructuredSource], keys: Sequence[str] | None, cache: str | Path | None,
-                  progress: Callable[[str], None] | None, memo: Path, scratch: Path, base: str | None) -> Spilled:
-    """``reuse_stage``, its lines made into ``memo`` and its echoes written to ``scratch`` (in the forked child)."""
+                  progress: Callable[[str], None] | None, memo: Path, scratch: Path, base: str | None,
+                  jobs: int | None = None) -> Spilled:
+    """``reuse_stage``, its lines made into ``memo`` and its echoes written to ``scratch`` (in the forked child);
+    ``jobs``: the processes that make the lines of a large corpus's echoes (default: every core)."""
+    from tipkg.parallel import jobs_for
+
+    workers = jobs_for(jobs)
     return streamed_reuse(structured, keys, cache, progress,
-                          lambda echoes, attested: _spill(echoes, attested, Path(memo), Path(scratch), base))
+                          lambda echoes, attested: _spill(echoes, attested, Path(memo), Path(scratch), base, workers))
 
 
-def _spill(echoes: Iterator[Echo], attested: list[Attestation], memo: Path, scratch: Path, base: str | None) -> Spilled:
+def _spill(echoes: Iterator[Echo], attested: list[Attestation], memo: Path, scratch: Path, base: str | None,
+           jobs: int = 1) -> Spilled:
     """Write ``echoes`` as they come to the parent's file and to their buckets' scratch files, announce the
     parent's file once it is whole (``read_echoes`` may read it from then on), then make (or find) each bucket's
     lines. Called again from the start if the index is rebuilt midway: every file is opened afresh, and the
     parent's is written beside its place and put there whole, so a reader of the first never sees it cut."""
-    from tipkg.graph.memo import bucket_files, bucket_of
+    from tipkg.graph.memo import bucket_of, pooled_bucket_files
 
     path = scratch / "echoes.pickle"
     writing = scratch / "echoes.pickle.part"
@@ -107,17 +118,18 @@ def _spill(echoes: Iterator[Echo], attested: list[Attestation], memo: Path, scra
     for item in attested:
         attested_in[bucket_of(echo_group(item))].append(item)
 
-    def buckets() -> Iterator[tuple[int, list[Echo | Attestation]]]:
-        for number in sorted({*held, *files, *attested_in}):
-            found = [Echo(*fields) for fields in pickled_batches(spill / f"{number}.pickle")] if number in files else []
-            found += [Echo(*fields) for fields in held.pop(number, ())]
-            found.sort(key=echo_order)
-            yield number, [*found, *attested_in[number]]
-            (spill / f"{number}.pickle").unlink(missing_ok=True)
+    def members(number: int) -> list[Echo | Attestation]:  # one bucket's, read back in the order the lines take
+        found = [Echo(*fields) for fields in pickled_batches(spill / f"{number}.pickle")] if number in files else []
+        found += [Echo(*fields) for fields in held.pop(number, ())]
+        found.sort(key=echo_order)
+        (spill / f"{number}.pickle").unlink(missing_ok=True)
+        return [*found, *attested_in[number]]
 
-    groups, _ = bucket_files(memo, STAGE, buckets(), base=base, signature=echo_signature,
-                             lines=lambda group: echo_lines([e for e in group if isinstance(e, Echo)],
-                                                            [a for a in group if isinstance(a, Attestation)], base))
+    groups, _ = pooled_bucket_files(
+        memo, STAGE, sorted({*held, *files, *attested_in}), members, base=base, signature=echo_signature,
+        lines=lambda group: echo_lines([e for e in group if isinstance(e, Echo)],
+                                       [a for a in group if isinstance(a, Attestation)], base),
+        jobs=jobs if count >= POOL_ECHOES else 1)
     shutil.rmtree(spill, ignore_errors=True)
     return Spilled(tuple(groups), path, count + len(attested))
 

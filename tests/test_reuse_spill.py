@@ -4,6 +4,7 @@ memory takes the same triples from those files. The echoes' file the child annou
 
 from __future__ import annotations
 
+import pytest
 
 from tipkg.graph.streams import SpilledTriples
 from tipkg.graph.triples import TripleSet
@@ -11,7 +12,7 @@ from tipkg.network.reuse import add_echoes, echo_order
 from tipkg.network.reuse_index import reuse_stage
 from tipkg.network.reuse_spill import BATCH, add_spilled, read_echoes, spilled_reuse
 from tipkg.ontology.namespace import PREFIXES
-from tipkg.parallel import Forked
+from tipkg.parallel import Forked, process_pool
 from tipkg.sources import read_corpus
 from tipkg.units import extract_units
 
@@ -20,7 +21,18 @@ from replicas import replicated
 BASE = "https://example.org/id/"
 
 
-def test_spilled_reuse_gives_the_parent_the_same_lines_and_echoes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("pooled", [False, True], ids=["one bucket after another", "buckets in a pool of two"])
+def test_spilled_reuse_gives_the_parent_the_same_lines_and_echoes(tmp_path, monkeypatch, pooled):
+    """Both ways the child makes its buckets' lines (``memo.pooled_bucket_files``) give ``add_echoes``'s lines."""
+    monkeypatch.delenv("TIPKG_JOBS", raising=False)
+    pools: list[str] = []
+    if pooled:  # the bundled corpus ×2 has far fewer echoes than a corpus whose buckets go to the pool
+        monkeypatch.setattr("tipkg.network.reuse_spill.POOL_ECHOES", 1)
+
+        def recorded(jobs, stage, *then):
+            pools.append(f"{stage} ×{jobs}")
+            return process_pool(jobs, stage, *then)
+        monkeypatch.setattr("tipkg.parallel.process_pool", recorded)
     sources = read_corpus(replicated(2, tmp_path / "corpus"))
     extraction = extract_units(sources, tmp_path / "cache", jobs=2)
     structured = [u.structured for u in extraction.units]
@@ -35,7 +47,8 @@ def test_spilled_reuse_gives_the_parent_the_same_lines_and_echoes(tmp_path, monk
     with monkeypatch.context() as runs:  # the child's buckets sorted in runs on disk, the parent's at once
         runs.setattr("tipkg.graph.memo.RUN_LINES", 50)
         spilled = spilled_reuse(structured, extraction.keys, tmp_path / "cache", None, tmp_path / "memo", scratch,
-                                BASE)
+                                BASE, jobs=2 if pooled else 1)
+    assert pools == (["echoes lines ×2"] if pooled else [])
     assert sorted(read_echoes(spilled.echoes), key=echo_order) == echoes  # written as they came, class by class
     assert spilled.count == len(echoes) + len(attested)
 

@@ -162,7 +162,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         # of the cache when there is one (network/reuse_index.py)
         reuse_keys = extraction.keys if cache else None
         # with an OUT the child makes the echoes' lines itself and hands back file names (network/reuse_spill.py)
-        reuse = (Forked(spilled_reuse, structured, reuse_keys, cache, say, sink.memo, chunks, base) if sink is not None
+        reuse = (Forked(spilled_reuse, structured, reuse_keys, cache, say, sink.memo, chunks, base, jobs)
+                 if sink is not None
                  else Forked(reuse_stage, structured, reuse_keys, cache, say))
         parts = None
         if sink is not None:  # each source's share of the graph, computed in the pool and cached (graph/parts.py)
