@@ -41,7 +41,6 @@ import hashlib
 import itertools
 import json
 import mmap
-import multiprocessing
 import os
 import re
 import tempfile
@@ -53,7 +52,7 @@ from contextlib import ExitStack
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -447,10 +446,7 @@ def _pieces(context: _Context, previous: PreviousSegments | None, counted: bool,
         for segment, task in tasks():
             yield segment, task if isinstance(task, _Piece) else _work(*task)
         return
-    # this runs in a Forked child of the build, which multiprocessing made daemonic, and a daemonic
-    # process may not start a pool: it may here, since each worker dies with it (die_with_parent)
-    process: Any = multiprocessing.current_process()  # _config is private: not in typeshed
-    process._config["daemon"] = False
+    # in a Forked child of the build, which is daemonic: process_pool lets it start a pool
     with process_pool(jobs, "text dumps", _worker_context, context) as pool:
         window: deque = deque()
         for segment, task in tasks():
@@ -470,8 +466,6 @@ def _distinct(paths: list[str], jobs: int | None) -> tuple[int, dict[str, int]]:
     partitions = range(void_stats.PARTITIONS)
     if jobs == 1 or len(paths) < POOLED:
         return void_stats.summed_distinct(void_stats.partition_distinct(paths, p) for p in partitions)
-    process: Any = multiprocessing.current_process()  # as in _pieces: each worker dies with this process
-    process._config["daemon"] = False
     with process_pool(jobs, "VoID counts") as pool:
         return void_stats.summed_distinct(pool.map(void_stats.partition_distinct, itertools.repeat(paths), partitions))
 

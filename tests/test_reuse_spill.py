@@ -79,7 +79,11 @@ def test_the_echoes_announced_are_all_there_while_the_child_makes_their_lines(tm
     echoes, _ = reuse_stage(structured, extraction.keys, tmp_path / "cache")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    job = Forked(spilled_reuse, structured, extraction.keys, tmp_path / "cache", None, tmp_path / "memo", scratch, BASE)
+    # its buckets' lines made by a pool, as a large corpus's are: the child is daemonic, and multiprocessing let
+    # no daemonic process start one ("daemonic processes are not allowed to have children", ×1000's first run)
+    monkeypatch.setattr("tipkg.network.reuse_spill.POOL_ECHOES", 1)
+    job = Forked(spilled_reuse, structured, extraction.keys, tmp_path / "cache", None, tmp_path / "memo", scratch, BASE,
+                 2)
     announced = job.announced()
     assert sorted(read_echoes(announced), key=echo_order) == echoes  # read at once: every echo is in it
     spilled = job.result()

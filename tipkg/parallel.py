@@ -394,6 +394,10 @@ def process_pool(jobs: int, stage: str, *then: Any) -> Iterator[ProcessPoolExecu
     keeps its parent's command line. Killing a worker so gives that very error
     (``tests/test_parallel.py``); now it says "killed by SIGKILL"."""
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    # a build's stage in a Forked child (the text dumps, VoID's counts, the text reuse's lines) is daemonic, and
+    # multiprocessing lets no daemonic process start a pool: this one may, since each worker dies with it
+    process: Any = multiprocessing.current_process()  # _config is private: not in typeshed
+    process._config["daemon"] = False
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_pool_worker,
                                initargs=(stage, os.getpid(), *then))
     workers: dict = getattr(pool, "_processes", {})  # filled as workers start; shutdown lets go of it, not we
