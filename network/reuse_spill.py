@@ -46,9 +46,11 @@ BATCH = 20_000
 #: echoes of one bucket held before they are written to its scratch file (64 buckets: at most 64 times this)
 BUCKET_BATCH = 500
 #: echoes from which their buckets' lines are made by a pool of the build's ``jobs`` workers
-#: (``memo.pooled_bucket_files``), not one bucket after another in the child: ×10 has about 40,000 echoes,
-#: ×100 about 400,000 (the pool's forks are not worth it on a small corpus)
-POOL_ECHOES = 100_000
+#: (``memo.pooled_bucket_files``), not one bucket after another in the child. ×100 has 407,206 (and
+#: attestations), ×1000 4.2 million. At ×1000 the child's lines were the build's longest chain, the other core
+#: idle for 28 s; at ×100 no core sits idle then, and the pool's workers cost 0.3–1.0 CPU s more than the child
+#: alone (two interleaved rounds of cold builds), for no time saved
+POOL_ECHOES = 1_000_000
 STAGE = "echoes"  # the line group's stage name, as ``add_echoes`` names it
 
 
