@@ -44,6 +44,29 @@ from bench_build import change_one, compile_checkout, stages  # noqa: E402
 KINDS = ("cold", "warm", "one_changed")
 
 
+#: what ``--same`` does not compare: the store's RocksDB files (the same triples, not the same bytes) and the
+#: text dumps' segment index (which names the scratch paths of the build that wrote it)
+NOT_COMPARED = ("store", ".segments.json")
+
+
+def digests(out: Path) -> dict[str, str]:
+    """The SHA-256 of every file of a build's OUT but ``NOT_COMPARED``, by path in OUT (``--same``)."""
+    import hashlib
+
+    found = {}
+    for path in sorted(out.rglob("*")):
+        name = path.relative_to(out).as_posix()
+        if path.is_file() and name.split("/")[0] not in NOT_COMPARED:
+            with open(path, "rb") as data:
+                found[name] = hashlib.file_digest(data, "sha256").hexdigest()
+    return found
+
+
+def differences(base: dict[str, str], this: dict[str, str]) -> list[str]:
+    """The files of two OUTs (``digests``) that are not the same bytes, or not in both."""
+    return sorted(name for name in base.keys() | this.keys() if base.get(name) != this.get(name))
+
+
 def run(checkout: Path, corpus: Path, out: Path, cache: Path | None, jobs: int | None, compiled: bool = False) -> dict:
     """One ``tipkg build`` from ``checkout``: wall and CPU seconds (its whole process tree), its stages.
     ``cache`` None: ``--no-cache``. ``compiled``: the modules' bytecode is read (PYTHONDONTWRITEBYTECODE
@@ -75,19 +98,21 @@ def interleaved(checkouts: dict[str, Path], rounds: int):
 
 
 def one_round(checkout: Path, corpus: Path, work: Path, jobs: int | None, kinds=KINDS, compiled: bool = False,
-              cached: bool = True) -> dict[str, dict]:
-    """Cold, warm, one-changed (those of ``kinds``) of ``checkout`` on a fresh copy of ``corpus`` in ``work``."""
+              cached: bool = True, same: dict | None = None) -> dict[str, dict]:
+    """Cold, warm, one-changed (those of ``kinds``) of ``checkout`` on a fresh copy of ``corpus`` in ``work``;
+    ``same``: filled with each build's OUT (``digests``), by kind."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     mine = work / "corpus"
     shutil.copytree(corpus, mine)
     out, cache = work / "out", (work / "cache" if cached else None)
-    figures = {"cold": run(checkout, mine, out, cache, jobs, compiled)}
-    if "warm" in kinds:
-        figures["warm"] = run(checkout, mine, out, cache, jobs, compiled)
-    if "one_changed" in kinds:
-        change_one(mine)
-        figures["one_changed"] = run(checkout, mine, out, cache, jobs, compiled)
+    figures = {}
+    for kind in kinds:
+        if kind == "one_changed":
+            change_one(mine)
+        figures[kind] = run(checkout, mine, out, cache, jobs, compiled)
+        if same is not None:
+            same[kind] = digests(out)
     shutil.rmtree(work, ignore_errors=True)
     return figures
 
@@ -103,7 +128,12 @@ def main() -> None:
                         "reading the bytecode, as an installed package runs (the x1 <= 2 s target is timed so)")
     parser.add_argument("--no-cache", action="store_true", help="cold builds with --no-cache (implies --cold-only)")
     parser.add_argument("--json", metavar="FILE", help="write every run's figures and the medians as JSON")
+    parser.add_argument("--same", action="store_true", help="check that both checkouts' builds write the same bytes "
+                        "(every file of OUT but the store and the segment index; SOURCE_DATE_EPOCH set): a change "
+                        "that only makes the build faster; exit 1 if not")
     args = parser.parse_args()
+    if args.same:
+        os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")  # the dumps' build time, as the builds' children read it
     checkouts = {"base": Path(args.baseline).resolve(), "this": ROOT}
     kinds = ("cold",) if args.cold_only or args.no_cache else KINDS
     if args.compiled:
@@ -111,13 +141,18 @@ def main() -> None:
             compile_checkout(checkout)
     load = [os.getloadavg()[0]]
     runs: dict[str, list[dict]] = {name: [] for name in checkouts}
+    outs: dict[str, dict] = {name: {} for name in checkouts}  # the last round's OUTs (--same)
+    unlike: list[str] = []
     with tempfile.TemporaryDirectory(prefix="tipkg-ab-") as tmp:
         corpus = replicate.write_corpus(args.size, Path(tmp) / "corpus")
         for r, name, checkout in interleaved(checkouts, args.rounds):
             runs[name].append(one_round(checkout, corpus, Path(tmp) / name, args.jobs, kinds, args.compiled,
-                                        not args.no_cache))
+                                        not args.no_cache, outs[name] if args.same else None))
             if any(len(done) <= r for done in runs.values()):
                 continue  # the round's other checkout is still to run
+            for kind in kinds if args.same else ():
+                unlike += [f"round {r + 1}, {kind}: {name}" for name in differences(outs["base"][kind],
+                                                                                   outs["this"][kind])]
             print(f"round {r + 1}/{args.rounds}: " + ", ".join(
                 f"{name} cold {runs[name][-1]['cold']['wall']:.2f} s" for name in checkouts), file=sys.stderr, flush=True)
     load.append(os.getloadavg()[0])
@@ -131,8 +166,14 @@ def main() -> None:
         print(f"{kind:<12} {b['wall']:>9.2f} {t['wall']:>9.2f} {t['wall'] / b['wall']:>6.2f}   "
               f"{b['cpu']:>8.2f} {t['cpu']:>8.2f} {t['cpu'] / b['cpu']:>6.2f}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"size": args.size, "load": load, "medians": medians, "runs": runs},
+        Path(args.json).write_text(json.dumps({"size": args.size, "load": load, "medians": medians, "runs": runs,
+                                               **({"unlike": unlike} if args.same else {})},
                                               indent=1) + "\n", encoding="utf-8")
+    if args.same:
+        print("outputs: " + ("the same bytes in every build" if not unlike else
+                             f"{len(unlike)} files differ: " + "; ".join(unlike[:20])))
+        if unlike:
+            raise SystemExit(1)
 
 
 if __name__ == "__main__":
