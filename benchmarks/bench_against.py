@@ -44,22 +44,16 @@ from bench_build import change_one, compile_checkout, stages  # noqa: E402
 KINDS = ("cold", "warm", "one_changed")
 
 
-#: what ``--same`` does not compare: the store's RocksDB files (the same triples, not the same bytes) and the
-#: text dumps' segment index (which names the scratch paths of the build that wrote it)
-NOT_COMPARED = ("store", ".segments.json")
-
-
 def digests(out: Path) -> dict[str, str]:
-    """The SHA-256 of every file of a build's OUT but ``NOT_COMPARED``, by path in OUT (``--same``)."""
-    import hashlib
+    """The SHA-256 of every file of a build's OUT, by path in OUT (``--same``), but the store's RocksDB files (the
+    same triples, not the same bytes) and the text dumps' segment index (its recipe is a hash of the code that
+    wrote it, so two checkouts' differ): ``cache_entries.file_digest``, in blocks (×1000's graph.nt is 11 GB)."""
+    from tipkg.cache_entries import file_digest
+    from tipkg.graph.previous_segments import INDEX
+    from tipkg.graph.store import STORE_DIR
 
-    found = {}
-    for path in sorted(out.rglob("*")):
-        name = path.relative_to(out).as_posix()
-        if path.is_file() and name.split("/")[0] not in NOT_COMPARED:
-            with open(path, "rb") as data:
-                found[name] = hashlib.file_digest(data, "sha256").hexdigest()
-    return found
+    return {name: file_digest(path) for path in sorted(out.rglob("*"))
+            if path.is_file() and (name := path.relative_to(out).as_posix()).split("/")[0] not in (STORE_DIR, INDEX)}
 
 
 def differences(base: dict[str, str], this: dict[str, str]) -> list[str]:
