@@ -47,9 +47,10 @@ from itertools import islice
 from pathlib import Path
 
 try:
+    import fcntl
     import resource
-except ImportError:  # not on Windows: no file limit is read there
-    resource = None  # type: ignore[assignment]
+except ImportError:  # not on Windows: no file limit is read there, no pipe widened
+    fcntl = resource = None  # type: ignore[assignment]
 
 import pyoxigraph as ox
 
@@ -162,6 +163,7 @@ def sorted_union(paths: Sequence[Path], folder: Path) -> Iterator[bytes]:
             command, stdout=subprocess.PIPE, stderr=stderr, env={**os.environ, "LC_ALL": "C"},
             preexec_fn=_die_with_us(os.getpid())) as child:
         assert child.stdout is not None
+        widen_pipe(child.stdout.fileno())
         try:
             while block := child.stdout.read(1 << 20):
                 yield block + child.stdout.readline()
@@ -172,6 +174,27 @@ def sorted_union(paths: Sequence[Path], folder: Path) -> Iterator[bytes]:
                            + errors.read_text(errors="replace").strip()[-2000:])
     listing.unlink(missing_ok=True)
     errors.unlink(missing_ok=True)
+
+
+#: the bytes the pipe from GNU sort to this process holds (``widen_pipe``): a block this process reads
+#: (1 MiB), which is what Linux lets any process ask (``/proc/sys/fs/pipe-max-size``)
+PIPE_BYTES = 1 << 20
+
+
+def widen_pipe(fd: int) -> None:
+    """The pipe ``fd`` made to hold ``PIPE_BYTES`` (``F_SETPIPE_SZ``), where the system allows it.
+
+    Linux's pipe holds 64 KiB. This process reads sort's lines 1 MiB at a time and then works on them
+    (the delta against the previous graph.nt, the file's writing): with 64 KiB in the pipe, sort waited on
+    this process's work and this process on sort's, one core in use between them. ×1000, one source
+    changed: the merge took 48 s at 0.9 cores (sort 24.4 CPU s). A sort's merge of 2 GB of graph.nt read
+    by a loop that splits and writes it: 5.4-6.8 s with 64 KiB, 4.0-4.2 s with 1 MiB."""
+    if fcntl is None or not hasattr(fcntl, "F_SETPIPE_SZ"):
+        return
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except OSError:  # a lower pipe-max-size: the pipe stays as it is
+        pass
 
 
 def sort_batch(files: int) -> int:
