@@ -45,6 +45,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 try:
     import fcntl
@@ -57,6 +58,9 @@ import pyoxigraph as ox
 from tipkg.parallel import Forked, name_process
 
 from .delta import Delta, write_blocks_with_delta
+
+if TYPE_CHECKING:
+    from .early_merge import EarlyMerge
 from .triples import OxigraphTerms, TripleSet
 
 #: triples held in memory before a chunk is written (about 40 MB of pyoxigraph triples; 400,000 held
@@ -329,6 +333,7 @@ class SpilledTriples(TripleSet):
         self.delta: Delta | None = None  # how graph.nt differs from the previous one (``finish``)
         self.memo: Path | None = None  # where the global pass keeps its lines by group (``graph/memo.py``)
         self.making: list[Forked[Path]] = []  # the passes ``add_made`` forked, their files not yet merged in
+        self.early: EarlyMerge | None = None  # the merge of the files included so far, begun (``merge_early``)
 
     @classmethod
     def written(cls, prefixes: dict[str, str] | None, path: str | Path, store: str | Path | None,
@@ -378,6 +383,16 @@ class SpilledTriples(TripleSet):
         self.spill()
         folder = self.folder / f"{make.__name__}-{len(self.extra):05d}"
         self.making.append(Forked(_made_file, self, make, args, folder))
+
+    def merge_early(self) -> None:
+        """Begin merging the files included so far (the sources' parts, the groups of the global pass made
+        so far) in batches, beside what the build does next (``graph/early_merge.py``): ``finish`` merges
+        their batches' files instead."""
+        from .early_merge import EarlyMerge
+
+        if self.early is None:
+            files = [path for stream in self.extra if isinstance(path := getattr(stream, "path", None), Path)]
+            self.early = EarlyMerge(files, self.folder / "early")
 
     def _made(self) -> None:
         """Wait for what the passes ``add_made`` forked make, and merge it in."""
@@ -441,6 +456,10 @@ class SpilledTriples(TripleSet):
                 written.writelines(stream())
             self.chunks.append(made)  # removed with the chunks
             files.append(made)
+        standing = self.early.standing_for() if self.early is not None else None
+        if standing:  # each batch merged early stands for its files, last (``graph/early_merge.py``)
+            files = [f for f in files if f not in standing] + list(dict.fromkeys(standing[f] for f in files
+                                                                                 if f in standing))
         with open(path, "wb", buffering=1 << 20) as out:
             blocks = sorted_union(files, self.folder)
             if self.previous is not None:
@@ -452,6 +471,9 @@ class SpilledTriples(TripleSet):
                     count += block.count(b"\n")
         for chunk in self.chunks:
             chunk.unlink(missing_ok=True)
+        if self.early is not None:
+            self.early.close()
+            self.early = None
         self.chunks, self.extra, self.path, self.count = [], [], Path(path), count
         self.known = set()
         return count

@@ -190,6 +190,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         computed = parts.computed if parts else 0
         parts = briefs = extraction.briefs = None  # type: ignore[assignment]
         lap("graph")
+        if sink is not None:  # the parts are all in: their share of graph.nt's merge begins (graph/early_merge.py)
+            sink.merge_early()
         say("text reuse")
         # draft paragraph -> adopted paragraph (network/alignment.py): it does not wait for the reuse child
         add_alignments(graph, aligned if aligned is not None else align(structured), base)
