@@ -59,7 +59,7 @@ class EarlyMerge:
             return
         folder.mkdir(parents=True, exist_ok=True)
         # a last batch of one file is no batch: that file is merged as it is
-        self.batches = [batch for i in range(0, len(paths), size) if len(batch := list(paths[i:i + size])) > 1]
+        self.batches = [group for i in range(0, len(paths), size) if len(group := list(paths[i:i + size])) > 1]
         self.files = [folder / f"early-{i:05d}.nt" for i in range(len(self.batches))]
         self._thread = threading.Thread(target=self._merge, args=(sort,), name="early merge", daemon=True)
         self._thread.start()
