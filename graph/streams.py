@@ -84,6 +84,10 @@ MERGE_BUFFER = 1 << 16
 #: 36 MB) and 33.8 at 64; ×100 (757 files): 2.6 s at 600, 2.1 at 128. The store's load reads graph.nt as the
 #: merge writes it, so the first line's wait is the load's too
 SORT_BATCH = 128
+#: the widest merge into graph.nt once its parts were merged early (``graph/early_merge.py``): their batches'
+#: files (×1000: 40) and the global pass's groups (about 260) in one pass, with no temporary file: at
+#: ``SORT_BATCH`` sort first merged the smallest 128 through one, before its first line
+FINAL_BATCH = 512
 
 
 def sorted_chunk(lines: Iterable[bytes], path: Path) -> Path:
@@ -144,11 +148,12 @@ def pickled_batches(path: Path) -> Iterator:
             yield from batch
 
 
-def sorted_union(paths: Sequence[Path], folder: Path) -> Iterator[bytes]:
+def sorted_union(paths: Sequence[Path], folder: Path, widest: int | None = None) -> Iterator[bytes]:
     """The lines of the sorted N-Triples files ``paths`` merged into one sorted stream without repeats, as
     blocks of whole lines (newlines kept): what ``merged`` gives, but merged by GNU sort in C
     (``sort --merge --unique``, C locale: the lines compared as bytes) where it is installed, which takes
     about a third of the CPU of ``heapq.merge`` (×100: 3.1 M lines of 501 parts, 0.9 against 3.1 s).
+    ``widest``: the most files sort merges at once (``sort_batch``; default ``SORT_BATCH``).
     Both orders agree because no N-Triples line is a prefix of another (sort compares lines without
     their newline, Python with it). ``folder``: its list of files and its temporary files."""
     sort = gnu_sort()
@@ -161,7 +166,7 @@ def sorted_union(paths: Sequence[Path], folder: Path) -> Iterator[bytes]:
     listing = folder / "merge.files"
     listing.write_bytes(b"".join(os.fsencode(p) + b"\0" for p in paths))  # no limit on the command's length
     errors = folder / "merge.errors"
-    command = [sort, "--merge", "--unique", f"--batch-size={sort_batch(len(paths))}",
+    command = [sort, "--merge", "--unique", f"--batch-size={sort_batch(len(paths), widest)}",
                f"--temporary-directory={folder}", f"--files0-from={listing}"]
     with open(errors, "wb") as stderr, subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=stderr, env={**os.environ, "LC_ALL": "C"},
@@ -201,8 +206,8 @@ def widen_pipe(fd: int) -> None:
         pass
 
 
-def sort_batch(files: int) -> int:
-    """How many of ``files`` files GNU sort merges at once: ``SORT_BATCH``, fewer if there are fewer, and never
+def sort_batch(files: int, widest: int | None = None) -> int:
+    """How many of ``files`` files GNU sort merges at once: ``widest`` (default ``SORT_BATCH``), fewer if there are fewer, and never
     more than this process may open (its soft ``RLIMIT_NOFILE``, which sort inherits, less the three it keeps
     for itself): sort refuses a larger ``--batch-size`` outright (``maximum --batch-size argument with current
     rlimit is 1021`` under the usual 1,024), where a smaller one only merges through its temporary files.
@@ -210,7 +215,7 @@ def sort_batch(files: int) -> int:
     >>> sort_batch(5) <= 5, sort_batch(100_000) <= SORT_BATCH
     (True, True)
     """
-    most = SORT_BATCH
+    most = SORT_BATCH if widest is None else widest
     if resource is not None:
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft != resource.RLIM_INFINITY:
@@ -461,7 +466,7 @@ class SpilledTriples(TripleSet):
             files = [f for f in files if f not in standing] + list(dict.fromkeys(standing[f] for f in files
                                                                                  if f in standing))
         with open(path, "wb", buffering=1 << 20) as out:
-            blocks = sorted_union(files, self.folder)
+            blocks = sorted_union(files, self.folder, FINAL_BATCH if standing else None)
             if self.previous is not None:
                 count, self.delta = write_blocks_with_delta(blocks, out, *self.previous, self.folder)
             else:

@@ -29,6 +29,10 @@ def test_a_merge_begun_early_gives_the_same_graph(built_out, tmp_path, monkeypat
         seen.append({"standing": standing, "error": self.error, "files": list(self.files)})
         return standing
     monkeypatch.setattr(early_merge.EarlyMerge, "standing_for", recorded)
+    batches: list[tuple[int, int]] = []  # (files, how many sort merges at once) of each merge
+    sort_batch = streams.sort_batch
+    monkeypatch.setattr(streams, "sort_batch", lambda files, widest=None: batches.append(
+        (files, batch := sort_batch(files, widest))) or batch)
     build(out_dir=tmp_path / "out", cache=tmp_path / "cache")
     assert (tmp_path / "out" / "graph.nt").read_bytes() == (built_out / "graph.nt").read_bytes()
     (merge,) = seen
@@ -37,6 +41,8 @@ def test_a_merge_begun_early_gives_the_same_graph(built_out, tmp_path, monkeypat
     assert len(merge["standing"]) > len(parts) >= 5  # every source's part, and the global pass's groups so far
     assert len(merge["files"]) == len(set(merge["standing"].values())) >= len(merge["standing"]) / 4
     assert not any(path.exists() for path in merge["files"])  # removed once graph.nt is merged
+    files, batch = batches[-1]  # graph.nt's merge: the batches' files and the rest, more than SORT_BATCH, in one pass
+    assert batch == files > streams.SORT_BATCH
 
 
 def test_a_batch_whose_sort_fails_leaves_its_files_to_the_merge(built_out, tmp_path, monkeypatch):
