@@ -58,10 +58,10 @@ import pyoxigraph as ox
 from tipkg.parallel import Forked, name_process
 
 from .delta import Delta, write_blocks_with_delta
+from .triples import OxigraphTerms, TripleSet
 
 if TYPE_CHECKING:
     from .early_merge import EarlyMerge
-from .triples import OxigraphTerms, TripleSet
 
 #: triples held in memory before a chunk is written (about 40 MB of pyoxigraph triples; 400,000 held
 #: 165 MB and more in the parent's peak than the chunk files cost in the merge)
@@ -207,10 +207,11 @@ def widen_pipe(fd: int) -> None:
 
 
 def sort_batch(files: int, widest: int | None = None) -> int:
-    """How many of ``files`` files GNU sort merges at once: ``widest`` (default ``SORT_BATCH``), fewer if there are fewer, and never
-    more than this process may open (its soft ``RLIMIT_NOFILE``, which sort inherits, less the three it keeps
-    for itself): sort refuses a larger ``--batch-size`` outright (``maximum --batch-size argument with current
-    rlimit is 1021`` under the usual 1,024), where a smaller one only merges through its temporary files.
+    """How many of ``files`` files GNU sort merges at once: ``widest`` (default ``SORT_BATCH``), fewer if there
+    are fewer, and never more than this process may open (its soft ``RLIMIT_NOFILE``, which sort inherits, less
+    the three it keeps for itself): sort refuses a larger ``--batch-size`` outright (``maximum --batch-size
+    argument with current rlimit is 1021`` under the usual 1,024), where a smaller one only merges through its
+    temporary files.
 
     >>> sort_batch(5) <= 5, sort_batch(100_000) <= SORT_BATCH
     (True, True)
