@@ -40,7 +40,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from .streams import _die_with_us, gnu_sort, sort_batch
+from .streams import dies_with_us, gnu_sort, merge_command, sort_batch, sort_env
 
 #: how much lower the early merge's sort runs than the build (os.nice): it takes the cores the build leaves
 #: idle, and slows no stage that another waits for
@@ -69,7 +69,7 @@ class EarlyMerge:
         self._thread.start()
 
     def _merge(self, sort: str) -> None:
-        die = _die_with_us(os.getpid())
+        die = dies_with_us(os.getpid())
 
         def before_exec() -> None:
             os.nice(NICENESS)
@@ -80,11 +80,9 @@ class EarlyMerge:
             if self._stopped.is_set():
                 return
             listing = out.with_suffix(".files")
-            listing.write_bytes(b"".join(os.fsencode(p) + b"\0" for p in batch))
-            command = [sort, "--merge", "--unique", f"--batch-size={len(batch)}",
-                       f"--temporary-directory={out.parent}", f"--files0-from={listing}", f"--output={out}"]
-            done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  env={**os.environ, "LC_ALL": "C"}, preexec_fn=before_exec)
+            command = [*merge_command(sort, batch, listing, len(batch)), f"--output={out}"]
+            done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=sort_env(),
+                                  preexec_fn=before_exec)
             listing.unlink(missing_ok=True)
             if done.returncode != 0:
                 self.error = (f"merging {len(batch)} parts into {out.name}: sort exited with {done.returncode}: "

@@ -164,13 +164,11 @@ def sorted_union(paths: Sequence[Path], folder: Path, widest: int | None = None)
         return
     folder.mkdir(parents=True, exist_ok=True)
     listing = folder / "merge.files"
-    listing.write_bytes(b"".join(os.fsencode(p) + b"\0" for p in paths))  # no limit on the command's length
     errors = folder / "merge.errors"
-    command = [sort, "--merge", "--unique", f"--batch-size={sort_batch(len(paths), widest)}",
-               f"--temporary-directory={folder}", f"--files0-from={listing}"]
+    command = merge_command(sort, paths, listing, sort_batch(len(paths), widest))
     with open(errors, "wb") as stderr, subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=stderr, env={**os.environ, "LC_ALL": "C"},
-            preexec_fn=_die_with_us(os.getpid())) as child:
+            command, stdout=subprocess.PIPE, stderr=stderr, env=sort_env(),
+            preexec_fn=dies_with_us(os.getpid())) as child:
         assert child.stdout is not None
         widen_pipe(child.stdout.fileno())
         try:
@@ -183,6 +181,21 @@ def sorted_union(paths: Sequence[Path], folder: Path, widest: int | None = None)
                            + errors.read_text(errors="replace").strip()[-2000:])
     listing.unlink(missing_ok=True)
     errors.unlink(missing_ok=True)
+
+
+def sort_env() -> dict[str, str]:
+    """The environment of GNU sort (and comm): this process's, in the C locale, so lines are compared as bytes,
+    as Python compares them."""
+    return {**os.environ, "LC_ALL": "C"}
+
+
+def merge_command(sort: str, paths: Sequence[Path], listing: Path, batch: int) -> list[str]:
+    """GNU sort's command merging the sorted files ``paths`` without repeats, ``batch`` at a time, to its standard
+    output; their names written to ``listing`` (no limit on the command's length), its temporary files beside it.
+    ``sorted_union`` reads its output through a pipe, ``early_merge`` gives it an ``--output`` file."""
+    listing.write_bytes(b"".join(os.fsencode(p) + b"\0" for p in paths))
+    return [sort, "--merge", "--unique", f"--batch-size={batch}", f"--temporary-directory={listing.parent}",
+            f"--files0-from={listing}"]
 
 
 #: the bytes the pipe from GNU sort to this process holds (``widen_pipe``): a block this process reads
@@ -224,7 +237,7 @@ def sort_batch(files: int, widest: int | None = None) -> int:
     return max(2, min(files, most))
 
 
-def _die_with_us(parent: int) -> Callable[[], None] | None:
+def dies_with_us(parent: int) -> Callable[[], None] | None:
     """What the sort child runs before it starts: ask the kernel to kill it when the build dies, as every child
     of a build does (``tipkg.parallel.die_with_parent``; Linux ``PR_SET_PDEATHSIG``). The C library is loaded
     here, in the parent: the child only calls into it."""
@@ -243,11 +256,11 @@ _SORT: list[str | None] = []
 
 
 def sort_files(sort: str, files: list[Path], out: Path, unique: bool = False) -> Path:
-    """``files`` sorted together into ``out`` by GNU sort ``sort`` (``gnu_sort``), bytewise (``LC_ALL=C``), in
+    """``files`` sorted together into ``out`` by GNU sort ``sort`` (``gnu_sort``), bytewise (``sort_env``), in
     16 MB of memory, its temporary files beside ``out``; ``unique`` drops repeated lines. The scratch files of
     validation's pass are sorted so (``shapes/edges.py``, ``shapes/shared.py``)."""
     subprocess.run([sort, *(["-u"] if unique else []), "-S", "16M", "-T", str(out.parent), "-o", str(out),
-                    *map(str, files)], env={**os.environ, "LC_ALL": "C"}, check=True)
+                    *map(str, files)], env=sort_env(), check=True)
     return out
 
 

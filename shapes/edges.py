@@ -10,7 +10,6 @@ a merge here where they are not installed or ``$TIPKG_MERGE=python``), for a sto
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tipkg.graph.streams import external_sort, file_lines, gnu_sort, sort_files
+from tipkg.graph.streams import external_sort, file_lines, gnu_sort, sort_env, sort_files
 from tipkg.shapes.local import Local
 from tipkg.shapes.runs import Unsorted, read_iri
 
@@ -29,11 +28,10 @@ def missing_in_file(nt: Path, keys: Path) -> set[bytes]:
     for 87,112 citations, where their query looked each up in the store: 1.9 s), else merged here. A line
     found missing is looked for once more among the lines of ``nt`` that escape a character (an IRI may
     be written so: the same triple, other bytes); lines out of order: ``Unsorted``."""
-    env = {**os.environ, "LC_ALL": "C"}
     sort = gnu_sort()  # GNU sort, as the merge into graph.nt uses it (None: $TIPKG_MERGE=python, or none here)
     if sort and shutil.which("comm"):
         ordered = sort_files(sort, [keys], keys.with_name(keys.name + ".sorted"), unique=True)
-        done = subprocess.run(["comm", "-23", "--check-order", str(ordered), str(nt)], env=env, capture_output=True)
+        done = subprocess.run(["comm", "-23", "--check-order", str(ordered), str(nt)], env=sort_env(), capture_output=True)
         if done.returncode != 0:
             raise Unsorted(f"graph.nt: not sorted as comm reads it ({done.stderr.decode('utf-8', 'replace').strip()})")
         missing = set(done.stdout.splitlines(keepends=True))
