@@ -5,7 +5,7 @@ loader, validation, the text dumps, the precomputed answers — each named after
 (``tipkg.parallel.name_process``). Stage timings say how long a stage took, not whether both cores were busy
 meanwhile; this says which processes ran when, how much CPU each took, and how many core-seconds sat idle.
 It found, at ×1000, the store's load waiting 27 s for the first line of ``graph.nt``'s merge (then GNU sort's
-two wide batches: ``graph.streams.SORT_BATCH``) and the build busy for all but 93 of its 1,645 core-seconds.
+two wide batches: ``graph.merge.SORT_BATCH``) and the build busy for all but 93 of its 1,645 core-seconds.
 
     python benchmarks/timeline.py --log tl.tsv -- python -m tipkg build --corpus C --out O
     python benchmarks/timeline.py --report tl.tsv --bin 20     # the report again, other bins

@@ -4,8 +4,8 @@ Building: ``build`` (stage 5, ``build_graph``) builds source by source — ``par
 source adds on its own, and its claims — labels, texts — resolved in manifest order) — and calls ``uris`` (the one function
 that mints every URI), ``triples`` (the set of pyoxigraph triples the build
 collects), ``streams`` (that set spilled to sorted chunk files and merged k-way into
-``graph.nt``, then read back as a stream; ``early_merge`` begins that merge with the parts' files while
-the build goes on), ``labels`` (English and Arabic labels from identifiers and text),
+``graph.nt``, then read back as a stream), ``merge`` (sorted files merged, by GNU sort where it is
+installed; ``early_merge`` begins graph.nt's merge with the parts' files while the build goes on), ``labels`` (English and Arabic labels from identifiers and text),
 ``references`` (each edge asserted and described by a citation node) and
 ``thematic_index`` (the index as a SKOS scheme), ``mandates`` (one mandate
 node per creating paragraph), ``answers`` (what answered a mandate) and

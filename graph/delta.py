@@ -95,7 +95,7 @@ def write_with_delta(lines: Iterable[bytes], out: BinaryIO, previous: Path, reco
 def write_blocks_with_delta(blocks: Iterable[bytes], out: BinaryIO, previous: Path, record: dict,
                             folder: Path) -> tuple[int, Delta | None]:
     """``write_with_delta`` of sorted, distinct lines given as blocks of whole lines (what
-    ``streams.sorted_union`` reads from the merge): a block equal to the previous file's next bytes is
+    ``merge.sorted_union`` reads from the merge): a block equal to the previous file's next bytes is
     compared and counted in C, never split into lines.
 
     The delta is None — and every line is written all the same — when the previous file cannot be read,

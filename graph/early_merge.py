@@ -1,7 +1,7 @@
 """graph.nt's merge begun early: the files already in the graph merged in batches while the build goes on.
 
 ``graph.nt`` is GNU sort's merge of every sorted file the build made: each source's part (×1000: 5,000 of
-them, 9.8 GB) and a few hundred of the global pass. Sort merges more than ``streams.SORT_BATCH`` files
+them, 9.8 GB) and a few hundred of the global pass. Sort merges more than ``merge.SORT_BATCH`` files
 through temporary files, a batch at a time, before it writes its first line, and the store's load, which
 reads ``graph.nt`` as it is written (``store.follow_store``), waited for that first pass: at ×1000 12 s
 with one core idle, and the core before that idle too (the gists' child ending alone).
@@ -10,7 +10,7 @@ The parts are whole long before ``graph.nt`` can be (it waits for the text reuse
 the graph stage has included them, ``EarlyMerge`` merges their batches in a thread of the build's
 process, one niced sort at a time: on the core the rest of the build leaves idle. At ``finish``
 (``SpilledTriples.finish``) each batch's file stands for its files, and the merge takes up to
-``streams.FINAL_BATCH`` files at once: the batches' files (×1000: 40) and the global pass's groups (about
+``merge.FINAL_BATCH`` files at once: the batches' files (×1000: 40) and the global pass's groups (about
 260) in one pass, its first line out at once (beyond that, sort's own batches take the small files, put
 first, and its last pass reads each large file once). A sorted union of sorted unions is the sorted union
 of them all: ``graph.nt`` is the same bytes. ×1000, cold (one run each, under ``benchmarks/timeline.py``):
@@ -40,7 +40,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from .streams import dies_with_us, gnu_sort, merge_command, sort_batch, sort_env
+from .merge import dies_with_us, gnu_sort, merge_command, sort_batch, sort_env
 
 #: how much lower the early merge's sort runs than the build (os.nice): it takes the cores the build leaves
 #: idle, and slows no stage that another waits for

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from .streams import FileLines, sorted_chunk, sorted_union
+from .merge import FileLines, sorted_chunk, sorted_union
 
 R = TypeVar("R")
 
@@ -204,7 +204,7 @@ class LineStore:
     def put(self, key: str, lines: Iterable[bytes]) -> Path:
         """Store ``lines`` sorted, without repeats, atomically (the lines file first, its sum last). At most
         ``RUN_LINES`` distinct lines are held: past them, each run goes sorted to a scratch file and the
-        runs are merged (``streams.sorted_union``: GNU sort in C) as they are written (a reuse bucket at
+        runs are merged (``merge.sorted_union``: GNU sort in C) as they are written (a reuse bucket at
         ×1000 is ~0.9 M lines, and sorting it whole held it two or three times)."""
         from tipkg.cache_entries import sealed, write_atomically
 

@@ -27,7 +27,7 @@ triples, each node's come from the first source that has any (``first_printers``
 reads that off the sorted contested files in a k-way merge, holding no table of
 nodes). A source's part can thus be computed in any process, cached as two
 sorted N-Triples files and merged into ``graph.nt`` (``tipkg.units``,
-``graph.streams``).
+``graph.streams``, ``graph.merge``).
 
 The reading order of the visual-order sources (``tipkg.reading_order``) reads a
 model of words and word pairs too, but the one shipped with the code
@@ -61,7 +61,7 @@ from tipkg.references.thematic_index import ThematicIndex
 from tipkg.reading_order import repaired_of, repaired_texts
 
 from .references import add_references
-from .streams import FileLines, file_lines
+from .merge import FileLines, file_lines
 from .thematic_index import add_entries
 from .triples import LineSet, TripleSet, literal
 

@@ -146,7 +146,7 @@ def add_spilled(graph, spilled: Spilled) -> int:
     """Include the child's line files in ``graph`` (a ``TripleSet``) as ``add_echoes`` would have; return
     how many echoes and attestations they hold. A ``SpilledTriples`` merges the files in as they are; a
     graph held in memory, as a caller's own graph stage may give, takes their lines."""
-    from tipkg.graph.streams import FileLines
+    from tipkg.graph.merge import FileLines
 
     for path in spilled.groups:
         graph.include(FileLines(path))

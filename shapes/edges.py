@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tipkg.graph.streams import external_sort, file_lines, gnu_sort, sort_env, sort_files
+from tipkg.graph.merge import external_sort, file_lines, gnu_sort, sort_env, sort_files
 from tipkg.shapes.local import Local
 from tipkg.shapes.runs import Unsorted, read_iri
 

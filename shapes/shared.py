@@ -5,7 +5,7 @@ identifier with every other's over the store: oxigraph holds a hash table of all
 forked child: 665 MB of working memory, 10.8 CPU s). The pass over the graph's runs of subjects
 (``shapes/local.py``) reads each node's identifiers anyway: ``Shared`` writes one line per (value, node)
 to a scratch file as they are read (the pass's memory stays flat), and once every run is read the file
-is sorted — by GNU sort in C where it is installed, as the merge into graph.nt (``graph.streams.gnu_sort``;
+is sorted — by GNU sort in C where it is installed, as the merge into graph.nt (``graph.merge.gnu_sort``;
 through chunk files here otherwise) — so the nodes of one value are adjacent lines: a value of two
 nodes or more gives the rows, each ordered pair of its nodes. Memory is what the sort is given.
 
@@ -27,7 +27,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TextIO, cast
 
-from tipkg.graph.streams import external_sort, file_lines, gnu_sort, sort_files
+from tipkg.graph.merge import external_sort, file_lines, gnu_sort, sort_files
 from tipkg.shapes.local import Local, Targets
 
 #: the constraints answered here: slots as in ``unions._LOCAL_FORMS``, read by ``unions.matched_forms`` (``!=``
@@ -133,7 +133,7 @@ def shared_rows(files: list[Path], folder: Path, found: list[list]) -> None:
 
 
 def sorted_lines(files: list[Path], folder: Path, name: str) -> Iterator[bytes]:
-    """The lines of those of ``files`` that exist, sorted together as bytes: by GNU sort (``streams.sort_files``:
+    """The lines of those of ``files`` that exist, sorted together as bytes: by GNU sort (``merge.sort_files``:
     16 MB of memory, the rest in ``folder``), else through chunk files (``external_sort``)."""
     files = [f for f in files if f.exists()]
     if not files:

@@ -10,8 +10,9 @@ import stat
 
 import pytest
 
-from tipkg.graph import early_merge, streams
-from tipkg.graph.streams import FileLines, SpilledTriples, gnu_sort
+from tipkg.graph import early_merge, merge
+from tipkg.graph.merge import FileLines, gnu_sort
+from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
 from tipkg.pipeline import build
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.skipif(gnu_sort() is None, reason="the early merge is G
 
 def test_a_merge_begun_early_gives_the_same_graph(built_out, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setattr(streams, "SORT_BATCH", 4)  # the corpus's few hundred files in batches of four
+    monkeypatch.setattr(merge, "SORT_BATCH", 4)  # the corpus's few hundred files in batches of four
     seen: list[dict] = []
     standing_for = early_merge.EarlyMerge.standing_for
 
@@ -30,19 +31,19 @@ def test_a_merge_begun_early_gives_the_same_graph(built_out, tmp_path, monkeypat
         return standing
     monkeypatch.setattr(early_merge.EarlyMerge, "standing_for", recorded)
     batches: list[tuple[int, int]] = []  # (files, how many sort merges at once) of each merge
-    sort_batch = streams.sort_batch
-    monkeypatch.setattr(streams, "sort_batch", lambda files, widest=None: batches.append(
+    sort_batch = merge.sort_batch
+    monkeypatch.setattr(merge, "sort_batch", lambda files, widest=None: batches.append(
         (files, batch := sort_batch(files, widest))) or batch)
     build(out_dir=tmp_path / "out", cache=tmp_path / "cache")
     assert (tmp_path / "out" / "graph.nt").read_bytes() == (built_out / "graph.nt").read_bytes()
-    (merge,) = seen
-    assert merge["error"] is None and merge["standing"]
-    parts = [path for path in merge["standing"] if path.parent.parent.name == "parts"]
-    assert len(merge["standing"]) > len(parts) >= 5  # every source's part, and the global pass's groups so far
-    assert len(merge["files"]) == len(set(merge["standing"].values())) >= len(merge["standing"]) / 4
-    assert not any(path.exists() for path in merge["files"])  # removed once graph.nt is merged
+    (early,) = seen
+    assert early["error"] is None and early["standing"]
+    parts = [path for path in early["standing"] if path.parent.parent.name == "parts"]
+    assert len(early["standing"]) > len(parts) >= 5  # every source's part, and the global pass's groups so far
+    assert len(early["files"]) == len(set(early["standing"].values())) >= len(early["standing"]) / 4
+    assert not any(path.exists() for path in early["files"])  # removed once graph.nt is merged
     files, batch = batches[-1]  # graph.nt's merge: the batches' files and the rest, more than SORT_BATCH, in one pass
-    assert batch == files > streams.SORT_BATCH
+    assert batch == files > merge.SORT_BATCH
 
 
 def test_a_batch_whose_sort_fails_leaves_its_files_to_the_merge(built_out, tmp_path, monkeypatch):
@@ -57,7 +58,7 @@ def test_a_batch_whose_sort_fails_leaves_its_files_to_the_merge(built_out, tmp_p
         path.write_bytes(b"".join(lines[k::12]))
         triples.include(FileLines(path))
     monkeypatch.setattr(early_merge, "gnu_sort", lambda: os.fspath(failing))
-    monkeypatch.setattr(streams, "SORT_BATCH", 5)
+    monkeypatch.setattr(merge, "SORT_BATCH", 5)
     triples.merge_early()
     early = triples.early
     assert early is not None and early.standing_for() is None
