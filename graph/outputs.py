@@ -406,9 +406,10 @@ def _follows(triples: TripleSet, chosen: list[Writer], folder: Path, settings: D
     if not (settings.lean and forks() and isinstance(triples, SpilledTriples) and triples.previous is None
             and "graph.nt" in names and "store" in names):
         return None  # (without a child the load would wait here for a merge that never starts)
-    from tipkg.graph.store import follow_store
+    from tipkg.graph.store import follow_store, loader_cpus
 
-    return Forked(follow_store, folder / "graph.nt", folder / "store", folder / GRAPH_END, lean=True)
+    return Forked(follow_store, folder / "graph.nt", folder / "store", folder / GRAPH_END,
+                  loader_cpus(settings.jobs), lean=True)
 
 
 def _merged_for(loading: Forked, triples: TripleSet, path: Path, settings: DumpSettings) -> None:

@@ -364,13 +364,15 @@ def test_store_after_store_from_deltas_stays_right_and_compact(tmp_path):
     assert len(list((previous / "store").glob("*.sst"))) <= first + 10
 
 
-@pytest.mark.parametrize("ours", [False, True])
-def test_a_store_loaded_on_one_cpu_holds_what_a_checked_load_holds(built_out, tmp_path, monkeypatch, ours):
-    """``build_store`` loads graph.nt in one call kept to one CPU (``store.one_cpu``: the loader holds one
-    batch per CPU it may use, so its memory does not grow with the CPUs): the load reads the file on one CPU,
-    the caller has all its CPUs back after, and the bundled corpus's graph gives the store one checked
-    ``bulk_load`` of the file on every CPU gives — also loaded as the build loads its own graph.nt (``ours``:
-    lenient, without pyoxigraph's IRI and language-tag checks), counted by its lines."""
+@pytest.mark.parametrize("ours, cpus", [(False, None), (True, None), (True, 2)])
+def test_a_store_loaded_on_the_loaders_cpus_holds_what_a_checked_load_holds(built_out, tmp_path, monkeypatch, ours,
+                                                                             cpus):
+    """``build_store`` loads graph.nt in one call kept to the loader's CPUs (``store.kept_to``: the loader holds
+    one batch per CPU it may use, so its memory grows with them): by default one on a machine of two or three
+    (``loader_cpus``), two given two; the load reads the file on those, the caller has all its CPUs back after,
+    and the bundled corpus's graph gives the store one checked ``bulk_load`` of the file on every CPU gives —
+    also loaded as the build loads its own graph.nt (``ours``: lenient, without pyoxigraph's IRI and
+    language-tag checks), counted by its lines."""
     import os
 
     import tipkg.graph.store as store_module
@@ -385,12 +387,34 @@ def test_a_store_loaded_on_one_cpu_holds_what_a_checked_load_holds(built_out, tm
     monkeypatch.setattr(store_module._Lines, "read", spied)
     before = os.sched_getaffinity(0)
     graph = built_out / "graph.nt"
-    assert build_store(graph, tmp_path / "one", ours=ours) == graph.read_bytes().count(b"\n") > 30_000
-    assert seen == {store_module.LOADER_CPUS}
+    assert build_store(graph, tmp_path / "one", ours=ours, cpus=cpus) == graph.read_bytes().count(b"\n") > 30_000
+    assert seen == {min(cpus or store_module.loader_cpus(), len(before))}
     assert os.sched_getaffinity(0) == before
     whole = ox.Store()
     whole.bulk_load(path=str(graph), format=ox.RdfFormat.N_TRIPLES)
     assert store_dump(tmp_path / "one") == sorted(whole.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+
+
+@pytest.mark.parametrize("jobs, cpus", [(2, 1), (4, 2)])
+def test_the_build_gives_its_store_two_cpus_from_four_jobs(tmp_path, monkeypatch, jobs, cpus):
+    """``tipkg build --jobs N`` loads its store on ``loader_cpus(N)`` CPUs: one below four jobs (on two cores the
+    other stages keep both busy meanwhile), two from four (the load alone at ×100 1.56× as fast, for one batch
+    more held). The CPUs asked are recorded in a file: the store may be written by a child of the build."""
+    import tipkg.graph.store as store_module
+    from tipkg.pipeline import build
+
+    asked = tmp_path / "asked"
+    kept_to = store_module.kept_to
+
+    def recorded(n):
+        with open(asked, "a", encoding="ascii") as out:
+            out.write(f"{n}\n")
+        return kept_to(n)
+
+    monkeypatch.setattr(store_module, "kept_to", recorded)
+    build(out_dir=tmp_path / "out", cache=None, jobs=jobs)
+    assert asked.read_text(encoding="ascii").split() == [str(cpus)]
+    assert len(ox.Store.read_only(str(tmp_path / "out" / "store"))) > 30_000
 
 
 def test_a_graph_nt_from_elsewhere_is_loaded_checked(tmp_path):
