@@ -31,7 +31,8 @@ import json, os, sys, time
 from pathlib import Path
 sys.path.insert(0, os.getcwd())
 from tipkg.graph.gists import Tables, add_gists
-from tipkg.graph.streams import FileLines, SpilledTriples, _made_file
+from tipkg.graph.merge import FileLines
+from tipkg.graph.streams import SpilledTriples, _made_file
 out, cache, scratch = map(Path, sys.argv[1:4])  # sys.argv[4]: graph.nt less the parts' lines
 parts = []
 for meta in sorted((cache / "parts").glob("*/*.part")):
