@@ -78,6 +78,22 @@ def test_summary_table(build_result, built):
     assert "A/RES/61/180" in out and "triples:" in out and "time:" in out
     assert f"triples: {sum(1 for _ in (built / 'graph.nt').open(encoding='utf-8'))}" in out
     assert "validation: conforms:" in out
+    assert len(build_result.documents) == 17 and "more documents" not in out  # every document listed
+
+
+def test_the_summary_of_a_large_corpus_counts_the_documents_it_does_not_list(build_result, built, monkeypatch):
+    """×100 the table had 1,700 lines (×1000 17,000), in the terminal and a scheduled rebuild's log: past
+    ``LISTED_DOCUMENTS`` the rest are counted and the query listing them all is named. The corpus's 17 documents
+    with 10 listed; the totals are still every document's."""
+    from tipkg.commands import build as command
+
+    monkeypatch.setattr(command, "LISTED_DOCUMENTS", 10)
+    out = command.summary(build_result, str(built)).splitlines()
+    rows = out[2:out.index(next(line for line in out if line.startswith("…")))]
+    assert [row.rsplit(maxsplit=1)[0] for row in rows] == list(build_result.documents)[:10]
+    assert f"… and 7 more documents: tipkg query documents-overview --out {built} lists them all" in out
+    total = sum(build_result.documents.values())
+    assert any(line.startswith("documents: 17") and line.endswith(f" {total}") for line in out)
 
 
 @pytest.mark.slow
