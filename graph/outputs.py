@@ -32,6 +32,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from tipkg.graph.store import READ_SO_FAR, load_progress, marked
 from tipkg.graph.streams import SpilledTriples
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.writers import DumpSettings, Writer, write_segmented, writers
@@ -215,7 +216,8 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                 names: Collection[str] | None = None, check: Callable[[TripleSet], object] | None = None,
                 judge: Callable[[object], None] | None = None, fed: Callable[[], None] | None = None,
                 early: Callable[[TripleSet], bool] | None = None,
-                written: Callable[[TripleSet], None] | None = None) -> list[Path]:
+                written: Callable[[TripleSet], None] | None = None,
+                say: Callable[[str], None] | None = None) -> list[Path]:
     """Write every output of the writers' table (``writers.py``) into ``folder``; the paths written.
 
     ``names`` limits the outputs to those named. The writers that feed the
@@ -242,7 +244,7 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
     loaded in a child too — in a whole build, started before graph.nt's merge and reading the file as it
     is written (``_follows``) — and every child, the check's included, is forked by the lean server
     (``tipkg.parallel``), not by this process: none carries this process's memory (``check`` is then
-    picklable).
+    picklable). ``say``: where this process says how far that load is while it waits for it (``load_progress``).
     """
     triples = TripleSet.of(graph)
     chosen = [w for w in writers() if names is None or w.name in names]
@@ -272,7 +274,8 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                 if loading is not None and writer.name == "graph.nt":
                     _merged_for(loading, triples, folder / writer.name, settings)
                 elif loading is not None and writer.name == "store":
-                    loading.result()
+                    with load_progress(folder / "graph.nt", say):  # how far the load is, said while it runs
+                        loading.result()
                 elif settings.lean and triples.path is not None:  # the store, from graph.nt (written here first)
                     Forked(_write_one, writer, triples, folder, settings, lean=True).result()
                 else:
@@ -298,7 +301,7 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                     # yielding to it (``_beside``), whether the check started already or starts once the store
                     # is there (a large graph.nt); not before the check is judged where it runs at once, in
                     # this process (without fork). A delta's VoID reads the new store: it waits for the marker
-                    # left once the store is made (``_marked``; ×100, one source changed: the store from the
+                    # left once the store is made (``store.marked``; ×100, one source changed: the store from the
                     # previous one took 1.5 s, the text dumps' copies 4.5 s after it, one core idle meanwhile)
                     beside = settings
                     if settings.delta is not None:
@@ -308,7 +311,7 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
                                            lean=settings.lean))
                     segmented = []
                 if writer.name == "store" and store_end is not None:
-                    _marked(store_end, "made")
+                    marked(store_end, "made")
             if spilled and any(w.name == "store" for w in chosen):
                 triples.attach_store(folder / "store")
             if fed is not None:
@@ -326,12 +329,13 @@ def write_dumps(graph: TripleSet | Graph, folder: Path, settings: DumpSettings =
             _write_each([w for w in rest if not w.forked], triples, folder, settings)
         except BaseException:
             if store_end is not None and not store_end.exists():  # the text dumps' child waits for no store
-                _marked(store_end, "failed")
+                marked(store_end, "failed")
             raise
         finally:  # every child is waited for, whatever happened here, before the stage can be removed
             if loading is not None:
                 _outcome(loading)
                 (folder / GRAPH_END).unlink(missing_ok=True)
+                (folder / READ_SO_FAR).unlink(missing_ok=True)
             checked = _outcome(checking)
             written = [_outcome(child) for child in children]
             if store_end is not None:
@@ -423,19 +427,12 @@ def _merged_for(loading: Forked, triples: TripleSet, path: Path, settings: DumpS
         text = "failed"
         raise
     finally:
-        _marked(end, text)
+        marked(end, text)
 
 
 #: the marker a rebuild leaves in the staged folder once its store is made, for the text dumps' child started
 #: before it (``DumpSettings.store_end``, ``segments.made_store``): ``made`` or ``failed``; removed when all are done
 STORE_END = ".store.end"
-
-
-def _marked(marker: Path, text: str) -> None:
-    """Leave ``marker`` holding ``text``, whole (a rename)."""
-    part = marker.with_name(marker.name + ".part")
-    part.write_text(text, encoding="utf-8")
-    os.replace(part, marker)
 
 
 def _outcome(forked: Forked | None) -> Callable[[], object]:

@@ -38,6 +38,8 @@ import hashlib
 import os
 import shutil
 import time
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from itertools import islice
 from pathlib import Path
@@ -48,6 +50,7 @@ import pyoxigraph
 from tipkg.errors import TipkgError
 from tipkg.graph.delta import Delta
 from tipkg.parallel import jobs_for
+from tipkg.progress import Meter
 
 #: name of the store folder inside the build's --out folder
 STORE_DIR = "store"
@@ -73,11 +76,18 @@ WIDE_LOADER_CPUS = 2
 SPARE_JOBS = 4
 
 
+#: the marker the store's load of a graph.nt being merged (``follow_store``) keeps beside it: the bytes of it
+#: read so far, rewritten about once a second and at its end, which the build's parent says (``load_progress``)
+READ_SO_FAR = ".store.read"
+#: reads of the loader (about 2 KB each) between two looks at the clock for ``READ_SO_FAR``
+READS_BETWEEN = 512
+
+
 class _Lines:
     """graph.nt as the store's load reads it: a whole file, or one the build's merge still writes
     (``follow_store``). Then, at its current end, a read waits for more until the writer's marker ``end``
-    says the file is whole (its final size in bytes) or will not be (``failed``: raised). ``lines``
-    counts the lines read."""
+    says the file is whole (its final size in bytes) or will not be (``failed``: raised), and the bytes read
+    so far are kept in ``READ_SO_FAR`` beside it. ``lines`` counts the lines read."""
 
     def __init__(self, path: Path, end: Path | None = None):
         self.path, self.end = Path(path), end
@@ -85,7 +95,8 @@ class _Lines:
             self._ended(0)
             time.sleep(FOLLOW_WAIT)
         self.file = open(self.path, "rb")
-        self.lines = 0
+        self.lines = self.reads = 0
+        self.said = time.monotonic()
 
     def _ended(self, at: int) -> bool:
         """Whether the file is whole and read up to ``at``; raises if its writer failed."""
@@ -103,10 +114,75 @@ class _Lines:
         while not (data := self.file.read(n)) and not self._ended(self.file.tell()):
             time.sleep(FOLLOW_WAIT)
         self.lines += data.count(b"\n")
+        if self.end is not None:
+            self.reads += 1
+            if not data or (self.reads % READS_BETWEEN == 0 and time.monotonic() - self.said >= 1.0):
+                self.said = time.monotonic()
+                marked(self.path.parent / READ_SO_FAR, str(self.file.tell()))
         return data
 
     def close(self) -> None:
         self.file.close()
+
+
+def marked(marker: Path, text: str) -> None:
+    """Leave ``marker`` holding ``text``, whole (written beside, then renamed over it): a marker another process
+    reads is never seen half written."""
+    part = marker.with_name(marker.name + ".part")
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, marker)
+
+
+#: seconds between two looks at the load's ``READ_SO_FAR`` while the build waits for it (``load_progress``)
+PROGRESS_WAIT = 0.5
+
+
+@contextmanager
+def load_progress(ntriples: Path, say: Callable[[str], None] | None) -> Iterator[None]:
+    """While the block waits for the store's load of ``ntriples`` (whole by then) in a child (``follow_store``):
+    the megabytes of it the load has read, with a rate and an ETA (``tipkg.progress.Meter``), from the child's
+    ``READ_SO_FAR``; then, once it has read them all, that its tables are being compacted (``optimize``, about
+    a fifth of the load at ×1000). At ×1000 the build waits here about 7 minutes, where it printed nothing.
+    The rate counts from the block's start: the load began with the merge, before it."""
+    if say is None:
+        yield
+        return
+    mb, size = 1 << 20, ntriples.stat().st_size
+    total = -(-size // mb)
+    marker = ntriples.parent / READ_SO_FAR
+    meter: list[Meter] = []
+    counted = [False]  # the whole file's count said (or read before the first look: nothing to count)
+    stop = threading.Event()
+
+    def look() -> bool:
+        """Say how far the load is; whether it has read the whole file."""
+        try:
+            read = int(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # no marker yet (or none: not a followed load)
+            return False
+        done = total if read >= size else read // mb
+        if not meter:
+            meter.append(Meter(total, say, "loaded {done}/{total} MB of graph.nt into the store, {rate:.1f} MB/s, "
+                                          "ETA {eta}", done=done))
+        elif not counted[0]:
+            meter[0].advance(done)  # said about once a second, and at the end
+        counted[0] = counted[0] or done >= total
+        return done >= total
+
+    def watch() -> None:
+        while not stop.wait(PROGRESS_WAIT):
+            if look():
+                say("compacting the store's tables (optimize)")
+                return
+
+    watcher = threading.Thread(target=watch, name="load progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+        look()  # the last count, if the load ended between two looks
 
 
 #: seconds between two looks at a graph.nt still being written (``_Lines``): the load is slower than

@@ -270,6 +270,7 @@ def test_the_store_loads_graph_nt_as_the_merge_writes_it(built_out, tmp_path):
     count = store.follow_store(nt, tmp_path / "store", end)
     writer.join()
     assert data.count(b"\n") == count > 30_000
+    assert (tmp_path / store.READ_SO_FAR).read_text(encoding="utf-8") == str(len(data))  # the last it said: all
     assert _store_lines(tmp_path / "store") == data.splitlines(keepends=True)
 
     nt.unlink()
@@ -279,6 +280,45 @@ def test_the_store_loads_graph_nt_as_the_merge_writes_it(built_out, tmp_path):
     with pytest.raises(TipkgError, match="the merge writing graph.nt failed"):
         store.follow_store(nt, tmp_path / "failed", end)
     writer.join()
+
+
+def test_the_build_says_how_far_the_load_of_the_store_is(tmp_path, monkeypatch):
+    """While the build waits for the store's load (×1000: about 7 minutes, and nothing said), it says the
+    megabytes of graph.nt the load has read (``store.load_progress``, from the load's ``READ_SO_FAR``), with a
+    rate and an ETA, then that the tables are being compacted. The load's marker written here as the load
+    writes it; the counts said are those it passed, the last the whole file, and the meter stops with the block."""
+    import threading
+    import time
+
+    import tipkg.graph.store as store
+
+    monkeypatch.setattr(store, "PROGRESS_WAIT", 0.01)
+    nt = tmp_path / "graph.nt"
+    nt.write_bytes(b"x" * (3 << 20))  # 3 MB
+    said: list[str] = []
+    lock = threading.Lock()
+
+    def say(message: str) -> None:
+        with lock:
+            said.append(message)
+
+    def until(text: str) -> None:
+        deadline = time.monotonic() + 20  # a guard against a hang: the meter says a count at most once a second
+        while not any(text in message for message in list(said)):
+            assert time.monotonic() < deadline, (text, said)
+            time.sleep(0.01)
+
+    with store.load_progress(nt, say):
+        store.marked(tmp_path / store.READ_SO_FAR, str(1 << 19))  # half a megabyte: none done yet
+        time.sleep(0.05)
+        store.marked(tmp_path / store.READ_SO_FAR, str(1 << 20))
+        until("loaded 1/3 MB of graph.nt into the store")
+        store.marked(tmp_path / store.READ_SO_FAR, str(3 << 20))
+        until("compacting the store's tables")
+    assert said[-2].startswith("loaded 3/3 MB of graph.nt into the store, ") and " MB/s, ETA 0s" in said[-2]
+    assert [m.split()[1] for m in said[:-1]] == ["1/3", "3/3"]
+    with store.load_progress(nt, None):  # nothing said without a say
+        pass
 
 
 @pytest.mark.parametrize("jobs", ["2", "1"])
@@ -304,7 +344,7 @@ def test_a_lean_build_starts_the_store_before_the_merge(tmp_path, monkeypatch, j
     else:
         assert "follow_store" not in events
     lean = tmp_path / "lean"
-    assert not list(lean.glob(".graph.nt*"))
+    assert not list(lean.glob(".graph.nt*")) and not list(lean.glob(".store.read*"))
     for name in ("graph.nt", "graph.ttl", "graph.jsonld", "graph.trig", "void.ttl"):
         assert (lean / name).read_bytes() == (tmp_path / "plain" / name).read_bytes(), name
     assert _store_lines(lean / "store") == (lean / "graph.nt").read_bytes().splitlines(keepends=True)

@@ -18,7 +18,6 @@ time, so what it holds — and what every child it forks inherits — stays smal
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import cast
@@ -46,6 +45,7 @@ from tipkg.model import StructuredSource
 from tipkg.errors import ValidationFailed
 from tipkg.graph.outputs import preparations, scratch_folder, staged_output, sweep_beside, write_dumps
 from tipkg.parallel import Forked, frozen_heap, lean_server, stop_lean_server
+from tipkg.progress import stderr_progress
 from tipkg.references import References
 from tipkg.references.mandates import mandates_by_source, requests_by_paragraph
 from tipkg.references.thematic_index import index_report_lines
@@ -292,7 +292,7 @@ def _write(result: BuildResult, out_dir, base: str, check: bool, say, lap, jobs:
             settings = DumpSettings(base=base, validated=check, jobs=jobs, lean=lean)
             checked = partial(_checked, cache=cache, passed=passed)  # picklable: a lean child runs it
             outputs = write_dumps(result.triples, stage, settings, written=written,
-                                  fed=fed, check=checked if check else None, judge=judged, early=_early)
+                                  fed=fed, check=checked if check else None, judge=judged, early=_early, say=say)
     finally:  # a build failing before fed() still waits for the pass (it only reads graph.nt)
         for forked in before_store:
             try:
@@ -392,13 +392,3 @@ def paragraph_counts(structured: Iterable[StructuredSource]) -> dict[str, int]:
     """Distinct paragraph identifiers per document, over all sources (``build`` counts them from its units'
     briefs, made the same way: ``tipkg.held.paragraph_digests``)."""
     return counted_paragraphs(paragraph_digests(item) for item in structured)
-
-
-def stderr_progress(message: str) -> None:
-    """Progress on stderr; on a terminal the running count of sources (rate, ETA) rewrites one line."""
-    live = message.startswith("extracted ") and sys.stderr.isatty()
-    if live:
-        done, total = message.split()[1].split("/")
-        print(f"\r\033[K  … {message}", end="\n" if done == total else "", file=sys.stderr, flush=True)
-    else:
-        print(f"  … {message}", file=sys.stderr, flush=True)

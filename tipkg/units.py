@@ -32,7 +32,6 @@ import fcntl
 import gc
 import hashlib
 import os
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
 from contextlib import ExitStack
@@ -47,6 +46,7 @@ from tipkg.graph.parts import FilePart, reading_of, source_chunk
 from tipkg.model import Source, StructuredSource
 from tipkg.parallel import default_jobs, process_pool
 from tipkg.part_cache import PartCache, part_key
+from tipkg.progress import Meter
 from tipkg.references.thematic_index import ThematicIndex
 from tipkg.references.types import Reference, Unresolved
 from tipkg.replica import as_original, replica, shifted, shifted_references
@@ -351,29 +351,6 @@ def _kept(store: UnitCache, key: str, source: Source, keep: Callable[[SourceUnit
         unit = keep(whole)
         store.put(key, unit, keep.__name__)
     return unit
-
-
-class Meter:
-    """Sources done / total, with a rate and an ETA, said at most about once a second (and at the end)."""
-
-    def __init__(self, total: int, say: Callable[[str], None]):
-        self.total, self.say, self.done = total, say, 0
-        self.start = self.last = time.perf_counter()
-
-    def tick(self) -> None:
-        self.done += 1
-        now = time.perf_counter()
-        if now - self.last < 1.0 and self.done < self.total:
-            return
-        self.last = now
-        rate = self.done / max(now - self.start, 1e-9)
-        eta = (self.total - self.done) / rate if rate else 0.0
-        self.say(f"extracted {self.done}/{self.total} sources, {rate:.1f}/s, ETA {_duration(eta)}")
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
 # --- graph parts: each source's share of the graph, cached beside its unit -----------------------

@@ -65,7 +65,7 @@ LISTED_DOCUMENTS = 40
 def summary(result, out: str) -> str:
     """The table printed after a build: paragraphs per document (the first ``LISTED_DOCUMENTS``), triples, time."""
     listed = list(result.documents.items())[:LISTED_DOCUMENTS]
-    width = max(len(doc) for doc, _ in listed) if listed else 10
+    width = max([len(doc) for doc, _ in listed] + [len(f"documents: {len(result.documents)}")])
     lines = [f"{'document':<{width}}  paragraphs", f"{'-' * width}  ----------"]
     lines += [f"{doc:<{width}}  {count:>10}" for doc, count in listed]
     if len(result.documents) > len(listed):
