@@ -37,8 +37,8 @@ import gc
 import hashlib
 import os
 import shutil
-import time
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from itertools import islice
@@ -56,7 +56,8 @@ from tipkg.progress import Meter
 STORE_DIR = "store"
 
 
-#: why the store's load runs on one CPU (``kept_to``) unless the build has CPUs to spare (``loader_cpus``): pyoxigraph 0.5's ``bulk_load`` sorts a batch of a
+#: why the store's load runs on one CPU (``kept_to``) unless the build has CPUs to spare (``loader_cpus``):
+#: pyoxigraph 0.5's ``bulk_load`` sorts a batch of a
 #: million triples per thread into table files and ingests them all when the call ends; it starts as many
 #: threads as the CPUs its process may use, and sets no batch size or memory bound of its own. On one CPU one
 #: call over the whole graph.nt holds about two batches, whatever the graph's size (×100 and ×1000 alike:

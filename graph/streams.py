@@ -5,8 +5,8 @@ stage of ``tipkg build`` adds into a ``SpilledTriples``: a ``TripleSet`` that,
 every ``limit`` triples, writes its triples as sorted N-Triples lines to a
 chunk file and starts afresh. ``finish(path)`` merges the chunks and the sorted files included
 (``merge.sorted_union``: GNU sort's k-way merge where coreutils is installed, ``heapq.merge`` otherwise;
-one line of each file in memory at a time), drops the lines repeated across them, and writes ``graph.nt`` — byte for byte the
-file the in-memory set gives (the same set of lines, sorted as bytes). From
+one line of each file in memory at a time), drops the lines repeated across them, and writes ``graph.nt``
+— byte for byte the file the in-memory set gives (the same set of lines, sorted as bytes). From
 then on the set is a view of that file: ``oxigraph()`` parses it as a stream
 for the writers, ``lines()`` reads its lines, and ``store()`` is the persistent
 store bulk-loaded from it (``attach_store``), opened read-only — what
