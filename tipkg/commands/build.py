@@ -8,7 +8,8 @@ when the whole build succeeded and the graph conforms (--no-validate skips
 the check, loudly).
 
 Each source's structure and references are a work unit, extracted by --jobs
-processes (default: every core) and cached in --cache (default: the folder
+processes (default: every core; from 4 the store's load takes two CPUs, one
+below) and cached in --cache (default: the folder
 .tipkg-cache beside --out), keyed by the source's sha256 and the version of
 the code and tables: a rebuild re-extracts only the sources added or changed.
 --no-cache extracts everything and writes no cache.
@@ -31,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress or summary")
     parser.add_argument("--no-validate", action="store_true",
                         help="write the dumps WITHOUT checking them against the SHACL shapes (a warning is printed)")
-    parser.add_argument("--jobs", metavar="N", type=int, help="processes extracting sources (default: every core)")
+    parser.add_argument("--jobs", metavar="N", type=int, help="processes extracting sources and writing the dumps' "
+                        "segments; from 4 the store's load takes two CPUs, not one (default: every core)")
     parser.add_argument("--cache", metavar="DIR", help=f"where the per-source units are cached (default: {CACHE_NAME} "
                         "beside --out)")
     parser.add_argument("--no-cache", action="store_true", help="extract every source again and keep no cache")
