@@ -66,10 +66,10 @@ STORE_DIR = "store"
 #: block into the whole store, whose keys are hashes: ×1000, alone: 890 CPU s in blocks of 80 MB (843 in
 #: blocks of 1 GB) against 586 in one call; ×100 (a tenth of that file): 68 against 49
 LOADER_CPUS = 1
-#: the CPUs the load takes where the build may use ``SPARE_JOBS`` or more (``loader_cpus``): one batch more
-#: (×100, the load alone: peak 1.30 → 1.77-1.85 GB; whatever the graph's size, as above), for a load 1.56× as
-#: fast (×100 alone, two rounds: ``bulk_load`` 25.0 → 16.0 s, 24.7 → 27.7 CPU s; ``optimize`` 5-6 s either
-#: way). Two, so that the build's peak stays within 2 GiB on any machine
+#: the CPUs the load takes where the build may use ``SPARE_JOBS`` or more (``loader_cpus``): one batch more held,
+#: for a faster load. Alone, one CPU against two: ×100 (two rounds) ``bulk_load`` 25.0 → 16.0 s, ``optimize``
+#: 5-6 s either way, peak 1.30 → 1.77-1.85 GB; ×1000 (one round, same hour) ``bulk_load`` 349.3 → 179.1 s,
+#: ``optimize`` 98.0 → 102.8 s, peak 1.30 → 2.14 GB. Two, not more: each further CPU holds another batch
 WIDE_LOADER_CPUS = 2
 #: ``--jobs`` from which the load takes ``WIDE_LOADER_CPUS``. Below, on two cores, the build's other stages
 #: (validation's pass, the merge, the text dumps) keep both busy while the store loads: a second loader
