@@ -97,7 +97,7 @@ class _Lines:
             time.sleep(FOLLOW_WAIT)
         self.file = open(self.path, "rb")
         self.lines = self.reads = 0
-        self.said = time.monotonic()
+        self.marked_at = time.monotonic()  # when READ_SO_FAR was last written
 
     def _ended(self, at: int) -> bool:
         """Whether the file is whole and read up to ``at``; raises if its writer failed."""
@@ -117,8 +117,8 @@ class _Lines:
         self.lines += data.count(b"\n")
         if self.end is not None:
             self.reads += 1
-            if not data or (self.reads % READS_BETWEEN == 0 and time.monotonic() - self.said >= 1.0):
-                self.said = time.monotonic()
+            if not data or (self.reads % READS_BETWEEN == 0 and time.monotonic() - self.marked_at >= 1.0):
+                self.marked_at = time.monotonic()
                 marked(self.path.parent / READ_SO_FAR, str(self.file.tell()))
         return data
 
@@ -151,23 +151,22 @@ def load_progress(ntriples: Path, say: Callable[[str], None] | None) -> Iterator
     mb, size = 1 << 20, ntriples.stat().st_size
     total = -(-size // mb)
     marker = ntriples.parent / READ_SO_FAR
-    meter: list[Meter] = []
-    counted = [False]  # the whole file's count said (or read before the first look: nothing to count)
+    meter: Meter | None = None  # made at the first look, counting from what was read by then
     stop = threading.Event()
 
     def look() -> bool:
         """Say how far the load is; whether it has read the whole file."""
+        nonlocal meter
         try:
             read = int(marker.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # no marker yet (or none: not a followed load)
             return False
         done = total if read >= size else read // mb
-        if not meter:
-            meter.append(Meter(total, say, "loaded {done}/{total} MB of graph.nt into the store, {rate:.1f} MB/s, "
-                                          "ETA {eta}", done=done))
-        elif not counted[0]:
-            meter[0].advance(done)  # said about once a second, and at the end
-        counted[0] = counted[0] or done >= total
+        if meter is None:
+            meter = Meter(total, say, "loaded {done}/{total} MB of graph.nt into the store, {rate:.1f} MB/s, "
+                                      "ETA {eta}", done=done)
+        elif meter.done < total:  # (the whole file's count is said once)
+            meter.advance(done)  # said about once a second, and at the end
         return done >= total
 
     def watch() -> None:
@@ -191,12 +190,12 @@ def load_progress(ntriples: Path, say: Callable[[str], None] | None) -> Iterator
 FOLLOW_WAIT = 0.05
 
 
-def follow_store(ntriples: Path, folder: Path, end: Path, cpus: int = LOADER_CPUS) -> int:
+def follow_store(ntriples: Path, folder: Path, end: Path, cpus: int | None = None) -> int:
     """``build_store`` of the graph.nt the build's merge is still writing, read as it grows (``_Lines``):
     the load starts with the merge, not after it. ``end`` is the marker the writer leaves once the file is
     whole (its size) or failed. Run in a child of the lean server (``outputs.write_dumps``): the merge runs
     in the build's process and GNU sort, the load here, on the other core (×1000: the merge alone took
-    about 230 s before the load began). ``cpus``: the loader's (``loader_cpus``)."""
+    about 230 s before the load began). ``cpus``: the loader's, as ``build_store`` takes them."""
     from tipkg.parallel import name_process
 
     name_process("store")
@@ -252,7 +251,7 @@ def loader_cpus(jobs: int | None = None) -> int:
 def kept_to(cpus: int):
     """This thread, and the threads it starts meanwhile, kept to ``cpus`` of the CPUs it may use, then
     given them all back: the store's bulk load starts one thread per CPU it may use, each holding a batch
-    (``LOADER_CPUS``). RocksDB's background threads (its compactions), started as it first needs them,
+    (``LOADER_CPUS``, ``loader_cpus``). RocksDB's background threads (its compactions), started as it first needs them,
     keep the CPU they started on for the life of the process; queries run on their caller's thread, so a
     store read later in the same process is read on every CPU. A large build loads its store in a child of
     its own (``follow_store``). Where CPUs cannot be chosen (not Linux), nothing changes."""

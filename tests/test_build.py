@@ -92,6 +92,9 @@ def test_the_summary_of_a_large_corpus_counts_the_documents_it_does_not_list(bui
     rows = out[2:out.index(next(line for line in out if line.startswith("…")))]
     assert [row.rsplit(maxsplit=1)[0] for row in rows] == list(build_result.documents)[:10]
     assert f"… and 7 more documents: tipkg query documents-overview --out {built} lists them all" in out
+    from tipkg.queries.catalog import catalog
+
+    assert command.ALL_DOCUMENTS_QUERY in catalog()  # the query named is one `tipkg query` runs
     total = sum(build_result.documents.values())
     assert any(line.startswith("documents: 17") and line.endswith(f" {total}") for line in out)
 

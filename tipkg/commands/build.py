@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
 #: the catalog query that lists them all (with their kind and date) named, instead of filling the terminal or a
 #: scheduled rebuild's log
 LISTED_DOCUMENTS = 40
+#: the catalog query the summary names for the documents it does not list
+ALL_DOCUMENTS_QUERY = "documents-overview"
 
 
 def summary(result, out: str) -> str:
@@ -72,7 +74,7 @@ def summary(result, out: str) -> str:
     lines += [f"{doc:<{width}}  {count:>10}" for doc, count in listed]
     if len(result.documents) > len(listed):
         lines.append(f"… and {len(result.documents) - len(listed):,} more documents: "
-                     f"tipkg query documents-overview --out {out} lists them all")
+                     f"tipkg query {ALL_DOCUMENTS_QUERY} --out {out} lists them all")
     total = sum(result.documents.values())
     lines += [f"{'-' * width}  ----------",
               f"{'documents: ' + str(len(result.documents)):<{width}}  {total:>10}",
