@@ -50,8 +50,10 @@ def write_atomically(target: Path, data: bytes | Iterable[bytes]) -> None:
             if attempt == 2 or (written and not isinstance(data, bytes)):  # blocks are read once
                 Path(temporary).unlink(missing_ok=True)
                 raise
-        except BaseException:
+        except BaseException as exc:
             Path(temporary).unlink(missing_ok=True)
+            if isinstance(exc, OSError) and exc.filename is None:  # a write refused (a disk full): say where
+                exc.filename = str(target)
             raise
 
 

@@ -77,6 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tipkg {args.command}: interrupted; outputs left as they were", file=sys.stderr)
         return 130
+    except Exception as exc:  # a write the filesystem refused (a disk full, read-only): one line, not a traceback
+        from tipkg.faults import disk_fault
+
+        if (fault := disk_fault(exc)) is None:
+            raise
+        print(f"tipkg {args.command}: error: {fault}", file=sys.stderr)
+        return fault.exit_code
 
 
 def console() -> NoReturn:

@@ -13,6 +13,10 @@ below) and cached in --cache (default: the folder
 .tipkg-cache beside --out), keyed by the source's sha256 and the version of
 the code and tables: a rebuild re-extracts only the sources added or changed.
 --no-cache extracts everything and writes no cache.
+
+A disk that fills up or a folder that cannot be written ends the build with one
+line naming the disk or file, the reason and, for a full disk, the space free
+and what a rebuild needs (exit status 4); OUT and the cache stay as they were.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import sys
 from pathlib import Path
 
 from tipkg.pipeline import DEFAULT_CACHE, DEFAULT_OUT, build, reference_counts, stderr_progress, write_report
-from tipkg.units import CACHE_NAME
+from tipkg.faults import disk_fault
+from tipkg.units import CACHE_NAME, default_cache
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,10 +54,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"tipkg build: --jobs {args.jobs}: give a number of processes of 1 or more", file=sys.stderr)
         return 2
     cache = None if args.no_cache else (Path(args.cache) if args.cache else DEFAULT_CACHE)
-    result = build(args.corpus, args.out, base=args.base, progress=None if args.quiet else stderr_progress,
-                   check=not args.no_validate, cache=cache, jobs=args.jobs)
-    if args.report:
-        write_report(result.references, args.report)
+    try:
+        result = build(args.corpus, args.out, base=args.base, progress=None if args.quiet else stderr_progress,
+                       check=not args.no_validate, cache=cache, jobs=args.jobs)
+        if args.report:
+            write_report(result.references, args.report)
+    except Exception as exc:  # a disk full, a folder read-only: which, why, what is free (tipkg/faults.py)
+        fault = disk_fault(exc, args.out, None if cache is None else default_cache(args.out)
+                           if cache == DEFAULT_CACHE else cache)
+        if fault is None:
+            raise
+        raise fault from exc
     if not args.quiet:
         print(summary(result, args.out))
     return 0

@@ -1,0 +1,172 @@
+"""What the disk said, in one line: a write that the filesystem refused, as a ``TipkgError``.
+
+A build of ×1000 writes some 35 GB of outputs and 12 GB of cache, and a rebuild writes its new OUT
+beside the previous one before it swaps it in (``graph.outputs.staged_output``). When a disk fills,
+or a folder turns out read-only, the error comes from wherever the write was — the parent, a pool
+worker, the store's load in a child, RocksDB itself, SQLite — as an ``OSError`` whose message may not
+name the file ("[Errno 28] No space left on device"), as RocksDB's "IO error: No space left on
+device: While appending to file: …/store/000010.sst", or as SQLite's "database or disk is full". Either way the user's question is the same:
+which disk, how much is free there, and what it would need. ``disk_fault`` answers it in one line,
+or gives None for any other error (a program's error keeps its traceback).
+
+The build's own guarantees make the rest of the message true whatever the write was: OUT is replaced
+only by a whole new one, and a cache entry is written whole or not at all (``cache_entries``), so
+the previous OUT and the cache stay usable.
+
+>>> fault = disk_fault(OSError(errno.ENOSPC, "No space left on device", "/dev/full"))
+>>> str(fault).split(";")[0], fault.exit_code
+('/dev: no space left on the device', 4)
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from tipkg.errors import TipkgError
+
+#: the filesystem's refusals, by errno, in the words the message uses; what RocksDB says of each (its
+#: errors carry no errno, only the C library's text)
+REFUSALS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exhausted",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EFBIG: "the file is larger than the size limit allows",
+    errno.EIO: "the device reported an input/output error",
+}
+#: the words of each refusal in the errors that carry no errno: the C library's text, as RocksDB's messages
+#: quote it ("IO error: No space left on device: While appending to file: …"), and SQLite's
+_WORDS = {os.strerror(code): code for code in REFUSALS} | {
+    "database or disk is full": errno.ENOSPC,
+    "attempt to write a readonly database": errno.EROFS,
+}
+#: the refusals that free space would cure: the message says how much is free, and what needs it
+_SPACE = (errno.ENOSPC, errno.EDQUOT)
+#: what a rebuild needs free, in sizes of the previous OUT: its new OUT beside the previous one, and its scratch
+#: (measured, a rebuild's peak over its start: ×1 33–40 MB for an OUT of 21 MB, ×100 5.1 GB for 3.6 GB)
+REBUILD_ROOM = 2
+#: the folders a build makes beside OUT (``.OUT.new-*``: graph.outputs.staged_output; ``.OUT.chunks-*``:
+#: graph.outputs.scratch_folder), by the word in their name
+_STAGED = {"new": "the new OUT", "chunks": "the build's scratch folder"}
+#: the first absolute path in a message ("While appending to file: /x/store/000010.sst: No space …")
+_PATH = re.compile(r"(/[^\s:]+)")
+
+
+class DiskFault(TipkgError):
+    """A write the filesystem refused: the folder (or file), why, and what is free there."""
+
+    exit_code = 4
+
+
+def refusal(exc: BaseException) -> int | None:
+    """The errno of the filesystem's refusal that ``exc`` is: an ``OSError``'s own, or read from the words of
+    RocksDB's errors (no errno) and SQLite's (``sqlite3.OperationalError``: the text reuse index); None if
+    it is none of ``REFUSALS``."""
+    if isinstance(exc, OSError) and exc.errno in REFUSALS:
+        return exc.errno
+    if not isinstance(exc, OSError) and type(exc).__module__ != "sqlite3":
+        return None
+    text = str(exc)
+    return next((code for words, code in _WORDS.items() if words in text), None)
+
+
+def disk_fault(exc: BaseException, out: str | Path | None = None, cache: str | Path | None = None) -> DiskFault | None:
+    """``exc`` as one line naming where the write was refused, why, and (a full disk) what is free and
+    what a build needs there; None if ``exc`` is not such a refusal. ``out``, ``cache``: a build's
+    OUT and cache, to say which of them the file belongs to and, when the error names no file, to look
+    for the full disk among them and the temporary folder."""
+    code = refusal(exc)
+    if code is None:
+        return None
+    filename = getattr(exc, "filename", None)
+    named = filename if isinstance(filename, str) else _named(str(exc))
+    place = Path(named) if named else _fullest(out, cache)
+    what = _role(Path(named), out, cache) if named else None
+    if code in _SPACE:
+        where: Path | str = _mount(place)
+    elif what in _STAGED.values() and out is not None:  # a folder of a temporary name: the folder it is in
+        where = Path(out).absolute().parent
+    else:
+        where = named or place
+    details = [f"writing {what}" + (f" ({named})" if str(where) != named else "")] if what else []
+    if code in _SPACE:
+        details.append(f"{_size(shutil.disk_usage(_existing(place)).free)} free there")
+        if out is not None and (previous := _tree_size(Path(out))):
+            details.append(f"a rebuild writes its new OUT beside the previous one ({_size(previous)}) before it swaps "
+                           f"it in: free about {_size(REBUILD_ROOM * previous)}, or give --out (and --cache) on another disk")
+    if out is not None:
+        details.append(f"{out} and the cache are as they were" if cache is not None else f"{out} is as it was")
+    return DiskFault(where, "; ".join([REFUSALS[code], *details]))
+
+
+def _named(text: str) -> str | None:
+    found = _PATH.search(text)
+    return found.group(1) if found else None
+
+
+def _fullest(*places: str | Path | None) -> Path:
+    """Of the places a build writes (OUT's folder, the cache, the temporary folder), the one with the
+    least space free: the error did not say which it was."""
+    candidates = [Path(p) for p in places if p is not None] + [Path(tempfile.gettempdir())]
+    return min(candidates, key=lambda p: shutil.disk_usage(_existing(p)).free)
+
+
+def _existing(path: Path) -> Path:
+    """``path`` or its nearest ancestor that exists (a staged folder is gone once the build failed)."""
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _mount(path: Path) -> Path:
+    """The mount point of the file system ``path`` is on."""
+    path = _existing(path).resolve()
+    while not os.path.ismount(path):
+        path = path.parent
+    return path
+
+
+def _role(place: Path, out: str | Path | None, cache: str | Path | None) -> str | None:
+    """What of a build ``place`` is: the new OUT (its staged folder beside OUT), the build's scratch
+    folder beside OUT, OUT, the cache; None if none of them."""
+    place = place.absolute()
+    if out is not None:
+        out_path = Path(out).absolute()
+        for folder in (place, *place.parents):
+            if folder == out_path:
+                return "OUT"
+            if folder.parent == out_path.parent:
+                found = next((what for kind, what in _STAGED.items() if folder.name.startswith(f".{out_path.name}.{kind}-")),
+                             None)
+                if found:
+                    return found
+    if cache is not None and (place == Path(cache).absolute() or Path(cache).absolute() in place.parents):
+        return "the cache"
+    return None
+
+
+def _tree_size(folder: Path) -> int:
+    """The bytes of the files under ``folder`` (0 if there is none)."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def _size(n: int) -> str:
+    """Bytes in the unit a person reads them in."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
