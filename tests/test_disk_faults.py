@@ -136,9 +136,12 @@ def test_a_real_enospc_and_a_real_read_only_database_are_refusals():
     with pytest.raises(OSError) as full:
         with open("/dev/full", "wb") as device:
             device.write(b"x" * 100_000)
-    fault = disk_fault(full.value)
+    fault = disk_fault(full.value)  # nor the error nor a command says which file: no disk guessed
     assert isinstance(fault, DiskFault) and fault.exit_code == 4
-    assert ": no space left on the device; " in str(fault) and "free there" in str(fault)
+    assert str(fault) == "no space left on the device (the error names no file)"
+    fault = disk_fault(full.value, "/dev/out", None)  # a build's: the fullest of the places it writes
+    assert isinstance(fault, DiskFault) and re.match(r"/\S*: no space left on the device; [\d.]+ \w+ free there; "
+                                                     r"/dev/out is as it was$", str(fault)), str(fault)
     database = sqlite3.connect("file:/dev/null?mode=ro", uri=True)
     with pytest.raises(sqlite3.OperationalError) as read_only:
         database.execute("CREATE TABLE t (x)")
@@ -152,3 +155,13 @@ def test_a_programs_own_errors_are_not_taken_for_the_disks():
     assert disk_fault(missing.value) is None
     assert disk_fault(ValueError("No space left on device")) is None  # the words alone, in another error
     assert disk_fault(sqlite3.OperationalError("no such table: t")) is None
+
+
+def test_any_command_says_a_full_disk_in_one_line(tmp_path):
+    """The command line's own net (cli.main): an export into a full device, /dev/full under a .graphml name."""
+    export = tmp_path / "network.graphml"
+    export.symlink_to("/dev/full")
+    done = subprocess.run([sys.executable, "-m", "tipkg", "analyze", "--export", str(export)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.splitlines() == ["tipkg analyze: error: no space left on the device (the error names no file)"]

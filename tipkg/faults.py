@@ -59,9 +59,15 @@ _PATH = re.compile(r"(/[^\s:]+)")
 
 
 class DiskFault(TipkgError):
-    """A write the filesystem refused: the folder (or file), why, and what is free there."""
+    """A write the filesystem refused: the folder (or file), why, and what is free there; the reason
+    alone when neither the error nor the command says where."""
 
     exit_code = 4
+
+    def __init__(self, path: str | os.PathLike[str] | None, reason: str) -> None:
+        super().__init__(path or "", reason)
+        if not path:
+            self.args = (reason,)
 
 
 def refusal(exc: BaseException) -> int | None:
@@ -80,12 +86,16 @@ def disk_fault(exc: BaseException, out: str | Path | None = None, cache: str | P
     """``exc`` as one line naming where the write was refused, why, and (a full disk) what is free and
     what a build needs there; None if ``exc`` is not such a refusal. ``out``, ``cache``: a build's
     OUT and cache, to say which of them the file belongs to and, when the error names no file, to look
-    for the full disk among them and the temporary folder."""
+    for the full disk among the places a build writes: them and the temporary folder (the fullest; the
+    build's own files are gone by now, so "full" is relative). Without them and without a file named,
+    the reason alone: a guess would name a disk that is not full."""
     code = refusal(exc)
     if code is None:
         return None
     filename = getattr(exc, "filename", None)
     named = filename if isinstance(filename, str) else _named(str(exc))
+    if not named and out is None and cache is None:  # neither the error nor the command says where
+        return DiskFault(None, f"{REFUSALS[code]} (the error names no file)")
     place = Path(named) if named else _fullest(out, cache)
     what = _role(Path(named), out, cache) if named else None
     if code in _SPACE:
