@@ -180,3 +180,74 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
     return f"{n} bytes"
+
+
+def oom_kills() -> int | None:
+    """How many processes the kernel's OOM killer has ended on this machine since it started (``oom_kill``
+    of /proc/vmstat, Linux 4.13 on; a container reads the machine's count); None where it is not kept.
+    A build reads it as it starts, so that a process of it found killed can be said to be the OOM
+    killer's doing, or not."""
+    try:
+        with open("/proc/vmstat", encoding="ascii") as vmstat:
+            for line in vmstat:
+                name, _, value = line.partition(" ")
+                if name == "oom_kill":
+                    return int(value)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+#: the stages a process of a build is named after (``parallel.name_process``; a forked stage's function), in words
+STAGES = {
+    "extraction": "extraction", "spilled_reuse": "text reuse", "reuse_stage": "text reuse",
+    "echoes lines": "text reuse", "add_gists": "the English gists", "follow_store": "the store's load",
+    "store": "the store's load", "local_pass": "validation", "checked_beside": "validation", "checked": "validation",
+    "half of checks": "validation", "beside": "the outputs written beside validation",
+    "text dumps": "the text dumps", "write_segmented": "the text dumps", "VoID counts": "VoID's counts",
+    "precomputed": "the precomputed answers", "answers share": "the precomputed answers",
+}
+
+#: what a build holds at its peak, measured (README, Speed): said when the OOM killer ended a process of it
+PEAK_MEMORY = "1.3 GB at ×100 and ×1000 below --jobs 4, 2.1 GB from it, the store's load then on two CPUs"
+
+
+class StageKilled(TipkgError):
+    """A process of the build was killed (the kernel's OOM killer, or from outside): which stage, how,
+    and whether memory ran out."""
+
+    exit_code = 4
+
+
+def killed_fault(exc: BaseException, out: str | Path | None = None, cache: str | Path | None = None,
+                 oom_before: int | None = None) -> StageKilled | None:
+    """``exc`` as one line when a process of the build died without a word (``parallel.StageDied``, a pool's
+    ``parallel.WorkerDied``): the stage, how its process ended, and — from the OOM killer's count since
+    ``oom_before`` (``oom_kills``) — whether memory ran out or a signal came from outside; None for any other
+    error."""
+    from tipkg.parallel import StageDied, WorkerDied
+
+    if isinstance(exc, StageDied):
+        stage, how = exc.stage, ended_words(exc)
+    elif isinstance(exc, WorkerDied):
+        stage, how = exc.stage, f"a worker process died in a task ({exc.how})"
+    else:
+        return None
+    now = oom_kills()
+    if oom_before is not None and now is not None and now > oom_before:
+        killed = now - oom_before
+        cause = (f"memory ran out: the kernel's OOM killer ended {killed} process{'es' if killed > 1 else ''} on this "
+                 f"machine while the build ran (a build's peak, measured: {PEAK_MEMORY})")
+    elif oom_before is not None and now is not None:
+        cause = "a signal from outside the build (the kernel's OOM killer ended no process meanwhile)"
+    else:
+        cause = "the kernel's OOM killer, or a signal from outside the build"
+    tail = [] if out is None else [f"{out} and the cache are as they were" if cache is not None else f"{out} is as it was"]
+    return StageKilled(f"{STAGES[stage]} ({stage})" if stage in STAGES else stage, "; ".join([how, cause, *tail]))
+
+
+def ended_words(exc) -> str:
+    """How a forked stage's process ended, in words: ``its process (PID killed by SIGKILL) died without a word``."""
+    from tipkg.parallel import ended
+
+    return f"its process ({ended(exc.pid, exc.code)}) died without a word"

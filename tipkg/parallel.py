@@ -223,6 +223,36 @@ def _remove_empty_temp_dir(folder: str) -> None:
             finalizer()  # removes the folder and forgets it (the next server makes a new one)
 
 
+class StageDied(RuntimeError):
+    """A stage's forked child ended without a word (killed: by the kernel's OOM killer, or from outside):
+    its name, its pid and how it ended (``ended``), said where the build fails (``tipkg.faults``)."""
+
+    def __init__(self, stage: str | None, pid: int, code: int | None) -> None:
+        self.stage, self.pid, self.code = stage or "a forked stage", pid, code
+        super().__init__(f"{self.stage}: its process ({ended(pid, code)}) died without a word")
+
+    def __reduce__(self):  # raised in a child whose parent is a stage too: it crosses a pipe
+        return StageDied, (self.stage, self.pid, self.code)
+
+
+def ended(pid: int, code: int | None) -> str:
+    """How process ``pid`` ended, from its exit code: ``pid killed by SIGNAL`` or ``pid exited with CODE``."""
+    if code is None:
+        return f"{pid} still running"
+    if code < 0:
+        return f"{pid} killed by {signal.Signals(-code).name}"
+    return f"{pid} exited with {code}"
+
+
+def _comm(pid: int) -> str | None:
+    """The name of process ``pid`` (``name_process``'s), while it lives or waits to be reaped; None if gone."""
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as comm:
+            return comm.read().strip() or None
+    except OSError:
+        return None
+
+
 class Forked(Generic[T]):
     """``fn(*args)`` running in a forked child (``lean``: forked by the lean server, ``fn`` and ``args``
     picklable); ``result()`` gives its value."""
@@ -232,6 +262,7 @@ class Forked(Generic[T]):
         self._error: BaseException | None = None
         self._process: Any = None
         self._announced: list = []  # announce()'s values not yet taken by announced()
+        self._stage = _stage(fn)
         if not _forking():
             global _announce
             outer, _announce = _announce, self._announced
@@ -276,7 +307,8 @@ class Forked(Generic[T]):
         try:
             ok, value = self._receive.recv()
         except EOFError:
-            self._end(False, RuntimeError(f"a forked stage died (exit code {self._join()})"))
+            stage = _comm(self._process.pid) or self._stage  # the name it took, while it is not reaped
+            self._end(False, StageDied(stage, self._process.pid, self._join()))
             return
         if ok is None:
             self._announced.append(value)
@@ -318,7 +350,8 @@ def beside_child(here: Callable[[], T], there: Callable[[], U], role: str) -> tu
     child: ``multiprocessing`` lets no daemonic process start a ``Process``). The child is named ``role``
     (``name_process``), dies with this process (``die_with_parent``) and leaves with ``os._exit``, without
     this process's clean-up; it is waited for even when ``here()`` fails. Its exception is raised here as a
-    ``RuntimeError`` naming ``role`` (as text: an exception need not pickle). The caller decides whether to
+    ``RuntimeError`` naming ``role`` (as text: an exception need not pickle); its death without a word, as
+    ``StageDied``. The caller decides whether to
     fork at all (``forks()``)."""
     parent = os.getpid()
     read, write = os.pipe()
@@ -331,8 +364,8 @@ def beside_child(here: Callable[[], T], there: Callable[[], U], role: str) -> tu
             die_with_parent(parent)
             try:
                 data = pickle.dumps((True, there()), protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException as exc:  # noqa: BLE001 — handed to the parent as text
-                data = pickle.dumps((False, f"{type(exc).__name__}: {exc}"))
+            except BaseException as exc:  # noqa: BLE001 — handed to the parent: a stage's death as it is, else as text
+                data = pickle.dumps((False, exc if isinstance(exc, StageDied) else f"{type(exc).__name__}: {exc}"))
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(data)
         except BaseException:  # noqa: BLE001
@@ -345,9 +378,13 @@ def beside_child(here: Callable[[], T], there: Callable[[], U], role: str) -> tu
     finally:
         with os.fdopen(read, "rb") as pipe:
             data = pipe.read()
-        os.waitpid(pid, 0)
-    ok, theirs = pickle.loads(data) if data else (False, "the child died")
+        _, status = os.waitpid(pid, 0)
+    if not data:  # killed (the OOM killer, or from outside) before it said anything
+        raise StageDied(role, pid, os.waitstatus_to_exitcode(status))
+    ok, theirs = pickle.loads(data)
     if not ok:
+        if isinstance(theirs, StageDied):  # a process of the child's own died (``answers share`` in ``precomputed``)
+            raise theirs
         raise RuntimeError(f"{role}: {theirs}")
     return mine, cast(U, theirs)
 
@@ -405,23 +442,30 @@ def process_pool(jobs: int, stage: str, *then: Any) -> Iterator[ProcessPoolExecu
         with pool:
             yield pool
     except BrokenProcessPool as exc:
-        raise BrokenProcessPool(f"{stage}: a worker process died in a task ({_ended(workers)}; the pool stops the "
-                                "others). A signal from outside the build ends a worker so: the kernel's OOM "
-                                "killer, or a kill") from exc
+        raise WorkerDied(stage, _ended(workers)) from exc
+
+
+class WorkerDied(BrokenProcessPool):
+    """A pool's worker died in a task: the stage, and how each worker ended (``ended``)."""
+
+    def __init__(self, stage: str, how: str) -> None:
+        self.stage, self.how = stage, how
+        super().__init__(f"{stage}: a worker process died in a task ({how}; the pool stops the others). A signal "
+                         "from outside the build ends a worker so: the kernel's OOM killer, or a kill")
+
+    def __reduce__(self):  # the text dumps' pool runs in a forked stage: it crosses a pipe
+        return WorkerDied, (self.stage, self.how)
 
 
 def _ended(workers: dict) -> str:
     """How each worker process of a pool ended: ``pid killed by SIGNAL`` or ``pid exited with CODE``."""
-    said = []
-    for pid, process in sorted(workers.items()):
-        code = process.exitcode
-        if code is None:
-            said.append(f"{pid} still running")
-        elif code < 0:
-            said.append(f"{pid} killed by {signal.Signals(-code).name}")
-        else:
-            said.append(f"{pid} exited with {code}")
-    return ", ".join(said) or "no worker had started"
+    return ", ".join(ended(pid, process.exitcode) for pid, process in sorted(workers.items())) or "no worker had started"
+
+
+def _stage(fn: Callable[..., Any]) -> str:
+    """The name a forked child of ``fn`` takes (``name_process``), until it names itself."""
+    name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", "forked")  # or a partial's
+    return str(name).strip("_")
 
 
 def _pool_worker(stage: str, parent: int, *then: Any) -> None:
@@ -432,8 +476,7 @@ def _pool_worker(stage: str, parent: int, *then: Any) -> None:
 
 def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent: int | None,
          build: int | None = None) -> None:
-    name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", "forked")  # or a partial's
-    name_process(str(name).strip("_"))
+    name_process(_stage(fn))
     die_with_parent(parent)
     if build is not None:  # a lean child, whose parent is the server: the build may be gone already
         try:

@@ -1,17 +1,22 @@
-"""A disk that fills up, a folder that is read-only: one line saying which disk or file, why, and what
-is free there (exit status 4), the previous OUT and the cache as they were, nothing left beside them.
+"""When the machine stops a build (``tipkg/faults.py``): a disk that fills up, a folder that is read-only,
+a process of the build killed by the kernel's OOM killer or from outside. One line saying which disk,
+file or stage, why, and what is free there or whether memory ran out (exit status 4); the previous OUT
+and the cache as they were, nothing left beside them.
 
-Real file systems, not mocks: each case runs in a private mount namespace (``unshare --mount``, as
-root, which the tests run as) with a small tmpfs mounted on a folder of the test's, so the disk
-really fills (the kernel's ENOSPC, RocksDB's and SQLite's words for it) and the mount goes with the
-namespace. A bad write's other source, /dev/full, gives a real ENOSPC without a mount.
+Real file systems and real kills, not mocks: a disk case runs in a private mount namespace (``unshare
+--mount``, as root, which the tests run as) with a small tmpfs mounted on a folder of the test's, so the
+disk really fills (the kernel's ENOSPC, RocksDB's and SQLite's words for it) and the mount goes with the
+namespace; /dev/full gives a real ENOSPC without a mount. A stage is killed with SIGKILL, and the OOM
+killer's kill is the kernel's own, in a memory cgroup of the test's.
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -165,3 +170,106 @@ def test_any_command_says_a_full_disk_in_one_line(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 4, done.stderr
     assert done.stderr.splitlines() == ["tipkg analyze: error: no space left on the device (the error names no file)"]
+
+
+# --- a process of the build killed: by the kernel's OOM killer, or from outside ---------------------------------
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """The processes under ``pid`` (its children, theirs, …) by pid, with their names (``comm``)."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name_end = text.rindex(")")
+        parents[int(stat.parent.name)] = int(text[name_end + 2:].split()[1])
+        names[int(stat.parent.name)] = text[text.index("(") + 1:name_end]
+    found, frontier = {}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in found:
+                found[child] = names[child]
+                frontier.append(child)
+    return found
+
+
+def test_a_stage_killed_from_outside_is_named_in_one_line_and_out_kept(tmp_path):
+    """A forked stage of a build (validation's companion, ``beside``) killed with SIGKILL from outside: the
+    stage in words, its pid and signal, no OOM kill counted, OUT as it was."""
+    out = tmp_path / "out"
+    first = subprocess.run([sys.executable, "-m", "tipkg", "build", "--out", str(out), "--quiet"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    before = (out / "graph.nt").read_bytes()
+    build = subprocess.Popen([sys.executable, "-m", "tipkg", "build", "--out", str(out), "--quiet", "--no-cache"],
+                             cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    victim = None
+    while victim is None and build.poll() is None:
+        victim = next((pid for pid, name in _descendants(build.pid).items() if name == "beside"), None)
+    assert victim is not None, "the build ended before its stage 'beside' was seen"
+    os.kill(victim, signal.SIGKILL)
+    _, stderr = build.communicate(timeout=600)
+    assert build.returncode == 4, stderr
+    assert stderr.splitlines() == [
+        f"tipkg build: error: the outputs written beside validation (beside): its process ({victim} killed by "
+        f"SIGKILL) died without a word; a signal from outside the build (the kernel's OOM killer ended no process "
+        f"meanwhile); {out} is as it was"]
+    assert (out / "graph.nt").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tipkg-cache", "out"]  # no stage, no scratch left
+
+
+def _memory_cgroup(tmp_path: Path, limit: int) -> tuple[Path, str]:
+    """A new memory cgroup limited to ``limit`` bytes (cgroup v1 beside this process's own, or v2 under the
+    root) and the file a process writes its pid into to join it."""
+    lines = Path("/proc/self/cgroup").read_text().splitlines()
+    v1 = next((line.split(":", 2)[2] for line in lines if line.split(":")[1] == "memory"), None)
+    if v1 is not None:
+        group = Path("/sys/fs/cgroup/memory") / v1.lstrip("/") / f"tipkg-test-{os.getpid()}-{tmp_path.name}"
+        group.mkdir()
+        (group / "memory.limit_in_bytes").write_text(str(limit))
+        if (group / "memory.memsw.limit_in_bytes").exists():
+            (group / "memory.memsw.limit_in_bytes").write_text(str(limit))  # no way out through swap
+        return group, "cgroup.procs"
+    root = Path("/sys/fs/cgroup")
+    if "memory" not in (root / "cgroup.subtree_control").read_text().split():
+        (root / "cgroup.subtree_control").write_text("+memory")
+    group = root / f"tipkg-test-{os.getpid()}-{tmp_path.name}"
+    group.mkdir()
+    (group / "memory.max").write_text(str(limit))
+    (group / "memory.swap.max").write_text("0")
+    return group, "cgroup.procs"
+
+
+def test_a_stage_the_oom_killer_ended_is_said_to_be_out_of_memory(tmp_path):
+    """A real OOM kill: a process in a memory cgroup of 150 MB forks a stage that asks for far more; the kernel
+    kills it, the stage's death is raised (``parallel.StageDied``) and said as memory run out."""
+    group, procs = _memory_cgroup(tmp_path, 150 << 20)
+    probe = tmp_path / "probe.py"
+    probe.write_text("""import sys
+from tipkg.faults import killed_fault, oom_kills
+from tipkg.parallel import Forked, StageDied
+
+def hog():
+    held = []
+    while True:
+        held.append(b"x" * (20 << 20))  # written, so held: 20 MB at a time
+
+before = oom_kills()
+try:
+    Forked(hog).result()
+except StageDied as died:
+    print(killed_fault(died, sys.argv[1], None, before))
+""")
+    try:
+        done = subprocess.run(["sh", "-c", f'echo $$ > "{group / procs}" && exec "{sys.executable}" "{probe}" '
+                               f'"{tmp_path / "out"}"'], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    finally:
+        group.rmdir()
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"hog: its process \(\d+ killed by SIGKILL\) died without a word; memory ran out: the "
+                        r"kernel's OOM killer ended \d+ process(es)? on this machine while the build ran \(a build's "
+                        r"peak, measured: 1\.3 GB at ×100 .*\); \S+/out is as it was\n", done.stdout), done.stdout
