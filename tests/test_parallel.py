@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 from concurrent.futures.process import BrokenProcessPool
 
@@ -10,7 +11,7 @@ import pytest
 
 from tipkg.network.reuse import find_reuse
 from tipkg.loaders import load_structure
-from tipkg.parallel import Forked, announce, beside_child, process_pool, resident_bytes
+from tipkg.parallel import Forked, StageDied, WorkerDied, announce, beside_child, process_pool, resident_bytes
 from tipkg.sources import read_corpus
 
 
@@ -56,7 +57,7 @@ def test_a_child_that_dies_before_announcing_is_said_to_have_died(monkeypatch):
     monkeypatch.delenv("TIPKG_JOBS", raising=False)
     job = Forked(announcing, [], "die")
     assert job.announced() is None
-    with pytest.raises(RuntimeError, match="exit code 3"):
+    with pytest.raises(StageDied, match=r"^announcing: its process \(\d+ exited with 3\) died without a word$"):
         job.result()
 
 
@@ -265,3 +266,15 @@ def test_a_child_beside_runs_in_a_daemonic_child_too_and_its_error_is_raised_her
     assert Forked(_two_processes).result() is True
     with pytest.raises(RuntimeError, match=r"^beside: ValueError: no such topic$"):
         beside_child(lambda: 1, _fails, "beside")
+
+
+def test_a_child_beside_killed_is_a_stage_that_died_and_crosses_a_pipe_whole():
+    """The precomputed answers' share (``beside_child``) killed: ``StageDied`` naming its role and signal,
+    which a stage around it hands on as itself (pickled), not as text (tipkg/faults.py reads it)."""
+    with pytest.raises(StageDied, match=r"^answers share: its process \(\d+ killed by SIGKILL\) died without a word$") as died:
+        beside_child(lambda: 1, lambda: os.kill(os.getpid(), signal.SIGKILL), "answers share")
+    again = pickle.loads(pickle.dumps(died.value))
+    assert (type(again), str(again), again.stage, again.code) == (StageDied, str(died.value), "answers share", -9)
+    worker = pickle.loads(pickle.dumps(WorkerDied("text dumps", "12 killed by SIGKILL")))
+    assert isinstance(worker, BrokenProcessPool) and worker.stage == "text dumps" and str(worker).startswith(
+        "text dumps: a worker process died in a task (12 killed by SIGKILL;")

@@ -1,17 +1,24 @@
-"""What the disk said, in one line: a write that the filesystem refused, as a ``TipkgError``.
+"""When the machine stops a build, in one line: a write the filesystem refused (``disk_fault``), a process of
+the build killed (``killed_fault``), as a ``TipkgError`` of exit status 4.
 
 A build of ×1000 writes some 35 GB of outputs and 12 GB of cache, and a rebuild writes its new OUT
 beside the previous one before it swaps it in (``graph.outputs.staged_output``). When a disk fills,
 or a folder turns out read-only, the error comes from wherever the write was — the parent, a pool
 worker, the store's load in a child, RocksDB itself, SQLite — as an ``OSError`` whose message may not
 name the file ("[Errno 28] No space left on device"), as RocksDB's "IO error: No space left on
-device: While appending to file: …/store/000010.sst", or as SQLite's "database or disk is full". Either way the user's question is the same:
-which disk, how much is free there, and what it would need. ``disk_fault`` answers it in one line,
-or gives None for any other error (a program's error keeps its traceback).
+device: While appending to file: …/store/000010.sst", or as SQLite's "database or disk is full".
+Either way the user's question is the same: which disk, how much is free there, and what it would
+need. ``disk_fault`` answers it.
 
-The build's own guarantees make the rest of the message true whatever the write was: OUT is replaced
-only by a whole new one, and a cache entry is written whole or not at all (``cache_entries``), so
-the previous OUT and the cache stay usable.
+A process of the build that dies without a word (``parallel.StageDied``, ``parallel.WorkerDied``) was
+killed: at scale most likely by the kernel's OOM killer, which leaves no other trace in the build.
+``killed_fault`` names the stage in words and says whether memory ran out, from the OOM killer's count
+(``oom_kills``) as the build began and as it failed.
+
+Each gives None for any other error: a program's error keeps its traceback. The build's own
+guarantees make the rest of the message true whatever failed: OUT is replaced only by a whole new one,
+and a cache entry is written whole or not at all (``cache_entries``), so the previous OUT and the
+cache stay usable.
 
 >>> fault = disk_fault(OSError(errno.ENOSPC, "No space left on device", "/dev/full"))
 >>> str(fault).split(";")[0], fault.exit_code

@@ -231,7 +231,7 @@ class StageDied(RuntimeError):
         self.stage, self.pid, self.code = stage or "a forked stage", pid, code
         super().__init__(f"{self.stage}: its process ({ended(pid, code)}) died without a word")
 
-    def __reduce__(self):  # raised in a child whose parent is a stage too: it crosses a pipe
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:  # raised in a child whose parent is a stage too: it crosses a pipe
         return StageDied, (self.stage, self.pid, self.code)
 
 
@@ -453,7 +453,7 @@ class WorkerDied(BrokenProcessPool):
         super().__init__(f"{stage}: a worker process died in a task ({how}; the pool stops the others). A signal "
                          "from outside the build ends a worker so: the kernel's OOM killer, or a kill")
 
-    def __reduce__(self):  # the text dumps' pool runs in a forked stage: it crosses a pipe
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:  # the text dumps' pool runs in a forked stage: it crosses a pipe
         return WorkerDied, (self.stage, self.how)
 
 

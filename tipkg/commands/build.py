@@ -16,7 +16,9 @@ the code and tables: a rebuild re-extracts only the sources added or changed.
 
 A disk that fills up or a folder that cannot be written ends the build with one
 line naming the disk or file, the reason and, for a full disk, the space free
-and what a rebuild needs (exit status 4); OUT and the cache stay as they were.
+and what a rebuild needs; a process of the build killed, with the stage and
+whether memory ran out (the kernel's OOM killer). Exit status 4; OUT and the
+cache stay as they were.
 """
 
 from __future__ import annotations
