@@ -77,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tipkg {args.command}: interrupted; outputs left as they were", file=sys.stderr)
         return 130
-    except Exception as exc:  # a write the filesystem refused (a disk full, read-only): one line, not a traceback
-        from tipkg.faults import disk_fault
+    except Exception as exc:  # the machine stopped the command (a disk full or read-only, a process killed): one line
+        from tipkg.faults import disk_fault, killed_fault
 
-        if (fault := disk_fault(exc)) is None:
+        if (fault := disk_fault(exc) or killed_fault(exc)) is None:
             raise
         print(f"tipkg {args.command}: error: {fault}", file=sys.stderr)
         return fault.exit_code
