@@ -172,6 +172,19 @@ def test_any_command_says_a_full_disk_in_one_line(tmp_path):
     assert done.stderr.splitlines() == ["tipkg analyze: error: no space left on the device (the error names no file)"]
 
 
+def test_a_report_refused_after_the_build_is_the_reports_alone(tmp_path):
+    """``--report FILE`` is written once the new OUT is in place: its refused write names its own disk, and
+    does not say OUT is as it was (it is the new one)."""
+    report = tmp_path / "review.tsv"
+    report.symlink_to("/dev/full")
+    done = subprocess.run([sys.executable, "-m", "tipkg", "build", "--out", str(tmp_path / "out"), "--quiet",
+                           "--report", str(report)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 4, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert re.fullmatch(r"tipkg build: error: /dev: no space left on the device; [\d.]+ \w+ free there", line), line
+    assert (tmp_path / "out" / "graph.nt").stat().st_size > 0
+
+
 # --- a process of the build killed: by the kernel's OOM killer, or from outside ---------------------------------
 
 

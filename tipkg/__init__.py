@@ -21,8 +21,8 @@ verified on read), ``cache_keys`` (what the caches are keyed by: the code versio
 keys, the stamp of an output folder's build), ``part_cache`` (each source's graph part cached beside its unit), ``held`` (what the build's parent keeps of each unit), ``views`` (each unit's share of
 the parent's global passes, cached beside it), ``parallel`` (a stage in a forked child), ``progress`` (what a
 long build says while it runs: counts with a rate and an ETA), ``replica``
-(replicated sources for the benchmarks), ``errors`` (located errors), ``faults`` (a write the
-filesystem refused — a disk full, a folder read-only — said in one line), the
+(replicated sources for the benchmarks), ``errors`` (located errors), ``faults`` (when the
+machine stops a build — a disk full or read-only, a process killed — said in one line), the
 ``server`` package (linked data and /sparql) and the ``tables`` package (the
 patterns, as TOML data).
 """

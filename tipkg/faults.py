@@ -232,10 +232,10 @@ def killed_fault(exc: BaseException, out: str | Path | None = None, cache: str |
     ``parallel.WorkerDied``): the stage, how its process ended, and — from the OOM killer's count since
     ``oom_before`` (``oom_kills``) — whether memory ran out or a signal came from outside; None for any other
     error."""
-    from tipkg.parallel import StageDied, WorkerDied
+    from tipkg.parallel import StageDied, WorkerDied, ended
 
     if isinstance(exc, StageDied):
-        stage, how = exc.stage, ended_words(exc)
+        stage, how = exc.stage, f"its process ({ended(exc.pid, exc.code)}) died without a word"
     elif isinstance(exc, WorkerDied):
         stage, how = exc.stage, f"a worker process died in a task ({exc.how})"
     else:
@@ -252,9 +252,3 @@ def killed_fault(exc: BaseException, out: str | Path | None = None, cache: str |
     tail = [] if out is None else [f"{out} and the cache are as they were" if cache is not None else f"{out} is as it was"]
     return StageKilled(f"{STAGES[stage]} ({stage})" if stage in STAGES else stage, "; ".join([how, cause, *tail]))
 
-
-def ended_words(exc) -> str:
-    """How a forked stage's process ended, in words: ``its process (PID killed by SIGKILL) died without a word``."""
-    from tipkg.parallel import ended
-
-    return f"its process ({ended(exc.pid, exc.code)}) died without a word"

@@ -60,14 +60,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = build(args.corpus, args.out, base=args.base, progress=None if args.quiet else stderr_progress,
                        check=not args.no_validate, cache=cache, jobs=args.jobs)
-        if args.report:
-            write_report(result.references, args.report)
     except Exception as exc:  # the machine stopped the build: a disk full or read-only, a process killed (faults.py)
         kept = None if cache is None else default_cache(args.out) if cache == DEFAULT_CACHE else cache
         fault = disk_fault(exc, args.out, kept) or killed_fault(exc, args.out, kept, oom_before)
         if fault is None:
             raise
         raise fault from exc
+    if args.report:  # OUT is the new one by now: a refused write here is the report's alone (cli.main says it)
+        try:
+            write_report(result.references, args.report)
+        except OSError as exc:
+            exc.filename = exc.filename or args.report  # a write refused names no file: it was the report's
+            raise
     if not args.quiet:
         print(summary(result, args.out))
     return 0
