@@ -26,6 +26,9 @@ import pytest
 
 from tipkg.faults import DiskFault, disk_fault, refusal
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import timeline  # noqa: E402  (its ``tree``: a process and every process under it, with their names)
+
 #: the tmpfs a case mounts: room for the bundled corpus's OUT (21 MB), its cache (10 MB) and a rebuild
 #: (its peak: 33–40 MB), or a filler
 DISK_MB = 100
@@ -188,28 +191,6 @@ def test_a_report_refused_after_the_build_is_the_reports_alone(tmp_path):
 # --- a process of the build killed: by the kernel's OOM killer, or from outside ---------------------------------
 
 
-def _descendants(pid: int) -> dict[int, str]:
-    """The processes under ``pid`` (its children, theirs, …) by pid, with their names (``comm``)."""
-    parents: dict[int, int] = {}
-    names: dict[int, str] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        name_end = text.rindex(")")
-        parents[int(stat.parent.name)] = int(text[name_end + 2:].split()[1])
-        names[int(stat.parent.name)] = text[text.index("(") + 1:name_end]
-    found, frontier = {}, [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child, its_parent in parents.items():
-            if its_parent == parent and child not in found:
-                found[child] = names[child]
-                frontier.append(child)
-    return found
-
-
 def test_a_stage_killed_from_outside_is_named_in_one_line_and_out_kept(tmp_path):
     """A forked stage of a build (validation's companion, ``beside``) killed with SIGKILL from outside: the
     stage in words, its pid and signal, no OOM kill counted, OUT as it was."""
@@ -222,7 +203,7 @@ def test_a_stage_killed_from_outside_is_named_in_one_line_and_out_kept(tmp_path)
                              cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     victim = None
     while victim is None and build.poll() is None:
-        victim = next((pid for pid, name in _descendants(build.pid).items() if name == "beside"), None)
+        victim = next((pid for pid, _, name, _, _ in timeline.tree(build.pid) if name == "beside"), None)
     assert victim is not None, "the build ended before its stage 'beside' was seen"
     os.kill(victim, signal.SIGKILL)
     _, stderr = build.communicate(timeout=600)
@@ -235,9 +216,9 @@ def test_a_stage_killed_from_outside_is_named_in_one_line_and_out_kept(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".tipkg-cache", "out"]  # no stage, no scratch left
 
 
-def _memory_cgroup(tmp_path: Path, limit: int) -> tuple[Path, str]:
+def _memory_cgroup(tmp_path: Path, limit: int) -> Path:
     """A new memory cgroup limited to ``limit`` bytes (cgroup v1 beside this process's own, or v2 under the
-    root) and the file a process writes its pid into to join it."""
+    root); a process joins it by writing its pid into its ``cgroup.procs``."""
     lines = Path("/proc/self/cgroup").read_text().splitlines()
     v1 = next((line.split(":", 2)[2] for line in lines if line.split(":")[1] == "memory"), None)
     if v1 is not None:
@@ -246,7 +227,7 @@ def _memory_cgroup(tmp_path: Path, limit: int) -> tuple[Path, str]:
         (group / "memory.limit_in_bytes").write_text(str(limit))
         if (group / "memory.memsw.limit_in_bytes").exists():
             (group / "memory.memsw.limit_in_bytes").write_text(str(limit))  # no way out through swap
-        return group, "cgroup.procs"
+        return group
     root = Path("/sys/fs/cgroup")
     if "memory" not in (root / "cgroup.subtree_control").read_text().split():
         (root / "cgroup.subtree_control").write_text("+memory")
@@ -254,13 +235,13 @@ def _memory_cgroup(tmp_path: Path, limit: int) -> tuple[Path, str]:
     group.mkdir()
     (group / "memory.max").write_text(str(limit))
     (group / "memory.swap.max").write_text("0")
-    return group, "cgroup.procs"
+    return group
 
 
 def test_a_stage_the_oom_killer_ended_is_said_to_be_out_of_memory(tmp_path):
     """A real OOM kill: a process in a memory cgroup of 150 MB forks a stage that asks for far more; the kernel
     kills it, the stage's death is raised (``parallel.StageDied``) and said as memory run out."""
-    group, procs = _memory_cgroup(tmp_path, 150 << 20)
+    group = _memory_cgroup(tmp_path, 150 << 20)
     probe = tmp_path / "probe.py"
     probe.write_text("""import sys
 from tipkg.faults import killed_fault, oom_kills
@@ -278,7 +259,7 @@ except StageDied as died:
     print(killed_fault(died, sys.argv[1], None, before))
 """)
     try:
-        done = subprocess.run(["sh", "-c", f'echo $$ > "{group / procs}" && exec "{sys.executable}" "{probe}" '
+        done = subprocess.run(["sh", "-c", f'echo $$ > "{group / "cgroup.procs"}" && exec "{sys.executable}" "{probe}" '
                                f'"{tmp_path / "out"}"'], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     finally:
         group.rmdir()

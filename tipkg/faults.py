@@ -205,11 +205,12 @@ def oom_kills() -> int | None:
     return None
 
 
-#: the stages a process of a build is named after (``parallel.name_process``; a forked stage's function), in words
+#: the stages a process of a build is named after, in words: a pool's stage, ``beside_child``'s role, a forked
+#: stage's function (``parallel.StageDied``)
 STAGES = {
     "extraction": "extraction", "spilled_reuse": "text reuse", "reuse_stage": "text reuse",
     "echoes lines": "text reuse", "add_gists": "the English gists", "follow_store": "the store's load",
-    "store": "the store's load", "local_pass": "validation", "checked_beside": "validation", "checked": "validation",
+    "local_pass": "validation", "checked_beside": "validation", "checked": "validation",
     "half of checks": "validation", "beside": "the outputs written beside validation",
     "text dumps": "the text dumps", "write_segmented": "the text dumps", "VoID counts": "VoID's counts",
     "precomputed": "the precomputed answers", "answers share": "the precomputed answers",
@@ -232,13 +233,9 @@ def killed_fault(exc: BaseException, out: str | Path | None = None, cache: str |
     ``parallel.WorkerDied``): the stage, how its process ended, and — from the OOM killer's count since
     ``oom_before`` (``oom_kills``) — whether memory ran out or a signal came from outside; None for any other
     error."""
-    from tipkg.parallel import StageDied, WorkerDied, ended
+    from tipkg.parallel import StageDied, WorkerDied
 
-    if isinstance(exc, StageDied):
-        stage, how = exc.stage, f"its process ({ended(exc.pid, exc.code)}) died without a word"
-    elif isinstance(exc, WorkerDied):
-        stage, how = exc.stage, f"a worker process died in a task ({exc.how})"
-    else:
+    if not isinstance(exc, (StageDied, WorkerDied)):
         return None
     now = oom_kills()
     if oom_before is not None and now is not None and now > oom_before:
@@ -250,5 +247,6 @@ def killed_fault(exc: BaseException, out: str | Path | None = None, cache: str |
     else:
         cause = "the kernel's OOM killer, or a signal from outside the build"
     tail = [] if out is None else [f"{out} and the cache are as they were" if cache is not None else f"{out} is as it was"]
-    return StageKilled(f"{STAGES[stage]} ({stage})" if stage in STAGES else stage, "; ".join([how, cause, *tail]))
+    stage = f"{STAGES[exc.stage]} ({exc.stage})" if exc.stage in STAGES else exc.stage
+    return StageKilled(stage, "; ".join([exc.how, cause, *tail]))
 

@@ -227,9 +227,10 @@ class StageDied(RuntimeError):
     """A stage's forked child ended without a word (killed: by the kernel's OOM killer, or from outside):
     its name, its pid and how it ended (``ended``), said where the build fails (``tipkg.faults``)."""
 
-    def __init__(self, stage: str | None, pid: int, code: int | None) -> None:
-        self.stage, self.pid, self.code = stage or "a forked stage", pid, code
-        super().__init__(f"{self.stage}: its process ({ended(pid, code)}) died without a word")
+    def __init__(self, stage: str, pid: int, code: int | None) -> None:
+        self.stage, self.pid, self.code = stage, pid, code
+        self.how = f"its process ({ended(pid, code)}) died without a word"  # as ``WorkerDied.how`` is said
+        super().__init__(f"{stage}: {self.how}")
 
     def __reduce__(self) -> tuple[type, tuple[Any, ...]]:  # raised in a child whose parent is a stage too: it crosses a pipe
         return StageDied, (self.stage, self.pid, self.code)
@@ -242,15 +243,6 @@ def ended(pid: int, code: int | None) -> str:
     if code < 0:
         return f"{pid} killed by {signal.Signals(-code).name}"
     return f"{pid} exited with {code}"
-
-
-def _comm(pid: int) -> str | None:
-    """The name of process ``pid`` (``name_process``'s), while it lives or waits to be reaped; None if gone."""
-    try:
-        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as comm:
-            return comm.read().strip() or None
-    except OSError:
-        return None
 
 
 class Forked(Generic[T]):
@@ -307,8 +299,7 @@ class Forked(Generic[T]):
         try:
             ok, value = self._receive.recv()
         except EOFError:
-            stage = _comm(self._process.pid) or self._stage  # the name it took, while it is not reaped
-            self._end(False, StageDied(stage, self._process.pid, self._join()))
+            self._end(False, StageDied(self._stage, self._process.pid, self._join()))
             return
         if ok is None:
             self._announced.append(value)
@@ -446,15 +437,17 @@ def process_pool(jobs: int, stage: str, *then: Any) -> Iterator[ProcessPoolExecu
 
 
 class WorkerDied(BrokenProcessPool):
-    """A pool's worker died in a task: the stage, and how each worker ended (``ended``)."""
+    """A pool's worker died in a task: the stage, and how each worker ended (``ended``), as ``StageDied``
+    says its one process's."""
 
     def __init__(self, stage: str, how: str) -> None:
-        self.stage, self.how = stage, how
+        self.stage, self.ended = stage, how
+        self.how = f"a worker process died in a task ({how})"
         super().__init__(f"{stage}: a worker process died in a task ({how}; the pool stops the others). A signal "
                          "from outside the build ends a worker so: the kernel's OOM killer, or a kill")
 
     def __reduce__(self) -> tuple[type, tuple[Any, ...]]:  # the text dumps' pool runs in a forked stage: it crosses a pipe
-        return WorkerDied, (self.stage, self.how)
+        return WorkerDied, (self.stage, self.ended)
 
 
 def _ended(workers: dict) -> str:

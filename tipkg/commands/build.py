@@ -27,7 +27,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tipkg.pipeline import DEFAULT_CACHE, DEFAULT_OUT, build, reference_counts, stderr_progress, write_report
+from tipkg.pipeline import DEFAULT_OUT, build, reference_counts, stderr_progress, write_report
 from tipkg.faults import disk_fault, killed_fault, oom_kills
 from tipkg.units import CACHE_NAME, default_cache
 
@@ -55,14 +55,13 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print(f"tipkg build: --jobs {args.jobs}: give a number of processes of 1 or more", file=sys.stderr)
         return 2
-    cache = None if args.no_cache else (Path(args.cache) if args.cache else DEFAULT_CACHE)
+    cache = None if args.no_cache else (Path(args.cache) if args.cache else default_cache(args.out))
     oom_before = oom_kills()
     try:
         result = build(args.corpus, args.out, base=args.base, progress=None if args.quiet else stderr_progress,
                        check=not args.no_validate, cache=cache, jobs=args.jobs)
     except Exception as exc:  # the machine stopped the build: a disk full or read-only, a process killed (faults.py)
-        kept = None if cache is None else default_cache(args.out) if cache == DEFAULT_CACHE else cache
-        fault = disk_fault(exc, args.out, kept) or killed_fault(exc, args.out, kept, oom_before)
+        fault = disk_fault(exc, args.out, cache) or killed_fault(exc, args.out, cache, oom_before)
         if fault is None:
             raise
         raise fault from exc
