@@ -313,6 +313,9 @@ def load_reads(folder: Path | None) -> set[str]:
     except (OSError, ValueError, TypeError):
         return set()
     known_reads.update({k: v for k, v in found.items() if k not in known_reads})
+    from tipkg.cache_entries import used  # kept while builds read it (tipkg/cache_use.py)
+
+    used(Path(folder) / _READS_FILE)
     return set(found)
 
 

@@ -18,7 +18,8 @@ plain data between stages), ``identifiers`` (the one grammar of canonical
 identifiers), the ``references`` package (stage 4), ``units`` (per-source work
 units and their cache), ``cache_entries`` (a cache entry written atomically, sealed with its SHA-256,
 verified on read), ``cache_keys`` (what the caches are keyed by: the code version, a unit's and a build's
-keys, the stamp of an output folder's build), ``part_cache`` (each source's graph part cached beside its unit), ``held`` (what the build's parent keeps of each unit), ``views`` (each unit's share of
+keys, the stamp of an output folder's build), ``cache_use`` (which entries builds still use, the
+others removed once a build succeeded), ``part_cache`` (each source's graph part cached beside its unit), ``held`` (what the build's parent keeps of each unit), ``views`` (each unit's share of
 the parent's global passes, cached beside it), ``parallel`` (a stage in a forked child), ``progress`` (what a
 long build says while it runs: counts with a rate and an ETA), ``replica``
 (replicated sources for the benchmarks), ``errors`` (located errors), ``faults`` (when the

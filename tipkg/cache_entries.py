@@ -6,7 +6,9 @@ sharing a cache never see each other's half-written files, and a build killed at
 leaves only whole entries (and at most a temporary file, which the next build sweeps away:
 ``units.UnitCache.sweep``). A value is stored ``sealed`` — a magic line, the SHA-256 of its
 payload, the zlib'd pickle — and ``unsealed`` gives it back only when it is whole, loads and is
-of the kind asked for: a corrupt or truncated entry is recomputed, never trusted. A lines file
+of the kind asked for: a corrupt or truncated entry is recomputed, never trusted. Each verified read
+marks the entry as used (its modification time: ``used``), so that what no build uses can go
+(``tipkg.cache_use``). A lines file
 kept beside a sealed record is checked against the SHA-256 the record holds (``file_digest``).
 
 Every cache of a build writes through here: the units and their views (``tipkg.units``,
@@ -78,7 +80,19 @@ def unsealed(path: Path, magic: bytes, kind: type):
         value = pickle.loads(zlib.decompress(payload))
     except Exception:  # noqa: BLE001 — a payload that does not load is recomputed
         return None
-    return value if isinstance(value, kind) else None
+    if not isinstance(value, kind):
+        return None
+    used(path)
+    return value
+
+
+def used(path: str | Path) -> None:
+    """Mark an entry as used now (its modification time): a build that removes what no build uses keeps
+    it (``tipkg.cache_use``). A verified read marks it here (``unsealed``, ``file_digest``); a write does."""
+    try:
+        os.utime(path)
+    except OSError:  # gone meanwhile, or a read-only cache: nothing to keep
+        pass
 
 
 def file_digest(path: Path) -> str:
@@ -89,4 +103,5 @@ def file_digest(path: Path) -> str:
     with open(path, "rb") as f:
         while block := f.read(1 << 20):
             digest.update(block)
+    used(path)
     return digest.hexdigest()

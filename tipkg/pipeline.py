@@ -34,11 +34,12 @@ from tipkg.graph.store import fingerprint, kept_seconds, store_path
 from tipkg.graph.streams import SpilledTriples
 from tipkg.ontology.namespace import PREFIXES
 from tipkg.cache_keys import BuildStamp, build_key, build_recipe
+from tipkg.cache_use import CacheUse, Pruned
 from tipkg.units import default_cache, extract_units, graph_parts
 from tipkg.network.alignment import add_alignments, align, align_documents
 from tipkg.network.reuse import add_echoes
 from tipkg.network.reuse_spill import Spilled, add_spilled, read_echoes, spilled_reuse
-from tipkg.network.reuse_index import reuse_stage
+from tipkg.network.reuse_index import SummaryCache, reuse_stage
 from tipkg.graph.triples import TripleSet
 from tipkg.graph.uris import base_iri, forget_minted
 from tipkg.model import StructuredSource
@@ -79,6 +80,7 @@ class BuildResult:
     extracted: int = 0  # sources extracted by this build
     parts: int = 0  # sources whose graph part (graph/parts.py) this build computed, not read back
     up_to_date: str | None = None  # the validation line of the build whose outputs were current (nothing done)
+    pruned: Pruned | None = None  # the cache's entries no build uses, removed after the build (tipkg/cache_use.py)
 
     @cached_property
     def graph(self) -> Graph:
@@ -88,14 +90,29 @@ class BuildResult:
 
 def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEFAULT_OUT, *,
           base: str | None = None, progress=None, check: bool = True, cache: str | Path | None = DEFAULT_CACHE,
-          jobs: int | None = None) -> BuildResult:
+          jobs: int | None = None, prune: bool = True) -> BuildResult:
     """Build the graph of a corpus and, if ``out_dir`` is given, validate it and write its dumps there.
 
     Data that does not conform to the SHACL shapes is never written (``ValidationFailed``);
     ``check=False`` skips validation (``tipkg build --no-validate``). Per-source units are
     kept in ``cache`` (default: ``.tipkg-cache`` beside ``out_dir``; None: no cache) and
-    extracted by ``jobs`` processes (default: the machine's cores).
+    extracted by ``jobs`` processes (default: the machine's cores). Once OUT is written, the
+    cache's entries that no output folder's last build used are removed (``tipkg.cache_use``;
+    ``prune=False``: ``tipkg build --no-prune``).
     """
+    if cache == DEFAULT_CACHE:
+        cache = default_cache(out_dir) if out_dir is not None else None
+    if cache is None or out_dir is None:
+        return _build(corpus_dir, out_dir, base, progress, check, cache, jobs, None)
+    with CacheUse(cache) as use:  # held shared to the end: no other build removes an entry meanwhile
+        result = _build(corpus_dir, out_dir, base, progress, check, cache, jobs, use)
+        if prune:
+            result.pruned = use.prune()
+        return result
+
+
+def _build(corpus_dir: str | Path | None, out_dir: str | Path | None, base: str | None, progress, check: bool,
+           cache: str | Path | None, jobs: int | None, use: CacheUse | None) -> BuildResult:
     say = progress or (lambda message: None)
     base = base_iri(base)  # read $TIPKG_BASE_IRI once, not once per minted URI
     timings: dict[str, float] = {}
@@ -107,8 +124,6 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         timings[stage] = now - clock
         clock = now
 
-    if cache == DEFAULT_CACHE:
-        cache = default_cache(out_dir) if out_dir is not None else None
     # with a cache and an OUT, each unit's graph part is made in its extraction task and the parent holds only a
     # brief of each unit (ids and counts, no text: tipkg/held.py); its global passes read back, one unit at a
     # time, what they read of a unit (``held``), and the whole unit when asked for. It never holds the corpus's
@@ -150,6 +165,10 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
         return BuildResult(triples, structured, documents=documents, timings=timings,
                            references=references, cached=extraction.cached, extracted=extraction.extracted,
                            written=[Path(out_dir) / w.name for w in writers()], up_to_date=record["validation"])
+    if use is not None:  # what of each unit this build does not read is still its own (tipkg/cache_use.py)
+        use.keep(cache, extraction.keys)  # type: ignore[arg-type]
+        summaries = SummaryCache(cache)  # type: ignore[arg-type]
+        use.keep(summaries.folder, [summaries.path(k).name for k in extraction.keys])
     with ExitStack() as cleanup:
         cleanup.enter_context(scratch)
         cleanup.enter_context(frozen_heap())  # the children forked from here on share the parent's heap (tipkg.parallel)
@@ -225,7 +244,8 @@ def build(corpus_dir: str | Path | None = None, out_dir: str | Path | None = DEF
             _write(result, out_dir, base, check, say, lap, jobs=jobs, cache=cache, lean=lean)
             if stamp is not None:
                 stamp.record(key, recipe=recipe, triples=len(result.triples), validation=_validation_line(result),
-                             store=fingerprint(store_path(out_dir)))  # the next build checks its base by it
+                             store=fingerprint(store_path(out_dir)), out=str(Path(out_dir).resolve()),
+                             started=use.started if use is not None else 0)  # the next build checks its base by it
     return result
 
 

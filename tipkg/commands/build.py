@@ -12,7 +12,9 @@ processes (default: every core; from 4 the store's load takes two CPUs, one
 below) and cached in --cache (default: the folder
 .tipkg-cache beside --out), keyed by the source's sha256 and the version of
 the code and tables: a rebuild re-extracts only the sources added or changed.
---no-cache extracts everything and writes no cache.
+--no-cache extracts everything and writes no cache. Once a build succeeded, the
+cache's entries that the last build of no output folder used (a source's old
+text, an older tipkg's) are removed; --no-prune keeps them.
 
 A disk that fills up or a folder that cannot be written ends the build with one
 line naming the disk or file, the reason and, for a full disk, the space free
@@ -44,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", metavar="DIR", help=f"where the per-source units are cached (default: {CACHE_NAME} "
                         "beside --out)")
     parser.add_argument("--no-cache", action="store_true", help="extract every source again and keep no cache")
+    parser.add_argument("--no-prune", action="store_true", help="keep the cache's entries that no build uses any "
+                        "longer (default: once the build succeeded, those no output folder's last build used go)")
     parser.add_argument("--report", metavar="FILE", help="write the review report to FILE (TSV): references seen but "
                         "left unresolved, the thematic index's per-meeting offsets and its unreconciled rows")
 
@@ -59,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     oom_before = oom_kills()
     try:
         result = build(args.corpus, args.out, base=args.base, progress=None if args.quiet else stderr_progress,
-                       check=not args.no_validate, cache=cache, jobs=args.jobs)
+                       check=not args.no_validate, cache=cache, jobs=args.jobs, prune=not args.no_prune)
     except Exception as exc:  # the machine stopped the build: a disk full or read-only, a process killed (faults.py)
         fault = disk_fault(exc, args.out, cache) or killed_fault(exc, args.out, cache, oom_before)
         if fault is None:
@@ -99,6 +103,7 @@ def summary(result, out: str) -> str:
               f"triples: {len(result.triples)}",
               f"sources: {result.extracted} extracted, {result.cached} from the cache"
               + (f"; graph parts: {result.parts} computed" if result.up_to_date is None else ""),
+              *([result.pruned.text()] if result.pruned is not None else []),
               *([f"delta: {delta.removed_count} lines removed, {delta.added_count} added against the previous "
                  "build of OUT (the store and the writers started from its outputs)"]
                 if (delta := getattr(result.triples, "delta", None)) is not None else []),
