@@ -115,3 +115,36 @@ def test_a_stamp_of_an_older_tipkg_does_not_count_and_the_lock_dates_the_start(t
         pruned = use.prune()
     assert (pruned.removed, pruned.removed_bytes) == (1, len(b"an entry no build uses"))
     assert not entry.parent.exists() and (cache / "builds" / "old.json").exists()
+
+
+def test_tipkg_cache_shows_the_folders_that_use_it_and_prunes_what_none_uses(tmp_path, capsys):
+    """After an edit built with --no-prune, ``tipkg cache`` counts as unused exactly the files a first build
+    of the edited corpus does not make (the old text's), and --prune removes those."""
+    corpus, cache, out = copy_corpus(tmp_path), tmp_path / "cache", tmp_path / "out"
+    built(capsys, corpus, out, cache)
+    edit_one(corpus)
+    built(capsys, corpus, out, cache, "--no-prune")
+    fresh = tmp_path / "fresh"
+    shutil.copytree(corpus, fresh / "corpus")
+    built(capsys, fresh / "corpus", fresh / "out", fresh / "cache")
+    unused = names(cache) - names(fresh / "cache")
+    assert unused
+    assert main(["cache", "--cache", str(cache)]) == 0
+    head, folder = capsys.readouterr().out.splitlines()
+    assert head.startswith(f"cache: {cache}: ") and " entries (" in head
+    assert f"of which {len(unused):,} (" in head
+    assert head.endswith("tipkg cache --prune removes them; a build does once it succeeded")
+    triples = len((out / "graph.nt").read_bytes().splitlines())  # the edited corpus's count
+    assert folder.startswith(f"  {out.resolve()}: last build started ") and folder.endswith(f", {triples:,} triples")
+    assert main(["cache", "--cache", str(cache), "--prune"]) == 0
+    removed, head = capsys.readouterr().out.splitlines()[:2]
+    assert removed.startswith(f"cache: {len(unused):,} entries no build uses removed (")
+    assert "of which" not in head and names(cache) == names(fresh / "cache")
+
+
+def test_tipkg_cache_names_a_folder_without_a_cache_and_the_caches_beside_it(tmp_path, capsys):
+    (tmp_path / "a" / "builds").mkdir(parents=True)
+    assert main(["cache", "--cache", str(tmp_path / "b")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"tipkg cache: error: {tmp_path / 'b'}: no build cache here (a build with --cache DIR, or --out DIR for the "
+        f"one beside it, makes one); caches beside it: {tmp_path / 'a'}"]

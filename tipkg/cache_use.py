@@ -64,8 +64,8 @@ class Pruned:
         """The summary's line: ``cache: 10 entries no build uses removed (340 KB); 89 kept (9.6 MB)``."""
         if self.skipped:
             return f"cache: nothing removed: {self.skipped}"
-        return (f"cache: {self.removed:,} entries no build uses removed ({_size(self.removed_bytes)}); "
-                f"{self.kept:,} kept ({_size(self.kept_bytes)})")
+        return (f"cache: {self.removed:,} entries no build uses removed ({human_size(self.removed_bytes)}); "
+                f"{self.kept:,} kept ({human_size(self.kept_bytes)})")
 
 
 class CacheUse:
@@ -118,31 +118,55 @@ class CacheUse:
         except BlockingIOError:
             return Pruned(skipped="another build is using the cache (the next build removes what is left)")
         try:
-            since = min([self.started, *_starts(self.cache / "builds")])
+            since = min([self.started, *(s.started for s in stamps(self.cache, tidy=True) if s.counts)])
             return _remove_older(self.cache, since)
         finally:
             fcntl.flock(self.fd, fcntl.LOCK_SH)
 
+    def unused(self) -> Pruned:
+        """What ``prune`` would remove now (nothing is removed): ``tipkg cache``'s count."""
+        since = min([self.started, *(s.started for s in stamps(self.cache) if s.counts)])
+        return _remove_older(self.cache, since, remove=False)
 
-def _starts(builds: Path) -> list[int]:
-    """When the last build of each output folder that still holds a graph.nt started; the stamps of those
-    removed go."""
-    starts = []
-    for path in sorted(builds.glob("*.json")):
+
+@dataclass(frozen=True)
+class Stamp:
+    """An output folder's stamp as removal reads it: the folder, when its last build started (ns, the cache's
+    clock; 0: a stamp of a tipkg that did not mark its use), its triples, and whether it counts (its folder
+    still holds a graph.nt, and its start is known)."""
+
+    out: str
+    started: int
+    triples: int
+    held: bool  # the folder still holds a graph.nt
+
+    @property
+    def counts(self) -> bool:
+        return self.held and self.started > 0
+
+
+def stamps(cache: Path, tidy: bool = False) -> list[Stamp]:
+    """The stamps of the output folders whose builds used ``cache`` (``builds/``); ``tidy``: those of folders
+    since removed are deleted (under the exclusive lock: no build is reading them)."""
+    found = []
+    for path in sorted((cache / "builds").glob("*.json")):
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("started"), int) or "out" not in record:
-            continue  # a stamp of a tipkg that did not mark its use
-        if not (Path(record["out"]) / "graph.nt").exists():
-            path.unlink(missing_ok=True)  # its output folder is gone
-        else:
-            starts.append(record["started"])
-    return starts
+        if not isinstance(record, dict):
+            continue
+        started = record.get("started") if isinstance(record.get("started"), int) else 0
+        out = str(record.get("out", ""))
+        held = not out or (Path(out) / "graph.nt").exists()  # (no folder named: an older tipkg's, kept as it is)
+        if tidy and not held and started:
+            path.unlink(missing_ok=True)
+            continue
+        found.append(Stamp(out, started, int(record.get("triples", 0) or 0), held))
+    return found
 
 
-def _remove_older(cache: Path, since: int) -> Pruned:
+def _remove_older(cache: Path, since: int, remove: bool = True) -> Pruned:
     removed = removed_bytes = kept = kept_bytes = 0
     for folder, subfolders, files in os.walk(cache, topdown=False):
         relative = os.path.relpath(folder, cache).replace(os.sep, "/")
@@ -156,18 +180,19 @@ def _remove_older(cache: Path, since: int) -> Pruned:
             try:
                 stat = os.stat(path)
                 if stat.st_mtime_ns < since:
-                    os.unlink(path)
+                    if remove:
+                        os.unlink(path)
                     removed, removed_bytes = removed + 1, removed_bytes + stat.st_size
                 else:
                     kept, kept_bytes = kept + 1, kept_bytes + stat.st_size
             except FileNotFoundError:
                 continue
-        if _SHARD.fullmatch(os.path.basename(folder)) and prefix and not os.listdir(folder):
+        if remove and _SHARD.fullmatch(os.path.basename(folder)) and prefix and not os.listdir(folder):
             os.rmdir(folder)  # an emptied shard (``<key[:2]>``); the kinds' folders stay
     return Pruned(removed, removed_bytes, kept, kept_bytes)
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
