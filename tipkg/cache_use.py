@@ -44,8 +44,9 @@ from tipkg.cache_entries import used
 
 #: the lock every build holds shared while it runs, and a removal exclusive (its mtime: the build's start)
 LOCK = "lock"
-#: what a removal never touches: the stamps' folder, lock files, the text-reuse index and its seal
-#: (paths relative to the cache, '/'-separated; a folder ends in '/')
+#: what a removal never touches: the stamps' folder, lock files, the text-reuse index (with SQLite's journal
+#: beside it, which a killed update leaves for the next to roll back) and its seal: paths relative to the
+#: cache, '/'-separated, each the start of the paths it covers
 NOT_ENTRIES = ("builds/", LOCK, "reuse/lock", "reuse/index.sqlite", "reuse/index.seal")
 _SHARD = re.compile("[0-9a-f]{2}")
 
@@ -120,6 +121,8 @@ class CacheUse:
         try:
             since = min([self.started, *(s.started for s in stamps(self.cache, tidy=True) if s.counts)])
             return _remove_older(self.cache, since)
+        except OSError as exc:  # the build is done and OUT written: a file that could not go stays, said
+            return Pruned(skipped=f"{exc.filename or self.cache}: {exc.strerror or exc}")
         finally:
             fcntl.flock(self.fd, fcntl.LOCK_SH)
 
@@ -156,7 +159,7 @@ def stamps(cache: Path, tidy: bool = False) -> list[Stamp]:
             continue
         if not isinstance(record, dict):
             continue
-        started = record.get("started") if isinstance(record.get("started"), int) else 0
+        started = record["started"] if isinstance(record.get("started"), int) else 0
         out = str(record.get("out", ""))
         held = not out or (Path(out) / "graph.nt").exists()  # (no folder named: an older tipkg's, kept as it is)
         if tidy and not held and started:
@@ -171,10 +174,10 @@ def _remove_older(cache: Path, since: int, remove: bool = True) -> Pruned:
     for folder, subfolders, files in os.walk(cache, topdown=False):
         relative = os.path.relpath(folder, cache).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
-        if any(prefix.startswith(name) for name in NOT_ENTRIES if name.endswith("/")):
+        if prefix.startswith(NOT_ENTRIES):
             continue
         for name in files:
-            if prefix + name in NOT_ENTRIES or name.endswith(".tmp"):
+            if (prefix + name).startswith(NOT_ENTRIES) or name.endswith(".tmp"):
                 continue
             path = os.path.join(folder, name)
             try:
