@@ -192,14 +192,17 @@ class LineStore:
 
     def get(self, key: str) -> Path | None:
         """The lines file stored under ``key``, or None if absent or not whole."""
-        from tipkg.cache_entries import file_digest, unsealed
+        from tipkg.cache_entries import file_digest, unsealed, used
 
         path, check = self.paths(key)
         record = unsealed(check, MAGIC, str)
         try:
-            return path if record is not None and file_digest(path) == record else None
+            if record is None or file_digest(path) != record:
+                return None
         except OSError:
             return None
+        used(path)  # kept while builds read it (tipkg/cache_use.py); the record is marked by ``unsealed``
+        return path
 
     def put(self, key: str, lines: Iterable[bytes]) -> Path:
         """Store ``lines`` sorted, without repeats, atomically (the lines file first, its sum last). At most

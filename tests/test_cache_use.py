@@ -148,3 +148,20 @@ def test_tipkg_cache_names_a_folder_without_a_cache_and_the_caches_beside_it(tmp
     assert capsys.readouterr().err.splitlines() == [
         f"tipkg cache: error: {tmp_path / 'b'}: no build cache here (a build with --cache DIR, or --out DIR for the "
         f"one beside it, makes one); caches beside it: {tmp_path / 'a'}"]
+
+
+def test_hashing_an_outs_files_marks_nothing_and_leaves_it_current(tmp_path, capsys):
+    """``file_digest`` hashes files that are not the cache's too (``bench_against.digests`` every file of an OUT):
+    it must not date them as a use, or graph.nt's time no longer matches its stamp and the next build of
+    nothing changed builds again (it did, while ``file_digest`` marked what it read)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import bench_against
+
+    corpus, cache, out = copy_corpus(tmp_path), tmp_path / "cache", tmp_path / "out"
+    built(capsys, corpus, out, cache)
+    before = (out / "graph.nt").stat().st_mtime_ns
+    assert "graph.nt" in bench_against.digests(out)
+    assert (out / "graph.nt").stat().st_mtime_ns == before
+    assert "up to date: nothing changed since the last build" in built(capsys, corpus, out, cache)

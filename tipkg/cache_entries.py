@@ -7,7 +7,7 @@ leaves only whole entries (and at most a temporary file, which the next build sw
 ``units.UnitCache.sweep``). A value is stored ``sealed`` — a magic line, the SHA-256 of its
 payload, the zlib'd pickle — and ``unsealed`` gives it back only when it is whole, loads and is
 of the kind asked for: a corrupt or truncated entry is recomputed, never trusted. Each verified read
-marks the entry as used (its modification time: ``used``), so that what no build uses can go
+of an entry marks it as used (its modification time: ``used``), so that what no build uses can go
 (``tipkg.cache_use``). A lines file
 kept beside a sealed record is checked against the SHA-256 the record holds (``file_digest``).
 
@@ -88,7 +88,9 @@ def unsealed(path: Path, magic: bytes, kind: type):
 
 def used(path: str | Path) -> None:
     """Mark an entry as used now (its modification time): a build that removes what no build uses keeps
-    it (``tipkg.cache_use``). A verified read marks it here (``unsealed``, ``file_digest``); a write does."""
+    it (``tipkg.cache_use``). A write does; a verified read of a sealed value marks it here (``unsealed``),
+    of a lines file checked against its record where it is checked (``PartCache.get``, ``LineStore.get``):
+    not in ``file_digest``, which also hashes files that are not the cache's (an OUT's)."""
     try:
         os.utime(path)
     except OSError:  # gone meanwhile, or a read-only cache: nothing to keep
@@ -103,5 +105,4 @@ def file_digest(path: Path) -> str:
     with open(path, "rb") as f:
         while block := f.read(1 << 20):
             digest.update(block)
-    used(path)
     return digest.hexdigest()

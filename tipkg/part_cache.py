@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from tipkg.cache_entries import file_digest, sealed, unsealed, write_atomically
+from tipkg.cache_entries import file_digest, sealed, unsealed, used, write_atomically
 from tipkg.graph.parts import Claims, FilePart
 
 
@@ -49,6 +49,8 @@ class PartCache:
                 return None
         except (OSError, KeyError):  # a file of the part absent: recomputed
             return None
+        used(lines)  # (the record is marked by ``unsealed``; the gists' tables by theirs)
+        used(contested)
         gists = meta.with_name(f"{key}.gists")
         return FilePart(lines, contested, meta, gists if record.get("gists") else None,
                         record["claims"].index is not None)
