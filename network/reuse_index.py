@@ -89,6 +89,8 @@ Take = Callable[[Iterator[Echo], list[Attestation]], T]
 
 MAGIC = b"TIPKG-REUSE-SUMMARY 1\n"
 FOLDER = "reuse"
+#: its files beside the summaries: the index, its seal, the lock a build holds while it updates them
+INDEX, SEAL, LOCK = "index.sqlite", "index.seal", "lock"
 SCHEMA = """
 CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE vocab(sid INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, hash INTEGER NOT NULL,
@@ -284,11 +286,11 @@ def _indexed(structured: Sequence[StructuredSource], keys: Sequence[str], cache:
 def _locked(folder: Path, say: Callable[[str], None]):
     """An exclusive lock on the index for the whole update (a second build waits for the first)."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "lock", "a+b") as handle:
+    with open(folder / LOCK, "a+b") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            say(f"text reuse: waiting for another build to release {folder / 'index.sqlite'}")
+            say(f"text reuse: waiting for another build to release {folder / INDEX}")
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -332,7 +334,7 @@ class _Index:
     """The SQLite file, opened only if it matches its seal (else replaced by an empty one)."""
 
     def __init__(self, folder: Path):
-        self.path, self.seal_path = folder / "index.sqlite", folder / "index.seal"
+        self.path, self.seal_path = folder / INDEX, folder / SEAL
         self.fresh_after_damage = False
         if self.path.exists() and not self._sealed():
             self.fresh_after_damage = True
@@ -365,9 +367,9 @@ class _Index:
 
     @staticmethod
     def remove(folder: Path) -> None:
-        (folder / "index.seal").unlink(missing_ok=True)
+        (folder / SEAL).unlink(missing_ok=True)
         for suffix in ("", "-journal", "-wal", "-shm"):
-            (folder / f"index.sqlite{suffix}").unlink(missing_ok=True)
+            (folder / f"{INDEX}{suffix}").unlink(missing_ok=True)
 
     def seal(self) -> None:
         self.close()

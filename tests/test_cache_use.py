@@ -15,19 +15,19 @@ import os
 import shutil
 from pathlib import Path
 
-from tipkg.cache_use import LOCK, CacheUse
+from tipkg.cache_use import LOCK, NOT_ENTRIES, CacheUse
 from tipkg.cli import main
 from test_delta import copy_corpus, edit_one
 
 #: files of a cache that are no build's entries: the stamps, the locks, the text-reuse index and its seal
 #: (and what only a rebuild writes: the validation's derived reads, shapes/check_reads.py)
-NOT_COMPARED = ("builds/", "lock", "reuse/lock", "reuse/index.sqlite", "reuse/index.seal", "validation-reads.v3.json")
+NOT_COMPARED = (*NOT_ENTRIES, "validation-reads.v3.json")
 
 
 def names(cache: Path) -> set[str]:
     """The cache's files, relative, the shared ones left out."""
     found = {p.relative_to(cache).as_posix() for p in cache.rglob("*") if p.is_file()}
-    return {n for n in found if not any(n == x or (x.endswith("/") and n.startswith(x)) for x in NOT_COMPARED)}
+    return {n for n in found if not n.startswith(NOT_COMPARED)}
 
 
 def built(capsys, corpus: Path, out: Path, cache: Path, *more: str) -> str:

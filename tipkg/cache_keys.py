@@ -70,6 +70,10 @@ def build_recipe(*settings) -> str:
     return hashlib.sha256(f"{code_version(BUILD_PACKAGES)}\0{settings!r}".encode("utf-8")).hexdigest()
 
 
+#: the folder of a cache that holds each output folder's stamp (``BuildStamp``)
+STAMPS = "builds"
+
+
 class BuildStamp:
     """What the last build of an output folder was made from, kept in the cache (``builds/``).
 
@@ -83,7 +87,7 @@ class BuildStamp:
     def __init__(self, cache: str | Path, out_dir: str | Path):
         self.out = Path(out_dir).resolve()
         name = hashlib.sha256(str(self.out).encode("utf-8")).hexdigest()[:32]
-        self.path = Path(cache) / "builds" / f"{name}.json"
+        self.path = Path(cache) / STAMPS / f"{name}.json"
 
     def current(self, key: str, names: Sequence[str]) -> dict | None:
         """The stamp's record if the outputs in the folder are those of a build with ``key``, else None."""

@@ -41,13 +41,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tipkg.cache_entries import used
+from tipkg.cache_keys import STAMPS
+from tipkg.faults import size_text
+from tipkg.network.reuse_index import FOLDER as REUSE, INDEX, LOCK as REUSE_LOCK, SEAL
 
 #: the lock every build holds shared while it runs, and a removal exclusive (its mtime: the build's start)
 LOCK = "lock"
 #: what a removal never touches: the stamps' folder, lock files, the text-reuse index (with SQLite's journal
 #: beside it, which a killed update leaves for the next to roll back) and its seal: paths relative to the
 #: cache, '/'-separated, each the start of the paths it covers
-NOT_ENTRIES = ("builds/", LOCK, "reuse/lock", "reuse/index.sqlite", "reuse/index.seal")
+NOT_ENTRIES = (f"{STAMPS}/", LOCK, f"{REUSE}/{REUSE_LOCK}", f"{REUSE}/{INDEX}", f"{REUSE}/{SEAL}")
 _SHARD = re.compile("[0-9a-f]{2}")
 
 
@@ -62,11 +65,11 @@ class Pruned:
     skipped: str = ""  # why nothing was removed (another build on the cache)
 
     def text(self) -> str:
-        """The summary's line: ``cache: 10 entries no build uses removed (340 KB); 89 kept (9.6 MB)``."""
+        """The summary's line: ``cache: 10 entries no build uses removed (340 kB); 89 kept (9.6 MB)``."""
         if self.skipped:
             return f"cache: nothing removed: {self.skipped}"
-        return (f"cache: {self.removed:,} entries no build uses removed ({human_size(self.removed_bytes)}); "
-                f"{self.kept:,} kept ({human_size(self.kept_bytes)})")
+        return (f"cache: {self.removed:,} entries no build uses removed ({size_text(self.removed_bytes)}); "
+                f"{self.kept:,} kept ({size_text(self.kept_bytes)})")
 
 
 class CacheUse:
@@ -119,8 +122,7 @@ class CacheUse:
         except BlockingIOError:
             return Pruned(skipped="another build is using the cache (the next build removes what is left)")
         try:
-            since = min([self.started, *(s.started for s in stamps(self.cache, tidy=True) if s.counts)])
-            return _remove_older(self.cache, since)
+            return _remove_older(self.cache, self._since(tidy=True))
         except OSError as exc:  # the build is done and OUT written: a file that could not go stays, said
             return Pruned(skipped=f"{exc.filename or self.cache}: {exc.strerror or exc}")
         finally:
@@ -128,8 +130,11 @@ class CacheUse:
 
     def unused(self) -> Pruned:
         """What ``prune`` would remove now (nothing is removed): ``tipkg cache``'s count."""
-        since = min([self.started, *(s.started for s in stamps(self.cache) if s.counts)])
-        return _remove_older(self.cache, since, remove=False)
+        return _remove_older(self.cache, self._since(), remove=False)
+
+    def _since(self, tidy: bool = False) -> int:
+        """The oldest start that counts: this build's and those of every output folder's last build."""
+        return min([self.started, *(s.started for s in stamps(self.cache, tidy) if s.counts)])
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ def stamps(cache: Path, tidy: bool = False) -> list[Stamp]:
     """The stamps of the output folders whose builds used ``cache`` (``builds/``); ``tidy``: those of folders
     since removed are deleted (under the exclusive lock: no build is reading them)."""
     found = []
-    for path in sorted((cache / "builds").glob("*.json")):
+    for path in sorted((cache / STAMPS).glob("*.json")):
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -171,7 +176,7 @@ def stamps(cache: Path, tidy: bool = False) -> list[Stamp]:
 
 def _remove_older(cache: Path, since: int, remove: bool = True) -> Pruned:
     removed = removed_bytes = kept = kept_bytes = 0
-    for folder, subfolders, files in os.walk(cache, topdown=False):
+    for folder, _, files in os.walk(cache, topdown=False):
         relative = os.path.relpath(folder, cache).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
         if prefix.startswith(NOT_ENTRIES):
@@ -194,9 +199,3 @@ def _remove_older(cache: Path, since: int, remove: bool = True) -> Pruned:
             os.rmdir(folder)  # an emptied shard (``<key[:2]>``); the kinds' folders stay
     return Pruned(removed, removed_bytes, kept, kept_bytes)
 
-
-def human_size(n: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} bytes"

@@ -113,10 +113,10 @@ def disk_fault(exc: BaseException, out: str | Path | None = None, cache: str | P
         where = named or place
     details = [f"writing {what}" + (f" ({named})" if str(where) != named else "")] if what else []
     if code in _SPACE:
-        details.append(f"{_size(shutil.disk_usage(_existing(place)).free)} free there")
-        if out is not None and (previous := _tree_size(Path(out))):
-            details.append(f"a rebuild writes its new OUT beside the previous one ({_size(previous)}) before it swaps "
-                           f"it in: free about {_size(REBUILD_ROOM * previous)}, or give --out (and --cache) on another disk")
+        details.append(f"{size_text(shutil.disk_usage(_existing(place)).free)} free there")
+        if out is not None and (previous := _treesize_text(Path(out))):
+            details.append(f"a rebuild writes its new OUT beside the previous one ({size_text(previous)}) before it swaps "
+                           f"it in: free about {size_text(REBUILD_ROOM * previous)}, or give --out (and --cache) on another disk")
     if out is not None:
         details.append(f"{out} and the cache are as they were" if cache is not None else f"{out} is as it was")
     return DiskFault(where, "; ".join([REFUSALS[code], *details]))
@@ -169,7 +169,7 @@ def _role(place: Path, out: str | Path | None, cache: str | Path | None) -> str 
     return None
 
 
-def _tree_size(folder: Path) -> int:
+def _treesize_text(folder: Path) -> int:
     """The bytes of the files under ``folder`` (0 if there is none)."""
     total = 0
     for root, _, files in os.walk(folder):
@@ -181,7 +181,7 @@ def _tree_size(folder: Path) -> int:
     return total
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
     """Bytes in the unit a person reads them in."""
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= scale:

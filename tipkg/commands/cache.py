@@ -15,7 +15,8 @@ import argparse
 import time
 from pathlib import Path
 
-from tipkg.cache_use import CacheUse, human_size, stamps
+from tipkg.cache_use import CacheUse, stamps
+from tipkg.faults import size_text
 from tipkg.errors import TipkgError
 from tipkg.pipeline import DEFAULT_OUT
 from tipkg.units import CACHE_NAME, default_cache
@@ -41,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
         unused = use.unused()
         found = stamps(cache)
     entries, size = unused.kept + unused.removed, unused.kept_bytes + unused.removed_bytes
-    print(f"cache: {cache}: {entries:,} entries ({human_size(size)})"
-          + (f", of which {unused.removed:,} ({human_size(unused.removed_bytes)}) no output folder's last build used"
+    print(f"cache: {cache}: {entries:,} entries ({size_text(size)})"
+          + (f", of which {unused.removed:,} ({size_text(unused.removed_bytes)}) no output folder's last build used"
              + ("" if args.prune else ": tipkg cache --prune removes them; a build does once it succeeded")
              if unused.removed else ""))
     for stamp in found:
